@@ -1,0 +1,25 @@
+//! egpu's tensor graph IR.
+//!
+//! - [`DType`], [`Shape`], [`Scalar`]: element types, shapes, values and exact conversions.
+//! - [`Graph`], [`Op`]: the primitive graph; [`GraphBuilder`]: checked construction with
+//!   broadcasting and composite operations (matmul, softmax, conv2d, attention, …).
+//! - [`text`]: the `.egir` parser (with `file:line:col` diagnostics) and canonical printer.
+//! - [`interp`]: the reference interpreter, the oracle every backend is checked against.
+
+mod builder;
+mod composite;
+mod dtype;
+mod graph;
+pub mod interp;
+mod op;
+mod scalar;
+mod shape;
+pub mod text;
+
+pub use builder::{BuildResult, GraphBuilder, GraphError, representable};
+pub use composite::{Conv2dParams, Pool2dParams};
+pub use dtype::DType;
+pub use graph::{Graph, Node, NodeId, Output};
+pub use op::{BinaryOp, Op, ReduceOp, UnaryOp};
+pub use scalar::{Scalar, int_to_float, round_float, wrap_int};
+pub use shape::{MAX_ELEMENTS, Shape};
