@@ -31,11 +31,17 @@ impl GraphBuilder {
         GraphBuilder {
             graph: Graph {
                 name: name.to_string(),
+                doc: Vec::new(),
                 nodes: PrimaryMap::new(),
                 inputs: Vec::new(),
                 outputs: Vec::new(),
             },
         }
+    }
+
+    /// Sets the comment lines printed above the graph.
+    pub fn set_doc(&mut self, lines: Vec<String>) {
+        self.graph.doc = lines;
     }
 
     pub fn node(&self, id: NodeId) -> &Node {

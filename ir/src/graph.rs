@@ -31,6 +31,8 @@ pub struct Output {
 #[derive(Clone, Debug)]
 pub struct Graph {
     pub(crate) name: String,
+    /// Comment lines written above the graph in text (without the `# `), kept for people.
+    pub(crate) doc: Vec<String>,
     pub(crate) nodes: PrimaryMap<NodeId, Node>,
     pub(crate) inputs: Vec<NodeId>,
     pub(crate) outputs: Vec<Output>,
@@ -39,6 +41,11 @@ pub struct Graph {
 impl Graph {
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The comment lines above the graph in its text form.
+    pub fn doc(&self) -> &[String] {
+        &self.doc
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
