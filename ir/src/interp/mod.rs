@@ -1,1 +1,26 @@
 //! The reference interpreter: evaluates any graph on the CPU in plain, obviously-correct code.
+//!
+//! Every value is held exactly: ints of every width as `i128`, floats of every width as the
+//! `f64` they equal. Each float operation is computed in f64 on the exact operands and rounded
+//! once to the node's dtype ([`crate::round_float`]); each integer operation is computed in
+//! `i128` and wrapped to the node's dtype ([`crate::wrap_int`]). Reductions accumulate floats
+//! in f64 and round once at the end. Nodes are evaluated in graph order and every node's
+//! tensor is kept, so the code stays simple rather than fast.
+//!
+//! - [`evaluate`]: runs a graph on named input tensors.
+//! - [`Tensor`], [`Data`]: dense row-major values with their dtype and shape.
+//! - [`random_inputs`], [`random_tensor`]: deterministic seeded inputs for tests.
+
+mod elementwise;
+mod error;
+mod eval;
+mod index;
+mod movement;
+mod random;
+mod reduce;
+mod tensor;
+
+pub use error::EvalError;
+pub use eval::evaluate;
+pub use random::{random_inputs, random_tensor};
+pub use tensor::{Data, ELEMENT_LIMIT, Tensor};

@@ -1,0 +1,83 @@
+//! `egpu eval FILE`: reference results of a graph.
+
+use super::error::output;
+use super::summary::summarize;
+use super::{CliError, load};
+use crate::npy;
+use egpu_ir::Graph;
+use egpu_ir::interp::{self, Tensor};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(
+    path: &Path,
+    seed: u64,
+    input_args: &[String],
+    output_dir: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let graph = load::graph(path)?;
+    let files = input_files(&graph, input_args)?;
+    let mut inputs = interp::random_inputs(&graph, seed);
+    let mut text = String::new();
+    for &id in graph.inputs() {
+        let (name, node) = (graph.input_name(id), graph.node(id));
+        let source = match files.get(name) {
+            Some(file) => {
+                let tensor = npy::read_input(file, name, node.dtype, &node.shape)
+                    .map_err(|e| CliError::User(e.to_string()))?;
+                inputs.insert(name.to_string(), tensor);
+                file.display().to_string()
+            }
+            None => format!("random (seed {seed})"),
+        };
+        text += &format!("input {name}: {}{} from {source}\n", node.dtype, node.shape);
+    }
+    let results = interp::evaluate(&graph, &inputs)
+        .map_err(|e| CliError::User(format!("{}: evaluation failed: {e}", path.display())))?;
+    for (name, tensor) in &results {
+        text += &format!("output {name}: {}{}\n{}", tensor.dtype, tensor.shape, summarize(tensor));
+    }
+    if let Some(dir) = output_dir {
+        text += &write_tensors(dir, &results)?;
+        let inputs: Vec<(String, Tensor)> = inputs.into_iter().collect();
+        text += &write_tensors(&dir.join("inputs"), &inputs)?;
+    }
+    out.write_all(text.as_bytes()).map_err(output)
+}
+
+/// `NAME=FILE.npy` arguments by input name; every name must be an input of the graph.
+fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, PathBuf>, CliError> {
+    let names: Vec<&str> = graph.inputs().iter().map(|&id| graph.input_name(id)).collect();
+    let mut files = BTreeMap::new();
+    for arg in args {
+        let Some((name, file)) = arg.split_once('=') else {
+            return Err(CliError::User(format!("--input {arg}: expected NAME=FILE.npy")));
+        };
+        if !names.contains(&name) {
+            return Err(CliError::User(format!(
+                "--input {arg}: graph {} has no input '{name}' (its inputs: {})",
+                graph.name(),
+                names.join(", ")
+            )));
+        }
+        if files.insert(name.to_string(), PathBuf::from(file)).is_some() {
+            return Err(CliError::User(format!("--input {name} is given twice")));
+        }
+    }
+    Ok(files)
+}
+
+/// Writes `DIR/NAME.npy` for each tensor; returns the lines that say so.
+fn write_tensors(dir: &Path, results: &[(String, Tensor)]) -> Result<String, CliError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    let mut text = String::new();
+    for (name, tensor) in results {
+        let file = dir.join(format!("{name}.npy"));
+        npy::write(&file, tensor).map_err(|e| CliError::Internal(e.to_string()))?;
+        text += &format!("wrote {}\n", file.display());
+    }
+    Ok(text)
+}

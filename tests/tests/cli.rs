@@ -1,0 +1,189 @@
+//! The `egpu` command, run in-process through `egpu::cli::run`: exit codes, messages, files.
+
+use std::path::{Path, PathBuf};
+
+/// Runs `egpu ARGS…`; returns (exit code, stdout, stderr).
+fn egpu(args: &[&str]) -> (i32, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("egpu").chain(args.iter().copied());
+    let code = egpu::cli::run(argv, &mut out, &mut err);
+    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+}
+
+fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const ADD: &str = "graph add(a: f32[4], b: f32[4]) {\n  y = add(a, b)\n  return y\n}\n";
+
+#[test]
+fn check_lists_inputs_and_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let (code, out, err) = egpu(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("inputs:\n  a: f32[4]\n  b: f32[4]\n"), "{out}");
+    assert!(out.contains("outputs:\n  y: f32[4]\n"), "{out}");
+}
+
+#[test]
+fn malformed_files_exit_1_with_file_line_col() {
+    let cases: &[(&str, &str)] = &[
+        ("graph g(x: f32[4]) {\n  y = softmx(x)\n  return y\n}\n", ":2:7: error: "),
+        ("graph g(x: f32[4]) {\n  y = add(x)\n  return y\n}\n", ":2:7: error: "),
+        ("graph g(x: f32[4], z: f32[3]) {\n  y = add(x, z)\n  return y\n}\n", ":2:7: error: "),
+        ("graph g(x: f33[4]) {\n  return x\n}\n", ":1:12: error: "),
+        ("graph g(x: f32[4]) {\n  y = neg(w)\n  return y\n}\n", ":2:11: error: "),
+        ("", ":1:1: error: "),
+        ("graph g(x: f32[4]) {\n  y = sum(x, axes=[3])\n  return y\n}\n", ":2:20: error: "),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let file = write(dir.path(), &format!("bad{i}.egir"), text.as_bytes());
+        let (code, out, err) = egpu(&["check", file.to_str().unwrap()]);
+        assert_eq!(code, 1, "case {i}: {out}{err}");
+        let prefix = format!("{}{expected}", file.display());
+        assert!(err.starts_with(&prefix), "case {i}: expected prefix {prefix:?}, got {err:?}");
+    }
+}
+
+#[test]
+fn binary_junk_is_a_user_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "junk.egir", b"graph g(\xff\xfe\x00");
+    let (code, _, err) = egpu(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with(&format!("{}:1:9: error: ", file.display())), "{err}");
+}
+
+#[test]
+fn missing_file_and_bad_flags_exit_1() {
+    let (code, _, err) = egpu(&["check", "/nonexistent/x.egir"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read /nonexistent/x.egir"), "{err}");
+    let (code, _, _) = egpu(&["eval", "x.egir", "--seed", "minus-one"]);
+    assert_eq!(code, 1);
+    let (code, _, _) = egpu(&["frobnicate"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let (code, out, _) = egpu(&["--help"]);
+    assert_eq!(code, 0);
+    for command in ["check", "fmt", "eval"] {
+        assert!(out.contains(command), "{out}");
+    }
+    let (code, out, _) = egpu(&["eval", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("--input <NAME=FILE.npy>") && out.contains("--output-dir <DIR>"), "{out}");
+    assert_eq!(egpu(&["--version"]).0, 0);
+}
+
+#[test]
+fn fmt_check_fails_then_fmt_rewrites_canonically() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let path = file.to_str().unwrap();
+    let (code, out, _) = egpu(&["fmt", "--check", path]);
+    assert_eq!(code, 1);
+    assert!(out.contains("not in canonical form"), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), ADD, "--check must not write");
+    let (code, out, err) = egpu(&["fmt", path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("formatted"), "{out}");
+    let canonical = std::fs::read_to_string(&file).unwrap();
+    assert!(canonical.contains("y: f32[4] = add(a, b)"), "{canonical}");
+    assert_eq!(egpu(&["fmt", "--check", path]).0, 0);
+}
+
+/// f32 values as a .npy file, written here with the format's own layout (independent of the
+/// code under test): magic, version 1.0, header length, header dict padded to 64 bytes.
+fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
+    let mut header = dict.into_bytes();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    write(dir, name, &bytes)
+}
+
+#[test]
+fn eval_reads_npy_inputs_and_writes_npy_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let a = [1.5f32, -2.0, 1e-8, 3.0];
+    let b = [0.25f32, 2.0, 1.0, f32::MAX];
+    let a_file = npy_f32(dir.path(), "a.npy", &a);
+    let b_file = npy_f32(dir.path(), "b.npy", &b);
+    let out_dir = dir.path().join("out");
+    let (code, out, err) = egpu(&[
+        "eval",
+        file.to_str().unwrap(),
+        "--input",
+        &format!("a={}", a_file.display()),
+        "--input",
+        &format!("b={}", b_file.display()),
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("output y: f32[4]"), "{out}");
+    let bytes = std::fs::read(out_dir.join("y.npy")).unwrap();
+    let y: Vec<f32> = npyz::NpyFile::new(&bytes[..]).unwrap().into_vec().unwrap();
+    let expected: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+    assert_eq!(y, expected);
+}
+
+#[test]
+fn eval_random_inputs_are_deterministic_and_seeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let path = file.to_str().unwrap();
+    let first = egpu(&["eval", path, "--seed", "7"]);
+    assert_eq!(first.0, 0, "{}", first.2);
+    assert!(first.1.contains("input a: f32[4] from random (seed 7)"), "{}", first.1);
+    assert_eq!(first, egpu(&["eval", path, "--seed", "7"]));
+    assert_ne!(first.1, egpu(&["eval", path, "--seed", "8"]).1);
+}
+
+#[test]
+fn eval_rejects_bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let path = file.to_str().unwrap();
+    let short = npy_f32(dir.path(), "short.npy", &[1.0, 2.0]);
+    let (code, _, err) = egpu(&["eval", path, "--input", &format!("a={}", short.display())]);
+    assert_eq!(code, 1);
+    assert!(err.contains("input 'a' is f32[4] but the file holds f32[2]"), "{err}");
+    let (code, _, err) = egpu(&["eval", path, "--input", &format!("q={}", short.display())]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has no input 'q' (its inputs: a, b)"), "{err}");
+    let junk = write(dir.path(), "junk.npy", b"not numpy at all");
+    let (code, _, err) = egpu(&["eval", path, "--input", &format!("a={}", junk.display())]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a valid .npy file"), "{err}");
+    let (code, _, err) = egpu(&["eval", path, "--input", "a"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("expected NAME=FILE.npy"), "{err}");
+}
+
+#[test]
+fn eval_error_in_evaluation_is_a_user_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "graph g(a: i32[2]) {\n  y = idiv(a, 0)\n  return y\n}\n";
+    let file = write(dir.path(), "div.egir", text.as_bytes());
+    let (code, _, err) = egpu(&["eval", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("evaluation failed") && err.contains("zero"), "{err}");
+}
