@@ -20,11 +20,17 @@ pub enum NpyError {
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> NpyError {
-    NpyError::Invalid { path: path.display().to_string(), message: message.into() }
+    NpyError::Invalid {
+        path: path.display().to_string(),
+        message: message.into(),
+    }
 }
 
 fn io_error(path: &Path, source: io::Error) -> NpyError {
-    NpyError::Io { path: path.display().to_string(), source }
+    NpyError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// The egpu dtype of a NumPy type, if there is one.
@@ -52,13 +58,22 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
     let file = npyz::NpyFile::new(&bytes[..])
         .map_err(|e| invalid(path, format!("not a valid .npy file ({e})")))?;
     let npyz::DType::Plain(type_str) = file.dtype() else {
-        return Err(invalid(path, "structured and array dtypes are not supported"));
+        return Err(invalid(
+            path,
+            "structured and array dtypes are not supported",
+        ));
     };
     let Some(dtype) = dtype_of(type_str.type_char(), type_str.size_field()) else {
-        return Err(invalid(path, format!("NumPy dtype '{type_str}' has no egpu equivalent")));
+        return Err(invalid(
+            path,
+            format!("NumPy dtype '{type_str}' has no egpu equivalent"),
+        ));
     };
     if file.order() == npyz::Order::Fortran && file.shape().len() > 1 {
-        return Err(invalid(path, "Fortran-order arrays are not supported (save np.ascontiguousarray(a))"));
+        return Err(invalid(
+            path,
+            "Fortran-order arrays are not supported (save np.ascontiguousarray(a))",
+        ));
     }
     let dims = file
         .shape()
@@ -75,24 +90,70 @@ fn read_data(file: npyz::NpyFile<&[u8]>, dtype: DType) -> io::Result<Data> {
     match dtype {
         DType::Bool => Ok(Data::Bool(file.into_vec::<bool>()?)),
         DType::I8 => ints(file.into_vec::<i8>()?.into_iter().map(i128::from).collect()),
-        DType::I16 => ints(file.into_vec::<i16>()?.into_iter().map(i128::from).collect()),
-        DType::I32 => ints(file.into_vec::<i32>()?.into_iter().map(i128::from).collect()),
-        DType::I64 => ints(file.into_vec::<i64>()?.into_iter().map(i128::from).collect()),
+        DType::I16 => ints(
+            file.into_vec::<i16>()?
+                .into_iter()
+                .map(i128::from)
+                .collect(),
+        ),
+        DType::I32 => ints(
+            file.into_vec::<i32>()?
+                .into_iter()
+                .map(i128::from)
+                .collect(),
+        ),
+        DType::I64 => ints(
+            file.into_vec::<i64>()?
+                .into_iter()
+                .map(i128::from)
+                .collect(),
+        ),
         DType::U8 => ints(file.into_vec::<u8>()?.into_iter().map(i128::from).collect()),
-        DType::U16 => ints(file.into_vec::<u16>()?.into_iter().map(i128::from).collect()),
-        DType::U32 => ints(file.into_vec::<u32>()?.into_iter().map(i128::from).collect()),
-        DType::U64 => ints(file.into_vec::<u64>()?.into_iter().map(i128::from).collect()),
-        DType::F16 => Ok(Data::Float(file.into_vec::<half::f16>()?.into_iter().map(f64::from).collect())),
-        DType::F32 => Ok(Data::Float(file.into_vec::<f32>()?.into_iter().map(f64::from).collect())),
+        DType::U16 => ints(
+            file.into_vec::<u16>()?
+                .into_iter()
+                .map(i128::from)
+                .collect(),
+        ),
+        DType::U32 => ints(
+            file.into_vec::<u32>()?
+                .into_iter()
+                .map(i128::from)
+                .collect(),
+        ),
+        DType::U64 => ints(
+            file.into_vec::<u64>()?
+                .into_iter()
+                .map(i128::from)
+                .collect(),
+        ),
+        DType::F16 => Ok(Data::Float(
+            file.into_vec::<half::f16>()?
+                .into_iter()
+                .map(f64::from)
+                .collect(),
+        )),
+        DType::F32 => Ok(Data::Float(
+            file.into_vec::<f32>()?.into_iter().map(f64::from).collect(),
+        )),
         DType::F64 | DType::BF16 => Ok(Data::Float(file.into_vec::<f64>()?)),
     }
 }
 
 /// Reads a graph input: the file must hold exactly `dtype` and `shape` (a bf16 input is read
 /// from a float32 file and rounded).
-pub fn read_input(path: &Path, name: &str, dtype: DType, shape: &Shape) -> Result<Tensor, NpyError> {
+pub fn read_input(
+    path: &Path,
+    name: &str,
+    dtype: DType,
+    shape: &Shape,
+) -> Result<Tensor, NpyError> {
     let tensor = read(path)?;
-    let stored = if dtype == DType::BF16 { DType::F32 } else { dtype };
+    let stored = if dtype == DType::BF16 {
+        DType::F32
+    } else {
+        dtype
+    };
     if tensor.dtype != stored || tensor.shape != *shape {
         return Err(invalid(
             path,
@@ -107,7 +168,8 @@ pub fn read_input(path: &Path, name: &str, dtype: DType, shape: &Shape) -> Resul
     }
     if dtype == DType::BF16 {
         let values = tensor.scalars().map(|s| s.cast(DType::BF16)).collect();
-        return Tensor::from_scalars(DType::BF16, shape.clone(), values).map_err(|e| invalid(path, e.to_string()));
+        return Tensor::from_scalars(DType::BF16, shape.clone(), values)
+            .map_err(|e| invalid(path, e.to_string()));
     }
     Ok(tensor)
 }
@@ -144,7 +206,11 @@ pub fn write(path: &Path, tensor: &Tensor) -> Result<(), NpyError> {
     let dims: Vec<u64> = tensor.shape.iter().map(|&d| d as u64).collect();
     let values: Vec<Scalar> = tensor.scalars().collect();
     let result = match tensor.dtype {
-        DType::Bool => write_values(&mut out, &dims, values.iter().map(|s| matches!(s, Scalar::Bool(true)))),
+        DType::Bool => write_values(
+            &mut out,
+            &dims,
+            values.iter().map(|s| matches!(s, Scalar::Bool(true))),
+        ),
         DType::I8 => write_values(&mut out, &dims, values.iter().map(|s| int(s) as i8)),
         DType::I16 => write_values(&mut out, &dims, values.iter().map(|s| int(s) as i16)),
         DType::I32 => write_values(&mut out, &dims, values.iter().map(|s| int(s) as i32)),
@@ -153,8 +219,14 @@ pub fn write(path: &Path, tensor: &Tensor) -> Result<(), NpyError> {
         DType::U16 => write_values(&mut out, &dims, values.iter().map(|s| int(s) as u16)),
         DType::U32 => write_values(&mut out, &dims, values.iter().map(|s| int(s) as u32)),
         DType::U64 => write_values(&mut out, &dims, values.iter().map(|s| int(s) as u64)),
-        DType::F16 => write_values(&mut out, &dims, values.iter().map(|s| half::f16::from_f64(s.to_f64()))),
-        DType::BF16 | DType::F32 => write_values(&mut out, &dims, values.iter().map(|s| s.to_f64() as f32)),
+        DType::F16 => write_values(
+            &mut out,
+            &dims,
+            values.iter().map(|s| half::f16::from_f64(s.to_f64())),
+        ),
+        DType::BF16 | DType::F32 => {
+            write_values(&mut out, &dims, values.iter().map(|s| s.to_f64() as f32))
+        }
         DType::F64 => write_values(&mut out, &dims, values.iter().map(|s| s.to_f64())),
     };
     result.map_err(|e| io_error(path, e))
@@ -173,7 +245,11 @@ where
     T: npyz::AutoSerialize,
     W: io::Write,
 {
-    let mut writer = npyz::WriteOptions::new().default_dtype().shape(dims).writer(out).begin_nd()?;
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(dims)
+        .writer(out)
+        .begin_nd()?;
     writer.extend(values)?;
     writer.finish()
 }

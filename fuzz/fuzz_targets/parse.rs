@@ -12,8 +12,14 @@ fuzz_target!(|data: &[u8]| {
     let first = print(&graph);
     let again = match parse(&first) {
         Ok(again) => again,
-        Err(e) => panic!("the canonical form does not parse:\n{}", e.render("printed", &first)),
+        Err(e) => panic!(
+            "the canonical form does not parse:\n{}",
+            e.render("printed", &first)
+        ),
     };
-    assert!(again.same_structure(&graph), "not the same structure after printing:\n{first}");
+    assert!(
+        again.same_structure(&graph),
+        "not the same structure after printing:\n{first}"
+    );
     assert_eq!(print(&again), first, "printing is not stable");
 });

@@ -16,7 +16,10 @@ pub struct GraphError {
 pub type BuildResult<T> = Result<T, GraphError>;
 
 pub(crate) fn err<T>(op: &str, message: impl Into<String>) -> BuildResult<T> {
-    Err(GraphError { op: op.to_string(), message: message.into() })
+    Err(GraphError {
+        op: op.to_string(),
+        message: message.into(),
+    })
 }
 
 /// Builds a [`Graph`] node by node. Each method checks its operands and returns the new
@@ -69,7 +72,12 @@ impl GraphBuilder {
     }
 
     fn push(&mut self, op: Op, dtype: DType, shape: Shape) -> NodeId {
-        self.graph.nodes.push(Node { op, dtype, shape, name: None })
+        self.graph.nodes.push(Node {
+            op,
+            dtype,
+            shape,
+            name: None,
+        })
     }
 
     /// Turns a possibly negative axis (numpy style, -1 = last) into an axis of `x`.
@@ -84,11 +92,22 @@ impl GraphBuilder {
 
     /// A named input of the graph.
     pub fn input(&mut self, name: &str, dtype: DType, dims: &[usize]) -> BuildResult<NodeId> {
-        if self.graph.inputs.iter().any(|&i| self.graph.input_name(i) == name) {
+        if self
+            .graph
+            .inputs
+            .iter()
+            .any(|&i| self.graph.input_name(i) == name)
+        {
             return err("input", format!("input '{name}' is declared twice"));
         }
         let shape = Shape::new(dims.to_vec()).or_else(|m| err("input", m))?;
-        let id = self.push(Op::Input { name: name.to_string() }, dtype, shape);
+        let id = self.push(
+            Op::Input {
+                name: name.to_string(),
+            },
+            dtype,
+            shape,
+        );
         self.graph.nodes[id].name = Some(name.to_string());
         self.graph.inputs.push(id);
         Ok(id)
@@ -115,7 +134,10 @@ impl GraphBuilder {
             return err("iota", format!("needs a numeric dtype, not {dtype}"));
         }
         if axis >= dims.len() {
-            return err("iota", format!("axis {axis} is out of range for rank {}", dims.len()));
+            return err(
+                "iota",
+                format!("axis {axis} is out of range for rank {}", dims.len()),
+            );
         }
         let shape = Shape::new(dims.to_vec()).or_else(|m| err("iota", m))?;
         Ok(self.push(Op::Iota { axis }, dtype, shape))
@@ -152,7 +174,11 @@ impl GraphBuilder {
         if from.bits() != dtype.bits() || from.is_bool() || dtype.is_bool() {
             return err(
                 "bitcast",
-                format!("cannot reinterpret {from} ({} bits) as {dtype} ({} bits)", from.bits(), dtype.bits()),
+                format!(
+                    "cannot reinterpret {from} ({} bits) as {dtype} ({} bits)",
+                    from.bits(),
+                    dtype.bits()
+                ),
             );
         }
         let shape = self.shape(x).clone();
@@ -163,13 +189,24 @@ impl GraphBuilder {
     pub fn binary(&mut self, op: BinaryOp, a: NodeId, b: NodeId) -> BuildResult<NodeId> {
         let dtype = self.dtype(a);
         if self.dtype(b) != dtype {
-            return err(op.name(), format!("operand dtypes differ: {} and {} (cast one explicitly)", dtype, self.dtype(b)));
+            return err(
+                op.name(),
+                format!(
+                    "operand dtypes differ: {} and {} (cast one explicitly)",
+                    dtype,
+                    self.dtype(b)
+                ),
+            );
         }
         check_binary_dtype(op, dtype)?;
         let dims = self.broadcast_shape(op.name(), &[a, b])?;
         let a = self.broadcast_to(a, &dims)?;
         let b = self.broadcast_to(b, &dims)?;
-        let out = if op.is_comparison() { DType::Bool } else { dtype };
+        let out = if op.is_comparison() {
+            DType::Bool
+        } else {
+            dtype
+        };
         let shape = self.shape(a).clone();
         Ok(self.push(Op::Binary { op, a, b }, out, shape))
     }
@@ -177,10 +214,20 @@ impl GraphBuilder {
     /// `cond ? a : b` elementwise, broadcasting all three.
     pub fn where_(&mut self, cond: NodeId, a: NodeId, b: NodeId) -> BuildResult<NodeId> {
         if self.dtype(cond) != DType::Bool {
-            return err("where", format!("condition must be bool, got {}", self.dtype(cond)));
+            return err(
+                "where",
+                format!("condition must be bool, got {}", self.dtype(cond)),
+            );
         }
         if self.dtype(a) != self.dtype(b) {
-            return err("where", format!("value dtypes differ: {} and {}", self.dtype(a), self.dtype(b)));
+            return err(
+                "where",
+                format!(
+                    "value dtypes differ: {} and {}",
+                    self.dtype(a),
+                    self.dtype(b)
+                ),
+            );
         }
         let dims = self.broadcast_shape("where", &[cond, a, b])?;
         let cond = self.broadcast_to(cond, &dims)?;
@@ -206,7 +253,11 @@ impl GraphBuilder {
         }
         let mut axes = axes.to_vec();
         axes.sort_unstable();
-        Ok(self.push(Op::Reduce { op, x, axes }, dtype, Shape::new(dims).unwrap_or_default()))
+        Ok(self.push(
+            Op::Reduce { op, x, axes },
+            dtype,
+            Shape::new(dims).unwrap_or_default(),
+        ))
     }
 
     pub fn reshape(&mut self, x: NodeId, dims: &[usize]) -> BuildResult<NodeId> {
@@ -214,7 +265,13 @@ impl GraphBuilder {
         if shape.numel() != self.shape(x).numel() {
             return err(
                 "reshape",
-                format!("cannot reshape {} ({} elements) to {} ({} elements)", self.shape(x), self.shape(x).numel(), shape, shape.numel()),
+                format!(
+                    "cannot reshape {} ({} elements) to {} ({} elements)",
+                    self.shape(x),
+                    self.shape(x).numel(),
+                    shape,
+                    shape.numel()
+                ),
             );
         }
         let dtype = self.dtype(x);
@@ -225,31 +282,64 @@ impl GraphBuilder {
         let rank = self.rank(x);
         let mut seen = vec![false; rank];
         let valid = perm.len() == rank
-            && perm.iter().all(|&p| p < rank && !std::mem::replace(&mut seen[p], true));
+            && perm
+                .iter()
+                .all(|&p| p < rank && !std::mem::replace(&mut seen[p], true));
         if !valid {
-            return err("permute", format!("{perm:?} is not a permutation of the {rank} axes of {}", self.shape(x)));
+            return err(
+                "permute",
+                format!(
+                    "{perm:?} is not a permutation of the {rank} axes of {}",
+                    self.shape(x)
+                ),
+            );
         }
         let dims: Vec<usize> = perm.iter().map(|&p| self.shape(x)[p]).collect();
         let dtype = self.dtype(x);
-        Ok(self.push(Op::Permute { x, perm: perm.to_vec() }, dtype, Shape::new(dims).unwrap_or_default()))
+        Ok(self.push(
+            Op::Permute {
+                x,
+                perm: perm.to_vec(),
+            },
+            dtype,
+            Shape::new(dims).unwrap_or_default(),
+        ))
     }
 
     /// Repeats size-1 axes to `dims` (same rank).
     pub fn expand(&mut self, x: NodeId, dims: &[usize]) -> BuildResult<NodeId> {
         let from = self.shape(x).clone();
-        let ok = from.rank() == dims.len() && from.iter().zip(dims).all(|(&f, &t)| f == t || f == 1);
+        let ok =
+            from.rank() == dims.len() && from.iter().zip(dims).all(|(&f, &t)| f == t || f == 1);
         if !ok {
-            return err("expand", format!("cannot expand {from} to {:?} (only size-1 axes grow, rank stays)", dims));
+            return err(
+                "expand",
+                format!(
+                    "cannot expand {from} to {:?} (only size-1 axes grow, rank stays)",
+                    dims
+                ),
+            );
         }
         let shape = Shape::new(dims.to_vec()).or_else(|m| err("expand", m))?;
         let dtype = self.dtype(x);
         Ok(self.push(Op::Expand { x }, dtype, shape))
     }
 
-    pub fn pad(&mut self, x: NodeId, pads: &[(usize, usize)], value: Scalar) -> BuildResult<NodeId> {
+    pub fn pad(
+        &mut self,
+        x: NodeId,
+        pads: &[(usize, usize)],
+        value: Scalar,
+    ) -> BuildResult<NodeId> {
         let from = self.shape(x).clone();
         if pads.len() != from.rank() {
-            return err("pad", format!("needs one (before, after) pair per axis: {} given for {from}", pads.len()));
+            return err(
+                "pad",
+                format!(
+                    "needs one (before, after) pair per axis: {} given for {from}",
+                    pads.len()
+                ),
+            );
         }
         let dtype = self.dtype(x);
         let value = representable(value, dtype).or_else(|m| err("pad", m))?;
@@ -261,22 +351,46 @@ impl GraphBuilder {
             }
         }
         let shape = Shape::new(dims).or_else(|m| err("pad", m))?;
-        Ok(self.push(Op::Pad { x, pads: pads.to_vec(), value }, dtype, shape))
+        Ok(self.push(
+            Op::Pad {
+                x,
+                pads: pads.to_vec(),
+                value,
+            },
+            dtype,
+            shape,
+        ))
     }
 
     pub fn shrink(&mut self, x: NodeId, ranges: &[(usize, usize)]) -> BuildResult<NodeId> {
         let from = self.shape(x).clone();
         if ranges.len() != from.rank() {
-            return err("shrink", format!("needs one (start, end) pair per axis: {} given for {from}", ranges.len()));
+            return err(
+                "shrink",
+                format!(
+                    "needs one (start, end) pair per axis: {} given for {from}",
+                    ranges.len()
+                ),
+            );
         }
         for (axis, (&d, &(s, e))) in from.iter().zip(ranges).enumerate() {
             if s > e || e > d {
-                return err("shrink", format!("range {s}..{e} on axis {axis} is not within 0..{d}"));
+                return err(
+                    "shrink",
+                    format!("range {s}..{e} on axis {axis} is not within 0..{d}"),
+                );
             }
         }
         let dims: Vec<usize> = ranges.iter().map(|&(s, e)| e - s).collect();
         let dtype = self.dtype(x);
-        Ok(self.push(Op::Shrink { x, ranges: ranges.to_vec() }, dtype, Shape::new(dims).unwrap_or_default()))
+        Ok(self.push(
+            Op::Shrink {
+                x,
+                ranges: ranges.to_vec(),
+            },
+            dtype,
+            Shape::new(dims).unwrap_or_default(),
+        ))
     }
 
     pub fn flip(&mut self, x: NodeId, axes: &[usize]) -> BuildResult<NodeId> {
@@ -295,7 +409,10 @@ impl GraphBuilder {
         if self.graph.outputs.iter().any(|o| o.name == name) {
             return err("return", format!("output '{name}' is returned twice"));
         }
-        self.graph.outputs.push(Output { name: name.to_string(), node: x });
+        self.graph.outputs.push(Output {
+            name: name.to_string(),
+            node: x,
+        });
         Ok(())
     }
 
@@ -319,8 +436,15 @@ impl GraphBuilder {
                 if *slot == 1 {
                     *slot = d;
                 } else if d != 1 && d != *slot {
-                    let shapes: Vec<String> = xs.iter().map(|&x| self.shape(x).to_string()).collect();
-                    return err(op, format!("shapes {} cannot be broadcast together", shapes.join(" and ")));
+                    let shapes: Vec<String> =
+                        xs.iter().map(|&x| self.shape(x).to_string()).collect();
+                    return err(
+                        op,
+                        format!(
+                            "shapes {} cannot be broadcast together",
+                            shapes.join(" and ")
+                        ),
+                    );
                 }
             }
         }
@@ -334,7 +458,10 @@ impl GraphBuilder {
         }
         let rank = self.rank(x);
         if rank > dims.len() {
-            return err("broadcast", format!("cannot broadcast {} to {:?}", self.shape(x), dims));
+            return err(
+                "broadcast",
+                format!("cannot broadcast {} to {:?}", self.shape(x), dims),
+            );
         }
         let mut x = x;
         if rank < dims.len() {
@@ -342,14 +469,24 @@ impl GraphBuilder {
             padded.extend_from_slice(self.shape(x));
             x = self.reshape(x, &padded)?;
         }
-        if self.shape(x).dims() == dims { Ok(x) } else { self.expand(x, dims) }
+        if self.shape(x).dims() == dims {
+            Ok(x)
+        } else {
+            self.expand(x, dims)
+        }
     }
 
     fn check_axes(&self, op: &str, x: NodeId, axes: &[usize]) -> BuildResult<()> {
         let rank = self.rank(x);
         for (i, &a) in axes.iter().enumerate() {
             if a >= rank {
-                return err(op, format!("axis {a} is out of range for {} (rank {rank})", self.shape(x)));
+                return err(
+                    op,
+                    format!(
+                        "axis {a} is out of range for {} (rank {rank})",
+                        self.shape(x)
+                    ),
+                );
             }
             if axes[..i].contains(&a) {
                 return err(op, format!("axis {a} is listed twice"));
@@ -369,7 +506,11 @@ fn check_binary_dtype(op: BinaryOp, dtype: DType) -> BuildResult<()> {
         CmpLt => (dtype.is_numeric(), "numeric"),
         CmpEq | CmpNe => (true, ""),
     };
-    if ok { Ok(()) } else { err(op.name(), format!("needs {wants} operands, got {dtype}")) }
+    if ok {
+        Ok(())
+    } else {
+        err(op.name(), format!("needs {wants} operands, got {dtype}"))
+    }
 }
 
 /// `value` as a value of `dtype`, if it is one: integer dtypes take whole numbers in range,
@@ -382,5 +523,9 @@ pub fn representable(value: Scalar, dtype: DType) -> Result<Scalar, String> {
         (Scalar::Float(f), Some((lo, hi))) => f.fract() == 0.0 && lo as f64 <= f && f <= hi as f64,
     };
     let bool_ok = !matches!(value, Scalar::Bool(_)) || dtype.is_bool() || dtype.is_numeric();
-    if fits && bool_ok { Ok(value.cast(dtype)) } else { Err(format!("{value} is not a value of {dtype}")) }
+    if fits && bool_ok {
+        Ok(value.cast(dtype))
+    } else {
+        Err(format!("{value} is not a value of {dtype}"))
+    }
 }

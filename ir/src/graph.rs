@@ -90,8 +90,10 @@ impl Graph {
             && self.inputs == other.inputs
             && self.outputs == other.outputs
             && self.nodes.len() == other.nodes.len()
-            && self.nodes.values().zip(other.nodes.values()).all(|(a, b)| {
-                a.dtype == b.dtype && a.shape == b.shape && a.op.same(&b.op)
-            })
+            && self
+                .nodes
+                .values()
+                .zip(other.nodes.values())
+                .all(|(a, b)| a.dtype == b.dtype && a.shape == b.shape && a.op.same(&b.op))
     }
 }

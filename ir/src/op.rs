@@ -67,32 +67,74 @@ pub enum ReduceOp {
 #[derive(Clone, Debug)]
 pub enum Op {
     /// A named graph input.
-    Input { name: String },
+    Input {
+        name: String,
+    },
     /// A scalar broadcast to the node's shape.
-    Const { value: Scalar },
+    Const {
+        value: Scalar,
+    },
     /// Each element's index along `axis`.
-    Iota { axis: usize },
-    Unary { op: UnaryOp, x: NodeId },
+    Iota {
+        axis: usize,
+    },
+    Unary {
+        op: UnaryOp,
+        x: NodeId,
+    },
     /// Value conversion to the node's dtype (see [`Scalar::cast`]).
-    Cast { x: NodeId },
+    Cast {
+        x: NodeId,
+    },
     /// Reinterprets the bits as the node's dtype, which has the same width.
-    Bitcast { x: NodeId },
-    Binary { op: BinaryOp, a: NodeId, b: NodeId },
+    Bitcast {
+        x: NodeId,
+    },
+    Binary {
+        op: BinaryOp,
+        a: NodeId,
+        b: NodeId,
+    },
     /// `cond ? a : b` elementwise.
-    Where { cond: NodeId, a: NodeId, b: NodeId },
-    Reduce { op: ReduceOp, x: NodeId, axes: Vec<usize> },
+    Where {
+        cond: NodeId,
+        a: NodeId,
+        b: NodeId,
+    },
+    Reduce {
+        op: ReduceOp,
+        x: NodeId,
+        axes: Vec<usize>,
+    },
     /// Same elements in row-major order, new shape.
-    Reshape { x: NodeId },
+    Reshape {
+        x: NodeId,
+    },
     /// Output axis `i` is input axis `perm[i]`.
-    Permute { x: NodeId, perm: Vec<usize> },
+    Permute {
+        x: NodeId,
+        perm: Vec<usize>,
+    },
     /// Size-1 axes repeated to the node's shape.
-    Expand { x: NodeId },
+    Expand {
+        x: NodeId,
+    },
     /// `(before, after)` elements of `value` added on each axis.
-    Pad { x: NodeId, pads: Vec<(usize, usize)>, value: Scalar },
+    Pad {
+        x: NodeId,
+        pads: Vec<(usize, usize)>,
+        value: Scalar,
+    },
     /// The half-open range `start..end` kept on each axis.
-    Shrink { x: NodeId, ranges: Vec<(usize, usize)> },
+    Shrink {
+        x: NodeId,
+        ranges: Vec<(usize, usize)>,
+    },
     /// The order of elements reversed along each of `axes`.
-    Flip { x: NodeId, axes: Vec<usize> },
+    Flip {
+        x: NodeId,
+        axes: Vec<usize>,
+    },
 }
 
 impl UnaryOp {
@@ -226,9 +268,18 @@ impl Op {
     pub fn same(&self, other: &Op) -> bool {
         match (self, other) {
             (Op::Const { value: a }, Op::Const { value: b }) => a.same(b),
-            (Op::Pad { x: a, pads: pa, value: va }, Op::Pad { x: b, pads: pb, value: vb }) => {
-                a == b && pa == pb && va.same(vb)
-            }
+            (
+                Op::Pad {
+                    x: a,
+                    pads: pa,
+                    value: va,
+                },
+                Op::Pad {
+                    x: b,
+                    pads: pb,
+                    value: vb,
+                },
+            ) => a == b && pa == pb && va.same(vb),
             _ => self.key() == other.key(),
         }
     }

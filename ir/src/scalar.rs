@@ -71,8 +71,12 @@ impl Scalar {
         match (self, dtype) {
             (Scalar::Bool(b), _) => u64::from(b),
             (Scalar::Int(i), _) => i as u64 & mask(dtype.bits()),
-            (Scalar::Float(f), DType::F16) => u64::from(f16::from_f64(f).to_bits()),
-            (Scalar::Float(f), DType::BF16) => u64::from(bf16::from_f64(f).to_bits()),
+            (Scalar::Float(f), DType::F16) => {
+                u64::from(f16::from_f32(round_to_odd_f32(f)).to_bits())
+            }
+            (Scalar::Float(f), DType::BF16) => {
+                u64::from(bf16::from_f32(round_to_odd_f32(f)).to_bits())
+            }
             (Scalar::Float(f), DType::F32) => u64::from((f as f32).to_bits()),
             (Scalar::Float(f), _) => f.to_bits(),
         }
@@ -105,14 +109,20 @@ impl fmt::Display for Scalar {
             Scalar::Bool(b) => write!(f, "{b}"),
             Scalar::Int(i) => write!(f, "{i}"),
             Scalar::Float(x) if x.is_nan() => f.write_str("nan"),
-            Scalar::Float(x) if x.is_infinite() => f.write_str(if x > 0.0 { "inf" } else { "-inf" }),
+            Scalar::Float(x) if x.is_infinite() => {
+                f.write_str(if x > 0.0 { "inf" } else { "-inf" })
+            }
             Scalar::Float(x) => write!(f, "{x:?}"),
         }
     }
 }
 
 fn mask(bits: u32) -> u64 {
-    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
 }
 
 /// Wraps an integer into `dtype` by two's complement, as hardware integer arithmetic does.
@@ -134,11 +144,27 @@ pub fn wrap_int(v: i128, dtype: DType) -> i128 {
 /// computed in f64 and rounded here is correctly rounded.
 pub fn round_float(v: f64, dtype: DType) -> f64 {
     match dtype {
-        DType::F16 => f16::from_f64(v).to_f64(),
-        DType::BF16 => bf16::from_f64(v).to_f64(),
+        DType::F16 => f16::from_f32(round_to_odd_f32(v)).to_f64(),
+        DType::BF16 => bf16::from_f32(round_to_odd_f32(v)).to_f64(),
         DType::F32 => f64::from(v as f32),
         _ => v,
     }
+}
+
+/// `v` rounded to f32 "to odd": truncated toward zero, with the last bit set when anything
+/// was dropped. Rounding that once more to a format at least two bits narrower (f16, bf16)
+/// is correctly rounded, which `half`'s own f64 conversions are not (bf16 drops low bits
+/// first; f16 goes through a nearest-even f32 on x86 with F16C: double rounding).
+fn round_to_odd_f32(v: f64) -> f32 {
+    let nearest = v as f32;
+    if v.is_nan() || nearest.is_infinite() || f64::from(nearest) == v {
+        return nearest;
+    }
+    let mut bits = nearest.to_bits();
+    if f64::from(nearest).abs() > v.abs() {
+        bits -= 1; // one step toward zero: f32 bits are sign and magnitude
+    }
+    f32::from_bits(bits | 1)
 }
 
 /// Rounds an integer to float `dtype` in one step, ties to even (no double rounding through
@@ -154,7 +180,11 @@ pub fn int_to_float(v: i128, dtype: DType) -> f64 {
         let kept = magnitude >> shift;
         let rest = magnitude & ((1u128 << shift) - 1);
         let half = 1u128 << (shift - 1);
-        let kept = if rest > half || (rest == half && kept & 1 == 1) { kept + 1 } else { kept };
+        let kept = if rest > half || (rest == half && kept & 1 == 1) {
+            kept + 1
+        } else {
+            kept
+        };
         kept as f64 * 2f64.powi(shift as i32)
     };
     let signed = if v < 0 { -rounded } else { rounded };

@@ -69,7 +69,10 @@ impl Shape {
 
     /// The flat row-major position of a multi-index.
     pub fn ravel(&self, index: &[usize]) -> usize {
-        index.iter().zip(&self.0).fold(0, |acc, (&i, &d)| acc * d + i)
+        index
+            .iter()
+            .zip(&self.0)
+            .fold(0, |acc, (&i, &d)| acc * d + i)
     }
 }
 

@@ -37,7 +37,12 @@ pub fn run(
     let results = interp::evaluate(&graph, &inputs)
         .map_err(|e| CliError::User(format!("{}: evaluation failed: {e}", path.display())))?;
     for (name, tensor) in &results {
-        text += &format!("output {name}: {}{}\n{}", tensor.dtype, tensor.shape, summarize(tensor));
+        text += &format!(
+            "output {name}: {}{}\n{}",
+            tensor.dtype,
+            tensor.shape,
+            summarize(tensor)
+        );
     }
     if let Some(dir) = output_dir {
         text += &write_tensors(dir, &results)?;
@@ -49,11 +54,17 @@ pub fn run(
 
 /// `NAME=FILE.npy` arguments by input name; every name must be an input of the graph.
 fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, PathBuf>, CliError> {
-    let names: Vec<&str> = graph.inputs().iter().map(|&id| graph.input_name(id)).collect();
+    let names: Vec<&str> = graph
+        .inputs()
+        .iter()
+        .map(|&id| graph.input_name(id))
+        .collect();
     let mut files = BTreeMap::new();
     for arg in args {
         let Some((name, file)) = arg.split_once('=') else {
-            return Err(CliError::User(format!("--input {arg}: expected NAME=FILE.npy")));
+            return Err(CliError::User(format!(
+                "--input {arg}: expected NAME=FILE.npy"
+            )));
         };
         if !names.contains(&name) {
             return Err(CliError::User(format!(
@@ -62,7 +73,10 @@ fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, PathBu
                 names.join(", ")
             )));
         }
-        if files.insert(name.to_string(), PathBuf::from(file)).is_some() {
+        if files
+            .insert(name.to_string(), PathBuf::from(file))
+            .is_some()
+        {
             return Err(CliError::User(format!("--input {name} is given twice")));
         }
     }

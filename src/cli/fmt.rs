@@ -23,10 +23,18 @@ pub fn run(files: &[PathBuf], check: bool, out: &mut dyn Write) -> Result<(), Cl
     }
     if !errors.is_empty() {
         let text = errors.join("\n");
-        return Err(if internal { CliError::Internal(text) } else { CliError::Rendered(text) });
+        return Err(if internal {
+            CliError::Internal(text)
+        } else {
+            CliError::Rendered(text)
+        });
     }
     if unformatted > 0 {
-        writeln!(out, "{unformatted} file(s) not in canonical form; run `egpu fmt` on them").map_err(output)?;
+        writeln!(
+            out,
+            "{unformatted} file(s) not in canonical form; run `egpu fmt` on them"
+        )
+        .map_err(output)?;
         return Err(CliError::Silent);
     }
     Ok(())

@@ -20,8 +20,10 @@ use std::path::PathBuf;
 /// egpu: a kernel compiler and JIT for external GPUs (AMD RDNA3, NVIDIA Ampere and newer).
 #[derive(Parser, Debug)]
 #[command(name = "egpu", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 bad input (file, flag, shape), 2 internal or tool error.\n\
-Graph files use the .egir text format: see docs/egir.md.")]
+#[command(
+    after_help = "Exit codes: 0 success, 1 bad input (file, flag, shape), 2 internal or tool error.\n\
+Graph files use the .egir text format: see docs/egir.md."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,16 +79,23 @@ where
         Err(e) => {
             let is_help = !e.use_stderr();
             let text = e.render().to_string();
-            let _ = if is_help { write!(out, "{text}") } else { write!(err, "{text}") };
+            let _ = if is_help {
+                write!(out, "{text}")
+            } else {
+                write!(err, "{text}")
+            };
             return if is_help { 0 } else { 1 };
         }
     };
     let result = match cli.command {
         Command::Check { file } => check::run(&file, out),
         Command::Fmt { check, files } => fmt::run(&files, check, out),
-        Command::Eval { file, seed, inputs, output_dir } => {
-            eval::run(&file, seed, &inputs, output_dir.as_deref(), out)
-        }
+        Command::Eval {
+            file,
+            seed,
+            inputs,
+            output_dir,
+        } => eval::run(&file, seed, &inputs, output_dir.as_deref(), out),
     };
     match result {
         Ok(()) => 0,

@@ -19,12 +19,20 @@ pub fn summarize(tensor: &Tensor) -> String {
         let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mean = finite.iter().sum::<f64>() / finite.len() as f64;
         let dtype = tensor.dtype;
-        text += &format!("min {}  max {}  mean {mean:.6}", value(dtype, min), value(dtype, max));
+        text += &format!(
+            "min {}  max {}  mean {mean:.6}",
+            value(dtype, min),
+            value(dtype, max)
+        );
     }
     if nans > 0 {
         text += &format!("  ({nans} NaN)");
     }
-    let first: Vec<String> = tensor.scalars().take(FIRST).map(|s| scalar(tensor.dtype, s)).collect();
+    let first: Vec<String> = tensor
+        .scalars()
+        .take(FIRST)
+        .map(|s| scalar(tensor.dtype, s))
+        .collect();
     let more = if tensor.numel() > FIRST { ", …" } else { "" };
     text += &format!("\n  first [{}{more}]\n", first.join(", "));
     text

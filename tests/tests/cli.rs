@@ -8,7 +8,11 @@ fn egpu(args: &[&str]) -> (i32, String, String) {
     let mut err = Vec::new();
     let argv = std::iter::once("egpu").chain(args.iter().copied());
     let code = egpu::cli::run(argv, &mut out, &mut err);
-    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
@@ -32,13 +36,28 @@ fn check_lists_inputs_and_outputs() {
 #[test]
 fn malformed_files_exit_1_with_file_line_col() {
     let cases: &[(&str, &str)] = &[
-        ("graph g(x: f32[4]) {\n  y = softmx(x)\n  return y\n}\n", ":2:7: error: "),
-        ("graph g(x: f32[4]) {\n  y = add(x)\n  return y\n}\n", ":2:7: error: "),
-        ("graph g(x: f32[4], z: f32[3]) {\n  y = add(x, z)\n  return y\n}\n", ":2:7: error: "),
+        (
+            "graph g(x: f32[4]) {\n  y = softmx(x)\n  return y\n}\n",
+            ":2:7: error: ",
+        ),
+        (
+            "graph g(x: f32[4]) {\n  y = add(x)\n  return y\n}\n",
+            ":2:7: error: ",
+        ),
+        (
+            "graph g(x: f32[4], z: f32[3]) {\n  y = add(x, z)\n  return y\n}\n",
+            ":2:7: error: ",
+        ),
         ("graph g(x: f33[4]) {\n  return x\n}\n", ":1:12: error: "),
-        ("graph g(x: f32[4]) {\n  y = neg(w)\n  return y\n}\n", ":2:11: error: "),
+        (
+            "graph g(x: f32[4]) {\n  y = neg(w)\n  return y\n}\n",
+            ":2:11: error: ",
+        ),
         ("", ":1:1: error: "),
-        ("graph g(x: f32[4]) {\n  y = sum(x, axes=[3])\n  return y\n}\n", ":2:20: error: "),
+        (
+            "graph g(x: f32[4]) {\n  y = sum(x, axes=[3])\n  return y\n}\n",
+            ":2:20: error: ",
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (i, (text, expected)) in cases.iter().enumerate() {
@@ -46,7 +65,10 @@ fn malformed_files_exit_1_with_file_line_col() {
         let (code, out, err) = egpu(&["check", file.to_str().unwrap()]);
         assert_eq!(code, 1, "case {i}: {out}{err}");
         let prefix = format!("{}{expected}", file.display());
-        assert!(err.starts_with(&prefix), "case {i}: expected prefix {prefix:?}, got {err:?}");
+        assert!(
+            err.starts_with(&prefix),
+            "case {i}: expected prefix {prefix:?}, got {err:?}"
+        );
     }
 }
 
@@ -56,7 +78,10 @@ fn binary_junk_is_a_user_error() {
     let file = write(dir.path(), "junk.egir", b"graph g(\xff\xfe\x00");
     let (code, _, err) = egpu(&["check", file.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(err.starts_with(&format!("{}:1:9: error: ", file.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("{}:1:9: error: ", file.display())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -79,7 +104,10 @@ fn help_and_version_exit_0() {
     }
     let (code, out, _) = egpu(&["eval", "--help"]);
     assert_eq!(code, 0);
-    assert!(out.contains("--input <NAME=FILE.npy>") && out.contains("--output-dir <DIR>"), "{out}");
+    assert!(
+        out.contains("--input <NAME=FILE.npy>") && out.contains("--output-dir <DIR>"),
+        "{out}"
+    );
     assert_eq!(egpu(&["--version"]).0, 0);
 }
 
@@ -91,7 +119,11 @@ fn fmt_check_fails_then_fmt_rewrites_canonically() {
     let (code, out, _) = egpu(&["fmt", "--check", path]);
     assert_eq!(code, 1);
     assert!(out.contains("not in canonical form"), "{out}");
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), ADD, "--check must not write");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        ADD,
+        "--check must not write"
+    );
     let (code, out, err) = egpu(&["fmt", path]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("formatted"), "{out}");
@@ -103,7 +135,10 @@ fn fmt_check_fails_then_fmt_rewrites_canonically() {
 /// f32 values as a .npy file, written here with the format's own layout (independent of the
 /// code under test): magic, version 1.0, header length, header dict padded to 64 bytes.
 fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}", values.len());
+    let dict = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}",
+        values.len()
+    );
     let mut header = dict.into_bytes();
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(b' ');
@@ -152,7 +187,11 @@ fn eval_random_inputs_are_deterministic_and_seeded() {
     let path = file.to_str().unwrap();
     let first = egpu(&["eval", path, "--seed", "7"]);
     assert_eq!(first.0, 0, "{}", first.2);
-    assert!(first.1.contains("input a: f32[4] from random (seed 7)"), "{}", first.1);
+    assert!(
+        first.1.contains("input a: f32[4] from random (seed 7)"),
+        "{}",
+        first.1
+    );
     assert_eq!(first, egpu(&["eval", path, "--seed", "7"]));
     assert_ne!(first.1, egpu(&["eval", path, "--seed", "8"]).1);
 }
@@ -165,7 +204,10 @@ fn eval_rejects_bad_inputs() {
     let short = npy_f32(dir.path(), "short.npy", &[1.0, 2.0]);
     let (code, _, err) = egpu(&["eval", path, "--input", &format!("a={}", short.display())]);
     assert_eq!(code, 1);
-    assert!(err.contains("input 'a' is f32[4] but the file holds f32[2]"), "{err}");
+    assert!(
+        err.contains("input 'a' is f32[4] but the file holds f32[2]"),
+        "{err}"
+    );
     let (code, _, err) = egpu(&["eval", path, "--input", &format!("q={}", short.display())]);
     assert_eq!(code, 1);
     assert!(err.contains("has no input 'q' (its inputs: a, b)"), "{err}");
@@ -185,5 +227,8 @@ fn eval_error_in_evaluation_is_a_user_error() {
     let file = write(dir.path(), "div.egir", text.as_bytes());
     let (code, _, err) = egpu(&["eval", file.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(err.contains("evaluation failed") && err.contains("zero"), "{err}");
+    assert!(
+        err.contains("evaluation failed") && err.contains("zero"),
+        "{err}"
+    );
 }

@@ -46,7 +46,10 @@ fn examples_are_canonical_and_snapshotted() {
     for (name, source) in examples() {
         let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
         let printed = text::print(&graph);
-        assert_eq!(printed, source, "{name}.egir is not in canonical form (run egpu fmt)");
+        assert_eq!(
+            printed, source,
+            "{name}.egir is not in canonical form (run egpu fmt)"
+        );
         insta::assert_snapshot!(format!("example_{name}"), printed);
     }
 }
@@ -60,7 +63,10 @@ fn examples_evaluate_to_finite_values() {
         assert_eq!(outputs.len(), graph.outputs().len());
         for (out, tensor) in &outputs {
             let values = tensor.to_f64_vec();
-            assert!(!values.is_empty() && values.iter().all(|v| v.is_finite()), "{name}.{out}");
+            assert!(
+                !values.is_empty() && values.iter().all(|v| v.is_finite()),
+                "{name}.{out}"
+            );
         }
     }
 }

@@ -534,24 +534,14 @@ fn check_unary(op: UnaryOp, dtypes: &[DType]) -> usize {
     checked
 }
 
-/// exp2, log2 and sin: their f64 results have bits that `round_float` mishandles for
-/// f16/bf16 (see the ignored tests at the end).
-fn is_transcendental(op: UnaryOp) -> bool {
-    matches!(op, UnaryOp::Exp2 | UnaryOp::Log2 | UnaryOp::Sin)
-}
-
 #[test]
 fn unary_ops_on_every_dtype() {
     let mut checked = 0;
     for op in UnaryOp::ALL {
-        let dtypes: Vec<DType> = DType::ALL
-            .into_iter()
-            .filter(|&d| !(is_transcendental(op) && matches!(d, DType::F16 | DType::BF16)))
-            .collect();
-        checked += check_unary(op, &dtypes);
+        checked += check_unary(op, &DType::ALL);
     }
-    // neg: 12 dtypes, not: 9, sqrt recip trunc: 4 each, exp2 log2 sin: f32 and f64.
-    assert_eq!(checked, 12 + 9 + 3 * 4 + 3 * 2);
+    // neg: 12 dtypes, not: 9, the six float-only ops: 4 each.
+    assert_eq!(checked, 12 + 9 + 6 * 4);
 }
 
 #[test]
@@ -1654,15 +1644,12 @@ fn tensor_constructors_check_and_convert() {
 // ---------------------------------------------------------------------------------------
 // Correct rounding of f16/bf16 results that are not exact in 32 bits
 // ---------------------------------------------------------------------------------------
-// `egpu_ir::round_float` rounds with `half`'s `from_f64`, which is not correctly rounded:
-// for bf16 it drops the low 32 bits of the f64 before rounding, and for f16 on x86 with
-// F16C it rounds through f32 first. Results of f16/bf16 arithmetic on f16/bf16 operands
-// are unaffected (their exact values fit the kept bits), but casts from f32/f64 and
-// f64-accumulated reductions can round the wrong way. These tests show it; they are
-// ignored until `round_float` rounds correctly.
+// `half`'s own f64 conversions are not correctly rounded (bf16 drops the low 32 bits of the
+// f64 first; f16 on x86 with F16C rounds through a nearest-even f32). Casts from f32/f64,
+// f64-accumulated reductions and transcendentals in f16/bf16 must still round correctly:
+// these cases are ones where those shortcuts give the wrong value.
 
 #[test]
-#[ignore = "egpu_ir::round_float is not correctly rounded for f16/bf16 (half::from_f64)"]
 fn casts_to_half_precision_round_correctly() {
     let x = 1.0 + 2f64.powi(-8) + 2f64.powi(-23);
     assert!(same(
@@ -1677,7 +1664,6 @@ fn casts_to_half_precision_round_correctly() {
 }
 
 #[test]
-#[ignore = "egpu_ir::round_float is not correctly rounded for f16/bf16 (half::from_f64)"]
 fn half_precision_sums_round_correctly() {
     let sum = |dtype, values: &[f64]| {
         reduce_floats(ReduceOp::Sum, dtype, &[values.len()], &[0], values).to_f64_vec()
@@ -1693,11 +1679,10 @@ fn half_precision_sums_round_correctly() {
 }
 
 #[test]
-#[ignore = "egpu_ir::round_float is not correctly rounded for f16/bf16 (half::from_f64)"]
 fn half_precision_transcendentals_round_correctly() {
     // For example sin(-0.2093505859375) = -1702.50001533… × 2^-13 must give -1703 × 2^-13;
     // rounding through f32 first lands on the tie -1702.5 and goes to even.
-    for op in UnaryOp::ALL.into_iter().filter(|&op| is_transcendental(op)) {
+    for op in [UnaryOp::Exp2, UnaryOp::Log2, UnaryOp::Sin] {
         assert_eq!(check_unary(op, &[DType::F16, DType::BF16]), 2);
     }
 }

@@ -579,10 +579,10 @@ fn literals() {
         "2.5 is not a value of i32",
     );
     check(
-        &with_x("  y = add(x, 1000000000000000000000000000000000000000000)"),
+        &with_x("  y = add(x, 1000000000000000000000000000000000000000)"),
         2,
         14,
-        "integer literal 1000000000000000000000000000000000000000000 is too large",
+        "integer literal 1000000000000000000000000000000000000000 is too large",
     );
     check(
         &with_x("  y = add(1, 2)"),
@@ -603,6 +603,13 @@ fn literals() {
         13,
         "the value of 'const' must be a number literal",
     );
+}
+
+#[test]
+fn long_words_are_shortened_in_messages() {
+    let name = "v".repeat(100);
+    let want = format!("undefined value '{}…'", "v".repeat(40));
+    check(&with_x(&format!("  y = neg({name})")), 2, 11, &want);
 }
 
 #[test]

@@ -163,8 +163,8 @@ fn int_binary(op: BinaryOp, a: i128, b: i128, dtype: DType) -> Result<i128, Faul
         BinaryOp::Sub => a.wrapping_sub(b),
         BinaryOp::Mul => a.wrapping_mul(b),
         BinaryOp::Idiv | BinaryOp::Mod if b == 0 => return Err(Fault::DivisionByZero),
-        // i128 division truncates toward zero and the remainder takes the dividend's sign; MIN / -1 is exact
-        // here and wraps back to MIN below.
+        // i128 division truncates toward zero and the remainder takes the dividend's sign;
+        // MIN / -1 is exact here and wraps back to MIN below.
         BinaryOp::Idiv => a.wrapping_div(b),
         BinaryOp::Mod => a.wrapping_rem(b),
         BinaryOp::Max => a.max(b),

@@ -1,7 +1,7 @@
 //! Maps a call — op name, positional operands, keyword attributes — to the [`GraphBuilder`]
 //! method that builds it, primitives and composites alike, checking arity and keywords first.
 
-use super::error::{ParseError, Pos, did_you_mean};
+use super::error::{ParseError, Pos, did_you_mean, short};
 use super::parser::{Arg, Attr, AttrKind, Call, Keyword, Operand};
 use crate::{
     BinaryOp, Conv2dParams, DType, GraphBuilder, GraphError, NodeId, Pool2dParams, ReduceOp,
@@ -183,7 +183,7 @@ fn check_signature(call: &Call) -> Result<(), ParseError> {
             };
             return Err(k.key_pos.error(format!(
                 "unknown keyword '{}' for '{name}'{hint}; it takes: {takes}",
-                k.key
+                short(&k.key)
             )));
         }
     }
@@ -567,7 +567,7 @@ fn int(attr: &Attr) -> Result<i128, ParseError> {
     match &attr.kind {
         AttrKind::Int(text) => text.parse::<i128>().map_err(|_| {
             attr.pos
-                .error(format!("integer literal {text} is too large"))
+                .error(format!("integer literal {} is too large", short(text)))
         }),
         _ => Err(attr
             .pos
@@ -589,13 +589,16 @@ fn usize_of(attr: &Attr, what: &str) -> Result<usize, ParseError> {
 /// A dimension written in a type: a non-negative integer that fits u64 and usize.
 pub(crate) fn dimension(text: &str, pos: Pos) -> Result<usize, ParseError> {
     if text.starts_with('-') {
-        return Err(pos.error(format!("a dimension must not be negative, found {text}")));
+        return Err(pos.error(format!(
+            "a dimension must not be negative, found {}",
+            short(text)
+        )));
     }
-    let short: String = text.chars().take(40).collect();
+    let shown = short(text);
     let v: u64 = text
         .parse()
-        .map_err(|_| pos.error(format!("dimension {short} is too large")))?;
-    usize::try_from(v).map_err(|_| pos.error(format!("dimension {short} is too large")))
+        .map_err(|_| pos.error(format!("dimension {shown} is too large")))?;
+    usize::try_from(v).map_err(|_| pos.error(format!("dimension {shown} is too large")))
 }
 
 fn usize_list(attr: &Attr, what: &str) -> Result<Vec<usize>, ParseError> {
@@ -659,7 +662,8 @@ fn dtype(attr: &Attr) -> Result<DType, ParseError> {
     match &attr.kind {
         AttrKind::Word(word) => DType::from_name(word).ok_or_else(|| {
             let hint = did_you_mean(word, DType::ALL.map(DType::name));
-            attr.pos.error(format!("unknown dtype '{word}'{hint}"))
+            attr.pos
+                .error(format!("unknown dtype '{}'{hint}", short(word)))
         }),
         _ => Err(attr.pos.error(format!(
             "expected a dtype such as f32, found {}",

@@ -57,7 +57,8 @@ impl ParseError {
         let missing = self
             .col
             .saturating_sub(1)
-            .saturating_sub(shown.chars().count());
+            .saturating_sub(shown.chars().count())
+            .min(1024); // only a hand-made error points far past the end of its line
         out.push_str(&format!("{number:>width$} | {shown}\n"));
         out.push_str(&format!("{:width$} | {pad}{}^\n", "", " ".repeat(missing)));
         out
@@ -68,6 +69,14 @@ impl ParseError {
 fn source_line(source: &str, line: usize) -> &str {
     let text = source.split('\n').nth(line.saturating_sub(1)).unwrap_or("");
     text.strip_suffix('\r').unwrap_or(text)
+}
+
+/// `text` as echoed in a message: at most 40 characters, then `…`.
+pub(crate) fn short(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
 }
 
 /// Optimal-string-alignment edit distance (insertions, deletions, substitutions and swaps of
@@ -165,6 +174,8 @@ mod tests {
             " (did you mean 'f32'?)"
         );
         assert_eq!(did_you_mean("zzzz", ["f16"]), "");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short(&"é".repeat(41)), format!("{}…", "é".repeat(40)));
     }
 
     #[test]

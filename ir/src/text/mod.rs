@@ -1,5 +1,22 @@
 //! The `.egir` text format (see docs/egir.md): parser with file:line:col diagnostics and the
 //! canonical printer.
+//!
+//! Details the spec leaves open, as implemented here:
+//! - Trailing commas are allowed in the input list, in call arguments and in lists
+//!   (`f(x, y,)`, `[1, 2,]`), not after the last output of `return`.
+//! - Operands come first, keyword arguments after them; a keyword is given at most once.
+//! - A `-` is part of a number only when a digit or `inf` follows it directly (`-3`, `-inf`).
+//! - Only elementwise operands (binary ops, `where`'s values) may be number literals; the
+//!   value of `const` is a literal too. `y = 3` alone is an error (no dtype or shape).
+//! - `softmax`/`log_softmax` `axis` defaults to -1, `layernorm` `eps` to 1e-5, `rmsnorm`
+//!   `eps` to 1e-6, `var` `correction` to 0, `attention` `causal` to false.
+//! - Output names (`return out=value`) are their own namespace: any identifier is allowed.
+//! - The graph's doc is the run of comment lines directly above `graph` (no blank line between).
+//! - The printer names a node by its given name if that is a usable identifier, else
+//!   `t<index>`; `_<index>` is appended while the name is taken by an earlier node or input,
+//!   or is a reserved word. Inputs are printed in the header, so graphs whose inputs are not
+//!   their first nodes print fine but parse back with the inputs first.
+//! - Calls nest at most 256 deep; deeper nesting is an error, not a stack overflow.
 
 mod calls;
 mod error;

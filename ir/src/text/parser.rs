@@ -2,7 +2,7 @@
 //! shape or dtype error is reported at the token that caused it.
 
 use super::calls;
-use super::error::{ParseError, Pos, did_you_mean};
+use super::error::{ParseError, Pos, did_you_mean, short};
 use super::lexer::{Comment, Token, TokenKind, lex};
 use crate::{DType, Graph, GraphBuilder, NodeId, Shape};
 use std::collections::BTreeMap;
@@ -233,7 +233,8 @@ impl Parser {
         let Some(dtype) = DType::from_name(&word) else {
             let names = DType::ALL.map(DType::name);
             return Err(pos.error(format!(
-                "unknown dtype '{word}'{}",
+                "unknown dtype '{}'{}",
+                short(&word),
                 did_you_mean(&word, names)
             )));
         };
@@ -277,7 +278,10 @@ impl Parser {
             )));
         }
         if let Some((_, line)) = self.values.get(name) {
-            return Err(pos.error(format!("'{name}' is already defined (line {line})")));
+            return Err(pos.error(format!(
+                "'{}' is already defined (line {line})",
+                short(name)
+            )));
         }
         Ok(())
     }
@@ -346,7 +350,7 @@ impl Parser {
             Some(&(id, _)) => Ok(id),
             None => {
                 let hint = did_you_mean(name, self.values.keys().map(String::as_str));
-                Err(pos.error(format!("undefined value '{name}'{hint}")))
+                Err(pos.error(format!("undefined value '{}'{hint}", short(name))))
             }
         }
     }
@@ -407,7 +411,7 @@ impl Parser {
         }
         if !calls::is_op(&name) {
             let hint = did_you_mean(&name, calls::OP_NAMES.iter().copied());
-            return Err(pos.error(format!("unknown op '{name}'{hint}")));
+            return Err(pos.error(format!("unknown op '{}'{hint}", short(&name))));
         }
         self.bump();
         let open = self.bump().pos;

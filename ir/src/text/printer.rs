@@ -2,7 +2,7 @@
 
 use super::lexer::{is_ident_char, is_ident_start};
 use super::parser::is_reserved;
-use crate::{Graph, NodeId, Op, Shape};
+use crate::{Graph, NodeId, Op};
 use cranelift_entity::EntityRef;
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -96,10 +96,9 @@ pub fn print(graph: &Graph) -> String {
     out
 }
 
+/// `[1, 0]`.
 fn list(items: &[usize]) -> String {
-    Shape::new(items.to_vec())
-        .map(|s| s.to_string())
-        .unwrap_or_else(|_| format!("{items:?}"))
+    format!("{items:?}")
 }
 
 fn pairs(items: &[(usize, usize)]) -> String {
