@@ -7,6 +7,7 @@
 //! [`MAX_NUMEL`] elements and no dimension is zero.
 
 use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, NodeId, ReduceOp, Scalar, UnaryOp};
+use egpu_ir::interp::SplitMix64;
 use proptest::prelude::*;
 
 /// The most elements any tensor of a generated graph has.
@@ -83,16 +84,12 @@ pub fn arb_graph() -> impl Strategy<Value = Graph> {
         .prop_map(|(inputs, steps, outputs)| build(&inputs, &steps, &outputs))
 }
 
-/// A small deterministic generator (splitmix64) for the choices inside one step.
-struct Rng(u64);
+/// Reproducible choices inside one step (the interpreter's splitmix64).
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next()
     }
 
     /// A number in `0..n` (0 when `n` is 0).
@@ -120,7 +117,7 @@ fn build(inputs: &[(usize, Vec<usize>)], steps: &[Step], outputs: &[(u16, bool)]
     }
     let mut given: Vec<Option<&str>> = vec![None; nodes.len()];
     for &(kind, seed, name) in steps {
-        let mut rng = Rng(seed);
+        let mut rng = Rng(SplitMix64(seed));
         if let Some(id) = step(&mut b, &nodes, kind, &mut rng)
             && !nodes.contains(&id)
         {

@@ -22,5 +22,5 @@ mod tensor;
 
 pub use error::EvalError;
 pub use eval::evaluate;
-pub use random::{random_inputs, random_tensor};
+pub use random::{SplitMix64, random_inputs, random_tensor};
 pub use tensor::{Data, ELEMENT_LIMIT, Tensor};

@@ -5,11 +5,14 @@ use super::{Data, Tensor};
 use crate::{DType, Graph, Shape, round_float};
 use std::collections::BTreeMap;
 
-/// The splitmix64 generator: tiny, fast and good enough for test data.
-struct SplitMix64(u64);
+/// The splitmix64 generator: tiny, fast and good enough for test data. Public so tests that
+/// need reproducible choices use the same generator.
+pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
