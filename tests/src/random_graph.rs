@@ -6,8 +6,8 @@
 //! are skipped, so every generated graph is valid. Every tensor has at most
 //! [`MAX_NUMEL`] elements and no dimension is zero.
 
-use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, NodeId, ReduceOp, Scalar, UnaryOp};
 use egpu_ir::interp::SplitMix64;
+use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, NodeId, ReduceOp, Scalar, UnaryOp};
 use proptest::prelude::*;
 
 /// The most elements any tensor of a generated graph has.
