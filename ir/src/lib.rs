@@ -27,4 +27,4 @@ pub use graph::{Graph, Node, NodeId, Output};
 pub use op::{BinaryOp, Op, ReduceOp, UnaryOp};
 pub use scalar::{Scalar, int_to_float, round_float, wrap_int};
 pub use shape::{MAX_ELEMENTS, Shape};
-pub use target::Target;
+pub use target::{Target, TileShape};

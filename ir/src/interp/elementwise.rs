@@ -13,7 +13,7 @@ enum Fault {
 }
 
 /// `op` applied to every element of `x`, whose dtype is `dtype`.
-pub(super) fn unary(op: UnaryOp, dtype: DType, x: &Data, node: &str) -> Result<Data, EvalError> {
+pub(crate) fn unary(op: UnaryOp, dtype: DType, x: &Data, node: &str) -> Result<Data, EvalError> {
     let data = match x {
         Data::Float(v) => v
             .iter()
@@ -55,7 +55,7 @@ fn int_unary(op: UnaryOp, a: i128, dtype: DType) -> Option<i128> {
 }
 
 /// `a op b` elementwise; `dtype` is the operands' dtype (comparisons answer bool).
-pub(super) fn binary(
+pub(crate) fn binary(
     op: BinaryOp,
     dtype: DType,
     a: &Data,
@@ -197,7 +197,7 @@ fn bool_binary(op: BinaryOp, a: bool, b: bool) -> Result<bool, Fault> {
 }
 
 /// `cond ? a : b` elementwise.
-pub(super) fn select(cond: &Data, a: &Data, b: &Data, node: &str) -> Result<Data, EvalError> {
+pub(crate) fn select(cond: &Data, a: &Data, b: &Data, node: &str) -> Result<Data, EvalError> {
     fn pick<T: Copy>(c: &[bool], a: &[T], b: &[T]) -> Vec<T> {
         c.iter()
             .zip(a.iter().zip(b))
@@ -225,12 +225,12 @@ pub(super) fn select(cond: &Data, a: &Data, b: &Data, node: &str) -> Result<Data
 }
 
 /// Value conversion to `to` (see [`Scalar::cast`]).
-pub(super) fn cast(x: &Data, to: DType) -> Data {
+pub(crate) fn cast(x: &Data, to: DType) -> Data {
     Data::cast_from(to, x.scalars())
 }
 
 /// The bits of each `from` value reinterpreted as a `to` value.
-pub(super) fn bitcast(x: &Data, from: DType, to: DType) -> Data {
+pub(crate) fn bitcast(x: &Data, from: DType, to: DType) -> Data {
     Data::cast_from(
         to,
         x.scalars().map(|s| Scalar::from_bits(s.to_bits(from), to)),

@@ -11,7 +11,7 @@
 //! - [`Tensor`], [`Data`]: dense row-major values with their dtype and shape.
 //! - [`random_inputs`], [`random_tensor`]: deterministic seeded inputs for tests.
 
-mod elementwise;
+pub(crate) mod elementwise;
 mod error;
 mod eval;
 mod index;

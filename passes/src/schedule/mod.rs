@@ -1,1 +1,194 @@
-//! Fusion and scheduling (petgraph).
+//! Fusion and scheduling: which values of a graph are written to memory, which nodes are
+//! computed together in one kernel, the order kernels launch in, and the memory plan.
+//!
+//! # Realization (`realize.rs`)
+//! Every live node (one an output depends on) gets a *fusion state* within the kernel that
+//! computes it:
+//! - **plain**: no reduction of its own kernel is upstream of it (elementwise and movement
+//!   ops of realized values, constants and iota). A plain value can be computed at any index,
+//!   so it is recomputed inside each kernel that uses it rather than stored and read back.
+//! - **row(σ)**: one value per row of the reduction stage σ (σ = the reduce's input shape and
+//!   axes); the flat index of the value is the row number. A reduce's result is a row value;
+//!   reshapes and elementwise ops keep it one.
+//! - **full(σ)**: shaped exactly like σ's input, one value per (row, position in row). A row
+//!   value of σ's output shape *expanded back* to σ's input shape becomes full, and so does
+//!   anything elementwise of it. A reduce with signature σ takes a plain or full(σ) operand.
+//!
+//! A node whose operands would mix two stages, or a movement op that would scatter a row or
+//! full value (a permute, a pad, an expand along other axes), is a *conflict*: the operand is
+//! realized (cut) at its last non-movement node, which turns it, and every view of it, into
+//! a plain read. The states are recomputed until nothing conflicts. Plain outputs are also
+//! cut (they are written anyway, so reading them costs no more than recomputing them);
+//! inputs are realized by definition; constants and iota never are.
+//!
+//! # Grouping (`fuse.rs`)
+//! Each realized non-input value and each output is a *root*; a root's kernel computes its
+//! cone (operands followed back to realized values). Roots whose cones share a non-plain node
+//! are merged into one kernel that writes all of them, so no reduction is computed twice.
+//! Plain nodes may appear in several kernels: that is the cheap recomputation above. If a
+//! merge would make kernels depend on each other in a cycle, a shared node is realized
+//! instead and the whole analysis runs again. Kernels are ordered by a topological sort of
+//! the kernel graph (petgraph), ties broken by the smallest node each kernel writes.
+//!
+//! Invariants (checked by tests): every non-source node an output depends on is computed in
+//! at least one kernel, and in more than one only if it is plain (no reduce upstream of it
+//! within the kernel); all reductions of one kernel share one stage σ; every read is an input
+//! or a value written by an earlier kernel; every output is written.
+//!
+//! # Memory plan (`plan.rs`)
+//! Inputs and outputs get buffers of their own. A temporary lives from the kernel that
+//! writes it to the last kernel that reads it; after that its buffer can hold a later
+//! temporary of the same dtype that fits (best fit, lowest id on ties).
+
+mod fuse;
+mod plan;
+mod print;
+mod realize;
+#[cfg(test)]
+mod tests;
+
+use egpu_ir::{DType, Graph, NodeId};
+use std::fmt;
+
+/// Kernels in launch order and the buffers they use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// In a valid launch order: every kernel reads only inputs and earlier kernels' writes.
+    pub kernels: Vec<KernelGroup>,
+    /// The memory plan: inputs (declaration order), outputs (output order), temporaries.
+    pub buffers: Vec<Buffer>,
+}
+
+/// One kernel: the nodes it computes, what it loads and what it stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelGroup {
+    /// `k<index>_<main op>`, e.g. `k0_softmax`, `k2_matmul`, `k1_elementwise`.
+    pub name: String,
+    /// Every node computed inside this kernel, in graph order: movement ops, constants and
+    /// iota included; inputs and values realized by other kernels excluded. Empty for a
+    /// copy kernel (an input returned as an output).
+    pub nodes: Vec<NodeId>,
+    /// Realized values this kernel loads (graph inputs or earlier kernels' writes).
+    pub reads: Vec<NodeId>,
+    /// Values this kernel stores. For a copy kernel, the input it copies to its output
+    /// buffers.
+    pub writes: Vec<NodeId>,
+}
+
+/// A buffer's index in [`Schedule::buffers`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BufferId(pub usize);
+
+impl fmt::Display for BufferId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+/// Who owns a buffer's memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BufferKind {
+    /// The graph input of this name (supplied by the caller).
+    Input(String),
+    /// The graph output of this name (returned to the caller).
+    Output(String),
+    /// Scratch memory between kernels, reused when its values are dead.
+    Temporary,
+}
+
+/// One allocation of the memory plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Buffer {
+    pub id: BufferId,
+    pub dtype: DType,
+    /// Capacity in elements: at least the element count of every value it holds.
+    pub elements: usize,
+    pub kind: BufferKind,
+    /// The values assigned to it over time, in the order they are written.
+    pub holds: Vec<NodeId>,
+}
+
+/// Why a graph could not be scheduled. A valid graph always schedules; this reports a
+/// broken internal invariant instead of panicking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScheduleError {
+    /// The kernels could not be put in a launch order even with every shared value realized.
+    Cycle { node: NodeId },
+    /// A kernel loads a value that is neither an input nor written by any kernel.
+    Unwritten { node: NodeId },
+}
+
+impl fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScheduleError::Cycle { node } => write!(
+                f,
+                "schedule: the kernel writing node {node} depends on itself (internal error)"
+            ),
+            ScheduleError::Unwritten { node } => write!(
+                f,
+                "schedule: node {node} is loaded but no kernel writes it (internal error)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScheduleError {}
+
+/// Schedules a valid graph: realization, fusion into kernels, launch order, memory plan.
+pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
+    // Nodes realized to break a cycle. Each round starts again from these alone, so a
+    // conflict found in an earlier round does not keep a value stored once the node that
+    // caused it is itself a read. Every round adds one node or finishes, so the bound is a
+    // guard, not an expected path.
+    let mut forced = realize::initial_cut(graph);
+    for _ in 0..=graph.len() {
+        let realization = realize::analyze(graph, forced.clone());
+        match fuse::group(graph, &realization)? {
+            fuse::Grouping::Kernels(kernels) => {
+                let buffers = plan::plan(graph, &kernels);
+                return Ok(Schedule { kernels, buffers });
+            }
+            fuse::Grouping::Realize(node) => forced[node] = true,
+        }
+    }
+    let node = graph.outputs().first().map(|o| o.node);
+    Err(ScheduleError::Cycle {
+        node: node.unwrap_or(NodeId::from_u32(0)),
+    })
+}
+
+impl Schedule {
+    /// The buffer a realized value lives in (the first, for a value returned under several
+    /// names); `None` for values that are never stored.
+    pub fn buffer_of(&self, node: NodeId) -> Option<BufferId> {
+        self.buffers
+            .iter()
+            .find(|b| b.holds.contains(&node))
+            .map(|b| b.id)
+    }
+
+    /// Every buffer holding `node` (an output returned under two names has two).
+    pub fn buffers_of(&self, node: NodeId) -> Vec<BufferId> {
+        self.buffers
+            .iter()
+            .filter(|b| b.holds.contains(&node))
+            .map(|b| b.id)
+            .collect()
+    }
+
+    /// A deterministic, readable plan: one block per kernel, then the buffer table.
+    pub fn print(&self, graph: &Graph) -> String {
+        print::print(self, graph)
+    }
+}
+
+/// A node's position in the graph (nodes are numbered densely in topological order).
+fn index(id: NodeId) -> usize {
+    id.as_u32() as usize
+}
+
+/// The ids of all nodes, by position, so passes can go from an index back to an id.
+fn node_ids(graph: &Graph) -> Vec<NodeId> {
+    graph.nodes().map(|(id, _)| id).collect()
+}

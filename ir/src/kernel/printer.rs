@@ -1,0 +1,175 @@
+//! The kernel printer: one statement per line, two spaces of indentation per nested loop
+//! or if, everything in definition order, so the same kernel always prints the same bytes.
+
+use super::types::{AccUpdate, Expr, Kernel, Loop, Memory, Param, Stmt, TileRef};
+use std::fmt::{self, Write};
+
+/// The text of `kernel`, ending with a newline.
+pub fn print(kernel: &Kernel) -> String {
+    let mut out = String::new();
+    header(kernel, &mut out);
+    out.push_str("{\n");
+    block(kernel, kernel.body(), 1, &mut out);
+    out.push_str("}\n");
+    out
+}
+
+impl fmt::Display for Kernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&print(self))
+    }
+}
+
+/// `kernel name(params)`, the launch line and one line per shared array.
+fn header(kernel: &Kernel, out: &mut String) {
+    let params: Vec<String> = kernel.params().map(|(_, p)| param_text(p)).collect();
+    let _ = writeln!(out, "kernel {}({})", kernel.name(), params.join(", "));
+    let launch = kernel.launch();
+    let _ = writeln!(
+        out,
+        "  grid {:?} workgroup {:?} subgroup {}",
+        launch.grid,
+        launch.workgroup,
+        kernel.subgroup_size()
+    );
+    for (_, array) in kernel.shared_arrays() {
+        let _ = writeln!(
+            out,
+            "  shared {}: {}[{}]",
+            array.name, array.dtype, array.len
+        );
+    }
+}
+
+/// `a: global f32[4096] read` or `n: i32`.
+fn param_text(param: &Param) -> String {
+    match param {
+        Param::Buffer {
+            name,
+            dtype,
+            len,
+            access,
+        } => format!("{name}: global {dtype}[{len}] {}", access.name()),
+        Param::Scalar { name, dtype } => format!("{name}: {dtype}"),
+    }
+}
+
+fn block(kernel: &Kernel, stmts: &[Stmt], depth: usize, out: &mut String) {
+    for s in stmts {
+        stmt(kernel, s, depth, out);
+    }
+}
+
+fn stmt(kernel: &Kernel, stmt: &Stmt, depth: usize, out: &mut String) {
+    let pad = "  ".repeat(depth);
+    match stmt {
+        Stmt::Loop(l) => {
+            let _ = writeln!(out, "{pad}{} {{", loop_header(kernel, l));
+            block(kernel, &l.body, depth + 1, out);
+        }
+        Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        } => {
+            let _ = writeln!(out, "{pad}if {cond} {{");
+            block(kernel, then_body, depth + 1, out);
+            if !else_body.is_empty() {
+                let _ = writeln!(out, "{pad}}} else {{");
+                block(kernel, else_body, depth + 1, out);
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "{pad}{}", line(kernel, stmt));
+            return;
+        }
+    }
+    let _ = writeln!(out, "{pad}}}");
+}
+
+/// `for v7: i32 in v1..v2 step 4 unroll` (no step when it is 1).
+fn loop_header(kernel: &Kernel, l: &Loop) -> String {
+    let ty = kernel.value(l.var).map(|v| v.ty.to_string());
+    let step = if l.step == 1 {
+        String::new()
+    } else {
+        format!(" step {}", l.step)
+    };
+    let unroll = if l.unroll { " unroll" } else { "" };
+    let (var, start, end) = (l.var, l.start, l.end);
+    format!(
+        "for {var}: {} in {start}..{end}{step}{unroll}",
+        ty.unwrap_or_default()
+    )
+}
+
+/// The line of a statement without a body.
+fn line(kernel: &Kernel, stmt: &Stmt) -> String {
+    match stmt {
+        Stmt::Let(v) => match kernel.value(*v) {
+            Some(value) => format!("{v}: {} = {}", value.ty, expr_text(kernel, &value.expr)),
+            None => format!("{v}: ?"),
+        },
+        Stmt::Store(s) => {
+            let mask = s.mask.map(|m| format!(" mask {m}")).unwrap_or_default();
+            let name = memory_name(kernel, s.target);
+            format!("store {name}[{}] = {}{mask}", s.index, s.value)
+        }
+        Stmt::InitAcc { acc, init } => {
+            let ty = kernel.acc_type(*acc).map(|t| t.to_string());
+            format!("{acc}: {} = init {init}", ty.unwrap_or_default())
+        }
+        Stmt::UpdateAcc { acc, update, value } => match update {
+            AccUpdate::Assign => format!("{acc} = {value}"),
+            AccUpdate::Combine(op) => format!("{acc} = {} {acc}, {value}", op.name()),
+        },
+        Stmt::Barrier => "barrier".to_string(),
+        Stmt::MatrixTile(t) => {
+            let tile = |r: &TileRef| {
+                let name = memory_name(kernel, Memory::Shared(r.array));
+                format!("{name}[{}, stride {}]", r.offset, r.stride)
+            };
+            let (d, a, b) = (tile(&t.d), tile(&t.a), tile(&t.b));
+            format!("matrix_tile {d} += {a} * {b}")
+        }
+        Stmt::Loop(_) | Stmt::If { .. } => String::new(),
+    }
+}
+
+fn memory_name(kernel: &Kernel, memory: Memory) -> &str {
+    kernel.memory(memory).map_or("?", |(name, _)| name)
+}
+
+/// The right-hand side of a `Let`: `add v1, v2`, `load a[v3] mask v4`, `const 1.5`.
+pub(super) fn expr_text(kernel: &Kernel, expr: &Expr) -> String {
+    match expr {
+        Expr::WorkgroupId(axis) => format!("workgroup_id.{}", axis.name()),
+        Expr::LocalId(axis) => format!("local_id.{}", axis.name()),
+        Expr::Const(value) => format!("const {value}"),
+        Expr::Param(p) => {
+            let name = kernel.param(*p).map_or("?", |p| p.name());
+            format!("param {name}")
+        }
+        Expr::LoopVar => "loop_var".to_string(),
+        Expr::Load {
+            source,
+            index,
+            mask,
+        } => {
+            let mask = mask.map(|m| format!(" mask {m}")).unwrap_or_default();
+            format!("load {}[{index}]{mask}", memory_name(kernel, *source))
+        }
+        Expr::Unary { op, x } => format!("{} {x}", op.name()),
+        Expr::Binary { op, a, b } => format!("{} {a}, {b}", op.name()),
+        Expr::Where { cond, a, b } => format!("where {cond}, {a}, {b}"),
+        Expr::Cast { x } => format!("cast {x}"),
+        Expr::Bitcast { x } => format!("bitcast {x}"),
+        Expr::Vector(items) => {
+            let items: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+            format!("vec {}", items.join(", "))
+        }
+        Expr::Extract { x, lane } => format!("extract {x}, {lane}"),
+        Expr::ReadAcc(acc) => format!("read {acc}"),
+        Expr::SubgroupReduce { op, x } => format!("subgroup_{} {x}", op.name()),
+    }
+}

@@ -1,0 +1,342 @@
+//! Unit tests of the realization, fusion and memory-plan rules on small built graphs. The
+//! cross-crate tests (tests/tests/schedule.rs) check the examples and random graphs.
+
+use super::*;
+use egpu_ir::{BinaryOp, GraphBuilder, ReduceOp, Scalar, UnaryOp, text};
+
+fn example(name: &str) -> Graph {
+    let path = format!("{}/../examples/{name}.egir", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&path).unwrap();
+    text::parse(&source).unwrap()
+}
+
+fn names(s: &Schedule) -> Vec<&str> {
+    s.kernels.iter().map(|k| k.name.as_str()).collect()
+}
+
+fn temporaries(s: &Schedule) -> Vec<&Buffer> {
+    let temporary = |b: &&Buffer| b.kind == BufferKind::Temporary;
+    s.buffers.iter().filter(temporary).collect()
+}
+
+/// Which kernels (by launch index) compute `node`.
+fn computed_by(s: &Schedule, node: NodeId) -> Vec<usize> {
+    let computes = |(_, k): &(usize, &KernelGroup)| k.nodes.contains(&node);
+    s.kernels
+        .iter()
+        .enumerate()
+        .filter(computes)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Row softmax of an f32[4, 8] input, returning the row max `m` and the result `y`.
+fn softmax(b: &mut GraphBuilder, x: NodeId) -> (NodeId, NodeId) {
+    let m = b.reduce(ReduceOp::Max, x, &[1]).unwrap();
+    let me = b.expand(m, &[4, 8]).unwrap();
+    let d = b.binary(BinaryOp::Sub, x, me).unwrap();
+    let e = b.unary(UnaryOp::Exp2, d).unwrap();
+    let s = b.reduce(ReduceOp::Sum, e, &[1]).unwrap();
+    let se = b.expand(s, &[4, 8]).unwrap();
+    (m, b.binary(BinaryOp::Div, e, se).unwrap())
+}
+
+fn input(b: &mut GraphBuilder, dims: &[usize]) -> NodeId {
+    b.input("x", DType::F32, dims).unwrap()
+}
+
+#[test]
+fn example_kernels_are_named_after_their_main_op() {
+    let cases: [(&str, &[&str]); 7] = [
+        ("add", &["k0_elementwise"]),
+        ("softmax", &["k0_softmax"]),
+        ("layernorm", &["k0_layernorm"]),
+        ("sum_rows", &["k0_sum"]),
+        ("conv2d", &["k0_conv"]),
+        ("mlp", &["k0_matmul", "k1_matmul", "k2_log_softmax"]),
+        ("attention", &["k0_matmul", "k1_softmax", "k2_matmul"]),
+    ];
+    for (name, kernels) in cases {
+        let s = schedule(&example(name)).unwrap();
+        assert_eq!(names(&s), kernels, "{name}");
+    }
+}
+
+#[test]
+fn softmax_keeps_its_rows_in_one_kernel_that_can_also_write_the_max() {
+    let mut b = GraphBuilder::new("softmax");
+    let x = input(&mut b, &[4, 8]);
+    let (m, y) = softmax(&mut b, x);
+    b.output("y", y).unwrap();
+    b.output("m", m).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_softmax"]);
+    assert_eq!(s.kernels[0].writes, [m, y]);
+    assert!(temporaries(&s).is_empty());
+}
+
+#[test]
+fn reductions_over_different_rows_are_split_by_a_temporary() {
+    let mut b = GraphBuilder::new("rows_then_all");
+    let x = input(&mut b, &[4, 8]);
+    let s1 = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+    let r = b.reshape(s1, &[1, 4]).unwrap();
+    let s2 = b.reduce(ReduceOp::Sum, r, &[1]).unwrap();
+    b.output("y", s2).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_sum", "k1_sum"]);
+    assert_eq!(s.kernels[0].writes, [s1]);
+    assert_eq!(s.kernels[1].reads, [s1]);
+    assert_eq!(
+        s.kernels[1].nodes,
+        [r, s2],
+        "the reshape is a view of the read"
+    );
+    assert_eq!(temporaries(&s).len(), 1);
+}
+
+#[test]
+fn a_reduction_used_by_two_outputs_is_computed_once() {
+    let mut b = GraphBuilder::new("two_epilogues");
+    let x = input(&mut b, &[4, 8]);
+    let sum = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+    let y1 = b.unary(UnaryOp::Exp2, sum).unwrap();
+    let y2 = b.unary(UnaryOp::Log2, sum).unwrap();
+    b.output("y1", y1).unwrap();
+    b.output("y2", y2).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 1);
+    assert_eq!(s.kernels[0].writes, [y1, y2]);
+    assert_eq!(computed_by(&s, sum), [0]);
+}
+
+#[test]
+fn a_cheap_shared_value_is_recomputed_not_stored() {
+    let mut b = GraphBuilder::new("two_reductions");
+    let x = input(&mut b, &[4, 8]);
+    let e = b.unary(UnaryOp::Exp2, x).unwrap();
+    let y1 = b.reduce(ReduceOp::Sum, e, &[0]).unwrap();
+    let y2 = b.reduce(ReduceOp::Max, e, &[1]).unwrap();
+    b.output("y1", y1).unwrap();
+    b.output("y2", y2).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_sum", "k1_max"]);
+    assert_eq!(computed_by(&s, e), [0, 1]);
+    assert_eq!(s.buffer_of(e), None);
+    assert!(temporaries(&s).is_empty());
+}
+
+/// `a = exp2(v)` feeds a reduction over other rows whose result comes back into `y = v + …`:
+/// merging the kernels of `a` and `y` (they share `v`) would make them wait on each other,
+/// so `v` is stored instead.
+#[test]
+fn a_merge_that_would_cycle_stores_the_shared_value() {
+    let mut b = GraphBuilder::new("cycle");
+    let x = input(&mut b, &[4, 8]);
+    let v = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+    let a = b.unary(UnaryOp::Exp2, v).unwrap();
+    let ra = b.reshape(a, &[4]).unwrap();
+    let d = b.reduce(ReduceOp::Sum, ra, &[0]).unwrap();
+    let rd = b.reshape(d, &[1, 1]).unwrap();
+    let ed = b.expand(rd, &[4, 1]).unwrap();
+    let y = b.binary(BinaryOp::Add, v, ed).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert!(s.buffer_of(v).is_some(), "{}", s.print(&g));
+    assert_eq!(s.kernels.len(), 3, "{}", s.print(&g));
+    // Once `v` is a read, `a` is cheap again: recomputed where it is used, never stored.
+    assert_eq!(s.buffer_of(a), None);
+    let writer = |n: NodeId| s.kernels.iter().position(|k| k.writes.contains(&n));
+    assert!(writer(v) < writer(d) && writer(d) < writer(y));
+}
+
+#[test]
+fn an_input_returned_as_an_output_is_copied() {
+    let mut b = GraphBuilder::new("identity");
+    let x = input(&mut b, &[4]);
+    let z = b.unary(UnaryOp::Exp2, x).unwrap();
+    b.output("z", z).unwrap();
+    b.output("y", x).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_copy", "k1_elementwise"]);
+    let copy = &s.kernels[0];
+    assert!(copy.nodes.is_empty());
+    assert_eq!(
+        (copy.reads.clone(), copy.writes.clone()),
+        (vec![x], vec![x])
+    );
+    assert_eq!(s.buffers_of(x).len(), 2, "its input buffer and output y");
+    assert!(s.print(&g).contains("nodes:  -"));
+}
+
+#[test]
+fn a_constant_output_is_written_but_never_read() {
+    let mut b = GraphBuilder::new("constant");
+    let x = input(&mut b, &[4]);
+    let c = b.constant(Scalar::Float(2.0), DType::F32, &[4]).unwrap();
+    let y = b.binary(BinaryOp::Add, x, c).unwrap();
+    b.output("c", c).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 2);
+    assert_eq!(computed_by(&s, c), [0, 1]);
+    assert!(s.kernels.iter().all(|k| !k.reads.contains(&c)));
+}
+
+#[test]
+fn an_output_returned_twice_has_two_buffers_and_one_writer() {
+    let mut b = GraphBuilder::new("twice");
+    let x = input(&mut b, &[4]);
+    let e = b.unary(UnaryOp::Exp2, x).unwrap();
+    b.output("a", e).unwrap();
+    b.output("b", e).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 1);
+    assert_eq!(s.buffers_of(e), [BufferId(1), BufferId(2)]);
+    assert_eq!(s.buffer_of(e), Some(BufferId(1)));
+}
+
+#[test]
+fn an_elementwise_output_feeding_a_reduction_is_read_back() {
+    let mut b = GraphBuilder::new("stored");
+    let x = input(&mut b, &[4, 8]);
+    let o = b.unary(UnaryOp::Exp2, x).unwrap();
+    let y = b.reduce(ReduceOp::Sum, o, &[1]).unwrap();
+    b.output("o", o).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_elementwise", "k1_sum"]);
+    assert_eq!(s.kernels[1].reads, [o]);
+    assert_eq!(computed_by(&s, o), [0]);
+}
+
+#[test]
+fn a_reduction_result_that_is_permuted_is_stored_first() {
+    let mut b = GraphBuilder::new("permuted");
+    let x = input(&mut b, &[4, 8]);
+    let sum = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+    let p = b.permute(sum, &[1, 0]).unwrap();
+    let y = b.unary(UnaryOp::Neg, p).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_sum", "k1_elementwise"]);
+    assert_eq!(s.kernels[1].nodes, [p, y]);
+}
+
+#[test]
+fn a_row_statistic_expanded_along_other_axes_is_stored_first() {
+    let mut b = GraphBuilder::new("broadcast");
+    let x = input(&mut b, &[4, 8]);
+    let sum = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+    let wide = b.expand(sum, &[4, 5]).unwrap();
+    let y = b.unary(UnaryOp::Neg, wide).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 2);
+    assert_eq!(s.kernels[0].writes, [sum]);
+}
+
+#[test]
+fn dead_nodes_are_not_scheduled() {
+    let mut b = GraphBuilder::new("dead");
+    let x = input(&mut b, &[4, 8]);
+    let dead = b.reduce(ReduceOp::Sum, x, &[0]).unwrap();
+    let y = b.unary(UnaryOp::Neg, x).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 1);
+    assert!(computed_by(&s, dead).is_empty());
+}
+
+/// Sums over axes 3, 2, 1, 0 in turn, casting the second result to `middle`: the third
+/// temporary may take the first one's buffer only when their dtypes agree.
+fn chain(middle: DType) -> Schedule {
+    let mut b = GraphBuilder::new("chain");
+    let x = input(&mut b, &[8, 8, 8, 8]);
+    let s1 = b.reduce(ReduceOp::Sum, x, &[3]).unwrap();
+    let s2 = b.reduce(ReduceOp::Sum, s1, &[2]).unwrap();
+    let c = b.cast(s2, middle).unwrap();
+    let s3 = b.reduce(ReduceOp::Sum, c, &[1]).unwrap();
+    let y = b.reduce(ReduceOp::Sum, s3, &[0]).unwrap();
+    b.output("y", y).unwrap();
+    schedule(&b.finish().unwrap()).unwrap()
+}
+
+#[test]
+fn a_dead_temporary_is_reused_by_a_later_one_of_its_dtype() {
+    let same = chain(DType::F32);
+    assert_eq!(same.kernels.len(), 4);
+    let t = temporaries(&same);
+    assert_eq!(t.len(), 2);
+    assert_eq!((t[0].elements, t[0].holds.len()), (512, 2));
+    let other = chain(DType::F64);
+    assert_eq!(temporaries(&other).len(), 3);
+}
+
+#[test]
+fn ready_kernels_launch_in_node_order() {
+    let mut b = GraphBuilder::new("independent");
+    let x = input(&mut b, &[4, 8]);
+    let y2 = b.reduce(ReduceOp::Max, x, &[1]).unwrap();
+    let y1 = b.reduce(ReduceOp::Sum, x, &[0]).unwrap();
+    b.output("y1", y1).unwrap();
+    b.output("y2", y2).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels[0].writes, [y2]);
+    assert_eq!(s.kernels[1].writes, [y1]);
+}
+
+#[test]
+fn the_plan_prints_kernels_then_buffers() {
+    let g = example("softmax");
+    let text = schedule(&g).unwrap().print(&g);
+    let expected = "\
+schedule softmax: 1 kernel, 2 buffers
+
+k0_softmax: 9 nodes, max, sum over 64 rows of 256
+  nodes:  t1 t2 t3 t4 t5 t6 t7 t8 y
+  reads:  x (b0)
+  writes: y (b1)
+
+buffers:
+  b0  input x   f32 x 16384  x (in..k0)
+  b1  output y  f32 x 16384  y (k0..end)
+";
+    assert_eq!(text, expected);
+}
+
+/// The builder's own composites, not just the stored examples: an f16 matmul with its
+/// cast back to f16, a layernorm with weight and bias, and log_softmax are one kernel each.
+#[test]
+fn composites_are_one_kernel_each() {
+    let mut b = GraphBuilder::new("f16");
+    let a = b.input("a", DType::F16, &[8, 16]).unwrap();
+    let w = b.input("w", DType::F16, &[16, 4]).unwrap();
+    let c = b.matmul(a, w, None).unwrap();
+    b.output("c", c).unwrap();
+    let s = schedule(&b.finish().unwrap()).unwrap();
+    assert_eq!(names(&s), ["k0_matmul"]);
+
+    let mut b = GraphBuilder::new("norms");
+    let x = input(&mut b, &[4, 8]);
+    let w = b.input("w", DType::F32, &[8]).unwrap();
+    let y = b.layernorm(x, Some(w), Some(w), 1e-5).unwrap();
+    let z = b.log_softmax(x, -1).unwrap();
+    b.output("y", y).unwrap();
+    b.output("z", z).unwrap();
+    let s = schedule(&b.finish().unwrap()).unwrap();
+    assert_eq!(names(&s), ["k0_layernorm", "k1_log_softmax"]);
+}
