@@ -19,21 +19,7 @@ pub fn run(
 ) -> Result<(), CliError> {
     let graph = load::graph(path)?;
     let files = input_files(&graph, input_args)?;
-    let mut inputs = interp::random_inputs(&graph, seed);
-    let mut text = String::new();
-    for &id in graph.inputs() {
-        let (name, node) = (graph.input_name(id), graph.node(id));
-        let source = match files.get(name) {
-            Some(file) => {
-                let tensor = npy::read_input(file, name, node.dtype, &node.shape)
-                    .map_err(|e| CliError::User(e.to_string()))?;
-                inputs.insert(name.to_string(), tensor);
-                file.display().to_string()
-            }
-            None => format!("random (seed {seed})"),
-        };
-        text += &format!("input {name}: {}{} from {source}\n", node.dtype, node.shape);
-    }
+    let (inputs, mut text) = read_inputs(&graph, &files, seed)?;
     let results = interp::evaluate(&graph, &inputs)
         .map_err(|e| CliError::User(format!("{}: evaluation failed: {e}", path.display())))?;
     for (name, tensor) in &results {
@@ -52,8 +38,33 @@ pub fn run(
     out.write_all(text.as_bytes()).map_err(output)
 }
 
+/// The graph's inputs: from `files` where given, else seeded random values; and a line per
+/// input saying where it came from.
+pub fn read_inputs(
+    graph: &Graph,
+    files: &BTreeMap<String, PathBuf>,
+    seed: u64,
+) -> Result<(BTreeMap<String, Tensor>, String), CliError> {
+    let mut inputs = interp::random_inputs(graph, seed);
+    let mut text = String::new();
+    for &id in graph.inputs() {
+        let (name, node) = (graph.input_name(id), graph.node(id));
+        let source = match files.get(name) {
+            Some(file) => {
+                let tensor = npy::read_input(file, name, node.dtype, &node.shape)
+                    .map_err(|e| CliError::User(e.to_string()))?;
+                inputs.insert(name.to_string(), tensor);
+                file.display().to_string()
+            }
+            None => format!("random (seed {seed})"),
+        };
+        text += &format!("input {name}: {}{} from {source}\n", node.dtype, node.shape);
+    }
+    Ok((inputs, text))
+}
+
 /// `NAME=FILE.npy` arguments by input name; every name must be an input of the graph.
-fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, PathBuf>, CliError> {
+pub fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, PathBuf>, CliError> {
     let names: Vec<&str> = graph
         .inputs()
         .iter()
@@ -84,7 +95,7 @@ fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, PathBu
 }
 
 /// Writes `DIR/NAME.npy` for each tensor; returns the lines that say so.
-fn write_tensors(dir: &Path, results: &[(String, Tensor)]) -> Result<String, CliError> {
+pub fn write_tensors(dir: &Path, results: &[(String, Tensor)]) -> Result<String, CliError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", dir.display())))?;
     let mut text = String::new();

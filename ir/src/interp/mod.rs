@@ -12,6 +12,7 @@
 //! - [`random_inputs`], [`random_tensor`]: deterministic seeded inputs for tests.
 
 pub(crate) mod elementwise;
+mod compare;
 mod error;
 mod eval;
 mod index;
@@ -20,6 +21,7 @@ mod random;
 mod reduce;
 mod tensor;
 
+pub use compare::{Mismatch, compare, tolerance};
 pub use error::EvalError;
 pub use eval::evaluate;
 pub use random::{SplitMix64, random_inputs, random_tensor};

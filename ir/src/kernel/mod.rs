@@ -71,7 +71,9 @@
 mod builder;
 mod error;
 mod interp;
+mod manifest;
 mod printer;
+mod program;
 mod types;
 
 #[cfg(test)]
@@ -81,6 +83,7 @@ pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use interp::run;
 pub use printer::print;
+pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{
     AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
     SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,

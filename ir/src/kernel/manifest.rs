@@ -1,0 +1,119 @@
+//! `manifest.json`: a target-independent description of a compiled program that another
+//! runtime can follow — kernels in launch order, launch shapes, buffer bindings, buffers,
+//! graph inputs and outputs. Code generators add their binaries' file names later.
+//! Written by hand (no serde) so the bytes are stable: keys in a fixed order, two-space
+//! indentation, one kernel per block.
+
+use super::{BufferRole, Param, Program};
+
+/// Escapes a string for JSON (names are identifiers, but stay correct for anything).
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out += "\\\"",
+            '\\' => out += "\\\\",
+            c if (c as u32) < 0x20 => out += &format!("\\u{:04x}", c as u32),
+            c => out.push(c),
+        }
+    }
+    out + "\""
+}
+
+fn list<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+impl Program {
+    /// The manifest as JSON text; `target` names what the program was compiled for, and
+    /// `kernel_files[i]` the file holding kernel i's code (IR, PTX or code object).
+    pub fn manifest_json(&self, target: &str, kernel_files: &[String]) -> String {
+        let mut out = format!(
+            "{{\n  \"program\": {},\n  \"target\": {},\n",
+            quote(&self.name),
+            quote(target)
+        );
+        out += &format!(
+            "  \"buffers\": [\n{}\n  ],\n",
+            self.buffer_entries().join(",\n")
+        );
+        let inputs = self
+            .buffers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| match &b.role {
+                BufferRole::Input(name) => {
+                    Some(format!("{{\"name\": {}, \"buffer\": {i}}}", quote(name)))
+                }
+                _ => None,
+            });
+        out += &format!("  \"inputs\": {},\n", list(inputs));
+        let outputs = self.outputs.iter().map(|(name, b, shape)| {
+            format!(
+                "{{\"name\": {}, \"buffer\": {b}, \"shape\": {}}}",
+                quote(name),
+                list(shape.iter())
+            )
+        });
+        out += &format!("  \"outputs\": {},\n", list(outputs));
+        let kernels: Vec<String> = (0..self.launches.len())
+            .map(|i| self.launch_entry(i, kernel_files))
+            .collect();
+        out += &format!("  \"kernels\": [\n{}\n  ]\n}}\n", kernels.join(",\n"));
+        out
+    }
+
+    fn buffer_entries(&self) -> Vec<String> {
+        self.buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let role = match &b.role {
+                    BufferRole::Input(n) => format!("\"input\", \"name\": {}", quote(n)),
+                    BufferRole::Output(n) => format!("\"output\", \"name\": {}", quote(n)),
+                    BufferRole::Temporary => "\"temporary\"".to_string(),
+                };
+                let bytes = b.elements * b.dtype.size_bytes();
+                format!(
+                    "    {{\"id\": {i}, \"dtype\": \"{}\", \"elements\": {}, \"bytes\": {bytes}, \"role\": {role}}}",
+                    b.dtype, b.elements
+                )
+            })
+            .collect()
+    }
+
+    fn launch_entry(&self, i: usize, kernel_files: &[String]) -> String {
+        let launch = &self.launches[i];
+        let Some(kernel) = self.kernels.get(launch.kernel) else {
+            return format!("    {{\"error\": \"launch {i} names no kernel\"}}");
+        };
+        let params = kernel
+            .params()
+            .filter_map(|(_, p)| match p {
+                Param::Buffer { name, dtype, len, access } => Some((name, dtype, len, access)),
+                Param::Scalar { .. } => None,
+            })
+            .zip(&launch.bindings)
+            .map(|((name, dtype, len, access), b)| {
+                format!(
+                    "{{\"param\": {}, \"buffer\": {b}, \"dtype\": \"{dtype}\", \"elements\": {len}, \"access\": \"{}\"}}",
+                    quote(name),
+                    access.name()
+                )
+            });
+        let l = kernel.launch();
+        let file = kernel_files
+            .get(launch.kernel)
+            .map(|f| quote(f))
+            .unwrap_or_else(|| "null".into());
+        format!(
+            "    {{\"name\": {}, \"file\": {file}, \"grid\": {}, \"workgroup\": {}, \"shared_bytes\": {}, \"bindings\": {}}}",
+            quote(kernel.name()),
+            list(l.grid),
+            list(l.workgroup),
+            kernel.shared_bytes(),
+            list(params)
+        )
+    }
+}
