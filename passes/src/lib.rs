@@ -7,6 +7,9 @@
 //! cores), run by one pipeline with per-stage dumps and kill switches. Depends only on
 //! `egpu-ir`.
 
+pub mod lower;
+pub mod optimize;
+pub mod pipeline;
 pub mod schedule;
 pub mod simplify;
 

@@ -1,13 +1,16 @@
-//! The `egpu` command line: `check`, `fmt`, `eval`.
+//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `bench`.
 //!
 //! Exit codes: 0 success, 1 a problem with the user's input (bad file, bad flag, wrong shape),
 //! 2 an internal or tool error.
 
+mod bench;
 mod check;
+mod compile;
 mod error;
 mod eval;
 mod fmt;
 mod load;
+mod run;
 mod summary;
 
 pub use error::CliError;
@@ -65,7 +68,78 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         output_dir: Option<PathBuf>,
     },
+    /// Compile a graph for a target and print one stage, or write the kernels and a manifest.
+    ///
+    /// Stages: graph (as parsed), simplified (after e-graph simplification), schedule (kernels
+    /// and the buffer plan), kernels (lowered, target-optimized kernel IR and launches).
+    Compile {
+        /// The .egir file.
+        file: PathBuf,
+        /// The GPU to compile for.
+        #[arg(long, value_parser = TARGETS)]
+        target: String,
+        /// The stage to print.
+        #[arg(long, default_value = "kernels", value_parser = ["graph", "simplified", "schedule", "kernels"])]
+        emit: String,
+        /// Skip a pass, to bisect a wrong result (repeatable): simplify, optimize.
+        #[arg(long = "disable-pass", value_name = "NAME")]
+        disabled: Vec<String>,
+        /// Write every stage to DIR/N-STAGE.txt.
+        #[arg(long, value_name = "DIR")]
+        dump_dir: Option<PathBuf>,
+        /// Write each kernel's IR (NAME.kir) and manifest.json (kernels in launch order, launch
+        /// shapes, buffer bindings, buffers, inputs and outputs) to DIR instead of printing.
+        #[arg(short = 'o', value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// Allow rewrites that change floating-point results (reassociation, x·0 → 0, …).
+        #[arg(long)]
+        fast_math: bool,
+        /// Print what each pass did (e-graph stop reason and size, kernel count, plans) to stderr.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Compile a graph and run its kernels on a device.
+    ///
+    /// Inputs are as for `eval`. With --check, every output is compared with the reference
+    /// interpreter (per-dtype tolerance); a mismatch exits 1 and names the worst element.
+    Run {
+        /// The .egir file.
+        file: PathBuf,
+        /// Where to run: cpu (the kernel-IR interpreter; the GPU devices come with the backends).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        /// The target whose kernels to run.
+        #[arg(long, default_value = "gfx1100", value_parser = TARGETS)]
+        target: String,
+        /// Seed for the random inputs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// An input from a .npy file, as NAME=FILE.npy (repeatable).
+        #[arg(long = "input", value_name = "NAME=FILE.npy")]
+        inputs: Vec<String>,
+        /// Write each output to DIR/NAME.npy.
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+        /// Compare every output with the reference interpreter.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Measure the compiler: median time per graph from graph to kernel IR, on one core.
+    Bench {
+        /// Time compilation only (the only mode until the GPU backends exist).
+        #[arg(long, required = true)]
+        compile_only: bool,
+        /// The target to compile for.
+        #[arg(long, default_value = "gfx1100", value_parser = TARGETS)]
+        target: String,
+        /// The .egir files (e.g. examples/*.egir).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
+
+/// Every target `--target` accepts.
+const TARGETS: [&str; 5] = ["gfx1100", "sm_80", "sm_86", "sm_89", "sm_90"];
 
 /// Runs the command line `args` (program name first), writing to `out` and `err`; returns the
 /// exit code.
@@ -96,6 +170,53 @@ where
             inputs,
             output_dir,
         } => eval::run(&file, seed, &inputs, output_dir.as_deref(), out),
+        Command::Compile {
+            file,
+            target,
+            emit,
+            disabled,
+            dump_dir,
+            out_dir,
+            fast_math,
+            verbose,
+        } => {
+            let args = compile::CompileArgs {
+                file: &file,
+                target: &target,
+                emit: &emit,
+                disabled: &disabled,
+                dump_dir: dump_dir.as_deref(),
+                out_dir: out_dir.as_deref(),
+                fast_math,
+                verbose,
+            };
+            compile::run(&args, out, err)
+        }
+        Command::Run {
+            file,
+            device,
+            target,
+            seed,
+            inputs,
+            output_dir,
+            check,
+        } => {
+            let args = run::RunArgs {
+                file: &file,
+                device: &device,
+                target: &target,
+                seed,
+                inputs: &inputs,
+                output_dir: output_dir.as_deref(),
+                check,
+            };
+            run::run(&args, out)
+        }
+        Command::Bench {
+            compile_only: _,
+            target,
+            files,
+        } => bench::run(&files, &target, out),
     };
     match result {
         Ok(()) => 0,

@@ -232,3 +232,134 @@ fn eval_error_in_evaluation_is_a_user_error() {
         "{err}"
     );
 }
+
+fn example(name: &str) -> String {
+    format!("{}/../examples/{name}.egir", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn compile_prints_each_stage() {
+    let file = example("softmax");
+    let (code, out, err) = egpu(&["compile", &file, "--target", "sm_90", "--emit", "schedule"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("schedule softmax: 1 kernel"), "{out}");
+    let (code, out, _) = egpu(&["compile", &file, "--target", "gfx1100"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("kernel k0_softmax(") && out.contains("subgroup_sum"),
+        "{out}"
+    );
+    let (code, out, _) = egpu(&["compile", &file, "--target", "gfx1100", "--emit", "graph"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, std::fs::read_to_string(&file).unwrap());
+}
+
+#[test]
+fn compile_verbose_reports_the_passes_on_stderr() {
+    let (code, _, err) = egpu(&["compile", &example("layernorm"), "--target", "sm_80", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("simplify: ") && err.contains("saturated"),
+        "{err}"
+    );
+    assert!(
+        err.contains("schedule: 1 kernel(s)") && err.contains("optimize: k0_"),
+        "{err}"
+    );
+}
+
+#[test]
+fn compile_rejects_unknown_targets_stages_and_passes() {
+    let file = example("add");
+    let (code, _, err) = egpu(&["compile", &file, "--target", "sm_70"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sm_70") && err.contains("gfx1100"), "{err}");
+    let (code, _, _) = egpu(&["compile", &file, "--target", "sm_90", "--emit", "ptx"]);
+    assert_eq!(code, 1);
+    let (code, _, err) = egpu(&[
+        "compile",
+        &file,
+        "--target",
+        "sm_90",
+        "--disable-pass",
+        "lower",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--disable-pass lower: unknown pass"), "{err}");
+}
+
+#[test]
+fn compile_writes_kernels_manifest_and_dumps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let dump_dir = dir.path().join("dump");
+    let (code, out, err) = egpu(&[
+        "compile",
+        &example("mlp"),
+        "--target",
+        "sm_90",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--dump-dir",
+        dump_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wrote 3 kernel(s) and manifest.json"), "{out}");
+    let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).unwrap();
+    for needle in [
+        "\"target\": \"sm_90\"",
+        "\"name\": \"x\"",
+        "\"role\": \"output\"",
+        "\"grid\": [",
+        "\"bindings\": [",
+    ] {
+        assert!(
+            manifest.contains(needle),
+            "{needle} missing from {manifest}"
+        );
+    }
+    let kernels = manifest.matches("\"file\": \"k").count();
+    assert_eq!(kernels, 3, "{manifest}");
+    for stage in ["0-graph", "1-simplified", "2-schedule", "3-kernels"] {
+        assert!(dump_dir.join(format!("{stage}.txt")).exists(), "{stage}");
+    }
+}
+
+#[test]
+fn run_check_passes_on_examples() {
+    for name in ["gelu_chain", "matmul_f16", "sum_rows"] {
+        let (code, out, err) = egpu(&[
+            "run",
+            &example(name),
+            "--device",
+            "cpu",
+            "--target",
+            "sm_90",
+            "--check",
+        ]);
+        assert_eq!(code, 0, "{name}: {out}{err}");
+        assert!(
+            out.contains("ran 1 kernel(s) on cpu") && out.contains(": ok"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn run_rejects_devices_that_do_not_exist_yet() {
+    let (code, _, err) = egpu(&["run", &example("add"), "--device", "cuda"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--device cuda: not available yet"), "{err}");
+}
+
+#[test]
+fn bench_compile_only_prints_a_table() {
+    let (code, out, err) = egpu(&["bench", "--compile-only", &example("add")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("add.egir") && out.contains(" ms"), "{out}");
+    assert_eq!(
+        egpu(&["bench", &example("add")]).0,
+        1,
+        "--compile-only is required for now"
+    );
+}

@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn within_tolerance_is_none() {
-        assert_eq!(compare(&f32s(&[1.0, 1000.0]), &f32s(&[1.000001, 1000.01])), None);
+        assert_eq!(
+            compare(&f32s(&[1.0, 1000.0]), &f32s(&[1.000001, 1000.01])),
+            None
+        );
     }
 
     #[test]

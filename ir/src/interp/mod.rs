@@ -11,8 +11,8 @@
 //! - [`Tensor`], [`Data`]: dense row-major values with their dtype and shape.
 //! - [`random_inputs`], [`random_tensor`]: deterministic seeded inputs for tests.
 
-pub(crate) mod elementwise;
 mod compare;
+pub(crate) mod elementwise;
 mod error;
 mod eval;
 mod index;

@@ -1,0 +1,892 @@
+//! The emitter: turns graph nodes at symbolic indices into kernel-IR values.
+//!
+//! [`Emitter::eval`] computes a node's value at an index (one [`Ix`] per axis) by
+//! recursion: loads for values the kernel reads, the op for elementwise nodes, the index
+//! map of [`super::view`] for movement ops, and the current row's value for row values.
+//! Results are cached per (node, index) in the innermost open block, so a value used twice
+//! at the same index (softmax's `exp` feeding both the sum and the divide, say) is computed
+//! once, and an index expression shared by several loads is emitted once.
+//!
+//! # Vector lanes
+//! When a kernel handles `w` consecutive elements at once, their index contains the lane
+//! variable `t ∈ [0, w)`. A value is then [`Val::One`] (the same for every element, such as
+//! a broadcast weight) or [`Val::Lanes`] (one scalar per element). A load whose flat index
+//! is `base + t`, with `base` a provable multiple of `w`, is one vector load; any other
+//! access that depends on `t` is split into `w` scalar accesses with `t` replaced by
+//! `0..w`. ALU ops work on the scalars.
+
+use super::LowerError;
+use super::analysis::{Bindings, GroupInfo, State};
+use super::index::{Atom, Ix, Sym, Var};
+use super::view::{self, flatten, unravel};
+use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
+use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A node's value at one index: one scalar, or one per vector lane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Val {
+    One(ValueId),
+    Lanes(Vec<ValueId>),
+}
+
+impl Val {
+    /// The scalar of lane `i` (the same for every lane of a [`Val::One`]).
+    fn lane(&self, i: usize) -> Option<ValueId> {
+        match self {
+            Val::One(v) => Some(*v),
+            Val::Lanes(items) => items.get(i).copied(),
+        }
+    }
+}
+
+/// A small fast hasher for the emitter's caches (keys are our own small trees, so
+/// flooding is no concern, and lookups dominate lowering time). Caches are only looked up,
+/// never iterated, so the hash cannot affect the output.
+#[derive(Clone, Copy, Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
+    }
+
+    fn write_i128(&mut self, n: i128) {
+        self.write_u128(n as u128);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// What one open block of the kernel has computed (valid in it and the blocks inside it).
+#[derive(Clone, Default)]
+struct Frame {
+    values: HashMap<(NodeId, Vec<Ix>), Val>,
+    indices: HashMap<(Ix, DType), ValueId>,
+    casts: HashMap<(ValueId, DType), ValueId>,
+    extracts: HashMap<(ValueId, u32), ValueId>,
+    scalars: HashMap<(DType, u64), ValueId>,
+}
+
+type Lowered<T> = Result<T, LowerError>;
+
+/// An index expression or a scalar constant a loop body needs.
+#[derive(Clone)]
+enum Request {
+    Index(Ix, DType),
+    Scalar(DType, Scalar),
+}
+
+/// Builds one kernel for one group.
+#[derive(Clone)]
+pub struct Emitter<'a> {
+    pub b: KernelBuilder,
+    pub sym: Sym,
+    pub info: &'a GroupInfo<'a>,
+    bindings: &'a Bindings,
+    params: Vec<ParamId>,
+    frames: Vec<Frame>,
+    /// The kernel value each variable stands for (`None` for the vector lane).
+    bound: Vec<Option<ValueId>>,
+    /// The vector lane variable and the width, when the kernel handles several elements
+    /// at once.
+    lanes: Option<(Var, u32)>,
+    /// The current row (reduction kernels).
+    row: Option<Ix>,
+    /// The group's constant nodes, emitted once at the top of the kernel.
+    constants: BTreeMap<NodeId, ValueId>,
+    /// The variable of each open loop, innermost last.
+    loops: Vec<Var>,
+    /// What was asked for while [`Emitter::hoisted_loop`] rehearses a loop.
+    log: Option<Vec<Request>>,
+}
+
+impl<'a> Emitter<'a> {
+    /// A kernel named after the group, with its buffer parameters and constants declared.
+    pub fn new(
+        info: &'a GroupInfo<'a>,
+        bindings: &'a Bindings,
+        launch: Launch,
+        subgroup_size: u32,
+    ) -> Lowered<Emitter<'a>> {
+        let mut b = KernelBuilder::new(&info.group.name, launch, subgroup_size);
+        let params = bindings.declare(&mut b)?;
+        let mut em = Emitter {
+            b,
+            sym: Sym::new(),
+            info,
+            bindings,
+            params,
+            frames: vec![Frame::default()],
+            bound: Vec::new(),
+            lanes: None,
+            row: None,
+            constants: BTreeMap::new(),
+            loops: Vec::new(),
+            log: None,
+        };
+        for &node in &info.group.nodes {
+            let n = info.graph.node(node);
+            if let Op::Const { value } = &n.op {
+                let v = em.b.constant(n.dtype, *value)?;
+                em.constants.insert(node, v);
+            }
+        }
+        Ok(em)
+    }
+
+    pub fn finish(self) -> Lowered<Kernel> {
+        Ok(self.b.finish()?)
+    }
+
+    pub fn internal(&self, message: impl std::fmt::Display) -> LowerError {
+        LowerError::Unsupported(format!(
+            "kernel {}: internal: {message}",
+            self.info.group.name
+        ))
+    }
+
+    // ----- variables -----
+
+    /// A variable with values in `0..extent` that the kernel value `value` holds.
+    pub fn bind(&mut self, extent: i128, value: ValueId) -> Var {
+        let v = self.sym.new_var(extent);
+        self.bound.push(Some(value));
+        v
+    }
+
+    /// Makes the kernel handle `width` consecutive elements at once; returns the lane
+    /// variable (none for a width of 1).
+    pub fn set_lanes(&mut self, width: u32) -> Option<Var> {
+        if width <= 1 {
+            self.lanes = None;
+            return None;
+        }
+        let t = self.sym.new_var(i128::from(width));
+        self.bound.push(None);
+        self.lanes = Some((t, width));
+        Some(t)
+    }
+
+    /// The vector lane variable (if any) and the number of elements handled at once.
+    pub fn lanes(&self) -> (Option<Var>, u32) {
+        match self.lanes {
+            Some((t, w)) => (Some(t), w),
+            None => (None, 1),
+        }
+    }
+
+    /// The row the kernel is working on; row values are computed for it.
+    pub fn set_row(&mut self, row: Ix) {
+        self.row = Some(row);
+    }
+
+    // ----- blocks -----
+
+    /// Opens `for var in start..end step step`; the loop variable's type fits both bounds.
+    pub fn begin_loop(&mut self, start: &Ix, end: &Ix, step: u32, unroll: bool) -> Lowered<Var> {
+        let margin = self.sym.add_const(end, i128::from(step));
+        let dtype = wider(self.index_dtype(start)?, self.index_dtype(&margin)?);
+        let s = self.index_as(start, dtype)?;
+        let e = self.index_as(end, dtype)?;
+        let v = self.b.begin_loop(s, e, step, unroll)?;
+        self.frames.push(Frame::default());
+        let (_, hi) = self.sym.bounds(end);
+        let var = self.bind(hi.max(0), v);
+        self.loops.push(var);
+        Ok(var)
+    }
+
+    pub fn end_loop(&mut self) -> Lowered<()> {
+        self.b.end_loop()?;
+        self.pop_frame();
+        self.loops.pop();
+        Ok(())
+    }
+
+    /// A whole loop, `body` called with its variable, with the loop-invariant part of
+    /// every index expression and the scalar constants of the body computed before the
+    /// loop. The body runs twice:
+    /// first on a copy of the emitter that is thrown away, to learn which expressions it
+    /// needs; `body` must therefore emit the same thing given the same emitter.
+    pub fn hoisted_loop<F>(
+        &mut self,
+        start: &Ix,
+        end: &Ix,
+        step: u32,
+        unroll: bool,
+        mut body: F,
+    ) -> Lowered<()>
+    where
+        F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
+    {
+        let mut rehearsal = self.clone();
+        rehearsal.log = Some(Vec::new());
+        let var = rehearsal.begin_loop(start, end, step, unroll)?;
+        body(&mut rehearsal, var)?;
+        for request in rehearsal.log.take().unwrap_or_default() {
+            match request {
+                Request::Index(ix, dtype) => {
+                    let (head, _) = ix.split_before(var);
+                    self.index_as(&head, dtype)?;
+                }
+                Request::Scalar(dtype, value) => {
+                    self.scalar(dtype, value)?;
+                }
+            }
+        }
+        let var = self.begin_loop(start, end, step, unroll)?;
+        body(self, var)?;
+        self.end_loop()
+    }
+
+    pub fn begin_if(&mut self, cond: ValueId) -> Lowered<()> {
+        self.b.begin_if(cond)?;
+        self.frames.push(Frame::default());
+        Ok(())
+    }
+
+    pub fn end_if(&mut self) -> Lowered<()> {
+        self.b.end_if()?;
+        self.pop_frame();
+        Ok(())
+    }
+
+    /// Opens `if a < b` unless the ranges prove it (then nothing is opened); says which.
+    pub fn begin_if_less(&mut self, a: &Ix, b: &Ix) -> Lowered<bool> {
+        let (_, hi) = self.sym.bounds(&self.sym.sub(a, b));
+        if hi < 0 {
+            return Ok(false);
+        }
+        let cond = self.less(a, b)?;
+        self.begin_if(cond)?;
+        Ok(true)
+    }
+
+    fn pop_frame(&mut self) {
+        // The kernel body's frame stays: builder calls above refuse to close the body.
+        if self.frames.len() > 1 {
+            self.frames.pop();
+        }
+    }
+
+    fn frame(&mut self) -> &mut Frame {
+        if self.frames.is_empty() {
+            self.frames.push(Frame::default());
+        }
+        let last = self.frames.len() - 1;
+        &mut self.frames[last]
+    }
+
+    fn cached<K, V: Clone>(&self, map: impl Fn(&Frame) -> &HashMap<K, V>, key: &K) -> Option<V>
+    where
+        K: std::hash::Hash + Eq,
+    {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| map(f).get(key).cloned())
+    }
+
+    // ----- index arithmetic -----
+
+    /// The narrowest index type every intermediate value of `ix` fits in.
+    pub fn index_dtype(&self, ix: &Ix) -> Lowered<DType> {
+        let m = self.sym.magnitude(ix);
+        if m <= i128::from(i32::MAX) {
+            Ok(DType::I32)
+        } else if m <= i128::from(i64::MAX) {
+            Ok(DType::I64)
+        } else {
+            Err(self.internal(format!("index {ix} does not fit in 64 bits")))
+        }
+    }
+
+    /// The value of `ix`, in the narrowest index type that holds it.
+    pub fn index(&mut self, ix: &Ix) -> Lowered<ValueId> {
+        let dtype = self.index_dtype(ix)?;
+        self.index_as(ix, dtype)
+    }
+
+    /// The value of `ix` as `dtype` (i32 or i64, wide enough).
+    pub fn index_as(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
+        if let Some(log) = &mut self.log {
+            log.push(Request::Index(ix.clone(), dtype));
+        }
+        let key = (ix.clone(), dtype);
+        if let Some(v) = self.cached(|f| &f.indices, &key) {
+            return Ok(v);
+        }
+        let v = match (ix.as_constant(), ix.terms()) {
+            (Some(c), _) => self.b.constant(dtype, Scalar::Int(c))?,
+            (_, [(atom, c)]) if *c > 0 && ix.constant_part() == 0 => self.term(atom, *c, dtype)?,
+            _ => self.sum(ix, dtype)?,
+        };
+        self.frame().indices.insert(key, v);
+        Ok(v)
+    }
+
+    /// Inside a loop, the part that does not change in it first (as one value, which
+    /// [`Emitter::hoisted_loop`] may have computed before the loop), then the rest.
+    fn sum(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
+        let Some(&var) = self.loops.last() else {
+            return self.plain_sum(ix, dtype);
+        };
+        let (head, tail) = ix.split_before(var);
+        if head.as_constant() == Some(0) || tail.terms().is_empty() {
+            return self.plain_sum(ix, dtype);
+        }
+        let mut acc = self.index_as(&head, dtype)?;
+        let mut prefix = head;
+        for (atom, c) in tail.terms() {
+            prefix = self.sym.add(&prefix, &Ix::term(atom.clone(), *c));
+            if let Some(v) = self.cached(|f| &f.indices, &(prefix.clone(), dtype)) {
+                acc = v;
+                continue;
+            }
+            let t = self.index_as(&Ix::term(atom.clone(), c.saturating_abs()), dtype)?;
+            let op = if *c > 0 { BinaryOp::Add } else { BinaryOp::Sub };
+            acc = self.b.binary(op, acc, t)?;
+            self.frame().indices.insert((prefix.clone(), dtype), acc);
+        }
+        Ok(acc)
+    }
+
+    /// Positive terms first, each prefix cached (rows shared by many loads come first
+    /// because their variables are older), then negative terms, then the constant.
+    fn plain_sum(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
+        let mut acc: Option<ValueId> = None;
+        let mut prefix = Ix::zero();
+        for (atom, c) in ix.terms().iter().filter(|(_, c)| *c > 0) {
+            let term = Ix::term(atom.clone(), *c);
+            prefix = self.sym.add(&prefix, &term);
+            acc = Some(match acc {
+                None => self.index_as(&term, dtype)?,
+                Some(a) => match self.cached(|f| &f.indices, &(prefix.clone(), dtype)) {
+                    Some(v) => v,
+                    None => {
+                        let t = self.index_as(&term, dtype)?;
+                        let v = self.b.binary(BinaryOp::Add, a, t)?;
+                        self.frame().indices.insert((prefix.clone(), dtype), v);
+                        v
+                    }
+                },
+            });
+        }
+        let mut constant = ix.constant_part();
+        for (atom, c) in ix.terms().iter().filter(|(_, c)| *c < 0) {
+            let t = self.index_as(&Ix::term(atom.clone(), c.saturating_neg()), dtype)?;
+            acc = Some(match acc {
+                Some(a) => self.b.binary(BinaryOp::Sub, a, t)?,
+                None if constant != 0 => {
+                    let k = self.index_as(&Ix::constant(constant), dtype)?;
+                    constant = 0;
+                    self.b.binary(BinaryOp::Sub, k, t)?
+                }
+                None => self.b.unary(UnaryOp::Neg, t)?,
+            });
+        }
+        match acc {
+            None => self.index_as(&Ix::constant(constant), dtype),
+            Some(a) if constant == 0 => Ok(a),
+            Some(a) => {
+                let op = if constant > 0 {
+                    BinaryOp::Add
+                } else {
+                    BinaryOp::Sub
+                };
+                let k = self.index_as(&Ix::constant(constant.saturating_abs()), dtype)?;
+                Ok(self.b.binary(op, a, k)?)
+            }
+        }
+    }
+
+    /// `c·atom` for a single term (`sum` calls this through `index_as` and its cache).
+    fn term(&mut self, atom: &Atom, c: i128, dtype: DType) -> Lowered<ValueId> {
+        if c == 1 {
+            return self.atom(atom, dtype);
+        }
+        // Through the cache: the same quotient often appears with other coefficients.
+        let a = self.index_as(&Ix::term(atom.clone(), 1), dtype)?;
+        let k = self.index_as(&Ix::constant(c), dtype)?;
+        Ok(self.b.binary(BinaryOp::Mul, a, k)?)
+    }
+
+    /// A variable, or a quotient or remainder: by a power of two as a shift or a mask
+    /// (the operand is then provably non-negative, where they agree with `idiv`/`mod`).
+    fn atom(&mut self, atom: &Atom, dtype: DType) -> Lowered<ValueId> {
+        match atom {
+            Atom::Var(v) => {
+                let value = self.bound.get(v.index()).copied().flatten();
+                let value = value.ok_or_else(|| self.internal("an unbound index variable"))?;
+                self.cast(value, dtype)
+            }
+            Atom::Div(x, k) | Atom::Mod(x, k) => {
+                let is_div = matches!(atom, Atom::Div(..));
+                let operand = self.index_as(x, dtype)?;
+                let nonnegative = self.sym.bounds(x).0 >= 0;
+                let (op, divisor) = match (is_div, nonnegative && is_power_of_two(*k)) {
+                    (true, true) => (BinaryOp::Shr, i128::from(k.trailing_zeros())),
+                    (false, true) => (BinaryOp::And, k - 1),
+                    (true, false) => (BinaryOp::Idiv, *k),
+                    (false, false) => (BinaryOp::Mod, *k),
+                };
+                let d = self.index_as(&Ix::constant(divisor), dtype)?;
+                Ok(self.b.binary(op, operand, d)?)
+            }
+        }
+    }
+
+    /// `value` converted to `dtype` (itself when it already is).
+    pub fn cast(&mut self, value: ValueId, dtype: DType) -> Lowered<ValueId> {
+        if self.b.value_type(value).map(|t| t.dtype) == Some(dtype) {
+            return Ok(value);
+        }
+        if let Some(v) = self.cached(|f| &f.casts, &(value, dtype)) {
+            return Ok(v);
+        }
+        let v = self.b.cast(value, dtype)?;
+        self.frame().casts.insert((value, dtype), v);
+        Ok(v)
+    }
+
+    /// `a < b` on index expressions.
+    pub fn less(&mut self, a: &Ix, b: &Ix) -> Lowered<ValueId> {
+        let dtype = wider(self.index_dtype(a)?, self.index_dtype(b)?);
+        let x = self.index_as(a, dtype)?;
+        let y = self.index_as(b, dtype)?;
+        Ok(self.b.binary(BinaryOp::CmpLt, x, y)?)
+    }
+
+    /// `0 <= index < extent`, leaving out the half the ranges prove.
+    fn in_range(&mut self, r: &view::InRange) -> Lowered<Option<ValueId>> {
+        let (lo, hi) = self.sym.bounds(&r.index);
+        let mut conds = Vec::new();
+        if lo < 0 {
+            conds.push(self.less(&Ix::constant(-1), &r.index)?);
+        }
+        if hi >= r.extent {
+            conds.push(self.less(&r.index, &Ix::constant(r.extent))?);
+        }
+        self.all(&conds)
+    }
+
+    /// The conjunction of bool values (`None` for none).
+    fn all(&mut self, conds: &[ValueId]) -> Lowered<Option<ValueId>> {
+        let mut acc: Option<ValueId> = None;
+        for &c in conds {
+            acc = Some(match acc {
+                None => c,
+                Some(a) => self.b.binary(BinaryOp::And, a, c)?,
+            });
+        }
+        Ok(acc)
+    }
+
+    /// A scalar constant, emitted once per block.
+    pub fn scalar(&mut self, dtype: DType, value: Scalar) -> Lowered<ValueId> {
+        if let Some(log) = &mut self.log {
+            log.push(Request::Scalar(dtype, value));
+        }
+        let key = (dtype, value.to_bits(dtype));
+        if let Some(v) = self.cached(|f| &f.scalars, &key) {
+            return Ok(v);
+        }
+        let v = self.b.constant(dtype, value)?;
+        self.frame().scalars.insert(key, v);
+        Ok(v)
+    }
+
+    fn extract(&mut self, x: ValueId, lane: u32) -> Lowered<ValueId> {
+        if let Some(v) = self.cached(|f| &f.extracts, &(x, lane)) {
+            return Ok(v);
+        }
+        let v = self.b.extract(x, lane)?;
+        self.frame().extracts.insert((x, lane), v);
+        Ok(v)
+    }
+
+    // ----- values of nodes -----
+
+    /// The value of `node` at `index` (one expression per axis of the node).
+    pub fn eval(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
+        if self.info.state(node) == State::Row {
+            return Ok(Val::One(self.row_value(node)?));
+        }
+        let key = (node, index.to_vec());
+        if let Some(v) = self.cached(|f| &f.values, &key) {
+            return Ok(v);
+        }
+        let v = self.compute(node, index)?;
+        self.frame().values.insert(key, v.clone());
+        Ok(v)
+    }
+
+    fn compute(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
+        if self.info.is_read(node) {
+            return self.load(node, index);
+        }
+        let n = self.info.graph.node(node);
+        match &n.op {
+            Op::Const { .. } => match self.constants.get(&node) {
+                Some(&v) => Ok(Val::One(v)),
+                None => Err(self.internal(format!("constant {node} was not emitted"))),
+            },
+            Op::Iota { axis } => self.iota(node, *axis, index),
+            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } => {
+                self.elementwise(node, index)
+            }
+            Op::Binary { .. } | Op::Where { .. } => self.elementwise(node, index),
+            Op::Input { .. } | Op::Reduce { .. } => Err(self.internal(format!(
+                "{node} ({}) is neither loaded nor a row value",
+                n.op.name()
+            ))),
+            _ => self.view(node, index),
+        }
+    }
+
+    fn elementwise(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
+        let mut args = Vec::new();
+        for x in self.info.graph.node(node).op.operands() {
+            args.push(self.eval(x, index)?);
+        }
+        self.apply(node, &args)
+    }
+
+    /// The node's op on `args`, lane by lane where any of them differs per lane.
+    fn apply(&mut self, node: NodeId, args: &[Val]) -> Lowered<Val> {
+        let width = args
+            .iter()
+            .map(|a| match a {
+                Val::One(_) => 1,
+                Val::Lanes(items) => items.len(),
+            })
+            .max()
+            .unwrap_or(1);
+        let mut lanes = Vec::with_capacity(width);
+        for i in 0..width {
+            let items: Option<Vec<ValueId>> = args.iter().map(|a| a.lane(i)).collect();
+            let items = items.ok_or_else(|| self.internal("lane counts differ"))?;
+            lanes.push(self.op_value(node, &items)?);
+        }
+        match (width, lanes.first()) {
+            (1, Some(&v)) => Ok(Val::One(v)),
+            _ => Ok(Val::Lanes(lanes)),
+        }
+    }
+
+    /// One scalar (or row) application of an elementwise node's op.
+    fn op_value(&mut self, node: NodeId, args: &[ValueId]) -> Lowered<ValueId> {
+        let n = self.info.graph.node(node);
+        let arg = |i: usize| args.get(i).copied();
+        let v = match (&n.op, arg(0), arg(1), arg(2)) {
+            (Op::Unary { op, .. }, Some(x), _, _) => self.b.unary(*op, x)?,
+            (Op::Cast { .. }, Some(x), _, _) => self.b.cast(x, n.dtype)?,
+            (Op::Bitcast { .. }, Some(x), _, _) => self.b.bitcast(x, n.dtype)?,
+            (Op::Binary { op, .. }, Some(a), Some(b), _) => self.b.binary(*op, a, b)?,
+            (Op::Where { .. }, Some(c), Some(a), Some(b)) => self.b.select(c, a, b)?,
+            _ => return Err(self.internal(format!("{node} is not elementwise"))),
+        };
+        Ok(v)
+    }
+
+    /// Each element's index along `axis`, converted to the node's dtype like `cast`.
+    fn iota(&mut self, node: NodeId, axis: usize, index: &[Ix]) -> Lowered<Val> {
+        let ix = index.get(axis).cloned().unwrap_or_else(Ix::zero);
+        if self.depends_on_lane(&ix) {
+            return self.per_lane(node, index);
+        }
+        let v = self.index(&ix)?;
+        let dtype = self.info.graph.node(node).dtype;
+        Ok(Val::One(self.cast(v, dtype)?))
+    }
+
+    fn depends_on_lane(&self, ix: &Ix) -> bool {
+        self.lanes.is_some_and(|(t, _)| ix.contains(t))
+    }
+
+    /// The node evaluated separately for each vector lane.
+    fn per_lane(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
+        let Some((t, width)) = self.lanes else {
+            return Err(self.internal("per-lane evaluation without lanes"));
+        };
+        let mut items = Vec::with_capacity(width as usize);
+        for i in 0..width {
+            let lane = Ix::constant(i128::from(i));
+            let at: Vec<Ix> = index
+                .iter()
+                .map(|e| self.sym.substitute(e, t, &lane))
+                .collect();
+            match self.eval(node, &at)? {
+                Val::One(v) => items.push(v),
+                Val::Lanes(_) => return Err(self.internal("a lane value still varies")),
+            }
+        }
+        Ok(Val::Lanes(items))
+    }
+
+    /// A movement op: the operand at the mapped index, or the pad value outside it.
+    fn view(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
+        let n = self.info.graph.node(node);
+        let Some(&x) = n.op.operands().first() else {
+            return Err(self.internal(format!("{node} has no operand")));
+        };
+        let from = self.info.graph.node(x).shape.dims();
+        let src = view::source(&self.sym, &n.op, from, n.shape.dims(), index)
+            .map_err(|m| self.internal(format!("{node}: {m}")))?;
+        if src.valid.is_empty() {
+            return self.eval(x, &src.index);
+        }
+        if index.iter().any(|e| self.depends_on_lane(e)) {
+            return self.per_lane(node, index);
+        }
+        let Op::Pad { value, .. } = &n.op else {
+            return Err(self.internal(format!("{node} has conditions but is no pad")));
+        };
+        self.padded(x, n.dtype, *value, &src)
+    }
+
+    /// `valid ? x[index] : fill`, computing `x` only where valid (so no load leaves its
+    /// buffer and no division sees a value the graph never divides).
+    fn padded(
+        &mut self,
+        x: NodeId,
+        dtype: DType,
+        fill: Scalar,
+        src: &view::Source,
+    ) -> Lowered<Val> {
+        let mut conds = Vec::new();
+        for r in &src.valid {
+            if let Some(c) = self.in_range(r)? {
+                conds.push(c);
+            }
+        }
+        let fill = self.scalar(dtype, fill)?;
+        let Some(cond) = self.all(&conds)? else {
+            return self.eval(x, &src.index);
+        };
+        let acc = self.b.acc_init(fill)?;
+        self.begin_if(cond)?;
+        let v = match self.eval(x, &src.index)? {
+            Val::One(v) => v,
+            Val::Lanes(_) => return Err(self.internal("a padded value varies per lane")),
+        };
+        self.b.acc_update(acc, AccUpdate::Assign, v)?;
+        self.end_if()?;
+        Ok(Val::One(self.b.acc_read(acc)?))
+    }
+
+    /// A value of the current row: a reduction's result (set by its pass) or an op on
+    /// row values and plain values at the row's index.
+    fn row_value(&mut self, node: NodeId) -> Lowered<ValueId> {
+        let key = (node, Vec::new());
+        if let Some(Val::One(v)) = self.cached(|f| &f.values, &key) {
+            return Ok(v);
+        }
+        let n = self.info.graph.node(node);
+        let operands = n.op.operands();
+        let v = match &n.op {
+            Op::Reduce { .. } => {
+                return Err(self.internal(format!("{node} is used before its pass")));
+            }
+            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } | Op::Binary { .. } => {
+                self.row_op(node, &operands)?
+            }
+            Op::Where { .. } => self.row_op(node, &operands)?,
+            // A reshape or an identity view: the same row value.
+            _ => match operands.first() {
+                Some(&x) if self.info.state(x) == State::Row => self.row_value(x)?,
+                _ => return Err(self.internal(format!("{node} is no row value"))),
+            },
+        };
+        self.frame().values.insert(key, Val::One(v));
+        Ok(v)
+    }
+
+    fn row_op(&mut self, node: NodeId, operands: &[NodeId]) -> Lowered<ValueId> {
+        let row = self
+            .row
+            .clone()
+            .ok_or_else(|| self.internal("no current row"))?;
+        let dims = self.info.graph.node(node).shape.dims().to_vec();
+        let index = unravel(&self.sym, &row, &dims);
+        let mut args = Vec::new();
+        for &x in operands {
+            match self.eval(x, &index)? {
+                Val::One(v) => args.push(v),
+                Val::Lanes(_) => return Err(self.internal("a row value varies per lane")),
+            }
+        }
+        self.op_value(node, &args)
+    }
+
+    /// Records a reduction's result for the current row.
+    pub fn set_row_value(&mut self, node: NodeId, value: ValueId) {
+        self.frame()
+            .values
+            .insert((node, Vec::new()), Val::One(value));
+    }
+
+    /// Computes row values now, in the current block, so later blocks reuse them.
+    pub fn compute_row_values(&mut self, nodes: &[NodeId]) -> Lowered<()> {
+        for &node in nodes {
+            self.row_value(node)?;
+        }
+        Ok(())
+    }
+
+    // ----- memory -----
+
+    /// `base` when the flat index is `base + t` for the vector lane `t`, `base` a multiple
+    /// of the width, and the tensor a whole number of vectors.
+    fn contiguous(&self, flat: &Ix, numel: usize) -> Option<(Ix, u32)> {
+        let (t, width) = self.lanes?;
+        let (c, base) = flat.split_var(t)?;
+        let w = i128::from(width);
+        let whole = i128::try_from(numel).is_ok_and(|n| n % w == 0);
+        (c == 1 && base.divisible_by(w) && whole).then_some((base, width))
+    }
+
+    fn load(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
+        let p = self.bindings.read_param(node);
+        let param = p.and_then(|p| self.params.get(p).copied());
+        let param = param.ok_or_else(|| self.internal(format!("{node} has no buffer")))?;
+        let n = self.info.graph.node(node);
+        let flat = flatten(&self.sym, index, n.shape.dims());
+        if !self.depends_on_lane(&flat) {
+            let i = self.index(&flat)?;
+            return Ok(Val::One(self.b.load(Memory::Global(param), i, 1, None)?));
+        }
+        let Some((base, width)) = self.contiguous(&flat, n.shape.numel()) else {
+            return self.per_lane(node, index);
+        };
+        let i = self.index(&base)?;
+        let v = self.b.load(Memory::Global(param), i, width, None)?;
+        let items: Lowered<Vec<ValueId>> = (0..width).map(|k| self.extract(v, k)).collect();
+        Ok(Val::Lanes(items?))
+    }
+
+    /// Stores `value`, the value of `node` at `index`, into every buffer of `node`.
+    pub fn store(&mut self, node: NodeId, index: &[Ix], value: &Val) -> Lowered<()> {
+        let n = self.info.graph.node(node);
+        let flat = flatten(&self.sym, index, n.shape.dims());
+        let numel = n.shape.numel();
+        let params: Vec<usize> = self.bindings.write_params(node).to_vec();
+        for p in params {
+            let param = self.params.get(p).copied();
+            let param = param.ok_or_else(|| self.internal(format!("{node} has no buffer")))?;
+            self.store_one(Memory::Global(param), &flat, numel, value)?;
+        }
+        Ok(())
+    }
+
+    fn store_one(&mut self, memory: Memory, flat: &Ix, numel: usize, value: &Val) -> Lowered<()> {
+        if !self.depends_on_lane(flat) {
+            let Val::One(v) = value else {
+                return Err(self.internal("a per-lane value stored to one element"));
+            };
+            let i = self.index(flat)?;
+            self.b.store(memory, i, *v, None)?;
+            return Ok(());
+        }
+        if let Some((base, width)) = self.contiguous(flat, numel) {
+            let vector = match value {
+                Val::One(v) => self.b.splat(*v, width)?,
+                Val::Lanes(items) => self.b.vector(items)?,
+            };
+            let i = self.index(&base)?;
+            self.b.store(memory, i, vector, None)?;
+            return Ok(());
+        }
+        let Some((t, width)) = self.lanes else {
+            return Err(self.internal("lanes vanished"));
+        };
+        for k in 0..width {
+            let at = self.sym.substitute(flat, t, &Ix::constant(i128::from(k)));
+            let v = value.lane(k as usize);
+            let v = v.ok_or_else(|| self.internal("lane counts differ"))?;
+            let i = self.index(&at)?;
+            self.b.store(memory, i, v, None)?;
+        }
+        Ok(())
+    }
+
+    // ----- reductions -----
+
+    /// Combines every element of `value` into `acc` in lane order: a [`Val::One`] stands
+    /// for the same value in each of the current vector lanes, so it is combined once per
+    /// lane.
+    pub fn accumulate(
+        &mut self,
+        acc: egpu_ir::kernel::AccId,
+        op: ReduceOp,
+        value: &Val,
+    ) -> Lowered<()> {
+        let items = match value {
+            Val::One(v) => vec![*v; self.lanes().1 as usize],
+            Val::Lanes(items) => items.clone(),
+        };
+        for v in items {
+            self.b.acc_update(acc, AccUpdate::Combine(op), v)?;
+        }
+        Ok(())
+    }
+}
+
+/// The start of an accumulator: the reduction's neutral element. For a float sum that is
+/// -0.0 (`-0.0 + x` is `x` for every `x`, -0.0 included, so a row of -0.0s sums to -0.0
+/// as in the reference), except for an empty row, which the reference reduces to 0.0.
+pub fn identity(op: ReduceOp, dtype: DType, empty: bool) -> Scalar {
+    if dtype.is_float() {
+        return Scalar::Float(match op {
+            ReduceOp::Sum if empty => 0.0,
+            ReduceOp::Sum => -0.0,
+            ReduceOp::Prod => 1.0,
+            ReduceOp::Max => f64::NEG_INFINITY,
+            ReduceOp::Min => f64::INFINITY,
+        });
+    }
+    let (lo, hi) = dtype.int_range().unwrap_or((0, 0));
+    Scalar::Int(match op {
+        ReduceOp::Sum => 0,
+        ReduceOp::Prod => 1,
+        ReduceOp::Max => lo,
+        ReduceOp::Min => hi,
+    })
+}
+
+fn wider(a: DType, b: DType) -> DType {
+    if a == DType::I64 || b == DType::I64 {
+        DType::I64
+    } else {
+        DType::I32
+    }
+}
+
+fn is_power_of_two(k: i128) -> bool {
+    k > 0 && k & (k - 1) == 0
+}

@@ -1,0 +1,50 @@
+//! A runnable [`Program`] from the graph, its schedule and the lowered kernels.
+
+use super::LoweredKernel;
+use crate::schedule::{BufferKind, Schedule};
+use egpu_ir::Graph;
+use egpu_ir::kernel::{BufferRole, KernelLaunch, Program, ProgramBuffer};
+
+/// The program: the schedule's buffers (inputs, outputs, temporaries), one launch per
+/// kernel in order, and the graph's outputs in order, each read from its own output buffer.
+pub fn program(graph: &Graph, schedule: &Schedule, kernels: Vec<LoweredKernel>) -> Program {
+    let buffers = schedule
+        .buffers
+        .iter()
+        .map(|b| ProgramBuffer {
+            dtype: b.dtype,
+            elements: b.elements,
+            role: match &b.kind {
+                BufferKind::Input(name) => BufferRole::Input(name.clone()),
+                BufferKind::Output(name) => BufferRole::Output(name.clone()),
+                BufferKind::Temporary => BufferRole::Temporary,
+            },
+        })
+        .collect();
+    let launches = kernels
+        .iter()
+        .enumerate()
+        .map(|(i, k)| KernelLaunch {
+            kernel: i,
+            bindings: k.bindings.iter().map(|b| b.0).collect(),
+        })
+        .collect();
+    let outputs = graph
+        .outputs()
+        .iter()
+        .filter_map(|o| {
+            let buffer = schedule
+                .buffers
+                .iter()
+                .position(|b| matches!(&b.kind, BufferKind::Output(n) if *n == o.name))?;
+            Some((o.name.clone(), buffer, graph.node(o.node).shape.clone()))
+        })
+        .collect();
+    Program {
+        name: graph.name().to_string(),
+        buffers,
+        kernels: kernels.into_iter().map(|k| k.kernel).collect(),
+        launches,
+        outputs,
+    }
+}

@@ -1,0 +1,167 @@
+//! The ordered pass pipeline: every stage can be printed, dumped to a folder, and a pass
+//! switched off by name to bisect a wrong result.
+
+use crate::lower::{LowerError, LowerPlan, lower, program};
+use crate::optimize::plan;
+use crate::schedule::{Schedule, ScheduleError, schedule};
+use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
+use egpu_ir::kernel::Program;
+use egpu_ir::{Graph, Target};
+use std::fmt;
+
+/// The stages whose result can be printed, in pipeline order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The graph as parsed or built.
+    Graph,
+    /// After e-graph simplification.
+    Simplified,
+    /// Fusion groups (kernels) and the buffer plan.
+    Schedule,
+    /// The lowered, target-optimized kernels and their launches.
+    Kernels,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Graph,
+        Stage::Simplified,
+        Stage::Schedule,
+        Stage::Kernels,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Graph => "graph",
+            Stage::Simplified => "simplified",
+            Stage::Schedule => "schedule",
+            Stage::Kernels => "kernels",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Passes that may be switched off (the others are needed to produce any kernel at all):
+/// without `simplify` the graph is scheduled as written; without `optimize` every kernel is
+/// lowered with the plain plan (scalar, one element and one row per lane).
+pub const OPTIONAL_PASSES: [&str; 2] = ["simplify", "optimize"];
+
+/// How to compile.
+#[derive(Clone, Debug)]
+pub struct PipelineOptions {
+    pub target: Target,
+    /// Names from [`OPTIONAL_PASSES`] to skip.
+    pub disabled: Vec<String>,
+    pub simplify: SimplifyOptions,
+}
+
+/// A pass failed; says which.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("unknown pass '{0}' (passes that can be disabled: simplify, optimize)")]
+    UnknownPass(String),
+    #[error("simplify: {0}")]
+    Simplify(#[from] SimplifyError),
+    #[error("schedule: {0}")]
+    Schedule(#[from] ScheduleError),
+    #[error("lower: {0}")]
+    Lower(#[from] LowerError),
+}
+
+/// Every stage's result.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub target: Target,
+    pub graph: Graph,
+    pub simplified: Graph,
+    /// `None` when simplify was disabled.
+    pub simplify_report: Option<SimplifyReport>,
+    pub schedule: Schedule,
+    /// One plan per kernel (the plain plan everywhere when optimize is disabled).
+    pub plans: Vec<LowerPlan>,
+    /// The kernels, bound to buffers, in launch order.
+    pub program: Program,
+}
+
+/// Runs the pipeline on `graph`.
+pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, PipelineError> {
+    if let Some(bad) = options
+        .disabled
+        .iter()
+        .find(|d| !OPTIONAL_PASSES.contains(&d.as_str()))
+    {
+        return Err(PipelineError::UnknownPass(bad.clone()));
+    }
+    let enabled = |pass: &str| !options.disabled.iter().any(|d| d == pass);
+    let (simplified, simplify_report) = if enabled("simplify") {
+        let (g, report) = simplify(graph, &options.simplify)?;
+        (g, Some(report))
+    } else {
+        (graph.clone(), None)
+    };
+    let schedule = schedule(&simplified)?;
+    let plans = if enabled("optimize") {
+        plan(&simplified, &schedule, &options.target)
+    } else {
+        let plain = LowerPlan {
+            subgroup_size: options.target.subgroup_size,
+            ..LowerPlan::default()
+        };
+        vec![plain; schedule.kernels.len()]
+    };
+    let kernels = lower(&simplified, &schedule, &plans)?;
+    let program = program(&simplified, &schedule, kernels);
+    Ok(Compiled {
+        target: options.target.clone(),
+        graph: graph.clone(),
+        simplified,
+        simplify_report,
+        schedule,
+        plans,
+        program,
+    })
+}
+
+impl Compiled {
+    /// The printed result of one stage (deterministic: snapshots depend on it).
+    pub fn stage_text(&self, stage: Stage) -> String {
+        match stage {
+            Stage::Graph => egpu_ir::text::print(&self.graph),
+            Stage::Simplified => egpu_ir::text::print(&self.simplified),
+            Stage::Schedule => self.schedule.print(&self.simplified),
+            Stage::Kernels => self.kernels_text(),
+        }
+    }
+
+    /// Every kernel with its plan, then the launch list.
+    fn kernels_text(&self) -> String {
+        let mut text = String::new();
+        for (kernel, plan) in self.program.kernels.iter().zip(&self.plans) {
+            text += &format!("# plan: {plan:?}\n{}\n", egpu_ir::kernel::print(kernel));
+        }
+        text += "launches:\n";
+        for launch in &self.program.launches {
+            let name = self
+                .program
+                .kernels
+                .get(launch.kernel)
+                .map_or("?", |k| k.name());
+            text += &format!("  {name} buffers {:?}\n", launch.bindings);
+        }
+        text
+    }
+
+    /// Number of kernels the graph became.
+    pub fn kernel_count(&self) -> usize {
+        self.schedule.kernels.len()
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,133 @@
+//! `egpu compile FILE --target T`: run the pass pipeline and print or dump its stages.
+
+use super::error::output;
+use super::{CliError, load};
+use egpu_ir::{Graph, Target};
+use egpu_passes::pipeline::{self, Compiled, PipelineOptions, Stage};
+use egpu_passes::simplify::SimplifyOptions;
+use std::io::Write;
+use std::path::Path;
+
+/// What `egpu compile` was asked to do.
+pub struct CompileArgs<'a> {
+    pub file: &'a Path,
+    pub target: &'a str,
+    pub emit: &'a str,
+    pub disabled: &'a [String],
+    pub dump_dir: Option<&'a Path>,
+    pub out_dir: Option<&'a Path>,
+    pub fast_math: bool,
+    pub verbose: bool,
+}
+
+pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), CliError> {
+    let stage = Stage::from_name(args.emit).ok_or_else(|| {
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        CliError::User(format!(
+            "--emit {}: unknown stage (stages: {})",
+            args.emit,
+            names.join(", ")
+        ))
+    })?;
+    let graph = load::graph(args.file)?;
+    let options = pipeline_options(args.target, args.disabled, args.fast_math)?;
+    let compiled = compile(&graph, &options)?;
+    if args.verbose {
+        report(&compiled, err)?;
+    }
+    if let Some(dir) = args.dump_dir {
+        dump(&compiled, dir)?;
+    }
+    if let Some(dir) = args.out_dir {
+        let text = write_program(&compiled, dir)?;
+        return out.write_all(text.as_bytes()).map_err(output);
+    }
+    out.write_all(compiled.stage_text(stage).as_bytes())
+        .map_err(output)
+}
+
+/// Writes each kernel's IR as `DIR/NAME.kir` and `DIR/manifest.json`; returns what it wrote.
+fn write_program(compiled: &Compiled, dir: &Path) -> Result<String, CliError> {
+    let fail =
+        |e: std::io::Error| CliError::Internal(format!("cannot write to {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let program = &compiled.program;
+    let mut files = Vec::new();
+    for kernel in &program.kernels {
+        let file = format!("{}.kir", kernel.name());
+        std::fs::write(dir.join(&file), egpu_ir::kernel::print(kernel)).map_err(fail)?;
+        files.push(file);
+    }
+    let manifest = program.manifest_json(compiled.target.name, &files);
+    std::fs::write(dir.join("manifest.json"), manifest).map_err(fail)?;
+    Ok(format!(
+        "wrote {} kernel(s) and manifest.json to {}\n",
+        files.len(),
+        dir.display()
+    ))
+}
+
+/// Checks the target and pass names and builds the options.
+pub fn pipeline_options(
+    target: &str,
+    disabled: &[String],
+    fast_math: bool,
+) -> Result<PipelineOptions, CliError> {
+    let Some(target) = Target::by_name(target) else {
+        let names: Vec<&str> = Target::ALL.iter().map(|t| t.name).collect();
+        return Err(CliError::User(format!(
+            "--target {target}: unknown target (targets: {})",
+            names.join(", ")
+        )));
+    };
+    for pass in disabled {
+        if !pipeline::OPTIONAL_PASSES.contains(&pass.as_str()) {
+            return Err(CliError::User(format!(
+                "--disable-pass {pass}: unknown pass (passes that can be disabled: {})",
+                pipeline::OPTIONAL_PASSES.join(", ")
+            )));
+        }
+    }
+    let simplify = SimplifyOptions {
+        fast_math,
+        ..SimplifyOptions::default()
+    };
+    Ok(PipelineOptions {
+        target,
+        disabled: disabled.to_vec(),
+        simplify,
+    })
+}
+
+/// Runs the pipeline; a pass failure on a valid graph is the compiler's fault (exit 2).
+pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, CliError> {
+    pipeline::compile(graph, options).map_err(|e| CliError::Internal(e.to_string()))
+}
+
+/// Debug output: what each pass did.
+fn report(compiled: &Compiled, err: &mut dyn Write) -> Result<(), CliError> {
+    let simplify = match &compiled.simplify_report {
+        Some(r) => format!("simplify: {r}"),
+        None => "simplify: disabled".to_string(),
+    };
+    let mut text = format!(
+        "{simplify}\nschedule: {} kernel(s)\n",
+        compiled.kernel_count()
+    );
+    for (kernel, plan) in compiled.program.kernels.iter().zip(&compiled.plans) {
+        text += &format!("optimize: {}: {plan:?}\n", kernel.name());
+    }
+    err.write_all(text.as_bytes()).map_err(output)
+}
+
+/// Writes every stage to `DIR/NN-STAGE.txt`.
+fn dump(compiled: &Compiled, dir: &Path) -> Result<(), CliError> {
+    let fail =
+        |e: std::io::Error| CliError::Internal(format!("cannot write to {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    for (i, stage) in Stage::ALL.into_iter().enumerate() {
+        let file = dir.join(format!("{i}-{}.txt", stage.name()));
+        std::fs::write(&file, compiled.stage_text(stage)).map_err(fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! The whole pass pipeline (simplify → schedule → optimize → lower) on every example and on
+//! random graphs, for gfx1100 and sm_90: snapshots of every stage, kernel counts, and the
+//! kernels' results on the kernel-IR interpreter against the reference interpreter.
+
+use egpu_ir::interp::{self, compare};
+use egpu_ir::{DType, Graph, GraphBuilder, Target, text};
+use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
+use egpu_passes::simplify::SimplifyOptions;
+use egpu_tests::random_graph::arb_graph;
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+const TARGETS: [&str; 2] = ["gfx1100", "sm_90"];
+
+fn options(target: &str, disabled: &[&str]) -> PipelineOptions {
+    PipelineOptions {
+        target: Target::by_name(target).expect("known target"),
+        disabled: disabled.iter().map(|s| s.to_string()).collect(),
+        simplify: SimplifyOptions::default(),
+    }
+}
+
+fn examples() -> Vec<(String, Graph)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "egir"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let graph = text::parse(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            (name, graph)
+        })
+        .collect()
+}
+
+/// Runs the compiled program on seeded inputs and compares every output with the reference.
+fn check_against_reference(compiled: &Compiled, graph: &Graph, seed: u64) -> Result<(), String> {
+    check_with_inputs(compiled, graph, &interp::random_inputs(graph, seed))
+}
+
+fn check_with_inputs(
+    compiled: &Compiled,
+    graph: &Graph,
+    inputs: &std::collections::BTreeMap<String, interp::Tensor>,
+) -> Result<(), String> {
+    let Ok(expected) = interp::evaluate(graph, inputs) else {
+        return Ok(()); // e.g. an integer division by zero: nothing to compare
+    };
+    let got = compiled
+        .program
+        .run(inputs)
+        .map_err(|e| format!("program failed: {e}"))?;
+    for ((name, want), (got_name, have)) in expected.iter().zip(&got) {
+        if name != got_name {
+            return Err(format!("output order: {name} vs {got_name}"));
+        }
+        if let Some(m) = compare(want, have) {
+            return Err(format!("{name}: {m:?}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_stage_of_every_example_is_snapshotted() {
+    for (name, graph) in examples() {
+        let per_target: Vec<Compiled> = TARGETS
+            .iter()
+            .map(|t| compile(&graph, &options(t, &[])).unwrap())
+            .collect();
+        for stage in [Stage::Graph, Stage::Simplified, Stage::Schedule] {
+            let texts: Vec<String> = per_target.iter().map(|c| c.stage_text(stage)).collect();
+            assert_eq!(
+                texts[0], texts[1],
+                "{name}: stage {stage} must not depend on the target"
+            );
+            insta::assert_snapshot!(format!("{name}_{stage}"), texts[0]);
+        }
+        for (target, compiled) in TARGETS.iter().zip(&per_target) {
+            insta::assert_snapshot!(
+                format!("{name}_kernels_{target}"),
+                compiled.stage_text(Stage::Kernels)
+            );
+        }
+    }
+}
+
+#[test]
+fn kernel_counts_after_the_whole_pipeline() {
+    let at_most = |name: &str| match name {
+        "sum_all" | "conv2d" => 2,
+        "mlp" | "attention" => 3,
+        _ => 1,
+    };
+    for (name, graph) in examples() {
+        for target in TARGETS {
+            let n = compile(&graph, &options(target, &[]))
+                .unwrap()
+                .kernel_count();
+            assert!(
+                n >= 1 && n <= at_most(&name),
+                "{name} on {target}: {n} kernels"
+            );
+        }
+    }
+}
+
+#[test]
+fn examples_compute_what_the_reference_computes_on_both_targets() {
+    for (name, graph) in examples() {
+        for target in TARGETS {
+            let compiled = compile(&graph, &options(target, &[])).unwrap();
+            check_against_reference(&compiled, &graph, 3)
+                .unwrap_or_else(|e| panic!("{name} on {target}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn compiling_is_deterministic() {
+    for (name, graph) in examples() {
+        let a = compile(&graph, &options("sm_90", &[]))
+            .unwrap()
+            .stage_text(Stage::Kernels);
+        let b = compile(&graph, &options("sm_90", &[]))
+            .unwrap()
+            .stage_text(Stage::Kernels);
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+#[test]
+fn passes_can_be_disabled_for_bisecting() {
+    let (_, graph) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "layernorm")
+        .unwrap();
+    let plain = compile(&graph, &options("gfx1100", &["simplify", "optimize"])).unwrap();
+    assert!(plain.simplify_report.is_none());
+    assert_eq!(
+        plain.stage_text(Stage::Simplified),
+        plain.stage_text(Stage::Graph)
+    );
+    assert!(
+        plain
+            .plans
+            .iter()
+            .all(|p| p.vector_width == 1 && p.tiling.is_none())
+    );
+    check_against_reference(&plain, &graph, 5).unwrap();
+    let full = compile(&graph, &options("gfx1100", &[])).unwrap();
+    assert_ne!(
+        full.stage_text(Stage::Simplified),
+        full.stage_text(Stage::Graph),
+        "layernorm simplifies"
+    );
+    let err = compile(&graph, &options("gfx1100", &["schedule"])).unwrap_err();
+    assert!(err.to_string().contains("unknown pass 'schedule'"), "{err}");
+}
+
+/// 30 layers of matmul + bias + relu: the e-graph must stop within its limits and the
+/// program must still compute the right thing.
+#[test]
+fn a_30_layer_mlp_compiles_within_limits_and_is_correct() {
+    let mut b = GraphBuilder::new("mlp30");
+    let mut h = b.input("x", DType::F32, &[16, 64]).unwrap();
+    for layer in 0..30 {
+        let w = b
+            .input(&format!("w{layer}"), DType::F32, &[64, 64])
+            .unwrap();
+        let bias = b.input(&format!("b{layer}"), DType::F32, &[64]).unwrap();
+        let m = b.matmul(h, w, None).unwrap();
+        let a = b.binary(egpu_ir::BinaryOp::Add, m, bias).unwrap();
+        h = b.relu(a).unwrap();
+    }
+    b.output("y", h).unwrap();
+    let graph = b.finish().unwrap();
+    let compiled = compile(&graph, &options("sm_90", &[])).unwrap();
+    let report = compiled.simplify_report.as_ref().unwrap();
+    assert!(
+        report.egraph_nodes <= SimplifyOptions::default().node_limit + 1000,
+        "{report}"
+    );
+    assert!(!report.stop_reason.is_empty());
+    assert_eq!(compiled.kernel_count(), 30);
+    // Weights scaled to [-1/8, 1/8) keep activations near 1 through 30 layers, so the f32
+    // tolerance measures rounding, not growth.
+    let mut inputs = interp::random_inputs(&graph, 7);
+    for (name, tensor) in inputs.iter_mut() {
+        if name.starts_with('w') {
+            let scaled: Vec<f64> = tensor.to_f64_vec().iter().map(|v| v / 8.0).collect();
+            *tensor = interp::Tensor::from_f64(DType::F32, &tensor.shape, &scaled).unwrap();
+        }
+    }
+    check_with_inputs(&compiled, &graph, &inputs).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_graphs_compute_what_the_reference_computes(graph in arb_graph(), seed in 0u64..1000) {
+        for target in TARGETS {
+            let compiled = compile(&graph, &options(target, &[]))
+                .map_err(|e| TestCaseError::fail(format!("{target}: {e}\n{}", text::print(&graph))))?;
+            check_against_reference(&compiled, &graph, seed)
+                .map_err(|e| TestCaseError::fail(format!("{target}: {e}\n{}", text::print(&graph))))?;
+        }
+    }
+}
