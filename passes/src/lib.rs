@@ -1,11 +1,13 @@
-//! egpu's compiler passes (see docs/architecture.md "Passes"):
+//! egpu's compiler passes (see docs/architecture.md "Passes"), in pipeline order:
 //! - [`simplify`]: egg e-graph rewriting with cost-based, deterministic extraction;
-//! - [`schedule`]: petgraph fusion of the graph into kernels, and the buffer plan.
+//! - [`schedule`]: petgraph fusion of the graph into kernels, and the buffer plan;
+//! - [`optimize`]: per-target lowering plans (launch shape, vector width, per-lane work,
+//!   reduction strategy, shared-memory tiling, matrix tiles);
+//! - [`lower`]: fusion groups to `ir::kernel` kernels, views composed into simplified index
+//!   arithmetic;
+//! - [`pipeline`]: runs them in order, prints any stage, switches passes off by name.
 //!
-//! Still to come: `lower` (fusion groups to `ir::kernel` with symbolic index arithmetic) and
-//! `optimize` (target-driven launch shapes, vector widths, reductions, tiling, tensor
-//! cores), run by one pipeline with per-stage dumps and kill switches. Depends only on
-//! `egpu-ir`.
+//! Depends only on `egpu-ir`.
 
 pub mod lower;
 pub mod optimize;

@@ -115,7 +115,7 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     let kernels = lower(&simplified, &schedule, &plans)?;
     let program = program(&simplified, &schedule, kernels);
     Ok(Compiled {
-        target: options.target.clone(),
+        target: options.target,
         graph: graph.clone(),
         simplified,
         simplify_report,

@@ -7,6 +7,13 @@
 //! grows with the reduction length and the dtype's precision; integers and bools exactly;
 //! NaN only where the reference is NaN (outputs start as NaN, so an element a kernel
 //! forgets to write fails).
+//!
+//! Random graphs are compared more strictly: against the reference interpreter on the same
+//! graph with every sum and product spelled out as a chain of elementwise ops (rounded at
+//! each step, in the reference's order). A kernel that accumulates one element after the
+//! other must then match bit for bit; one that combines lanes in a tree is compared
+//! within a tolerance where that can only move a value a little, and not at all where it
+//! may flip one (a comparison or an integer cast of a reordered sum).
 
 use egpu_ir::interp::{Data, Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
@@ -146,7 +153,7 @@ fn tolerance(dtype: DType, length: usize) -> f64 {
     eps * 16.0 * (length.max(1) as f64).sqrt()
 }
 
-/// Compares one output element by element; `Err` names the worst element.
+/// Compares one output element by element; `Err` names the first element out of tolerance.
 fn compare(name: &str, want: &Tensor, got: &Tensor, length: usize) -> Result<(), String> {
     if want.dtype != got.dtype || want.numel() != got.numel() {
         return Err(format!(
@@ -451,10 +458,12 @@ fn compare_random(
                 ));
             }
             Exactness::Close => {
-                let tol = tolerance(w.dtype, MAX_NUMEL);
+                // Reordered sums of at most MAX_NUMEL elements; the margin covers the
+                // continuous ops after them (none failed at 1x in thousands of cases).
+                let tol = tolerance(w.dtype, MAX_NUMEL) * 16.0;
                 for (i, (a, b)) in w.to_f64_vec().iter().zip(g.to_f64_vec()).enumerate() {
                     let finite = a.is_finite() && b.is_finite();
-                    if finite && (a - b).abs() > tol * a.abs().max(1.0) * 1e3 {
+                    if finite && (a - b).abs() > tol * a.abs().max(1.0) {
                         return Err(format!("{name}[{i}]: expected {a:e}, got {b:e}"));
                     }
                 }

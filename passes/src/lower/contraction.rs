@@ -606,8 +606,11 @@ fn plain_body(
     // accs[i][j]: the lane's output at (rows[i], cols[j]).
     let mut accs = Vec::new();
     for _ in &rows {
-        let row: Result<Vec<_>, _> = cols.iter().map(|_| em.b.acc_init(zero)).collect();
-        accs.push(row?);
+        let mut row = Vec::with_capacity(cols.len());
+        for _ in &cols {
+            row.push(em.b.acc_init(zero)?);
+        }
+        accs.push(row);
     }
     k_loop(em, c, s, tiles, place, &mut |em| {
         // A fixed trip count of tile_k: always worth unrolling.

@@ -251,8 +251,11 @@ impl<'a> Emitter<'a> {
         for request in rehearsal.log.take().unwrap_or_default() {
             match request {
                 Request::Index(ix, dtype) => {
-                    let (head, _) = ix.split_before(var);
-                    self.index_as(&head, dtype)?;
+                    let (head, tail) = ix.split_before(var);
+                    // A zero head is not emitted by `sum`: nothing to hoist.
+                    if head.as_constant() != Some(0) || tail.terms().is_empty() {
+                        self.index_as(&head, dtype)?;
+                    }
                 }
                 Request::Scalar(dtype, value) => {
                     self.scalar(dtype, value)?;

@@ -30,6 +30,7 @@
 //! gives 0: it only arises from an axis of size 0, whose tensor has no element to index.
 
 use std::fmt;
+use std::rc::Rc;
 
 /// A variable of index expressions: a lane id, a loop counter, a row number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -45,10 +46,11 @@ impl Var {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Atom {
     Var(Var),
-    /// Truncating division by a positive constant.
-    Div(Box<Ix>, i128),
+    /// Truncating division by a positive constant. (Shared: expressions are cloned into
+    /// cache keys all the time, and a clone of an `Rc` is a count.)
+    Div(Rc<Ix>, i128),
     /// Truncating remainder by a positive constant (the dividend's sign).
-    Mod(Box<Ix>, i128),
+    Mod(Rc<Ix>, i128),
 }
 
 impl Atom {
@@ -398,7 +400,7 @@ impl Sym {
                 return simpler;
             }
         }
-        self.atom(Atom::Div(Box::new(x.clone()), k))
+        self.atom(Atom::Div(Rc::new(x.clone()), k))
     }
 
     /// The rules for a non-negative dividend that change its form.
@@ -436,7 +438,7 @@ impl Sym {
                 return simpler;
             }
         }
-        self.atom(Atom::Mod(Box::new(x.clone()), k))
+        self.atom(Atom::Mod(Rc::new(x.clone()), k))
     }
 
     fn rem_nonnegative(&self, x: &Ix, k: i128) -> Option<Ix> {

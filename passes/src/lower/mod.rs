@@ -15,8 +15,16 @@
 //! Every value is computed by [`emit::Emitter::eval`] at a symbolic index: movement ops
 //! compose into index expressions (`view.rs`) that the simplifier in `index.rs` keeps
 //! minimal, and index arithmetic is emitted as i32 whenever every intermediate value
-//! provably fits, else i64. Lanes without work are masked with `if`, and so are padded
-//! elements (the operand is computed only inside the pad's bounds).
+//! provably fits, else i64 (division and remainder by powers of two as shifts and masks).
+//! The loop-invariant part of each index inside a loop is computed once before the loop.
+//! Lanes without work are masked with `if`, and so are padded elements (the operand is
+//! computed only inside the pad's bounds, so no load leaves its buffer).
+//!
+//! # Plans
+//! `workgroup_size` and `subgroup_size` shape every launch; `elements_per_lane` applies to
+//! elementwise kernels; `vector_width` to elementwise kernels (along each lane's elements)
+//! and to reduction kernels (along the row), where the access is contiguous and aligned;
+//! `reduction` and `unroll` to reduction kernels; `tiling` to contractions.
 //!
 //! The result is deterministic: the same graph, schedule and plans give the same kernels.
 

@@ -152,6 +152,17 @@ fn reshape_of_reshape_is_one_flat_index() {
 }
 
 #[test]
+fn digits_put_back_together_are_the_number() {
+    // unravel over [2, 8, 16, 16] then flatten: r.
+    let (sym, v) = vars(&[4096]);
+    let digits = unravel(&sym, &v[0], &[2, 8, 16, 16]);
+    assert_eq!(flatten(&sym, &digits, &[2, 8, 16, 16]), v[0]);
+    // Part of the digits: r mod 256.
+    let low = flatten(&sym, &digits[2..], &[16, 16]);
+    assert_eq!(low, sym.rem(&v[0], 256));
+}
+
+#[test]
 fn pads_report_only_unproven_bounds() {
     let (sym, v) = vars(&[18, 18]);
     let pad = Op::Pad {
@@ -364,25 +375,4 @@ fn plans_are_checked() {
     assert!(e.is_some_and(|e| e.contains("whole subgroups")));
     let e = lower(&graph, &s, &[]).err().map(|e| e.to_string());
     assert!(e.is_some_and(|e| e.contains("0 plans for 1 kernels")));
-}
-
-#[test]
-#[ignore]
-fn show_kernels() {
-    for name in ["softmax", "matmul_f32", "conv2d", "gelu_chain", "layernorm"] {
-        let graph = example(name);
-        for reduction in [ReductionStrategy::PerLane, ReductionStrategy::Workgroup] {
-            let plan = LowerPlan {
-                reduction,
-                vector_width: 4,
-                elements_per_lane: 4,
-                ..LowerPlan::default()
-            };
-            println!("== {name} {reduction:?}\n{}", kernels_text(&graph, plan));
-        }
-        println!(
-            "== {name} default\n{}",
-            kernels_text(&graph, LowerPlan::default())
-        );
-    }
 }
