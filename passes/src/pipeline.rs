@@ -8,6 +8,7 @@ use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
 use egpu_ir::kernel::Program;
 use egpu_ir::{Graph, Target};
 use std::fmt;
+use std::time::{Duration, Instant};
 
 /// The stages whose result can be printed, in pipeline order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +85,33 @@ pub struct Compiled {
     pub plans: Vec<LowerPlan>,
     /// The kernels, bound to buffers, in launch order.
     pub program: Program,
+    /// Wall time of each pass, in [`PASS_NAMES`] order.
+    pub times: [Duration; 4],
+}
+
+/// The passes whose time [`Compiled::times`] records, in order.
+pub const PASS_NAMES: [&str; 4] = ["simplify", "schedule", "optimize", "lower"];
+
+/// Times the passes one after another.
+struct PassTimes {
+    last: Instant,
+    times: [Duration; 4],
+}
+
+impl PassTimes {
+    fn start() -> PassTimes {
+        PassTimes {
+            last: Instant::now(),
+            times: [Duration::ZERO; 4],
+        }
+    }
+
+    /// Ends pass `i`'s interval and starts the next.
+    fn lap(&mut self, i: usize) {
+        let now = Instant::now();
+        self.times[i] = now - self.last;
+        self.last = now;
+    }
 }
 
 /// Runs the pipeline on `graph`.
@@ -96,13 +124,16 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
         return Err(PipelineError::UnknownPass(bad.clone()));
     }
     let enabled = |pass: &str| !options.disabled.iter().any(|d| d == pass);
+    let mut clock = PassTimes::start();
     let (simplified, simplify_report) = if enabled("simplify") {
         let (g, report) = simplify(graph, &options.simplify)?;
         (g, Some(report))
     } else {
         (graph.clone(), None)
     };
+    clock.lap(0);
     let schedule = schedule(&simplified)?;
+    clock.lap(1);
     let plans = if enabled("optimize") {
         plan(&simplified, &schedule, &options.target)
     } else {
@@ -112,9 +143,12 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
         };
         vec![plain; schedule.kernels.len()]
     };
+    clock.lap(2);
     let kernels = lower(&simplified, &schedule, &plans)?;
     let program = program(&simplified, &schedule, kernels);
+    clock.lap(3);
     Ok(Compiled {
+        times: clock.times,
         target: options.target,
         graph: graph.clone(),
         simplified,

@@ -1,40 +1,55 @@
-//! `egpu bench --compile-only`: how long the compiler takes per graph.
+//! `egpu bench --compile-only`: how long the compiler takes per graph, and in which pass.
 
 use super::compile::{compile, pipeline_options};
 use super::error::output;
 use super::{CliError, load};
+use egpu_passes::pipeline::PASS_NAMES;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Runs each graph through the pipeline repeatedly (at least `MIN_RUNS` times and for at least
-/// `MIN_TIME`) and prints the median time per graph. One thread, so the number is per core.
+/// Each graph goes through the pipeline at least `MIN_RUNS` times and for at least
+/// `MIN_TIME`; the medians are printed. One thread, so the numbers are per core.
 const MIN_RUNS: usize = 20;
 const MIN_TIME: Duration = Duration::from_millis(300);
 
 pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), CliError> {
     let options = pipeline_options(target, &[], false)?;
     let mut text = format!(
-        "compile time, graph -> kernel IR (simplify, schedule, optimize, lower), target {target}, one thread, median of repeated runs\n"
+        "compile time, graph -> kernel IR, target {target}, one thread, median of repeated runs (ms)\n"
     );
-    text += &format!("{:<28} {:>7} {:>12}\n", "graph", "kernels", "median");
+    text += &format!("{:<28} {:>7} {:>9}", "graph", "kernels", "total");
+    for pass in PASS_NAMES {
+        text += &format!(" {pass:>9}");
+    }
+    text += "\n";
     for file in files {
         let graph = load::graph(file)?;
-        let mut times = Vec::new();
-        let started = Instant::now();
+        let mut totals = Vec::new();
+        let mut passes: [Vec<Duration>; 4] = Default::default();
         let mut kernels = 0;
-        while times.len() < MIN_RUNS || started.elapsed() < MIN_TIME {
+        let started = Instant::now();
+        while totals.len() < MIN_RUNS || started.elapsed() < MIN_TIME {
             let t = Instant::now();
-            kernels = compile(&graph, &options)?.kernel_count();
-            times.push(t.elapsed());
+            let compiled = compile(&graph, &options)?;
+            totals.push(t.elapsed());
+            kernels = compiled.kernel_count();
+            for (times, time) in passes.iter_mut().zip(compiled.times) {
+                times.push(time);
+            }
         }
-        times.sort();
-        let median = times[times.len() / 2];
         let name = file.display().to_string();
-        text += &format!(
-            "{name:<28} {kernels:>7} {:>9.3} ms\n",
-            median.as_secs_f64() * 1e3
-        );
+        text += &format!("{name:<28} {kernels:>7} {:>9.3}", median_ms(&mut totals));
+        for times in &mut passes {
+            text += &format!(" {:>9.3}", median_ms(times));
+        }
+        text += "\n";
     }
     out.write_all(text.as_bytes()).map_err(output)
+}
+
+/// The median of `times` in milliseconds.
+fn median_ms(times: &mut [Duration]) -> f64 {
+    times.sort();
+    times.get(times.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
