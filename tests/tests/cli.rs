@@ -356,7 +356,11 @@ fn run_rejects_devices_that_do_not_exist_yet() {
 fn bench_compile_only_prints_a_table() {
     let (code, out, err) = egpu(&["bench", "--compile-only", &example("add")]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("add.egir") && out.contains(" ms"), "{out}");
+    assert!(out.contains("add.egir") && out.contains("(ms)"), "{out}");
+    let header = out.lines().nth(1).unwrap();
+    for column in ["kernels", "total", "simplify", "schedule", "optimize", "lower"] {
+        assert!(header.contains(column), "{header}");
+    }
     assert_eq!(
         egpu(&["bench", &example("add")]).0,
         1,
