@@ -264,6 +264,25 @@ impl Op {
         }
     }
 
+    /// Whether this movement op, taking shape `from` to shape `to`, leaves every element
+    /// where it was (builders and rewrites sometimes produce such views).
+    pub fn is_identity_view(&self, from: &[usize], to: &[usize]) -> bool {
+        if from != to {
+            return false;
+        }
+        match self {
+            Op::Reshape { .. } | Op::Expand { .. } => true,
+            Op::Permute { perm, .. } => perm.iter().enumerate().all(|(i, &p)| i == p),
+            Op::Pad { pads, .. } => pads.iter().all(|&(a, b)| a == 0 && b == 0),
+            Op::Shrink { ranges, .. } => ranges
+                .iter()
+                .zip(from)
+                .all(|(&(s, e), &d)| s == 0 && e == d),
+            Op::Flip { axes, .. } => axes.iter().all(|&a| from.get(a) == Some(&1)),
+            _ => false,
+        }
+    }
+
     /// Structural equality: same operation, operands and attributes (floats by bits).
     pub fn same(&self, other: &Op) -> bool {
         match (self, other) {

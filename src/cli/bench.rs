@@ -51,5 +51,7 @@ pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), C
 /// The median of `times` in milliseconds.
 fn median_ms(times: &mut [Duration]) -> f64 {
     times.sort();
-    times.get(times.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    times
+        .get(times.len() / 2)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }

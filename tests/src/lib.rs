@@ -1,2 +1,55 @@
-//! Shared helpers for egpu's cross-crate tests (random graph generators, tolerances).
+//! Shared helpers for egpu's cross-crate tests: the example graphs and random graph
+//! generators.
 pub mod random_graph;
+
+use egpu_ir::{Graph, text};
+use std::path::PathBuf;
+
+/// The repository's `examples/` folder.
+pub fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+/// The path of `examples/NAME.egir`.
+pub fn example_path(name: &str) -> PathBuf {
+    examples_dir().join(format!("{name}.egir"))
+}
+
+/// Every example as (name, source text), sorted by name.
+pub fn example_sources() -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(examples_dir())
+        .expect("examples/ is readable")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "egir"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, source)
+        })
+        .collect()
+}
+
+/// Every example parsed, sorted by name.
+pub fn examples() -> Vec<(String, Graph)> {
+    example_sources()
+        .into_iter()
+        .map(|(name, source)| {
+            let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, graph)
+        })
+        .collect()
+}
+
+/// One example parsed.
+pub fn example(name: &str) -> Graph {
+    let source =
+        std::fs::read_to_string(example_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"))
+}

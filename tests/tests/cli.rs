@@ -234,7 +234,7 @@ fn eval_error_in_evaluation_is_a_user_error() {
 }
 
 fn example(name: &str) -> String {
-    format!("{}/../examples/{name}.egir", env!("CARGO_MANIFEST_DIR"))
+    egpu_tests::example_path(name).display().to_string()
 }
 
 #[test]
@@ -358,7 +358,9 @@ fn bench_compile_only_prints_a_table() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("add.egir") && out.contains("(ms)"), "{out}");
     let header = out.lines().nth(1).unwrap();
-    for column in ["kernels", "total", "simplify", "schedule", "optimize", "lower"] {
+    for column in [
+        "kernels", "total", "simplify", "schedule", "optimize", "lower",
+    ] {
         assert!(header.contains(column), "{header}");
     }
     assert_eq!(

@@ -20,10 +20,10 @@ use egpu_ir::kernel::print;
 use egpu_ir::{DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, text};
 use egpu_passes::lower::{LowerPlan, ReductionStrategy, lower, program};
 use egpu_passes::schedule::{Schedule, schedule};
+use egpu_tests::example;
 use egpu_tests::random_graph::{MAX_NUMEL, arb_graph};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 const EXAMPLES: [&str; 11] = [
     "add",
@@ -38,12 +38,6 @@ const EXAMPLES: [&str; 11] = [
     "conv2d",
     "attention",
 ];
-
-fn example(name: &str) -> Graph {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}.egir"));
-    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
 
 // ---------------------------------------------------------------------------------------
 // Plans

@@ -9,11 +9,11 @@
 
 use egpu_ir::interp::{Data, Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
-use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Op, ReduceOp, Target, text};
+use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Op, ReduceOp, Target};
 use egpu_passes::lower::{LowerPlan, LoweredKernel, ReductionStrategy, TilePlan, lower, program};
 use egpu_passes::optimize::{self, contraction, plan};
 use egpu_passes::schedule::{Schedule, schedule};
-use std::path::PathBuf;
+use egpu_tests::example;
 
 const EXAMPLES: [&str; 11] = [
     "add",
@@ -30,12 +30,6 @@ const EXAMPLES: [&str; 11] = [
 ];
 
 const TARGETS: [Target; 2] = [Target::GFX1100, Target::SM_90];
-
-fn example(name: &str) -> Graph {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}.egir"));
-    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
 
 // ---------------------------------------------------------------------------------------
 // Running and comparing

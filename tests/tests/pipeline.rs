@@ -6,9 +6,9 @@ use egpu_ir::interp::{self, compare};
 use egpu_ir::{DType, Graph, GraphBuilder, Target, text};
 use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
 use egpu_passes::simplify::SimplifyOptions;
+use egpu_tests::examples;
 use egpu_tests::random_graph::arb_graph;
 use proptest::prelude::*;
-use std::path::PathBuf;
 
 const TARGETS: [&str; 2] = ["gfx1100", "sm_90"];
 
@@ -18,24 +18,6 @@ fn options(target: &str, disabled: &[&str]) -> PipelineOptions {
         disabled: disabled.iter().map(|s| s.to_string()).collect(),
         simplify: SimplifyOptions::default(),
     }
-}
-
-fn examples() -> Vec<(String, Graph)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "egir"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let graph = text::parse(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            (name, graph)
-        })
-        .collect()
 }
 
 /// Runs the compiled program on seeded inputs and compares every output with the reference.

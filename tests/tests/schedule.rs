@@ -10,16 +10,10 @@
 
 use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, UnaryOp, text};
 use egpu_passes::schedule::{BufferKind, KernelGroup, Schedule, schedule};
+use egpu_tests::example;
 use egpu_tests::random_graph::arb_graph;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-fn example(name: &str) -> Graph {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../examples/{name}.egir"));
-    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
 
 /// The most kernels each example may become (issue 3); the first number is the least.
 const KERNEL_COUNTS: [(&str, usize, usize); 11] = [

@@ -6,32 +6,13 @@
 use egpu_ir::interp::{self, Tensor};
 use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, UnaryOp, text};
 use egpu_passes::simplify::{SimplifyOptions, SimplifyReport, is_matmul_reduce, simplify};
+use egpu_tests::examples;
 use egpu_tests::random_graph::arb_graph;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-fn examples() -> Vec<(String, Graph)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("examples/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "egir"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let source = std::fs::read_to_string(&p).expect("readable example");
-            let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, graph)
-        })
-        .collect()
-}
 
 fn exact() -> SimplifyOptions {
     SimplifyOptions::default()

@@ -220,7 +220,7 @@ impl<'a> GroupInfo<'a> {
     /// row) or expanded back to the stage's input shape (it becomes full).
     fn movement(&self, node: NodeId, state: State, from: &[usize]) -> Result<State, LowerError> {
         let n = self.graph.node(node);
-        if state == State::Plain || is_identity_view(&n.op, from, n.shape.dims()) {
+        if state == State::Plain || n.op.is_identity_view(from, n.shape.dims()) {
             return Ok(state);
         }
         let stage = self.stage.as_ref();
@@ -245,24 +245,6 @@ fn join(a: State, b: State) -> State {
         (x, State::Plain) | (State::Plain, x) => x,
         (State::Row, State::Row) => State::Row,
         _ => State::Full,
-    }
-}
-
-/// A view that leaves every element where it was.
-fn is_identity_view(op: &Op, from: &[usize], to: &[usize]) -> bool {
-    if from != to {
-        return false;
-    }
-    match op {
-        Op::Reshape { .. } | Op::Expand { .. } => true,
-        Op::Permute { perm, .. } => perm.iter().enumerate().all(|(i, &p)| i == p),
-        Op::Pad { pads, .. } => pads.iter().all(|&(a, b)| a == 0 && b == 0),
-        Op::Shrink { ranges, .. } => ranges
-            .iter()
-            .zip(from)
-            .all(|(&(s, e), &d)| s == 0 && e == d),
-        Op::Flip { axes, .. } => axes.iter().all(|&a| from.get(a) == Some(&1)),
-        _ => false,
     }
 }
 

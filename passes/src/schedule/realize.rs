@@ -228,7 +228,7 @@ fn movement(
     stages: &[Stage],
 ) -> Result<Fusion, Conflict> {
     let state = seen(x);
-    if state == Fusion::Plain || is_identity_view(&node.op, from, &node.shape) {
+    if state == Fusion::Plain || node.op.is_identity_view(from, &node.shape) {
         return Ok(state);
     }
     match (state, &node.op) {
@@ -240,23 +240,5 @@ fn movement(
             _ => Err(Conflict { operand: x }),
         },
         _ => Err(Conflict { operand: x }),
-    }
-}
-
-/// A view that leaves every element where it was (builders sometimes emit them).
-fn is_identity_view(op: &Op, from: &[usize], to: &[usize]) -> bool {
-    if from != to {
-        return false;
-    }
-    match op {
-        Op::Reshape { .. } | Op::Expand { .. } => true,
-        Op::Permute { perm, .. } => perm.iter().enumerate().all(|(i, &p)| i == p),
-        Op::Pad { pads, .. } => pads.iter().all(|&(a, b)| a == 0 && b == 0),
-        Op::Shrink { ranges, .. } => ranges
-            .iter()
-            .zip(from)
-            .all(|(&(s, e), &d)| s == 0 && e == d),
-        Op::Flip { axes, .. } => axes.iter().all(|&a| from.get(a) == Some(&1)),
-        _ => false,
     }
 }
