@@ -278,7 +278,7 @@ fn softmax_kernel_is_one_loop_per_pass() {
 
 /// `graph` with every sum and product over more than one element spelled out as a chain of
 /// elementwise ops in the reference's order, `((x₀ ⊕ x₁) ⊕ x₂) ⊕ …`, each rounded to the
-/// dtype: the reference interpreter then computes exactly what a kernel that accumulates one
+/// dtype (f32 for f16/bf16, cast back at the end): the reference interpreter then computes exactly what a kernel that accumulates one
 /// element after the other in the dtype computes. Max and min are exact in any order and
 /// stay as they are.
 fn sequential(graph: &Graph) -> Graph {
@@ -313,7 +313,14 @@ fn copy_node(
         Op::Where { cond, a, b: y } => b.where_(m(cond), m(a), m(y)),
         Op::Reduce { op, x, axes } => {
             let input = graph.node(*x).shape.dims();
+            let low_precision = matches!(node.dtype, DType::F16 | DType::BF16);
             match op {
+                // Kernels accumulate f16/bf16 sums and products in f32, rounding once.
+                ReduceOp::Sum | ReduceOp::Prod if low_precision => {
+                    let wide = b.cast(m(x), DType::F32)?;
+                    let r = chain(b, *op, wide, input, axes)?;
+                    b.cast(r, node.dtype)
+                }
                 ReduceOp::Sum | ReduceOp::Prod => chain(b, *op, m(x), input, axes),
                 _ => b.reduce(*op, m(x), axes),
             }
@@ -646,5 +653,28 @@ proptest! {
             let in_order = plan.reduction == ReductionStrategy::PerLane;
             compare_random(&graph, &want, &got, in_order).map_err(fail)?;
         }
+    }
+}
+
+/// f16 and bf16 sums accumulate in f32: a row of 4096 ones sums to 4096 with one lane per
+/// row, where f16 accumulation would stall at 2048 (2048 + 1 rounds back to 2048).
+#[test]
+fn half_precision_sums_accumulate_in_f32() {
+    for dtype in [DType::F16, DType::BF16] {
+        let mut b = GraphBuilder::new("sum");
+        let x = b.input("x", dtype, &[2, 4096]).unwrap();
+        let y = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+        b.output("y", y).unwrap();
+        let graph = b.finish().unwrap();
+        let s = schedule(&graph).unwrap();
+        let kernels = lower(&graph, &s, &[LowerPlan::default()]).unwrap();
+        let printed = egpu_ir::kernel::print(&kernels[0].kernel);
+        assert!(printed.contains("acc0: f32 = init"), "{printed}");
+        let program = program(&graph, &s, kernels);
+        let ones = Tensor::from_f64(dtype, &[2, 4096], &[1.0; 8192]).unwrap();
+        let out = program
+            .run(&BTreeMap::from([("x".to_string(), ones)]))
+            .unwrap();
+        assert_eq!(out[0].1.to_f64_vec(), vec![4096.0, 4096.0], "{dtype}");
     }
 }

@@ -843,10 +843,13 @@ impl<'a> Emitter<'a> {
     /// Combines every element of `value` into `acc` in lane order: a [`Val::One`] stands
     /// for the same value in each of the current vector lanes, so it is combined once per
     /// lane.
+    /// Values are converted to `acc_dtype` first (f32 for f16/bf16 sums, see
+    /// [`accumulation_dtype`]).
     pub fn accumulate(
         &mut self,
         acc: egpu_ir::kernel::AccId,
         op: ReduceOp,
+        acc_dtype: DType,
         value: &Val,
     ) -> Lowered<()> {
         let items = match value {
@@ -854,9 +857,30 @@ impl<'a> Emitter<'a> {
             Val::Lanes(items) => items.clone(),
         };
         for v in items {
+            let v = self.convert(v, acc_dtype)?;
             self.b.acc_update(acc, AccUpdate::Combine(op), v)?;
         }
         Ok(())
+    }
+
+    /// `v` as `dtype`, cast only when its dtype differs.
+    pub fn convert(&mut self, v: ValueId, dtype: DType) -> Lowered<ValueId> {
+        match self.b.value_type(v) {
+            Some(t) if t.dtype != dtype => Ok(self.b.cast(v, dtype)?),
+            _ => Ok(v),
+        }
+    }
+}
+
+/// The dtype a reduction accumulates in: f32 for sums and products of f16/bf16, whose own
+/// 11 or 8 bits would lose whole units within a few thousand additions (2048 + 1 is 2048
+/// in f16), as every GPU library does; the dtype itself otherwise (max and min are exact).
+pub fn accumulation_dtype(op: ReduceOp, dtype: DType) -> DType {
+    let widens = matches!(op, ReduceOp::Sum | ReduceOp::Prod);
+    if widens && matches!(dtype, DType::F16 | DType::BF16) {
+        DType::F32
+    } else {
+        dtype
     }
 }
 

@@ -24,7 +24,7 @@
 
 use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, Stage, State};
-use super::emit::{Emitter, identity};
+use super::emit::{Emitter, accumulation_dtype, identity};
 use super::emit_launch::{ceil_div, global_linear, grid, local_linear, workgroup_linear};
 use super::index::Ix;
 use super::plan::{LowerPlan, ReductionStrategy};
@@ -167,36 +167,39 @@ fn reduce_pass(
     let mut accs = Vec::new();
     for &r in pass {
         let (op, x, dtype) = reduction(em, r)?;
-        let init = em.scalar(dtype, identity(op, dtype, chunks == 0))?;
-        accs.push((r, op, x, em.b.acc_init(init)?));
+        let acc_dtype = accumulation_dtype(op, dtype);
+        let init = em.scalar(acc_dtype, identity(op, acc_dtype, chunks == 0))?;
+        accs.push((r, op, x, acc_dtype, em.b.acc_init(init)?));
     }
     for_positions(em, stage, lane, chunks, plan.unroll, |em, index| {
-        for &(_, op, x, acc) in &accs {
+        for &(_, op, x, acc_dtype, acc) in &accs {
             let v = em.eval(x, index)?;
-            em.accumulate(acc, op, &v)?;
+            em.accumulate(acc, op, acc_dtype, &v)?;
         }
         Ok(())
     })?;
     let mut partials = Vec::new();
-    for &(r, op, _, acc) in &accs {
+    for &(r, op, _, _, acc) in &accs {
         partials.push((r, op, em.b.acc_read(acc)?));
     }
-    match plan.reduction {
-        ReductionStrategy::PerLane => {
-            for (r, _, v) in partials {
-                em.set_row_value(r, v);
-            }
-            Ok(())
-        }
+    let totals = match plan.reduction {
+        ReductionStrategy::PerLane => partials,
         ReductionStrategy::Subgroup => {
+            let mut totals = Vec::new();
             for (r, op, v) in partials {
-                let total = em.b.subgroup_reduce(op, v)?;
-                em.set_row_value(r, total);
+                totals.push((r, op, em.b.subgroup_reduce(op, v)?));
             }
-            Ok(())
+            totals
         }
-        ReductionStrategy::Workgroup => combine_workgroup(em, plan, lane, &partials),
+        ReductionStrategy::Workgroup => combine_workgroup(em, plan, lane, &partials)?,
+    };
+    // Rounded to the reduction's dtype once, after all combining (as the reference does).
+    for (r, _, total) in totals {
+        let dtype = em.info.graph.node(r).dtype;
+        let total = em.convert(total, dtype)?;
+        em.set_row_value(r, total);
     }
+    Ok(())
 }
 
 /// The reduce's op, operand and dtype.
@@ -217,12 +220,14 @@ fn combine_workgroup(
     plan: &LowerPlan,
     lane: &Lane,
     partials: &[(NodeId, ReduceOp, egpu_ir::kernel::ValueId)],
-) -> Lowered<()> {
+) -> Lowered<Vec<(NodeId, ReduceOp, egpu_ir::kernel::ValueId)>> {
     let s = i128::from(plan.subgroup_size);
     let subgroups = i128::from(lane.sharing) / s;
     let mut arrays = Vec::new();
     for &(r, op, v) in partials {
-        let dtype = em.info.graph.node(r).dtype;
+        let dtype =
+            em.b.value_type(v)
+                .map_or(em.info.graph.node(r).dtype, |t| t.dtype);
         let name = format!("shared{}", em.b.kernel().shared_arrays().len());
         let len = usize::try_from(subgroups).unwrap_or(0);
         let array = em.b.shared(&name, dtype, len)?;
@@ -240,6 +245,7 @@ fn combine_workgroup(
         em.end_if()?;
     }
     em.b.barrier();
+    let mut totals = Vec::new();
     for (r, op, dtype, array, _) in arrays {
         let init = em.scalar(dtype, identity(op, dtype, false))?;
         let acc = em.b.acc_init(init)?;
@@ -248,10 +254,9 @@ fn combine_workgroup(
         let v = em.b.load(Memory::Shared(array), i, 1, None)?;
         em.b.acc_update(acc, egpu_ir::kernel::AccUpdate::Combine(op), v)?;
         em.end_loop()?;
-        let total = em.b.acc_read(acc)?;
-        em.set_row_value(r, total);
+        totals.push((r, op, em.b.acc_read(acc)?));
     }
-    Ok(())
+    Ok(totals)
 }
 
 /// The kernel's writes in the given state.
