@@ -1,11 +1,38 @@
 //! egpu: a kernel compiler and JIT for external GPUs (AMD RDNA3 machine code we encode
 //! ourselves, NVIDIA PTX we write ourselves).
 //!
-//! This facade crate will hold `Jit`, `Program` and the kernel cache; today it holds the
-//! `egpu` command ([`cli`]) and `.npy` input/output ([`npy`]). The graph IR is re-exported as
-//! [`ir`].
+//! This facade crate will hold `Jit` and the kernel cache; today it holds the `egpu` command
+//! ([`cli`]) and `.npy` input/output ([`npy`]). The graph IR is re-exported as [`ir`] and the
+//! passes as [`passes`].
+//!
+//! ```
+//! use egpu::ir::{DType, GraphBuilder, Target, interp};
+//! use egpu::passes::pipeline::{PipelineOptions, compile};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut g = GraphBuilder::new("mlp");
+//! let x = g.input("x", DType::F32, &[32, 64])?;
+//! let w = g.input("w", DType::F32, &[64, 10])?;
+//! let h = g.matmul(x, w, None)?;
+//! let y = g.log_softmax(h, -1)?;
+//! g.output("y", y)?;
+//! let graph = g.finish()?;
+//!
+//! let inputs = interp::random_inputs(&graph, 0);
+//! let reference = interp::evaluate(&graph, &inputs)?;
+//! let options = PipelineOptions {
+//!     target: Target::by_name("sm_90").ok_or("unknown target")?,
+//!     disabled: vec![],
+//!     simplify: Default::default(),
+//! };
+//! let compiled = compile(&graph, &options)?;
+//! let results = compiled.program.run(&inputs)?; // the kernels, on the kernel-IR interpreter
+//! assert!(interp::compare(&reference[0].1, &results[0].1).is_none());
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod cli;
 pub mod npy;
 
 pub use egpu_ir as ir;
+pub use egpu_passes as passes;

@@ -111,7 +111,14 @@ impl Program {
         self.outputs
             .iter()
             .map(|(name, b, shape)| {
-                let mut t = memory[*b].clone();
+                let mut t = memory
+                    .get(*b)
+                    .cloned()
+                    .ok_or_else(|| ProgramError::Binding {
+                        launch: self.launches.len(),
+                        kernel: "outputs".into(),
+                        message: format!("output '{name}' names buffer {b}, which does not exist"),
+                    })?;
                 t.shape = shape.clone();
                 Ok((name.clone(), t))
             })
