@@ -14,10 +14,12 @@ pub struct Shape(Vec<usize>);
 
 impl Shape {
     /// A shape whose element count is at most [`MAX_ELEMENTS`]; otherwise an error message.
+    /// Zero-sized axes do not excuse the others: the product of the non-zero dimensions is
+    /// limited too, so every stride and partial product of any shape fits in 64 bits.
     pub fn new(dims: Vec<usize>) -> Result<Shape, String> {
         let mut count: u64 = 1;
         for &d in &dims {
-            count = count.saturating_mul(d as u64);
+            count = count.saturating_mul((d as u64).max(1));
         }
         if count > MAX_ELEMENTS {
             return Err(format!(
@@ -93,5 +95,19 @@ impl fmt::Display for Shape {
             write!(f, "{d}")?;
         }
         f.write_str("]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_element_limit_counts_axes_beside_a_zero_sized_one() {
+        assert!(Shape::new(vec![1 << 24, 1 << 24]).is_ok());
+        assert!(Shape::new(vec![1 << 24, 1 << 25]).is_err());
+        assert!(Shape::new(vec![0, 1 << 30, 1 << 30]).is_err());
+        let empty = Shape::new(vec![7, 0, 7]).unwrap();
+        assert_eq!((empty.numel(), empty.strides()), (0, vec![0, 7, 1]));
     }
 }
