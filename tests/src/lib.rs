@@ -1,5 +1,6 @@
 //! Shared helpers for egpu's cross-crate tests: the example graphs and random graph
 //! generators.
+pub mod compare;
 pub mod random_graph;
 
 use egpu_ir::{Graph, text};

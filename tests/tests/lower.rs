@@ -15,11 +15,12 @@
 //! within a tolerance where that can only move a value a little, and not at all where it
 //! may flip one (a comparison or an integer cast of a reordered sum).
 
-use egpu_ir::interp::{Data, Tensor, evaluate, random_inputs};
+use egpu_ir::interp::{Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
 use egpu_ir::{DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, text};
 use egpu_passes::lower::{LowerPlan, ReductionStrategy, lower, program};
 use egpu_passes::schedule::{Schedule, schedule};
+use egpu_tests::compare::{compare_within, longest_reduction};
 use egpu_tests::example;
 use egpu_tests::random_graph::{MAX_NUMEL, arb_graph};
 use proptest::prelude::*;
@@ -117,25 +118,6 @@ fn run(
     program.run(inputs).map_err(|e| e.to_string())
 }
 
-/// The longest float sum or product feeding anything (what tolerances scale with).
-fn longest_reduction(graph: &Graph) -> usize {
-    graph
-        .nodes()
-        .filter_map(|(_, n)| match &n.op {
-            Op::Reduce {
-                op: ReduceOp::Sum | ReduceOp::Prod,
-                x,
-                ..
-            } => {
-                let input = graph.node(*x);
-                Some(input.shape.numel() / n.shape.numel().max(1))
-            }
-            _ => None,
-        })
-        .max()
-        .unwrap_or(1)
-}
-
 /// The relative tolerance for a float dtype after reductions of `length` elements.
 fn tolerance(dtype: DType, length: usize) -> f64 {
     let eps = match dtype {
@@ -145,49 +127,6 @@ fn tolerance(dtype: DType, length: usize) -> f64 {
         _ => 2.3e-16,
     };
     eps * 16.0 * (length.max(1) as f64).sqrt()
-}
-
-/// Compares one output element by element; `Err` names the first element out of tolerance.
-fn compare(name: &str, want: &Tensor, got: &Tensor, length: usize) -> Result<(), String> {
-    if want.dtype != got.dtype || want.numel() != got.numel() {
-        return Err(format!(
-            "{name}: expected {}{}, got {}{}",
-            want.dtype, want.shape, got.dtype, got.shape
-        ));
-    }
-    match (&want.data, &got.data) {
-        (Data::Float(w), Data::Float(g)) => {
-            let tol = tolerance(want.dtype, length);
-            for (i, (&w, &g)) in w.iter().zip(g).enumerate() {
-                if !close(w, g, tol) {
-                    return Err(format!(
-                        "{name}[{i}]: expected {w:e}, got {g:e} (tol {tol:e})"
-                    ));
-                }
-            }
-            Ok(())
-        }
-        _ if want.data == got.data => Ok(()),
-        _ => {
-            let at = (0..want.numel()).find(|&i| !want.get(i).same(&got.get(i)));
-            let at = at.unwrap_or(0);
-            Err(format!(
-                "{name}[{at}]: expected {}, got {}",
-                want.get(at),
-                got.get(at)
-            ))
-        }
-    }
-}
-
-fn close(want: f64, got: f64, tol: f64) -> bool {
-    if want.is_nan() || got.is_nan() {
-        return want.is_nan() && got.is_nan();
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return want == got;
-    }
-    (want - got).abs() <= tol * want.abs().max(1.0)
 }
 
 /// Runs `graph` with `plan` and compares with the reference on `seed`'s inputs.
@@ -677,4 +616,9 @@ fn half_precision_sums_accumulate_in_f32() {
             .unwrap();
         assert_eq!(out[0].1.to_f64_vec(), vec![4096.0, 4096.0], "{dtype}");
     }
+}
+
+/// Compares one output within this file's tolerance for reductions of `length` terms.
+fn compare(name: &str, want: &Tensor, got: &Tensor, length: usize) -> Result<(), String> {
+    compare_within(name, want, got, tolerance(want.dtype, length))
 }

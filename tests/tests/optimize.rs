@@ -7,12 +7,13 @@
 //! round at every step), so floats are compared with a tolerance that grows with the
 //! longest reduction; outputs start as NaN, so an element a kernel forgets fails.
 
-use egpu_ir::interp::{Data, Tensor, evaluate, random_inputs};
+use egpu_ir::interp::{Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
-use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Op, ReduceOp, Target};
+use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Target};
 use egpu_passes::lower::{LowerPlan, LoweredKernel, ReductionStrategy, TilePlan, lower, program};
 use egpu_passes::optimize::{self, contraction, plan};
 use egpu_passes::schedule::{Schedule, schedule};
+use egpu_tests::compare::{compare_within, longest_reduction};
 use egpu_tests::example;
 
 const EXAMPLES: [&str; 11] = [
@@ -35,22 +36,6 @@ const TARGETS: [Target; 2] = [Target::GFX1100, Target::SM_90];
 // Running and comparing
 // ---------------------------------------------------------------------------------------
 
-/// The longest float sum feeding anything (what tolerances scale with).
-fn longest_reduction(graph: &Graph) -> usize {
-    graph
-        .nodes()
-        .filter_map(|(_, n)| match &n.op {
-            Op::Reduce {
-                op: ReduceOp::Sum | ReduceOp::Prod,
-                x,
-                ..
-            } => Some(graph.node(*x).shape.numel() / n.shape.numel().max(1)),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(1)
-}
-
 /// Relative tolerance (against max(|expected|, 1)) after sums of `length` f32 terms and a
 /// final rounding to `dtype`: a few units of rounding per term, plus the output's own.
 fn tolerance(dtype: DType, length: usize) -> f64 {
@@ -67,49 +52,6 @@ fn tolerance(dtype: DType, length: usize) -> f64 {
         unit(24)
     };
     4.0 * (length.max(1) as f64 * step + output)
-}
-
-fn close(want: f64, got: f64, tol: f64) -> bool {
-    if want.is_nan() || got.is_nan() {
-        return want.is_nan() && got.is_nan();
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return want == got;
-    }
-    (want - got).abs() <= tol * want.abs().max(1.0)
-}
-
-/// Compares one output element by element; `Err` names the worst element.
-fn compare(name: &str, want: &Tensor, got: &Tensor, length: usize) -> Result<(), String> {
-    if want.dtype != got.dtype || want.numel() != got.numel() {
-        let (w, g) = (want.dtype, got.dtype);
-        return Err(format!(
-            "{name}: expected {w}{}, got {g}{}",
-            want.shape, got.shape
-        ));
-    }
-    let (Data::Float(w), Data::Float(g)) = (&want.data, &got.data) else {
-        return match want.data == got.data {
-            true => Ok(()),
-            false => Err(format!("{name}: integer or bool elements differ")),
-        };
-    };
-    let tol = tolerance(want.dtype, length);
-    let worst = w
-        .iter()
-        .zip(g)
-        .enumerate()
-        .filter(|(_, (w, g))| !close(**w, **g, tol))
-        .max_by(|a, b| {
-            let d = |(w, g): (&f64, &f64)| (w - g).abs();
-            d(a.1).total_cmp(&d(b.1))
-        });
-    match worst {
-        None => Ok(()),
-        Some((i, (w, g))) => Err(format!(
-            "{name}[{i}]: expected {w:e}, got {g:e} (tol {tol:e})"
-        )),
-    }
 }
 
 /// Lowers `graph` with `plans`, runs the program on seeded inputs and compares every
@@ -539,4 +481,9 @@ fn large_elementwise_plan_matches_the_reference() {
     assert_eq!((plans[0].vector_width, plans[0].elements_per_lane), (4, 16));
     let texts = check_with(&graph, &s, &plans).unwrap_or_else(|e| panic!("{e}"));
     assert!(texts[0].contains("f32x4"), "{}", texts[0]);
+}
+
+/// Compares one output within this file's tolerance for reductions of `length` terms.
+fn compare(name: &str, want: &Tensor, got: &Tensor, length: usize) -> Result<(), String> {
+    compare_within(name, want, got, tolerance(want.dtype, length))
 }
