@@ -45,6 +45,8 @@ pub fn read_inputs(
     files: &BTreeMap<String, PathBuf>,
     seed: u64,
 ) -> Result<(BTreeMap<String, Tensor>, String), CliError> {
+    interp::check_limits(graph)
+        .map_err(|e| CliError::User(format!("graph {}: {e}", graph.name())))?;
     let mut inputs = interp::random_inputs(graph, seed);
     let mut text = String::new();
     for &id in graph.inputs() {

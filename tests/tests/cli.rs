@@ -369,3 +369,22 @@ fn bench_compile_only_prints_a_table() {
         "--compile-only is required for now"
     );
 }
+
+/// A graph too large for the interpreters is refused before anything is allocated.
+#[test]
+fn graphs_too_large_for_the_interpreter_are_refused_not_allocated() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "graph big(x: f32[100000, 100000]) {\n  y = neg(x)\n  return y\n}\n";
+    let file = write(dir.path(), "big.egir", text.as_bytes());
+    for command in ["eval", "run"] {
+        let (code, _, err) = egpu(&[command, file.to_str().unwrap()]);
+        assert_eq!(code, 1, "{command}");
+        assert!(
+            err.contains("input 'x' (f32[100000, 100000]) has 10000000000 elements"),
+            "{command}: {err}"
+        );
+    }
+    let (code, out, err) = egpu(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "checking a large graph is fine: {err}");
+    assert!(out.contains("x: f32[100000, 100000]"), "{out}");
+}

@@ -143,3 +143,26 @@ fn describe(id: NodeId, node: &Node) -> String {
         None => format!("{id} ({})", node.op.name()),
     }
 }
+
+/// Checks that every value of `graph` fits the reference interpreter (at most
+/// [`super::ELEMENT_LIMIT`] elements), before anything is allocated for it: call this before
+/// [`super::random_inputs`] or a backend run on graphs from untrusted text.
+pub fn check_limits(graph: &Graph) -> Result<(), EvalError> {
+    for (id, node) in graph.nodes() {
+        let elements = node.shape.numel();
+        if elements > super::ELEMENT_LIMIT {
+            let what = match &node.op {
+                crate::Op::Input { name } => {
+                    format!("input '{name}' ({}{})", node.dtype, node.shape)
+                }
+                op => format!("{id} ({}, {}{})", op.name(), node.dtype, node.shape),
+            };
+            return Err(EvalError::TooLarge {
+                what,
+                elements,
+                limit: super::ELEMENT_LIMIT,
+            });
+        }
+    }
+    Ok(())
+}
