@@ -150,6 +150,9 @@ impl Target {
 
     /// NVIDIA Hopper, H100 SXM5 (the H200 has the same SM count): 228 KiB of shared memory
     /// per SM, 227 KiB per block with the opt-in. 132 SMs (the H100 PCIe has 114).
+    /// Checked on an H200 on 2026-11-26 (cudaGetDeviceProperties: 132 SMs,
+    /// sharedMemPerBlockOptin 232448 = 227 KiB, sharedMemPerBlock 49152, 1024 threads, warp 32;
+    /// see docs/gpu-results.md).
     pub const SM_90: Target = Target {
         name: "sm_90",
         device: "H100 SXM5 / H200",
