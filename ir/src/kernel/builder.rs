@@ -579,14 +579,7 @@ impl KernelBuilder {
     /// An elementwise op of two operands of one type; comparisons give bool of that width.
     pub fn binary(&mut self, op: BinaryOp, a: ValueId, b: ValueId) -> Built<ValueId> {
         let what = self.defining(op.name());
-        let ty = self.operand(&what, a)?;
-        let b_ty = self.operand(&what, b)?;
-        if ty != b_ty {
-            return self.fail(
-                what,
-                format!("operands {a}: {ty} and {b}: {b_ty} differ in type"),
-            );
-        }
+        let ty = self.same_type_operands(&what, a, b)?;
         if let Err(wants) = binary_dtype_ok(op, ty.dtype) {
             return self.fail(what, format!("needs {wants} operands, got {ty}"));
         }
@@ -598,18 +591,24 @@ impl KernelBuilder {
         Ok(self.define(out, Expr::Binary { op, a, b }))
     }
 
+    /// The common type of two operands, or an error naming both types.
+    fn same_type_operands(&self, what: &str, a: ValueId, b: ValueId) -> Built<ValueType> {
+        let ty = self.operand(what, a)?;
+        let b_ty = self.operand(what, b)?;
+        if ty != b_ty {
+            return self.fail(
+                what.to_string(),
+                format!("operands {a}: {ty} and {b}: {b_ty} differ in type"),
+            );
+        }
+        Ok(ty)
+    }
+
     /// `cond ? a : b` per element; `cond` is bool of the operands' width.
     pub fn select(&mut self, cond: ValueId, a: ValueId, b: ValueId) -> Built<ValueId> {
         let what = self.defining("where");
         let c = self.operand(&what, cond)?;
-        let ty = self.operand(&what, a)?;
-        let b_ty = self.operand(&what, b)?;
-        if ty != b_ty {
-            return self.fail(
-                what,
-                format!("operands {a}: {ty} and {b}: {b_ty} differ in type"),
-            );
-        }
+        let ty = self.same_type_operands(&what, a, b)?;
         if c != ValueType::vector(DType::Bool, ty.width) {
             return self.fail(
                 what,
