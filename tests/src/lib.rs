@@ -6,6 +6,22 @@ pub mod random_graph;
 use egpu_ir::{Graph, text};
 use std::path::PathBuf;
 
+/// The examples every stage is tested on (the benchmark suite's graphs plus mlp, conv2d and
+/// attention), sorted by name; `examples.rs` checks the folder holds exactly these.
+pub const EXAMPLE_NAMES: [&str; 11] = [
+    "add",
+    "attention",
+    "conv2d",
+    "gelu_chain",
+    "layernorm",
+    "matmul_f16",
+    "matmul_f32",
+    "mlp",
+    "softmax",
+    "sum_all",
+    "sum_rows",
+];
+
 /// The repository's `examples/` folder.
 pub fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")

@@ -1,27 +1,12 @@
 //! Every example graph: stored in canonical form (snapshotted), and evaluable.
 
 use egpu_ir::{interp, text};
-use egpu_tests::example_sources;
-
-/// The examples every later stage is tested on: the benchmark suite's graphs plus three.
-const EXPECTED: [&str; 11] = [
-    "add",
-    "attention",
-    "conv2d",
-    "gelu_chain",
-    "layernorm",
-    "matmul_f16",
-    "matmul_f32",
-    "mlp",
-    "softmax",
-    "sum_all",
-    "sum_rows",
-];
+use egpu_tests::{EXAMPLE_NAMES, example_sources};
 
 #[test]
 fn the_example_set_is_complete() {
     let names: Vec<String> = example_sources().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, EXPECTED);
+    assert_eq!(names, EXAMPLE_NAMES);
 }
 
 #[test]

@@ -21,24 +21,10 @@ use egpu_ir::{DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, text};
 use egpu_passes::lower::{LowerPlan, ReductionStrategy, lower, program};
 use egpu_passes::schedule::{Schedule, schedule};
 use egpu_tests::compare::{compare_within, longest_reduction};
-use egpu_tests::example;
 use egpu_tests::random_graph::{MAX_NUMEL, arb_graph};
+use egpu_tests::{EXAMPLE_NAMES, example};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-
-const EXAMPLES: [&str; 11] = [
-    "add",
-    "gelu_chain",
-    "sum_rows",
-    "sum_all",
-    "softmax",
-    "layernorm",
-    "matmul_f32",
-    "matmul_f16",
-    "mlp",
-    "conv2d",
-    "attention",
-];
 
 // ---------------------------------------------------------------------------------------
 // Plans
@@ -182,7 +168,7 @@ example_tests!(
 
 #[test]
 fn lowering_twice_gives_the_same_kernels() {
-    for name in EXAMPLES {
+    for name in EXAMPLE_NAMES {
         let graph = example(name);
         let s = schedule(&graph).unwrap();
         for (variant, plan) in variants(&graph, &s) {

@@ -14,21 +14,7 @@ use egpu_passes::lower::{LowerPlan, LoweredKernel, ReductionStrategy, TilePlan, 
 use egpu_passes::optimize::{self, contraction, plan};
 use egpu_passes::schedule::{Schedule, schedule};
 use egpu_tests::compare::{compare_within, longest_reduction};
-use egpu_tests::example;
-
-const EXAMPLES: [&str; 11] = [
-    "add",
-    "gelu_chain",
-    "sum_rows",
-    "sum_all",
-    "softmax",
-    "layernorm",
-    "matmul_f32",
-    "matmul_f16",
-    "mlp",
-    "conv2d",
-    "attention",
-];
+use egpu_tests::{EXAMPLE_NAMES, example};
 
 const TARGETS: [Target; 2] = [Target::GFX1100, Target::SM_90];
 
@@ -191,7 +177,7 @@ fn contraction_plans() {
 #[test]
 fn every_plan_is_valid_for_every_target() {
     for target in Target::ALL {
-        for name in EXAMPLES {
+        for name in EXAMPLE_NAMES {
             for p in example_plans(name, &target) {
                 let lanes = p.workgroup_size;
                 assert!(lanes <= target.max_workgroup_size, "{name}");
@@ -211,7 +197,7 @@ fn every_plan_is_valid_for_every_target() {
 #[test]
 fn examples_match_the_reference_with_their_plans() {
     let mut failures = Vec::new();
-    for name in EXAMPLES {
+    for name in EXAMPLE_NAMES {
         let graph = example(name);
         let s = schedule(&graph).unwrap();
         let mut checked: Vec<Vec<LowerPlan>> = Vec::new();
