@@ -15,7 +15,10 @@ mod summary;
 
 pub use error::CliError;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
+use egpu_ir::Target;
+use egpu_passes::pipeline::{self, Stage};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
@@ -76,13 +79,13 @@ enum Command {
         /// The .egir file.
         file: PathBuf,
         /// The GPU to compile for.
-        #[arg(long, value_parser = TARGETS)]
+        #[arg(long, value_parser = targets())]
         target: String,
         /// The stage to print.
-        #[arg(long, default_value = "kernels", value_parser = ["graph", "simplified", "schedule", "kernels"])]
+        #[arg(long, default_value = "kernels", value_parser = stages())]
         emit: String,
-        /// Skip a pass, to bisect a wrong result (repeatable): simplify, optimize.
-        #[arg(long = "disable-pass", value_name = "NAME")]
+        /// Skip a pass, to bisect a wrong result (repeatable).
+        #[arg(long = "disable-pass", value_name = "NAME", value_parser = optional_passes())]
         disabled: Vec<String>,
         /// Write every stage to DIR/N-STAGE.txt.
         #[arg(long, value_name = "DIR")]
@@ -109,7 +112,7 @@ enum Command {
         #[arg(long, default_value = "cpu")]
         device: String,
         /// The target whose kernels to run.
-        #[arg(long, default_value = "gfx1100", value_parser = TARGETS)]
+        #[arg(long, default_value = "gfx1100", value_parser = targets())]
         target: String,
         /// Seed for the random inputs.
         #[arg(long, default_value_t = 0)]
@@ -130,7 +133,7 @@ enum Command {
         #[arg(long, required = true)]
         compile_only: bool,
         /// The target to compile for.
-        #[arg(long, default_value = "gfx1100", value_parser = TARGETS)]
+        #[arg(long, default_value = "gfx1100", value_parser = targets())]
         target: String,
         /// The .egir files (e.g. examples/*.egir).
         #[arg(required = true)]
@@ -138,8 +141,20 @@ enum Command {
     },
 }
 
-/// Every target `--target` accepts.
-const TARGETS: [&str; 5] = ["gfx1100", "sm_80", "sm_86", "sm_89", "sm_90"];
+/// `--target` values: every `ir::Target`.
+fn targets() -> PossibleValuesParser {
+    PossibleValuesParser::new(Target::ALL.map(|t| t.name))
+}
+
+/// `--emit` values: every pipeline stage.
+fn stages() -> PossibleValuesParser {
+    PossibleValuesParser::new(Stage::ALL.map(|s| s.name()))
+}
+
+/// `--disable-pass` values: the passes the pipeline can skip.
+fn optional_passes() -> PossibleValuesParser {
+    PossibleValuesParser::new(pipeline::OPTIONAL_PASSES)
+}
 
 /// Runs the command line `args` (program name first), writing to `out` and `err`; returns the
 /// exit code.
