@@ -47,19 +47,22 @@ pub fn read_inputs(
 ) -> Result<(BTreeMap<String, Tensor>, String), CliError> {
     interp::check_limits(graph)
         .map_err(|e| CliError::User(format!("graph {}: {e}", graph.name())))?;
-    let mut inputs = interp::random_inputs(graph, seed);
+    let mut inputs = BTreeMap::new();
     let mut text = String::new();
     for &id in graph.inputs() {
         let (name, node) = (graph.input_name(id), graph.node(id));
-        let source = match files.get(name) {
+        let (tensor, source) = match files.get(name) {
             Some(file) => {
                 let tensor = npy::read_input(file, name, node.dtype, &node.shape)
                     .map_err(|e| CliError::User(e.to_string()))?;
-                inputs.insert(name.to_string(), tensor);
-                file.display().to_string()
+                (tensor, file.display().to_string())
             }
-            None => format!("random (seed {seed})"),
+            None => {
+                let tensor = interp::random_input(name, node.dtype, &node.shape, seed);
+                (tensor, format!("random (seed {seed})"))
+            }
         };
+        inputs.insert(name.to_string(), tensor);
         text += &format!("input {name}: {}{} from {source}\n", node.dtype, node.shape);
     }
     Ok((inputs, text))

@@ -24,5 +24,5 @@ mod tensor;
 pub use compare::{Mismatch, compare, tolerance};
 pub use error::EvalError;
 pub use eval::{check_limits, evaluate};
-pub use random::{SplitMix64, random_inputs, random_tensor};
+pub use random::{SplitMix64, random_input, random_inputs, random_tensor};
 pub use tensor::{Data, ELEMENT_LIMIT, Tensor};

@@ -31,10 +31,18 @@ pub fn random_inputs(graph: &Graph, seed: u64) -> BTreeMap<String, Tensor> {
     let mut inputs = BTreeMap::new();
     for &id in graph.inputs() {
         let (name, node) = (graph.input_name(id), graph.node(id));
-        let tensor = random_tensor(node.dtype, &node.shape, seed ^ name_hash(name));
-        inputs.insert(name.to_string(), tensor);
+        inputs.insert(
+            name.to_string(),
+            random_input(name, node.dtype, &node.shape, seed),
+        );
     }
     inputs
+}
+
+/// The value [`random_inputs`] gives the input `name` of `dtype` and `shape` for `seed`, for
+/// callers that need only some inputs (the others coming from files).
+pub fn random_input(name: &str, dtype: DType, shape: &Shape, seed: u64) -> Tensor {
+    random_tensor(dtype, shape, seed ^ name_hash(name))
 }
 
 /// A tensor of `dtype` and `shape` with values drawn from `seed`: floats uniform in [-1, 1)
