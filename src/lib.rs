@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod bounded;
 pub mod cli;
 pub mod npy;
 

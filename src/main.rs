@@ -1,10 +1,22 @@
 //! The `egpu` command. All logic is in [`egpu::cli`] so tests can run it in-process.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// A panic is a bug in egpu: the panic hook has already printed where; the exit code says
+/// "internal error" (2) rather than Rust's 101, so scripts see the documented codes only.
+const PANIC_EXIT: i32 = 2;
+
 fn main() {
-    let code = egpu::cli::run(
-        std::env::args_os(),
-        &mut std::io::stdout(),
-        &mut std::io::stderr(),
-    );
+    let code = catch_unwind(AssertUnwindSafe(|| {
+        egpu::cli::run(
+            std::env::args_os(),
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )
+    }))
+    .unwrap_or_else(|_| {
+        eprintln!("internal error: egpu panicked (a bug; please report it with the input)");
+        PANIC_EXIT
+    });
     std::process::exit(code);
 }

@@ -4,6 +4,7 @@
 //! bf16 tensors are written as float32 (exactly) and read from float32 files (rounded to
 //! nearest even).
 
+use crate::bounded;
 use egpu_ir::interp::{Data, Tensor};
 use egpu_ir::{DType, Scalar, Shape};
 use npyz::{TypeChar, WriterBuilder};
@@ -17,6 +18,9 @@ pub enum NpyError {
     Invalid { path: String, message: String },
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
+    /// Reading failed or the file is larger than its limit (the error names the file).
+    #[error(transparent)]
+    Read(Box<bounded::ReadError>),
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> NpyError {
@@ -52,11 +56,20 @@ fn dtype_of(type_char: TypeChar, bytes: u64) -> Option<DType> {
     })
 }
 
-/// Reads a `.npy` file as a tensor of the dtype stored in it.
-pub fn read(path: &Path) -> Result<Tensor, NpyError> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-    let file = npyz::NpyFile::new(&bytes[..])
+/// Bytes a `.npy` file may hold beyond its data: the magic, the version, the header length
+/// and the header text. NumPy writes headers of at most a few hundred bytes (and its own
+/// reader refuses ones over 10,000 bytes).
+pub const HEADER_LIMIT: u64 = 64 * 1024;
+
+/// Reads a `.npy` file of at most `limit` bytes as a tensor of the dtype stored in it; `what`
+/// says whose limit it is when the file is larger. Data must follow the header exactly: a
+/// truncated file and one with bytes after the array are both refused.
+pub fn read(path: &Path, limit: u64, what: &str) -> Result<Tensor, NpyError> {
+    let bytes = bounded::read_file(path, limit, what).map_err(|e| NpyError::Read(Box::new(e)))?;
+    let mut data = &bytes[..];
+    let header = npyz::NpyHeader::from_reader(&mut data)
         .map_err(|e| invalid(path, format!("not a valid .npy file ({e})")))?;
+    let file = npyz::NpyFile::with_header(header, data);
     let npyz::DType::Plain(type_str) = file.dtype() else {
         return Err(invalid(
             path,
@@ -81,8 +94,38 @@ pub fn read(path: &Path) -> Result<Tensor, NpyError> {
         .map(|&d| usize::try_from(d).map_err(|_| invalid(path, "dimension too large")))
         .collect::<Result<Vec<_>, _>>()?;
     let shape = Shape::new(dims).map_err(|m| invalid(path, m))?;
+    check_data_length(path, &shape, type_str.size_field(), data.len())?;
     let data = read_data(file, dtype).map_err(|e| invalid(path, format!("corrupt data ({e})")))?;
     Tensor::new(dtype, shape, data).map_err(|e| invalid(path, e.to_string()))
+}
+
+/// The header's shape and item size must account for every byte after the header.
+fn check_data_length(
+    path: &Path,
+    shape: &Shape,
+    item_bytes: u64,
+    found: usize,
+) -> Result<(), NpyError> {
+    let expected = (shape.numel() as u64).saturating_mul(item_bytes);
+    let found = found as u64;
+    if found > expected {
+        return Err(invalid(
+            path,
+            format!(
+                "{} bytes of trailing data after the array ({shape} of {item_bytes}-byte items takes {expected} bytes)",
+                found - expected
+            ),
+        ));
+    }
+    if found < expected {
+        return Err(invalid(
+            path,
+            format!(
+                "the file is truncated: its header promises {expected} bytes of data ({shape} of {item_bytes}-byte items), it holds {found}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn read_data(file: npyz::NpyFile<&[u8]>, dtype: DType) -> io::Result<Data> {
@@ -141,19 +184,26 @@ fn read_data(file: npyz::NpyFile<&[u8]>, dtype: DType) -> io::Result<Data> {
 }
 
 /// Reads a graph input: the file must hold exactly `dtype` and `shape` (a bf16 input is read
-/// from a float32 file and rounded).
+/// from a float32 file and rounded). The file may be at most the input's data plus
+/// [`HEADER_LIMIT`] bytes, so a wrong path (`/dev/zero`, a huge file) fails before it fills
+/// memory.
 pub fn read_input(
     path: &Path,
     name: &str,
     dtype: DType,
     shape: &Shape,
 ) -> Result<Tensor, NpyError> {
-    let tensor = read(path)?;
     let stored = if dtype == DType::BF16 {
         DType::F32
     } else {
         dtype
     };
+    let data_bytes = (shape.numel() as u64).saturating_mul(stored.size_bytes() as u64);
+    let what = format!(
+        "the limit for input '{name}' ({dtype}{shape}: {data_bytes} bytes of {} data plus at most {HEADER_LIMIT} bytes of header)",
+        numpy_name(stored)
+    );
+    let tensor = read(path, data_bytes.saturating_add(HEADER_LIMIT), &what)?;
     if tensor.dtype != stored || tensor.shape != *shape {
         return Err(invalid(
             path,

@@ -66,9 +66,11 @@ pub enum PipelineError {
     UnknownPass(String),
     #[error("simplify: {0}")]
     Simplify(#[from] SimplifyError),
-    #[error("schedule: {0}")]
+    /// Its message already starts with `schedule: `.
+    #[error(transparent)]
     Schedule(#[from] ScheduleError),
-    #[error("lower: {0}")]
+    /// Its message already starts with `lower: `.
+    #[error(transparent)]
     Lower(#[from] LowerError),
 }
 

@@ -1,6 +1,6 @@
 //! `egpu compile FILE --target T`: run the pass pipeline and print or dump its stages.
 
-use super::error::output;
+use super::error::{create_dir, output, unwritable};
 use super::{CliError, load};
 use egpu_ir::{Graph, Target};
 use egpu_passes::pipeline::{self, Compiled, PipelineError, PipelineOptions, Stage};
@@ -48,18 +48,16 @@ pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
 
 /// Writes each kernel's IR as `DIR/NAME.kir` and `DIR/manifest.json`; returns what it wrote.
 fn write_program(compiled: &Compiled, dir: &Path) -> Result<String, CliError> {
-    let fail =
-        |e: std::io::Error| CliError::Internal(format!("cannot write to {}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    create_dir(dir)?;
     let program = &compiled.program;
     let mut files = Vec::new();
     for kernel in &program.kernels {
         let file = format!("{}.kir", kernel.name());
-        std::fs::write(dir.join(&file), egpu_ir::kernel::print(kernel)).map_err(fail)?;
+        write_file(&dir.join(&file), egpu_ir::kernel::print(kernel))?;
         files.push(file);
     }
     let manifest = program.manifest_json(compiled.target.name, &files);
-    std::fs::write(dir.join("manifest.json"), manifest).map_err(fail)?;
+    write_file(&dir.join("manifest.json"), manifest)?;
     Ok(format!(
         "wrote {} kernel(s) and manifest.json to {}\n",
         files.len(),
@@ -119,12 +117,14 @@ fn report(compiled: &Compiled, err: &mut dyn Write) -> Result<(), CliError> {
 
 /// Writes every stage to `DIR/NN-STAGE.txt`.
 fn dump(compiled: &Compiled, dir: &Path) -> Result<(), CliError> {
-    let fail =
-        |e: std::io::Error| CliError::Internal(format!("cannot write to {}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    create_dir(dir)?;
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
         let file = dir.join(format!("{i}-{}.txt", stage.name()));
-        std::fs::write(&file, compiled.stage_text(stage)).map_err(fail)?;
+        write_file(&file, compiled.stage_text(stage))?;
     }
     Ok(())
+}
+
+fn write_file(path: &Path, text: String) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|e| unwritable(path, e))
 }

@@ -1,6 +1,6 @@
 //! `egpu eval FILE`: reference results of a graph.
 
-use super::error::output;
+use super::error::{create_dir, evaluation, output};
 use super::summary::summarize;
 use super::{CliError, load};
 use crate::npy;
@@ -20,8 +20,7 @@ pub fn run(
     let graph = load::graph(path)?;
     let files = input_files(&graph, input_args)?;
     let (inputs, mut text) = read_inputs(&graph, &files, seed)?;
-    let results = interp::evaluate(&graph, &inputs)
-        .map_err(|e| CliError::User(format!("{}: evaluation failed: {e}", path.display())))?;
+    let results = interp::evaluate(&graph, &inputs).map_err(|e| evaluation(path, e))?;
     for (name, tensor) in &results {
         text += &format!(
             "output {name}: {}{}\n{}",
@@ -101,12 +100,12 @@ pub fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, Pa
 
 /// Writes `DIR/NAME.npy` for each tensor; returns the lines that say so.
 pub fn write_tensors(dir: &Path, results: &[(String, Tensor)]) -> Result<String, CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    create_dir(dir)?;
     let mut text = String::new();
     for (name, tensor) in results {
         let file = dir.join(format!("{name}.npy"));
-        npy::write(&file, tensor).map_err(|e| CliError::Internal(e.to_string()))?;
+        // The only failures are I/O on the user's path.
+        npy::write(&file, tensor).map_err(|e| CliError::User(format!("cannot write {e}")))?;
         text += &format!("wrote {}\n", file.display());
     }
     Ok(text)

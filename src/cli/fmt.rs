@@ -1,6 +1,6 @@
 //! `egpu fmt [--check] FILE...`: rewrite graph files in canonical form.
 
-use super::error::output;
+use super::error::{output, unwritable};
 use super::{CliError, load};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,25 +9,16 @@ use std::path::{Path, PathBuf};
 /// file is looked at even after a failure, so one run reports all of them.
 pub fn run(files: &[PathBuf], check: bool, out: &mut dyn Write) -> Result<(), CliError> {
     let mut errors = Vec::new();
-    let mut internal = false;
     let mut unformatted = 0;
     for path in files {
         match format_one(path, check, out) {
             Ok(true) => {}
             Ok(false) => unformatted += 1,
-            Err(e) => {
-                internal |= e.exit_code() == 2;
-                errors.push(e.to_string());
-            }
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
-        let text = errors.join("\n");
-        return Err(if internal {
-            CliError::Internal(text)
-        } else {
-            CliError::Rendered(text)
-        });
+        return Err(CliError::Several(errors));
     }
     if unformatted > 0 {
         writeln!(
@@ -53,8 +44,7 @@ fn format_one(path: &Path, check: bool, out: &mut dyn Write) -> Result<bool, Cli
         writeln!(out, "{}:{line}: not in canonical form", path.display()).map_err(output)?;
         return Ok(false);
     }
-    std::fs::write(path, canonical)
-        .map_err(|e| CliError::Internal(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(path, canonical).map_err(|e| unwritable(path, e))?;
     writeln!(out, "formatted {}", path.display()).map_err(output)?;
     Ok(true)
 }

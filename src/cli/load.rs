@@ -1,12 +1,18 @@
 //! Reading and parsing a graph file, with errors rendered as `file:line:col: error: …`.
 
 use super::CliError;
+use crate::bounded::{self, GRAPH_FILE_LIMIT};
 use egpu_ir::Graph;
 use std::path::Path;
 
-/// The file's bytes, or a user error naming the file.
+/// The file's bytes, or a user error naming the file (missing, unreadable, or larger than
+/// [`GRAPH_FILE_LIMIT`]).
 pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| CliError::User(format!("cannot read {}: {e}", path.display())))
+    Ok(bounded::read_file(
+        path,
+        GRAPH_FILE_LIMIT,
+        "the limit for a graph file",
+    )?)
 }
 
 /// Parses graph text; a parse error is rendered with the path and the source line.

@@ -1,7 +1,7 @@
 //! `egpu run FILE --device cpu [--check]`: compile a graph and run its kernels.
 
 use super::compile::{compile, pipeline_options};
-use super::error::output;
+use super::error::{evaluation, kernel_run, output};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
@@ -34,7 +34,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let results = compiled
         .program
         .run(&inputs)
-        .map_err(|e| CliError::Internal(format!("{}: kernel failed: {e}", args.file.display())))?;
+        .map_err(|e| kernel_run(args.file, e))?;
     text += &format!(
         "ran {} kernel(s) on cpu (kernel-IR interpreter), target {}\n",
         compiled.kernel_count(),
@@ -67,12 +67,7 @@ fn check(
     results: &[(String, Tensor)],
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let expected = interp::evaluate(graph, inputs).map_err(|e| {
-        CliError::User(format!(
-            "{}: reference evaluation failed: {e}",
-            file.display()
-        ))
-    })?;
+    let expected = interp::evaluate(graph, inputs).map_err(|e| evaluation(file, e))?;
     let mut failures = Vec::new();
     for ((name, want), (_, got)) in expected.iter().zip(results) {
         match compare(want, got) {

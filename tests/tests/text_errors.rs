@@ -626,3 +626,153 @@ fn render_shows_the_line_and_a_caret() {
         "3:7: unknown op 'softmx' (did you mean 'softmax'?)"
     );
 }
+
+// ---- float literals out of their dtype's range ----
+
+/// `const(LITERAL, dtype=DTYPE, shape=[1])` on line 2, the literal at column 13; its value as
+/// the reference interpreter computes it, or the error.
+fn const_literal(literal: &str, dtype: &str) -> Result<f64, ParseError> {
+    let source = format!(
+        "graph g() {{\n  y = const({literal}, dtype={dtype}, shape=[1])\n  return y\n}}\n"
+    );
+    let graph = parse(&source)?;
+    let results = egpu_ir::interp::evaluate(&graph, &Default::default()).unwrap();
+    Ok(results[0].1.to_f64_vec()[0])
+}
+
+/// Each value is written as the shortest decimal that parses back to exactly that f64; the
+/// literal must be accepted with the oracle's value when the oracle rounds it to a finite
+/// value, and refused at its line:col naming the dtype when the oracle gives infinity.
+#[track_caller]
+fn check_range(dtype: &str, values: &[f64], oracle: impl Fn(f64) -> f64) {
+    for &v in values {
+        for v in [v, -v] {
+            let literal = format!("{v:e}");
+            let want = oracle(v);
+            match const_literal(&literal, dtype) {
+                Ok(got) => assert!(
+                    want.is_finite() && got == want,
+                    "{literal} as {dtype}: accepted as {got}, oracle gives {want}"
+                ),
+                Err(e) => assert!(
+                    want.is_infinite()
+                        && (e.line, e.col) == (2, 13)
+                        && e.message.contains(&format!("out of range for {dtype}")),
+                    "{literal} as {dtype}: refused ({}:{}: {}), oracle gives {want}",
+                    e.line,
+                    e.col,
+                    e.message
+                ),
+            }
+        }
+    }
+}
+
+/// The largest literal of a float dtype is the largest value that rounds to its maximum
+/// (max + half an ulp, exclusive: the tie rounds to even, which is infinity); values on
+/// both sides of that boundary are checked against `half`'s and Rust's conversions, which
+/// must also disagree about finiteness there (so the test sees both outcomes).
+#[test]
+fn float_literals_out_of_range_f16() {
+    // f16: max 65504, ulp 32 at the top; boundary 65520. All values are exact in f32.
+    let values = [65504.0, 65519.0, 65519.99609375, 65520.0, 65521.0, 70000.0, 1e6];
+    let oracle = |v: f64| f64::from(half::f16::from_f32(v as f32));
+    assert!(oracle(65519.0).is_finite() && oracle(65520.0).is_infinite());
+    check_range("f16", &values, oracle);
+}
+
+#[test]
+fn float_literals_out_of_range_bf16() {
+    // bf16: max (2 - 2^-7)·2^127, ulp 2^120; boundary 2^128 - 2^119. Exact in f32.
+    let max = f64::from(f32::from(half::bf16::MAX));
+    let boundary = 2f64.powi(128) - 2f64.powi(119);
+    let values = [
+        max,
+        boundary - 2f64.powi(104),
+        boundary,
+        boundary + 2f64.powi(104),
+        3.4e38,
+    ];
+    let oracle = |v: f64| f64::from(f32::from(half::bf16::from_f32(v as f32)));
+    assert!(oracle(values[1]).is_finite() && oracle(boundary).is_infinite());
+    check_range("bf16", &values, oracle);
+}
+
+#[test]
+fn float_literals_out_of_range_f32() {
+    // f32: max (2 - 2^-23)·2^127, ulp 2^104; boundary 2^128 - 2^103 (exact in f64).
+    let boundary = 2f64.powi(128) - 2f64.powi(103);
+    let values = [
+        f64::from(f32::MAX),
+        boundary - 2f64.powi(75),
+        boundary,
+        boundary + 2f64.powi(75),
+        1e39,
+    ];
+    let oracle = |v: f64| f64::from(v as f32);
+    assert!(oracle(values[1]).is_finite() && oracle(boundary).is_infinite());
+    check_range("f32", &values, oracle);
+}
+
+/// f64's boundary (max + 2^970) is not an f64, so the literals are decimal texts on either
+/// side of it: 1.7976931348623158e308 rounds to max, 1.7976931348623159e308 to infinity.
+#[test]
+fn float_literals_out_of_range_f64() {
+    assert_eq!(const_literal("1.7976931348623158e308", "f64"), Ok(f64::MAX));
+    assert_eq!(const_literal("-1.7976931348623158e308", "f64"), Ok(-f64::MAX));
+    for text in ["1.7976931348623159e308", "-1.8e308", "1e400"] {
+        let e = const_literal(text, "f64").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 13), "{e}");
+        assert!(e.message.contains("too large for f64"), "{text}: {e}");
+    }
+}
+
+/// Integer literals take the same rule, and the spelled-out infinities and NaN stay allowed.
+#[test]
+fn integer_literals_and_infinities_in_float_dtypes() {
+    let e = error_of(&with_x16("  y = mul(x, 65520)"));
+    assert_eq!((e.line, e.col), (2, 14), "{e}");
+    assert!(
+        e.message.contains("number 65520 is out of range for f16"),
+        "{e}"
+    );
+    assert!(parse(&with_x16("  y = mul(x, 65519)")).is_ok());
+    assert_eq!(const_literal("inf", "f16"), Ok(f64::INFINITY));
+    assert_eq!(const_literal("-inf", "bf16"), Ok(f64::NEG_INFINITY));
+    assert!(const_literal("nan", "f32").is_ok_and(f64::is_nan));
+    // Tiny values round (to zero here); only overflow is an error.
+    assert_eq!(const_literal("1e-10", "f16"), Ok(0.0));
+}
+
+/// A graph over `x: f16[4]`.
+fn with_x16(body: &str) -> String {
+    format!("graph g(x: f16[4]) {{\n{body}\n  return y\n}}\n")
+}
+
+// ---- long lines ----
+
+/// A 1 MB line is shown as a window of at most 100 characters around the column, cut with
+/// `...` on each side, and the caret stands under the character at the error's column.
+#[test]
+fn long_lines_are_shown_as_a_window_around_the_column() {
+    for (before, after) in [(1_000_000, 1_000_000), (10, 1_000_000), (1_000_000, 3)] {
+        let pad_before = " ".repeat(before);
+        let source = format!(
+            "graph g(x: f32[4]) {{\n  y ={pad_before}softmx(x){}\n  return y\n}}\n",
+            " ".repeat(after)
+        );
+        let e = error_of(&source);
+        let col = 2 + 3 + before + 1;
+        assert_eq!((e.line, e.col), (2, col));
+        let rendered = e.render("f.egir", &source);
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert_eq!(lines.len(), 3, "{rendered:.400}");
+        let (shown, caret) = (lines[1], lines[2]);
+        assert!(shown.chars().count() < 120, "{shown:.400}");
+        // "   2 | " prefixes both lines; the caret's offset picks the character above it.
+        let at = caret.find('^').unwrap();
+        assert_eq!(&shown[at..at + 6], "softmx", "{shown}\n{caret}");
+        assert_eq!(shown.contains(" | ..."), before > 60, "{shown}");
+        assert_eq!(shown.ends_with("..."), after > 60, "{shown}");
+    }
+}

@@ -107,3 +107,12 @@ pub enum KernelError {
     #[error("kernel {kernel}: internal error: {message}")]
     Internal { kernel: String, message: String },
 }
+
+impl KernelError {
+    /// Whether the failure comes from the values the kernel was given (an integer division
+    /// by zero in the user's data) rather than from the kernel itself: a correct compiler
+    /// can produce every other error only through a bug.
+    pub fn caused_by_data(&self) -> bool {
+        matches!(self, KernelError::DivisionByZero { .. })
+    }
+}

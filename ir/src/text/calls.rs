@@ -710,10 +710,34 @@ pub(crate) fn scalar(attr: &Attr) -> Result<Scalar, ParseError> {
     }
 }
 
-/// A literal as a value of `dtype`.
+/// A literal as a value of `dtype`. A finite number is rounded to the nearest value of a
+/// float dtype (ties to even); one that rounds to infinity is out of the dtype's range and an
+/// error, not a silent `inf` (`inf` itself is written `inf`).
 fn value_of(attr: &Attr, dtype: DType) -> Result<Scalar, ParseError> {
     let v = scalar(attr)?;
-    representable(v, dtype).map_err(|m| attr.pos.error(m))
+    let value = representable(v, dtype).map_err(|m| attr.pos.error(m))?;
+    let finite = match v {
+        Scalar::Float(f) => f.is_finite(),
+        Scalar::Int(_) | Scalar::Bool(_) => true,
+    };
+    if finite && value.to_f64().is_infinite() {
+        return Err(attr.pos.error(format!(
+            "number {} is out of range for {dtype} (largest finite value {}; write inf for infinity)",
+            attr.describe().trim_matches('\''),
+            largest_finite(dtype)
+        )));
+    }
+    Ok(value)
+}
+
+/// The largest finite value of a float dtype, as the text format would write it.
+fn largest_finite(dtype: DType) -> String {
+    match dtype {
+        DType::F16 => half::f16::MAX.to_string(),
+        DType::BF16 => format!("{:e}", f32::from(half::bf16::MAX)),
+        DType::F32 => format!("{:e}", f32::MAX),
+        _ => format!("{:e}", f64::MAX),
+    }
 }
 
 /// A number attribute as f64 (integers included).

@@ -36,6 +36,9 @@ impl ParseError {
     ///    3 |   y = softmx(x)
     ///      |       ^
     /// ```
+    ///
+    /// A line longer than [`WINDOW`] characters is shown as a window of that many around the
+    /// column, with `...` where it was cut, so a 10 MB line gives a short message.
     pub fn render(&self, path: &str, source: &str) -> String {
         let mut out = format!(
             "{path}:{}:{}: error: {}\n",
@@ -44,24 +47,71 @@ impl ParseError {
         let text = source_line(source, self.line);
         let number = self.line.to_string();
         let width = number.len().max(4);
+        let window = Window::around(text, self.col.saturating_sub(1));
         // Control characters would upset a terminal; tabs are kept so the caret lines up.
-        let shown: String = text
+        let shown: String = window
+            .text
             .chars()
             .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
             .collect();
-        let pad: String = shown
-            .chars()
-            .take(self.col.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let missing = self
-            .col
-            .saturating_sub(1)
+        let before = if window.cut_before { CUT } else { "" };
+        let after = if window.cut_after { CUT } else { "" };
+        let pad: String = " ".repeat(before.len())
+            + &shown
+                .chars()
+                .take(window.caret)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect::<String>();
+        let missing = window
+            .caret
             .saturating_sub(shown.chars().count())
             .min(1024); // only a hand-made error points far past the end of its line
-        out.push_str(&format!("{number:>width$} | {shown}\n"));
+        out.push_str(&format!("{number:>width$} | {before}{shown}{after}\n"));
         out.push_str(&format!("{:width$} | {pad}{}^\n", "", " ".repeat(missing)));
         out
+    }
+}
+
+/// The most characters of a source line a diagnostic shows.
+pub const WINDOW: usize = 100;
+/// How many of them come before the error's column when the line is cut.
+const LEAD: usize = 60;
+/// Marks where a shown line was cut.
+const CUT: &str = "...";
+
+/// The part of a line a diagnostic shows.
+struct Window<'a> {
+    text: &'a str,
+    /// Characters of `text` before the caret (past its end when the column is).
+    caret: usize,
+    cut_before: bool,
+    cut_after: bool,
+}
+
+impl<'a> Window<'a> {
+    /// At most [`WINDOW`] characters of `line` around the 0-based character column `col`.
+    fn around(line: &'a str, col: usize) -> Window<'a> {
+        let total = line.chars().count();
+        if total <= WINDOW {
+            return Window {
+                text: line,
+                caret: col,
+                cut_before: false,
+                cut_after: false,
+            };
+        }
+        // Start LEAD characters before the column, but never so late that fewer than WINDOW
+        // characters remain.
+        let start = col.saturating_sub(LEAD).min(total - WINDOW);
+        let end = start + WINDOW;
+        let byte = |i: usize| line.char_indices().nth(i).map_or(line.len(), |(b, _)| b);
+        let (from, to) = (byte(start), byte(end));
+        Window {
+            text: &line[from..to],
+            caret: col - start,
+            cut_before: start > 0,
+            cut_after: end < total,
+        }
     }
 }
 
