@@ -56,6 +56,15 @@ impl fmt::Display for CliError {
     }
 }
 
+/// User text (a flag's value, a name) as echoed in a message: at most 100 characters, then
+/// `…`, so a huge argument gives a short message.
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 /// A file the user named could not be read, or is larger than its limit: theirs to fix.
 impl From<ReadError> for CliError {
     fn from(e: ReadError) -> Self {
@@ -118,5 +127,97 @@ pub fn kernel_run(path: &Path, e: ProgramError) -> CliError {
         CliError::User(message)
     } else {
         CliError::Internal(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egpu_ir::kernel::LaneId;
+
+    const LANE: LaneId = LaneId {
+        workgroup: [0, 0, 0],
+        local: [1, 0, 0],
+    };
+
+    /// Errors are sorted by variant: a zero divisor in the data is the user's (exit 1), a
+    /// kernel breaking the rules is egpu's (exit 2), and every message has one prefix.
+    #[test]
+    fn kernel_failures_are_sorted_by_cause() {
+        let path = Path::new("g.egir");
+        let division = ProgramError::Kernel(Box::new(KernelError::DivisionByZero {
+            kernel: "k0".into(),
+            value: "v7 = idiv v5, v6".into(),
+            lane: LANE,
+        }));
+        let e = kernel_run(path, division);
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.to_string()
+                .starts_with("error: g.egir: kernel failed: kernel k0: division by zero"),
+            "{e}"
+        );
+        let bounds = ProgramError::Kernel(Box::new(KernelError::OutOfBounds {
+            kernel: "k0".into(),
+            memory: "buffer a".into(),
+            index: 9,
+            len: 4,
+            lane: LANE,
+        }));
+        assert_eq!(kernel_run(path, bounds).exit_code(), 2);
+        let internal = ProgramError::Kernel(Box::new(KernelError::Internal {
+            kernel: "k0".into(),
+            message: "broken".into(),
+        }));
+        let e = kernel_run(path, internal);
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "internal error: g.egir: kernel failed: kernel k0: broken"
+        );
+    }
+
+    #[test]
+    fn evaluation_failures_are_sorted_by_cause() {
+        let path = Path::new("g.egir");
+        let zero = EvalError::DivisionByZero {
+            node: "n3 (idiv)".into(),
+        };
+        assert_eq!(evaluation(path, zero).exit_code(), 1);
+        let missing = EvalError::MissingInput { name: "x".into() };
+        let e = evaluation(path, missing);
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "internal error: g.egir: evaluation failed: input 'x' is not given"
+        );
+    }
+
+    /// Several failures print one after another, each with its own single prefix; the exit
+    /// code is the worst one.
+    #[test]
+    fn several_errors_keep_one_prefix_each() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let both = CliError::Several(vec![
+            unwritable(Path::new("a.egir"), denied),
+            CliError::Rendered("b.egir:1:1: error: bad\n".into()),
+        ]);
+        assert_eq!(both.exit_code(), 1);
+        let text = both.to_string();
+        assert!(
+            text.starts_with(
+                "error: cannot write a.egir: permission denied\nb.egir:1:1: error: bad"
+            ),
+            "{text}"
+        );
+        let worse = CliError::Several(vec![CliError::Silent, CliError::Internal("x".into())]);
+        assert_eq!(worse.exit_code(), 2);
+        assert_eq!(worse.to_string(), "internal error: x");
+    }
+
+    #[test]
+    fn long_user_text_is_shortened() {
+        assert_eq!(shown("abc"), "abc");
+        assert_eq!(shown(&"é".repeat(101)), format!("{}…", "é".repeat(100)));
     }
 }

@@ -1,6 +1,6 @@
 //! `egpu eval FILE`: reference results of a graph.
 
-use super::error::{create_dir, evaluation, output};
+use super::error::{create_dir, evaluation, output, shown};
 use super::summary::summarize;
 use super::{CliError, load};
 use crate::npy;
@@ -45,7 +45,7 @@ pub fn read_inputs(
     seed: u64,
 ) -> Result<(BTreeMap<String, Tensor>, String), CliError> {
     interp::check_limits(graph)
-        .map_err(|e| CliError::User(format!("graph {}: {e}", graph.name())))?;
+        .map_err(|e| CliError::User(format!("graph {}: {e}", shown(graph.name()))))?;
     let mut inputs = BTreeMap::new();
     let mut text = String::new();
     for &id in graph.inputs() {
@@ -78,21 +78,33 @@ pub fn input_files(graph: &Graph, args: &[String]) -> Result<BTreeMap<String, Pa
     for arg in args {
         let Some((name, file)) = arg.split_once('=') else {
             return Err(CliError::User(format!(
-                "--input {arg}: expected NAME=FILE.npy"
+                "--input {}: expected NAME=FILE.npy",
+                shown(arg)
             )));
         };
         if !names.contains(&name) {
+            let listed: Vec<String> = names.iter().take(20).map(|n| shown(n)).collect();
+            let more = if names.len() > listed.len() {
+                ", …"
+            } else {
+                ""
+            };
             return Err(CliError::User(format!(
-                "--input {arg}: graph {} has no input '{name}' (its inputs: {})",
-                graph.name(),
-                names.join(", ")
+                "--input {}: graph {} has no input '{}' (its inputs: {}{more})",
+                shown(arg),
+                shown(graph.name()),
+                shown(name),
+                listed.join(", ")
             )));
         }
         if files
             .insert(name.to_string(), PathBuf::from(file))
             .is_some()
         {
-            return Err(CliError::User(format!("--input {name} is given twice")));
+            return Err(CliError::User(format!(
+                "--input {} is given twice",
+                shown(name)
+            )));
         }
     }
     Ok(files)

@@ -1,7 +1,7 @@
 //! `egpu run FILE --device cpu [--check]`: compile a graph and run its kernels.
 
 use super::compile::{compile, pipeline_options};
-use super::error::{evaluation, kernel_run, output};
+use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
@@ -24,7 +24,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if args.device != "cpu" {
         return Err(CliError::User(format!(
             "--device {}: not available yet (devices: cpu — the kernel-IR interpreter)",
-            args.device
+            shown(args.device)
         )));
     }
     let graph = load::graph(args.file)?;

@@ -1,6 +1,7 @@
 //! The `egpu` command, run in-process through `egpu::cli::run`: exit codes, messages, files.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// Runs `egpu ARGS…`; returns (exit code, stdout, stderr).
 fn egpu(args: &[&str]) -> (i32, String, String) {
@@ -12,6 +13,21 @@ fn egpu(args: &[&str]) -> (i32, String, String) {
         code,
         String::from_utf8_lossy(&out).into_owned(),
         String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+/// Runs the built `egpu` binary (src/main.rs) with `args` and no stdin; returns (exit status,
+/// stdout, stderr).
+fn egpu_bin(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.code().expect("egpu was killed by a signal"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
 
@@ -132,13 +148,11 @@ fn fmt_check_fails_then_fmt_rewrites_canonically() {
     assert_eq!(egpu(&["fmt", "--check", path]).0, 0);
 }
 
-/// f32 values as a .npy file, written here with the format's own layout (independent of the
-/// code under test): magic, version 1.0, header length, header dict padded to 64 bytes.
-fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
-    let dict = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}",
-        values.len()
-    );
+/// A 1-D .npy file written here with the format's own layout (independent of the code under
+/// test): magic, version 1.0, header length, header dict padded to 64 bytes, then `data`
+/// (`len` items of NumPy type `descr`).
+fn npy_raw(dir: &Path, name: &str, descr: &str, len: usize, data: &[u8]) -> PathBuf {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({len},), }}");
     let mut header = dict.into_bytes();
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(b' ');
@@ -147,10 +161,20 @@ fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
     let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
     bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
     bytes.extend_from_slice(&header);
-    for v in values {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
+    bytes.extend_from_slice(data);
     write(dir, name, &bytes)
+}
+
+/// f32 values as a .npy file.
+fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy_raw(dir, name, "<f4", values.len(), &data)
+}
+
+/// i32 values as a .npy file.
+fn npy_i32(dir: &Path, name: &str, values: &[i32]) -> PathBuf {
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    npy_raw(dir, name, "<i4", values.len(), &data)
 }
 
 #[test]
@@ -390,4 +414,285 @@ fn graphs_too_large_for_the_interpreter_are_refused_not_allocated() {
     let (code, out, err) = egpu(&["check", file.to_str().unwrap()]);
     assert_eq!(code, 0, "checking a large graph is fine: {err}");
     assert!(out.contains("x: f32[100000, 100000]"), "{out}");
+}
+
+// ---- exit codes: 0 success, 1 the user's to fix, 2 a bug or a tool failure ----
+
+/// Every command that succeeds exits 0 from the real binary.
+#[test]
+fn exit_0_for_every_command_that_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let path = file.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["check", path],
+        vec!["fmt", path],
+        vec!["fmt", "--check", path],
+        vec!["eval", path, "--output-dir", out],
+        vec!["compile", path, "--target", "sm_90", "-o", out],
+        vec!["run", path, "--check", "--output-dir", out],
+    ] {
+        let (code, _, err) = egpu_bin(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+/// A graph that does not parse, for each command that reads one.
+#[test]
+fn exit_1_for_a_bad_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "graph g(x: f32[4]) {\n  y = softmx(x)\n  return y\n}\n";
+    let file = write(dir.path(), "bad.egir", text.as_bytes());
+    let path = file.to_str().unwrap();
+    for args in [
+        vec!["check", path],
+        vec!["fmt", path],
+        vec!["eval", path],
+        vec!["compile", path, "--target", "sm_90"],
+        vec!["run", path],
+        vec!["bench", "--compile-only", path],
+    ] {
+        let (code, _, err) = egpu_bin(&args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("{path}:2:7: error: unknown op 'softmx'")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn exit_1_for_a_bad_flag() {
+    let file = example("add");
+    for args in [
+        vec!["check", &file, "--frobnicate"],
+        vec!["compile", &file, "--target", "sm_70"],
+        vec!["eval", &file, "--seed", "-"],
+        vec!["run", &file, "--device", "tpu"],
+        vec!["eval", &file, "--input", "nosuch=x.npy"],
+    ] {
+        let (code, _, err) = egpu_bin(&args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+}
+
+/// Bad `.npy` inputs: not a .npy, the wrong dtype, the wrong shape, bytes after the array, a
+/// truncated array. Each names the file and the problem.
+#[test]
+fn exit_1_for_a_bad_npy() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let path = file.to_str().unwrap();
+    let good: Vec<u8> = [1f32, 2.0, 3.0, 4.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let mut trailing = good.clone();
+    trailing.extend_from_slice(b"junk");
+    let cases = [
+        (
+            write(dir.path(), "junk.npy", b"not numpy"),
+            "not a valid .npy file",
+        ),
+        (
+            npy_i32(dir.path(), "int.npy", &[1, 2, 3, 4]),
+            "input 'a' is f32[4] but the file holds i32[4]",
+        ),
+        (
+            npy_f32(dir.path(), "short.npy", &[1.0, 2.0]),
+            "input 'a' is f32[4] but the file holds f32[2]",
+        ),
+        (
+            npy_raw(dir.path(), "trailing.npy", "<f4", 4, &trailing),
+            "4 bytes of trailing data after the array",
+        ),
+        (
+            npy_raw(dir.path(), "truncated.npy", "<f4", 4, &good[..12]),
+            "the file is truncated",
+        ),
+    ];
+    for (npy, message) in cases {
+        for command in ["eval", "run"] {
+            let input = format!("a={}", npy.display());
+            let (code, _, err) = egpu_bin(&[command, path, "--input", &input]);
+            assert_eq!(code, 1, "{command} {input}: {err}");
+            assert!(
+                err.starts_with(&format!("error: {}: ", npy.display())) && err.contains(message),
+                "{command} {input}: want {message:?}, got {err}"
+            );
+        }
+    }
+    // The same bytes without the trailing junk are accepted.
+    let exact = npy_raw(dir.path(), "exact.npy", "<f4", 4, &good);
+    let (code, _, err) = egpu_bin(&["eval", path, "--input", &format!("a={}", exact.display())]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Output folders that are files, or lie under a file, for every command that writes one.
+#[test]
+fn exit_1_for_an_output_dir_that_is_a_file_or_unwritable() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let path = file.to_str().unwrap();
+    let taken = write(dir.path(), "taken", b"a file");
+    let taken = taken.to_str().unwrap();
+    let under = format!("{taken}/sub");
+    for (target, message) in [
+        (taken, "it exists and is not a folder"),
+        (&under, "cannot write"),
+    ] {
+        for args in [
+            vec!["eval", path, "--output-dir", target],
+            vec!["run", path, "--output-dir", target],
+            vec!["compile", path, "--target", "sm_90", "-o", target],
+            vec!["compile", path, "--target", "sm_90", "--dump-dir", target],
+        ] {
+            let (code, _, err) = egpu_bin(&args);
+            assert_eq!(code, 1, "{args:?}: {err}");
+            assert!(
+                err.starts_with("error: cannot write") && err.contains(message),
+                "{args:?}: {err}"
+            );
+            assert_eq!(err.matches("error:").count(), 1, "one prefix: {err}");
+        }
+    }
+}
+
+/// An integer division by zero in the user's data is theirs to fix, in the reference
+/// interpreter (`eval`) and in the kernels (`run`) alike.
+#[test]
+fn exit_1_for_a_division_by_zero_in_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "graph g(a: i32[4], b: i32[4]) {\n  y = idiv(a, b)\n  return y\n}\n";
+    let file = write(dir.path(), "div.egir", text.as_bytes());
+    let a = npy_i32(dir.path(), "a.npy", &[1, 2, 3, 4]);
+    let b = npy_i32(dir.path(), "b.npy", &[1, 2, 0, 4]);
+    let inputs = [format!("a={}", a.display()), format!("b={}", b.display())];
+    for command in ["eval", "run"] {
+        let args = [
+            command,
+            file.to_str().unwrap(),
+            "--input",
+            &inputs[0],
+            "--input",
+            &inputs[1],
+        ];
+        let (code, _, err) = egpu_bin(&args);
+        assert_eq!(code, 1, "{command}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains("division by zero"),
+            "{command}: {err}"
+        );
+    }
+}
+
+/// A failing tool, here a terminal that takes no output (/dev/full), is exit 2 with one
+/// prefix.
+#[test]
+fn exit_2_for_a_tool_failure() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+        .args(["check", &example("add")])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("internal error: cannot write output: "),
+        "{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "one prefix: {err}");
+}
+
+/// Several files given to `fmt`: each failure printed once with its own prefix.
+#[test]
+fn fmt_reports_each_failing_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.egir",
+        b"graph g(x: f32[4]) {\n  return z\n}\n",
+    );
+    let good = write(dir.path(), "good.egir", ADD.as_bytes());
+    let missing = dir.path().join("missing.egir");
+    let (code, out, err) = egpu_bin(&[
+        "fmt",
+        bad.to_str().unwrap(),
+        good.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(&format!("formatted {}", good.display())),
+        "{out}"
+    );
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with(&format!("{}:2:10: error: ", bad.display())),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("error: cannot read {}", missing.display())),
+        "{err}"
+    );
+}
+
+// ---- input caps ----
+
+/// `/dev/zero` as a graph file is cut off at the documented limit, not read until memory
+/// runs out.
+#[test]
+fn dev_zero_as_a_graph_file_fails_at_the_limit() {
+    for command in ["check", "fmt"] {
+        let (code, _, err) = egpu_bin(&[command, "/dev/zero"]);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(
+            err.trim_end(),
+            "error: /dev/zero is larger than 128 MiB, the limit for a graph file"
+        );
+    }
+}
+
+/// `/dev/zero` as an input: the limit is the input's size plus the largest header.
+#[test]
+fn dev_zero_as_an_input_fails_at_the_limit() {
+    for command in ["eval", "run"] {
+        let (code, _, err) = egpu_bin(&[command, &example("add"), "--input", "a=/dev/zero"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.starts_with("error: /dev/zero is larger than ")
+                && err.contains("the limit for input 'a'")
+                && err.contains("plus at most 65536 bytes of header"),
+            "{err}"
+        );
+    }
+}
+
+/// An error on a 1 MB line shows a window of it, with the caret under the right character.
+#[test]
+fn a_diagnostic_on_a_long_line_stays_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let spaces = " ".repeat(1 << 20);
+    let text = format!("graph g(x: f32[4]) {{\n  y ={spaces}neg(w){spaces}\n  return y\n}}\n");
+    let file = write(dir.path(), "long.egir", text.as_bytes());
+    let (code, _, err) = egpu_bin(&["check", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.len() < 600, "{} bytes: {err:.600}", err.len());
+    let lines: Vec<&str> = err.lines().collect();
+    let col = 2 + 3 + (1 << 20) + 5;
+    assert!(
+        lines[0].ends_with(&format!(":2:{col}: error: undefined value 'w'")),
+        "{err}"
+    );
+    let at = lines[2].find('^').unwrap();
+    assert_eq!(&lines[1][at - 4..at + 2], "neg(w)", "{err}");
 }

@@ -632,9 +632,8 @@ fn render_shows_the_line_and_a_caret() {
 /// `const(LITERAL, dtype=DTYPE, shape=[1])` on line 2, the literal at column 13; its value as
 /// the reference interpreter computes it, or the error.
 fn const_literal(literal: &str, dtype: &str) -> Result<f64, ParseError> {
-    let source = format!(
-        "graph g() {{\n  y = const({literal}, dtype={dtype}, shape=[1])\n  return y\n}}\n"
-    );
+    let source =
+        format!("graph g() {{\n  y = const({literal}, dtype={dtype}, shape=[1])\n  return y\n}}\n");
     let graph = parse(&source)?;
     let results = egpu_ir::interp::evaluate(&graph, &Default::default()).unwrap();
     Ok(results[0].1.to_f64_vec()[0])
@@ -675,7 +674,15 @@ fn check_range(dtype: &str, values: &[f64], oracle: impl Fn(f64) -> f64) {
 #[test]
 fn float_literals_out_of_range_f16() {
     // f16: max 65504, ulp 32 at the top; boundary 65520. All values are exact in f32.
-    let values = [65504.0, 65519.0, 65519.99609375, 65520.0, 65521.0, 70000.0, 1e6];
+    let values = [
+        65504.0,
+        65519.0,
+        65519.99609375,
+        65520.0,
+        65521.0,
+        70000.0,
+        1e6,
+    ];
     let oracle = |v: f64| f64::from(half::f16::from_f32(v as f32));
     assert!(oracle(65519.0).is_finite() && oracle(65520.0).is_infinite());
     check_range("f16", &values, oracle);
@@ -719,7 +726,10 @@ fn float_literals_out_of_range_f32() {
 #[test]
 fn float_literals_out_of_range_f64() {
     assert_eq!(const_literal("1.7976931348623158e308", "f64"), Ok(f64::MAX));
-    assert_eq!(const_literal("-1.7976931348623158e308", "f64"), Ok(-f64::MAX));
+    assert_eq!(
+        const_literal("-1.7976931348623158e308", "f64"),
+        Ok(-f64::MAX)
+    );
     for text in ["1.7976931348623159e308", "-1.8e308", "1e400"] {
         let e = const_literal(text, "f64").unwrap_err();
         assert_eq!((e.line, e.col), (2, 13), "{e}");

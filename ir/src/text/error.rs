@@ -62,10 +62,7 @@ impl ParseError {
                 .take(window.caret)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect::<String>();
-        let missing = window
-            .caret
-            .saturating_sub(shown.chars().count())
-            .min(1024); // only a hand-made error points far past the end of its line
+        let missing = window.caret.saturating_sub(shown.chars().count()).min(1024); // only a hand-made error points far past the end of its line
         out.push_str(&format!("{number:>width$} | {before}{shown}{after}\n"));
         out.push_str(&format!("{:width$} | {pad}{}^\n", "", " ".repeat(missing)));
         out
