@@ -1,7 +1,10 @@
 //! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `bench`.
 //!
-//! Exit codes: 0 success, 1 a problem with the user's input (bad file, bad flag, wrong shape),
-//! 2 an internal or tool error.
+//! Exit codes: 0 success; 1 anything the user can fix (a bad graph, flag or `.npy` file, an
+//! output folder that cannot be written, a division by zero in their data); 2 only a bug in
+//! egpu or a failing tool. Errors are sorted by type ([`CliError`]), never by their text.
+//! Graph files are read up to [`crate::bounded::GRAPH_FILE_LIMIT`], `.npy` inputs up to their
+//! data size plus [`crate::npy::HEADER_LIMIT`].
 
 mod bench;
 mod check;
@@ -27,7 +30,9 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "egpu", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 success, 1 bad input (file, flag, shape), 2 internal or tool error.\n\
+    after_help = "Exit codes: 0 success; 1 anything you can fix (a bad graph, flag or .npy file, an \
+unwritable output folder, a division by zero in your data); 2 a bug in egpu or a failing tool.\n\
+Limits: graph files at most 128 MiB; a .npy input at most its data size plus 64 KiB of header.\n\
 Graph files use the .egir text format: see docs/egir.md."
 )]
 struct Cli {
@@ -55,7 +60,8 @@ enum Command {
     ///
     /// Inputs not given with --input are filled with deterministic random values from --seed:
     /// floats uniform in [-1, 1), signed integers in [-16, 16), unsigned in [0, 16), fair bools.
-    /// A .npy input must hold exactly the input's dtype and shape; bf16 inputs are read from
+    /// A .npy input must hold exactly the input's dtype and shape and nothing after the array
+    /// (at most its data size plus 64 KiB of header is read); bf16 inputs are read from
     /// float32 files (rounded) and bf16 outputs are written as float32.
     Eval {
         /// The .egir file.

@@ -125,6 +125,15 @@ fn help_and_version_exit_0() {
         "{out}"
     );
     assert_eq!(egpu(&["--version"]).0, 0);
+    // The limits the help states are the ones the code applies.
+    let (_, out, _) = egpu(&["--help"]);
+    let graph_limit = egpu::bounded::size_text(egpu::bounded::GRAPH_FILE_LIMIT);
+    let header_limit = egpu::npy::HEADER_LIMIT / 1024;
+    assert!(
+        out.contains(&format!("graph files at most {graph_limit}"))
+            && out.contains(&format!("plus {header_limit} KiB of header")),
+        "{out}"
+    );
 }
 
 #[test]
