@@ -68,7 +68,7 @@ pub fn read(path: &Path, limit: u64, what: &str) -> Result<Tensor, NpyError> {
     let bytes = bounded::read_file(path, limit, what).map_err(|e| NpyError::Read(Box::new(e)))?;
     let mut data = &bytes[..];
     let header = npyz::NpyHeader::from_reader(&mut data)
-        .map_err(|e| invalid(path, format!("not a valid .npy file ({e})")))?;
+        .map_err(|e| invalid(path, format!("not a valid .npy file ({})", shortened(&e))))?;
     let file = npyz::NpyFile::with_header(header, data);
     let npyz::DType::Plain(type_str) = file.dtype() else {
         return Err(invalid(
@@ -97,6 +97,16 @@ pub fn read(path: &Path, limit: u64, what: &str) -> Result<Tensor, NpyError> {
     check_data_length(path, &shape, type_str.size_field(), data.len())?;
     let data = read_data(file, dtype).map_err(|e| invalid(path, format!("corrupt data ({e})")))?;
     Tensor::new(dtype, shape, data).map_err(|e| invalid(path, e.to_string()))
+}
+
+/// A reader's error as echoed in a message: npyz quotes the whole header, which may be
+/// 64 KiB of the user's bytes, so at most 200 characters are kept.
+fn shortened(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
 }
 
 /// The header's shape and item size must account for every byte after the header.

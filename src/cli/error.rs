@@ -2,7 +2,7 @@
 
 use crate::bounded::ReadError;
 use egpu_ir::interp::EvalError;
-use egpu_ir::kernel::{KernelError, ProgramError};
+use egpu_ir::kernel::ProgramError;
 use std::fmt;
 use std::path::Path;
 
@@ -114,15 +114,7 @@ pub fn evaluation(path: &Path, e: EvalError) -> CliError {
 /// ([`KernelError::caused_by_data`]), else a bug in the compiler.
 pub fn kernel_run(path: &Path, e: ProgramError) -> CliError {
     let user = matches!(&e, ProgramError::Kernel(k) if k.caused_by_data());
-    let detail = match e {
-        // Said without the kernel error's own "internal error:" (this one adds it).
-        ProgramError::Kernel(k) => match *k {
-            KernelError::Internal { kernel, message } => format!("kernel {kernel}: {message}"),
-            k => k.to_string(),
-        },
-        e => e.to_string(),
-    };
-    let message = format!("{}: kernel failed: {detail}", path.display());
+    let message = format!("{}: kernel failed: {e}", path.display());
     if user {
         CliError::User(message)
     } else {
@@ -133,7 +125,7 @@ pub fn kernel_run(path: &Path, e: ProgramError) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use egpu_ir::kernel::LaneId;
+    use egpu_ir::kernel::{KernelError, LaneId};
 
     const LANE: LaneId = LaneId {
         workgroup: [0, 0, 0],
@@ -173,7 +165,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             e.to_string(),
-            "internal error: g.egir: kernel failed: kernel k0: broken"
+            "internal error: g.egir: kernel failed: kernel k0: broken invariant: broken"
         );
     }
 

@@ -705,3 +705,23 @@ fn a_diagnostic_on_a_long_line_stays_short() {
     let at = lines[2].find('^').unwrap();
     assert_eq!(&lines[1][at - 4..at + 2], "neg(w)", "{err}");
 }
+
+/// A malformed 60 KB `.npy` header is refused with a short message, not echoed whole.
+#[test]
+fn a_bad_npy_header_is_not_echoed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "add.egir", ADD.as_bytes());
+    let mut header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (4,), ".to_vec();
+    header.resize(60_000, b'x');
+    header.extend_from_slice(b"}\n");
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    bytes.extend_from_slice(&[0; 16]);
+    let npy = write(dir.path(), "bad.npy", &bytes);
+    let input = format!("a={}", npy.display());
+    let (code, _, err) = egpu_bin(&["eval", file.to_str().unwrap(), "--input", &input]);
+    assert_eq!(code, 1, "{err:.500}");
+    assert!(err.contains("not a valid .npy file"), "{err:.500}");
+    assert!(err.len() < 600, "{} bytes: {err:.600}", err.len());
+}

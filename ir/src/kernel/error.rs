@@ -104,7 +104,8 @@ pub enum KernelError {
         detail: String,
     },
     /// A kernel breaking a rule the builder guarantees; only a bug in egpu can cause it.
-    #[error("kernel {kernel}: internal error: {message}")]
+    /// (The command adds the `internal error: ` prefix; the message does not repeat it.)
+    #[error("kernel {kernel}: broken invariant: {message}")]
     Internal { kernel: String, message: String },
 }
 
