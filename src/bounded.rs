@@ -64,7 +64,7 @@ pub fn read_file(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, ReadErr
 /// `256 MiB` for whole mebibytes, else `N bytes`.
 pub fn size_text(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")

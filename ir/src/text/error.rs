@@ -225,6 +225,40 @@ mod tests {
         assert_eq!(short(&"é".repeat(41)), format!("{}…", "é".repeat(40)));
     }
 
+    /// Long lines: the window keeps the caret under the column's character, marks each cut
+    /// side, keeps tabs in the caret line, and a column past the end stays past the end.
+    #[test]
+    fn render_windows_long_lines() {
+        let line = format!("{}\tX{}", "a".repeat(500), "b".repeat(500));
+        let e = ParseError {
+            line: 1,
+            col: 502,
+            message: "m".into(),
+        };
+        let got = e.render("f", &line);
+        let shown = format!("{}\tX{}", "a".repeat(59), "b".repeat(39));
+        let pad = format!("{}{}\t", " ".repeat(3), " ".repeat(59));
+        assert_eq!(
+            got,
+            format!("f:1:502: error: m\n   1 | ...{shown}...\n     | {pad}^\n")
+        );
+        // The column just past the end of a long line: the last 100 characters, cut before.
+        let e = ParseError {
+            line: 1,
+            col: 1003,
+            message: "m".into(),
+        };
+        let got = e.render("f", &line);
+        let tail = "b".repeat(100);
+        assert_eq!(
+            got,
+            format!(
+                "f:1:1003: error: m\n   1 | ...{tail}\n     | {}^\n",
+                " ".repeat(103)
+            )
+        );
+    }
+
     #[test]
     fn render_points_at_the_column() {
         let e = ParseError {
