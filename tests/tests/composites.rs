@@ -799,7 +799,8 @@ fn gelu_exact(x: f64) -> f64 {
 #[test]
 fn half_activations_are_within_one_ulp_on_every_value() {
     type Build = fn(&mut GraphBuilder, NodeId) -> egpu_ir::BuildResult<NodeId>;
-    let cases: [(&str, Build, fn(f64) -> f64); 7] = [
+    type Activation = (&'static str, Build, fn(f64) -> f64);
+    let cases: [Activation; 7] = [
         ("exp", GraphBuilder::exp, f64::exp),
         ("log", GraphBuilder::log, f64::ln),
         ("sigmoid", GraphBuilder::sigmoid, sigmoid),
