@@ -175,19 +175,18 @@ impl GraphBuilder {
     /// variance, 1 the unbiased sample variance.
     pub fn var(&mut self, x: NodeId, axes: &[usize], correction: usize) -> BuildResult<NodeId> {
         self.need_float("var", x)?;
-        // Checks the axes (through mean's reduce) before anything else is built.
-        within("var", self.mean(x, axes))?;
         let n = self.count(x, axes);
-        if n <= correction {
-            return err(
-                "var",
-                format!(
-                    "correction {correction} leaves no degrees of freedom: {n} elements are reduced"
-                ),
-            );
-        }
         self.widened(x, |b, x| {
-            let m = b.mean(x, axes)?;
+            // mean's reduce checks the axes first, so a bad axis is reported as such.
+            let m = within("var", b.mean(x, axes))?;
+            if n <= correction {
+                return err(
+                    "var",
+                    format!(
+                        "correction {correction} leaves no degrees of freedom: {n} elements are reduced"
+                    ),
+                );
+            }
             let d = b.binary(BinaryOp::Sub, x, m)?;
             let sq = b.binary(BinaryOp::Mul, d, d)?;
             let s = b.reduce(ReduceOp::Sum, sq, axes)?;
