@@ -34,7 +34,19 @@
 //! them. f64 has no approximate hardware functions: backends use correctly rounded basic
 //! ops and software routines within 1 ULP for the rest.
 
-use crate::{DType, Target};
+use crate::{DType, ReduceOp, Target};
+
+/// The dtype a kernel accumulates a reduction in: f32 for sums and products of f16/bf16
+/// (as `lower` emits them, and as every GPU library does), the dtype itself otherwise (max
+/// and min are exact). The error bounds of `--check` use the precision of this dtype.
+pub fn accumulation_dtype(op: ReduceOp, dtype: DType) -> DType {
+    let widens = matches!(op, ReduceOp::Sum | ReduceOp::Prod);
+    if widens && matches!(dtype, DType::F16 | DType::BF16) {
+        DType::F32
+    } else {
+        dtype
+    }
+}
 
 /// The two backend families, whose approximate instructions differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

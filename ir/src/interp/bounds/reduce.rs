@@ -4,7 +4,7 @@ use super::Operand;
 use super::elementwise::bad_graph_here;
 use crate::interp::EvalError;
 use crate::interp::reduce::{shapes_fit, target_indices};
-use crate::precision::ulp;
+use crate::precision::{accumulation_dtype, ulp};
 use crate::{DType, Node, ReduceOp};
 
 /// Per output element of a reduction: the terms' magnitudes and bounds, combined.
@@ -82,17 +82,6 @@ fn exact_values(x: &Operand, targets: &[usize], n: usize, op: ReduceOp) -> Vec<f
     acc
 }
 
-/// The dtype a kernel accumulates a reduction in (as `lower` does): f32 for f16/bf16 sums
-/// and products, the dtype itself otherwise.
-fn accumulation(op: ReduceOp, dtype: DType) -> DType {
-    let widens = matches!(op, ReduceOp::Sum | ReduceOp::Prod);
-    if widens && matches!(dtype, DType::F16 | DType::BF16) {
-        DType::F32
-    } else {
-        dtype
-    }
-}
-
 /// γ_n = n·u/(1 − n·u), u = 2^-p: the relative error of n roundings in precision p.
 fn gamma(n: usize, dtype: DType) -> f64 {
     let u = 2f64.powi(-(dtype.float_precision().unwrap_or(53) as i32));
@@ -112,7 +101,7 @@ fn finish(g: &Group, op: ReduceOp, dtype: DType, exact: f64) -> f64 {
             ReduceOp::Prod => f64::INFINITY,
         };
     }
-    let acc = accumulation(op, dtype);
+    let acc = accumulation_dtype(op, dtype);
     let e = match op {
         ReduceOp::Max | ReduceOp::Min => return g.error,
         // A single exact term is copied, not rounded.
