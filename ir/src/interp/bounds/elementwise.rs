@@ -267,3 +267,69 @@ pub(super) fn select(cond: &Operand, a: &Operand, b: &Operand) -> Vec<f64> {
 pub(super) fn bad_graph_here(node: &str, message: String) -> crate::interp::EvalError {
     crate::interp::elementwise::bad_graph(node, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spread of each unary op covers f(a') − f(a) for a' sampled across [a − e, a + e].
+    #[test]
+    fn unary_spreads_cover_sampled_perturbations() {
+        let ops = [
+            (UnaryOp::Exp2, f64::exp2 as fn(f64) -> f64),
+            (UnaryOp::Log2, f64::log2),
+            (UnaryOp::Sqrt, f64::sqrt),
+            (UnaryOp::Recip, |x: f64| 1.0 / x),
+            (UnaryOp::Sin, f64::sin),
+            (UnaryOp::Trunc, f64::trunc),
+        ];
+        for (op, f) in ops {
+            for &(a, e) in &[
+                (0.7, 1e-3),
+                (3.0, 0.5),
+                (40.0, 2.0),
+                (1.0e-3, 2.0e-4),
+                (2.5, 1e-7),
+            ] {
+                let spread = unary_spread(op, a, e);
+                for k in 0..=200 {
+                    let a2 = (a - e + 2.0 * e * f64::from(k) / 200.0).clamp(a - e, a + e);
+                    // f64's own rounding of f(a2) − f(a) is allowed for.
+                    let moved = (f(a2) - f(a)).abs();
+                    let slack = 4.0 * f64::EPSILON * f(a).abs();
+                    assert!(moved <= spread + slack, "{op:?} a={a} e={e} a'={a2}");
+                }
+            }
+        }
+    }
+
+    /// Where the perturbation may reach a pole or leave the domain, the bound is unbounded.
+    #[test]
+    fn log_and_recip_near_zero_are_unbounded() {
+        assert!(unary_spread(UnaryOp::Log2, 0.5, 0.6).is_infinite());
+        assert!(unary_spread(UnaryOp::Recip, -0.1, 0.2).is_infinite());
+        assert!(quotient_spread(1.0, 0.1, 0.0, 0.2).is_infinite());
+        assert_eq!(unary_spread(UnaryOp::Exp2, 3.0, 0.0), 0.0);
+    }
+
+    /// The quotient's spread covers sampled perturbations of both operands.
+    #[test]
+    fn quotient_spread_covers_samples() {
+        let (a, b, ea, eb) = (3.0, -0.7, 0.01, 0.05);
+        let spread = quotient_spread(a, b, ea, eb);
+        for i in 0..=20 {
+            for j in 0..=20 {
+                let a2 = a - ea + 2.0 * ea * f64::from(i) / 20.0;
+                let b2 = b - eb + 2.0 * eb * f64::from(j) / 20.0;
+                assert!((a2 / b2 - a / b).abs() <= spread * (1.0 + 1e-12));
+            }
+        }
+    }
+
+    #[test]
+    fn close_comparisons_are_uncertain() {
+        assert_eq!(comparison(1.0, 2.0, 0.1, 0.1), 0.0);
+        assert!(comparison(1.0, 1.0 + 1e-9, 1e-6, 0.0).is_infinite());
+        assert_eq!(comparison(1.0, 1.0, 0.0, 0.0), 0.0);
+    }
+}

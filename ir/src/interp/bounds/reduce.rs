@@ -121,3 +121,73 @@ fn finish(g: &Group, op: ReduceOp, dtype: DType, exact: f64) -> f64 {
     let total = e + reference + narrowing;
     if total.is_nan() { f64::INFINITY } else { total }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::SplitMix64;
+
+    fn sum_bound(values: &[f64], dtype: DType) -> f64 {
+        let mut g = Group::default();
+        for &v in values {
+            add_term(&mut g, ReduceOp::Sum, v, 0.0);
+        }
+        finish(&g, ReduceOp::Sum, dtype, values.iter().sum())
+    }
+
+    /// f32 sums in several orders a kernel may use (sequential, reversed, pairwise, strided
+    /// per lane) stay within the bound of the exactly rounded sum.
+    #[test]
+    fn every_summation_order_is_within_the_bound() {
+        let mut rng = SplitMix64(11);
+        for n in [3usize, 64, 1000, 4096] {
+            let values: Vec<f64> = (0..n)
+                .map(|_| {
+                    f64::from(((rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32)
+                        * 1.0e3
+                })
+                .collect();
+            let reference = crate::round_float(values.iter().sum(), DType::F32);
+            let bound = sum_bound(&values, DType::F32);
+            let f = |v: f64| v as f32;
+            let sequential = values.iter().fold(0f32, |a, &v| a + f(v));
+            let reversed = values.iter().rev().fold(0f32, |a, &v| a + f(v));
+            let mut level: Vec<f32> = values.iter().map(|&v| f(v)).collect();
+            while level.len() > 1 {
+                level = level.chunks(2).map(|c| c.iter().sum()).collect();
+            }
+            let lanes: f32 = (0..32)
+                .map(|l| {
+                    values
+                        .iter()
+                        .skip(l)
+                        .step_by(32)
+                        .fold(0f32, |a, &v| a + f(v))
+                })
+                .sum();
+            for (name, got) in [
+                ("seq", sequential),
+                ("rev", reversed),
+                ("tree", level[0]),
+                ("lanes", lanes),
+            ] {
+                let diff = (f64::from(got) - reference).abs();
+                assert!(diff <= bound, "n={n} {name}: {diff} > {bound}");
+            }
+        }
+    }
+
+    /// f16 sums are bounded at f32 precision (the accumulator) plus the final rounding.
+    #[test]
+    fn half_sums_accumulate_in_f32() {
+        let ones = vec![1.0; 4096];
+        let half = sum_bound(&ones, DType::F16);
+        let single = sum_bound(&ones, DType::F32);
+        // γ_4096(f32)·4096 in both; then half an f16 ULP of 4096 (the ULP is 4) for the
+        // reference's rounding and half for the kernel's final one, instead of half an f32 ULP.
+        assert!(
+            half > single + 3.9 && half < single + 4.0,
+            "{half} vs {single}"
+        );
+    }
+}
