@@ -99,7 +99,8 @@ impl GraphBuilder {
     /// `body` applied to `x` widened to its compute dtype ([`accumulation_dtype`]), the result
     /// rounded back to `x`'s dtype once: f16/bf16 composites are computed in f32 and round
     /// once at the end, so they are within one unit in the last place of the exact math
-    /// (rounding after every step lost up to 21 ULP in f16 gelu, whose exp overflowed f16 for x < −4).
+    /// (rounding after every step lost up to 21 ULP in f16 gelu, whose exp overflowed f16
+    /// for x < −4).
     fn widened(
         &mut self,
         x: NodeId,
