@@ -18,7 +18,6 @@
 //! let graph = g.finish()?;
 //!
 //! let inputs = interp::random_inputs(&graph, 0);
-//! let reference = interp::evaluate(&graph, &inputs)?;
 //! let options = PipelineOptions {
 //!     target: Target::by_name("sm_90").ok_or("unknown target")?,
 //!     disabled: vec![],
@@ -26,7 +25,10 @@
 //! };
 //! let compiled = compile(&graph, &options)?;
 //! let results = compiled.program.run(&inputs)?; // the kernels, on the kernel-IR interpreter
-//! assert!(interp::compare(&reference[0].1, &results[0].1).is_none());
+//! // each element within the error bound of its computation on sm_90 (running error bound
+//! // plus the precision model of ex2.approx, rcp.approx, ...)
+//! let reference = interp::evaluate_with_bounds(&graph, &inputs, &options.target)?;
+//! assert!(interp::compare(&reference[0], &results[0].1).is_none());
 //! # Ok(())
 //! # }
 //! ```

@@ -15,6 +15,7 @@ mod graph;
 pub mod interp;
 pub mod kernel;
 mod op;
+pub mod precision;
 mod scalar;
 mod shape;
 mod target;

@@ -5,6 +5,7 @@ use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
+use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
 use std::io::Write;
 use std::path::Path;
@@ -30,7 +31,8 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let graph = load::graph(args.file)?;
     let files = input_files(&graph, args.inputs)?;
     let (inputs, mut text) = read_inputs(&graph, &files, args.seed)?;
-    let compiled = compile(&graph, &pipeline_options(args.target, &[], false)?)?;
+    let options = pipeline_options(args.target, &[], false)?;
+    let compiled = compile(&graph, &options)?;
     let results = compiled
         .program
         .run(&inputs)
@@ -53,34 +55,38 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     }
     out.write_all(text.as_bytes()).map_err(output)?;
     if args.check {
-        check(args.file, &graph, &inputs, &results, out)?;
+        check(args.file, &graph, &inputs, &results, &options.target, out)?;
     }
     Ok(())
 }
 
-/// Compares every output with the reference interpreter; a mismatch is exit 1 with the
-/// worst element.
+/// Compares every output with the reference interpreter, each element within the error
+/// bound of its computation for `target` ([`interp::evaluate_with_bounds`]); a mismatch is
+/// exit 1 with the worst element.
 fn check(
     file: &Path,
     graph: &egpu_ir::Graph,
     inputs: &std::collections::BTreeMap<String, Tensor>,
     results: &[(String, Tensor)],
+    target: &Target,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let expected = interp::evaluate(graph, inputs).map_err(|e| evaluation(file, e))?;
+    let expected =
+        interp::evaluate_with_bounds(graph, inputs, target).map_err(|e| evaluation(file, e))?;
     let mut failures = Vec::new();
-    for ((name, want), (_, got)) in expected.iter().zip(results) {
+    for (want, (_, got)) in expected.iter().zip(results) {
+        let name = &want.name;
         match compare(want, got) {
             None => writeln!(out, "check {name}: ok").map_err(output)?,
             Some(m) => {
-                let (atol, rtol) = interp::tolerance(want.dtype);
-                let at = want.shape.unravel(m.index);
+                let at = want.value.shape.unravel(m.index);
                 failures.push(format!(
-                    "output {name}: {} of {} elements differ from the reference; worst at {at:?}: got {}, expected {} (tolerance {atol:e} + {rtol:e}·|expected|)",
+                    "output {name}: {} of {} elements differ from the reference; worst at {at:?}: got {}, expected {} (allowed error {:e})",
                     m.count,
-                    want.numel(),
+                    want.value.numel(),
                     m.got,
-                    m.expected
+                    m.expected,
+                    m.allowed
                 ));
             }
         }
@@ -120,6 +126,7 @@ mod tests {
             &graph,
             &inputs,
             &[("y".into(), wrong)],
+            &Target::SM_90,
             &mut out,
         )
         .unwrap_err();
@@ -136,6 +143,7 @@ mod tests {
             &graph,
             &inputs,
             &[("y".into(), right)],
+            &Target::SM_90,
             &mut out,
         )
         .unwrap();

@@ -1,10 +1,13 @@
-//! Element-by-element comparison of a backend's output with the reference, for tests that
-//! choose their own tolerance (scaled with the longest reduction a result went through).
+//! Comparing a backend's outputs with the reference, for the tests. Everything goes through
+//! the one comparison, [`egpu_ir::interp::compare`]: [`check_outputs`] with the bounds the
+//! reference derives from the computation, [`compare_within`] with a tolerance a test
+//! chooses itself.
 
-use egpu_ir::interp::{Data, Tensor};
-use egpu_ir::{Graph, Op, ReduceOp};
+use egpu_ir::interp::{self, Reference, Tensor};
+use egpu_ir::{Graph, Op, ReduceOp, Target};
+use std::collections::BTreeMap;
 
-/// The longest float sum or product feeding anything (what tolerances scale with).
+/// The longest float sum or product feeding anything (what fixed tolerances scale with).
 pub fn longest_reduction(graph: &Graph) -> usize {
     graph
         .nodes()
@@ -20,51 +23,62 @@ pub fn longest_reduction(graph: &Graph) -> usize {
         .unwrap_or(1)
 }
 
-/// Whether `got` is within relative tolerance `tol` of `want` (against max(|want|, 1));
-/// NaN only where the reference is NaN, and the same infinity where it is infinite.
-pub fn close(want: f64, got: f64, tol: f64) -> bool {
-    if want.is_nan() || got.is_nan() {
-        return want.is_nan() && got.is_nan();
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return want == got;
-    }
-    (want - got).abs() <= tol * want.abs().max(1.0)
-}
-
-/// Compares one output: floats within `tol`, everything else exactly. `Err` names the
-/// worst element.
-pub fn compare_within(name: &str, want: &Tensor, got: &Tensor, tol: f64) -> Result<(), String> {
-    if want.dtype != got.dtype || want.numel() != got.numel() {
+/// Compares every output of a program compiled for `target` (`got`, in graph output order)
+/// with the reference, each element within the error bound of its computation. `Err` names
+/// the first output that differs and its worst element; a reference that cannot be
+/// evaluated is an error too.
+pub fn check_outputs(
+    graph: &Graph,
+    inputs: &BTreeMap<String, Tensor>,
+    got: &[(String, Tensor)],
+    target: &Target,
+) -> Result<(), String> {
+    let expected = interp::evaluate_with_bounds(graph, inputs, target)
+        .map_err(|e| format!("reference: {e}"))?;
+    if expected.len() != got.len() {
         return Err(format!(
-            "{name}: expected {}{}, got {}{}",
-            want.dtype, want.shape, got.dtype, got.shape
+            "{} outputs, expected {}",
+            got.len(),
+            expected.len()
         ));
     }
-    let (Data::Float(w), Data::Float(g)) = (&want.data, &got.data) else {
-        let at = (0..want.numel()).find(|&i| !want.get(i).same(&got.get(i)));
-        return match at {
-            None => Ok(()),
-            Some(i) => Err(format!(
-                "{name}[{i}]: expected {}, got {}",
-                want.get(i),
-                got.get(i)
-            )),
-        };
-    };
-    let worst = w
-        .iter()
-        .zip(g)
-        .enumerate()
-        .filter(|(_, (w, g))| !close(**w, **g, tol))
-        .max_by(|a, b| {
-            let d = |(w, g): (&f64, &f64)| (w - g).abs();
-            d(a.1).total_cmp(&d(b.1))
-        });
-    match worst {
+    for (want, (name, have)) in expected.iter().zip(got) {
+        if &want.name != name {
+            return Err(format!("output {name} where {} was expected", want.name));
+        }
+        report(want, have)?;
+    }
+    Ok(())
+}
+
+/// Compares one output: each float within `tol` relative to max(|want|, 1), everything
+/// else exactly. `Err` names the worst element.
+pub fn compare_within(name: &str, want: &Tensor, got: &Tensor, tol: f64) -> Result<(), String> {
+    let float = want.dtype.is_float();
+    let reference = Reference::uniform(name, want.clone(), |w| {
+        if float { tol * w.abs().max(1.0) } else { 0.0 }
+    });
+    report(&reference, got)
+}
+
+/// `Err` with the worst element when `got` is outside the reference's bounds.
+fn report(want: &Reference, got: &Tensor) -> Result<(), String> {
+    let w = &want.value;
+    if w.dtype != got.dtype || w.shape != got.shape {
+        let (name, wd, ws, gd, gs) = (&want.name, w.dtype, &w.shape, got.dtype, &got.shape);
+        return Err(format!("{name}: expected {wd}{ws}, got {gd}{gs}"));
+    }
+    match interp::compare(want, got) {
         None => Ok(()),
-        Some((i, (w, g))) => Err(format!(
-            "{name}[{i}]: expected {w:e}, got {g:e} (tol {tol:e})"
+        Some(m) => Err(format!(
+            "{}[{}]: expected {:e}, got {:e} (allowed {:e}; {} of {} elements differ)",
+            want.name,
+            m.index,
+            m.expected,
+            m.got,
+            m.allowed,
+            m.count,
+            w.numel()
         )),
     }
 }

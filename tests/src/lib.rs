@@ -1,6 +1,7 @@
 //! Shared helpers for egpu's cross-crate tests: the example graphs and random graph
 //! generators.
 pub mod compare;
+pub mod fault;
 pub mod random_graph;
 
 use egpu_ir::{Graph, text};

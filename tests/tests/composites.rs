@@ -3,7 +3,7 @@
 //! here independently, in f64, by the plain loops of each operation's definition.
 
 use egpu_ir::interp::{self, Tensor};
-use egpu_ir::{Conv2dParams, DType, GraphBuilder, NodeId, Pool2dParams, round_float};
+use egpu_ir::{Conv2dParams, DType, GraphBuilder, NodeId, Pool2dParams, Scalar, round_float};
 use std::collections::BTreeMap;
 
 // ---------------------------------------------------------------------------------------
@@ -730,5 +730,205 @@ fn attention_matches_direct_computation() {
             2e-5,
             2e-6,
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// f16 and bf16: computed in f32, rounded once (within 1 ULP of the exact math)
+
+const HALVES: [DType; 2] = [DType::F16, DType::BF16];
+
+/// The position of a 16-bit float among all values of its dtype, in increasing order (+0 and
+/// −0 share 0), so that adjacent values differ by 1.
+fn order16(v: f64, dtype: DType) -> i64 {
+    let bits = Scalar::Float(v).to_bits(dtype) as i64;
+    if bits & 0x8000 != 0 {
+        -(bits & 0x7fff)
+    } else {
+        bits
+    }
+}
+
+/// Asserts every element of `got` (of `dtype`) is within 1 ULP of `exact` rounded to
+/// `dtype`; NaN only where the exact value is NaN.
+fn assert_within_one_ulp(what: &str, dtype: DType, inputs: &[f64], got: &[f64], exact: &[f64]) {
+    assert_eq!(got.len(), exact.len(), "{what}: element count");
+    for (i, (&g, &e)) in got.iter().zip(exact).enumerate() {
+        let want = round_float(e, dtype);
+        let apart = if want.is_nan() || g.is_nan() {
+            if want.is_nan() && g.is_nan() {
+                0
+            } else {
+                i64::MAX
+            }
+        } else {
+            (order16(g, dtype) - order16(want, dtype)).abs()
+        };
+        let input = inputs
+            .get(i)
+            .map_or(String::new(), |x| format!(" (input {x:e})"));
+        assert!(
+            apart <= 1,
+            "{what} {dtype}: element {i}{input}: got {g:e}, exact {e:e} rounds to {want:e}"
+        );
+    }
+}
+
+/// Every finite value of a 16-bit float dtype.
+fn every_finite(dtype: DType) -> Vec<f64> {
+    (0..=u16::MAX)
+        .map(|bits| Scalar::from_bits(u64::from(bits), dtype).to_f64())
+        .filter(|v| v.is_finite())
+        .collect()
+}
+
+/// 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). For u < 0, 1 + tanh(u) cancels in
+/// f64 too (4% off at x = −6.9), so it is written 2·e^(2u)/(1 + e^(2u)), the same number.
+fn gelu_exact(x: f64) -> f64 {
+    let u = (2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x * x * x);
+    let one_plus_tanh = if u < 0.0 {
+        2.0 * (2.0 * u).exp() / (1.0 + (2.0 * u).exp())
+    } else {
+        1.0 + u.tanh()
+    };
+    0.5 * x * one_plus_tanh
+}
+
+/// Each activation on every finite f16 and bf16 value (x < −4 included, where f16 gelu used
+/// to return 0), against the function computed in f64 on the same value.
+#[test]
+fn half_activations_are_within_one_ulp_on_every_value() {
+    type Build = fn(&mut GraphBuilder, NodeId) -> egpu_ir::BuildResult<NodeId>;
+    type Activation = (&'static str, Build, fn(f64) -> f64);
+    let cases: [Activation; 7] = [
+        ("exp", GraphBuilder::exp, f64::exp),
+        ("log", GraphBuilder::log, f64::ln),
+        ("sigmoid", GraphBuilder::sigmoid, sigmoid),
+        ("tanh", GraphBuilder::tanh, f64::tanh),
+        ("silu", GraphBuilder::silu, |x| x * sigmoid(x)),
+        ("gelu", GraphBuilder::gelu, gelu_exact),
+        ("relu", GraphBuilder::relu, |x| x.max(0.0)),
+    ];
+    for dtype in HALVES {
+        let xs = every_finite(dtype);
+        assert!(xs.iter().any(|&x| x < -4.0) && xs.len() > 60_000);
+        for (name, build, exact) in cases {
+            let mut c = Case::new();
+            let x = c.input("x", dtype, &[xs.len()], &xs);
+            let y = build(&mut c.b, x).unwrap();
+            let (got_dtype, _, got) = c.eval(y);
+            assert_eq!(got_dtype, dtype, "{name}");
+            let want: Vec<f64> = xs.iter().map(|&x| exact(x)).collect();
+            assert_within_one_ulp(name, dtype, &xs, &got, &want);
+        }
+    }
+}
+
+/// A row-wise composite of `dtype[rows, n]` on `xv`, evaluated.
+fn eval_half_rows(
+    dtype: DType,
+    dims: [usize; 2],
+    xv: &[f64],
+    f: impl Fn(&mut Case, NodeId) -> NodeId,
+) -> Vec<f64> {
+    let mut c = Case::new();
+    let x = c.input("x", dtype, &dims, xv);
+    let y = f(&mut c, x);
+    let (got_dtype, got_dims, got) = c.eval(y);
+    assert_eq!((got_dtype, got_dims.as_slice()), (dtype, dims.as_slice()));
+    got
+}
+
+#[test]
+fn half_softmaxes_are_within_one_ulp() {
+    let n = 33;
+    for dtype in HALVES {
+        let xv = Rng::new(20).values(64 * n, -8.0, 8.0, dtype);
+        let got = eval_half_rows(dtype, [64, n], &xv, |c, x| c.b.softmax(x, -1).unwrap());
+        assert_within_one_ulp("softmax", dtype, &[], &got, &rows(&xv, n, softmax_ref));
+        let got = eval_half_rows(dtype, [64, n], &xv, |c, x| c.b.log_softmax(x, -1).unwrap());
+        let want = rows(&xv, n, log_softmax_ref);
+        assert_within_one_ulp("log_softmax", dtype, &[], &got, &want);
+    }
+}
+
+#[test]
+fn half_norms_are_within_one_ulp() {
+    let (r, n, eps) = (32, 40, 1e-5);
+    for dtype in HALVES {
+        let mut rng = Rng::new(21);
+        let xv = rng.values(r * n, -3.0, 5.0, dtype);
+        let wv = rng.values(n, 0.5, 1.5, dtype);
+        let bv = rng.values(n, -1.0, 1.0, dtype);
+        let got = eval_half_rows(dtype, [r, n], &xv, |c, x| {
+            let w = c.input("w", dtype, &[n], &wv);
+            let b = c.input("b", dtype, &[n], &bv);
+            c.b.layernorm(x, Some(w), Some(b), eps).unwrap()
+        });
+        let want = rows(&xv, n, |row| {
+            let (m, v) = (mean(row), pop_var(row));
+            let norm = |i: usize, x: f64| (x - m) / (v + eps).sqrt() * wv[i] + bv[i];
+            row.iter().enumerate().map(|(i, &x)| norm(i, x)).collect()
+        });
+        assert_within_one_ulp("layernorm", dtype, &[], &got, &want);
+        let got = eval_half_rows(dtype, [r, n], &xv, |c, x| {
+            let w = c.input("w", dtype, &[n], &wv);
+            c.b.rmsnorm(x, Some(w), eps).unwrap()
+        });
+        let want = rows(&xv, n, |row| {
+            let ms = row.iter().map(|v| v * v).sum::<f64>() / n as f64;
+            let scale = 1.0 / (ms + eps).sqrt();
+            row.iter()
+                .enumerate()
+                .map(|(i, &x)| x * scale * wv[i])
+                .collect()
+        });
+        assert_within_one_ulp("rmsnorm", dtype, &[], &got, &want);
+    }
+}
+
+#[test]
+fn half_mean_and_var_are_within_one_ulp() {
+    let (r, n) = (16, 50);
+    for dtype in HALVES {
+        let xv = Rng::new(22).values(r * n, -4.0, 4.0, dtype);
+        for correction in [None, Some(1)] {
+            let mut c = Case::new();
+            let x = c.input("x", dtype, &[r, n], &xv);
+            let y = match correction {
+                None => c.b.mean(x, &[1]).unwrap(),
+                Some(k) => c.b.var(x, &[1], k).unwrap(),
+            };
+            let (got_dtype, _, got) = c.eval(y);
+            assert_eq!(got_dtype, dtype);
+            let want = rows(&xv, n, |row| match correction {
+                None => vec![mean(row)],
+                Some(k) => vec![pop_var(row) * n as f64 / (n - k) as f64],
+            });
+            assert_within_one_ulp("mean/var", dtype, &[], &got, &want);
+        }
+    }
+}
+
+#[test]
+fn half_attention_is_within_one_ulp() {
+    let (s, t, d, dv) = (6, 9, 8, 5);
+    for dtype in HALVES {
+        let mut rng = Rng::new(23);
+        let qv = rng.values(s * d, -2.0, 2.0, dtype);
+        let kv = rng.values(t * d, -2.0, 2.0, dtype);
+        let vv = rng.values(t * dv, -2.0, 2.0, dtype);
+        for causal in [false, true] {
+            let mut c = Case::new();
+            let q = c.input("q", dtype, &[s, d], &qv);
+            let k = c.input("k", dtype, &[t, d], &kv);
+            let v = c.input("v", dtype, &[t, dv], &vv);
+            let y = c.b.attention(q, k, v, causal, None).unwrap();
+            let (got_dtype, _, got) = c.eval(y);
+            assert_eq!(got_dtype, dtype);
+            let scale = 1.0 / (d as f64).sqrt();
+            let want = attention_ref(&qv, &kv, &vv, [s, t, d, dv], causal, scale);
+            assert_within_one_ulp("attention", dtype, &[], &got, &want);
+        }
     }
 }

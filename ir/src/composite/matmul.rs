@@ -90,9 +90,10 @@ impl GraphBuilder {
 
     /// softmax(q·kᵀ·scale [+ causal mask])·v; `scale` defaults to 1/sqrt(d).
     ///
-    /// For f16/bf16 the scores and the softmax stay in f32 and only the probabilities are
-    /// rounded to the input dtype before the second matmul, as fused attention kernels do:
-    /// rounding raw scores to f16 would lose the small differences softmax amplifies.
+    /// For f16/bf16, like every float composite, it computes in f32 and rounds once at the
+    /// end: the scores, the softmax and the probabilities stay in f32 and `v` is widened for
+    /// the second matmul. (Rounding the probabilities to f16 first, as some fused kernels
+    /// do, costs several units in the last place of the result.)
     pub fn attention(
         &mut self,
         q: NodeId,
@@ -127,8 +128,9 @@ impl GraphBuilder {
             scaled
         };
         let p = self.softmax(masked, -1)?;
-        let p = self.cast_if_needed(p, dtype)?;
-        self.matmul(p, v, None)
+        let v = self.cast_if_needed(v, acc)?;
+        let y = self.matmul(p, v, None)?;
+        self.cast_if_needed(y, dtype)
     }
 
     /// Checks attention's operands; returns their dtype.

@@ -3,10 +3,12 @@
 //! composite can see is reported as a [`GraphError`] naming the composite, before any node is
 //! added where that is possible.
 //!
-//! - this file: parameters, shared helpers, elementwise activations, softmax, norms, mean, var
+//! - this file: parameters, shared helpers, softmax, norms, mean, var
+//! - `activation.rs`: exp, log, sigmoid, tanh, relu, silu, gelu
 //! - `matmul.rs`: matmul and attention
 //! - `conv.rs`: the sliding-window view, conv2d and max_pool2d
 
+mod activation;
 mod conv;
 mod matmul;
 #[cfg(test)]
@@ -42,15 +44,10 @@ pub struct Pool2dParams {
     pub dilation: [usize; 2],
 }
 
-/// log2(e): exp(x) = 2^(x·log2(e)).
-const LOG2_E: f64 = std::f64::consts::LOG2_E;
-/// ln(2): ln(x) = log2(x)·ln(2).
-const LN_2: f64 = std::f64::consts::LN_2;
-/// The cubic coefficient of the tanh approximation of gelu.
-const GELU_CUBIC: f64 = 0.044715;
-
-/// The dtype products are summed in: f16/bf16 accumulate in f32 (as tensor cores do), every
-/// other dtype in itself.
+/// The dtype products are summed in, and the dtype every float composite computes in:
+/// f16/bf16 are widened to f32 (as tensor cores accumulate, and as PyTorch computes its f16
+/// activations and norms), every other dtype stays itself. A composite on f16/bf16 casts its
+/// operands up at entry and rounds its result once at exit ([`GraphBuilder::widened`]).
 pub(crate) fn accumulation_dtype(dtype: DType) -> DType {
     match dtype {
         DType::F16 | DType::BF16 => DType::F32,
@@ -99,6 +96,22 @@ impl GraphBuilder {
         }
     }
 
+    /// `body` applied to `x` widened to its compute dtype ([`accumulation_dtype`]), the result
+    /// rounded back to `x`'s dtype once: f16/bf16 composites are computed in f32 and round
+    /// once at the end, so they are within one unit in the last place of the exact math
+    /// (rounding after every step lost up to 21 ULP in f16 gelu, whose exp overflowed f16
+    /// for x < −4).
+    fn widened(
+        &mut self,
+        x: NodeId,
+        body: impl FnOnce(&mut Self, NodeId) -> BuildResult<NodeId>,
+    ) -> BuildResult<NodeId> {
+        let dtype = self.dtype(x);
+        let wide = self.cast_if_needed(x, accumulation_dtype(dtype))?;
+        let y = body(self, wide)?;
+        self.cast_if_needed(y, dtype)
+    }
+
     /// `x op c` with `c` a constant of `x`'s dtype and shape (a full-shape constant needs no
     /// broadcast nodes, and the simplify pass folds it like a scalar).
     fn with_const(&mut self, op: BinaryOp, x: NodeId, c: f64) -> BuildResult<NodeId> {
@@ -117,84 +130,28 @@ impl GraphBuilder {
         self.reduce(op, x, &[axis])
     }
 
-    /// e^x = 2^(x·log2(e)).
-    pub fn exp(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("exp", x)?;
-        let scaled = self.with_const(BinaryOp::Mul, x, LOG2_E)?;
-        self.unary(UnaryOp::Exp2, scaled)
-    }
-
-    /// ln(x) = log2(x)·ln(2).
-    pub fn log(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("log", x)?;
-        let l = self.unary(UnaryOp::Log2, x)?;
-        self.with_const(BinaryOp::Mul, l, LN_2)
-    }
-
-    /// 1 / (1 + e^(−x)).
-    pub fn sigmoid(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("sigmoid", x)?;
-        let neg = self.unary(UnaryOp::Neg, x)?;
-        let e = self.exp(neg)?;
-        let denom = self.const_with(BinaryOp::Add, 1.0, e)?;
-        self.unary(UnaryOp::Recip, denom)
-    }
-
-    /// tanh(x) = 2·sigmoid(2x) − 1.
-    pub fn tanh(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("tanh", x)?;
-        let twice = self.const_with(BinaryOp::Mul, 2.0, x)?;
-        let s = self.sigmoid(twice)?;
-        let s2 = self.const_with(BinaryOp::Mul, 2.0, s)?;
-        self.with_const(BinaryOp::Sub, s2, 1.0)
-    }
-
-    /// max(x, 0).
-    pub fn relu(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("relu", x)?;
-        self.with_const(BinaryOp::Max, x, 0.0)
-    }
-
-    /// x·sigmoid(x).
-    pub fn silu(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("silu", x)?;
-        let s = self.sigmoid(x)?;
-        self.binary(BinaryOp::Mul, x, s)
-    }
-
-    /// The tanh form x·sigmoid(2·√(2/π)·(x + 0.044715·x³)). It equals
-    /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) because 0.5·(1 + tanh(z)) = sigmoid(2z),
-    /// and it needs one exp2 and one recip instead of tanh's.
-    pub fn gelu(&mut self, x: NodeId) -> BuildResult<NodeId> {
-        self.need_float("gelu", x)?;
-        let x2 = self.binary(BinaryOp::Mul, x, x)?;
-        let x3 = self.binary(BinaryOp::Mul, x2, x)?;
-        let cubic = self.const_with(BinaryOp::Mul, GELU_CUBIC, x3)?;
-        let inner = self.binary(BinaryOp::Add, x, cubic)?;
-        let two_sqrt_2_over_pi = 2.0 * (2.0 / std::f64::consts::PI).sqrt();
-        let z = self.const_with(BinaryOp::Mul, two_sqrt_2_over_pi, inner)?;
-        let s = self.sigmoid(z)?;
-        self.binary(BinaryOp::Mul, x, s)
-    }
-
     /// exp(x − max) / sum(exp(x − max)) along `axis`; subtracting the maximum keeps every
     /// exponent ≤ 0, so nothing overflows.
     pub fn softmax(&mut self, x: NodeId, axis: i64) -> BuildResult<NodeId> {
         self.need_float("softmax", x)?;
         let axis = self.axis("softmax", x, axis)?;
-        let e = self.shifted_exp(x, axis)?.1;
-        let s = self.reduce_axis(ReduceOp::Sum, e, axis)?;
-        self.binary(BinaryOp::Div, e, s)
+        self.widened(x, |b, x| {
+            let e = b.shifted_exp(x, axis)?.1;
+            let s = b.reduce_axis(ReduceOp::Sum, e, axis)?;
+            b.binary(BinaryOp::Div, e, s)
+        })
     }
 
     /// (x − max) − ln(sum(exp(x − max))) along `axis`.
     pub fn log_softmax(&mut self, x: NodeId, axis: i64) -> BuildResult<NodeId> {
         self.need_float("log_softmax", x)?;
         let axis = self.axis("log_softmax", x, axis)?;
-        let (shifted, e) = self.shifted_exp(x, axis)?;
-        let s = self.reduce_axis(ReduceOp::Sum, e, axis)?;
-        let l = self.log(s)?;
-        self.binary(BinaryOp::Sub, shifted, l)
+        self.widened(x, |b, x| {
+            let (shifted, e) = b.shifted_exp(x, axis)?;
+            let s = b.reduce_axis(ReduceOp::Sum, e, axis)?;
+            let l = b.log(s)?;
+            b.binary(BinaryOp::Sub, shifted, l)
+        })
     }
 
     /// (x − max(x), exp(x − max(x))) along `axis`, the common start of both softmaxes.
@@ -208,29 +165,34 @@ impl GraphBuilder {
     /// sum(x)·(1/n) over `axes` (kept as size 1), n the number of elements summed.
     pub fn mean(&mut self, x: NodeId, axes: &[usize]) -> BuildResult<NodeId> {
         self.need_float("mean", x)?;
-        let s = within("mean", self.reduce(ReduceOp::Sum, x, axes))?;
         let n = self.count(x, axes);
-        self.with_const(BinaryOp::Mul, s, 1.0 / n as f64)
+        self.widened(x, |b, x| {
+            let s = within("mean", b.reduce(ReduceOp::Sum, x, axes))?;
+            b.with_const(BinaryOp::Mul, s, 1.0 / n as f64)
+        })
     }
 
     /// sum((x − mean)²)·(1/(n − correction)) over `axes`: correction 0 is the population
     /// variance, 1 the unbiased sample variance.
     pub fn var(&mut self, x: NodeId, axes: &[usize], correction: usize) -> BuildResult<NodeId> {
         self.need_float("var", x)?;
-        let m = within("var", self.mean(x, axes))?;
         let n = self.count(x, axes);
-        if n <= correction {
-            return err(
-                "var",
-                format!(
-                    "correction {correction} leaves no degrees of freedom: {n} elements are reduced"
-                ),
-            );
-        }
-        let d = self.binary(BinaryOp::Sub, x, m)?;
-        let sq = self.binary(BinaryOp::Mul, d, d)?;
-        let s = self.reduce(ReduceOp::Sum, sq, axes)?;
-        self.with_const(BinaryOp::Mul, s, 1.0 / (n - correction) as f64)
+        self.widened(x, |b, x| {
+            // mean's reduce checks the axes first, so a bad axis is reported as such.
+            let m = within("var", b.mean(x, axes))?;
+            if n <= correction {
+                return err(
+                    "var",
+                    format!(
+                        "correction {correction} leaves no degrees of freedom: {n} elements are reduced"
+                    ),
+                );
+            }
+            let d = b.binary(BinaryOp::Sub, x, m)?;
+            let sq = b.binary(BinaryOp::Mul, d, d)?;
+            let s = b.reduce(ReduceOp::Sum, sq, axes)?;
+            b.with_const(BinaryOp::Mul, s, 1.0 / (n - correction) as f64)
+        })
     }
 
     /// The number of elements of `x` along `axes`; the axes were checked by a reduce already.
@@ -248,22 +210,26 @@ impl GraphBuilder {
         eps: f64,
     ) -> BuildResult<NodeId> {
         let last = self.norm_operands("layernorm", x, &[weight, bias], eps)?;
-        let m = self.mean(x, &[last])?;
-        let d = self.binary(BinaryOp::Sub, x, m)?;
-        let sq = self.binary(BinaryOp::Mul, d, d)?;
-        let v = self.mean(sq, &[last])?;
-        let y = self.scale_by_inverse_root(d, v, eps)?;
-        let y = self.optional(BinaryOp::Mul, y, weight)?;
-        self.optional(BinaryOp::Add, y, bias)
+        self.widened(x, |b, x| {
+            let m = b.mean(x, &[last])?;
+            let d = b.binary(BinaryOp::Sub, x, m)?;
+            let sq = b.binary(BinaryOp::Mul, d, d)?;
+            let v = b.mean(sq, &[last])?;
+            let y = b.scale_by_inverse_root(d, v, eps)?;
+            let y = b.optional(BinaryOp::Mul, y, weight)?;
+            b.optional(BinaryOp::Add, y, bias)
+        })
     }
 
     /// x·recip(sqrt(mean(x²) + eps)) over the last axis, then ·weight.
     pub fn rmsnorm(&mut self, x: NodeId, weight: Option<NodeId>, eps: f64) -> BuildResult<NodeId> {
         let last = self.norm_operands("rmsnorm", x, &[weight], eps)?;
-        let sq = self.binary(BinaryOp::Mul, x, x)?;
-        let ms = self.mean(sq, &[last])?;
-        let y = self.scale_by_inverse_root(x, ms, eps)?;
-        self.optional(BinaryOp::Mul, y, weight)
+        self.widened(x, |b, x| {
+            let sq = b.binary(BinaryOp::Mul, x, x)?;
+            let ms = b.mean(sq, &[last])?;
+            let y = b.scale_by_inverse_root(x, ms, eps)?;
+            b.optional(BinaryOp::Mul, y, weight)
+        })
     }
 
     /// Checks a norm's operands; returns the last axis. Weight and bias are per-feature
@@ -305,10 +271,14 @@ impl GraphBuilder {
         self.binary(BinaryOp::Mul, y, inv)
     }
 
-    /// `y op p` when the optional operand is present, else `y`.
+    /// `y op p` when the optional operand is present, else `y`; `p` is converted to `y`'s
+    /// dtype first (a norm's f16 weight meets its f32 intermediate).
     fn optional(&mut self, op: BinaryOp, y: NodeId, p: Option<NodeId>) -> BuildResult<NodeId> {
         match p {
-            Some(p) => self.binary(op, y, p),
+            Some(p) => {
+                let p = self.cast_if_needed(p, self.dtype(y))?;
+                self.binary(op, y, p)
+            }
             None => Ok(y),
         }
     }

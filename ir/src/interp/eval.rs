@@ -27,7 +27,10 @@ pub fn evaluate(
 }
 
 /// Every graph input is given, with its dtype and shape and valid data; no other name is.
-fn check_inputs(graph: &Graph, inputs: &BTreeMap<String, Tensor>) -> Result<(), EvalError> {
+pub(super) fn check_inputs(
+    graph: &Graph,
+    inputs: &BTreeMap<String, Tensor>,
+) -> Result<(), EvalError> {
     for &id in graph.inputs() {
         let (name, node) = (graph.input_name(id), graph.node(id));
         let Some(tensor) = inputs.get(name) else {
@@ -62,7 +65,7 @@ fn check_inputs(graph: &Graph, inputs: &BTreeMap<String, Tensor>) -> Result<(), 
 }
 
 /// The node's tensor, computed from the tensors of the nodes before it.
-fn eval_node(
+pub(super) fn eval_node(
     id: NodeId,
     node: &Node,
     values: &[Tensor],

@@ -8,9 +8,13 @@
 //! tensor is kept, so the code stays simple rather than fast.
 //!
 //! - [`evaluate`]: runs a graph on named input tensors.
+//! - [`evaluate_with_bounds`]: the same values, each element with a bound on how far a
+//!   correct kernel may be from it (running error bound + [`crate::precision`]), and
+//!   [`compare`], the one comparison of a backend's result with that reference.
 //! - [`Tensor`], [`Data`]: dense row-major values with their dtype and shape.
 //! - [`random_inputs`], [`random_tensor`]: deterministic seeded inputs for tests.
 
+mod bounds;
 mod compare;
 pub(crate) mod elementwise;
 mod error;
@@ -21,7 +25,8 @@ mod random;
 mod reduce;
 mod tensor;
 
-pub use compare::{Mismatch, compare, tolerance};
+pub use bounds::{Reference, evaluate_with_bounds};
+pub use compare::{Mismatch, compare};
 pub use error::EvalError;
 pub use eval::{check_limits, evaluate};
 pub use random::{SplitMix64, random_input, random_inputs, random_tensor};

@@ -46,7 +46,7 @@ pub(super) fn reduce(
 }
 
 /// Whether `out` is `input` with `axes` (all in range) set to 1.
-fn shapes_fit(input: &Shape, axes: &[usize], out: &Shape) -> bool {
+pub(super) fn shapes_fit(input: &Shape, axes: &[usize], out: &Shape) -> bool {
     let kept = |i: usize, d: usize| if axes.contains(&i) { 1 } else { d };
     axes.iter().all(|&a| a < input.rank())
         && out.rank() == input.rank()
@@ -54,7 +54,7 @@ fn shapes_fit(input: &Shape, axes: &[usize], out: &Shape) -> bool {
 }
 
 /// For each input element in row-major order, the output element it is combined into.
-fn target_indices(input: &Shape, out: &Shape) -> Vec<usize> {
+pub(super) fn target_indices(input: &Shape, out: &Shape) -> Vec<usize> {
     // A reduced axis has size 1 in `out`, so zeroing its stride sends it to index 0.
     let strides: Vec<usize> = out
         .strides()
