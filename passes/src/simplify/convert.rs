@@ -104,7 +104,7 @@ pub struct Loaded {
     pub roots: Vec<(NodeId, Id)>,
     /// The classes of the nodes their author named, in graph order.
     pub names: Vec<(Id, String)>,
-    /// The class of every node of the region, in graph order.
+    /// The classes of the leaves, then of every node of the region in graph order.
     pub order: Vec<Id>,
     /// The built nodes that `Source::Input { index }` leaves stand for, by index.
     pub boundary: Vec<NodeId>,
@@ -122,27 +122,27 @@ pub fn load(
     let (outside, boundary) = boundary_leaves(w, st, &mut eg)?;
     let mut classes: BTreeMap<NodeId, Id> = BTreeMap::new();
     let mut names = Vec::new();
-    let mut order = Vec::with_capacity(w.nodes.len());
+    // The leaves come first, as inputs do in a graph: they build nothing new, and a class
+    // without a position would hold back everything that uses it.
+    let mut order: Vec<Id> = outside.values().copied().collect();
+    order.sort_unstable();
+    order.reserve(w.nodes.len());
+    let trees = reassociate::Trees::new(&eg, w);
+    let mut reassociated = 0;
     for &id in w.nodes {
         let node = w.graph.node(id);
-        let class = {
-            let get = |x: &NodeId| {
-                classes
-                    .get(x)
-                    .or_else(|| outside.get(x))
-                    .copied()
-                    .ok_or_else(|| missing(*x))
-            };
-            add_node(&mut eg, node, get)?
-        };
+        let lookup = |x: NodeId| classes.get(&x).or_else(|| outside.get(&x)).copied();
+        let mut class = add_node(&mut eg, node, |x| lookup(*x).ok_or_else(|| missing(*x)))?;
+        if let Some(form) = trees.canonical_root(&mut eg, w, id, class, lookup)? {
+            class = form;
+            reassociated += 1;
+        }
         classes.insert(id, class);
         order.push(class);
         if let Some(name) = &node.name {
             names.push((class, name.clone()));
         }
     }
-    let class_of = |x: NodeId| classes.get(&x).or_else(|| outside.get(&x)).copied();
-    let reassociated = reassociate::load_canonical(&mut eg, w, &classes, class_of)?;
     let roots = w
         .nodes
         .iter()

@@ -4,14 +4,13 @@
 //!
 //! Where reassociation is allowed (integers, which wrap, always; floats under fast-math),
 //! a tree of one operator (add or mul) whose inner nodes are used once is read as the list
-//! of its leaves. While the region is loaded, the tree's root class is merged with its
-//! canonical form: the leaves that are not constants, in class order, then every constant
-//! folded into one (with the interpreter's arithmetic), all combined left to right;
-//! a constant that changes nothing (0 for add, 1 for mul) is dropped. Two trees of the
-//! same terms in different orders get the same form, so they merge; extraction then picks
-//! the cheaper of each tree and its canonical form. The work is one pass over the tree and
-//! a sort of its leaves; every node is inside at most one tree, so the whole is
-//! near-linear in the region's size.
+//! of its leaves. While the region is loaded, the tree is replaced by its canonical form:
+//! the leaves that are not constants, in class order, then every constant folded into one
+//! (with the interpreter's arithmetic), all combined left to right; a constant that
+//! changes nothing (0 for add, 1 for mul) is dropped. Two trees of the same terms in
+//! different orders get the same form, so the e-graph shares it. The work is one pass over
+//! the tree and a sort of its leaves; every node is inside at most one tree, so the whole
+//! is near-linear in the region's size.
 
 use super::SimplifyError;
 use super::analysis::{EG, value};
@@ -20,7 +19,7 @@ use super::fold;
 use super::language::{ENode, Kind, Source, Value, binary};
 use egg::Id;
 use egpu_ir::{BinaryOp, DType, Graph, NodeId, Op};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The operator of `id` if it is an add or mul that may be reassociated.
 fn tree_op(eg: &EG, graph: &Graph, id: NodeId) -> Option<BinaryOp> {
@@ -34,58 +33,59 @@ fn tree_op(eg: &EG, graph: &Graph, id: NodeId) -> Option<BinaryOp> {
     }
 }
 
-/// Merges every tree root of the region `w` with its canonical form; answers how many
-/// trees that changed. `classes` has the class of each node of the region, `class_of`
-/// that of any operand.
-pub fn load_canonical(
-    eg: &mut EG,
-    w: &Window,
-    classes: &BTreeMap<NodeId, Id>,
-    class_of: impl Fn(NodeId) -> Option<Id>,
-) -> Result<usize, SimplifyError> {
-    let inner = inner_nodes(eg, w, classes);
-    let mut changed = 0;
-    for &id in w.nodes {
-        let Some(op) = tree_op(eg, w.graph, id).filter(|_| !inner.contains(&id)) else {
-            continue;
+/// The trees of one region: which of its nodes are inner nodes of a tree.
+pub struct Trees {
+    inner: BTreeSet<NodeId>,
+}
+
+impl Trees {
+    /// Finds the inner nodes of `w`: nodes of the region that belong to the tree of their
+    /// one user (same operator, read once, not needed after the region).
+    pub fn new(eg: &EG, w: &Window) -> Trees {
+        let inside: BTreeSet<NodeId> = w.nodes.iter().copied().collect();
+        let mut inner = BTreeSet::new();
+        for &id in w.nodes {
+            let (Some(op), Op::Binary { a, b, .. }) =
+                (tree_op(eg, w.graph, id), &w.graph.node(id).op)
+            else {
+                continue;
+            };
+            for x in [*a, *b] {
+                let once = w.uses.get(index(x)) == Some(&1);
+                let stays = w.escapes.get(index(x)) == Some(&false);
+                if once && stays && inside.contains(&x) && tree_op(eg, w.graph, x) == Some(op) {
+                    inner.insert(x);
+                }
+            }
+        }
+        Trees { inner }
+    }
+
+    /// If node `id` (just loaded as class `class`) is the root of a tree whose canonical
+    /// form is not the tree itself, that form's class: the region then uses it in place
+    /// of the tree (it is never costlier: no more operations, constants folded).
+    /// `class_of` gives the class of any operand.
+    pub fn canonical_root(
+        &self,
+        eg: &mut EG,
+        w: &Window,
+        id: NodeId,
+        class: Id,
+        class_of: impl Fn(NodeId) -> Option<Id>,
+    ) -> Result<Option<Id>, SimplifyError> {
+        let Some(op) = tree_op(eg, w.graph, id).filter(|_| !self.inner.contains(&id)) else {
+            return Ok(None);
         };
-        let root = classes.get(&id).copied().ok_or_else(|| missing(id))?;
-        let leaves = leaves(w.graph, id, &inner)
+        let leaves = leaves(w.graph, id, &self.inner)
             .into_iter()
             .map(|x| class_of(x).ok_or_else(|| missing(x)))
             .collect::<Result<Vec<Id>, _>>()?;
-        if let Some(form) = canonical(eg, op, root, &leaves)
-            && eg.find(form) != eg.find(root)
-        {
-            eg.union(root, form);
-            changed += 1;
-        }
+        Ok(canonical(eg, op, class, &leaves).filter(|&form| eg.find(form) != eg.find(class)))
     }
-    Ok(changed)
 }
 
 fn missing(node: NodeId) -> SimplifyError {
     SimplifyError::Rebuild(format!("{node} has no e-class"))
-}
-
-/// Nodes of the region that belong to the tree of their one user: same operator, read
-/// once, not needed after the region.
-fn inner_nodes(eg: &EG, w: &Window, classes: &BTreeMap<NodeId, Id>) -> BTreeSet<NodeId> {
-    let mut inner = BTreeSet::new();
-    for &id in w.nodes {
-        let (Some(op), Op::Binary { a, b, .. }) = (tree_op(eg, w.graph, id), &w.graph.node(id).op)
-        else {
-            continue;
-        };
-        for x in [*a, *b] {
-            let once = w.uses.get(index(x)) == Some(&1);
-            let stays = w.escapes.get(index(x)) == Some(&false);
-            if once && stays && classes.contains_key(&x) && tree_op(eg, w.graph, x) == Some(op) {
-                inner.insert(x);
-            }
-        }
-    }
-    inner
 }
 
 /// The leaves of the tree rooted at `root`, left to right (an explicit stack: a tree may
