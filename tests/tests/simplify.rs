@@ -821,7 +821,7 @@ fn integer_sums_of_many_terms_reassociate_exactly() {
 fn under_load<T>(work: impl FnOnce() -> T) -> T {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let spinners: Vec<_> = (0..2 * cores)
+    let spinners: Vec<_> = (0..cores)
         .map(|_| {
             let stop = stop.clone();
             std::thread::spawn(move || {
@@ -842,11 +842,7 @@ fn under_load<T>(work: impl FnOnce() -> T) -> T {
 
 #[test]
 fn graphs_that_used_to_hit_limits_simplify_the_same_under_load() {
-    let cases = [
-        (scrambled_sum(24, 3), fast()),
-        (chain(20_000), exact()),
-        (branches(5_000), fast()),
-    ];
+    let cases = [(scrambled_sum(24, 3), fast()), (chain(20_000), exact())];
     for (graph, options) in &cases {
         let (quiet, quiet_report) = run(graph, options);
         let want = text::print(&quiet);

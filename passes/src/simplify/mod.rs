@@ -105,7 +105,7 @@ pub fn simplify(
         nan_quiet: !bitcasts_a_float(graph),
     };
     let rules = rules::all(options.fast_math)?;
-    let mut report = SimplifyReport::default();
+    let mut report = SimplifyReport::new();
     let simplified = region::simplify_regions(graph, options, analysis, &rules, &mut report)?;
     report.nodes_before = graph.len();
     report.nodes_after = simplified.len();

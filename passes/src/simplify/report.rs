@@ -34,6 +34,14 @@ pub struct SimplifyReport {
 }
 
 impl SimplifyReport {
+    /// A report of no region yet.
+    pub fn new() -> SimplifyReport {
+        SimplifyReport {
+            stop_reason: summary(&BTreeMap::new()),
+            ..SimplifyReport::default()
+        }
+    }
+
     /// Adds one region's run.
     pub fn add_region(&mut self, run: &Run) {
         self.regions += 1;
@@ -54,7 +62,7 @@ impl SimplifyReport {
 /// The one reason, or every reason with its count.
 fn summary(reasons: &BTreeMap<String, usize>) -> String {
     match reasons.len() {
-        0 => "not run".to_string(),
+        0 => "nothing to simplify".to_string(),
         1 => reasons.keys().cloned().collect(),
         _ => {
             let counted: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();

@@ -730,6 +730,17 @@ fn the_report_says_why_it_stopped() {
 }
 
 #[test]
+fn a_graph_of_inputs_only_has_no_region() {
+    let mut c = Case::new();
+    let x = c.input("x", DType::F32, &[4]);
+    let g = c.finish(x);
+    let (out, report) = simplify(&g, &exact()).unwrap();
+    assert_eq!(text::print(&out), text::print(&g));
+    assert_eq!(report.regions, 0);
+    assert_eq!(report.stop_reason, "nothing to simplify");
+}
+
+#[test]
 fn matmul_shaped_reductions_are_recognised() {
     let mut c = Case::new();
     let a = c.input("a", DType::F32, &[4, 8]);
