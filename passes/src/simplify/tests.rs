@@ -730,6 +730,29 @@ fn the_report_says_why_it_stopped() {
 }
 
 #[test]
+fn a_100k_node_chain_in_one_region_needs_no_deep_stack() {
+    // Loading, the analysis, extraction and rebuilding all walk the chain iteratively: in a
+    // debug build, on a test thread's default stack, one e-graph of 100,000 levels.
+    let n = 100_000;
+    let mut c = Case::new();
+    let x = c.input("x", DType::F32, &[4]);
+    let mut h = x;
+    for _ in 0..n {
+        h = c.b.unary(UnaryOp::Sin, h).unwrap();
+    }
+    let g = c.finish(h);
+    let whole = SimplifyOptions {
+        region_nodes: n,
+        node_limit: 4 * n,
+        ..exact()
+    };
+    let (out, report) = simplify(&g, &whole).unwrap();
+    assert_eq!(report.regions, 1);
+    assert_eq!(report.stop_reason, "saturated");
+    assert!(out.same_structure(&g));
+}
+
+#[test]
 fn a_graph_of_inputs_only_has_no_region() {
     let mut c = Case::new();
     let x = c.input("x", DType::F32, &[4]);
