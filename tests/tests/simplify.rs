@@ -689,6 +689,28 @@ fn the_report_counts_the_stop_reasons_of_the_regions() {
     assert_same_values(&graph, &simplified, 6);
 }
 
+#[test]
+fn a_run_stopped_by_the_node_limit_keeps_what_it_found() {
+    // egg checks the node limit after each rule it applies; the e-graph up to there is
+    // rebuilt and extracted from, not thrown away.
+    let graph = chain(700);
+    let tight = SimplifyOptions {
+        node_limit: graph.len() + 200,
+        ..exact()
+    };
+    let (simplified, report) = run(&graph, &tight);
+    assert_eq!(
+        report.stop_reason,
+        format!("node limit {}", tight.node_limit),
+        "{report}"
+    );
+    assert!(report.rules_applied.contains_key("neg-neg"), "{report:?}");
+    assert!(simplified.len() < graph.len(), "{report}");
+    for seed in [1, 2] {
+        assert_same_values(&graph, &simplified, seed);
+    }
+}
+
 proptest! {
     #![proptest_config(Config { cases: 200, ..Config::default() })]
 
