@@ -4,6 +4,7 @@
 use crate::graph::{Graph, Node, NodeId, Output};
 use crate::{BinaryOp, DType, Op, ReduceOp, Scalar, Shape, UnaryOp};
 use cranelift_entity::PrimaryMap;
+use std::collections::BTreeSet;
 
 /// A graph that could not be built: which operation, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +28,10 @@ pub(crate) fn err<T>(op: &str, message: impl Into<String>) -> BuildResult<T> {
 #[derive(Clone, Debug)]
 pub struct GraphBuilder {
     graph: Graph,
+    /// Input and output names given so far, so that a repeat is found without a scan
+    /// (graphs may have tens of thousands of each).
+    input_names: BTreeSet<String>,
+    output_names: BTreeSet<String>,
 }
 
 impl GraphBuilder {
@@ -39,6 +44,8 @@ impl GraphBuilder {
                 inputs: Vec::new(),
                 outputs: Vec::new(),
             },
+            input_names: BTreeSet::new(),
+            output_names: BTreeSet::new(),
         }
     }
 
@@ -92,15 +99,11 @@ impl GraphBuilder {
 
     /// A named input of the graph.
     pub fn input(&mut self, name: &str, dtype: DType, dims: &[usize]) -> BuildResult<NodeId> {
-        if self
-            .graph
-            .inputs
-            .iter()
-            .any(|&i| self.graph.input_name(i) == name)
-        {
+        if self.input_names.contains(name) {
             return err("input", format!("input '{name}' is declared twice"));
         }
         let shape = Shape::new(dims.to_vec()).or_else(|m| err("input", m))?;
+        self.input_names.insert(name.to_string());
         let id = self.push(
             Op::Input {
                 name: name.to_string(),
@@ -406,7 +409,7 @@ impl GraphBuilder {
 
     /// Marks `x` as an output called `name`.
     pub fn output(&mut self, name: &str, x: NodeId) -> BuildResult<()> {
-        if self.graph.outputs.iter().any(|o| o.name == name) {
+        if !self.output_names.insert(name.to_string()) {
             return err("return", format!("output '{name}' is returned twice"));
         }
         self.graph.outputs.push(Output {

@@ -5,14 +5,15 @@
 //! look harmless: `x + 0.0 → x` (−0.0 + 0.0 is +0.0; only `x + (−0.0)` and `x − 0.0` are
 //! exact), `x · 0 → 0` (NaN and ±∞ give NaN), `x − x → 0` (the same), `recip(recip x)`
 //! (two roundings), reassociation. Those are under fast-math. For integers (which wrap)
-//! and bools they are all exact and always on.
+//! and bools they are all exact and always on. Reassociation itself is not a rule here
+//! but a canonical form (see `reassociate`).
 
 use super::SimplifyError;
 use super::analysis::{EG, dtype_attr};
 use super::language::{ENode, Value};
 use super::rules::{
-    Find, Rule, Term, info, is_all_ones, is_const, is_negative_zero, node_rule, nodes,
-    pattern_rule, zero_like,
+    Find, Rule, Term, info, is_all_ones, is_const, is_negative_zero, node_rule, pattern_rule,
+    zero_like,
 };
 use egg::Id;
 use egpu_ir::{BinaryOp, DType, UnaryOp};
@@ -37,8 +38,6 @@ pub fn rules() -> Result<Vec<Rule>, SimplifyError> {
         node_rule("int-division-one", Find::One(int_division_one))?,
         node_rule("bit-identities", Find::One(bit_identities))?,
         node_rule("shift-zero", Find::One(shift_zero))?,
-        node_rule("commute", Find::One(commute))?,
-        node_rule("associate", Find::Many(associate))?,
     ])
 }
 
@@ -254,44 +253,6 @@ fn shift_zero(eg: &EG, node: &ENode) -> Option<Term> {
         ENode::Shl([a, b]) | ENode::Shr([a, b]) if is_const(eg, *b, 0.0) => Some(Term::Class(*a)),
         _ => None,
     }
-}
-
-/// The operator and operands of an add or mul whose dtype may be reassociated.
-fn reassociable(eg: &EG, node: &ENode) -> Option<(BinaryOp, Id, Id)> {
-    let (op, a, b) = match node {
-        ENode::Add([a, b]) => (BinaryOp::Add, *a, *b),
-        ENode::Mul([a, b]) => (BinaryOp::Mul, *a, *b),
-        _ => return None,
-    };
-    let d = dtype(eg, a)?;
-    eg.analysis.reassociates(d).then_some((op, a, b))
-}
-
-/// a + b → b + a, a·b → b·a: exact for integers; for floats the result is the same
-/// number but the NaN of two NaN operands may differ, and commuting only serves
-/// reassociation, so floats get it with fast-math.
-fn commute(eg: &EG, node: &ENode) -> Option<Term> {
-    let (op, a, b) = reassociable(eg, node)?;
-    Some(Term::binary(op, Term::Class(b), Term::Class(a)))
-}
-
-/// (a + b) + c → a + (b + c), and the same for mul: exact for integers (wrapping
-/// arithmetic is a ring), fast-math for floats.
-fn associate(eg: &EG, node: &ENode) -> Vec<Term> {
-    let Some((op, ab, c)) = reassociable(eg, node) else {
-        return vec![];
-    };
-    let mut found = Vec::new();
-    for inner in nodes(eg, ab) {
-        let ((ENode::Add([a, b]), BinaryOp::Add) | (ENode::Mul([a, b]), BinaryOp::Mul)) =
-            (inner, op)
-        else {
-            continue;
-        };
-        let bc = Term::binary(op, Term::Class(*b), Term::Class(c));
-        found.push(Term::binary(op, Term::Class(*a), bc));
-    }
-    found
 }
 
 /// x / c → x · (1/c) for a constant c (the reciprocal folds): fast-math, it rounds twice.

@@ -1,4 +1,10 @@
-//! Graph → e-graph, and the chosen e-nodes → a new graph through `GraphBuilder`.
+//! One region of the graph → an e-graph, and its chosen e-nodes → nodes of the new graph.
+//!
+//! A region is a run of consecutive nodes of the graph (see `region`). Its operands from
+//! outside it (graph inputs, values earlier regions built) are leaves: a constant or iota
+//! as the source it is, so that constants still fold across regions, anything else as an
+//! opaque `Source::Input` standing for the node already built. Sums and products are
+//! loaded together with their canonical n-ary form (see `reassociate`).
 
 use super::SimplifyError;
 use super::analysis::{EG, GraphAnalysis, ValueInfo, dims_attr, dtype_attr, pairs_attr, value};
@@ -6,74 +12,235 @@ use super::cost::{Choice, topological};
 use super::language::{
     Attr, ENode, Kind, Move, Source, Value, binary, kind, movement, reduce, unary, value_children,
 };
+use super::reassociate;
 use egg::Id;
 use egpu_ir::{Graph, GraphBuilder, Node, NodeId, Op};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-/// A graph loaded into an e-graph.
-pub struct Loaded {
-    pub egraph: EG,
-    /// The class of each output, in output order.
-    pub roots: Vec<Id>,
-    /// The classes of the nodes their author named, in graph order (inputs excluded).
-    pub names: Vec<(Id, String)>,
-    /// The class of every node, in graph order.
-    pub order: Vec<Id>,
+/// The position of a node in its graph (nodes are numbered densely in order).
+pub fn index(id: NodeId) -> usize {
+    id.as_u32() as usize
 }
 
-/// Adds every node of `graph` to a new e-graph.
-pub fn load(graph: &Graph, analysis: GraphAnalysis) -> Result<Loaded, SimplifyError> {
-    let mut egraph = EG::new(analysis);
+/// One region: consecutive nodes of `graph`, and what the whole graph says about them.
+pub struct Window<'a> {
+    pub graph: &'a Graph,
+    /// The region's nodes in graph order (never an input).
+    pub nodes: &'a [NodeId],
+    /// By node index: whether the value is needed after its region (by a node of a later
+    /// region, or as an output).
+    pub escapes: &'a [bool],
+    /// By node index: how many operand slots read the value.
+    pub uses: &'a [u32],
+}
+
+/// The new graph as regions build it, one after another.
+pub struct Stitched {
+    pub b: GraphBuilder,
+    /// By original node index: what the node became, for inputs and for every node a
+    /// region exported.
+    pub built: Vec<Option<NodeId>>,
+    /// Every constant and iota built so far, shared instead of built twice.
+    pub leaves: BTreeMap<Source, NodeId>,
+    /// Names to give once everything is built (output names go first), in graph order.
+    pub names: Vec<(NodeId, String)>,
+}
+
+impl Stitched {
+    /// A builder holding `graph`'s inputs (names, dtypes, shapes and order), even unused ones.
+    pub fn new(graph: &Graph) -> Result<Stitched, SimplifyError> {
+        let mut b = GraphBuilder::new(graph.name());
+        b.set_doc(graph.doc().to_vec());
+        let mut built = vec![None; graph.len()];
+        for &id in graph.inputs() {
+            let node = graph.node(id);
+            let new = b.input(graph.input_name(id), node.dtype, &node.shape)?;
+            if let Some(slot) = built.get_mut(index(id)) {
+                *slot = Some(new);
+            }
+        }
+        Ok(Stitched {
+            b,
+            built,
+            leaves: BTreeMap::new(),
+            names: Vec::new(),
+        })
+    }
+
+    fn built(&self, original: NodeId) -> Result<NodeId, SimplifyError> {
+        self.built
+            .get(index(original))
+            .copied()
+            .flatten()
+            .ok_or_else(|| missing(original))
+    }
+
+    /// The graph with `original`'s outputs (names, dtypes, shapes, order) and names.
+    pub fn finish(self, original: &Graph) -> Result<Graph, SimplifyError> {
+        let mut outputs = Vec::new();
+        for o in original.outputs() {
+            let node = self.built(o.node)?;
+            check_output(original, o.node, &self.b, node, &o.name)?;
+            outputs.push((o.name.as_str(), node));
+        }
+        let Stitched { mut b, names, .. } = self;
+        for &(name, node) in &outputs {
+            b.set_name(node, name);
+        }
+        for (node, name) in &names {
+            b.set_name(*node, name);
+        }
+        for (name, node) in outputs {
+            b.output(name, node)?;
+        }
+        Ok(b.finish()?)
+    }
+}
+
+/// What there is to know about a region loaded into an e-graph (the e-graph aside).
+pub struct Loaded {
+    /// The class of every node the region exports, with the node.
+    pub roots: Vec<(NodeId, Id)>,
+    /// The classes of the nodes their author named, in graph order.
+    pub names: Vec<(Id, String)>,
+    /// The classes of the leaves, then of every node of the region in graph order.
+    pub order: Vec<Id>,
+    /// The built nodes that `Source::Input { index }` leaves stand for, by index.
+    pub boundary: Vec<NodeId>,
+    /// How many sums and products got a canonical form different from their own.
+    pub reassociated: usize,
+}
+
+/// Adds the nodes of `w` to a new e-graph, after leaves for their operands from outside.
+pub fn load(
+    w: &Window,
+    st: &Stitched,
+    analysis: GraphAnalysis,
+) -> Result<(EG, Loaded), SimplifyError> {
+    let mut eg = EG::new(analysis);
+    let (outside, boundary) = boundary_leaves(w, st, &mut eg)?;
     let mut classes: BTreeMap<NodeId, Id> = BTreeMap::new();
     let mut names = Vec::new();
-    let mut order = Vec::new();
-    for (id, node) in graph.nodes() {
-        let class = add_node(&mut egraph, graph, id, node, &classes)?;
+    // The leaves come first, as inputs do in a graph: they build nothing new, and a class
+    // without a position would hold back everything that uses it.
+    let mut order: Vec<Id> = outside.values().copied().collect();
+    order.sort_unstable();
+    order.reserve(w.nodes.len());
+    let trees = reassociate::Trees::new(&eg, w);
+    let mut reassociated = 0;
+    for &id in w.nodes {
+        let node = w.graph.node(id);
+        let lookup = |x: NodeId| classes.get(&x).or_else(|| outside.get(&x)).copied();
+        let mut class = add_node(&mut eg, node, |x| lookup(*x).ok_or_else(|| missing(*x)))?;
+        if let Some(form) = trees.canonical_root(&mut eg, w, id, class, lookup)? {
+            class = form;
+            reassociated += 1;
+        }
         classes.insert(id, class);
         order.push(class);
-        if let (Some(name), false) = (&node.name, matches!(node.op, Op::Input { .. })) {
+        if let Some(name) = &node.name {
             names.push((class, name.clone()));
         }
     }
-    let roots = graph
-        .outputs()
+    let roots = w
+        .nodes
         .iter()
-        .map(|o| classes.get(&o.node).copied().ok_or_else(|| missing(o.node)))
+        .filter(|&&id| w.escapes.get(index(id)).copied().unwrap_or(true))
+        .map(|&id| {
+            classes
+                .get(&id)
+                .map(|&c| (id, c))
+                .ok_or_else(|| missing(id))
+        })
         .collect::<Result<_, _>>()?;
-    Ok(Loaded {
-        egraph,
+    let loaded = Loaded {
         roots,
         names,
         order,
-    })
+        boundary,
+        reassociated,
+    };
+    Ok((eg, loaded))
 }
 
 fn missing(node: NodeId) -> SimplifyError {
     SimplifyError::Rebuild(format!("{node} is used before it is defined"))
 }
 
+/// A leaf for every operand from outside the region, made in the order of the original
+/// nodes (graph inputs first, as in the graph): so a graph small enough to be one region
+/// gets the class ids, and so the tie-breaks, it would get loaded whole. Operands that
+/// were built as one node share one leaf.
+#[allow(clippy::type_complexity)]
+fn boundary_leaves(
+    w: &Window,
+    st: &Stitched,
+    eg: &mut EG,
+) -> Result<(BTreeMap<NodeId, Id>, Vec<NodeId>), SimplifyError> {
+    let inside: BTreeSet<NodeId> = w.nodes.iter().copied().collect();
+    let operands: BTreeSet<NodeId> = w
+        .nodes
+        .iter()
+        .flat_map(|&id| w.graph.node(id).op.operands())
+        .filter(|x| !inside.contains(x))
+        .collect();
+    let mut outside = BTreeMap::new();
+    let mut by_built: BTreeMap<NodeId, Id> = BTreeMap::new();
+    let mut boundary = Vec::new();
+    for x in operands {
+        let built = st.built(x)?;
+        let class = match by_built.get(&built) {
+            Some(&class) => class,
+            None => {
+                let source = leaf_source(st.b.node(built), boundary.len());
+                if let Source::Input { .. } = source {
+                    boundary.push(built);
+                }
+                let class = eg.add(ENode::Source(source));
+                by_built.insert(built, class);
+                class
+            }
+        };
+        outside.insert(x, class);
+    }
+    Ok((outside, boundary))
+}
+
+/// A built node as a leaf: a constant or iota as itself, anything else as boundary
+/// input number `next`.
+fn leaf_source(node: &Node, next: usize) -> Source {
+    let (dtype, dims) = (node.dtype, node.shape.to_vec());
+    match &node.op {
+        Op::Const { value } => Source::Const {
+            value: Value::from_scalar(*value),
+            dtype,
+            dims,
+        },
+        Op::Iota { axis } => Source::Iota {
+            axis: *axis,
+            dtype,
+            dims,
+        },
+        _ => Source::Input {
+            index: next,
+            dtype,
+            dims,
+        },
+    }
+}
+
 fn add_node(
     eg: &mut EG,
-    graph: &Graph,
-    id: NodeId,
     node: &Node,
-    classes: &BTreeMap<NodeId, Id>,
+    get: impl Fn(&NodeId) -> Result<Id, SimplifyError>,
 ) -> Result<Id, SimplifyError> {
-    let get = |x: &NodeId| classes.get(x).copied().ok_or_else(|| missing(*x));
     let dims = node.shape.to_vec();
     let enode = match &node.op {
-        Op::Input { .. } => {
-            let index = graph
-                .inputs()
-                .iter()
-                .position(|&i| i == id)
-                .unwrap_or(usize::MAX);
-            ENode::Source(Source::Input {
-                index,
-                dtype: node.dtype,
-                dims,
-            })
+        Op::Input { name } => {
+            return Err(SimplifyError::Rebuild(format!(
+                "input '{name}' inside a region"
+            )));
         }
         Op::Const { value } => ENode::Source(Source::Const {
             value: Value::from_scalar(*value),
@@ -114,31 +281,24 @@ fn dims_leaf(eg: &mut EG, dims: Vec<usize>) -> Id {
     eg.add(ENode::Attr(Attr::Dims(dims)))
 }
 
-/// Builds the graph that computes `original`'s outputs from the nodes in `choice` (one per
-/// class). Inputs keep their names, dtypes, shapes and order, even when unused; outputs
-/// keep their names and order; a value keeps the name of an original node of its class.
-/// Nodes come in the original graph's order where they were there, so a graph that did
-/// not change prints the same.
-pub fn rebuild(
-    original: &Graph,
+/// Builds, into `st`, the nodes of `choice` (one per class) that the region's exported
+/// values need, and records what each exported node and each named class became. Nodes
+/// come in the region's original order where they were there, so a region that did not
+/// change is built as it was.
+pub fn emit(
     eg: &EG,
     loaded: &Loaded,
     choice: &Choice,
-) -> Result<Graph, SimplifyError> {
-    let roots: Vec<Id> = loaded.roots.iter().map(|&r| eg.find(r)).collect();
+    st: &mut Stitched,
+) -> Result<(), SimplifyError> {
+    let roots: Vec<Id> = loaded.roots.iter().map(|&(_, r)| eg.find(r)).collect();
     let classes = topological(eg, &roots, choice)
         .ok_or_else(|| SimplifyError::Rebuild("the chosen nodes form a cycle".to_string()))?;
-    let mut b = GraphBuilder::new(original.name());
-    b.set_doc(original.doc().to_vec());
-    let mut inputs = Vec::new();
-    for &id in original.inputs() {
-        let node = original.node(id);
-        inputs.push(b.input(original.input_name(id), node.dtype, &node.shape)?);
-    }
     let mut emitter = Emitter {
         eg,
-        b,
-        inputs,
+        b: &mut st.b,
+        boundary: &loaded.boundary,
+        leaves: &mut st.leaves,
         built: BTreeMap::new(),
     };
     for id in in_original_order(eg, &classes, choice, &loaded.order) {
@@ -148,25 +308,18 @@ pub fn rebuild(
         let emitted = emitter.emit(id, node)?;
         emitter.built.insert(id, emitted);
     }
-    let mut outputs = Vec::new();
-    for (o, &root) in original.outputs().iter().zip(&roots) {
-        let node = emitter.node_of(root)?;
-        check_output(original, o.node, &emitter.b, node, &o.name)?;
-        outputs.push((o.name.as_str(), node));
-    }
-    let Emitter { mut b, built, .. } = emitter;
-    for &(name, node) in &outputs {
-        b.set_name(node, name);
-    }
-    for (class, name) in &loaded.names {
-        if let Some(&node) = built.get(&eg.find(*class)) {
-            b.set_name(node, name);
+    for &(original, class) in &loaded.roots {
+        let node = emitter.node_of(class)?;
+        if let Some(slot) = st.built.get_mut(index(original)) {
+            *slot = Some(node);
         }
     }
-    for (name, node) in outputs {
-        b.output(name, node)?;
+    for (class, name) in &loaded.names {
+        if let Some(&node) = emitter.built.get(&eg.find(*class)) {
+            st.names.push((node, name.clone()));
+        }
     }
-    Ok(b.finish()?)
+    Ok(())
 }
 
 /// `classes` (operands before users) reordered, still operands first, so that classes
@@ -234,8 +387,9 @@ fn check_output(
 /// Emits chosen e-nodes into a builder (operands first).
 struct Emitter<'a> {
     eg: &'a EG,
-    b: GraphBuilder,
-    inputs: Vec<NodeId>,
+    b: &'a mut GraphBuilder,
+    boundary: &'a [NodeId],
+    leaves: &'a mut BTreeMap<Source, NodeId>,
     built: BTreeMap<Id, NodeId>,
 }
 
@@ -321,20 +475,28 @@ impl<'a> Emitter<'a> {
         })
     }
 
+    /// A boundary input is the node it stands for; a constant or iota is the one built
+    /// before, if there is one.
     fn emit_leaf(&mut self, node: &ENode, want: &ValueInfo) -> Result<NodeId, SimplifyError> {
-        match node {
-            ENode::Source(Source::Input { index, .. }) => self
-                .inputs
-                .get(*index)
-                .copied()
-                .ok_or_else(|| SimplifyError::Rebuild(format!("there is no input {index}"))),
-            ENode::Source(Source::Const { value, .. }) => {
-                Ok(self.b.constant(value.scalar(), want.dtype, &want.dims)?)
-            }
-            ENode::Source(Source::Iota { axis, .. }) => {
-                Ok(self.b.iota(want.dtype, &want.dims, *axis)?)
-            }
-            _ => Err(SimplifyError::Rebuild(format!("{node} is not a value"))),
+        let ENode::Source(source) = node else {
+            return Err(SimplifyError::Rebuild(format!("{node} is not a value")));
+        };
+        if let Some(&built) = self.leaves.get(source) {
+            return Ok(built);
         }
+        let built =
+            match source {
+                Source::Input { index, .. } => {
+                    return self.boundary.get(*index).copied().ok_or_else(|| {
+                        SimplifyError::Rebuild(format!("there is no input {index}"))
+                    });
+                }
+                Source::Const { value, .. } => {
+                    self.b.constant(value.scalar(), want.dtype, &want.dims)?
+                }
+                Source::Iota { axis, .. } => self.b.iota(want.dtype, &want.dims, *axis)?,
+            };
+        self.leaves.insert(source.clone(), built);
+        Ok(built)
     }
 }

@@ -24,6 +24,8 @@ use super::analysis::{ClassData, EG, ValueInfo, value};
 use super::language::{ENode, Kind, Source, kind, value_children};
 use egg::{Id, Language};
 use egpu_ir::{BinaryOp, DType, UnaryOp};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// The cost of the node alone (its operands not counted), `out` being its class.
 fn own_cost(eg: &EG, node: &ENode, out: Option<&ValueInfo>) -> u128 {
@@ -122,8 +124,8 @@ pub fn choose(eg: &EG, roots: &[Id]) -> Choice {
 
 /// The cheapest node of every class by tree cost, deterministically.
 ///
-/// First the least cost of every class is found by relaxing classes in id order until
-/// nothing improves (the least tree cost, as egg's own extractor computes it). Then each
+/// First the least cost of every class is found (the least tree cost, as egg's own
+/// extractor computes it, see [`least_costs`]). Then each
 /// class picks, with those final costs, its node of least `(cost, node)`: ties go to the
 /// smaller e-node in `ENode`'s order, never to hash order. Every node costs at least 1 more
 /// than each of its operands' classes, so a chosen node's operands are strictly cheaper
@@ -146,28 +148,59 @@ fn tree_choice(eg: &EG) -> Choice {
     choice
 }
 
+/// The least tree cost of every class, by class index: Knuth's generalisation of
+/// Dijkstra's algorithm. A node's cost exceeds each of its operands' (every node costs at
+/// least 1 of its own), so the cheapest class not yet settled can be settled: nothing
+/// found later is cheaper. A node is priced once all its children are settled; every
+/// class and node is handled once, O(E log E), where relaxing until nothing changes could
+/// take a pass per level of a deep e-graph.
 fn least_costs(eg: &EG, ids: &[Id]) -> Vec<Option<u128>> {
-    let mut best: Vec<Option<u128>> = vec![None; ids.last().map_or(0, |&id| index(id) + 1)];
-    loop {
-        let mut changed = false;
-        for &id in ids {
-            let out = class_value(eg, id);
-            let cheapest = eg[id]
-                .nodes
-                .iter()
-                .filter_map(|n| total_cost(eg, n, out, &best))
-                .min();
-            if let (Some(c), Some(slot)) = (cheapest, best.get_mut(index(id)))
-                && slot.is_none_or(|old| c < old)
-            {
-                *slot = Some(c);
-                changed = true;
+    let len = ids.last().map_or(0, |&id| index(id) + 1);
+    let mut best: Vec<Option<u128>> = vec![None; len];
+    // Every e-node (with its class), how many of its child slots are unsettled, and the
+    // nodes waiting on each class.
+    let mut nodes: Vec<(Id, &ENode)> = Vec::new();
+    let mut waiting: Vec<usize> = Vec::new();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); len];
+    let mut queue: BinaryHeap<Reverse<(u128, Id)>> = BinaryHeap::new();
+    for &id in ids {
+        let out = class_value(eg, id);
+        for node in &eg[id].nodes {
+            let n = nodes.len();
+            nodes.push((id, node));
+            waiting.push(node.children().len());
+            for &child in node.children() {
+                if let Some(list) = users.get_mut(index(eg.find(child))) {
+                    list.push(n);
+                }
+            }
+            if node.children().is_empty() {
+                queue.push(Reverse((own_cost(eg, node, out), id)));
             }
         }
-        if !changed {
-            return best;
+    }
+    while let Some(Reverse((cost, id))) = queue.pop() {
+        let Some(slot) = best.get_mut(index(id)) else {
+            continue;
+        };
+        if slot.is_some() {
+            continue;
+        }
+        *slot = Some(cost);
+        for &n in users.get(index(id)).map(Vec::as_slice).unwrap_or_default() {
+            let (Some(left), Some(&(class, node))) = (waiting.get_mut(n), nodes.get(n)) else {
+                continue;
+            };
+            *left = left.saturating_sub(1);
+            if *left > 0 {
+                continue;
+            }
+            if let Some(c) = total_cost(eg, node, class_value(eg, class), &best) {
+                queue.push(Reverse((c, class)));
+            }
         }
     }
+    best
 }
 
 /// How many class visits the graph-cost improvement may spend: a count, not a time, so

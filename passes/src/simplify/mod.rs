@@ -1,13 +1,19 @@
 //! E-graph simplification with egg: the form of the graph that computes the same values
 //! most cheaply, chosen before fusion (see docs/architecture.md, "Passes").
 //!
-//! The graph is loaded into an e-graph (`language`: one e-node per primitive, attributes
-//! as leaf children; `analysis`: dtype, shape and constant value of every class, with
-//! constant folding by the reference interpreter's own arithmetic). Rule families rewrite
-//! it until it saturates or a node, iteration or time limit stops it:
+//! The graph is cut into regions of a bounded number of nodes (`region`; a graph of up
+//! to [`SimplifyOptions::region_nodes`] nodes is one region). Each region is loaded into
+//! its own e-graph (`convert`; `language`: one e-node per primitive, attributes as leaf
+//! children; `analysis`: dtype, shape and constant value of every class, with constant
+//! folding by the reference interpreter's own arithmetic). Rule families rewrite it until
+//! it saturates or a limit that counts work (rounds, e-nodes, matches per rule) stops it
+//! (`saturate`):
 //! - `algebra`: identities, each exact in IEEE arithmetic (x·1, x + (−0.0), x − 0.0,
 //!   x/1, neg neg, cast to the same dtype, where(c, x, x), …) or exact for integers only
-//!   (x·0, x − x, reassociation);
+//!   (x·0, x − x);
+//! - `reassociate`: sums and products in a canonical n-ary form, constants folded
+//!   (integers always, floats under fast-math), in place of associativity and
+//!   commutativity rules, whose e-graphs grow exponentially;
 //! - `movement`: canonical forms of views (reshape∘reshape, permute∘permute, identity
 //!   views, size-1 permutes as reshapes, shrink∘shrink, reductions over size-1 axes);
 //! - `fusion`: elementwise ops moved before views, reductions of expands, constant
@@ -19,9 +25,9 @@
 //! change rounding (reassociation, x·0 → 0, …) need [`SimplifyOptions::fast_math`].
 //!
 //! Extraction (`cost`) picks each class's cheapest node by estimated memory traffic
-//! plus weighted arithmetic, breaking ties by e-node order, so the same graph always
-//! simplifies to the same bytes — as long as the run is not cut short by the time limit,
-//! the one limit that depends on the machine.
+//! plus weighted arithmetic, breaking ties by e-node order. A run stopped by a limit
+//! still extracts the best it found. No limit depends on time, so the same graph and
+//! options always simplify to the same bytes, however busy the machine is.
 
 mod algebra;
 mod analysis;
@@ -31,29 +37,35 @@ mod fold;
 mod fusion;
 mod language;
 mod movement;
+mod reassociate;
+mod region;
+mod report;
 mod rules;
+mod saturate;
 #[cfg(test)]
 mod tests;
 
-use analysis::GraphAnalysis;
-use egg::{Runner, StopReason};
-use egpu_ir::{BinaryOp, Graph, GraphError, NodeId, Op, ReduceOp};
-use std::collections::BTreeMap;
-use std::fmt;
-use std::time::{Duration, Instant};
+pub use report::SimplifyReport;
 
-/// How hard to simplify and which rewrites are allowed.
+use analysis::GraphAnalysis;
+use egpu_ir::{BinaryOp, Graph, GraphError, NodeId, Op, ReduceOp};
+use std::time::Instant;
+
+/// How hard to simplify and which rewrites are allowed. Every limit counts work.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimplifyOptions {
     /// Allow rewrites that change floating-point results (reassociation, x·0 → 0,
     /// x + 0.0 → x, x − x → 0, recip(recip x) → x, constant factors out of float sums, …).
     pub fast_math: bool,
-    /// Stop once the e-graph has this many e-nodes.
+    /// Stop a region's rewriting once its e-graph has this many e-nodes.
     pub node_limit: usize,
-    /// Stop after this many rounds of rule applications.
+    /// Stop a region's rewriting after this many rounds of rule applications.
     pub iter_limit: usize,
-    /// Stop after this long (the result then depends on the machine's speed).
-    pub time_limit: Duration,
+    /// A rule that matches more often than this in one round sits that round and a few
+    /// more out (egg's backoff scheduler; the limit doubles each time).
+    pub match_limit: usize,
+    /// The most graph nodes (inputs aside) one region, and so one e-graph, holds.
+    pub region_nodes: usize,
 }
 
 impl Default for SimplifyOptions {
@@ -62,42 +74,9 @@ impl Default for SimplifyOptions {
             fast_math: false,
             node_limit: 20_000,
             iter_limit: 30,
-            time_limit: Duration::from_millis(200),
+            match_limit: 1_000,
+            region_nodes: 1_000,
         }
-    }
-}
-
-/// What the e-graph run did, for debug output.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SimplifyReport {
-    /// Why rewriting stopped: `saturated`, `iteration limit 30`,
-    /// `node limit 20000 (20417 e-nodes)`, `time limit 200 ms (201.3 ms)`.
-    pub stop_reason: String,
-    pub iterations: usize,
-    pub egraph_nodes: usize,
-    pub egraph_classes: usize,
-    pub elapsed: Duration,
-    /// Nodes of the graph before and after (inputs included).
-    pub nodes_before: usize,
-    pub nodes_after: usize,
-    /// How often each rule changed the e-graph, by rule name (rules that never did are
-    /// left out).
-    pub rules_applied: BTreeMap<String, usize>,
-}
-
-impl fmt::Display for SimplifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} -> {} nodes; e-graph {} nodes in {} classes, {} after {} iteration(s), {:.1} ms",
-            self.nodes_before,
-            self.nodes_after,
-            self.egraph_nodes,
-            self.egraph_classes,
-            self.stop_reason,
-            self.iterations,
-            self.elapsed.as_secs_f64() * 1e3
-        )
     }
 }
 
@@ -125,38 +104,12 @@ pub fn simplify(
         fast_math: options.fast_math,
         nan_quiet: !bitcasts_a_float(graph),
     };
-    let mut loaded = convert::load(graph, analysis)?;
-    let egraph = std::mem::replace(&mut loaded.egraph, analysis::EG::new(analysis));
     let rules = rules::all(options.fast_math)?;
-    let runner = Runner::default()
-        .with_egraph(egraph)
-        .with_node_limit(options.node_limit)
-        .with_iter_limit(options.iter_limit)
-        .with_time_limit(options.time_limit)
-        .run(&rules);
-    let mut rules_applied = BTreeMap::new();
-    for iteration in &runner.iterations {
-        for (name, count) in &iteration.applied {
-            *rules_applied.entry(name.to_string()).or_insert(0) += count;
-        }
-    }
-    let stop_reason = describe(runner.stop_reason.as_ref(), options);
-    let iterations = runner.iterations.len();
-    let mut egraph = runner.egraph;
-    egraph.rebuild();
-    let roots: Vec<_> = loaded.roots.iter().map(|&r| egraph.find(r)).collect();
-    let choice = cost::choose(&egraph, &roots);
-    let simplified = convert::rebuild(graph, &egraph, &loaded, &choice)?;
-    let report = SimplifyReport {
-        stop_reason,
-        iterations,
-        egraph_nodes: egraph.total_number_of_nodes(),
-        egraph_classes: egraph.number_of_classes(),
-        elapsed: start.elapsed(),
-        nodes_before: graph.len(),
-        nodes_after: simplified.len(),
-        rules_applied,
-    };
+    let mut report = SimplifyReport::new();
+    let simplified = region::simplify_regions(graph, options, analysis, &rules, &mut report)?;
+    report.nodes_before = graph.len();
+    report.nodes_after = simplified.len();
+    report.elapsed = start.elapsed();
     Ok((simplified, report))
 }
 
@@ -166,24 +119,6 @@ fn bitcasts_a_float(graph: &Graph) -> bool {
         Op::Bitcast { x } => graph.node(x).dtype.is_float(),
         _ => false,
     })
-}
-
-/// egg's stop reason with the limit that was hit (egg carries the value reached).
-fn describe(reason: Option<&StopReason>, options: &SimplifyOptions) -> String {
-    match reason {
-        Some(StopReason::Saturated) => "saturated".to_string(),
-        Some(StopReason::IterationLimit(_)) => format!("iteration limit {}", options.iter_limit),
-        Some(StopReason::NodeLimit(n)) => {
-            format!("node limit {} ({n} e-nodes)", options.node_limit)
-        }
-        Some(StopReason::TimeLimit(s)) => format!(
-            "time limit {} ms ({:.1} ms)",
-            options.time_limit.as_millis(),
-            s * 1e3
-        ),
-        Some(StopReason::Other(why)) => why.clone(),
-        None => "not run".to_string(),
-    }
 }
 
 /// Whether `node` is a matrix product as the builder writes it, and as simplify keeps it:
