@@ -2,6 +2,8 @@
 //! generators.
 pub mod compare;
 pub mod random_graph;
+pub mod reference;
+pub mod stage_text;
 
 use egpu_ir::{Graph, text};
 use std::path::PathBuf;
