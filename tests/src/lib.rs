@@ -1,6 +1,7 @@
 //! Shared helpers for egpu's cross-crate tests: the example graphs and random graph
 //! generators.
 pub mod compare;
+pub mod large_graph;
 pub mod random_graph;
 pub mod reference;
 pub mod stage_text;

@@ -16,7 +16,9 @@ pub fn shared_stages(per_target: &[(&str, Compiled)]) -> Result<String, String> 
             return Err("no target compiled".to_string());
         };
         if let Some((target, _)) = texts.find(|(_, t)| *t != first) {
-            return Err(format!("stage {stage} differs between {first_target} and {target}"));
+            return Err(format!(
+                "stage {stage} differs between {first_target} and {target}"
+            ));
         }
         let unchanged = stage == Stage::Simplified
             && per_target

@@ -6,10 +6,11 @@ use egpu_ir::interp;
 use egpu_ir::{DType, Graph, GraphBuilder, Target, text};
 use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
 use egpu_passes::simplify::SimplifyOptions;
+use egpu_tests::large_graph;
+use egpu_tests::random_graph::arb_graph;
 use egpu_tests::reference::{Verdict, check_program};
 use egpu_tests::stage_text::{kernels_by_target, shared_stages};
 use egpu_tests::{EXAMPLE_NAMES, example_sources, examples};
-use egpu_tests::random_graph::arb_graph;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -72,7 +73,12 @@ fn no_orphan_snapshots() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
     let mut expected: Vec<String> = EXAMPLE_NAMES
         .iter()
-        .flat_map(|n| [format!("pipeline__{n}_kernels.snap"), format!("pipeline__{n}_stages.snap")])
+        .flat_map(|n| {
+            [
+                format!("pipeline__{n}_kernels.snap"),
+                format!("pipeline__{n}_stages.snap"),
+            ]
+        })
         .collect();
     expected.sort();
     let mut found: Vec<String> = std::fs::read_dir(&dir)
@@ -192,6 +198,25 @@ fn a_30_layer_mlp_compiles_within_limits_and_is_correct() {
         }
     }
     check_with_inputs(&compiled, &graph, &inputs).unwrap();
+}
+
+/// The graphs of the `schedule_lower` fuzz target (1,000 to 4,000 nodes of elementwise
+/// chains, reductions, movement ops and several outputs) on a few fixed byte strings: every
+/// stage copes with them and the kernels compute what the reference computes.
+#[test]
+fn large_random_graphs_compute_what_the_reference_computes() {
+    let inputs: [&[u8]; 3] = [b"", b"\x07\x0f\xff\xffegpu", &[9; 300]];
+    for data in inputs {
+        let graph = large_graph::build(data).unwrap();
+        assert!(graph.len() >= large_graph::MIN_NODES, "{}", graph.len());
+        assert!(!graph.outputs().is_empty());
+        for target in TARGETS {
+            let compiled = compile(&graph, &options(target, &[]))
+                .unwrap_or_else(|e| panic!("{data:?} on {target}: {e}"));
+            check_against_reference(&compiled, &graph, 1)
+                .unwrap_or_else(|e| panic!("{data:?} on {target}: {e}"));
+        }
+    }
 }
 
 proptest! {

@@ -64,8 +64,8 @@ fn the_full_size_suite_compiles_and_is_snapshotted() {
                     disabled: vec![],
                     simplify: Default::default(),
                 };
-                let compiled = compile(&graph, &options)
-                    .unwrap_or_else(|e| panic!("{name} on {t}: {e}"));
+                let compiled =
+                    compile(&graph, &options).unwrap_or_else(|e| panic!("{name} on {t}: {e}"));
                 (*t, compiled)
             })
             .collect();
@@ -75,7 +75,11 @@ fn the_full_size_suite_compiles_and_is_snapshotted() {
                 source,
                 "{name} on {target}"
             );
-            assert_eq!(compiled.plans.len(), compiled.program.kernels.len(), "{name}");
+            assert_eq!(
+                compiled.plans.len(),
+                compiled.program.kernels.len(),
+                "{name}"
+            );
         }
         let stages = shared_stages(&per_target).unwrap_or_else(|e| panic!("{name}: {e}"));
         insta::assert_snapshot!(format!("{name}_stages"), stages);
@@ -89,7 +93,12 @@ fn no_orphan_suite_snapshots() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
     let mut expected: Vec<String> = SUITE_NAMES
         .iter()
-        .flat_map(|n| [format!("suite__{n}_kernels.snap"), format!("suite__{n}_stages.snap")])
+        .flat_map(|n| {
+            [
+                format!("suite__{n}_kernels.snap"),
+                format!("suite__{n}_stages.snap"),
+            ]
+        })
         .collect();
     expected.sort();
     let mut found: Vec<String> = std::fs::read_dir(&dir)
