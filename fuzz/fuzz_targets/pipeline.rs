@@ -21,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
     let small = graph.nodes().all(|(_, n)| n.shape.numel() <= RUN_LIMIT);
     let inputs = interp::random_inputs(&graph, 0);
     for target in Target::ALL {
-        let options = PipelineOptions { target, disabled: vec![], simplify: Default::default() };
+        let options = PipelineOptions {
+            target,
+            disabled: vec![],
+            simplify: Default::default(),
+        };
         let compiled = match compile(&graph, &options) {
             Ok(c) => c,
             Err(e) => panic!("{}: {e}\n{}", target.name, egpu_ir::text::print(&graph)),

@@ -26,12 +26,18 @@ fuzz_target!(|data: &[u8]| {
     let work: usize = graph.nodes().map(|(_, n)| n.shape.numel()).sum();
     let inputs = interp::random_inputs(&graph, 0);
     for target in Target::ALL {
-        let options = PipelineOptions { target, disabled: vec![], simplify: Default::default() };
+        let options = PipelineOptions {
+            target,
+            disabled: vec![],
+            simplify: Default::default(),
+        };
         let compiled = match compile(&graph, &options) {
             Ok(c) => c,
             Err(e) => panic!("{}: {e}\n{}", target.name, print(&graph)),
         };
-        if work <= RUN_LIMIT && let Err(e) = reference::check_program(&compiled.program, &graph, &inputs) {
+        if work <= RUN_LIMIT
+            && let Err(e) = reference::check_program(&compiled.program, &graph, &inputs)
+        {
             panic!("{}: {e}\n{}", target.name, print(&graph));
         }
     }
