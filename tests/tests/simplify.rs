@@ -108,16 +108,20 @@ fn examples_keep_values_and_interface_exactly() {
     }
 }
 
-/// Prints `egpu compile --emit simplified`'s view of every example (with --nocapture).
+/// Fast-math may reassociate, so values are compared within a tolerance (relative to the
+/// largest magnitude); the interface stays, and the graph never grows.
 #[test]
-fn examples_node_counts() {
+fn examples_keep_interface_and_values_under_fast_math() {
     for (name, graph) in examples() {
-        let (_, e) = run(&graph, &exact());
-        let (_, f) = run(&graph, &fast());
-        println!(
-            "{name}: {} -> {} (fast-math {}); {e}",
-            e.nodes_before, e.nodes_after, f.nodes_after
+        let (simplified, report) = run(&graph, &fast());
+        assert_same_interface(&graph, &simplified);
+        assert!(
+            report.nodes_after <= report.nodes_before,
+            "{name}: {report}"
         );
+        for seed in [1, 2] {
+            assert_close(&graph, &simplified, seed, 1e-4);
+        }
     }
 }
 
