@@ -176,7 +176,7 @@ impl Compiled {
     fn kernels_text(&self) -> String {
         let mut text = String::new();
         for (kernel, plan) in self.program.kernels.iter().zip(&self.plans) {
-            text += &format!("# plan: {plan:?}\n{}\n", egpu_ir::kernel::print(kernel));
+            text += &format!("# plan: {plan}\n{}\n", egpu_ir::kernel::print(kernel));
         }
         text += "launches:\n";
         for launch in &self.program.launches {

@@ -110,7 +110,7 @@ fn report(compiled: &Compiled, err: &mut dyn Write) -> Result<(), CliError> {
         compiled.kernel_count()
     );
     for (kernel, plan) in compiled.program.kernels.iter().zip(&compiled.plans) {
-        text += &format!("optimize: {}: {plan:?}\n", kernel.name());
+        text += &format!("optimize: {}: {plan}\n", kernel.name());
     }
     err.write_all(text.as_bytes()).map_err(output)
 }

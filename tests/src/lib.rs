@@ -2,7 +2,10 @@
 //! generators.
 pub mod compare;
 pub mod fault;
+pub mod large_graph;
 pub mod random_graph;
+pub mod reference;
+pub mod stage_text;
 
 use egpu_ir::{Graph, text};
 use std::path::PathBuf;
@@ -35,8 +38,36 @@ pub fn example_path(name: &str) -> PathBuf {
 
 /// Every example as (name, source text), sorted by name.
 pub fn example_sources() -> Vec<(String, String)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(examples_dir())
-        .expect("examples/ is readable")
+    egir_sources(&examples_dir())
+}
+
+/// The benchmark suite at full size (`benches/suite/`, the sizes of `docs/architecture.md`),
+/// sorted by name; compiled and snapshotted, never run (too big for the interpreters).
+pub const SUITE_NAMES: [&str; 8] = [
+    "add",
+    "gelu_chain",
+    "layernorm",
+    "matmul_f16",
+    "matmul_f32",
+    "softmax",
+    "sum_all",
+    "sum_rows",
+];
+
+/// The repository's `benches/suite/` folder.
+pub fn suite_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../benches/suite")
+}
+
+/// Every full-size suite graph as (name, source text), sorted by name.
+pub fn suite_sources() -> Vec<(String, String)> {
+    egir_sources(&suite_dir())
+}
+
+/// Every `.egir` file directly in `dir` as (file stem, source text), sorted by name.
+fn egir_sources(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "egir"))
         .collect();

@@ -36,6 +36,7 @@ mod emit_launch;
 mod emit_reduce;
 pub mod index;
 pub mod plan;
+mod plan_display;
 mod program;
 pub mod view;
 
