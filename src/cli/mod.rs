@@ -1,4 +1,4 @@
-//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `bench`.
+//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `run-kernel`, `bench`.
 //!
 //! Exit codes: 0 success, 1 a problem with the user's input (bad file, bad flag, wrong shape),
 //! 2 an internal or tool error.
@@ -11,6 +11,7 @@ mod eval;
 mod fmt;
 mod load;
 mod run;
+mod run_kernel;
 mod summary;
 
 pub use error::CliError;
@@ -127,6 +128,7 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    RunKernel(run_kernel::RunKernelArgs),
     /// Measure the compiler: median time per graph from graph to kernel IR, on one core.
     Bench {
         /// Time compilation only (the only mode until the GPU backends exist).
@@ -227,6 +229,7 @@ where
             };
             run::run(&args, out)
         }
+        Command::RunKernel(args) => run_kernel::run(&args, out),
         Command::Bench {
             compile_only: _,
             target,

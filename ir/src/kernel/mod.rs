@@ -74,7 +74,9 @@ mod interp;
 mod manifest;
 mod printer;
 mod program;
+pub mod text;
 mod types;
+mod verify;
 
 #[cfg(test)]
 mod tests;
@@ -84,6 +86,7 @@ pub use error::{KernelError, LaneId};
 pub use interp::run;
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
+pub use verify::{Rule, VerifyError, verify};
 pub use types::{
     AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
     SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
