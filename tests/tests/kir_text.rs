@@ -3,7 +3,8 @@
 //! `line:col` (and, through `egpu run-kernel`, `file:line:col` and exit 1), never a panic.
 
 use egpu_ir::Target;
-use egpu_ir::kernel::{Kernel, parse, parse_all, parse_bytes, print, verify};
+use egpu_ir::kernel::text::{parse, parse_all, parse_bytes};
+use egpu_ir::kernel::{Kernel, print, verify};
 use egpu_passes::pipeline::{PipelineOptions, compile};
 use egpu_passes::simplify::SimplifyOptions;
 use egpu_tests::random_graph::arb_graph;
