@@ -352,3 +352,13 @@ fn run_kernel_reports_malformed_files_with_file_line_col_and_exit_1() {
         assert!(err.lines().nth(2).is_some_and(|l| l.ends_with('^')), "{err}");
     }
 }
+
+#[test]
+fn the_example_of_docs_kir_md_parses_in_canonical_form() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kir.md")).unwrap();
+    let start = doc.find("```\nkernel ").expect("docs/kir.md has an example kernel") + 4;
+    let len = doc[start..].find("```").expect("the example ends");
+    let example = &doc[start..start + len];
+    let kernel = parse(example).unwrap_or_else(|e| panic!("{}", e.render("docs/kir.md", example)));
+    assert_eq!(print(&kernel), example);
+}
