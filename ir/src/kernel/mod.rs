@@ -86,8 +86,8 @@ pub use error::{KernelError, LaneId};
 pub use interp::run;
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
-pub use verify::{Rule, VerifyError, verify};
 pub use types::{
     AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
     SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
 };
+pub use verify::{Rule, VerifyError, verify};

@@ -216,7 +216,12 @@ impl KernelParser<'_> {
         Axis::ALL
             .into_iter()
             .find(|a| a.name() == word)
-            .ok_or_else(|| pos.error(format!("unknown axis '{}'; expected x, y or z", short(&word))))
+            .ok_or_else(|| {
+                pos.error(format!(
+                    "unknown axis '{}'; expected x, y or z",
+                    short(&word)
+                ))
+            })
     }
 
     /// A constant: an integer, a float, `inf`, `-inf`, `nan`, `true` or `false`.
@@ -253,7 +258,9 @@ impl KernelParser<'_> {
         let acc = self.names.acc(&name, pos)?;
         self.c.expect(&TokenKind::Equals, "'='")?;
         let combine = match (&self.c.peek().kind, &self.c.peek_at(2).kind) {
-            (TokenKind::Ident(w), TokenKind::Comma) => ReduceOp::ALL.into_iter().find(|r| r.name() == w),
+            (TokenKind::Ident(w), TokenKind::Comma) => {
+                ReduceOp::ALL.into_iter().find(|r| r.name() == w)
+            }
             _ => None,
         };
         let update = match combine {
@@ -261,7 +268,10 @@ impl KernelParser<'_> {
                 self.c.bump();
                 let (again, apos) = self.c.word("an accumulator")?;
                 if again != name {
-                    let m = format!("'{}' combines into '{name}', so it reads '{name}'", op.name());
+                    let m = format!(
+                        "'{}' combines into '{name}', so it reads '{name}'",
+                        op.name()
+                    );
                     return Err(apos.error(m));
                 }
                 self.c.expect(&TokenKind::Comma, "','")?;
@@ -290,7 +300,11 @@ impl KernelParser<'_> {
         };
         let unroll = self.c.eat_word("unroll");
         self.c.expect(&TokenKind::LBrace, "'{'")?;
-        let var = self.built(b.begin_loop(start, end, step, unroll), pos, Pending::Value(&name))?;
+        let var = self.built(
+            b.begin_loop(start, end, step, unroll),
+            pos,
+            Pending::Value(&name),
+        )?;
         self.check_annotation(b.value_type(var), ty, ty_pos)?;
         // The variable belongs to the loop's block.
         self.names.open_block();
