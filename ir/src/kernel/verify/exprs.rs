@@ -69,15 +69,20 @@ impl<'k> Verifier<'k> {
         if !in_scope {
             return;
         }
+        // Lane ids vary along an axis of more than one lane; subgroup results vary between
+        // the subgroups of a workgroup of more than one.
+        let launch = self.kernel.launch;
         match &value.expr {
-            Expr::LocalId(_) => {
+            Expr::LocalId(axis) if launch.workgroup[axis.index()] > 1 => {
                 let node = self.flow.value(v);
                 self.flow.source(node);
             }
             Expr::SubgroupReduce { .. } => {
                 self.uses_subgroups = true;
-                let node = self.flow.value(v);
-                self.flow.source(node);
+                if launch.workgroup_size() > u64::from(self.kernel.subgroup_size) {
+                    let node = self.flow.value(v);
+                    self.flow.source(node);
+                }
             }
             Expr::ReadAcc(acc) => {
                 let (from, to) = (self.flow.acc(*acc), self.flow.value(v));
