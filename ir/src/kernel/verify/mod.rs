@@ -18,6 +18,8 @@
 
 mod decls;
 mod exprs;
+mod memory;
+mod stmts;
 mod uniform;
 
 #[cfg(test)]
