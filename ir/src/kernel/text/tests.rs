@@ -77,3 +77,15 @@ fn shapes_of_statements_are_checked_where_they_break() {
         "expected a statement, found 'barier' (did you mean 'barrier'?)"
     );
 }
+
+#[test]
+fn values_may_be_named_like_keywords() {
+    let body = "  c: bool = const true\n  if c {\n  }\n  else: i32 = const 1\n  for: i32 = add else, else\n";
+    let text = format!("{HEAD}{body}}}\n");
+    let kernel = parse(&text).unwrap_or_else(|e| panic!("{}", e.render("k", &text)));
+    let printed = kernel.to_string();
+    assert!(
+        printed.contains("  if v0 {\n  }\n  v1: i32 = const 1\n  v2: i32 = add v1, v1\n"),
+        "{printed}"
+    );
+}
