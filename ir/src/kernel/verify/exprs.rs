@@ -1,15 +1,14 @@
 //! The checks of each value's definition: operands in scope, the type its expression
 //! gives, and the static rules of loads.
 
-use super::{Rule, Verifier};
+use super::{Rule, Site, Verifier};
 use crate::kernel::builder::binary_dtype_ok;
-use crate::kernel::printer::expr_text;
 use crate::kernel::types::{Expr, Param, ValueId, ValueType, WIDTHS};
 use crate::{DType, Scalar, UnaryOp, representable};
 
 impl Verifier<'_> {
     /// The type of operand `v` of `what` if it is defined and in scope; else records why not.
-    pub(super) fn operand(&mut self, what: &str, v: ValueId) -> Option<ValueType> {
+    pub(super) fn operand(&mut self, what: Site, v: ValueId) -> Option<ValueType> {
         let Some(value) = self.kernel.values.get(v) else {
             self.fail(Rule::Scope, what, format!("{v} does not exist"));
             return None;
@@ -33,7 +32,7 @@ impl Verifier<'_> {
     /// An operand that must be a scalar i32 or i64.
     pub(super) fn index_operand(
         &mut self,
-        what: &str,
+        what: Site,
         role: &str,
         v: ValueId,
     ) -> Option<ValueType> {
@@ -52,19 +51,19 @@ impl Verifier<'_> {
     /// A value's definition: its expression's operands, its type, the static rules of loads.
     pub(super) fn let_value(&mut self, v: ValueId) {
         let Some(value) = self.kernel.values.get(v) else {
-            self.fail(Rule::Scope, format!("{v}"), format!("{v} does not exist"));
+            self.fail(Rule::Scope, Site::Value(v), format!("{v} does not exist"));
             return;
         };
-        let what = format!("{v} = {}", expr_text(self.kernel, &value.expr));
+        let what = Site::Value(v);
         if !WIDTHS.contains(&value.ty.width) {
             let m = format!("width {} is not one of 1, 2, 4, 8", value.ty.width);
-            self.fail(Rule::Width, &what, m);
+            self.fail(Rule::Width, what, m);
             return;
         }
         let operands = value.expr.operands();
         let mut in_scope = true;
         for &x in &operands {
-            in_scope &= self.operand(&what, x).is_some();
+            in_scope &= self.operand(what, x).is_some();
             self.flow_edge_value(x, v);
         }
         if !in_scope {
@@ -91,11 +90,11 @@ impl Verifier<'_> {
             }
             _ => {}
         }
-        if let Some(want) = self.expr_type(&what, &value.expr, value.ty)
+        if let Some(want) = self.expr_type(what, &value.expr, value.ty)
             && want != value.ty
         {
             let m = format!("its type is {} but the expression gives {want}", value.ty);
-            self.fail(Rule::Type, &what, m);
+            self.fail(Rule::Type, what, m);
         }
         if let Expr::Load {
             source,
@@ -103,7 +102,7 @@ impl Verifier<'_> {
             mask,
         } = &value.expr
         {
-            self.static_access(&what, *source, *index, value.ty.width, *mask);
+            self.static_access(what, *source, *index, value.ty.width, *mask);
         }
     }
 
@@ -115,7 +114,7 @@ impl Verifier<'_> {
     /// The type `expr` gives (operands are in scope), or `None` after recording the error.
     /// `ty` is the value's own type, which supplies the target dtype of casts and the width
     /// of loads.
-    fn expr_type(&mut self, what: &str, expr: &Expr, ty: ValueType) -> Option<ValueType> {
+    fn expr_type(&mut self, what: Site, expr: &Expr, ty: ValueType) -> Option<ValueType> {
         let types = &self.kernel.values;
         let type_of = |v: ValueId| types.get(v).map(|x| x.ty);
         let bad = |verifier: &mut Self, rule: Rule, m: String| {
@@ -237,7 +236,7 @@ impl Verifier<'_> {
     }
 
     /// A constant is a scalar value of its dtype, of the matching kind.
-    fn const_type(&mut self, what: &str, value: Scalar, ty: ValueType) -> Option<ValueType> {
+    fn const_type(&mut self, what: Site, value: Scalar, ty: ValueType) -> Option<ValueType> {
         let d = ty.dtype;
         let kind_ok = match value {
             Scalar::Bool(_) => d.is_bool(),
@@ -256,7 +255,7 @@ impl Verifier<'_> {
         Some(ty)
     }
 
-    fn vector_type(&mut self, what: &str, items: &[ValueId]) -> Option<ValueType> {
+    fn vector_type(&mut self, what: Site, items: &[ValueId]) -> Option<ValueType> {
         let width = u32::try_from(items.len()).unwrap_or(u32::MAX);
         let first = items
             .first()

@@ -1,7 +1,7 @@
 //! Memory access: the memory exists and allows the access, masks, stores, and the static
 //! rules of accesses at constant indices.
 
-use super::{Rule, Verifier};
+use super::{Rule, Site, Verifier};
 use crate::kernel::types::{Memory, Param, Store, ValueId};
 use crate::{DType, Scalar};
 
@@ -9,7 +9,7 @@ impl Verifier<'_> {
     /// The dtype and length of `memory`, checking that it exists and allows the access.
     pub(super) fn memory(
         &mut self,
-        what: &str,
+        what: Site,
         memory: Memory,
         write: bool,
     ) -> Option<(DType, usize)> {
@@ -61,7 +61,7 @@ impl Verifier<'_> {
     }
 
     /// A mask is bool, of width 1 (the whole access) or of the access's width.
-    pub(super) fn mask(&mut self, what: &str, mask: Option<ValueId>, width: u32) -> Option<()> {
+    pub(super) fn mask(&mut self, what: Site, mask: Option<ValueId>, width: u32) -> Option<()> {
         let Some(mask) = mask else { return Some(()) };
         let ty = self.kernel.values.get(mask)?.ty;
         if ty.dtype != DType::Bool || (ty.width != 1 && ty.width != width) {
@@ -78,7 +78,7 @@ impl Verifier<'_> {
     /// and inside the memory.
     pub(super) fn static_access(
         &mut self,
-        what: &str,
+        what: Site,
         memory: Memory,
         index: ValueId,
         width: u32,
@@ -119,11 +119,11 @@ impl Verifier<'_> {
             .memory(s.target)
             .map_or("?", |(n, _)| n)
             .to_string();
-        let what = format!("store {name}[{}]", s.index);
-        let memory = self.memory(&what, s.target, true);
-        let index = self.index_operand(&what, "index", s.index);
-        let value = self.operand(&what, s.value);
-        let mask_in_scope = s.mask.is_none_or(|m| self.operand(&what, m).is_some());
+        let what = Site::Store(s.target, s.index);
+        let memory = self.memory(what, s.target, true);
+        let index = self.index_operand(what, "index", s.index);
+        let value = self.operand(what, s.value);
+        let mask_in_scope = s.mask.is_none_or(|m| self.operand(what, m).is_some());
         let (Some((dtype, _)), Some(_), Some(ty), true) = (memory, index, value, mask_in_scope)
         else {
             return;
@@ -131,13 +131,13 @@ impl Verifier<'_> {
         if ty.dtype != dtype {
             self.fail(
                 Rule::Type,
-                &what,
+                what,
                 format!("the value {} is {ty}; {name} holds {dtype}", s.value),
             );
             return;
         }
-        if self.mask(&what, s.mask, ty.width).is_some() {
-            self.static_access(&what, s.target, s.index, ty.width, s.mask);
+        if self.mask(what, s.mask, ty.width).is_some() {
+            self.static_access(what, s.target, s.index, ty.width, s.mask);
         }
     }
 }

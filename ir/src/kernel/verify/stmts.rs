@@ -1,7 +1,7 @@
 //! Loops, ifs, accumulators and matrix tiles.
 
 use super::uniform::Node;
-use super::{Frame, Rule, Verifier};
+use super::{Frame, Rule, Site, Verifier};
 use crate::kernel::builder::tile_alignment;
 use crate::kernel::types::{
     AccId, AccUpdate, Expr, Loop, MatrixTile, Stmt, TILE, TileRef, ValueId, ValueType, WIDTHS,
@@ -12,22 +12,22 @@ impl<'k> Verifier<'k> {
     /// `for var in start..end step step`: bounds of one index type, the variable of that
     /// type defined by the loop, a positive step. Returns the body's frame.
     pub(super) fn loop_header(&mut self, l: &'k Loop, block: Node) -> Frame<'k> {
-        let what = format!("for {}", l.var);
-        let start = self.index_operand(&what, "start", l.start);
-        let end = self.index_operand(&what, "end", l.end);
+        let what = Site::Loop(l.var);
+        let start = self.index_operand(what, "start", l.start);
+        let end = self.index_operand(what, "end", l.end);
         if let (Some(s), Some(e)) = (start, end)
             && s != e
         {
-            self.fail(Rule::Loop, &what, format!("start is {s} but end is {e}"));
+            self.fail(Rule::Loop, what, format!("start is {s} but end is {e}"));
         }
         if l.step == 0 {
-            self.fail(Rule::Loop, &what, "the step must be positive");
+            self.fail(Rule::Loop, what, "the step must be positive");
         }
         match self.kernel.values.get(l.var) {
             Some(var) if !matches!(var.expr, Expr::LoopVar) => {
                 self.fail(
                     Rule::Loop,
-                    &what,
+                    what,
                     format!("{} is not a loop variable", l.var),
                 );
             }
@@ -37,7 +37,7 @@ impl<'k> Verifier<'k> {
                     var.ty,
                     start.map(|s| s.to_string()).unwrap_or_default()
                 );
-                self.fail(Rule::Loop, &what, m);
+                self.fail(Rule::Loop, what, m);
             }
             _ => {}
         }
@@ -71,13 +71,13 @@ impl<'k> Verifier<'k> {
         else_body: &'k [Stmt],
         block: Node,
     ) -> Frame<'k> {
-        let what = format!("if {cond}");
-        if let Some(ty) = self.operand(&what, cond)
+        let what = Site::If(cond);
+        if let Some(ty) = self.operand(what, cond)
             && ty != ValueType::scalar(DType::Bool)
         {
             self.fail(
                 Rule::Type,
-                &what,
+                what,
                 format!("the condition {cond} is {ty}, not bool"),
             );
         }
@@ -99,7 +99,7 @@ impl<'k> Verifier<'k> {
     }
 
     /// The accumulator's type, if it is declared and in scope.
-    pub(super) fn acc_operand(&mut self, what: &str, acc: AccId) -> Option<ValueType> {
+    pub(super) fn acc_operand(&mut self, what: Site, acc: AccId) -> Option<ValueType> {
         let Some(&ty) = self.kernel.accs.get(acc) else {
             self.fail(Rule::Accumulator, what, format!("{acc} does not exist"));
             return None;
@@ -122,28 +122,28 @@ impl<'k> Verifier<'k> {
 
     /// Declares `acc`; returns whether it is now in scope (for the frame to record).
     pub(super) fn init_acc(&mut self, acc: AccId, init: ValueId, block: Node) -> bool {
-        let what = format!("{acc} = init {init}");
+        let what = Site::Init(acc, init);
         let Some(&ty) = self.kernel.accs.get(acc) else {
-            self.fail(Rule::Accumulator, &what, format!("{acc} does not exist"));
+            self.fail(Rule::Accumulator, what, format!("{acc} does not exist"));
             return false;
         };
         if self.acc_declared[acc] {
-            self.fail(Rule::Accumulator, &what, format!("{acc} is declared twice"));
+            self.fail(Rule::Accumulator, what, format!("{acc} is declared twice"));
             return false;
         }
-        if let Some(init_ty) = self.operand(&what, init)
+        if let Some(init_ty) = self.operand(what, init)
             && init_ty != ty
         {
             self.fail(
                 Rule::Accumulator,
-                &what,
+                what,
                 format!("{init} is {init_ty}; {acc} is {ty}"),
             );
         }
         if !WIDTHS.contains(&ty.width) {
             self.fail(
                 Rule::Width,
-                &what,
+                what,
                 format!("width {} is not one of 1, 2, 4, 8", ty.width),
             );
         }
@@ -160,9 +160,9 @@ impl<'k> Verifier<'k> {
         value: ValueId,
         block: Node,
     ) {
-        let what = format!("update {acc}");
-        let ty = self.acc_operand(&what, acc);
-        let value_ty = self.operand(&what, value);
+        let what = Site::Update(acc);
+        let ty = self.acc_operand(what, acc);
+        let value_ty = self.operand(what, value);
         self.acc_flow(acc, value, block);
         let (Some(ty), Some(value_ty)) = (ty, value_ty) else {
             return;
@@ -170,7 +170,7 @@ impl<'k> Verifier<'k> {
         if value_ty != ty {
             self.fail(
                 Rule::Accumulator,
-                &what,
+                what,
                 format!("{value} is {value_ty}; {acc} is {ty}"),
             );
         }
@@ -179,7 +179,7 @@ impl<'k> Verifier<'k> {
         {
             self.fail(
                 Rule::Accumulator,
-                &what,
+                what,
                 format!("{} needs numbers, not {ty}", op.name()),
             );
         }
@@ -195,7 +195,7 @@ impl<'k> Verifier<'k> {
 
     pub(super) fn matrix_tile(&mut self, t: &MatrixTile) {
         self.uses_subgroups = true;
-        let what = "matrix_tile";
+        let what = Site::MatrixTile;
         let a = self.tile(what, "A", &t.a);
         let b = self.tile(what, "B", &t.b);
         let d = self.tile(what, "D", &t.d);
@@ -219,7 +219,7 @@ impl<'k> Verifier<'k> {
 
     /// One tile operand: a shared array, an index offset, a stride of at least 16 that keeps
     /// rows 16-byte aligned; with a constant offset (all rules), aligned rows inside the array.
-    fn tile(&mut self, what: &str, role: &str, tile: &TileRef) -> Option<DType> {
+    fn tile(&mut self, what: Site, role: &str, tile: &TileRef) -> Option<DType> {
         let Some(array) = self.kernel.shared.get(tile.array) else {
             self.fail(
                 Rule::Access,
@@ -229,7 +229,12 @@ impl<'k> Verifier<'k> {
             return None;
         };
         let (dtype, len) = (array.dtype, array.len);
-        self.index_operand(what, &format!("{role} offset"), tile.offset)?;
+        let offset_role = match role {
+            "A" => "A offset",
+            "B" => "B offset",
+            _ => "D offset",
+        };
+        self.index_operand(what, offset_role, tile.offset)?;
         let align = tile_alignment(dtype);
         if tile.stride < TILE || !tile.stride.is_multiple_of(align) {
             let m = format!(
