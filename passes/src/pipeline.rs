@@ -5,7 +5,7 @@ use crate::lower::{LowerError, LowerPlan, lower, program};
 use crate::optimize::plan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
 use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
-use egpu_ir::kernel::Program;
+use egpu_ir::kernel::{Kernel, Program, verify};
 use egpu_ir::{Graph, Target};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -72,6 +72,26 @@ pub enum PipelineError {
     /// Its message already starts with `lower: `.
     #[error(transparent)]
     Lower(#[from] LowerError),
+    /// A pass produced a kernel the verifier refuses: a bug in that pass.
+    #[error("{pass} produced an invalid kernel: {errors}")]
+    Verify { pass: &'static str, errors: String },
+}
+
+/// Runs the verifier (with the target's limits) on the kernels `pass` produced; a broken rule
+/// is the pass's bug and is reported as such.
+pub fn verify_kernels(
+    pass: &'static str,
+    kernels: &[Kernel],
+    target: &Target,
+) -> Result<(), PipelineError> {
+    for kernel in kernels {
+        if let Err(errors) = verify(kernel, Some(target)) {
+            let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            let errors = errors.join("; ");
+            return Err(PipelineError::Verify { pass, errors });
+        }
+    }
+    Ok(())
 }
 
 /// Every stage's result.
@@ -148,6 +168,7 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     clock.lap(2);
     let kernels = lower(&simplified, &schedule, &plans)?;
     let program = program(&simplified, &schedule, kernels);
+    verify_kernels("lower", &program.kernels, &options.target)?;
     clock.lap(3);
     Ok(Compiled {
         times: clock.times,

@@ -1,4 +1,4 @@
-//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `bench`.
+//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `run-kernel`, `bench`.
 //!
 //! Exit codes: 0 success; 1 anything the user can fix (a bad graph, flag or `.npy` file, an
 //! output folder that cannot be written, a division by zero in their data); 2 only a bug in
@@ -14,6 +14,7 @@ mod eval;
 mod fmt;
 mod load;
 mod run;
+mod run_kernel;
 mod summary;
 
 pub use error::CliError;
@@ -133,6 +134,7 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    RunKernel(run_kernel::RunKernelArgs),
     /// Measure the compiler: median time per graph from graph to kernel IR, on one core.
     Bench {
         /// Time compilation only (the only mode until the GPU backends exist).
@@ -233,6 +235,7 @@ where
             };
             run::run(&args, out)
         }
+        Command::RunKernel(args) => run_kernel::run(&args, out),
         Command::Bench {
             compile_only: _,
             target,

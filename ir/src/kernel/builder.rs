@@ -120,6 +120,15 @@ impl KernelBuilder {
         }
         self.check_launch()?;
         self.kernel.body = self.scopes.pop().map(|s| s.stmts).unwrap_or_default();
+        // The verifier checks independently what the builder promises (debug builds only).
+        #[cfg(debug_assertions)]
+        if let Err(errors) = super::verify::verify_structure(&self.kernel) {
+            let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
+            return Err(KernelError::Internal {
+                kernel: self.kernel.name.clone(),
+                message: format!("the builder made a kernel the verifier refuses: {first}"),
+            });
+        }
         Ok(self.kernel)
     }
 
@@ -798,7 +807,7 @@ pub(super) fn tile_alignment(dtype: DType) -> u32 {
 }
 
 /// Whether `name` is an identifier: a letter or `_`, then letters, digits or `_`.
-fn check_name(name: &str) -> bool {
+pub(super) fn check_name(name: &str) -> bool {
     let mut chars = name.chars();
     let first_ok = chars
         .next()
@@ -808,7 +817,7 @@ fn check_name(name: &str) -> bool {
 
 /// The dtype rules of binary ops, the same as the graph builder's; `Err` names what the op
 /// needs.
-fn binary_dtype_ok(op: BinaryOp, dtype: DType) -> Result<(), &'static str> {
+pub(super) fn binary_dtype_ok(op: BinaryOp, dtype: DType) -> Result<(), &'static str> {
     use BinaryOp::*;
     let (ok, wants) = match op {
         Add | Sub | Mul | Max | Min | CmpLt => (dtype.is_numeric(), "numeric"),

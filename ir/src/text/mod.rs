@@ -19,7 +19,7 @@
 //! - Calls nest at most 256 deep; deeper nesting is an error, not a stack overflow.
 
 mod calls;
-mod error;
+pub(crate) mod error;
 mod lexer;
 mod parser;
 mod printer;
@@ -36,8 +36,14 @@ pub fn parse(source: &str) -> Result<Graph, ParseError> {
 
 /// For file contents: non-UTF-8 input is a ParseError at the line:col of the first invalid byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Graph, ParseError> {
+    parse(decode(bytes)?)
+}
+
+/// The text of a file, or a ParseError at the line:col of its first invalid UTF-8 byte
+/// (shared with the `.kir` parser).
+pub(crate) fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
     match std::str::from_utf8(bytes) {
-        Ok(source) => parse(source),
+        Ok(source) => Ok(source),
         Err(e) => {
             let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
             // The prefix is valid UTF-8 by construction; count lines and characters in it.
