@@ -340,3 +340,42 @@ fn composites_are_one_kernel_each() {
     let s = schedule(&b.finish().unwrap()).unwrap();
     assert_eq!(names(&s), ["k0_layernorm", "k1_log_softmax"]);
 }
+
+mod scratch_repro {
+    use super::*;
+    use crate::pipeline::{PipelineOptions, Stage, compile};
+    use egpu_ir::Target;
+
+    fn lines(g: &Graph) -> (usize, usize) {
+        let o = PipelineOptions {
+            target: Target::by_name("sm_90").unwrap(),
+            disabled: vec!["simplify".into()],
+            simplify: Default::default(),
+        };
+        let c = compile(g, &o).unwrap();
+        (c.kernel_count(), c.stage_text(Stage::Kernels).lines().count())
+    }
+
+    #[test]
+    fn repro() {
+        for n in [5, 10, 20] {
+            let mut b = GraphBuilder::new("sm");
+            let mut x = b.input("x", DType::F32, &[2, 8]).unwrap();
+            for _ in 0..n {
+                x = b.softmax(x, -1).unwrap();
+            }
+            b.output("y", x).unwrap();
+            let g = b.finish().unwrap();
+            eprintln!("softmax {n}: {:?}", lines(&g));
+            let mut b = GraphBuilder::new("ln");
+            let mut x = b.input("x", DType::F32, &[2, 8]).unwrap();
+            for _ in 0..n {
+                x = b.layernorm(x, None, None, 1e-5).unwrap();
+                x = b.gelu(x).unwrap();
+            }
+            b.output("y", x).unwrap();
+            let g = b.finish().unwrap();
+            eprintln!("ln {n}: {:?}", lines(&g));
+        }
+    }
+}
