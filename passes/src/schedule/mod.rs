@@ -41,6 +41,7 @@
 //! temporary of the same dtype that fits (best fit, lowest id on ties).
 
 mod fuse;
+mod horizontal;
 mod plan;
 mod print;
 mod realize;
@@ -48,6 +49,7 @@ mod realize;
 mod tests;
 
 use egpu_ir::{DType, Graph, NodeId};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Kernels in launch order and the buffers they use.
@@ -57,6 +59,9 @@ pub struct Schedule {
     pub kernels: Vec<KernelGroup>,
     /// The memory plan: inputs (declaration order), outputs (output order), temporaries.
     pub buffers: Vec<Buffer>,
+    /// The buffers holding each stored value (derived from `buffers`), for lookups in
+    /// O(log n) rather than a scan of every buffer.
+    holders: BTreeMap<NodeId, Vec<BufferId>>,
 }
 
 /// One kernel: the nodes it computes, what it loads and what it stores.
@@ -147,9 +152,23 @@ pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
         match fuse::group(graph, &realization)? {
             fuse::Grouping::Kernels(kernels) => {
                 let buffers = plan::plan(graph, &kernels);
-                return Ok(Schedule { kernels, buffers });
+                let mut holders: BTreeMap<NodeId, Vec<BufferId>> = BTreeMap::new();
+                for b in &buffers {
+                    for &value in &b.holds {
+                        holders.entry(value).or_default().push(b.id);
+                    }
+                }
+                return Ok(Schedule {
+                    kernels,
+                    buffers,
+                    holders,
+                });
             }
-            fuse::Grouping::Realize(node) => forced[node] = true,
+            fuse::Grouping::Realize(nodes) => {
+                for node in nodes {
+                    forced[node] = true;
+                }
+            }
         }
     }
     let node = graph.outputs().first().map(|o| o.node);
@@ -162,19 +181,12 @@ impl Schedule {
     /// The buffer a realized value lives in (the first, for a value returned under several
     /// names); `None` for values that are never stored.
     pub fn buffer_of(&self, node: NodeId) -> Option<BufferId> {
-        self.buffers
-            .iter()
-            .find(|b| b.holds.contains(&node))
-            .map(|b| b.id)
+        self.holders.get(&node).and_then(|b| b.first().copied())
     }
 
     /// Every buffer holding `node` (an output returned under two names has two).
     pub fn buffers_of(&self, node: NodeId) -> Vec<BufferId> {
-        self.buffers
-            .iter()
-            .filter(|b| b.holds.contains(&node))
-            .map(|b| b.id)
-            .collect()
+        self.holders.get(&node).cloned().unwrap_or_default()
     }
 
     /// A deterministic, readable plan: one block per kernel, then the buffer table.

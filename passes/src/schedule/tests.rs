@@ -2,7 +2,7 @@
 //! cross-crate tests (tests/tests/schedule.rs) check the examples and random graphs.
 
 use super::*;
-use egpu_ir::{BinaryOp, GraphBuilder, ReduceOp, Scalar, UnaryOp, text};
+use egpu_ir::{BinaryOp, GraphBuilder, Op, ReduceOp, Scalar, UnaryOp, text};
 
 fn example(name: &str) -> Graph {
     let path = format!("{}/../examples/{name}.egir", env!("CARGO_MANIFEST_DIR"));
@@ -185,8 +185,10 @@ fn a_constant_output_is_written_but_never_read() {
     b.output("y", y).unwrap();
     let g = b.finish().unwrap();
     let s = schedule(&g).unwrap();
-    assert_eq!(s.kernels.len(), 2);
-    assert_eq!(computed_by(&s, c), [0, 1]);
+    // Both are elementwise over 4 elements and independent: one kernel writes both.
+    assert_eq!(s.kernels.len(), 1);
+    assert_eq!(s.kernels[0].writes, [c, y]);
+    assert_eq!(computed_by(&s, c), [0]);
     assert!(s.kernels.iter().all(|k| !k.reads.contains(&c)));
 }
 
@@ -319,7 +321,8 @@ buffers:
 }
 
 /// The builder's own composites, not just the stored examples: an f16 matmul with its
-/// cast back to f16, a layernorm with weight and bias, and log_softmax are one kernel each.
+/// cast back to f16 is one kernel; a layernorm with weight and bias and a log_softmax of
+/// the same rows are one kernel each, and being independent, share one.
 #[test]
 fn composites_are_one_kernel_each() {
     let mut b = GraphBuilder::new("f16");
@@ -337,8 +340,22 @@ fn composites_are_one_kernel_each() {
     let z = b.log_softmax(x, -1).unwrap();
     b.output("y", y).unwrap();
     b.output("z", z).unwrap();
-    let s = schedule(&b.finish().unwrap()).unwrap();
-    assert_eq!(names(&s), ["k0_layernorm", "k1_log_softmax"]);
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 1, "{}", s.print(&g));
+    assert_eq!(s.kernels[0].writes, [y, z]);
+    assert_eq!(reduces(&g, &s.kernels[0]), 4);
+
+    let mut b = GraphBuilder::new("norm");
+    let x = input(&mut b, &[4, 8]);
+    let y = b.log_softmax(x, -1).unwrap();
+    b.output("y", y).unwrap();
+    assert_eq!(names(&schedule(&b.finish().unwrap()).unwrap()), ["k0_log_softmax"]);
+}
+
+fn reduces(g: &Graph, k: &KernelGroup) -> usize {
+    let is_reduce = |n: &&NodeId| matches!(g.node(**n).op, Op::Reduce { .. });
+    k.nodes.iter().filter(is_reduce).count()
 }
 
 mod scratch_repro {
