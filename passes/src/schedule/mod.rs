@@ -45,6 +45,7 @@ mod horizontal;
 mod plan;
 mod print;
 mod realize;
+mod share;
 #[cfg(test)]
 mod tests;
 
@@ -148,7 +149,8 @@ pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
     // guard, not an expected path.
     let mut forced = realize::initial_cut(graph);
     for _ in 0..=graph.len() {
-        let realization = realize::analyze(graph, forced.clone());
+        let mut realization = realize::analyze(graph, forced.clone());
+        share::bound(graph, &mut realization);
         match fuse::group(graph, &realization)? {
             fuse::Grouping::Kernels(kernels) => {
                 let buffers = plan::plan(graph, &kernels);

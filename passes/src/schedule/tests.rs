@@ -360,39 +360,67 @@ fn reduces(g: &Graph, k: &KernelGroup) -> usize {
 
 mod scratch_repro {
     use super::*;
-    use crate::pipeline::{PipelineOptions, Stage, compile};
-    use egpu_ir::Target;
+    use std::time::Instant;
 
-    fn lines(g: &Graph) -> (usize, usize) {
-        let o = PipelineOptions {
-            target: Target::by_name("sm_90").unwrap(),
-            disabled: vec!["simplify".into()],
-            simplify: Default::default(),
-        };
-        let c = compile(g, &o).unwrap();
-        (c.kernel_count(), c.stage_text(Stage::Kernels).lines().count())
+    fn outputs(n: usize) -> Graph {
+        let mut b = GraphBuilder::new("outs");
+        let x = b.input("x", DType::F32, &[4]).unwrap();
+        for i in 0..n {
+            let c = b.constant(Scalar::Float(i as f64), DType::F32, &[4]).unwrap();
+            let y = b.binary(BinaryOp::Add, x, c).unwrap();
+            b.output(&format!("y{i}"), y).unwrap();
+        }
+        b.finish().unwrap()
+    }
+    fn chain(n: usize) -> Graph {
+        let mut b = GraphBuilder::new("chain");
+        let mut x = b.input("x", DType::F32, &[4]).unwrap();
+        for _ in 0..n {
+            x = b.unary(UnaryOp::Neg, x).unwrap();
+        }
+        b.output("y", x).unwrap();
+        b.finish().unwrap()
+    }
+    fn softmaxes(n: usize) -> Graph {
+        let mut b = GraphBuilder::new("sm");
+        let mut x = b.input("x", DType::F32, &[2, 8]).unwrap();
+        for _ in 0..n {
+            x = b.softmax(x, -1).unwrap();
+        }
+        b.output("y", x).unwrap();
+        b.finish().unwrap()
+    }
+    fn lngelu(n: usize) -> Graph {
+        let mut b = GraphBuilder::new("ln");
+        let mut x = b.input("x", DType::F32, &[2, 8]).unwrap();
+        for _ in 0..n {
+            x = b.layernorm(x, None, None, 1e-5).unwrap();
+            x = b.gelu(x).unwrap();
+        }
+        b.output("y", x).unwrap();
+        b.finish().unwrap()
     }
 
     #[test]
-    fn repro() {
-        for n in [5, 10, 20] {
-            let mut b = GraphBuilder::new("sm");
-            let mut x = b.input("x", DType::F32, &[2, 8]).unwrap();
-            for _ in 0..n {
-                x = b.softmax(x, -1).unwrap();
+    #[ignore]
+    fn bench() {
+        for n in [1_000, 10_000, 100_000] {
+            for (name, g) in [
+                ("outputs", outputs(n)),
+                ("chain", chain(n)),
+                ("softmax", softmaxes(n / 10)),
+                ("lngelu", lngelu(n / 30)),
+            ] {
+                let mut best = std::time::Duration::MAX;
+                let mut k = 0;
+                for _ in 0..3 {
+                    let t = Instant::now();
+                    let s = schedule(&g).unwrap();
+                    best = best.min(t.elapsed());
+                    k = s.kernels.len();
+                }
+                eprintln!("{name} n={n} nodes={} kernels={k} {best:?}", g.len());
             }
-            b.output("y", x).unwrap();
-            let g = b.finish().unwrap();
-            eprintln!("softmax {n}: {:?}", lines(&g));
-            let mut b = GraphBuilder::new("ln");
-            let mut x = b.input("x", DType::F32, &[2, 8]).unwrap();
-            for _ in 0..n {
-                x = b.layernorm(x, None, None, 1e-5).unwrap();
-                x = b.gelu(x).unwrap();
-            }
-            b.output("y", x).unwrap();
-            let g = b.finish().unwrap();
-            eprintln!("ln {n}: {:?}", lines(&g));
         }
     }
 }
