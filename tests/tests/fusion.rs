@@ -161,7 +161,9 @@ fn ten_thousand_outputs_compile_and_run() {
     let mut b = GraphBuilder::new("outputs");
     let x = b.input("x", DType::F32, &[4]).unwrap();
     for i in 0..10_000 {
-        let c = b.constant(Scalar::Float(i as f64), DType::F32, &[4]).unwrap();
+        let c = b
+            .constant(Scalar::Float(i as f64), DType::F32, &[4])
+            .unwrap();
         let m = b.binary(BinaryOp::Mul, x, c).unwrap();
         let y = b.binary(BinaryOp::Add, m, x).unwrap();
         b.output(&format!("y{i}"), y).unwrap();
@@ -178,7 +180,11 @@ fn a_long_elementwise_chain_schedules_into_one_kernel() {
     let mut b = GraphBuilder::new("chain");
     let mut x = b.input("x", DType::F32, &[4]).unwrap();
     for i in 0..100_000 {
-        let op = if i % 2 == 0 { UnaryOp::Neg } else { UnaryOp::Trunc };
+        let op = if i % 2 == 0 {
+            UnaryOp::Neg
+        } else {
+            UnaryOp::Trunc
+        };
         x = b.unary(op, x).unwrap();
     }
     b.output("y", x).unwrap();

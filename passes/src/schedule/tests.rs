@@ -350,7 +350,10 @@ fn composites_are_one_kernel_each() {
     let x = input(&mut b, &[4, 8]);
     let y = b.log_softmax(x, -1).unwrap();
     b.output("y", y).unwrap();
-    assert_eq!(names(&schedule(&b.finish().unwrap()).unwrap()), ["k0_log_softmax"]);
+    assert_eq!(
+        names(&schedule(&b.finish().unwrap()).unwrap()),
+        ["k0_log_softmax"]
+    );
 }
 
 fn reduces(g: &Graph, k: &KernelGroup) -> usize {
@@ -397,7 +400,9 @@ fn elementwise_outputs(n: usize) -> (Graph, Vec<NodeId>) {
     let x = input(&mut b, &[4, 8]);
     let mut outs = Vec::new();
     for i in 0..n {
-        let c = b.constant(Scalar::Float(i as f64), DType::F32, &[4, 8]).unwrap();
+        let c = b
+            .constant(Scalar::Float(i as f64), DType::F32, &[4, 8])
+            .unwrap();
         let y = b.binary(BinaryOp::Mul, x, c).unwrap();
         b.output(&format!("y{i}"), y).unwrap();
         outs.push(y);
@@ -508,7 +513,9 @@ mod scratch_repro {
         let mut b = GraphBuilder::new("outs");
         let x = b.input("x", DType::F32, &[4]).unwrap();
         for i in 0..n {
-            let c = b.constant(Scalar::Float(i as f64), DType::F32, &[4]).unwrap();
+            let c = b
+                .constant(Scalar::Float(i as f64), DType::F32, &[4])
+                .unwrap();
             let y = b.binary(BinaryOp::Add, x, c).unwrap();
             b.output(&format!("y{i}"), y).unwrap();
         }
