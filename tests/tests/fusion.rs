@@ -5,6 +5,7 @@
 
 use egpu_ir::interp::{self, compare};
 use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, Scalar, Target, UnaryOp};
+use egpu_passes::lower::ReductionStrategy;
 use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
 use egpu_passes::simplify::SimplifyOptions;
 
@@ -192,4 +193,45 @@ fn a_long_elementwise_chain_schedules_into_one_kernel() {
     let s = egpu_passes::schedule::schedule(&graph).unwrap();
     assert_eq!(s.kernels.len(), 1);
     assert_eq!(s.kernels[0].nodes.len(), 100_000);
+}
+
+/// Independent row reductions and row-wise composites over the same rows (softmax,
+/// layernorm, log_softmax, a sum and a max) share kernels, within the write bound, and
+/// compute what the reference computes with every reduction strategy the targets choose
+/// (rows of 256 get subgroup or workgroup reductions).
+#[test]
+fn independent_row_kernels_merge_and_stay_correct() {
+    let mut b = GraphBuilder::new("row_kernels");
+    let x = b.input("x", DType::F32, &[64, 256]).unwrap();
+    let softmax = b.softmax(x, -1).unwrap();
+    let norm = b.layernorm(x, None, None, 1e-5).unwrap();
+    let log_softmax = b.log_softmax(x, -1).unwrap();
+    let total = b.reduce(egpu_ir::ReduceOp::Sum, x, &[1]).unwrap();
+    let top = b.reduce(egpu_ir::ReduceOp::Max, x, &[1]).unwrap();
+    for (name, value) in [
+        ("softmax", softmax),
+        ("norm", norm),
+        ("log_softmax", log_softmax),
+        ("total", total),
+        ("top", top),
+    ] {
+        b.output(name, value).unwrap();
+    }
+    let graph = b.finish().unwrap();
+    for target in ["sm_90", "gfx1100"] {
+        let options = PipelineOptions {
+            target: Target::by_name(target).expect("known target"),
+            disabled: vec![],
+            simplify: SimplifyOptions::default(),
+        };
+        let compiled = compile(&graph, &options).unwrap();
+        assert_eq!(
+            compiled.kernel_count(),
+            1,
+            "{target}\n{}",
+            compiled.stage_text(Stage::Schedule)
+        );
+        assert_ne!(compiled.plans[0].reduction, ReductionStrategy::PerLane);
+        assert_matches_reference(&compiled, &graph);
+    }
 }

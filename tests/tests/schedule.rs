@@ -225,6 +225,7 @@ fn check(graph: &Graph, s: &Schedule) -> Result<(), String> {
     check_order(graph, s)?;
     check_outputs(graph, s)?;
     check_rows(graph, s)?;
+    check_passes(graph, s)?;
     check_buffers(graph, s)?;
     check_liveness(graph, s)
 }
@@ -418,6 +419,37 @@ fn check_rows(graph: &Graph, s: &Schedule) -> Result<(), String> {
     Ok(())
 }
 
+/// The cost model (issue 7): within a kernel, no reduction depends on more than one other
+/// reduction chained before it, so each value is evaluated in at most two row loops plus
+/// the store loop. Recomputed here by walking each kernel's nodes in graph order.
+fn check_passes(graph: &Graph, s: &Schedule) -> Result<(), String> {
+    for kernel in &s.kernels {
+        let inside: BTreeSet<NodeId> = kernel.nodes.iter().copied().collect();
+        let mut chained: BTreeMap<NodeId, usize> = BTreeMap::new();
+        for &n in &kernel.nodes {
+            let before = graph
+                .node(n)
+                .op
+                .operands()
+                .into_iter()
+                .filter(|o| inside.contains(o) && !kernel.reads.contains(o))
+                .map(|o| chained.get(&o).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            let own = usize::from(matches!(graph.node(n).op, Op::Reduce { .. }));
+            chained.insert(n, before + own);
+            if before + own > 2 {
+                return Err(format!(
+                    "{} chains {} reductions at {n}",
+                    kernel.name,
+                    before + own
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Buffer ids are positions; every stored value has a buffer of its dtype that is large
 /// enough; inputs and outputs have their own; temporaries hold neither.
 fn check_buffers(graph: &Graph, s: &Schedule) -> Result<(), String> {
@@ -487,4 +519,23 @@ fn check_liveness(graph: &Graph, s: &Schedule) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Chains of softmaxes and layernorm+gelu blocks: one kernel per block, each with its two
+/// reductions, and structurally sound (the checks above, pass bound included).
+#[test]
+fn chained_row_blocks_are_one_kernel_each() {
+    let mut b = GraphBuilder::new("blocks");
+    let mut h = b.input("x", DType::F32, &[4, 16]).unwrap();
+    for _ in 0..6 {
+        h = b.softmax(h, -1).unwrap();
+        h = b.layernorm(h, None, None, 1e-5).unwrap();
+        h = b.gelu(h).unwrap();
+    }
+    b.output("y", h).unwrap();
+    let graph = b.finish().unwrap();
+    let s = schedule(&graph).unwrap();
+    check(&graph, &s).unwrap_or_else(|e| panic!("{e}\n{}", s.print(&graph)));
+    assert_eq!(s.kernels.len(), 12, "{}", s.print(&graph));
+    assert!(s.kernels.iter().all(|k| reduces(&graph, k).len() == 2));
 }
