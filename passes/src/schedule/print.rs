@@ -40,7 +40,14 @@ pub(crate) fn main_op(graph: &Graph, nodes: &[NodeId]) -> String {
         }
         [(ReduceOp::Sum, _), (ReduceOp::Sum, _)] if has(&unary(UnaryOp::Sqrt)) => "layernorm",
         many => {
-            let names: Vec<&str> = many.iter().map(|(op, _)| op.name()).collect();
+            // Each kind once, in order of appearance: a kernel merged from several (up to
+            // the horizontal bound) keeps a short name.
+            let mut names: Vec<&str> = Vec::new();
+            for (op, _) in many {
+                if !names.contains(&op.name()) {
+                    names.push(op.name());
+                }
+            }
             return names.join("_");
         }
     };
