@@ -235,3 +235,47 @@ fn independent_row_kernels_merge_and_stay_correct() {
         assert_matches_reference(&compiled, &graph);
     }
 }
+
+/// A 40-op chain ending in a bool mask feeds, through two different selects, reductions
+/// over different rows in two kernels: the mask (the last value both need) is stored once,
+/// as a bool temporary, instead of being recomputed by both, and the results still match
+/// the reference.
+#[test]
+fn a_long_shared_chain_is_stored_once_and_stays_correct() {
+    let mut b = GraphBuilder::new("shared_chain");
+    let x = b.input("x", DType::F32, &[8, 16]).unwrap();
+    let mut e = x;
+    for _ in 0..40 {
+        e = b.unary(UnaryOp::Sin, e).unwrap();
+    }
+    let zero = b
+        .constant(Scalar::Float(0.0), DType::F32, &[8, 16])
+        .unwrap();
+    let mask = b.binary(BinaryOp::CmpLt, e, zero).unwrap();
+    let below = b.where_(mask, x, zero).unwrap();
+    let above = b.where_(mask, zero, x).unwrap();
+    let down = b.reduce(egpu_ir::ReduceOp::Sum, below, &[0]).unwrap();
+    let across = b.reduce(egpu_ir::ReduceOp::Max, above, &[1]).unwrap();
+    b.output("down", down).unwrap();
+    b.output("across", across).unwrap();
+    let graph = b.finish().unwrap();
+    let compiled = compile_with(&graph, false);
+    let schedule = &compiled.schedule;
+    let holds_mask = schedule
+        .buffer_of(mask)
+        .and_then(|id| schedule.buffers.get(id.0));
+    assert!(
+        holds_mask.is_some_and(|buffer| buffer.dtype == DType::Bool),
+        "{}",
+        compiled.stage_text(Stage::Schedule)
+    );
+    let computing = |n| {
+        schedule
+            .kernels
+            .iter()
+            .filter(|k| k.nodes.contains(&n))
+            .count()
+    };
+    assert_eq!(computing(e), 1);
+    assert_matches_reference(&compiled, &graph);
+}
