@@ -539,3 +539,31 @@ fn chained_row_blocks_are_one_kernel_each() {
     assert_eq!(s.kernels.len(), 12, "{}", s.print(&graph));
     assert!(s.kernels.iter().all(|k| reduces(&graph, k).len() == 2));
 }
+
+/// 2,000 repetitions of a pattern whose first grouping has a cycle (a row sum feeds both a
+/// reduction over the other axis and, through it, its own epilogue): the cycles are broken
+/// (one per strongly connected component and round, so the rounds halve the cycles left),
+/// the schedule is sound, and nothing recurses as deep as the kernel graph.
+#[test]
+fn many_cycles_in_a_deep_graph_are_all_broken() {
+    let mut b = GraphBuilder::new("cycles");
+    let mut x = b.input("x", DType::F32, &[4, 8]).unwrap();
+    for _ in 0..2_000 {
+        let v = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+        let a = b.unary(UnaryOp::Exp2, v).unwrap();
+        let ra = b.reshape(a, &[4]).unwrap();
+        let d = b.reduce(ReduceOp::Sum, ra, &[0]).unwrap();
+        let rd = b.reshape(d, &[1, 1]).unwrap();
+        let ed = b.expand(rd, &[4, 1]).unwrap();
+        let y = b.binary(BinaryOp::Add, v, ed).unwrap();
+        let wide = b.expand(y, &[4, 8]).unwrap();
+        x = b.binary(BinaryOp::Sub, x, wide).unwrap();
+    }
+    b.output("y", x).unwrap();
+    let graph = b.finish().unwrap();
+    let s = schedule(&graph).unwrap();
+    if let Err(e) = check(&graph, &s) {
+        panic!("{e}");
+    }
+    assert!(s.kernels.len() >= 2 * 2_000);
+}

@@ -5,7 +5,7 @@ use super::realize::{Fusion, Realization};
 use super::{KernelGroup, ScheduleError, horizontal, index, node_ids, print};
 use egpu_ir::{Graph, NodeId, Op};
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -273,7 +273,8 @@ pub(crate) fn kernel_graph(
 
 /// For each cycle of the kernel graph (a strongly connected component of several kernels,
 /// or a self-loop), the smallest shared node of its groups: realizing it undoes the merge
-/// that made the cycle. All cycles are broken in one round, ascending.
+/// that made the cycle. All cycles are broken in one round, ascending. (Kosaraju's
+/// algorithm: petgraph's is iterative, its Tarjan recurses as deep as the kernel graph.)
 fn cycle_breaker(
     ids: &[NodeId],
     groups: &[Group],
@@ -281,7 +282,7 @@ fn cycle_breaker(
 ) -> Result<Vec<usize>, ScheduleError> {
     let on_cycle =
         |scc: &Vec<NodeIndex>| scc.len() > 1 || scc.iter().any(|&v| dag.contains_edge(v, v));
-    let mut candidates: Vec<usize> = tarjan_scc(dag)
+    let mut candidates: Vec<usize> = kosaraju_scc(dag)
         .iter()
         .filter(|scc| on_cycle(scc))
         .filter_map(|scc| {
