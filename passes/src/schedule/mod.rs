@@ -43,8 +43,9 @@
 //! cone (operands followed back to realized values). Roots whose cones share a non-plain node
 //! are merged into one kernel that writes all of them, so no reduction is computed twice.
 //! Plain nodes may appear in several kernels: that is the cheap recomputation above. If a
-//! merge would make kernels depend on each other in a cycle, a shared node of each cycle is
-//! realized instead and the whole analysis runs again. Kernels are ordered by a topological
+//! merge would make kernels depend on each other in a cycle, a shared node of each cycle
+//! (strongly connected component of the kernel graph) is realized instead and the whole
+//! analysis runs again. Kernels are ordered by a topological
 //! sort of the kernel graph (petgraph), ties broken by the smallest node each kernel writes.
 //!
 //! # Horizontal fusion (`horizontal.rs`)
