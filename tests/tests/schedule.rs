@@ -225,6 +225,7 @@ fn check(graph: &Graph, s: &Schedule) -> Result<(), String> {
     check_order(graph, s)?;
     check_outputs(graph, s)?;
     check_rows(graph, s)?;
+    check_passes(graph, s)?;
     check_buffers(graph, s)?;
     check_liveness(graph, s)
 }
@@ -418,6 +419,37 @@ fn check_rows(graph: &Graph, s: &Schedule) -> Result<(), String> {
     Ok(())
 }
 
+/// The cost model (issue 7): within a kernel, no reduction depends on more than one other
+/// reduction chained before it, so each value is evaluated in at most two row loops plus
+/// the store loop. Recomputed here by walking each kernel's nodes in graph order.
+fn check_passes(graph: &Graph, s: &Schedule) -> Result<(), String> {
+    for kernel in &s.kernels {
+        let inside: BTreeSet<NodeId> = kernel.nodes.iter().copied().collect();
+        let mut chained: BTreeMap<NodeId, usize> = BTreeMap::new();
+        for &n in &kernel.nodes {
+            let before = graph
+                .node(n)
+                .op
+                .operands()
+                .into_iter()
+                .filter(|o| inside.contains(o) && !kernel.reads.contains(o))
+                .map(|o| chained.get(&o).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            let own = usize::from(matches!(graph.node(n).op, Op::Reduce { .. }));
+            chained.insert(n, before + own);
+            if before + own > 2 {
+                return Err(format!(
+                    "{} chains {} reductions at {n}",
+                    kernel.name,
+                    before + own
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Buffer ids are positions; every stored value has a buffer of its dtype that is large
 /// enough; inputs and outputs have their own; temporaries hold neither.
 fn check_buffers(graph: &Graph, s: &Schedule) -> Result<(), String> {
@@ -487,4 +519,51 @@ fn check_liveness(graph: &Graph, s: &Schedule) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Chains of softmaxes and layernorm+gelu blocks: one kernel per block, each with its two
+/// reductions, and structurally sound (the checks above, pass bound included).
+#[test]
+fn chained_row_blocks_are_one_kernel_each() {
+    let mut b = GraphBuilder::new("blocks");
+    let mut h = b.input("x", DType::F32, &[4, 16]).unwrap();
+    for _ in 0..6 {
+        h = b.softmax(h, -1).unwrap();
+        h = b.layernorm(h, None, None, 1e-5).unwrap();
+        h = b.gelu(h).unwrap();
+    }
+    b.output("y", h).unwrap();
+    let graph = b.finish().unwrap();
+    let s = schedule(&graph).unwrap();
+    check(&graph, &s).unwrap_or_else(|e| panic!("{e}\n{}", s.print(&graph)));
+    assert_eq!(s.kernels.len(), 12, "{}", s.print(&graph));
+    assert!(s.kernels.iter().all(|k| reduces(&graph, k).len() == 2));
+}
+
+/// 2,000 repetitions of a pattern whose first grouping has a cycle (a row sum feeds both a
+/// reduction over the other axis and, through it, its own epilogue): the cycles are broken
+/// (one per strongly connected component and round, so the rounds halve the cycles left),
+/// the schedule is sound, and nothing recurses as deep as the kernel graph.
+#[test]
+fn many_cycles_in_a_deep_graph_are_all_broken() {
+    let mut b = GraphBuilder::new("cycles");
+    let mut x = b.input("x", DType::F32, &[4, 8]).unwrap();
+    for _ in 0..2_000 {
+        let v = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+        let a = b.unary(UnaryOp::Exp2, v).unwrap();
+        let ra = b.reshape(a, &[4]).unwrap();
+        let d = b.reduce(ReduceOp::Sum, ra, &[0]).unwrap();
+        let rd = b.reshape(d, &[1, 1]).unwrap();
+        let ed = b.expand(rd, &[4, 1]).unwrap();
+        let y = b.binary(BinaryOp::Add, v, ed).unwrap();
+        let wide = b.expand(y, &[4, 8]).unwrap();
+        x = b.binary(BinaryOp::Sub, x, wide).unwrap();
+    }
+    b.output("y", x).unwrap();
+    let graph = b.finish().unwrap();
+    let s = schedule(&graph).unwrap();
+    if let Err(e) = check(&graph, &s) {
+        panic!("{e}");
+    }
+    assert!(s.kernels.len() >= 2 * 2_000);
 }

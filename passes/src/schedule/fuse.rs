@@ -2,10 +2,10 @@
 //! `schedule`).
 
 use super::realize::{Fusion, Realization};
-use super::{KernelGroup, ScheduleError, index, node_ids, print};
+use super::{KernelGroup, ScheduleError, horizontal, index, node_ids, print};
 use egpu_ir::{Graph, NodeId, Op};
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -14,20 +14,21 @@ use std::collections::BinaryHeap;
 /// because merging the kernels around it made them depend on each other.
 pub(crate) enum Grouping {
     Kernels(Vec<KernelGroup>),
-    Realize(usize),
+    /// One shared node per cycle of the kernel graph, ascending.
+    Realize(Vec<usize>),
 }
 
 /// One kernel under construction, by node position.
 #[derive(Default)]
-struct Group {
+pub(crate) struct Group {
     /// The values it writes, ascending.
-    roots: Vec<usize>,
+    pub roots: Vec<usize>,
     /// The nodes it computes, ascending (graph order).
-    nodes: Vec<usize>,
+    pub nodes: Vec<usize>,
     /// The realized values it loads, ascending.
-    reads: Vec<usize>,
+    pub reads: Vec<usize>,
     /// Its non-plain nodes that were in the cones of several of its roots (why it merged).
-    shared: Vec<usize>,
+    pub shared: Vec<usize>,
 }
 
 /// Forms the kernels for one realization and orders them.
@@ -43,7 +44,13 @@ pub(crate) fn group(graph: &Graph, r: &Realization) -> Result<Grouping, Schedule
     let groups = merge(graph, &ids, r, &roots, &cones);
     let order = match launch_order(graph, &ids, &groups)? {
         Order::Sorted(order) => order,
-        Order::Cyclic(node) => return Ok(Grouping::Realize(node)),
+        Order::Cyclic(nodes) => return Ok(Grouping::Realize(nodes)),
+    };
+    let groups = horizontal::merge(graph, &ids, groups, &order)?;
+    // Merging kernels of one depth keeps the kernel graph acyclic (see `horizontal`).
+    let order = match launch_order(graph, &ids, &groups)? {
+        Order::Sorted(order) => order,
+        Order::Cyclic(nodes) => return Ok(Grouping::Realize(nodes)),
     };
     let kernels = order
         .iter()
@@ -56,9 +63,9 @@ pub(crate) fn group(graph: &Graph, r: &Realization) -> Result<Grouping, Schedule
 /// The values some kernel must write: realized live values (inputs excluded, they are in
 /// memory already) and every output, ascending.
 fn roots(graph: &Graph, r: &Realization) -> Vec<usize> {
-    let inputs: Vec<usize> = graph.inputs().iter().map(|&i| index(i)).collect();
+    let is_input = is_input(graph);
     let mut roots: Vec<usize> = (0..graph.len())
-        .filter(|&i| r.cut[i] && r.live[i] && !inputs.contains(&i))
+        .filter(|&i| r.cut[i] && r.live[i] && !is_input[i])
         .collect();
     roots.extend(graph.outputs().iter().map(|o| index(o.node)));
     roots.sort_unstable();
@@ -179,11 +186,21 @@ fn union(parent: &mut [usize], a: usize, b: usize) {
     parent[high] = low;
 }
 
+/// Which nodes are graph inputs, by position.
+pub(crate) fn is_input(graph: &Graph) -> Vec<bool> {
+    let mut is_input = vec![false; graph.len()];
+    for &i in graph.inputs() {
+        is_input[index(i)] = true;
+    }
+    is_input
+}
+
 enum Order {
     /// Group indices in launch order.
     Sorted(Vec<usize>),
-    /// No order exists; realizing this shared node splits a group on the cycle.
-    Cyclic(usize),
+    /// No order exists; realizing these shared nodes (one per cycle) splits a group on
+    /// each cycle.
+    Cyclic(Vec<usize>),
 }
 
 /// Kahn's algorithm on the kernel graph (edge: writer → reader), always launching the ready
@@ -219,56 +236,67 @@ fn launch_order(graph: &Graph, ids: &[NodeId], groups: &[Group]) -> Result<Order
 /// The kernel graph: one petgraph node per group (same index), an edge from the group that
 /// writes a value to each group that reads it. Inputs have no writer: a copy kernel that
 /// returns an input stores it elsewhere, and readers load the input's own buffer.
-fn kernel_graph(
+pub(crate) fn kernel_graph(
     graph: &Graph,
     ids: &[NodeId],
     groups: &[Group],
 ) -> Result<DiGraph<(), ()>, ScheduleError> {
-    let mut is_input = vec![false; ids.len()];
-    for &i in graph.inputs() {
-        is_input[index(i)] = true;
-    }
-    let mut dag = DiGraph::<(), ()>::with_capacity(groups.len(), groups.len());
+    let is_input = is_input(graph);
     let mut writer: Vec<Option<usize>> = vec![None; ids.len()];
     for (g, group) in groups.iter().enumerate() {
-        dag.add_node(());
         for &root in group.roots.iter().filter(|&&root| !is_input[root]) {
             writer[root] = Some(g);
         }
     }
+    let mut edges = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         for &read in &group.reads {
             match writer[read] {
-                Some(w) => {
-                    dag.update_edge(NodeIndex::new(w), NodeIndex::new(g), ());
-                }
+                Some(w) => edges.push((w, g)),
                 None if is_input[read] => {}
                 None => return Err(ScheduleError::Unwritten { node: ids[read] }),
             }
         }
     }
+    // One edge per pair of kernels, however many values pass between them.
+    edges.sort_unstable();
+    edges.dedup();
+    let mut dag = DiGraph::<(), ()>::with_capacity(groups.len(), edges.len());
+    for _ in groups {
+        dag.add_node(());
+    }
+    for (w, g) in edges {
+        dag.add_edge(NodeIndex::new(w), NodeIndex::new(g), ());
+    }
     Ok(dag)
 }
 
-/// The smallest shared node of a group that lies on a cycle of the kernel graph (a
-/// self-loop counts). Realizing it undoes the merge that made the cycle.
+/// For each cycle of the kernel graph (a strongly connected component of several kernels,
+/// or a self-loop), the smallest shared node of its groups: realizing it undoes the merge
+/// that made the cycle. All cycles are broken in one round, ascending. (Kosaraju's
+/// algorithm: petgraph's is iterative, its Tarjan recurses as deep as the kernel graph.)
 fn cycle_breaker(
     ids: &[NodeId],
     groups: &[Group],
     dag: &DiGraph<(), ()>,
-) -> Result<usize, ScheduleError> {
+) -> Result<Vec<usize>, ScheduleError> {
     let on_cycle =
         |scc: &Vec<NodeIndex>| scc.len() > 1 || scc.iter().any(|&v| dag.contains_edge(v, v));
-    let candidate = tarjan_scc(dag)
+    let mut candidates: Vec<usize> = kosaraju_scc(dag)
         .iter()
         .filter(|scc| on_cycle(scc))
-        .flatten()
-        .filter_map(|v| groups.get(v.index()))
-        .filter_map(|group| group.shared.first().copied())
-        .min();
-    match candidate {
-        Some(node) => Ok(node),
-        None => {
+        .filter_map(|scc| {
+            scc.iter()
+                .filter_map(|v| groups.get(v.index()))
+                .filter_map(|group| group.shared.first().copied())
+                .min()
+        })
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    match candidates.is_empty() {
+        false => Ok(candidates),
+        true => {
             let root = groups.iter().find_map(|g| g.roots.first().copied());
             Err(ScheduleError::Cycle {
                 node: root

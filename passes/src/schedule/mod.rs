@@ -17,23 +17,52 @@
 //! A node whose operands would mix two stages, or a movement op that would scatter a row or
 //! full value (a permute, a pad, an expand along other axes), is a *conflict*: the operand is
 //! realized (cut) at its last non-movement node, which turns it, and every view of it, into
-//! a plain read. The states are recomputed until nothing conflicts. Plain outputs are also
+//! a plain read. After a cut only the users of the realized node that were already visited
+//! are recomputed (a revisit whose state did not change stops there). Plain outputs are also
 //! cut (they are written anyway, so reading them costs no more than recomputing them);
 //! inputs are realized by definition; constants and iota never are.
+//!
+//! # The cost model: bounded recomputation
+//! Fusing trades memory traffic for recomputation, and the trade must stay linear:
+//! - **At most two chained passes per kernel** (`realize::MAX_CHAINED_PASSES`). Each row
+//!   loop of a kernel evaluates its reduction's operand from the kernel's loads, through the
+//!   elementwise work of every earlier pass (row values are computed once per row; full
+//!   values are not kept). A *level* counts the reductions chained before a node in its
+//!   kernel; a reduce whose operand is already at level 2 conflicts, so that operand is
+//!   realized. Softmax, log_softmax and layernorm need exactly two passes and stay one
+//!   kernel; a chain of them is cut between blocks. Each value is then evaluated in at most
+//!   two passes and the store loop, so a kernel's IR is linear in its nodes.
+//! - **Shared plain work is bounded** (`share.rs`). A plain value in the cones of several
+//!   roots is recomputed by each of their kernels; when that would redo
+//!   `share::SHARED_WORK_LIMIT` or more ops (an upper bound counted over its unrealized
+//!   operands), it is realized once. Realizing a plain value changes no fusion state, so this
+//!   is one backward sweep after the analysis.
 //!
 //! # Grouping (`fuse.rs`)
 //! Each realized non-input value and each output is a *root*; a root's kernel computes its
 //! cone (operands followed back to realized values). Roots whose cones share a non-plain node
 //! are merged into one kernel that writes all of them, so no reduction is computed twice.
 //! Plain nodes may appear in several kernels: that is the cheap recomputation above. If a
-//! merge would make kernels depend on each other in a cycle, a shared node is realized
-//! instead and the whole analysis runs again. Kernels are ordered by a topological sort of
-//! the kernel graph (petgraph), ties broken by the smallest node each kernel writes.
+//! merge would make kernels depend on each other in a cycle, a shared node of each cycle
+//! (strongly connected component of the kernel graph) is realized instead and the whole
+//! analysis runs again. Kernels are ordered by a topological
+//! sort of the kernel graph (petgraph), ties broken by the smallest node each kernel writes.
+//!
+//! # Horizontal fusion (`horizontal.rs`)
+//! Independent kernels over the same iteration space (elementwise: equal element count;
+//! reductions: equal stage σ) become one kernel writing all their values, at most
+//! `horizontal::MAX_WRITES` writes each, so shared inputs are loaded once. Kernels are
+//! independent when they have the same *depth* (longest chain of kernels they wait for):
+//! a path between kernels strictly increases depth, and merging kernels of one depth keeps
+//! the kernel graph acyclic. Copies and tiled contractions stay alone.
 //!
 //! Invariants (checked by tests): every non-source node an output depends on is computed in
 //! at least one kernel, and in more than one only if it is plain (no reduce upstream of it
 //! within the kernel); all reductions of one kernel share one stage σ; every read is an input
 //! or a value written by an earlier kernel; every output is written.
+//!
+//! Every stage is O(n log n) in the nodes and kernels, and every walk is a loop over node
+//! positions (operands come before users) or an explicit worklist, never recursion.
 //!
 //! # Memory plan (`plan.rs`)
 //! Inputs and outputs get buffers of their own. A temporary lives from the kernel that
@@ -41,13 +70,16 @@
 //! temporary of the same dtype that fits (best fit, lowest id on ties).
 
 mod fuse;
+mod horizontal;
 mod plan;
 mod print;
 mod realize;
+mod share;
 #[cfg(test)]
 mod tests;
 
 use egpu_ir::{DType, Graph, NodeId};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Kernels in launch order and the buffers they use.
@@ -57,6 +89,9 @@ pub struct Schedule {
     pub kernels: Vec<KernelGroup>,
     /// The memory plan: inputs (declaration order), outputs (output order), temporaries.
     pub buffers: Vec<Buffer>,
+    /// The buffers holding each stored value (derived from `buffers`), for lookups in
+    /// O(log n) rather than a scan of every buffer.
+    holders: BTreeMap<NodeId, Vec<BufferId>>,
 }
 
 /// One kernel: the nodes it computes, what it loads and what it stores.
@@ -139,17 +174,32 @@ impl std::error::Error for ScheduleError {}
 pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
     // Nodes realized to break a cycle. Each round starts again from these alone, so a
     // conflict found in an earlier round does not keep a value stored once the node that
-    // caused it is itself a read. Every round adds one node or finishes, so the bound is a
-    // guard, not an expected path.
+    // caused it is itself a read. Every round adds at least one node (one per cycle found)
+    // or finishes, so the bound is a guard, not an expected path.
     let mut forced = realize::initial_cut(graph);
     for _ in 0..=graph.len() {
-        let realization = realize::analyze(graph, forced.clone());
+        let mut realization = realize::analyze(graph, forced.clone());
+        share::bound(graph, &mut realization);
         match fuse::group(graph, &realization)? {
             fuse::Grouping::Kernels(kernels) => {
                 let buffers = plan::plan(graph, &kernels);
-                return Ok(Schedule { kernels, buffers });
+                let mut holders: BTreeMap<NodeId, Vec<BufferId>> = BTreeMap::new();
+                for b in &buffers {
+                    for &value in &b.holds {
+                        holders.entry(value).or_default().push(b.id);
+                    }
+                }
+                return Ok(Schedule {
+                    kernels,
+                    buffers,
+                    holders,
+                });
             }
-            fuse::Grouping::Realize(node) => forced[node] = true,
+            fuse::Grouping::Realize(nodes) => {
+                for node in nodes {
+                    forced[node] = true;
+                }
+            }
         }
     }
     let node = graph.outputs().first().map(|o| o.node);
@@ -162,19 +212,12 @@ impl Schedule {
     /// The buffer a realized value lives in (the first, for a value returned under several
     /// names); `None` for values that are never stored.
     pub fn buffer_of(&self, node: NodeId) -> Option<BufferId> {
-        self.buffers
-            .iter()
-            .find(|b| b.holds.contains(&node))
-            .map(|b| b.id)
+        self.holders.get(&node).and_then(|b| b.first().copied())
     }
 
     /// Every buffer holding `node` (an output returned under two names has two).
     pub fn buffers_of(&self, node: NodeId) -> Vec<BufferId> {
-        self.buffers
-            .iter()
-            .filter(|b| b.holds.contains(&node))
-            .map(|b| b.id)
-            .collect()
+        self.holders.get(&node).cloned().unwrap_or_default()
     }
 
     /// A deterministic, readable plan: one block per kernel, then the buffer table.

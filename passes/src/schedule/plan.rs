@@ -1,16 +1,15 @@
 //! The memory plan: a buffer for every input and output, and temporaries reused by liveness.
 
 use super::{Buffer, BufferId, BufferKind, KernelGroup};
-use egpu_ir::{Graph, NodeId};
-use std::collections::BTreeMap;
-
-/// A temporary buffer and the last kernel that still reads its current value.
-struct Temporary {
-    buffer: usize,
-    busy_until: usize,
-}
+use egpu_ir::{DType, Graph, NodeId};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
 
 /// Plans the buffers for kernels in launch order.
+///
+/// Free temporaries are kept ordered by (dtype, elements, id), so the best fit is one
+/// range lookup; busy ones wait in a heap ordered by the last kernel that reads them. The
+/// whole plan is O(V log V) in the number of stored values.
 pub(crate) fn plan(graph: &Graph, kernels: &[KernelGroup]) -> Vec<Buffer> {
     let mut buffers = Vec::new();
     for &id in graph.inputs() {
@@ -21,27 +20,47 @@ pub(crate) fn plan(graph: &Graph, kernels: &[KernelGroup]) -> Vec<Buffer> {
         let kind = BufferKind::Output(output.name.clone());
         push(&mut buffers, graph, output.node, kind);
     }
+    let own: HashSet<NodeId> = buffers.iter().flat_map(|b| b.holds.clone()).collect();
     let last_read = last_readers(kernels);
-    let mut temporaries: Vec<Temporary> = Vec::new();
+    let mut free: BTreeSet<(DType, usize, usize)> = BTreeSet::new();
+    let mut busy: BinaryHeap<Reverse<(usize, usize)>> = BinaryHeap::new();
     for (k, kernel) in kernels.iter().enumerate() {
+        // Temporaries whose last reader launched before kernel `k` are free again (a kernel
+        // never writes over what it reads).
+        while let Some(&Reverse((until, buffer))) = busy.peek() {
+            if until >= k {
+                break;
+            }
+            busy.pop();
+            if let Some(b) = buffers.get(buffer) {
+                free.insert((b.dtype, b.elements, buffer));
+            }
+        }
         for &value in &kernel.writes {
-            if buffers.iter().any(|b| b.holds.contains(&value)) {
+            if own.contains(&value) {
                 continue; // an input or an output: it has its own buffer
             }
             // A value nobody reads is dead once its kernel ends.
             let busy_until = last_read.get(&value).copied().unwrap_or(k).max(k);
-            match best_fit(graph, &buffers, &temporaries, k, value) {
-                Some(t) => {
-                    temporaries[t].busy_until = busy_until;
-                    let buffer = temporaries[t].buffer;
-                    buffers[buffer].holds.push(value);
+            let node = graph.node(value);
+            let (dtype, need) = (node.dtype, node.shape.numel());
+            let fit = free
+                .range((dtype, need, 0)..)
+                .next()
+                .copied()
+                .filter(|&(d, _, _)| d == dtype);
+            let buffer = match fit {
+                Some(key) => {
+                    free.remove(&key);
+                    buffers[key.2].holds.push(value);
+                    key.2
                 }
                 None => {
-                    let buffer = buffers.len();
                     push(&mut buffers, graph, value, BufferKind::Temporary);
-                    temporaries.push(Temporary { buffer, busy_until });
+                    buffers.len() - 1
                 }
-            }
+            };
+            busy.push(Reverse((busy_until, buffer)));
         }
     }
     buffers
@@ -67,26 +86,4 @@ fn last_readers(kernels: &[KernelGroup]) -> BTreeMap<NodeId, usize> {
         }
     }
     last
-}
-
-/// The free temporary (its last reader launched before kernel `k`; a kernel never writes
-/// over what it reads) of `value`'s dtype with the fewest elements that still fit it; the
-/// lowest id on ties.
-fn best_fit(
-    graph: &Graph,
-    buffers: &[Buffer],
-    temporaries: &[Temporary],
-    k: usize,
-    value: NodeId,
-) -> Option<usize> {
-    let node = graph.node(value);
-    let need = node.shape.numel();
-    temporaries
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.busy_until < k)
-        .filter_map(|(i, t)| buffers.get(t.buffer).map(|b| (i, b)))
-        .filter(|(_, b)| b.dtype == node.dtype && b.elements >= need)
-        .min_by_key(|(_, b)| (b.elements, b.id))
-        .map(|(i, _)| i)
 }

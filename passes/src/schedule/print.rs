@@ -2,6 +2,7 @@
 
 use super::{Buffer, BufferKind, KernelGroup, Schedule, index};
 use egpu_ir::{BinaryOp, Graph, NodeId, Op, ReduceOp, UnaryOp};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// A short name for what a kernel computes: its reductions, recognised patterns (matmul,
@@ -39,7 +40,14 @@ pub(crate) fn main_op(graph: &Graph, nodes: &[NodeId]) -> String {
         }
         [(ReduceOp::Sum, _), (ReduceOp::Sum, _)] if has(&unary(UnaryOp::Sqrt)) => "layernorm",
         many => {
-            let names: Vec<&str> = many.iter().map(|(op, _)| op.name()).collect();
+            // Each kind once, in order of appearance: a kernel merged from several (up to
+            // the horizontal bound) keeps a short name.
+            let mut names: Vec<&str> = Vec::new();
+            for (op, _) in many {
+                if !names.contains(&op.name()) {
+                    names.push(op.name());
+                }
+            }
             return names.join("_");
         }
     };
@@ -90,10 +98,11 @@ pub(crate) fn print(schedule: &Schedule, graph: &Graph) -> String {
         let _ = writeln!(out, "  writes: {}", values(schedule, &kernel.writes, &name));
     }
     out.push_str("\nbuffers:\n");
+    let ranges = LiveRanges::new(schedule);
     let rows: Vec<[String; 4]> = schedule
         .buffers
         .iter()
-        .map(|b| buffer_row(schedule, b, &name))
+        .map(|b| buffer_row(&ranges, b, &name))
         .collect();
     out.push_str(&table(&rows));
     out
@@ -164,7 +173,7 @@ fn values(schedule: &Schedule, nodes: &[NodeId], name: &dyn Fn(NodeId) -> String
 /// `b2 | temporary | f32 x 4096 | t19 (k0..k1), t28 (k1..k2)`: the buffer, its kind, its
 /// size, and each value it holds with the kernels that write it and last read it.
 fn buffer_row(
-    schedule: &Schedule,
+    ranges: &LiveRanges,
     buffer: &Buffer,
     name: &dyn Fn(NodeId) -> String,
 ) -> [String; 4] {
@@ -176,7 +185,7 @@ fn buffer_row(
     let holds: Vec<String> = buffer
         .holds
         .iter()
-        .map(|&v| format!("{}{}", name(v), live_range(schedule, &buffer.kind, v)))
+        .map(|&v| format!("{}{}", name(v), ranges.show(&buffer.kind, v)))
         .collect();
     [
         buffer.id.to_string(),
@@ -206,24 +215,40 @@ fn table(rows: &[[String; 4]]) -> String {
     out
 }
 
-/// ` (k0..k2)`: the launch index of the kernel that writes the value and of the last one
-/// that reads it; `in` for an input (in memory before the first launch), `end` for an output
-/// (kept after the last).
-fn live_range(schedule: &Schedule, kind: &BufferKind, value: NodeId) -> String {
-    let writer = schedule
-        .kernels
-        .iter()
-        .position(|k| k.writes.contains(&value));
-    let reader = schedule
-        .kernels
-        .iter()
-        .rposition(|k| k.reads.contains(&value));
-    let at = |k: Option<usize>| k.map_or("-".to_string(), |k| format!("k{k}"));
-    match kind {
-        BufferKind::Input(_) if reader.is_none() => " (unused)".to_string(),
-        BufferKind::Input(_) => format!(" (in..{})", at(reader)),
-        BufferKind::Output(_) => format!(" ({}..end)", at(writer)),
-        BufferKind::Temporary => format!(" ({}..{})", at(writer), at(reader.or(writer))),
+/// The launch index of the kernel that writes each value and of the last one that reads it.
+struct LiveRanges {
+    writer: BTreeMap<NodeId, usize>,
+    reader: BTreeMap<NodeId, usize>,
+}
+
+impl LiveRanges {
+    fn new(schedule: &Schedule) -> LiveRanges {
+        let mut writer = BTreeMap::new();
+        let mut reader = BTreeMap::new();
+        for (k, kernel) in schedule.kernels.iter().enumerate() {
+            for &w in &kernel.writes {
+                writer.entry(w).or_insert(k);
+            }
+            for &r in &kernel.reads {
+                reader.insert(r, k);
+            }
+        }
+        LiveRanges { writer, reader }
+    }
+
+    /// ` (k0..k2)`: the kernel that writes the value and the last one that reads it; `in`
+    /// for an input (in memory before the first launch), `end` for an output (kept after the
+    /// last).
+    fn show(&self, kind: &BufferKind, value: NodeId) -> String {
+        let writer = self.writer.get(&value).copied();
+        let reader = self.reader.get(&value).copied();
+        let at = |k: Option<usize>| k.map_or("-".to_string(), |k| format!("k{k}"));
+        match kind {
+            BufferKind::Input(_) if reader.is_none() => " (unused)".to_string(),
+            BufferKind::Input(_) => format!(" (in..{})", at(reader)),
+            BufferKind::Output(_) => format!(" ({}..end)", at(writer)),
+            BufferKind::Temporary => format!(" ({}..{})", at(writer), at(reader.or(writer))),
+        }
     }
 }
 

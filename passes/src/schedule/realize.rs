@@ -3,10 +3,12 @@
 
 use super::{index, node_ids};
 use egpu_ir::{Graph, Node, NodeId, Op};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 /// A reduction stage: the reduce's input shape and its (sorted) axes. Two reductions can
 /// share a kernel's row loop only if their stages are equal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Stage {
     input: Vec<usize>,
     axes: Vec<usize>,
@@ -60,40 +62,149 @@ struct Conflict {
     operand: usize,
 }
 
+/// The most reductions one kernel chains, one row loop (pass) each. Every pass evaluates its
+/// operand from the kernel's loads, through the elementwise work of every earlier pass, so
+/// unbounded chains cost N² (see the module doc of `schedule`). Two is what softmax,
+/// log_softmax and layernorm need: max then sum, mean then variance.
+pub(crate) const MAX_CHAINED_PASSES: u32 = 2;
+
+/// What the analysis knows of one node inside its own kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seen {
+    fusion: Fusion,
+    /// Reductions of its kernel chained before it (itself included); 0 for plain nodes.
+    level: u32,
+}
+
+const PLAIN: Seen = Seen {
+    fusion: Fusion::Plain,
+    level: 0,
+};
+
 /// Computes every live node's state, realizing operands where they conflict, until no
 /// conflict is left. `cut` only grows, so this ends after at most `graph.len()` conflicts.
+///
+/// One sweep in graph order; a realized node only changes how its users see it, so after a
+/// conflict only the users already visited are queued again (smallest first, so operands
+/// are settled before their users), and a revisited node whose state did not change stops
+/// the wave. Each node is revisited only when something upstream of it was realized.
 pub(crate) fn analyze(graph: &Graph, mut cut: Vec<bool>) -> Realization {
     let ids = node_ids(graph);
     let live = live_nodes(graph);
-    let mut fusion = vec![Fusion::Plain; ids.len()];
-    let mut stages = Vec::new();
-    let outputs: Vec<usize> = graph.outputs().iter().map(|o| index(o.node)).collect();
-    let mut i = 0;
-    while let Some(&id) = ids.get(i) {
+    let users = live_users(graph, &ids, &live);
+    let mut is_output = vec![false; ids.len()];
+    for output in graph.outputs() {
+        is_output[index(output.node)] = true;
+    }
+    let mut seen_as = vec![PLAIN; ids.len()];
+    let mut stages = Stages::default();
+    let mut again = Revisits::new(ids.len());
+    let mut next = 0;
+    loop {
+        let i = match again.pop() {
+            Some(i) => i,
+            None if next < ids.len() => {
+                next += 1;
+                next - 1
+            }
+            None => break,
+        };
         if !live[i] {
-            i += 1;
             continue;
         }
-        let seen = |j: usize| if cut[j] { Fusion::Plain } else { fusion[j] };
+        let id = ids[i];
+        let seen = |j: usize| if cut[j] { PLAIN } else { seen_as[j] };
         match state(graph, graph.node(id), &seen, &mut stages) {
             Ok(state) => {
-                fusion[i] = state;
+                let changed = seen_as[i] != state;
+                seen_as[i] = state;
                 // A plain output is stored anyway: consumers load it instead of redoing it.
-                if state == Fusion::Plain && outputs.contains(&i) && !is_source(&graph.node(id).op)
-                {
+                let stored = state.fusion == Fusion::Plain
+                    && is_output[i]
+                    && !is_source(&graph.node(id).op)
+                    && !cut[i];
+                if stored {
                     cut[i] = true;
                 }
-                i += 1;
+                if changed || stored {
+                    again.push_all(&users[i], next);
+                }
             }
             Err(Conflict { operand }) => {
                 let source = view_source(graph, &ids, operand);
                 cut[source] = true;
-                // Only consumers of `source` change; they all come after it.
-                i = source + 1;
+                again.push_all(&users[source], next);
+                again.push_all(&[i], next);
             }
         }
     }
+    let fusion = seen_as.iter().map(|s| s.fusion).collect();
     Realization { live, cut, fusion }
+}
+
+/// Visited nodes to recompute, smallest first, each queued at most once at a time.
+struct Revisits {
+    heap: BinaryHeap<Reverse<usize>>,
+    queued: Vec<bool>,
+}
+
+impl Revisits {
+    fn new(n: usize) -> Revisits {
+        Revisits {
+            heap: BinaryHeap::new(),
+            queued: vec![false; n],
+        }
+    }
+
+    /// Queues the nodes of `nodes` below `next` (the others have not been visited yet).
+    fn push_all(&mut self, nodes: &[usize], next: usize) {
+        for &j in nodes.iter().filter(|&&j| j < next) {
+            if !self.queued[j] {
+                self.queued[j] = true;
+                self.heap.push(Reverse(j));
+            }
+        }
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        let Reverse(j) = self.heap.pop()?;
+        self.queued[j] = false;
+        Some(j)
+    }
+}
+
+/// The live users of each node, by position.
+fn live_users(graph: &Graph, ids: &[NodeId], live: &[bool]) -> Vec<Vec<usize>> {
+    let mut users = vec![Vec::new(); ids.len()];
+    for (i, &id) in ids.iter().enumerate().filter(|&(i, _)| live[i]) {
+        for operand in graph.node(id).op.operands() {
+            users[index(operand)].push(i);
+        }
+    }
+    users
+}
+
+/// The distinct stages seen so far, each with a small number.
+#[derive(Default)]
+struct Stages {
+    list: Vec<Stage>,
+    numbers: HashMap<Stage, usize>,
+}
+
+impl Stages {
+    /// The number of `stage`, adding it if new.
+    fn intern(&mut self, stage: Stage) -> usize {
+        if let Some(&s) = self.numbers.get(&stage) {
+            return s;
+        }
+        self.list.push(stage.clone());
+        self.numbers.insert(stage, self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    fn get(&self, s: usize) -> Option<&Stage> {
+        self.list.get(s)
+    }
 }
 
 /// Constants and iota: recomputed wherever they are used, never loaded.
@@ -140,11 +251,11 @@ fn view_source(graph: &Graph, ids: &[NodeId], mut i: usize) -> usize {
 fn state(
     graph: &Graph,
     node: &Node,
-    seen: &dyn Fn(usize) -> Fusion,
-    stages: &mut Vec<Stage>,
-) -> Result<Fusion, Conflict> {
+    seen: &dyn Fn(usize) -> Seen,
+    stages: &mut Stages,
+) -> Result<Seen, Conflict> {
     match &node.op {
-        Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => Ok(Fusion::Plain),
+        Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => Ok(PLAIN),
         Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } => elementwise(node, seen),
         Op::Binary { .. } | Op::Where { .. } => elementwise(node, seen),
         Op::Reduce { x, axes, .. } => {
@@ -170,11 +281,14 @@ fn state(
 /// computed in one row loop, so the later one is realized. Operands have equal shapes, so a
 /// row and a full value of one stage only meet when the stage reduces size-1 axes only, and
 /// then both index the same element: the result is full.
-fn elementwise(node: &Node, seen: &dyn Fn(usize) -> Fusion) -> Result<Fusion, Conflict> {
+fn elementwise(node: &Node, seen: &dyn Fn(usize) -> Seen) -> Result<Seen, Conflict> {
     let mut joined = Fusion::Plain;
+    let mut level = 0;
     for operand in node.op.operands() {
         let i = index(operand);
-        joined = match (joined, seen(i)) {
+        let operand = seen(i);
+        level = level.max(operand.level);
+        joined = match (joined, operand.fusion) {
             (a, Fusion::Plain) => a,
             (Fusion::Plain, b) => b,
             (Fusion::Row(a), Fusion::Row(b)) if a == b => Fusion::Row(a),
@@ -184,36 +298,39 @@ fn elementwise(node: &Node, seen: &dyn Fn(usize) -> Fusion) -> Result<Fusion, Co
             _ => return Err(Conflict { operand: i }),
         };
     }
-    Ok(joined)
+    Ok(Seen {
+        fusion: joined,
+        level,
+    })
 }
 
 /// A reduce starts a stage from a plain operand, or continues the stage of a full operand
-/// with the same signature (softmax's sum after its max). Anything else is another row
-/// loop, so the operand is realized.
+/// with the same signature (softmax's sum after its max) while the kernel has chained fewer
+/// than [`MAX_CHAINED_PASSES`] reductions. Anything else is another row loop, so the
+/// operand is realized.
 fn reduce(
     x: usize,
     stage: Stage,
-    seen: &dyn Fn(usize) -> Fusion,
-    stages: &mut Vec<Stage>,
-) -> Result<Fusion, Conflict> {
+    seen: &dyn Fn(usize) -> Seen,
+    stages: &mut Stages,
+) -> Result<Seen, Conflict> {
     let same = |s: usize| stages.get(s) == Some(&stage);
-    match seen(x) {
-        Fusion::Plain => Ok(Fusion::Row(intern(stages, stage))),
-        Fusion::Full(s) if same(s) => Ok(Fusion::Row(s)),
-        // A row value shaped like the stage's input: the stage reduces size-1 axes only.
-        Fusion::Row(s) if same(s) && stage.output() == stage.input => Ok(Fusion::Row(s)),
-        _ => Err(Conflict { operand: x }),
+    let operand = seen(x);
+    let row = |s: usize| {
+        Ok(Seen {
+            fusion: Fusion::Row(s),
+            level: operand.level + 1,
+        })
+    };
+    if operand.level >= MAX_CHAINED_PASSES {
+        return Err(Conflict { operand: x });
     }
-}
-
-/// The index of `stage` in `stages`, adding it if new.
-fn intern(stages: &mut Vec<Stage>, stage: Stage) -> usize {
-    match stages.iter().position(|s| *s == stage) {
-        Some(i) => i,
-        None => {
-            stages.push(stage);
-            stages.len() - 1
-        }
+    match operand.fusion {
+        Fusion::Plain => row(stages.intern(stage)),
+        Fusion::Full(s) if same(s) => row(s),
+        // A row value shaped like the stage's input: the stage reduces size-1 axes only.
+        Fusion::Row(s) if same(s) && stage.output() == stage.input => row(s),
+        _ => Err(Conflict { operand: x }),
     }
 }
 
@@ -224,21 +341,25 @@ fn movement(
     node: &Node,
     x: usize,
     from: &[usize],
-    seen: &dyn Fn(usize) -> Fusion,
-    stages: &[Stage],
-) -> Result<Fusion, Conflict> {
-    let state = seen(x);
-    if state == Fusion::Plain || node.op.is_identity_view(from, &node.shape) {
-        return Ok(state);
+    seen: &dyn Fn(usize) -> Seen,
+    stages: &Stages,
+) -> Result<Seen, Conflict> {
+    let operand = seen(x);
+    if operand.fusion == Fusion::Plain || node.op.is_identity_view(from, &node.shape) {
+        return Ok(operand);
     }
-    match (state, &node.op) {
-        (Fusion::Row(s), Op::Reshape { .. }) => Ok(Fusion::Row(s)),
+    let fusion = match (operand.fusion, &node.op) {
+        (Fusion::Row(s), Op::Reshape { .. }) => Fusion::Row(s),
         (Fusion::Row(s), Op::Expand { .. }) => match stages.get(s) {
             Some(stage) if stage.output() == from && stage.input == node.shape.dims() => {
-                Ok(Fusion::Full(s))
+                Fusion::Full(s)
             }
-            _ => Err(Conflict { operand: x }),
+            _ => return Err(Conflict { operand: x }),
         },
-        _ => Err(Conflict { operand: x }),
-    }
+        _ => return Err(Conflict { operand: x }),
+    };
+    Ok(Seen {
+        fusion,
+        level: operand.level,
+    })
 }

@@ -2,7 +2,7 @@
 //! cross-crate tests (tests/tests/schedule.rs) check the examples and random graphs.
 
 use super::*;
-use egpu_ir::{BinaryOp, GraphBuilder, ReduceOp, Scalar, UnaryOp, text};
+use egpu_ir::{BinaryOp, GraphBuilder, Op, ReduceOp, Scalar, UnaryOp, text};
 
 fn example(name: &str) -> Graph {
     let path = format!("{}/../examples/{name}.egir", env!("CARGO_MANIFEST_DIR"));
@@ -185,8 +185,10 @@ fn a_constant_output_is_written_but_never_read() {
     b.output("y", y).unwrap();
     let g = b.finish().unwrap();
     let s = schedule(&g).unwrap();
-    assert_eq!(s.kernels.len(), 2);
-    assert_eq!(computed_by(&s, c), [0, 1]);
+    // Both are elementwise over 4 elements and independent: one kernel writes both.
+    assert_eq!(s.kernels.len(), 1);
+    assert_eq!(s.kernels[0].writes, [c, y]);
+    assert_eq!(computed_by(&s, c), [0]);
     assert!(s.kernels.iter().all(|k| !k.reads.contains(&c)));
 }
 
@@ -319,7 +321,8 @@ buffers:
 }
 
 /// The builder's own composites, not just the stored examples: an f16 matmul with its
-/// cast back to f16, a layernorm with weight and bias, and log_softmax are one kernel each.
+/// cast back to f16 is one kernel; a layernorm with weight and bias and a log_softmax of
+/// the same rows are one kernel each, and being independent, share one.
 #[test]
 fn composites_are_one_kernel_each() {
     let mut b = GraphBuilder::new("f16");
@@ -337,6 +340,167 @@ fn composites_are_one_kernel_each() {
     let z = b.log_softmax(x, -1).unwrap();
     b.output("y", y).unwrap();
     b.output("z", z).unwrap();
-    let s = schedule(&b.finish().unwrap()).unwrap();
-    assert_eq!(names(&s), ["k0_layernorm", "k1_log_softmax"]);
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 1, "{}", s.print(&g));
+    assert_eq!(s.kernels[0].writes, [y, z]);
+    assert_eq!(reduces(&g, &s.kernels[0]), 4);
+
+    let mut b = GraphBuilder::new("norm");
+    let x = input(&mut b, &[4, 8]);
+    let y = b.log_softmax(x, -1).unwrap();
+    b.output("y", y).unwrap();
+    assert_eq!(
+        names(&schedule(&b.finish().unwrap()).unwrap()),
+        ["k0_log_softmax"]
+    );
+}
+
+fn reduces(g: &Graph, k: &KernelGroup) -> usize {
+    let is_reduce = |n: &&NodeId| matches!(g.node(**n).op, Op::Reduce { .. });
+    k.nodes.iter().filter(is_reduce).count()
+}
+
+/// A third reduction chained on the same rows would re-evaluate the first two passes'
+/// operands once more: the value it reduces (the softmax's result) is stored, and the sum
+/// starts a kernel of its own.
+#[test]
+fn a_third_chained_pass_reads_its_operand_from_memory() {
+    let mut b = GraphBuilder::new("softmax_sum");
+    let x = input(&mut b, &[4, 8]);
+    let (_, y) = softmax(&mut b, x);
+    let total = b.reduce(ReduceOp::Sum, y, &[1]).unwrap();
+    b.output("total", total).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_softmax", "k1_sum"], "{}", s.print(&g));
+    assert_eq!(s.kernels[0].writes, [y]);
+    assert_eq!(s.kernels[1].reads, [y]);
+}
+
+/// Softmax after softmax: each is one kernel of two passes, the first one's result stored
+/// between them (not three passes and a cut in the middle of the second).
+#[test]
+fn chained_softmaxes_are_cut_between_softmaxes() {
+    let mut b = GraphBuilder::new("softmax2");
+    let x = input(&mut b, &[4, 8]);
+    let (m1, y1) = softmax(&mut b, x);
+    let (m2, y2) = softmax(&mut b, y1);
+    b.output("y", y2).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_softmax", "k1_softmax"], "{}", s.print(&g));
+    assert_eq!(computed_by(&s, m1), [0]);
+    assert_eq!(computed_by(&s, m2), [1]);
+    assert_eq!(s.kernels[0].writes, [y1]);
+}
+
+fn elementwise_outputs(n: usize) -> (Graph, Vec<NodeId>) {
+    let mut b = GraphBuilder::new("outputs");
+    let x = input(&mut b, &[4, 8]);
+    let mut outs = Vec::new();
+    for i in 0..n {
+        let c = b
+            .constant(Scalar::Float(i as f64), DType::F32, &[4, 8])
+            .unwrap();
+        let y = b.binary(BinaryOp::Mul, x, c).unwrap();
+        b.output(&format!("y{i}"), y).unwrap();
+        outs.push(y);
+    }
+    (b.finish().unwrap(), outs)
+}
+
+#[test]
+fn independent_outputs_share_kernels_up_to_the_write_bound() {
+    let (g, outs) = elementwise_outputs(20);
+    let s = schedule(&g).unwrap();
+    let writes: Vec<usize> = s.kernels.iter().map(|k| k.writes.len()).collect();
+    assert_eq!(writes, [8, 8, 4]);
+    let all: Vec<NodeId> = s.kernels.iter().flat_map(|k| k.writes.clone()).collect();
+    assert_eq!(all, outs);
+    assert!(s.kernels.iter().all(|k| k.reads.len() == 1));
+}
+
+/// Two reductions over the same rows in different outputs: one kernel, one pass.
+#[test]
+fn independent_reductions_of_the_same_rows_share_a_kernel() {
+    let mut b = GraphBuilder::new("stats");
+    let x = input(&mut b, &[4, 8]);
+    let lo = b.reduce(ReduceOp::Min, x, &[1]).unwrap();
+    let hi = b.reduce(ReduceOp::Max, x, &[1]).unwrap();
+    b.output("lo", lo).unwrap();
+    b.output("hi", hi).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert_eq!(names(&s), ["k0_min_max"], "{}", s.print(&g));
+    assert_eq!(s.kernels[0].writes, [lo, hi]);
+}
+
+/// `y = exp2(x)` (over 32 elements) and `z = neg(sum(x))` broadcast back to 32 elements
+/// have the same space, but `z` waits for the sum's kernel: only kernels that wait for
+/// the same depth of others merge, so `y` and `z` stay apart and the order stays valid.
+#[test]
+fn kernels_at_different_depths_do_not_merge() {
+    let mut b = GraphBuilder::new("depths");
+    let x = input(&mut b, &[4, 8]);
+    let y = b.unary(UnaryOp::Exp2, x).unwrap();
+    let total = b.reduce(ReduceOp::Sum, x, &[0, 1]).unwrap();
+    let wide = b.expand(total, &[4, 8]).unwrap();
+    let z = b.unary(UnaryOp::Neg, wide).unwrap();
+    b.output("y", y).unwrap();
+    b.output("z", z).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    let writer = |n: NodeId| s.kernels.iter().position(|k| k.writes.contains(&n));
+    assert_ne!(writer(y), writer(z), "{}", s.print(&g));
+    assert!(writer(total) < writer(z));
+}
+
+/// A 40-op chain feeding two reductions over different rows would be computed by both
+/// kernels; it is stored once instead. A short one is still recomputed (see
+/// `a_cheap_shared_value_is_recomputed_not_stored`).
+#[test]
+fn a_long_shared_elementwise_chain_is_stored_once() {
+    let mut b = GraphBuilder::new("shared_chain");
+    let x = input(&mut b, &[4, 8]);
+    let mut e = x;
+    let mut chain = Vec::new();
+    for _ in 0..40 {
+        e = b.unary(UnaryOp::Sin, e).unwrap();
+        chain.push(e);
+    }
+    let y1 = b.reduce(ReduceOp::Sum, e, &[0]).unwrap();
+    let y2 = b.reduce(ReduceOp::Max, e, &[1]).unwrap();
+    b.output("y1", y1).unwrap();
+    b.output("y2", y2).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    assert!(s.buffer_of(e).is_some(), "{}", s.print(&g));
+    for &n in &chain {
+        assert_eq!(computed_by(&s, n).len(), 1, "{n}\n{}", s.print(&g));
+    }
+}
+
+/// Every walk of the schedule is iterative: a 100,000-node chain of softmax-like row
+/// stages and elementwise ops schedules without overflowing the (debug) test stack.
+#[test]
+fn a_deep_graph_schedules_without_recursion() {
+    let mut b = GraphBuilder::new("deep");
+    let mut x = input(&mut b, &[4, 8]);
+    for i in 0..75_000 {
+        x = match i % 5 {
+            0 => {
+                let m = b.reduce(ReduceOp::Max, x, &[1]).unwrap();
+                let me = b.expand(m, &[4, 8]).unwrap();
+                b.binary(BinaryOp::Sub, x, me).unwrap()
+            }
+            _ => b.unary(UnaryOp::Neg, x).unwrap(),
+        };
+    }
+    b.output("y", x).unwrap();
+    let g = b.finish().unwrap();
+    assert!(g.len() > 100_000);
+    let s = schedule(&g).unwrap();
+    // 15,000 max stages; two chained per kernel.
+    assert_eq!(s.kernels.len(), 7_500);
 }
