@@ -18,11 +18,13 @@
 use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, State};
 use super::index::{Atom, Ix, Sym, Var};
-use super::view::{self, flatten, unravel};
+use super::view::{self, flatten};
 use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+mod values;
 
 /// A node's value at one index: one scalar, or one per vector lane.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -533,235 +535,6 @@ impl<'a> Emitter<'a> {
         Ok(v)
     }
 
-    // ----- values of nodes -----
-
-    /// The value of `node` at `index` (one expression per axis of the node).
-    pub fn eval(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        if self.info.state(node) == State::Row {
-            return Ok(Val::One(self.row_value(node)?));
-        }
-        let key = (node, index.to_vec());
-        if let Some(v) = self.cached(|f| &f.values, &key) {
-            return Ok(v);
-        }
-        let v = self.compute(node, index)?;
-        self.frame().values.insert(key, v.clone());
-        Ok(v)
-    }
-
-    fn compute(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        if self.info.is_read(node) {
-            return self.load(node, index);
-        }
-        let n = self.info.graph.node(node);
-        match &n.op {
-            Op::Const { .. } => match self.constants.get(&node) {
-                Some(&v) => Ok(Val::One(v)),
-                None => Err(self.internal(format!("constant {node} was not emitted"))),
-            },
-            Op::Iota { axis } => self.iota(node, *axis, index),
-            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } => {
-                self.elementwise(node, index)
-            }
-            Op::Binary { .. } | Op::Where { .. } => self.elementwise(node, index),
-            Op::Input { .. } | Op::Reduce { .. } => Err(self.internal(format!(
-                "{node} ({}) is neither loaded nor a row value",
-                n.op.name()
-            ))),
-            _ => self.view(node, index),
-        }
-    }
-
-    fn elementwise(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let mut args = Vec::new();
-        for x in self.info.graph.node(node).op.operands() {
-            args.push(self.eval(x, index)?);
-        }
-        self.apply(node, &args)
-    }
-
-    /// The node's op on `args`, lane by lane where any of them differs per lane.
-    fn apply(&mut self, node: NodeId, args: &[Val]) -> Lowered<Val> {
-        let width = args
-            .iter()
-            .map(|a| match a {
-                Val::One(_) => 1,
-                Val::Lanes(items) => items.len(),
-            })
-            .max()
-            .unwrap_or(1);
-        let mut lanes = Vec::with_capacity(width);
-        for i in 0..width {
-            let items: Option<Vec<ValueId>> = args.iter().map(|a| a.lane(i)).collect();
-            let items = items.ok_or_else(|| self.internal("lane counts differ"))?;
-            lanes.push(self.op_value(node, &items)?);
-        }
-        match (width, lanes.first()) {
-            (1, Some(&v)) => Ok(Val::One(v)),
-            _ => Ok(Val::Lanes(lanes)),
-        }
-    }
-
-    /// One scalar (or row) application of an elementwise node's op.
-    fn op_value(&mut self, node: NodeId, args: &[ValueId]) -> Lowered<ValueId> {
-        let n = self.info.graph.node(node);
-        let arg = |i: usize| args.get(i).copied();
-        let v = match (&n.op, arg(0), arg(1), arg(2)) {
-            (Op::Unary { op, .. }, Some(x), _, _) => self.b.unary(*op, x)?,
-            (Op::Cast { .. }, Some(x), _, _) => self.b.cast(x, n.dtype)?,
-            (Op::Bitcast { .. }, Some(x), _, _) => self.b.bitcast(x, n.dtype)?,
-            (Op::Binary { op, .. }, Some(a), Some(b), _) => self.b.binary(*op, a, b)?,
-            (Op::Where { .. }, Some(c), Some(a), Some(b)) => self.b.select(c, a, b)?,
-            _ => return Err(self.internal(format!("{node} is not elementwise"))),
-        };
-        Ok(v)
-    }
-
-    /// Each element's index along `axis`, converted to the node's dtype like `cast`.
-    fn iota(&mut self, node: NodeId, axis: usize, index: &[Ix]) -> Lowered<Val> {
-        let ix = index.get(axis).cloned().unwrap_or_else(Ix::zero);
-        if self.depends_on_lane(&ix) {
-            return self.per_lane(node, index);
-        }
-        let v = self.index(&ix)?;
-        let dtype = self.info.graph.node(node).dtype;
-        Ok(Val::One(self.cast(v, dtype)?))
-    }
-
-    fn depends_on_lane(&self, ix: &Ix) -> bool {
-        self.lanes.is_some_and(|(t, _)| ix.contains(t))
-    }
-
-    /// The node evaluated separately for each vector lane.
-    fn per_lane(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let Some((t, width)) = self.lanes else {
-            return Err(self.internal("per-lane evaluation without lanes"));
-        };
-        let mut items = Vec::with_capacity(width as usize);
-        for i in 0..width {
-            let lane = Ix::constant(i128::from(i));
-            let at: Vec<Ix> = index
-                .iter()
-                .map(|e| self.sym.substitute(e, t, &lane))
-                .collect();
-            match self.eval(node, &at)? {
-                Val::One(v) => items.push(v),
-                Val::Lanes(_) => return Err(self.internal("a lane value still varies")),
-            }
-        }
-        Ok(Val::Lanes(items))
-    }
-
-    /// A movement op: the operand at the mapped index, or the pad value outside it.
-    fn view(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let n = self.info.graph.node(node);
-        let Some(&x) = n.op.operands().first() else {
-            return Err(self.internal(format!("{node} has no operand")));
-        };
-        let from = self.info.graph.node(x).shape.dims();
-        let src = view::source(&self.sym, &n.op, from, n.shape.dims(), index)
-            .map_err(|m| self.internal(format!("{node}: {m}")))?;
-        if src.valid.is_empty() {
-            return self.eval(x, &src.index);
-        }
-        if index.iter().any(|e| self.depends_on_lane(e)) {
-            return self.per_lane(node, index);
-        }
-        let Op::Pad { value, .. } = &n.op else {
-            return Err(self.internal(format!("{node} has conditions but is no pad")));
-        };
-        self.padded(x, n.dtype, *value, &src)
-    }
-
-    /// `valid ? x[index] : fill`, computing `x` only where valid (so no load leaves its
-    /// buffer and no division sees a value the graph never divides).
-    fn padded(
-        &mut self,
-        x: NodeId,
-        dtype: DType,
-        fill: Scalar,
-        src: &view::Source,
-    ) -> Lowered<Val> {
-        let mut conds = Vec::new();
-        for r in &src.valid {
-            if let Some(c) = self.in_range(r)? {
-                conds.push(c);
-            }
-        }
-        let fill = self.scalar(dtype, fill)?;
-        let Some(cond) = self.all(&conds)? else {
-            return self.eval(x, &src.index);
-        };
-        let acc = self.b.acc_init(fill)?;
-        self.begin_if(cond)?;
-        let v = match self.eval(x, &src.index)? {
-            Val::One(v) => v,
-            Val::Lanes(_) => return Err(self.internal("a padded value varies per lane")),
-        };
-        self.b.acc_update(acc, AccUpdate::Assign, v)?;
-        self.end_if()?;
-        Ok(Val::One(self.b.acc_read(acc)?))
-    }
-
-    /// A value of the current row: a reduction's result (set by its pass) or an op on
-    /// row values and plain values at the row's index.
-    fn row_value(&mut self, node: NodeId) -> Lowered<ValueId> {
-        let key = (node, Vec::new());
-        if let Some(Val::One(v)) = self.cached(|f| &f.values, &key) {
-            return Ok(v);
-        }
-        let n = self.info.graph.node(node);
-        let operands = n.op.operands();
-        let v = match &n.op {
-            Op::Reduce { .. } => {
-                return Err(self.internal(format!("{node} is used before its pass")));
-            }
-            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } | Op::Binary { .. } => {
-                self.row_op(node, &operands)?
-            }
-            Op::Where { .. } => self.row_op(node, &operands)?,
-            // A reshape or an identity view: the same row value.
-            _ => match operands.first() {
-                Some(&x) if self.info.state(x) == State::Row => self.row_value(x)?,
-                _ => return Err(self.internal(format!("{node} is no row value"))),
-            },
-        };
-        self.frame().values.insert(key, Val::One(v));
-        Ok(v)
-    }
-
-    fn row_op(&mut self, node: NodeId, operands: &[NodeId]) -> Lowered<ValueId> {
-        let row = self
-            .row
-            .clone()
-            .ok_or_else(|| self.internal("no current row"))?;
-        let dims = self.info.graph.node(node).shape.dims().to_vec();
-        let index = unravel(&self.sym, &row, &dims);
-        let mut args = Vec::new();
-        for &x in operands {
-            match self.eval(x, &index)? {
-                Val::One(v) => args.push(v),
-                Val::Lanes(_) => return Err(self.internal("a row value varies per lane")),
-            }
-        }
-        self.op_value(node, &args)
-    }
-
-    /// Records a reduction's result for the current row.
-    pub fn set_row_value(&mut self, node: NodeId, value: ValueId) {
-        self.frame()
-            .values
-            .insert((node, Vec::new()), Val::One(value));
-    }
-
-    /// Computes row values now, in the current block, so later blocks reuse them.
-    pub fn compute_row_values(&mut self, nodes: &[NodeId]) -> Lowered<()> {
-        for &node in nodes {
-            self.row_value(node)?;
-        }
-        Ok(())
-    }
-
     // ----- memory -----
 
     /// `base` when the flat index is `base + t` for the vector lane `t`, `base` a multiple
@@ -772,25 +545,6 @@ impl<'a> Emitter<'a> {
         let w = i128::from(width);
         let whole = i128::try_from(numel).is_ok_and(|n| n % w == 0);
         (c == 1 && base.divisible_by(w) && whole).then_some((base, width))
-    }
-
-    fn load(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let p = self.bindings.read_param(node);
-        let param = p.and_then(|p| self.params.get(p).copied());
-        let param = param.ok_or_else(|| self.internal(format!("{node} has no buffer")))?;
-        let n = self.info.graph.node(node);
-        let flat = flatten(&self.sym, index, n.shape.dims());
-        if !self.depends_on_lane(&flat) {
-            let i = self.index(&flat)?;
-            return Ok(Val::One(self.b.load(Memory::Global(param), i, 1, None)?));
-        }
-        let Some((base, width)) = self.contiguous(&flat, n.shape.numel()) else {
-            return self.per_lane(node, index);
-        };
-        let i = self.index(&base)?;
-        let v = self.b.load(Memory::Global(param), i, width, None)?;
-        let items: Lowered<Vec<ValueId>> = (0..width).map(|k| self.extract(v, k)).collect();
-        Ok(Val::Lanes(items?))
     }
 
     /// Stores `value`, the value of `node` at `index`, into every buffer of `node`.
