@@ -19,7 +19,7 @@ use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, State};
 use super::index::{Atom, Ix, Sym, Var};
 use super::view::{self, flatten};
-use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
+use egpu_ir::kernel::{AccUpdate, Checkpoint, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -103,8 +103,18 @@ enum Request {
     Scalar(DType, Scalar),
 }
 
+/// What [`Emitter::hoisted_loop`] rolls back to after its rehearsal.
+struct Saved {
+    builder: Checkpoint,
+    frames: usize,
+    vars: usize,
+    bound: usize,
+    loops: usize,
+    lanes: Option<(Var, u32)>,
+    row: Option<Ix>,
+}
+
 /// Builds one kernel for one group.
-#[derive(Clone)]
 pub struct Emitter<'a> {
     pub b: KernelBuilder,
     pub sym: Sym,
@@ -232,9 +242,10 @@ impl<'a> Emitter<'a> {
 
     /// A whole loop, `body` called with its variable, with the loop-invariant part of
     /// every index expression and the scalar constants of the body computed before the
-    /// loop. The body runs twice:
-    /// first on a copy of the emitter that is thrown away, to learn which expressions it
-    /// needs; `body` must therefore emit the same thing given the same emitter.
+    /// loop. The body runs twice: first as a rehearsal that is rolled back (kernel, caches
+    /// and variables), to learn which expressions it needs; `body` must therefore emit the
+    /// same thing given the same emitter. The rollback costs what the rehearsal added, so
+    /// a kernel with many loops is lowered in time linear in its size.
     pub fn hoisted_loop<F>(
         &mut self,
         start: &Ix,
@@ -246,11 +257,13 @@ impl<'a> Emitter<'a> {
     where
         F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
     {
-        let mut rehearsal = self.clone();
-        rehearsal.log = Some(Vec::new());
-        let var = rehearsal.begin_loop(start, end, step, unroll)?;
-        body(&mut rehearsal, var)?;
-        for request in rehearsal.log.take().unwrap_or_default() {
+        let saved = self.save();
+        let outer_log = self.log.replace(Vec::new());
+        let rehearsed = self.rehearse(start, end, step, unroll, &mut body);
+        let requests = std::mem::replace(&mut self.log, outer_log).unwrap_or_default();
+        self.restore(saved)?;
+        let var = rehearsed?;
+        for request in requests {
             match request {
                 Request::Index(ix, dtype) => {
                     let (head, tail) = ix.split_before(var);
@@ -267,6 +280,50 @@ impl<'a> Emitter<'a> {
         let var = self.begin_loop(start, end, step, unroll)?;
         body(self, var)?;
         self.end_loop()
+    }
+
+    /// The loop and its body, emitted to be rolled back; the loop's variable.
+    fn rehearse<F>(
+        &mut self,
+        start: &Ix,
+        end: &Ix,
+        step: u32,
+        unroll: bool,
+        body: &mut F,
+    ) -> Lowered<Var>
+    where
+        F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
+    {
+        let var = self.begin_loop(start, end, step, unroll)?;
+        body(self, var)?;
+        Ok(var)
+    }
+
+    /// The state [`Emitter::restore`] returns to. A fresh frame is opened, so that what is
+    /// cached from here on can be forgotten by dropping frames.
+    fn save(&mut self) -> Saved {
+        let saved = Saved {
+            builder: self.b.checkpoint(),
+            frames: self.frames.len(),
+            vars: self.sym.var_count(),
+            bound: self.bound.len(),
+            loops: self.loops.len(),
+            lanes: self.lanes,
+            row: self.row.clone(),
+        };
+        self.frames.push(Frame::default());
+        saved
+    }
+
+    fn restore(&mut self, saved: Saved) -> Lowered<()> {
+        self.b.rollback(saved.builder)?;
+        self.frames.truncate(saved.frames);
+        self.sym.truncate(saved.vars);
+        self.bound.truncate(saved.bound);
+        self.loops.truncate(saved.loops);
+        self.lanes = saved.lanes;
+        self.row = saved.row;
+        Ok(())
     }
 
     pub fn begin_if(&mut self, cond: ValueId) -> Lowered<()> {
