@@ -1,6 +1,7 @@
-//! Shared helpers for egpu's cross-crate tests: the example graphs and random graph
-//! generators.
+//! Shared helpers for egpu's cross-crate tests: the example graphs, random graph
+//! generators and generated graphs of any size.
 pub mod compare;
+pub mod generated;
 pub mod random_graph;
 
 use egpu_ir::{Graph, text};

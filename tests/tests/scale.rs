@@ -1,0 +1,57 @@
+//! Graphs far larger than the examples go through the whole pipeline and run on the
+//! kernel-IR interpreter, in a debug build on the test harness's ordinary thread stack:
+//! nothing on the way may recurse as deep as the graph. Every output is compared with the
+//! reference interpreter.
+
+use egpu_ir::interp::{self, compare};
+use egpu_ir::{Graph, Target};
+use egpu_passes::pipeline::{PipelineOptions, compile};
+use egpu_tests::generated;
+use std::time::Instant;
+
+fn options(disabled: &[&str]) -> PipelineOptions {
+    PipelineOptions {
+        target: Target::by_name("gfx1100").expect("gfx1100 is a target"),
+        disabled: disabled.iter().map(|s| s.to_string()).collect(),
+        simplify: Default::default(),
+    }
+}
+
+/// Compiles `graph` for gfx1100 (without the passes in `disabled`), runs it on seeded
+/// inputs and compares every output with the reference interpreter.
+fn compiles_and_matches(graph: &Graph, disabled: &[&str]) {
+    let start = Instant::now();
+    let compiled = compile(graph, &options(disabled)).unwrap_or_else(|e| panic!("{e}"));
+    let compiled_at = start.elapsed();
+    let inputs = interp::random_inputs(graph, 7);
+    let want = interp::evaluate(graph, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let got = compiled
+        .program
+        .run(&inputs)
+        .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{}: {} nodes, {} kernels: compiled in {compiled_at:?} {:?}, ran in {:?}",
+        graph.name(),
+        graph.len(),
+        compiled.kernel_count(),
+        compiled.times,
+        start.elapsed() - compiled_at
+    );
+    assert_eq!(want.len(), got.len());
+    for ((name, w), (got_name, g)) in want.iter().zip(&got) {
+        assert_eq!(name, got_name);
+        assert!(compare(w, g).is_none(), "{name}: {:?}", compare(w, g));
+    }
+}
+
+#[test]
+fn a_chain_of_100000_elementwise_ops_compiles_and_runs() {
+    let graph = generated::elementwise_chain(100_000).unwrap_or_else(|e| panic!("{e}"));
+    compiles_and_matches(&graph, &[]);
+}
+
+#[test]
+fn ten_thousand_independent_branches_compile_and_run() {
+    let graph = generated::branches(10_000).unwrap_or_else(|e| panic!("{e}"));
+    compiles_and_matches(&graph, &[]);
+}
