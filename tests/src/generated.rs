@@ -8,7 +8,9 @@
 //! - [`layernorm_gelu_chain`]: `n` blocks of `gelu(layernorm(x))`;
 //! - [`outputs`]: `n` outputs computed from one input;
 //! - [`branches`]: `n` independent inputs, each with its own small computation and output;
-//! - [`mlp`]: `n` layers `relu(h @ w_i)`.
+//! - [`mlp`]: `n` layers `relu(h @ w_i)`;
+//! - [`view_chain`]: `n` reshapes, each followed by a permute (not a scaling family: a
+//!   test that index expressions stay small).
 
 use egpu_ir::{BinaryOp, BuildResult, DType, Graph, GraphBuilder, NodeId, Scalar};
 
@@ -118,5 +120,20 @@ pub fn mlp(n: usize) -> BuildResult<Graph> {
         h = g.relu(z)?;
     }
     g.output("y", h)?;
+    g.finish()
+}
+
+/// `n` times: reshape `[2, 3]` to `[3, 2]`, then transpose back to `[2, 3]` (a permutation
+/// of the six elements that no rule undoes), then `y + y` so there is a kernel.
+pub fn view_chain(n: usize) -> BuildResult<Graph> {
+    let mut g = GraphBuilder::new("view_chain");
+    let x = g.input("x", DType::F32, &[2, 3])?;
+    let mut y = x;
+    for _ in 0..n {
+        y = g.reshape(y, &[3, 2])?;
+        y = g.permute(y, &[1, 0])?;
+    }
+    let y = g.binary(BinaryOp::Add, y, y)?;
+    g.output("y", y)?;
     g.finish()
 }

@@ -55,3 +55,11 @@ fn ten_thousand_independent_branches_compile_and_run() {
     let graph = generated::branches(10_000).unwrap_or_else(|e| panic!("{e}"));
     compiles_and_matches(&graph, &[]);
 }
+
+/// Each reshape of a permuted value mixes the previous index into a quotient and a
+/// remainder; without a bound the index expression doubles with every step.
+#[test]
+fn a_chain_of_6000_reshapes_and_permutes_compiles_and_runs() {
+    let graph = generated::view_chain(3_000).unwrap_or_else(|e| panic!("{e}"));
+    compiles_and_matches(&graph, &[]);
+}

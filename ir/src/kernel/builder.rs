@@ -4,8 +4,8 @@
 
 use super::KernelError;
 use super::types::{
-    AccId, AccUpdate, Access, Axis, Expr, IdVec, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
-    SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Axis, Expr, IdVec, Kernel, Launch, Loop, MatrixTile, Memory, Param,
+    ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
 };
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp, representable};
 use cranelift_entity::{EntityRef, PrimaryMap, SecondaryMap};

@@ -102,7 +102,6 @@ fn a_rollback_past_a_closed_block_is_refused() -> Result<(), KernelError> {
     Ok(())
 }
 
-
 #[test]
 fn binary_operands_must_agree_and_suit_the_op() {
     let mut b = builder();

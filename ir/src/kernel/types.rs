@@ -4,8 +4,8 @@
 
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp};
 use cranelift_entity::{EntityRef, PrimaryMap, entity_impl};
-use std::marker::PhantomData;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// An SSA value of a kernel (printed `v3`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -19,7 +19,9 @@ use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, State};
 use super::index::{Atom, Ix, Sym, Var};
 use super::view::{self, flatten};
-use egpu_ir::kernel::{AccUpdate, Checkpoint, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
+use egpu_ir::kernel::{
+    AccUpdate, Checkpoint, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId,
+};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -92,6 +94,8 @@ struct Frame {
     casts: HashMap<(ValueId, DType), ValueId>,
     extracts: HashMap<(ValueId, u32), ValueId>,
     scalars: HashMap<(DType, u64), ValueId>,
+    /// Large source indices of views and the variable expressions that replaced them.
+    replaced: HashMap<Ix, Ix>,
 }
 
 type Lowered<T> = Result<T, LowerError>;

@@ -48,9 +48,9 @@ pub use program::program;
 
 use crate::schedule::{BufferId, KernelGroup, Schedule};
 use analysis::{Bindings, GroupInfo};
-use holders::Holders;
 use egpu_ir::Graph;
 use egpu_ir::kernel::{Kernel, KernelError, MAX_WORKGROUP_SIZE};
+use holders::Holders;
 
 /// One lowered kernel and the buffers it binds.
 #[derive(Clone, Debug)]

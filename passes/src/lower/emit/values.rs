@@ -16,6 +16,11 @@ use crate::lower::view::{self, flatten, unravel};
 use egpu_ir::kernel::{AccId, AccUpdate, Memory, ValueId};
 use egpu_ir::{DType, NodeId, Op, Scalar};
 
+/// The most terms a view's source index may have (see [`Ix::larger_than`]) before it is
+/// computed into a kernel value: well above what the examples' views make (so their
+/// kernels are unchanged), far below where the simplifier's cost would show.
+const MAX_INDEX_TERMS: usize = 64;
+
 /// One step of evaluation: a request, or a continuation that pops its operands' values.
 enum Task {
     /// The value of `node` at an index (cached, or computed).
@@ -323,8 +328,19 @@ impl<'a> Emitter<'a> {
             return Err(self.internal(format!("{node} has no operand")));
         };
         let from = self.info.graph.node(x).shape.dims();
-        let src = view::source(&self.sym, &n.op, from, n.shape.dims(), &index)
+        let mut src = view::source(&self.sym, &n.op, from, n.shape.dims(), &index)
             .map_err(|m| self.internal(format!("{node}: {m}")))?;
+        if src.index.iter().any(|e| e.larger_than(MAX_INDEX_TERMS)) {
+            // Lane-free first: a kernel value is one scalar.
+            if index.iter().any(|e| self.depends_on_lane(e)) {
+                return self.per_lane(node, index, work);
+            }
+            for e in &mut src.index {
+                if e.larger_than(MAX_INDEX_TERMS) {
+                    *e = self.replace_index(e)?;
+                }
+            }
+        }
         if src.valid.is_empty() {
             work.tasks.push(Task::Same { node, index });
             work.tasks.push(Task::Eval(x, src.index));
@@ -337,6 +353,21 @@ impl<'a> Emitter<'a> {
             return Err(self.internal(format!("{node} has conditions but is no pad")));
         };
         self.padded(node, index, *value, src, work)
+    }
+
+    /// `ix` computed into a kernel value, as an expression of a new variable standing for
+    /// that value (offset by `ix`'s lowest value, so the variable's range starts at 0).
+    /// Once per block for the same expression.
+    fn replace_index(&mut self, ix: &Ix) -> Lowered<Ix> {
+        if let Some(e) = self.cached(|f| &f.replaced, ix) {
+            return Ok(e);
+        }
+        let (lo, hi) = self.sym.bounds(ix);
+        let value = self.index(&self.sym.add_const(ix, lo.saturating_neg()))?;
+        let var = self.bind(hi.saturating_sub(lo).saturating_add(1), value);
+        let e = self.sym.add_const(&self.sym.var(var), lo);
+        self.frame().replaced.insert(ix.clone(), e.clone());
+        Ok(e)
     }
 
     /// `valid ? x[index] : fill`, computing `x` only where valid (so no load leaves its
