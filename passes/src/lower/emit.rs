@@ -1,8 +1,10 @@
 //! The emitter: turns graph nodes at symbolic indices into kernel-IR values.
 //!
-//! [`Emitter::eval`] computes a node's value at an index (one [`Ix`] per axis) by
-//! recursion: loads for values the kernel reads, the op for elementwise nodes, the index
-//! map of [`super::view`] for movement ops, and the current row's value for row values.
+//! [`Emitter::eval`] computes a node's value at an index (one [`Ix`] per axis) from its
+//! operands' values (on an explicit work stack, `emit/values.rs`, so a chain as long as the
+//! graph needs no call stack): loads for values the kernel reads, the op for elementwise
+//! nodes, the index map of [`super::view`] for movement ops, and the current row's value for
+//! row values.
 //! Results are cached per (node, index) in the innermost open block, so a value used twice
 //! at the same index (softmax's `exp` feeding both the sum and the divide, say) is computed
 //! once, and an index expression shared by several loads is emitted once.
