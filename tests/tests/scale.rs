@@ -63,3 +63,26 @@ fn a_chain_of_6000_reshapes_and_permutes_compiles_and_runs() {
     let graph = generated::view_chain(3_000).unwrap_or_else(|e| panic!("{e}"));
     compiles_and_matches(&graph, &[]);
 }
+
+/// The same inside a reduction kernel, whose row loop is rehearsed before it is emitted.
+#[test]
+fn a_reduction_over_a_long_view_chain_compiles_and_runs() {
+    let mut g = egpu_ir::GraphBuilder::new("reduced_views");
+    let x = g
+        .input("x", egpu_ir::DType::F32, &[2, 3])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut y = x;
+    for _ in 0..500 {
+        y = g.reshape(y, &[3, 2]).unwrap_or_else(|e| panic!("{e}"));
+        y = g.permute(y, &[1, 0]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let m = g
+        .binary(egpu_ir::BinaryOp::Mul, y, x)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = g
+        .reduce(egpu_ir::ReduceOp::Sum, m, &[1])
+        .unwrap_or_else(|e| panic!("{e}"));
+    g.output("s", s).unwrap_or_else(|e| panic!("{e}"));
+    let graph = g.finish().unwrap_or_else(|e| panic!("{e}"));
+    compiles_and_matches(&graph, &[]);
+}
