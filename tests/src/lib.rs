@@ -1,7 +1,8 @@
-//! Shared helpers for egpu's cross-crate tests: the example graphs and random graph
-//! generators.
+//! Shared helpers for egpu's cross-crate tests: the example graphs, random graph
+//! generators and generated graphs of any size.
 pub mod compare;
 pub mod fault;
+pub mod generated;
 pub mod large_graph;
 pub mod random_graph;
 pub mod reference;

@@ -4,8 +4,8 @@
 
 use super::KernelError;
 use super::types::{
-    AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
-    SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Axis, Expr, IdVec, Kernel, Launch, Loop, MatrixTile, Memory, Param,
+    ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
 };
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp, representable};
 use cranelift_entity::{EntityRef, PrimaryMap, SecondaryMap};
@@ -25,12 +25,31 @@ pub struct KernelBuilder {
     acc_visible: SecondaryMap<AccId, bool>,
     /// Set by subgroup reductions and matrix tiles, which need whole subgroups.
     uses_subgroups: bool,
+    /// How many scopes were ever opened: each scope's serial number.
+    opened: u64,
+}
+
+/// Where a [`KernelBuilder`] stood; [`KernelBuilder::rollback`] returns there.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+    values: usize,
+    accs: usize,
+    shared: usize,
+    params: usize,
+    scopes: usize,
+    /// The innermost open scope: its serial number and how much it held.
+    serial: u64,
+    stmts: usize,
+    scope_values: usize,
+    scope_accs: usize,
+    uses_subgroups: bool,
 }
 
 /// An open block of statements and what it defined (which goes out of scope with it).
 #[derive(Clone, Debug)]
 struct Scope {
     kind: ScopeKind,
+    serial: u64,
     stmts: Vec<Stmt>,
     values: Vec<ValueId>,
     accs: Vec<AccId>,
@@ -59,6 +78,7 @@ impl Scope {
     fn new(kind: ScopeKind) -> Scope {
         Scope {
             kind,
+            serial: 0,
             stmts: Vec::new(),
             values: Vec::new(),
             accs: Vec::new(),
@@ -78,16 +98,72 @@ impl KernelBuilder {
                 params: PrimaryMap::new(),
                 launch,
                 subgroup_size,
-                shared: PrimaryMap::new(),
-                values: PrimaryMap::new(),
-                accs: PrimaryMap::new(),
+                shared: IdVec::new(),
+                values: IdVec::new(),
+                accs: IdVec::new(),
                 body: Vec::new(),
             },
             scopes: vec![Scope::new(ScopeKind::Body)],
             visible: SecondaryMap::new(),
             acc_visible: SecondaryMap::new(),
             uses_subgroups: false,
+            opened: 0,
         }
+    }
+
+    /// The builder's current state, to return to with [`KernelBuilder::rollback`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        let top = self.scopes.last();
+        Checkpoint {
+            values: self.kernel.values.len(),
+            accs: self.kernel.accs.len(),
+            shared: self.kernel.shared.len(),
+            params: self.kernel.params.len(),
+            scopes: self.scopes.len(),
+            serial: top.map_or(0, |s| s.serial),
+            stmts: top.map_or(0, |s| s.stmts.len()),
+            scope_values: top.map_or(0, |s| s.values.len()),
+            scope_accs: top.map_or(0, |s| s.accs.len()),
+            uses_subgroups: self.uses_subgroups,
+        }
+    }
+
+    /// Forgets everything added since `at`: statements, values, accumulators, shared
+    /// arrays and the blocks opened since (in time proportional to what is forgotten).
+    /// The block that was innermost at `at` must still be open, and no parameter may have
+    /// been declared since; otherwise nothing changes and the error says so.
+    pub fn rollback(&mut self, at: Checkpoint) -> Built<()> {
+        let top = at.scopes.checked_sub(1).and_then(|i| self.scopes.get(i));
+        if top.is_none_or(|s| s.serial != at.serial) {
+            return self.fail("rollback", "the block open at the checkpoint was closed");
+        }
+        if self.kernel.params.len() != at.params {
+            return self.fail("rollback", "a parameter was declared since the checkpoint");
+        }
+        self.scopes.truncate(at.scopes);
+        let scope = self.scope();
+        scope.stmts.truncate(at.stmts);
+        scope.values.truncate(at.scope_values);
+        scope.accs.truncate(at.scope_accs);
+        for (v, _) in self.kernel.values.iter().skip(at.values) {
+            self.visible[v] = false;
+        }
+        for (a, _) in self.kernel.accs.iter().skip(at.accs) {
+            self.acc_visible[a] = false;
+        }
+        self.kernel.values.truncate(at.values);
+        self.kernel.accs.truncate(at.accs);
+        self.kernel.shared.truncate(at.shared);
+        self.uses_subgroups = at.uses_subgroups;
+        Ok(())
+    }
+
+    /// Opens a scope of `kind`, numbered so that a rollback can tell it from a later one.
+    fn open_scope(&mut self, kind: ScopeKind) {
+        self.opened += 1;
+        let mut scope = Scope::new(kind);
+        scope.serial = self.opened;
+        self.scopes.push(scope);
     }
 
     /// The kernel built so far (its body is filled in by `finish`).
@@ -290,13 +366,13 @@ impl KernelBuilder {
             return self.fail(what, "the step must be positive");
         }
         let var = ValueId::new(self.kernel.values.len());
-        self.scopes.push(Scope::new(ScopeKind::Loop {
+        self.open_scope(ScopeKind::Loop {
             var,
             start,
             end,
             step,
             unroll,
-        }));
+        });
         Ok(self.define(ty, Expr::LoopVar))
     }
 
@@ -341,7 +417,7 @@ impl KernelBuilder {
                 format!("the condition {cond} is {ty}, not bool"),
             );
         }
-        self.scopes.push(Scope::new(ScopeKind::Then { cond }));
+        self.open_scope(ScopeKind::Then { cond });
         Ok(())
     }
 
@@ -355,8 +431,7 @@ impl KernelBuilder {
         };
         let cond = *cond;
         let then_body = self.close_scope().stmts;
-        self.scopes
-            .push(Scope::new(ScopeKind::Else { cond, then_body }));
+        self.open_scope(ScopeKind::Else { cond, then_body });
         Ok(())
     }
 

@@ -83,7 +83,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
+pub use builder::{Checkpoint, KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use interp::run;
 pub use printer::print;

@@ -54,6 +54,9 @@ fn param_text(param: &Param) -> String {
     }
 }
 
+/// Recurses once per nested loop or if: kernels come from lowering, whose blocks nest as
+/// deep as its loops (bounded by the launch shape and tensor rank) and its pads (one `if`
+/// per fused pad). A long chain of values never nests (values are `Let` statements).
 fn block(kernel: &Kernel, stmts: &[Stmt], depth: usize, out: &mut String) {
     for s in stmts {
         stmt(kernel, s, depth, out);

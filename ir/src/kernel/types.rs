@@ -3,8 +3,9 @@
 //! accessors and never hold a type or scope error.
 
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp};
-use cranelift_entity::{PrimaryMap, entity_impl};
+use cranelift_entity::{EntityRef, PrimaryMap, entity_impl};
 use std::fmt;
+use std::marker::PhantomData;
 
 /// An SSA value of a kernel (printed `v3`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -367,6 +368,67 @@ pub enum Stmt {
     MatrixTile(MatrixTile),
 }
 
+/// Entities numbered in creation order, like `PrimaryMap`, that can also forget the newest
+/// ones: the builder rolls back a rehearsed block with [`IdVec::truncate`].
+#[derive(Clone, Debug)]
+pub(crate) struct IdVec<K, V> {
+    items: Vec<V>,
+    keys: PhantomData<K>,
+}
+
+impl<K: EntityRef, V> IdVec<K, V> {
+    pub(crate) fn new() -> Self {
+        IdVec {
+            items: Vec::new(),
+            keys: PhantomData,
+        }
+    }
+
+    pub(crate) fn push(&mut self, v: V) -> K {
+        self.items.push(v);
+        K::new(self.items.len() - 1)
+    }
+
+    pub(crate) fn get(&self, k: K) -> Option<&V> {
+        self.items.get(k.index())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Keeps the first `len` entities.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.items.truncate(len);
+    }
+
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (K, &V)> {
+        self.items.iter().enumerate().map(|(i, v)| (K::new(i), v))
+    }
+
+    pub(crate) fn values(&self) -> std::slice::Iter<'_, V> {
+        self.items.iter()
+    }
+}
+
+/// Indexing, for tests that edit a kernel past the builder (it panics on a foreign id, so
+/// the library itself uses [`IdVec::get`]).
+#[cfg(test)]
+impl<K: EntityRef, V> std::ops::Index<K> for IdVec<K, V> {
+    type Output = V;
+
+    fn index(&self, k: K) -> &V {
+        &self.items[k.index()]
+    }
+}
+
+#[cfg(test)]
+impl<K: EntityRef, V> std::ops::IndexMut<K> for IdVec<K, V> {
+    fn index_mut(&mut self, k: K) -> &mut V {
+        &mut self.items[k.index()]
+    }
+}
+
 /// One GPU kernel: parameters, launch shape, shared arrays and a structured SSA body.
 /// Two kernels are the same when they print the same text.
 #[derive(Clone, Debug)]
@@ -375,9 +437,9 @@ pub struct Kernel {
     pub(crate) params: PrimaryMap<ParamId, Param>,
     pub(crate) launch: Launch,
     pub(crate) subgroup_size: u32,
-    pub(crate) shared: PrimaryMap<SharedId, SharedArray>,
-    pub(crate) values: PrimaryMap<ValueId, Value>,
-    pub(crate) accs: PrimaryMap<AccId, ValueType>,
+    pub(crate) shared: IdVec<SharedId, SharedArray>,
+    pub(crate) values: IdVec<ValueId, Value>,
+    pub(crate) accs: IdVec<AccId, ValueType>,
     pub(crate) body: Vec<Stmt>,
 }
 

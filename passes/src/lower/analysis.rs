@@ -4,6 +4,7 @@
 //! buffer each value it loads or stores lives in.
 
 use super::LowerError;
+use super::holders::Holders;
 use super::index::{Ix, Sym};
 use super::view::{extent, unravel};
 use crate::schedule::{BufferId, BufferKind, KernelGroup, Schedule};
@@ -269,12 +270,16 @@ pub struct Bindings {
 }
 
 impl Bindings {
-    pub fn new(schedule: &Schedule, group: &KernelGroup) -> Result<Bindings, LowerError> {
+    pub fn new(
+        schedule: &Schedule,
+        holders: &Holders,
+        group: &KernelGroup,
+    ) -> Result<Bindings, LowerError> {
         let mut bindings = Bindings::default();
         let unsupported =
             |m: String| LowerError::Unsupported(format!("kernel {}: {m}", group.name));
         for &node in &group.reads {
-            let Some(buffer) = schedule.buffer_of(node) else {
+            let Some(buffer) = holders.first(node) else {
                 return Err(unsupported(format!(
                     "no buffer holds {node}, which it loads"
                 )));
@@ -283,9 +288,10 @@ impl Bindings {
             bindings.reads.insert(node, p);
         }
         for &node in &group.writes {
-            let buffers: Vec<BufferId> = schedule
-                .buffers_of(node)
-                .into_iter()
+            let buffers: Vec<BufferId> = holders
+                .all(node)
+                .iter()
+                .copied()
                 .filter(|b| !is_input(schedule, *b))
                 .collect();
             if buffers.is_empty() {

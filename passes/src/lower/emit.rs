@@ -1,8 +1,10 @@
 //! The emitter: turns graph nodes at symbolic indices into kernel-IR values.
 //!
-//! [`Emitter::eval`] computes a node's value at an index (one [`Ix`] per axis) by
-//! recursion: loads for values the kernel reads, the op for elementwise nodes, the index
-//! map of [`super::view`] for movement ops, and the current row's value for row values.
+//! [`Emitter::eval`] computes a node's value at an index (one [`Ix`] per axis) from its
+//! operands' values (on an explicit work stack, `emit/values.rs`, so a chain as long as the
+//! graph needs no call stack): loads for values the kernel reads, the op for elementwise
+//! nodes, the index map of [`super::view`] for movement ops, and the current row's value for
+//! row values.
 //! Results are cached per (node, index) in the innermost open block, so a value used twice
 //! at the same index (softmax's `exp` feeding both the sum and the divide, say) is computed
 //! once, and an index expression shared by several loads is emitted once.
@@ -18,11 +20,15 @@
 use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, State};
 use super::index::{Atom, Ix, Sym, Var};
-use super::view::{self, flatten, unravel};
-use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
+use super::view::{self, flatten};
+use egpu_ir::kernel::{
+    AccUpdate, Checkpoint, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId,
+};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+mod values;
 
 /// A node's value at one index: one scalar, or one per vector lane.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +96,8 @@ struct Frame {
     casts: HashMap<(ValueId, DType), ValueId>,
     extracts: HashMap<(ValueId, u32), ValueId>,
     scalars: HashMap<(DType, u64), ValueId>,
+    /// Large source indices of views and the variable expressions that replaced them.
+    replaced: HashMap<Ix, Ix>,
 }
 
 type Lowered<T> = Result<T, LowerError>;
@@ -101,8 +109,18 @@ enum Request {
     Scalar(DType, Scalar),
 }
 
+/// What [`Emitter::hoisted_loop`] rolls back to after its rehearsal.
+struct Saved {
+    builder: Checkpoint,
+    frames: usize,
+    vars: usize,
+    bound: usize,
+    loops: usize,
+    lanes: Option<(Var, u32)>,
+    row: Option<Ix>,
+}
+
 /// Builds one kernel for one group.
-#[derive(Clone)]
 pub struct Emitter<'a> {
     pub b: KernelBuilder,
     pub sym: Sym,
@@ -230,9 +248,10 @@ impl<'a> Emitter<'a> {
 
     /// A whole loop, `body` called with its variable, with the loop-invariant part of
     /// every index expression and the scalar constants of the body computed before the
-    /// loop. The body runs twice:
-    /// first on a copy of the emitter that is thrown away, to learn which expressions it
-    /// needs; `body` must therefore emit the same thing given the same emitter.
+    /// loop. The body runs twice: first as a rehearsal that is rolled back (kernel, caches
+    /// and variables), to learn which expressions it needs; `body` must therefore emit the
+    /// same thing given the same emitter. The rollback costs what the rehearsal added, so
+    /// a kernel with many loops is lowered in time linear in its size.
     pub fn hoisted_loop<F>(
         &mut self,
         start: &Ix,
@@ -244,11 +263,13 @@ impl<'a> Emitter<'a> {
     where
         F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
     {
-        let mut rehearsal = self.clone();
-        rehearsal.log = Some(Vec::new());
-        let var = rehearsal.begin_loop(start, end, step, unroll)?;
-        body(&mut rehearsal, var)?;
-        for request in rehearsal.log.take().unwrap_or_default() {
+        let saved = self.save();
+        let outer_log = self.log.replace(Vec::new());
+        let rehearsed = self.rehearse(start, end, step, unroll, &mut body);
+        let requests = std::mem::replace(&mut self.log, outer_log).unwrap_or_default();
+        self.restore(saved)?;
+        let var = rehearsed?;
+        for request in requests {
             match request {
                 Request::Index(ix, dtype) => {
                     let (head, tail) = ix.split_before(var);
@@ -265,6 +286,50 @@ impl<'a> Emitter<'a> {
         let var = self.begin_loop(start, end, step, unroll)?;
         body(self, var)?;
         self.end_loop()
+    }
+
+    /// The loop and its body, emitted to be rolled back; the loop's variable.
+    fn rehearse<F>(
+        &mut self,
+        start: &Ix,
+        end: &Ix,
+        step: u32,
+        unroll: bool,
+        body: &mut F,
+    ) -> Lowered<Var>
+    where
+        F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
+    {
+        let var = self.begin_loop(start, end, step, unroll)?;
+        body(self, var)?;
+        Ok(var)
+    }
+
+    /// The state [`Emitter::restore`] returns to. A fresh frame is opened, so that what is
+    /// cached from here on can be forgotten by dropping frames.
+    fn save(&mut self) -> Saved {
+        let saved = Saved {
+            builder: self.b.checkpoint(),
+            frames: self.frames.len(),
+            vars: self.sym.var_count(),
+            bound: self.bound.len(),
+            loops: self.loops.len(),
+            lanes: self.lanes,
+            row: self.row.clone(),
+        };
+        self.frames.push(Frame::default());
+        saved
+    }
+
+    fn restore(&mut self, saved: Saved) -> Lowered<()> {
+        self.b.rollback(saved.builder)?;
+        self.frames.truncate(saved.frames);
+        self.sym.truncate(saved.vars);
+        self.bound.truncate(saved.bound);
+        self.loops.truncate(saved.loops);
+        self.lanes = saved.lanes;
+        self.row = saved.row;
+        Ok(())
     }
 
     pub fn begin_if(&mut self, cond: ValueId) -> Lowered<()> {
@@ -533,235 +598,6 @@ impl<'a> Emitter<'a> {
         Ok(v)
     }
 
-    // ----- values of nodes -----
-
-    /// The value of `node` at `index` (one expression per axis of the node).
-    pub fn eval(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        if self.info.state(node) == State::Row {
-            return Ok(Val::One(self.row_value(node)?));
-        }
-        let key = (node, index.to_vec());
-        if let Some(v) = self.cached(|f| &f.values, &key) {
-            return Ok(v);
-        }
-        let v = self.compute(node, index)?;
-        self.frame().values.insert(key, v.clone());
-        Ok(v)
-    }
-
-    fn compute(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        if self.info.is_read(node) {
-            return self.load(node, index);
-        }
-        let n = self.info.graph.node(node);
-        match &n.op {
-            Op::Const { .. } => match self.constants.get(&node) {
-                Some(&v) => Ok(Val::One(v)),
-                None => Err(self.internal(format!("constant {node} was not emitted"))),
-            },
-            Op::Iota { axis } => self.iota(node, *axis, index),
-            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } => {
-                self.elementwise(node, index)
-            }
-            Op::Binary { .. } | Op::Where { .. } => self.elementwise(node, index),
-            Op::Input { .. } | Op::Reduce { .. } => Err(self.internal(format!(
-                "{node} ({}) is neither loaded nor a row value",
-                n.op.name()
-            ))),
-            _ => self.view(node, index),
-        }
-    }
-
-    fn elementwise(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let mut args = Vec::new();
-        for x in self.info.graph.node(node).op.operands() {
-            args.push(self.eval(x, index)?);
-        }
-        self.apply(node, &args)
-    }
-
-    /// The node's op on `args`, lane by lane where any of them differs per lane.
-    fn apply(&mut self, node: NodeId, args: &[Val]) -> Lowered<Val> {
-        let width = args
-            .iter()
-            .map(|a| match a {
-                Val::One(_) => 1,
-                Val::Lanes(items) => items.len(),
-            })
-            .max()
-            .unwrap_or(1);
-        let mut lanes = Vec::with_capacity(width);
-        for i in 0..width {
-            let items: Option<Vec<ValueId>> = args.iter().map(|a| a.lane(i)).collect();
-            let items = items.ok_or_else(|| self.internal("lane counts differ"))?;
-            lanes.push(self.op_value(node, &items)?);
-        }
-        match (width, lanes.first()) {
-            (1, Some(&v)) => Ok(Val::One(v)),
-            _ => Ok(Val::Lanes(lanes)),
-        }
-    }
-
-    /// One scalar (or row) application of an elementwise node's op.
-    fn op_value(&mut self, node: NodeId, args: &[ValueId]) -> Lowered<ValueId> {
-        let n = self.info.graph.node(node);
-        let arg = |i: usize| args.get(i).copied();
-        let v = match (&n.op, arg(0), arg(1), arg(2)) {
-            (Op::Unary { op, .. }, Some(x), _, _) => self.b.unary(*op, x)?,
-            (Op::Cast { .. }, Some(x), _, _) => self.b.cast(x, n.dtype)?,
-            (Op::Bitcast { .. }, Some(x), _, _) => self.b.bitcast(x, n.dtype)?,
-            (Op::Binary { op, .. }, Some(a), Some(b), _) => self.b.binary(*op, a, b)?,
-            (Op::Where { .. }, Some(c), Some(a), Some(b)) => self.b.select(c, a, b)?,
-            _ => return Err(self.internal(format!("{node} is not elementwise"))),
-        };
-        Ok(v)
-    }
-
-    /// Each element's index along `axis`, converted to the node's dtype like `cast`.
-    fn iota(&mut self, node: NodeId, axis: usize, index: &[Ix]) -> Lowered<Val> {
-        let ix = index.get(axis).cloned().unwrap_or_else(Ix::zero);
-        if self.depends_on_lane(&ix) {
-            return self.per_lane(node, index);
-        }
-        let v = self.index(&ix)?;
-        let dtype = self.info.graph.node(node).dtype;
-        Ok(Val::One(self.cast(v, dtype)?))
-    }
-
-    fn depends_on_lane(&self, ix: &Ix) -> bool {
-        self.lanes.is_some_and(|(t, _)| ix.contains(t))
-    }
-
-    /// The node evaluated separately for each vector lane.
-    fn per_lane(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let Some((t, width)) = self.lanes else {
-            return Err(self.internal("per-lane evaluation without lanes"));
-        };
-        let mut items = Vec::with_capacity(width as usize);
-        for i in 0..width {
-            let lane = Ix::constant(i128::from(i));
-            let at: Vec<Ix> = index
-                .iter()
-                .map(|e| self.sym.substitute(e, t, &lane))
-                .collect();
-            match self.eval(node, &at)? {
-                Val::One(v) => items.push(v),
-                Val::Lanes(_) => return Err(self.internal("a lane value still varies")),
-            }
-        }
-        Ok(Val::Lanes(items))
-    }
-
-    /// A movement op: the operand at the mapped index, or the pad value outside it.
-    fn view(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let n = self.info.graph.node(node);
-        let Some(&x) = n.op.operands().first() else {
-            return Err(self.internal(format!("{node} has no operand")));
-        };
-        let from = self.info.graph.node(x).shape.dims();
-        let src = view::source(&self.sym, &n.op, from, n.shape.dims(), index)
-            .map_err(|m| self.internal(format!("{node}: {m}")))?;
-        if src.valid.is_empty() {
-            return self.eval(x, &src.index);
-        }
-        if index.iter().any(|e| self.depends_on_lane(e)) {
-            return self.per_lane(node, index);
-        }
-        let Op::Pad { value, .. } = &n.op else {
-            return Err(self.internal(format!("{node} has conditions but is no pad")));
-        };
-        self.padded(x, n.dtype, *value, &src)
-    }
-
-    /// `valid ? x[index] : fill`, computing `x` only where valid (so no load leaves its
-    /// buffer and no division sees a value the graph never divides).
-    fn padded(
-        &mut self,
-        x: NodeId,
-        dtype: DType,
-        fill: Scalar,
-        src: &view::Source,
-    ) -> Lowered<Val> {
-        let mut conds = Vec::new();
-        for r in &src.valid {
-            if let Some(c) = self.in_range(r)? {
-                conds.push(c);
-            }
-        }
-        let fill = self.scalar(dtype, fill)?;
-        let Some(cond) = self.all(&conds)? else {
-            return self.eval(x, &src.index);
-        };
-        let acc = self.b.acc_init(fill)?;
-        self.begin_if(cond)?;
-        let v = match self.eval(x, &src.index)? {
-            Val::One(v) => v,
-            Val::Lanes(_) => return Err(self.internal("a padded value varies per lane")),
-        };
-        self.b.acc_update(acc, AccUpdate::Assign, v)?;
-        self.end_if()?;
-        Ok(Val::One(self.b.acc_read(acc)?))
-    }
-
-    /// A value of the current row: a reduction's result (set by its pass) or an op on
-    /// row values and plain values at the row's index.
-    fn row_value(&mut self, node: NodeId) -> Lowered<ValueId> {
-        let key = (node, Vec::new());
-        if let Some(Val::One(v)) = self.cached(|f| &f.values, &key) {
-            return Ok(v);
-        }
-        let n = self.info.graph.node(node);
-        let operands = n.op.operands();
-        let v = match &n.op {
-            Op::Reduce { .. } => {
-                return Err(self.internal(format!("{node} is used before its pass")));
-            }
-            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } | Op::Binary { .. } => {
-                self.row_op(node, &operands)?
-            }
-            Op::Where { .. } => self.row_op(node, &operands)?,
-            // A reshape or an identity view: the same row value.
-            _ => match operands.first() {
-                Some(&x) if self.info.state(x) == State::Row => self.row_value(x)?,
-                _ => return Err(self.internal(format!("{node} is no row value"))),
-            },
-        };
-        self.frame().values.insert(key, Val::One(v));
-        Ok(v)
-    }
-
-    fn row_op(&mut self, node: NodeId, operands: &[NodeId]) -> Lowered<ValueId> {
-        let row = self
-            .row
-            .clone()
-            .ok_or_else(|| self.internal("no current row"))?;
-        let dims = self.info.graph.node(node).shape.dims().to_vec();
-        let index = unravel(&self.sym, &row, &dims);
-        let mut args = Vec::new();
-        for &x in operands {
-            match self.eval(x, &index)? {
-                Val::One(v) => args.push(v),
-                Val::Lanes(_) => return Err(self.internal("a row value varies per lane")),
-            }
-        }
-        self.op_value(node, &args)
-    }
-
-    /// Records a reduction's result for the current row.
-    pub fn set_row_value(&mut self, node: NodeId, value: ValueId) {
-        self.frame()
-            .values
-            .insert((node, Vec::new()), Val::One(value));
-    }
-
-    /// Computes row values now, in the current block, so later blocks reuse them.
-    pub fn compute_row_values(&mut self, nodes: &[NodeId]) -> Lowered<()> {
-        for &node in nodes {
-            self.row_value(node)?;
-        }
-        Ok(())
-    }
-
     // ----- memory -----
 
     /// `base` when the flat index is `base + t` for the vector lane `t`, `base` a multiple
@@ -772,25 +608,6 @@ impl<'a> Emitter<'a> {
         let w = i128::from(width);
         let whole = i128::try_from(numel).is_ok_and(|n| n % w == 0);
         (c == 1 && base.divisible_by(w) && whole).then_some((base, width))
-    }
-
-    fn load(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        let p = self.bindings.read_param(node);
-        let param = p.and_then(|p| self.params.get(p).copied());
-        let param = param.ok_or_else(|| self.internal(format!("{node} has no buffer")))?;
-        let n = self.info.graph.node(node);
-        let flat = flatten(&self.sym, index, n.shape.dims());
-        if !self.depends_on_lane(&flat) {
-            let i = self.index(&flat)?;
-            return Ok(Val::One(self.b.load(Memory::Global(param), i, 1, None)?));
-        }
-        let Some((base, width)) = self.contiguous(&flat, n.shape.numel()) else {
-            return self.per_lane(node, index);
-        };
-        let i = self.index(&base)?;
-        let v = self.b.load(Memory::Global(param), i, width, None)?;
-        let items: Lowered<Vec<ValueId>> = (0..width).map(|k| self.extract(v, k)).collect();
-        Ok(Val::Lanes(items?))
     }
 
     /// Stores `value`, the value of `node` at `index`, into every buffer of `node`.

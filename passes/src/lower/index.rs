@@ -24,6 +24,14 @@
 //!   m·(x mod a·b)`, with `x div a` in canonical form (what makes a reshape of a reshape one
 //!   flat index).
 //!
+//! # Size
+//! The functions here recurse into divisions and remainders, so their depth follows the
+//! nesting of an expression. Lowering keeps that bounded: a movement op whose source index
+//! is larger than a fixed number of terms ([`Ix::larger_than`]) has it computed into a
+//! kernel value that a new variable stands for (`emit/values.rs`), so no expression grows
+//! with the length of a chain of views (a chain of reshapes and permutes would otherwise
+//! double it at each step).
+//!
 //! Arithmetic on coefficients saturates instead of overflowing: graphs hold at most 2^48
 //! elements, so real indices stay far from the i128 limits, and a malformed input can only
 //! give a wrong (never executed) expression, not a panic. Division by a non-positive constant
@@ -164,6 +172,26 @@ impl Ix {
         (head, tail)
     }
 
+    /// Whether the expression has more than `limit` terms, counting those inside divisions
+    /// and remainders (a shared sub-expression once per use). Stops counting past the
+    /// limit, so it costs at most `limit` steps however large the expression is.
+    pub fn larger_than(&self, limit: usize) -> bool {
+        let mut count = 0usize;
+        let mut pending: Vec<&Ix> = vec![self];
+        while let Some(x) = pending.pop() {
+            for (atom, _) in &x.terms {
+                count += 1;
+                if count > limit {
+                    return true;
+                }
+                if let Atom::Div(inner, _) | Atom::Mod(inner, _) = atom {
+                    pending.push(inner);
+                }
+            }
+        }
+        false
+    }
+
     /// Whether every value of the expression is a multiple of `g` (provable from the
     /// coefficients alone: atoms may take any integer value).
     pub fn divisible_by(&self, g: i128) -> bool {
@@ -218,6 +246,16 @@ impl Sym {
     pub fn new_var(&mut self, extent: i128) -> Var {
         self.extents.push(extent);
         Var(u32::try_from(self.extents.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    /// How many variables exist.
+    pub fn var_count(&self) -> usize {
+        self.extents.len()
+    }
+
+    /// Forgets the variables created after the first `count`.
+    pub fn truncate(&mut self, count: usize) {
+        self.extents.truncate(count);
     }
 
     /// The variable [`Sym::new_var`] will create next.

@@ -34,6 +34,7 @@ mod emit;
 mod emit_elementwise;
 mod emit_launch;
 mod emit_reduce;
+mod holders;
 pub mod index;
 pub mod plan;
 mod plan_display;
@@ -50,6 +51,7 @@ use crate::schedule::{BufferId, KernelGroup, Schedule};
 use analysis::{Bindings, GroupInfo};
 use egpu_ir::Graph;
 use egpu_ir::kernel::{Kernel, KernelError, MAX_WORKGROUP_SIZE};
+use holders::Holders;
 
 /// One lowered kernel and the buffers it binds.
 #[derive(Clone, Debug)]
@@ -93,23 +95,25 @@ pub fn lower(
             plans: plans.len(),
         });
     }
+    let holders = Holders::new(schedule);
     schedule
         .kernels
         .iter()
         .zip(plans)
-        .map(|(group, plan)| lower_group(graph, schedule, group, plan))
+        .map(|(group, plan)| lower_group(graph, schedule, &holders, group, plan))
         .collect()
 }
 
 fn lower_group(
     graph: &Graph,
     schedule: &Schedule,
+    holders: &Holders,
     group: &KernelGroup,
     plan: &LowerPlan,
 ) -> Result<LoweredKernel, LowerError> {
     check_plan(group, plan)?;
     let info = GroupInfo::new(graph, group)?;
-    let bindings = Bindings::new(schedule, group)?;
+    let bindings = Bindings::new(schedule, holders, group)?;
     if let Some(tiling) = &plan.tiling {
         match contraction::lower_contraction(&info, &bindings, plan, tiling) {
             // Declined: the generic lowering below is always correct.

@@ -4,7 +4,7 @@ use super::LoweredKernel;
 use crate::schedule::{BufferKind, Schedule};
 use egpu_ir::Graph;
 use egpu_ir::kernel::{BufferRole, KernelLaunch, Program, ProgramBuffer};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// The program: the schedule's buffers (inputs, outputs, temporaries), one launch per
 /// kernel in order, and the graph's outputs in order, each read from its own output buffer.
@@ -30,21 +30,18 @@ pub fn program(graph: &Graph, schedule: &Schedule, kernels: Vec<LoweredKernel>) 
             bindings: k.bindings.iter().map(|b| b.0).collect(),
         })
         .collect();
-    // Looked up by name once per output, not by a scan of every buffer.
-    let by_name: HashMap<&str, usize> = schedule
-        .buffers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, b)| match &b.kind {
-            BufferKind::Output(n) => Some((n.as_str(), i)),
-            _ => None,
-        })
-        .collect();
+    // The first buffer of each output name, found in one pass (not one scan per output).
+    let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, b) in schedule.buffers.iter().enumerate() {
+        if let BufferKind::Output(name) = &b.kind {
+            by_name.entry(name.as_str()).or_insert(i);
+        }
+    }
     let outputs = graph
         .outputs()
         .iter()
         .filter_map(|o| {
-            let buffer = by_name.get(o.name.as_str()).copied()?;
+            let buffer = *by_name.get(o.name.as_str())?;
             Some((o.name.clone(), buffer, graph.node(o.node).shape.clone()))
         })
         .collect();

@@ -262,6 +262,7 @@ fn where_is(kernel: &Kernel, state: State) -> String {
 }
 
 /// The position of `target` among the barriers of `stmts`, in program order from 1.
+/// Recurses once per nested block (see `printer::block` for how deep blocks nest).
 fn barrier_number(stmts: &[Stmt], target: &Stmt, count: &mut usize) -> Option<usize> {
     for stmt in stmts {
         let found = match stmt {
