@@ -70,6 +70,7 @@
 
 mod builder;
 mod error;
+mod fold;
 mod interp;
 mod manifest;
 mod printer;
@@ -83,11 +84,12 @@ mod tests;
 
 pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
-pub use interp::run;
+pub use fold::evaluate_constant;
+pub use interp::{mulhi, run};
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
-pub use verify::{Rule, VerifyError, verify};
 pub use types::{
     AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
     SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
 };
+pub use verify::{Rule, VerifyError, verify};

@@ -301,16 +301,31 @@ mod tests {
     #[test]
     fn bad_input_is_an_error_at_its_column() {
         let err = |s: &str| lex(s).err().map(|e| (e.line, e.col, e.message));
-        assert_eq!(err("a\n  @"), Some((2, 3, "unexpected character '@'".into())));
+        assert_eq!(
+            err("a\n  @"),
+            Some((2, 3, "unexpected character '@'".into()))
+        );
         assert_eq!(err("3abc"), Some((1, 1, "invalid number '3abc'".into())));
         assert_eq!(err("1e+"), Some((1, 1, "invalid number '1e+'".into())));
-        assert_eq!(err("- 3"), Some((1, 1, "expected a number after '-'".into())));
+        assert_eq!(
+            err("- 3"),
+            Some((1, 1, "expected a number after '-'".into()))
+        );
         assert_eq!(
             err("-nan"),
             Some((1, 1, "expected a number after '-', found 'nan'".into()))
         );
-        assert_eq!(err("a + b"), Some((1, 3, "unexpected character '+'".into())));
-        assert_eq!(err("ab\u{1}"), Some((1, 3, "unexpected character U+0001".into())));
-        assert_eq!(err("# é\n é"), Some((2, 2, "unexpected character 'é'".into())));
+        assert_eq!(
+            err("a + b"),
+            Some((1, 3, "unexpected character '+'".into()))
+        );
+        assert_eq!(
+            err("ab\u{1}"),
+            Some((1, 3, "unexpected character U+0001".into()))
+        );
+        assert_eq!(
+            err("# é\n é"),
+            Some((2, 2, "unexpected character 'é'".into()))
+        );
     }
 }

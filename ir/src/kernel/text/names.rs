@@ -4,8 +4,8 @@
 //! each name to itself).
 
 use crate::kernel::{AccId, ValueId};
-use cranelift_entity::EntityRef;
 use crate::text::error::{ParseError, Pos, did_you_mean};
+use cranelift_entity::EntityRef;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug)]

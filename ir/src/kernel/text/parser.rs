@@ -7,10 +7,10 @@
 use super::cursor::Cursor;
 use super::lexer::{TokenKind, lex};
 use super::names::{Names, Pending};
+use crate::DType;
 use crate::kernel::verify::verify;
 use crate::kernel::{Access, Kernel, KernelBuilder, KernelError, Launch, Memory};
 use crate::text::error::{ParseError, Pos, did_you_mean};
-use crate::DType;
 use std::collections::HashMap;
 
 /// Loops and ifs nest at most this deep.
@@ -186,7 +186,10 @@ impl<'c> KernelParser<'c> {
         let (word, pos) = self.c.word("a dtype")?;
         DType::from_name(&word).ok_or_else(|| {
             let names = DType::ALL.map(|d| d.name());
-            pos.error(format!("unknown dtype '{word}'{}", did_you_mean(&word, names)))
+            pos.error(format!(
+                "unknown dtype '{word}'{}",
+                did_you_mean(&word, names)
+            ))
         })
     }
 

@@ -8,13 +8,14 @@ use crate::text::error::{ParseError, Pos, did_you_mean, short};
 use crate::{BinaryOp, ReduceOp, Scalar, UnaryOp};
 
 /// The words that start an expression (for "did you mean").
-const EXPR_WORDS: [&str; 13] = [
+const EXPR_WORDS: [&str; 14] = [
     "workgroup_id",
     "local_id",
     "const",
     "param",
     "load",
     "where",
+    "mulhi",
     "cast",
     "bitcast",
     "vec",
@@ -167,6 +168,10 @@ impl KernelParser<'_> {
                 let v = self.values(3)?;
                 b.select(v[0], v[1], v[2])
             }
+            "mulhi" => {
+                let v = self.values(2)?;
+                b.mulhi(v[0], v[1])
+            }
             "cast" => b.cast(self.value()?, ty.dtype),
             "bitcast" => b.bitcast(self.value()?, ty.dtype),
             "vec" => {
@@ -216,7 +221,12 @@ impl KernelParser<'_> {
         Axis::ALL
             .into_iter()
             .find(|a| a.name() == word)
-            .ok_or_else(|| pos.error(format!("unknown axis '{}'; expected x, y or z", short(&word))))
+            .ok_or_else(|| {
+                pos.error(format!(
+                    "unknown axis '{}'; expected x, y or z",
+                    short(&word)
+                ))
+            })
     }
 
     /// A constant: an integer, a float, `inf`, `-inf`, `nan`, `true` or `false`.
@@ -253,7 +263,9 @@ impl KernelParser<'_> {
         let acc = self.names.acc(&name, pos)?;
         self.c.expect(&TokenKind::Equals, "'='")?;
         let combine = match (&self.c.peek().kind, &self.c.peek_at(2).kind) {
-            (TokenKind::Ident(w), TokenKind::Comma) => ReduceOp::ALL.into_iter().find(|r| r.name() == w),
+            (TokenKind::Ident(w), TokenKind::Comma) => {
+                ReduceOp::ALL.into_iter().find(|r| r.name() == w)
+            }
             _ => None,
         };
         let update = match combine {
@@ -261,7 +273,10 @@ impl KernelParser<'_> {
                 self.c.bump();
                 let (again, apos) = self.c.word("an accumulator")?;
                 if again != name {
-                    let m = format!("'{}' combines into '{name}', so it reads '{name}'", op.name());
+                    let m = format!(
+                        "'{}' combines into '{name}', so it reads '{name}'",
+                        op.name()
+                    );
                     return Err(apos.error(m));
                 }
                 self.c.expect(&TokenKind::Comma, "','")?;
@@ -290,7 +305,11 @@ impl KernelParser<'_> {
         };
         let unroll = self.c.eat_word("unroll");
         self.c.expect(&TokenKind::LBrace, "'{'")?;
-        let var = self.built(b.begin_loop(start, end, step, unroll), pos, Pending::Value(&name))?;
+        let var = self.built(
+            b.begin_loop(start, end, step, unroll),
+            pos,
+            Pending::Value(&name),
+        )?;
         self.check_annotation(b.value_type(var), ty, ty_pos)?;
         // The variable belongs to the loop's block.
         self.names.open_block();

@@ -15,7 +15,11 @@ impl Verifier<'_> {
     pub(super) fn declarations(&mut self) {
         let kernel = self.kernel;
         if !check_name(&kernel.name) {
-            self.fail_decl(Rule::Declaration, "kernel", "the name must be an identifier");
+            self.fail_decl(
+                Rule::Declaration,
+                "kernel",
+                "the name must be an identifier",
+            );
         }
         let params = kernel.params.values().map(|p| p.name());
         let shared = kernel.shared.values().map(|s| s.name.as_str());
@@ -64,16 +68,25 @@ impl Verifier<'_> {
         let Some(target) = self.target else { return };
         let t = target.name;
         if size > u64::from(target.max_workgroup_size) {
-            let m = format!("{size} lanes per workgroup; {t} allows {}", target.max_workgroup_size);
+            let m = format!(
+                "{size} lanes per workgroup; {t} allows {}",
+                target.max_workgroup_size
+            );
             self.fail_decl(Rule::Launch, "launch", m);
         }
         let bytes = kernel.shared_bytes();
         if bytes > target.shared_bytes as usize {
-            let m = format!("{bytes} bytes of shared memory; {t} allows {}", target.shared_bytes);
+            let m = format!(
+                "{bytes} bytes of shared memory; {t} allows {}",
+                target.shared_bytes
+            );
             self.fail_decl(Rule::Launch, "shared", m);
         }
         if s != target.subgroup_size {
-            let m = format!("size {s}, but {t} runs subgroups of {}", target.subgroup_size);
+            let m = format!(
+                "size {s}, but {t} runs subgroups of {}",
+                target.subgroup_size
+            );
             self.fail_decl(Rule::Launch, "subgroup", m);
         }
     }

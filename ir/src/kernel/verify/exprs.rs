@@ -3,7 +3,7 @@
 
 use super::uniform::Node;
 use super::{Frame, Rule, Verifier};
-use crate::kernel::builder::{binary_dtype_ok, tile_alignment};
+use crate::kernel::builder::{binary_dtype_ok, mulhi_dtype_ok, tile_alignment};
 use crate::kernel::printer::expr_text;
 use crate::kernel::types::{
     AccId, AccUpdate, Expr, Loop, MatrixTile, Memory, Param, Stmt, Store, TILE, TileRef, ValueId,
@@ -24,7 +24,11 @@ impl<'k> Verifier<'k> {
             } else {
                 "it is not defined before this point"
             };
-            self.fail(Rule::Scope, what, format!("{v} is used where it is not defined: {why}"));
+            self.fail(
+                Rule::Scope,
+                what,
+                format!("{v} is used where it is not defined: {why}"),
+            );
             return None;
         }
         Some(value.ty)
@@ -34,7 +38,11 @@ impl<'k> Verifier<'k> {
     fn index_operand(&mut self, what: &str, role: &str, v: ValueId) -> Option<ValueType> {
         let ty = self.operand(what, v)?;
         if !ty.is_index() {
-            self.fail(Rule::Type, what, format!("the {role} {v} is {ty}, not i32 or i64"));
+            self.fail(
+                Rule::Type,
+                what,
+                format!("the {role} {v} is {ty}, not i32 or i64"),
+            );
             return None;
         }
         Some(ty)
@@ -113,7 +121,9 @@ impl<'k> Verifier<'k> {
             Expr::Const(value) => self.const_type(what, *value, ty),
             Expr::Param(p) => match self.kernel.params.get(*p) {
                 Some(Param::Scalar { dtype, .. }) => Some(ValueType::scalar(*dtype)),
-                Some(Param::Buffer { name, .. }) => bad(self, Rule::Type, format!("{name} is a buffer")),
+                Some(Param::Buffer { name, .. }) => {
+                    bad(self, Rule::Type, format!("{name} is a buffer"))
+                }
                 None => bad(self, Rule::Access, format!("{p} does not exist")),
             },
             Expr::LoopVar => bad(
@@ -121,7 +131,11 @@ impl<'k> Verifier<'k> {
                 Rule::Loop,
                 "a loop variable is defined by its loop, not by a let".into(),
             ),
-            Expr::Load { source, index, mask } => {
+            Expr::Load {
+                source,
+                index,
+                mask,
+            } => {
                 let (dtype, _) = self.memory(what, *source, false)?;
                 self.index_operand(what, "index", *index)?;
                 self.mask(what, *mask, ty.width)?;
@@ -135,23 +149,62 @@ impl<'k> Verifier<'k> {
                     UnaryOp::Not => d.is_int() || d.is_bool(),
                     _ => d.is_float(),
                 };
-                if ok { Some(t) } else { bad(self, Rule::Type, format!("{} does not apply to {t}", op.name())) }
+                if ok {
+                    Some(t)
+                } else {
+                    bad(
+                        self,
+                        Rule::Type,
+                        format!("{} does not apply to {t}", op.name()),
+                    )
+                }
             }
             Expr::Binary { op, a, b } => {
                 let (ta, tb) = (type_of(*a)?, type_of(*b)?);
                 if ta != tb {
-                    return bad(self, Rule::Type, format!("operands {a}: {ta} and {b}: {tb} differ in type"));
+                    return bad(
+                        self,
+                        Rule::Type,
+                        format!("operands {a}: {ta} and {b}: {tb} differ in type"),
+                    );
                 }
                 if let Err(wants) = binary_dtype_ok(*op, ta.dtype) {
-                    return bad(self, Rule::Type, format!("{} needs {wants} operands, got {ta}", op.name()));
+                    return bad(
+                        self,
+                        Rule::Type,
+                        format!("{} needs {wants} operands, got {ta}", op.name()),
+                    );
                 }
-                let dtype = if op.is_comparison() { DType::Bool } else { ta.dtype };
+                let dtype = if op.is_comparison() {
+                    DType::Bool
+                } else {
+                    ta.dtype
+                };
                 Some(ValueType::vector(dtype, ta.width))
+            }
+            Expr::MulHi { a, b } => {
+                let (ta, tb) = (type_of(*a)?, type_of(*b)?);
+                if ta != tb || !mulhi_dtype_ok(ta.dtype) {
+                    return bad(
+                        self,
+                        Rule::Type,
+                        format!(
+                            "mulhi needs two operands of one type, i32, i64, u32 or u64: got {ta} and {tb}"
+                        ),
+                    );
+                }
+                Some(ta)
             }
             Expr::Where { cond, a, b } => {
                 let (tc, ta, tb) = (type_of(*cond)?, type_of(*a)?, type_of(*b)?);
                 if ta != tb || tc != ValueType::vector(DType::Bool, ta.width) {
-                    return bad(self, Rule::Type, format!("condition {tc}, operands {ta} and {tb}: want bool of the operands' width and one operand type"));
+                    return bad(
+                        self,
+                        Rule::Type,
+                        format!(
+                            "condition {tc}, operands {ta} and {tb}: want bool of the operands' width and one operand type"
+                        ),
+                    );
                 }
                 Some(ta)
             }
@@ -159,7 +212,11 @@ impl<'k> Verifier<'k> {
             Expr::Bitcast { x } => {
                 let t = type_of(*x)?;
                 if t.dtype.bits() != ty.dtype.bits() || t.dtype.is_bool() || ty.dtype.is_bool() {
-                    return bad(self, Rule::Type, format!("cannot reinterpret {} as {}", t.dtype, ty.dtype));
+                    return bad(
+                        self,
+                        Rule::Type,
+                        format!("cannot reinterpret {} as {}", t.dtype, ty.dtype),
+                    );
                 }
                 Some(ValueType::vector(ty.dtype, t.width))
             }
@@ -175,7 +232,11 @@ impl<'k> Verifier<'k> {
             Expr::SubgroupReduce { op, x } => {
                 let t = type_of(*x)?;
                 if !t.dtype.is_numeric() {
-                    return bad(self, Rule::Type, format!("subgroup_{} needs numbers, not {t}", op.name()));
+                    return bad(
+                        self,
+                        Rule::Type,
+                        format!("subgroup_{} needs numbers, not {t}", op.name()),
+                    );
                 }
                 Some(t)
             }
@@ -192,7 +253,11 @@ impl<'k> Verifier<'k> {
         };
         let exact = representable(value, d).is_ok_and(|v| v.same(&value));
         if !ty.is_scalar() || !kind_ok || !exact {
-            self.fail(Rule::Type, what, format!("{value} is not a scalar constant of {ty}"));
+            self.fail(
+                Rule::Type,
+                what,
+                format!("{value} is not a scalar constant of {ty}"),
+            );
             return None;
         }
         Some(ty)
@@ -200,7 +265,10 @@ impl<'k> Verifier<'k> {
 
     fn vector_type(&mut self, what: &str, items: &[ValueId]) -> Option<ValueType> {
         let width = u32::try_from(items.len()).unwrap_or(u32::MAX);
-        let first = items.first().and_then(|&v| self.kernel.values.get(v)).map(|x| x.ty);
+        let first = items
+            .first()
+            .and_then(|&v| self.kernel.values.get(v))
+            .map(|x| x.ty);
         let Some(first) = first.filter(|_| width != 1 && WIDTHS.contains(&width)) else {
             let m = format!("{} elements; a vector has 2, 4 or 8", items.len());
             self.fail(Rule::Width, what, m);
@@ -221,18 +289,34 @@ impl<'k> Verifier<'k> {
     fn memory(&mut self, what: &str, memory: Memory, write: bool) -> Option<(DType, usize)> {
         match memory {
             Memory::Global(p) => match self.kernel.params.get(p) {
-                Some(Param::Buffer { name, dtype, len, access }) => {
-                    let allowed = if write { access.can_write() } else { access.can_read() };
+                Some(Param::Buffer {
+                    name,
+                    dtype,
+                    len,
+                    access,
+                }) => {
+                    let allowed = if write {
+                        access.can_write()
+                    } else {
+                        access.can_read()
+                    };
                     if !allowed {
                         let verb = if write { "written" } else { "read" };
-                        let m = format!("buffer {name} is declared {}: it cannot be {verb}", access.name());
+                        let m = format!(
+                            "buffer {name} is declared {}: it cannot be {verb}",
+                            access.name()
+                        );
                         self.fail(Rule::Access, what, m);
                         return None;
                     }
                     Some((*dtype, *len))
                 }
                 Some(Param::Scalar { name, .. }) => {
-                    self.fail(Rule::Access, what, format!("{name} is a scalar, not a buffer"));
+                    self.fail(
+                        Rule::Access,
+                        what,
+                        format!("{name} is a scalar, not a buffer"),
+                    );
                     None
                 }
                 None => {
@@ -255,7 +339,9 @@ impl<'k> Verifier<'k> {
         let Some(mask) = mask else { return Some(()) };
         let ty = self.kernel.values.get(mask)?.ty;
         if ty.dtype != DType::Bool || (ty.width != 1 && ty.width != width) {
-            let m = format!("the mask {mask} is {ty}; it must be bool or a bool vector of width {width}");
+            let m = format!(
+                "the mask {mask} is {ty}; it must be bool or a bool vector of width {width}"
+            );
             self.fail(Rule::Mask, what, m);
             return None;
         }
@@ -264,12 +350,23 @@ impl<'k> Verifier<'k> {
 
     /// Static rules of an unmasked access at a constant index: a multiple of the width,
     /// and inside the memory.
-    fn static_access(&mut self, what: &str, memory: Memory, index: ValueId, width: u32, mask: Option<ValueId>) {
+    fn static_access(
+        &mut self,
+        what: &str,
+        memory: Memory,
+        index: ValueId,
+        width: u32,
+        mask: Option<ValueId>,
+    ) {
         if !self.all_rules || mask.is_some() {
             return;
         }
-        let Some(Scalar::Int(i)) = self.kernel.constant(index) else { return };
-        let Some((_, len)) = self.memory_len(memory) else { return };
+        let Some(Scalar::Int(i)) = self.kernel.constant(index) else {
+            return;
+        };
+        let Some((_, len)) = self.memory_len(memory) else {
+            return;
+        };
         let width = i128::from(width);
         if i.rem_euclid(width) != 0 {
             let m = format!("the constant index {i} is not a multiple of the width {width}");
@@ -306,10 +403,18 @@ impl<'k> Verifier<'k> {
         }
         match self.kernel.values.get(l.var) {
             Some(var) if !matches!(var.expr, Expr::LoopVar) => {
-                self.fail(Rule::Loop, &what, format!("{} is not a loop variable", l.var));
+                self.fail(
+                    Rule::Loop,
+                    &what,
+                    format!("{} is not a loop variable", l.var),
+                );
             }
             Some(var) if start.is_some_and(|s| s != var.ty) => {
-                let m = format!("the variable is {} but the bounds are {}", var.ty, start.map(|s| s.to_string()).unwrap_or_default());
+                let m = format!(
+                    "the variable is {} but the bounds are {}",
+                    var.ty,
+                    start.map(|s| s.to_string()).unwrap_or_default()
+                );
                 self.fail(Rule::Loop, &what, m);
             }
             _ => {}
@@ -326,16 +431,33 @@ impl<'k> Verifier<'k> {
         if self.define(l.var) {
             values.push(l.var);
         }
-        Frame { stmts: &l.body, next: 0, values, accs: Vec::new(), block: body, else_body: None }
+        Frame {
+            stmts: &l.body,
+            next: 0,
+            values,
+            accs: Vec::new(),
+            block: body,
+            else_body: None,
+        }
     }
 
     /// `if cond`: a scalar bool. Returns the then-block's frame, which hands over to the else.
-    pub(super) fn if_header(&mut self, cond: ValueId, then_body: &'k [Stmt], else_body: &'k [Stmt], block: Node) -> Frame<'k> {
+    pub(super) fn if_header(
+        &mut self,
+        cond: ValueId,
+        then_body: &'k [Stmt],
+        else_body: &'k [Stmt],
+        block: Node,
+    ) -> Frame<'k> {
         let what = format!("if {cond}");
         if let Some(ty) = self.operand(&what, cond)
             && ty != ValueType::scalar(DType::Bool)
         {
-            self.fail(Rule::Type, &what, format!("the condition {cond} is {ty}, not bool"));
+            self.fail(
+                Rule::Type,
+                &what,
+                format!("the condition {cond} is {ty}, not bool"),
+            );
         }
         let c = self.flow.value(cond);
         let (then_block, else_block) = (self.flow.block(), self.flow.block());
@@ -344,21 +466,37 @@ impl<'k> Verifier<'k> {
             self.flow.edge(block, b);
         }
         let else_body = (!else_body.is_empty()).then_some((else_body, else_block));
-        Frame { stmts: then_body, next: 0, values: Vec::new(), accs: Vec::new(), block: then_block, else_body }
+        Frame {
+            stmts: then_body,
+            next: 0,
+            values: Vec::new(),
+            accs: Vec::new(),
+            block: then_block,
+            else_body,
+        }
     }
 
     pub(super) fn store(&mut self, s: &Store) {
-        let name = self.kernel.memory(s.target).map_or("?", |(n, _)| n).to_string();
+        let name = self
+            .kernel
+            .memory(s.target)
+            .map_or("?", |(n, _)| n)
+            .to_string();
         let what = format!("store {name}[{}]", s.index);
         let memory = self.memory(&what, s.target, true);
         let index = self.index_operand(&what, "index", s.index);
         let value = self.operand(&what, s.value);
         let mask_in_scope = s.mask.is_none_or(|m| self.operand(&what, m).is_some());
-        let (Some((dtype, _)), Some(_), Some(ty), true) = (memory, index, value, mask_in_scope) else {
+        let (Some((dtype, _)), Some(_), Some(ty), true) = (memory, index, value, mask_in_scope)
+        else {
             return;
         };
         if ty.dtype != dtype {
-            self.fail(Rule::Type, &what, format!("the value {} is {ty}; {name} holds {dtype}", s.value));
+            self.fail(
+                Rule::Type,
+                &what,
+                format!("the value {} is {ty}; {name} holds {dtype}", s.value),
+            );
             return;
         }
         if self.mask(&what, s.mask, ty.width).is_some() {
@@ -373,8 +511,16 @@ impl<'k> Verifier<'k> {
             return None;
         };
         if !self.acc_visible[acc] {
-            let why = if self.acc_declared[acc] { "its block has ended" } else { "it is not declared before this point" };
-            self.fail(Rule::Accumulator, what, format!("{acc} is used where it is not declared: {why}"));
+            let why = if self.acc_declared[acc] {
+                "its block has ended"
+            } else {
+                "it is not declared before this point"
+            };
+            self.fail(
+                Rule::Accumulator,
+                what,
+                format!("{acc} is used where it is not declared: {why}"),
+            );
             return None;
         }
         Some(ty)
@@ -394,10 +540,18 @@ impl<'k> Verifier<'k> {
         if let Some(init_ty) = self.operand(&what, init)
             && init_ty != ty
         {
-            self.fail(Rule::Accumulator, &what, format!("{init} is {init_ty}; {acc} is {ty}"));
+            self.fail(
+                Rule::Accumulator,
+                &what,
+                format!("{init} is {init_ty}; {acc} is {ty}"),
+            );
         }
         if !WIDTHS.contains(&ty.width) {
-            self.fail(Rule::Width, &what, format!("width {} is not one of 1, 2, 4, 8", ty.width));
+            self.fail(
+                Rule::Width,
+                &what,
+                format!("width {} is not one of 1, 2, 4, 8", ty.width),
+            );
         }
         self.acc_flow(acc, init, block);
         self.acc_declared[acc] = true;
@@ -405,19 +559,35 @@ impl<'k> Verifier<'k> {
         true
     }
 
-    pub(super) fn update_acc(&mut self, acc: AccId, update: AccUpdate, value: ValueId, block: Node) {
+    pub(super) fn update_acc(
+        &mut self,
+        acc: AccId,
+        update: AccUpdate,
+        value: ValueId,
+        block: Node,
+    ) {
         let what = format!("update {acc}");
         let ty = self.acc_operand(&what, acc);
         let value_ty = self.operand(&what, value);
         self.acc_flow(acc, value, block);
-        let (Some(ty), Some(value_ty)) = (ty, value_ty) else { return };
+        let (Some(ty), Some(value_ty)) = (ty, value_ty) else {
+            return;
+        };
         if value_ty != ty {
-            self.fail(Rule::Accumulator, &what, format!("{value} is {value_ty}; {acc} is {ty}"));
+            self.fail(
+                Rule::Accumulator,
+                &what,
+                format!("{value} is {value_ty}; {acc} is {ty}"),
+            );
         }
         if let AccUpdate::Combine(op) = update
             && !ty.dtype.is_numeric()
         {
-            self.fail(Rule::Accumulator, &what, format!("{} needs numbers, not {ty}", op.name()));
+            self.fail(
+                Rule::Accumulator,
+                &what,
+                format!("{} needs numbers, not {ty}", op.name()),
+            );
         }
     }
 
@@ -445,7 +615,10 @@ impl<'k> Verifier<'k> {
             self.fail(Rule::MatrixTile, what, format!("D must be f32, not {d}"));
         }
         if self.kernel.subgroup_size != 32 {
-            let m = format!("needs subgroups of 32 lanes, not {}", self.kernel.subgroup_size);
+            let m = format!(
+                "needs subgroups of 32 lanes, not {}",
+                self.kernel.subgroup_size
+            );
             self.fail(Rule::Subgroup, what, m);
         }
     }
@@ -454,23 +627,33 @@ impl<'k> Verifier<'k> {
     /// rows 16-byte aligned; with a constant offset (all rules), aligned rows inside the array.
     fn tile(&mut self, what: &str, role: &str, tile: &TileRef) -> Option<DType> {
         let Some(array) = self.kernel.shared.get(tile.array) else {
-            self.fail(Rule::Access, what, format!("{role}: {} does not exist", tile.array));
+            self.fail(
+                Rule::Access,
+                what,
+                format!("{role}: {} does not exist", tile.array),
+            );
             return None;
         };
         let (dtype, len) = (array.dtype, array.len);
         self.index_operand(what, &format!("{role} offset"), tile.offset)?;
         let align = tile_alignment(dtype);
         if tile.stride < TILE || !tile.stride.is_multiple_of(align) {
-            let m = format!("{role}: the stride {} must be at least 16 and a multiple of {align}", tile.stride);
+            let m = format!(
+                "{role}: the stride {} must be at least 16 and a multiple of {align}",
+                tile.stride
+            );
             self.fail(Rule::MatrixTile, what, m);
             return Some(dtype);
         }
-        let Some(Scalar::Int(offset)) = self.kernel.constant(tile.offset).filter(|_| self.all_rules) else {
+        let Some(Scalar::Int(offset)) =
+            self.kernel.constant(tile.offset).filter(|_| self.all_rules)
+        else {
             return Some(dtype);
         };
         let last = offset + i128::from(TILE - 1) * i128::from(tile.stride) + i128::from(TILE);
         if offset.rem_euclid(i128::from(align)) != 0 {
-            let m = format!("{role}: the offset {offset} is not a multiple of {align} (16-byte rows)");
+            let m =
+                format!("{role}: the offset {offset} is not a multiple of {align} (16-byte rows)");
             self.fail(Rule::Alignment, what, m);
         } else if offset < 0 || last > len as i128 {
             let m = format!("{role}: elements {offset}..{last} are outside the {len} elements");

@@ -46,7 +46,10 @@ fn assert_broken(kernel: &Kernel, rule: Rule, stmt: Option<usize>, part: &str) {
     let found = errors
         .iter()
         .any(|e| e.rule == rule && e.stmt == stmt && e.message.contains(part));
-    assert!(found, "wanted {rule:?} at {stmt:?} with '{part}', got {errors:#?}\n{kernel}");
+    assert!(
+        found,
+        "wanted {rule:?} at {stmt:?} with '{part}', got {errors:#?}\n{kernel}"
+    );
 }
 
 fn value(kernel: &mut Kernel, ty: ValueType, expr: Expr) -> ValueId {
@@ -83,12 +86,25 @@ fn launch_shape_and_target_limits() {
     k.subgroup_size = 64;
     assert_eq!(verify(&k, None), Ok(()));
     let e = errors(&k, Some(&Target::GFX1100));
-    assert!(e.iter().any(|e| e.rule == Rule::Launch && e.message.contains("gfx1100 runs subgroups of 32")), "{e:?}");
+    assert!(
+        e.iter()
+            .any(|e| e.rule == Rule::Launch && e.message.contains("gfx1100 runs subgroups of 32")),
+        "{e:?}"
+    );
     let mut k = copy_kernel();
-    k.shared.push(SharedArray { name: "big".into(), dtype: DType::F32, len: 20_000 });
+    k.shared.push(SharedArray {
+        name: "big".into(),
+        dtype: DType::F32,
+        len: 20_000,
+    });
     assert_eq!(verify(&k, None), Ok(()));
     let e = errors(&k, Some(&Target::GFX1100));
-    assert!(e.iter().any(|e| e.rule == Rule::Launch && e.message.contains("80256 bytes of shared memory; gfx1100 allows 65536")), "{e:?}");
+    assert!(
+        e.iter().any(|e| e.rule == Rule::Launch
+            && e.message
+                .contains("80256 bytes of shared memory; gfx1100 allows 65536")),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -96,10 +112,23 @@ fn a_value_whose_type_is_not_what_its_expression_gives() {
     let mut k = copy_kernel();
     let v1 = ValueId::from_u32(1);
     k.values[v1].ty = ValueType::scalar(DType::I32);
-    assert_broken(&k, Rule::Type, Some(1), "its type is i32 but the expression gives f32");
+    assert_broken(
+        &k,
+        Rule::Type,
+        Some(1),
+        "its type is i32 but the expression gives f32",
+    );
     // Operands of different types.
     let mut k = copy_kernel();
-    let add = value(&mut k, ValueType::scalar(DType::F32), Expr::Binary { op: BinaryOp::Add, a: ValueId::from_u32(0), b: v1 });
+    let add = value(
+        &mut k,
+        ValueType::scalar(DType::F32),
+        Expr::Binary {
+            op: BinaryOp::Add,
+            a: ValueId::from_u32(0),
+            b: v1,
+        },
+    );
     k.body.push(Stmt::Let(add));
     assert_broken(&k, Rule::Type, Some(3), "differ in type");
 }
@@ -109,7 +138,12 @@ fn a_value_used_before_its_definition_or_after_its_block() {
     // Used before it is defined: swap the load and the store.
     let mut k = copy_kernel();
     k.body.swap(1, 2);
-    assert_broken(&k, Rule::Scope, Some(1), "v1 is used where it is not defined: it is not defined before this point");
+    assert_broken(
+        &k,
+        Rule::Scope,
+        Some(1),
+        "v1 is used where it is not defined: it is not defined before this point",
+    );
     // Defined in a loop, used after it.
     let mut b = builder();
     let zero = b.const_i32(0);
@@ -117,7 +151,15 @@ fn a_value_used_before_its_definition_or_after_its_block() {
     let inner = b.binary(BinaryOp::Add, var, var).unwrap();
     b.end_loop().unwrap();
     let mut k = b.finish().unwrap();
-    let after = value(&mut k, ValueType::scalar(DType::I32), Expr::Binary { op: BinaryOp::Add, a: inner, b: inner });
+    let after = value(
+        &mut k,
+        ValueType::scalar(DType::I32),
+        Expr::Binary {
+            op: BinaryOp::Add,
+            a: inner,
+            b: inner,
+        },
+    );
     k.body.push(Stmt::Let(after));
     assert_broken(&k, Rule::Scope, Some(3), "its block has ended");
     // Defined twice.
@@ -142,9 +184,18 @@ fn loops_need_a_loop_variable_matching_bounds_and_a_positive_step() {
         k.body = body;
         k
     };
-    assert_broken(&edit(&|l, _| l.step = 0), Rule::Loop, Some(1), "the step must be positive");
+    assert_broken(
+        &edit(&|l, _| l.step = 0),
+        Rule::Loop,
+        Some(1),
+        "the step must be positive",
+    );
     let k64 = edit(&|l, k| {
-        l.end = value(k, ValueType::scalar(DType::I64), Expr::Const(Scalar::Int(4)));
+        l.end = value(
+            k,
+            ValueType::scalar(DType::I64),
+            Expr::Const(Scalar::Int(4)),
+        );
     });
     // (The new end is never defined either; both are reported.)
     assert_broken(&k64, Rule::Scope, Some(1), "not defined");
@@ -165,7 +216,11 @@ fn widths_are_1_2_4_8_and_extracts_stay_inside() {
     let i = b.const_i32(0);
     let x = b.load(global(0), i, 4, None).unwrap();
     let mut k = b.finish().unwrap();
-    let e = value(&mut k, ValueType::scalar(DType::F32), Expr::Extract { x, lane: 4 });
+    let e = value(
+        &mut k,
+        ValueType::scalar(DType::F32),
+        Expr::Extract { x, lane: 4 },
+    );
     k.body.push(Stmt::Let(e));
     assert_broken(&k, Rule::Width, Some(2), "no element 4 in v1: f32x4");
 }
@@ -174,7 +229,11 @@ fn widths_are_1_2_4_8_and_extracts_stay_inside() {
 fn masks_are_bool_of_the_access_width() {
     let mut k = copy_kernel();
     let i = ValueId::from_u32(0);
-    k.values[ValueId::from_u32(1)].expr = Expr::Load { source: global(0), index: i, mask: Some(i) };
+    k.values[ValueId::from_u32(1)].expr = Expr::Load {
+        source: global(0),
+        index: i,
+        mask: Some(i),
+    };
     assert_broken(&k, Rule::Mask, Some(1), "the mask v0 is i32");
 }
 
@@ -182,11 +241,30 @@ fn masks_are_bool_of_the_access_width() {
 fn buffers_are_read_and_written_only_as_declared() {
     let mut k = copy_kernel();
     let i = ValueId::from_u32(0);
-    k.values[ValueId::from_u32(1)].expr = Expr::Load { source: global(2), index: i, mask: None };
-    assert_broken(&k, Rule::Access, Some(1), "buffer w is declared write: it cannot be read");
+    k.values[ValueId::from_u32(1)].expr = Expr::Load {
+        source: global(2),
+        index: i,
+        mask: None,
+    };
+    assert_broken(
+        &k,
+        Rule::Access,
+        Some(1),
+        "buffer w is declared write: it cannot be read",
+    );
     let mut k = copy_kernel();
-    k.body[2] = Stmt::Store(Store { target: global(1), index: i, value: ValueId::from_u32(1), mask: None });
-    assert_broken(&k, Rule::Access, Some(2), "buffer r is declared read: it cannot be written");
+    k.body[2] = Stmt::Store(Store {
+        target: global(1),
+        index: i,
+        value: ValueId::from_u32(1),
+        mask: None,
+    });
+    assert_broken(
+        &k,
+        Rule::Access,
+        Some(2),
+        "buffer r is declared read: it cannot be written",
+    );
 }
 
 #[test]
@@ -195,7 +273,12 @@ fn constant_indices_are_aligned_and_inside() {
     let two = b.const_i32(2);
     b.load(global(0), two, 4, None).unwrap();
     let k = b.finish().unwrap();
-    assert_broken(&k, Rule::Alignment, Some(1), "the constant index 2 is not a multiple of the width 4");
+    assert_broken(
+        &k,
+        Rule::Alignment,
+        Some(1),
+        "the constant index 2 is not a multiple of the width 4",
+    );
     // The structure rules leave it to run time (the builder accepts it).
     assert_eq!(verify_structure(&k), Ok(()));
     let mut b = builder();
@@ -204,7 +287,12 @@ fn constant_indices_are_aligned_and_inside() {
     let past = b.const_i32(64);
     b.store(global(0), past, x, None).unwrap();
     let k = b.finish().unwrap();
-    assert_broken(&k, Rule::Bounds, Some(3), "elements 64..66 are outside the 64 elements");
+    assert_broken(
+        &k,
+        Rule::Bounds,
+        Some(3),
+        "elements 64..66 are outside the 64 elements",
+    );
     // Masked accesses may be off entirely: no static rule applies.
     let mut b = builder();
     let two = b.const_i32(2);
@@ -218,21 +306,35 @@ fn accumulators_are_declared_before_use_in_scope_with_their_type() {
     let mut b = builder();
     let x = b.const_f32(1.0);
     let acc = b.acc_init(x).unwrap();
-    b.acc_update(acc, AccUpdate::Combine(ReduceOp::Sum), x).unwrap();
+    b.acc_update(acc, AccUpdate::Combine(ReduceOp::Sum), x)
+        .unwrap();
     let k = b.finish().unwrap();
     // Update before the declaration.
     let mut swapped = k.clone();
     swapped.body.swap(1, 2);
-    assert_broken(&swapped, Rule::Accumulator, Some(1), "acc0 is used where it is not declared");
+    assert_broken(
+        &swapped,
+        Rule::Accumulator,
+        Some(1),
+        "acc0 is used where it is not declared",
+    );
     // Declared twice.
     let mut twice = k.clone();
     twice.body.push(Stmt::InitAcc { acc, init: x });
     assert_broken(&twice, Rule::Accumulator, Some(3), "acc0 is declared twice");
     // An update of another type.
     let mut other = k.clone();
-    let i = value(&mut other, ValueType::scalar(DType::I32), Expr::Const(Scalar::Int(1)));
+    let i = value(
+        &mut other,
+        ValueType::scalar(DType::I32),
+        Expr::Const(Scalar::Int(1)),
+    );
     other.body.push(Stmt::Let(i));
-    other.body.push(Stmt::UpdateAcc { acc, update: AccUpdate::Assign, value: i });
+    other.body.push(Stmt::UpdateAcc {
+        acc,
+        update: AccUpdate::Assign,
+        value: i,
+    });
     assert_broken(&other, Rule::Accumulator, Some(4), "v1 is i32; acc0 is f32");
 }
 
@@ -290,7 +392,12 @@ fn subgroup_operations_need_whole_subgroups() {
     b.subgroup_reduce(ReduceOp::Sum, x).unwrap();
     let mut k = b.finish().unwrap();
     k.launch.workgroup[0] = 48;
-    assert_broken(&k, Rule::Subgroup, None, "whole subgroups: 48 lanes, size 32");
+    assert_broken(
+        &k,
+        Rule::Subgroup,
+        None,
+        "whole subgroups: 48 lanes, size 32",
+    );
 }
 
 /// A kernel with `matrix_tile d[v0, stride 16] += h[v0, stride 16] * h[v0, stride 16]`
@@ -300,7 +407,11 @@ fn tile_kernel() -> Kernel {
     let h = b.shared("h", DType::F16, 256).unwrap();
     let d = b.shared("d", DType::F32, 256).unwrap();
     let zero = b.const_i32(0);
-    let tile = |array| TileRef { array, offset: zero, stride: 16 };
+    let tile = |array| TileRef {
+        array,
+        offset: zero,
+        stride: 16,
+    };
     b.matrix_tile(tile(h), tile(h), tile(d)).unwrap();
     b.finish().unwrap()
 }
@@ -319,22 +430,47 @@ fn matrix_tiles_need_f16_or_bf16_inputs_f32_output_and_aligned_strides() {
     let k = edit_tile(|t| t.d = t.a);
     assert_broken(&k, Rule::MatrixTile, Some(1), "D must be f32, not f16");
     let k = edit_tile(|t| t.b = t.d);
-    assert_broken(&k, Rule::MatrixTile, Some(1), "A and B must both be f16 or both bf16, not f16 and f32");
+    assert_broken(
+        &k,
+        Rule::MatrixTile,
+        Some(1),
+        "A and B must both be f16 or both bf16, not f16 and f32",
+    );
     let k = edit_tile(|t| t.a.stride = 12);
-    assert_broken(&k, Rule::MatrixTile, Some(1), "A: the stride 12 must be at least 16 and a multiple of 8");
+    assert_broken(
+        &k,
+        Rule::MatrixTile,
+        Some(1),
+        "A: the stride 12 must be at least 16 and a multiple of 8",
+    );
     let mut k = tile_kernel();
     k.subgroup_size = 16;
-    assert_broken(&k, Rule::Subgroup, Some(1), "needs subgroups of 32 lanes, not 16");
+    assert_broken(
+        &k,
+        Rule::Subgroup,
+        Some(1),
+        "needs subgroups of 32 lanes, not 16",
+    );
 }
 
 #[test]
 fn matrix_tiles_with_constant_offsets_keep_rows_aligned_and_inside() {
     let mut k = tile_kernel();
     k.values[ValueId::from_u32(0)].expr = Expr::Const(Scalar::Int(4));
-    assert_broken(&k, Rule::Alignment, Some(1), "the offset 4 is not a multiple of 8");
+    assert_broken(
+        &k,
+        Rule::Alignment,
+        Some(1),
+        "the offset 4 is not a multiple of 8",
+    );
     let mut k = tile_kernel();
     k.values[ValueId::from_u32(0)].expr = Expr::Const(Scalar::Int(8));
-    assert_broken(&k, Rule::Bounds, Some(1), "elements 8..264 are outside the 256 elements");
+    assert_broken(
+        &k,
+        Rule::Bounds,
+        Some(1),
+        "elements 8..264 are outside the 256 elements",
+    );
 }
 
 #[test]
