@@ -1,11 +1,12 @@
 //! The ordered pass pipeline: every stage can be printed, dumped to a folder, and a pass
 //! switched off by name to bisect a wrong result.
 
+use crate::kernel_opt::KernelPass;
 use crate::lower::{LowerError, LowerPlan, lower, program};
 use crate::optimize::plan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
 use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
-use egpu_ir::kernel::{Kernel, Program, verify};
+use egpu_ir::kernel::{Kernel, KernelError, Program, verify};
 use egpu_ir::{Graph, Target};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -47,8 +48,17 @@ impl Stage {
 
 /// Passes that may be switched off (the others are needed to produce any kernel at all):
 /// without `simplify` the graph is scheduled as written; without `optimize` every kernel is
-/// lowered with the plain plan (scalar, one element and one row per lane).
-pub const OPTIONAL_PASSES: [&str; 2] = ["simplify", "optimize"];
+/// lowered with the plain plan (scalar, one element and one row per lane); the kernel-IR
+/// optimizations ([`KernelPass`], after `lower`) each by name.
+pub const OPTIONAL_PASSES: [&str; 7] = [
+    "simplify",
+    "optimize",
+    "fold",
+    "strength-reduce",
+    "cse",
+    "licm",
+    "dce",
+];
 
 /// How to compile.
 #[derive(Clone, Debug)]
@@ -62,7 +72,7 @@ pub struct PipelineOptions {
 /// A pass failed; says which.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("unknown pass '{0}' (passes that can be disabled: simplify, optimize)")]
+    #[error("unknown pass '{0}' (passes that can be disabled: {list})", list = OPTIONAL_PASSES.join(", "))]
     UnknownPass(String),
     #[error("simplify: {0}")]
     Simplify(#[from] SimplifyError),
@@ -70,6 +80,12 @@ pub enum PipelineError {
     Schedule(#[from] ScheduleError),
     #[error("lower: {0}")]
     Lower(#[from] LowerError),
+    /// A kernel-IR optimization failed to rebuild a kernel: a bug in that pass.
+    #[error("{pass}: {error}")]
+    KernelPass {
+        pass: &'static str,
+        error: KernelError,
+    },
     /// A pass produced a kernel the verifier refuses: a bug in that pass.
     #[error("{pass} produced an invalid kernel: {errors}")]
     Verify { pass: &'static str, errors: String },
@@ -105,11 +121,15 @@ pub struct Compiled {
     pub plans: Vec<LowerPlan>,
     /// The kernels, bound to buffers, in launch order.
     pub program: Program,
+    /// What each kernel-IR optimization that ran did: its name and the statements (all
+    /// kernels together) before and after it.
+    pub kernel_passes: Vec<(&'static str, usize, usize)>,
     /// Wall time of each pass, in [`PASS_NAMES`] order.
     pub times: [Duration; 4],
 }
 
-/// The passes whose time [`Compiled::times`] records, in order.
+/// The passes whose time [`Compiled::times`] records, in order (`lower` includes the
+/// kernel-IR optimizations that follow it).
 pub const PASS_NAMES: [&str; 4] = ["simplify", "schedule", "optimize", "lower"];
 
 /// Times the passes one after another.
@@ -165,8 +185,15 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     };
     clock.lap(2);
     let kernels = lower(&simplified, &schedule, &plans)?;
-    let program = program(&simplified, &schedule, kernels);
+    let mut program = program(&simplified, &schedule, kernels);
     verify_kernels("lower", &program.kernels, &options.target)?;
+    let mut kernel_passes = Vec::new();
+    for pass in KernelPass::ALL.into_iter().filter(|p| enabled(p.name())) {
+        let (kernels, before, after) = run_kernel_pass(pass, &program.kernels)?;
+        verify_kernels(pass.name(), &kernels, &options.target)?;
+        program.kernels = kernels;
+        kernel_passes.push((pass.name(), before, after));
+    }
     clock.lap(3);
     Ok(Compiled {
         times: clock.times,
@@ -177,7 +204,28 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
         schedule,
         plans,
         program,
+        kernel_passes,
     })
+}
+
+/// Runs one kernel-IR optimization on every kernel; also returns the statement counts
+/// before and after.
+fn run_kernel_pass(
+    pass: KernelPass,
+    kernels: &[Kernel],
+) -> Result<(Vec<Kernel>, usize, usize), PipelineError> {
+    let count = |ks: &[Kernel]| ks.iter().map(crate::kernel_opt::statement_count).sum();
+    let before = count(kernels);
+    let done: Vec<Kernel> = kernels
+        .iter()
+        .map(|k| pass.run(k))
+        .collect::<Result<_, _>>()
+        .map_err(|error| PipelineError::KernelPass {
+            pass: pass.name(),
+            error,
+        })?;
+    let after = count(&done);
+    Ok((done, before, after))
 }
 
 impl Compiled {

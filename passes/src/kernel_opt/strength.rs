@@ -54,14 +54,41 @@ impl Rewrite for Strength {
         if d < 1 || lo < 0 || hi >= 1i128 << (bits - 1) {
             return Ok(None);
         }
-        let quotient = divide(e, x, d, hi, ty)?;
         if op == BinaryOp::Idiv {
-            return Ok(Some(quotient));
+            return divide(e, x, d, hi, ty).map(Some);
         }
+        if let Some(rest) = simple_remainder(e, x, d, hi, ty)? {
+            return Ok(Some(rest));
+        }
+        let quotient = divide(e, x, d, hi, ty)?;
         let product = e.emit(ty, &Expr::Binary { op: BinaryOp::Mul, a: quotient, b: divisor })?;
         let rest = Expr::Binary { op: BinaryOp::Sub, a: x, b: product };
         e.emit(ty, &rest).map(Some)
     }
+}
+
+/// `x % d` without a product where there is a shortcut: 0 for `d = 1`, `x` for `d > hi`,
+/// a mask for a power of two.
+fn simple_remainder(
+    e: &mut Emitter,
+    x: ValueId,
+    d: i128,
+    hi: i128,
+    ty: ValueType,
+) -> Result<Option<ValueId>, KernelError> {
+    let int = |e: &mut Emitter, c: i128| e.emit(ty, &Expr::Const(Scalar::Int(c)));
+    if d == 1 {
+        return int(e, 0).map(Some);
+    }
+    if d > hi {
+        return Ok(Some(x));
+    }
+    if d.count_ones() == 1 {
+        let mask = int(e, d - 1)?;
+        let and = Expr::Binary { op: BinaryOp::And, a: x, b: mask };
+        return e.emit(ty, &and).map(Some);
+    }
+    Ok(None)
 }
 
 /// `x / d` for `0 ≤ x ≤ hi < 2^(bits-1)` and `d ≥ 1`, without a division.
