@@ -6,7 +6,7 @@ use crate::lower::{LowerError, LowerPlan, lower, program};
 use crate::optimize::plan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
 use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
-use egpu_ir::kernel::{Kernel, KernelError, Program, verify};
+use egpu_ir::kernel::{Kernel, Program, verify};
 use egpu_ir::{Graph, Target};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -82,10 +82,7 @@ pub enum PipelineError {
     Lower(#[from] LowerError),
     /// A kernel-IR optimization failed to rebuild a kernel: a bug in that pass.
     #[error("{pass}: {error}")]
-    KernelPass {
-        pass: &'static str,
-        error: KernelError,
-    },
+    KernelPass { pass: &'static str, error: String },
     /// A pass produced a kernel the verifier refuses: a bug in that pass.
     #[error("{pass} produced an invalid kernel: {errors}")]
     Verify { pass: &'static str, errors: String },
@@ -218,12 +215,13 @@ fn run_kernel_pass(
     let before = count(kernels);
     let done: Vec<Kernel> = kernels
         .iter()
-        .map(|k| pass.run(k))
-        .collect::<Result<_, _>>()
-        .map_err(|error| PipelineError::KernelPass {
-            pass: pass.name(),
-            error,
-        })?;
+        .map(|k| {
+            pass.run(k).map_err(|error| PipelineError::KernelPass {
+                pass: pass.name(),
+                error: error.to_string(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
     let after = count(&done);
     Ok((done, before, after))
 }

@@ -56,9 +56,8 @@ pub fn run(args: &RunKernelArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let files = named_args(&kernel, "--input", &args.inputs, true)?;
     let scalars = scalar_values(&kernel, &args.params)?;
     let (mut buffers, mut text) = buffers(&kernel, &files, args.seed)?;
-    kernel::run(&kernel, &mut buffers, &scalars).map_err(|e| {
-        CliError::User(format!("{}: the kernel failed: {e}", args.file.display()))
-    })?;
+    kernel::run(&kernel, &mut buffers, &scalars)
+        .map_err(|e| CliError::User(format!("{}: the kernel failed: {e}", args.file.display())))?;
     let launch = kernel.launch();
     text += &format!(
         "ran kernel {} on the kernel-IR interpreter: grid {:?} workgroup {:?}\n",
@@ -69,12 +68,19 @@ pub fn run(args: &RunKernelArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let written: Vec<(String, Tensor)> = buffer_params(&kernel)
         .zip(buffers)
         .filter_map(|(param, tensor)| match param {
-            Param::Buffer { name, access, .. } if access.can_write() => Some((name.clone(), tensor)),
+            Param::Buffer { name, access, .. } if access.can_write() => {
+                Some((name.clone(), tensor))
+            }
             _ => None,
         })
         .collect();
     for (name, tensor) in &written {
-        text += &format!("buffer {name}: {}{}\n{}", tensor.dtype, tensor.shape, summarize(tensor));
+        text += &format!(
+            "buffer {name}: {}{}\n{}",
+            tensor.dtype,
+            tensor.shape,
+            summarize(tensor)
+        );
     }
     if let Some(dir) = &args.output_dir {
         text += &write_tensors(dir, &written)?;
@@ -93,7 +99,10 @@ fn read_kernel(path: &Path, name: Option<&str>) -> Result<Kernel, CliError> {
     let list = names.join(", ");
     let index = match name {
         Some(name) => names.iter().position(|&n| n == name).ok_or_else(|| {
-            CliError::User(format!("--kernel {name}: {} holds no such kernel (it holds {list})", path.display()))
+            CliError::User(format!(
+                "--kernel {name}: {} holds no such kernel (it holds {list})",
+                path.display()
+            ))
         })?,
         None if kernels.len() == 1 => 0,
         None => {
@@ -115,7 +124,10 @@ fn check_target(kernel: &Kernel, target: Option<&str>) -> Result<(), CliError> {
     let Some(name) = target else { return Ok(()) };
     let target = Target::by_name(name).ok_or_else(|| {
         let names: Vec<&str> = Target::ALL.iter().map(|t| t.name).collect();
-        CliError::User(format!("--target {name}: unknown target (targets: {})", names.join(", ")))
+        CliError::User(format!(
+            "--target {name}: unknown target (targets: {})",
+            names.join(", ")
+        ))
     })?;
     kernel::verify(kernel, Some(&target)).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
@@ -131,7 +143,9 @@ fn check_target(kernel: &Kernel, target: Option<&str>) -> Result<(), CliError> {
 /// Refuses launches and buffers too large for the interpreter before allocating anything.
 fn check_size(kernel: &Kernel) -> Result<(), CliError> {
     let launch = kernel.launch();
-    let lanes = launch.workgroup_count().saturating_mul(launch.workgroup_size());
+    let lanes = launch
+        .workgroup_count()
+        .saturating_mul(launch.workgroup_size());
     if lanes > LANE_LIMIT {
         return Err(CliError::User(format!(
             "kernel {}: {lanes} lanes; the interpreter runs at most {LANE_LIMIT}",
@@ -171,7 +185,11 @@ fn named_args(
         .filter(|(_, p)| matches!(p, Param::Buffer { .. }) == buffers)
         .map(|(_, p)| p.name())
         .collect();
-    let kind = if buffers { "buffer" } else { "scalar parameter" };
+    let kind = if buffers {
+        "buffer"
+    } else {
+        "scalar parameter"
+    };
     let mut values = BTreeMap::new();
     for arg in args {
         let Some((name, value)) = arg.split_once('=') else {
@@ -196,7 +214,9 @@ fn scalar_values(kernel: &Kernel, args: &[String]) -> Result<Vec<i64>, CliError>
     let given = named_args(kernel, "--param", args, false)?;
     let mut values = Vec::new();
     for (_, param) in kernel.params() {
-        let Param::Scalar { name, dtype } = param else { continue };
+        let Param::Scalar { name, dtype } = param else {
+            continue;
+        };
         let Some(text) = given.get(name) else {
             return Err(CliError::User(format!(
                 "kernel {} needs --param {name}=VALUE ({dtype})",
@@ -225,7 +245,15 @@ fn buffers(
     let mut tensors = Vec::new();
     let mut text = String::new();
     for param in buffer_params(kernel) {
-        let Param::Buffer { name, dtype, len, access } = param else { continue };
+        let Param::Buffer {
+            name,
+            dtype,
+            len,
+            access,
+        } = param
+        else {
+            continue;
+        };
         let shape = Shape::new(vec![*len]).map_err(CliError::User)?;
         let (tensor, source) = match files.get(name) {
             Some(file) => {
@@ -245,7 +273,10 @@ fn buffers(
                 (tensor, format!("random (seed {seed})"))
             }
         };
-        text += &format!("buffer {name}: {dtype}[{len}] {} from {source}\n", access.name());
+        text += &format!(
+            "buffer {name}: {dtype}[{len}] {} from {source}\n",
+            access.name()
+        );
         tensors.push(tensor);
     }
     Ok((tensors, text))

@@ -52,7 +52,10 @@ fn same_data(a: &Data, b: &Data) -> bool {
 
 /// Whether two runs agree bit for bit (errors: both fail, with the same kind of message:
 /// the value names in a message may differ after a rewrite, the rest must not).
-fn same_outcome(a: &Result<Vec<Tensor>, String>, b: &Result<Vec<Tensor>, String>) -> Result<(), String> {
+fn same_outcome(
+    a: &Result<Vec<Tensor>, String>,
+    b: &Result<Vec<Tensor>, String>,
+) -> Result<(), String> {
     match (a, b) {
         (Ok(a), Ok(b)) => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
@@ -63,13 +66,20 @@ fn same_outcome(a: &Result<Vec<Tensor>, String>, b: &Result<Vec<Tensor>, String>
             Ok(())
         }
         (Err(x), Err(y)) if error_kind(x) == error_kind(y) => Ok(()),
-        _ => Err(format!("before: {:?}\nafter: {:?}", a.as_ref().err(), b.as_ref().err())),
+        _ => Err(format!(
+            "before: {:?}\nafter: {:?}",
+            a.as_ref().err(),
+            b.as_ref().err()
+        )),
     }
 }
 
 /// An error message without its value names (`v12`) and numbers.
 fn error_kind(message: &str) -> String {
-    message.split(|c: char| c.is_ascii_digit()).collect::<Vec<_>>().join("")
+    message
+        .split(|c: char| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 #[test]
@@ -89,11 +99,15 @@ fn filetests() {
         assert!(files.len() >= 3, "{}: fewer than 3 cases", dir.display());
         for file in files {
             let source = std::fs::read_to_string(&file).unwrap();
-            let input = kernel::text::parse(&source)
-                .unwrap_or_else(|e| panic!("{}:{}:{}: {}", file.display(), e.line, e.col, e.message));
-            let output = pass.run(&input).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            kernel::verify(&output, None)
-                .unwrap_or_else(|e| panic!("{}: the result fails the verifier: {e:?}", file.display()));
+            let input = kernel::text::parse(&source).unwrap_or_else(|e| {
+                panic!("{}:{}:{}: {}", file.display(), e.line, e.col, e.message)
+            });
+            let output = pass
+                .run(&input)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            kernel::verify(&output, None).unwrap_or_else(|e| {
+                panic!("{}: the result fails the verifier: {e:?}", file.display())
+            });
             let got = kernel::print(&output);
             let expected_file = file.with_extension("expected.kir");
             if bless {
@@ -102,10 +116,14 @@ fn filetests() {
             let expected = std::fs::read_to_string(&expected_file)
                 .unwrap_or_else(|e| panic!("{}: {e}", expected_file.display()));
             if got != expected {
-                failures.push(format!("{}:\n--- expected\n{expected}--- got\n{got}", file.display()));
+                failures.push(format!(
+                    "{}:\n--- expected\n{expected}--- got\n{got}",
+                    file.display()
+                ));
             }
             for seed in 0..3 {
-                if let Err(m) = same_outcome(&run_kernel(&input, seed), &run_kernel(&output, seed)) {
+                if let Err(m) = same_outcome(&run_kernel(&input, seed), &run_kernel(&output, seed))
+                {
                     failures.push(format!("{} (seed {seed}): {m}", file.display()));
                 }
             }
@@ -160,7 +178,13 @@ fn check_equivalence(graph: &Graph, target: Target, seed: u64) -> Result<(), Str
                 }
             }
             (Err(w), Err(g)) if error_kind(w) == error_kind(g) => {}
-            _ => return Err(format!("{name}: before {:?}, after {:?}", want.as_ref().err(), got.as_ref().err())),
+            _ => {
+                return Err(format!(
+                    "{name}: before {:?}, after {:?}",
+                    want.as_ref().err(),
+                    got.as_ref().err()
+                ));
+            }
         }
     }
     Ok(())

@@ -115,7 +115,8 @@ kernel every(a: global f32[64] read, b: global f16[256] read_write, c: global f3
 
 #[test]
 fn a_kernel_with_every_construct_round_trips() {
-    let kernel = parse(EVERY_CONSTRUCT).unwrap_or_else(|e| panic!("{}", e.render("k", EVERY_CONSTRUCT)));
+    let kernel =
+        parse(EVERY_CONSTRUCT).unwrap_or_else(|e| panic!("{}", e.render("k", EVERY_CONSTRUCT)));
     assert_eq!(print(&kernel), EVERY_CONSTRUCT);
 }
 
@@ -149,7 +150,10 @@ fn several_kernels_parse_with_parse_all_only() {
     assert_eq!((e.line, e.col), (4, 1), "{e}");
     let dup = format!("{one}{one}");
     let e = parse_all(&dup).unwrap_err();
-    assert!(e.message.contains("'a' is already defined at line 1"), "{e}");
+    assert!(
+        e.message.contains("'a' is already defined at line 1"),
+        "{e}"
+    );
 }
 
 /// (text, line, col, part of the message)
@@ -349,14 +353,21 @@ fn run_kernel_reports_malformed_files_with_file_line_col_and_exit_1() {
         assert!(err.starts_with(&want), "{err}");
         assert!(err.contains(message), "{err}");
         // The source line and a caret under the column follow.
-        assert!(err.lines().nth(2).is_some_and(|l| l.ends_with('^')), "{err}");
+        assert!(
+            err.lines().nth(2).is_some_and(|l| l.ends_with('^')),
+            "{err}"
+        );
     }
 }
 
 #[test]
 fn the_example_of_docs_kir_md_parses_in_canonical_form() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kir.md")).unwrap();
-    let start = doc.find("```\nkernel ").expect("docs/kir.md has an example kernel") + 4;
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kir.md")).unwrap();
+    let start = doc
+        .find("```\nkernel ")
+        .expect("docs/kir.md has an example kernel")
+        + 4;
     let len = doc[start..].find("```").expect("the example ends");
     let example = &doc[start..start + len];
     let kernel = parse(example).unwrap_or_else(|e| panic!("{}", e.render("docs/kir.md", example)));

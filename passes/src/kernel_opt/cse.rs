@@ -10,7 +10,9 @@
 //! Subgroup reductions (which synchronize lanes) are never merged.
 
 use super::rebuild::{Block, Emitter, Rewrite, rebuild};
-use egpu_ir::kernel::{AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Value, ValueId, ValueType};
+use egpu_ir::kernel::{
+    AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Value, ValueId, ValueType,
+};
 use egpu_ir::{BinaryOp, DType, Scalar, UnaryOp};
 use std::collections::HashMap;
 

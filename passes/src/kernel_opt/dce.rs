@@ -76,7 +76,9 @@ fn mark(kernel: &Kernel) -> Live {
             Stmt::Loop(l) => {
                 // The variable is defined by its loop: needing it needs the loop.
                 layout.def_parent.insert(l.var, index);
-                layout.controls.insert(index, (vec![l.start, l.end], parent));
+                layout
+                    .controls
+                    .insert(index, (vec![l.start, l.end], parent));
             }
             Stmt::If { cond, .. } => {
                 layout.controls.insert(index, (vec![*cond], parent));
@@ -88,7 +90,11 @@ fn mark(kernel: &Kernel) -> Live {
             Stmt::Barrier => root(&[]),
             Stmt::MatrixTile(t) => root(&[t.a.offset, t.b.offset, t.d.offset]),
             Stmt::InitAcc { acc, init: value } | Stmt::UpdateAcc { acc, value, .. } => {
-                layout.acc_stmts.entry(*acc).or_default().push((*value, parent));
+                layout
+                    .acc_stmts
+                    .entry(*acc)
+                    .or_default()
+                    .push((*value, parent));
             }
         }
     });
@@ -99,7 +105,9 @@ fn mark(kernel: &Kernel) -> Live {
                 if !live.values.insert(v) {
                     continue;
                 }
-                let Some(value) = kernel.value(v) else { continue };
+                let Some(value) = kernel.value(v) else {
+                    continue;
+                };
                 work.extend(value.expr.operands().into_iter().map(Need::Value));
                 work.extend(layout.def_parent.get(&v).copied().map(Need::Control));
                 if let Expr::ReadAcc(acc) = value.expr {

@@ -97,7 +97,12 @@ fn invariant(kernel: &Kernel, facts: &LoopFacts, runs: bool, v: ValueId) -> bool
     let Some(value) = kernel.value(v) else {
         return false;
     };
-    if value.expr.operands().iter().any(|x| facts.defined.contains(x)) {
+    if value
+        .expr
+        .operands()
+        .iter()
+        .any(|x| facts.defined.contains(x))
+    {
         return false;
     }
     match &value.expr {
@@ -105,9 +110,8 @@ fn invariant(kernel: &Kernel, facts: &LoopFacts, runs: bool, v: ValueId) -> bool
         Expr::ReadAcc(acc) => !facts.accs.contains(acc),
         Expr::Load { source, .. } => {
             let shared = matches!(source, Memory::Shared(_));
-            runs && !facts.stored.contains(source)
-                && !facts.barrier
-                && !(shared && facts.matrix_tile)
+            let changed = facts.stored.contains(source) || facts.barrier;
+            runs && !changed && !(shared && facts.matrix_tile)
         }
         Expr::Binary {
             op: BinaryOp::Idiv | BinaryOp::Mod,

@@ -10,6 +10,9 @@
 //!
 //! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`).
 
+// The passes return the builder's own error, `KernelError`, unboxed like the builder does.
+#![allow(clippy::result_large_err)]
+
 mod cse;
 mod dce;
 mod fold;

@@ -66,7 +66,9 @@ impl Ranges {
             _ => None,
         };
         match (r, full(dtype)) {
-            (Some((lo, hi)), Some((min, max))) if min <= lo && hi <= max && lo <= hi => Some((lo, hi)),
+            (Some((lo, hi)), Some((min, max))) if min <= lo && hi <= max && lo <= hi => {
+                Some((lo, hi))
+            }
             (_, whole) => whole,
         }
     }
@@ -94,7 +96,12 @@ fn binary(op: BinaryOp, (alo, ahi): Range, (blo, bhi): Range) -> Option<Range> {
         BinaryOp::Add => Some((alo.checked_add(blo)?, ahi.checked_add(bhi)?)),
         BinaryOp::Sub => Some((alo.checked_sub(bhi)?, ahi.checked_sub(blo)?)),
         BinaryOp::Mul => {
-            let corners = [alo.checked_mul(blo)?, alo.checked_mul(bhi)?, ahi.checked_mul(blo)?, ahi.checked_mul(bhi)?];
+            let corners = [
+                alo.checked_mul(blo)?,
+                alo.checked_mul(bhi)?,
+                ahi.checked_mul(blo)?,
+                ahi.checked_mul(bhi)?,
+            ];
             Some((*corners.iter().min()?, *corners.iter().max()?))
         }
         // Truncating division by a positive constant is monotonic.
@@ -108,7 +115,9 @@ fn binary(op: BinaryOp, (alo, ahi): Range, (blo, bhi): Range) -> Option<Range> {
             _ => None,
         },
         BinaryOp::Shl => match constant {
-            Some(k) if (0..32).contains(&k) => Some((alo.checked_shl(k as u32)?, ahi.checked_shl(k as u32)?)),
+            Some(k) if (0..32).contains(&k) => {
+                Some((alo.checked_shl(k as u32)?, ahi.checked_shl(k as u32)?))
+            }
             _ => None,
         },
         BinaryOp::And if blo >= 0 => Some((0, bhi)),

@@ -100,10 +100,7 @@ impl Emitter {
                 a: v(a)?,
                 b: v(b)?,
             },
-            Expr::MulHi { a, b } => Expr::MulHi {
-                a: v(a)?,
-                b: v(b)?,
-            },
+            Expr::MulHi { a, b } => Expr::MulHi { a: v(a)?, b: v(b)? },
             Expr::Where { cond, a, b } => Expr::Where {
                 cond: v(cond)?,
                 a: v(a)?,
@@ -235,7 +232,7 @@ fn close<'k>(
         End::Body => return Ok(()),
         End::Loop => e.b.end_loop()?,
         End::Else => e.b.end_if()?,
-        End::Then(else_body) if else_body.is_empty() => e.b.end_if()?,
+        End::Then(&[]) => e.b.end_if()?,
         End::Then(else_body) => {
             rewrite.leave();
             e.b.begin_else()?;

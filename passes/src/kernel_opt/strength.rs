@@ -61,8 +61,19 @@ impl Rewrite for Strength {
             return Ok(Some(rest));
         }
         let quotient = divide(e, x, d, hi, ty)?;
-        let product = e.emit(ty, &Expr::Binary { op: BinaryOp::Mul, a: quotient, b: divisor })?;
-        let rest = Expr::Binary { op: BinaryOp::Sub, a: x, b: product };
+        let product = e.emit(
+            ty,
+            &Expr::Binary {
+                op: BinaryOp::Mul,
+                a: quotient,
+                b: divisor,
+            },
+        )?;
+        let rest = Expr::Binary {
+            op: BinaryOp::Sub,
+            a: x,
+            b: product,
+        };
         e.emit(ty, &rest).map(Some)
     }
 }
@@ -85,17 +96,30 @@ fn simple_remainder(
     }
     if d.count_ones() == 1 {
         let mask = int(e, d - 1)?;
-        let and = Expr::Binary { op: BinaryOp::And, a: x, b: mask };
+        let and = Expr::Binary {
+            op: BinaryOp::And,
+            a: x,
+            b: mask,
+        };
         return e.emit(ty, &and).map(Some);
     }
     Ok(None)
 }
 
 /// `x / d` for `0 ≤ x ≤ hi < 2^(bits-1)` and `d ≥ 1`, without a division.
-fn divide(e: &mut Emitter, x: ValueId, d: i128, hi: i128, ty: ValueType) -> Result<ValueId, KernelError> {
+fn divide(
+    e: &mut Emitter,
+    x: ValueId,
+    d: i128,
+    hi: i128,
+    ty: ValueType,
+) -> Result<ValueId, KernelError> {
     let dtype = ty.dtype;
     let int = |e: &mut Emitter, dtype: DType, c: i128| {
-        e.emit(ValueType::scalar(dtype), &Expr::Const(Scalar::Int(wrap_int(c, dtype))))
+        e.emit(
+            ValueType::scalar(dtype),
+            &Expr::Const(Scalar::Int(wrap_int(c, dtype))),
+        )
     };
     let binary = |e: &mut Emitter, op, a, b| e.emit(ty, &Expr::Binary { op, a, b });
     if d == 1 {

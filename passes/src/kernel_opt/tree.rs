@@ -92,7 +92,13 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
             Owner::Body => return done.out,
             Owner::Loop(me, l) => {
                 let body = done.out;
-                (me, Stmt::Loop(Loop { body, ..l.clone_header() }))
+                (
+                    me,
+                    Stmt::Loop(Loop {
+                        body,
+                        ..l.clone_header()
+                    }),
+                )
             }
             Owner::Then(me, stmt) => {
                 let Stmt::If { else_body, .. } = stmt else {
@@ -112,7 +118,14 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
                 };
                 let else_body = done.out;
                 let cond = *cond;
-                (me, Stmt::If { cond, then_body, else_body })
+                (
+                    me,
+                    Stmt::If {
+                        cond,
+                        then_body,
+                        else_body,
+                    },
+                )
             }
         };
         let replaced = f(me, rebuilt);
