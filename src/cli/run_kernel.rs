@@ -152,15 +152,18 @@ fn check_size(kernel: &Kernel) -> Result<(), CliError> {
             kernel.name()
         )));
     }
-    for param in buffer_params(kernel) {
-        if let Param::Buffer { name, len, .. } = param
-            && *len > ELEMENT_LIMIT
-        {
-            return Err(CliError::User(format!(
-                "kernel {}: buffer {name} has {len} elements; the interpreter holds at most {ELEMENT_LIMIT}",
-                kernel.name()
-            )));
-        }
+    // Every buffer and one workgroup's shared arrays are held at once.
+    let buffers = buffer_params(kernel).map(|p| match p {
+        Param::Buffer { len, .. } => *len,
+        Param::Scalar { .. } => 0,
+    });
+    let shared = kernel.shared_arrays().map(|(_, a)| a.len);
+    let elements = buffers.chain(shared).fold(0usize, usize::saturating_add);
+    if elements > ELEMENT_LIMIT {
+        return Err(CliError::User(format!(
+            "kernel {}: its buffers and shared arrays hold {elements} elements; the interpreter holds at most {ELEMENT_LIMIT}",
+            kernel.name()
+        )));
     }
     Ok(())
 }

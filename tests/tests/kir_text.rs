@@ -373,3 +373,206 @@ fn the_example_of_docs_kir_md_parses_in_canonical_form() {
     let kernel = parse(example).unwrap_or_else(|e| panic!("{}", e.render("docs/kir.md", example)));
     assert_eq!(print(&kernel), example);
 }
+
+const SAXPY: &str = "\
+kernel saxpy(x: global f32[8] read, y: global f32[8] read_write, n: i32)
+  grid [2, 1, 1] workgroup [4, 1, 1] subgroup 32
+{
+  v0: i32 = workgroup_id.x
+  v1: i32 = local_id.x
+  v2: i32 = const 4
+  v3: i32 = mul v0, v2
+  v4: i32 = add v3, v1
+  v5: i32 = param n
+  v6: bool = cmplt v4, v5
+  v7: f32 = load x[v4] mask v6
+  v8: f32 = load y[v4] mask v6
+  v9: f32 = const 2.0
+  v10: f32 = mul v7, v9
+  v11: f32 = add v10, v8
+  store y[v4] = v11 mask v6
+}
+";
+
+fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
+    let dict = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}",
+        values.len()
+    );
+    let mut header = dict.into_bytes();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn run_kernel_takes_buffers_and_params_and_writes_the_written_buffers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "saxpy.kir", SAXPY);
+    let x: Vec<f32> = (0..8).map(|i| i as f32 * 0.5 - 1.0).collect();
+    let y: Vec<f32> = (0..8).map(|i| 1.0 / (i as f32 + 3.0)).collect();
+    let x_file = npy_f32(dir.path(), "x.npy", &x);
+    let y_file = npy_f32(dir.path(), "y.npy", &y);
+    let out_dir = dir.path().join("out");
+    let (code, out, err) = egpu(&[
+        "run-kernel",
+        file.to_str().unwrap(),
+        "--input",
+        &format!("x={}", x_file.display()),
+        "--input",
+        &format!("y={}", y_file.display()),
+        "--param",
+        "n=6",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ran kernel saxpy"), "{out}");
+    // Only the writable buffer is written out.
+    assert!(!out_dir.join("x.npy").exists());
+    let bytes = std::fs::read(out_dir.join("y.npy")).unwrap();
+    let got: Vec<f32> = npyz::NpyFile::new(&bytes[..]).unwrap().into_vec().unwrap();
+    // Lanes 0..6 compute 2x + y (two f32 roundings); lanes 6 and 7 are masked off.
+    let want: Vec<f32> = (0..8)
+        .map(|i| if i < 6 { x[i] * 2.0 + y[i] } else { y[i] })
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn run_kernel_random_buffers_are_seeded_and_a_summary_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "saxpy.kir", SAXPY);
+    let path = file.to_str().unwrap();
+    let first = egpu(&["run-kernel", path, "--param", "n=8", "--seed", "3"]);
+    assert_eq!(first.0, 0, "{}", first.2);
+    assert!(
+        first
+            .1
+            .contains("buffer x: f32[8] read from random (seed 3)"),
+        "{}",
+        first.1
+    );
+    assert!(first.1.contains("buffer y: f32[8]\n  min "), "{}", first.1);
+    assert_eq!(
+        first,
+        egpu(&["run-kernel", path, "--param", "n=8", "--seed", "3"])
+    );
+    assert_ne!(
+        first.1,
+        egpu(&["run-kernel", path, "--param", "n=8", "--seed", "4"]).1
+    );
+}
+
+#[test]
+fn run_kernel_rejects_bad_arguments_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "saxpy.kir", SAXPY);
+    let path = file.to_str().unwrap();
+    let two = write(
+        dir.path(),
+        "two.kir",
+        &format!("{SAXPY}{}", SAXPY.replace("saxpy(", "other(")),
+    );
+    let big = write(
+        dir.path(),
+        "big.kir",
+        "kernel big() grid [100000, 1000, 1] workgroup [1, 1, 1] subgroup 32 {\n}\n",
+    );
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec![path], "kernel saxpy needs --param n=VALUE (i32)"),
+        (
+            vec![path, "--param", "n=99999999999"],
+            "--param n=99999999999: not a value of i32",
+        ),
+        (
+            vec![path, "--param", "m=1"],
+            "has no scalar parameter 'm' (its scalar parameters: n)",
+        ),
+        (
+            vec![path, "--param", "n=1", "--input", "z=a.npy"],
+            "has no buffer 'z' (its buffers: x, y)",
+        ),
+        (
+            vec![path, "--param", "n=1", "--input", "x=/nonexistent.npy"],
+            "/nonexistent.npy",
+        ),
+        (
+            vec![two.to_str().unwrap(), "--param", "n=1"],
+            "holds 2 kernels (saxpy, other): choose one with --kernel NAME",
+        ),
+        (
+            vec![two.to_str().unwrap(), "--kernel", "nope"],
+            "holds no such kernel (it holds saxpy, other)",
+        ),
+        (
+            vec![big.to_str().unwrap()],
+            "100000000 lanes; the interpreter runs at most 16777216",
+        ),
+        (vec!["/nonexistent.kir"], "cannot read /nonexistent.kir"),
+    ];
+    for (args, message) in cases {
+        let mut argv = vec!["run-kernel"];
+        argv.extend(args);
+        let (code, out, err) = egpu(&argv);
+        assert_eq!(code, 1, "{argv:?}\n{out}{err}");
+        assert!(err.contains(message), "{argv:?}: {err}");
+    }
+    // --kernel picks one of several.
+    let (code, out, err) = egpu(&[
+        "run-kernel",
+        two.to_str().unwrap(),
+        "--kernel",
+        "other",
+        "--param",
+        "n=2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ran kernel other"), "{out}");
+}
+
+#[test]
+fn run_kernel_checks_a_target_s_limits_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "wide.kir",
+        "kernel wide() grid [1, 1, 1] workgroup [64, 1, 1] subgroup 64 {\n}\n",
+    );
+    let path = file.to_str().unwrap();
+    assert_eq!(egpu(&["run-kernel", path]).0, 0);
+    let (code, _, err) = egpu(&["run-kernel", path, "--target", "sm_90"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("size 64, but sm_90 runs subgroups of 32"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_kernel_reports_a_failing_kernel_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    // Workgroups 8 elements apart: workgroup 1 reads x[8], out of bounds at run time (the
+    // index is not a constant, so the verifier cannot know).
+    let file = write(
+        dir.path(),
+        "oob.kir",
+        &SAXPY.replace("v2: i32 = const 4", "v2: i32 = const 8"),
+    );
+    let (code, _, err) = egpu(&["run-kernel", file.to_str().unwrap(), "--param", "n=100"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the kernel failed: kernel saxpy: index 8 is outside buffer x"),
+        "{err}"
+    );
+}

@@ -16,6 +16,8 @@
 //! Loop-carried state lives in accumulators ([`AccId`]): declared with an initial value,
 //! updated by assignment or by a reduction op, read as a value — so there are no phi nodes.
 //! [`KernelBuilder`] is the only way to make a kernel; it checks types and scopes.
+//! [`verify`] checks a finished kernel against every rule independently (`verify` module),
+//! and [`text`] parses the printer's `.kir` text back; docs/kir.md is the full specification.
 //!
 //! # Values
 //! Element arithmetic is that of the graph reference interpreter ([`crate::interp`]), whose

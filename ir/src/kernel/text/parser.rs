@@ -53,6 +53,15 @@ pub(super) struct KernelParser<'c> {
     pub(super) stmts: Vec<Pos>,
 }
 
+/// Where the parts of a kernel's header are, for messages about them.
+#[derive(Clone, Copy)]
+struct Header {
+    kernel: Pos,
+    name: Pos,
+    grid: Pos,
+    subgroup: Pos,
+}
+
 /// A parameter as read, declared once the builder exists (after the launch line).
 struct ParamText {
     name: String,
@@ -106,25 +115,39 @@ impl<'c> KernelParser<'c> {
         }
         self.c.expect(&TokenKind::LBrace, "'shared' or '{'")?;
         self.body(&mut b)?;
-        let at = |what: &str| match what {
-            "kernel" => name_pos,
-            "launch" => grid_pos,
-            "subgroup" => subgroup_pos,
-            _ => kernel_pos,
+        let header = Header {
+            kernel: kernel_pos,
+            name: name_pos,
+            grid: grid_pos,
+            subgroup: subgroup_pos,
         };
+        self.finish(b, header)
+    }
+
+    /// The finished kernel, after the builder's whole-kernel checks and the verifier; their
+    /// errors point at the header part or statement they concern.
+    fn finish(&self, b: KernelBuilder, at: Header) -> Result<Kernel, ParseError> {
         let kernel = match b.finish() {
             Ok(kernel) => kernel,
             Err(KernelError::Build { what, message, .. }) => {
-                return Err(at(&what).error(format!("{what}: {message}")));
+                let pos = match what.as_str() {
+                    "kernel" => at.name,
+                    "launch" => at.grid,
+                    "subgroup" => at.subgroup,
+                    _ => at.kernel,
+                };
+                return Err(pos.error(format!("{what}: {message}")));
             }
-            Err(e) => return Err(kernel_pos.error(e.to_string())),
+            Err(e) => return Err(at.kernel.error(e.to_string())),
         };
-        if let Err(errors) = verify(&kernel, None) {
-            let first = &errors[0];
+        if let Some(first) = verify(&kernel, None)
+            .err()
+            .and_then(|e| e.into_iter().next())
+        {
             let pos = first
                 .stmt
                 .and_then(|i| self.stmts.get(i).copied())
-                .unwrap_or(kernel_pos);
+                .unwrap_or(at.kernel);
             let m = format!("{}: {}", first.what, first.message);
             return Err(pos.error(self.names.rename(&m, Pending::Nothing)));
         }
@@ -207,7 +230,10 @@ impl<'c> KernelParser<'c> {
                     self.names.close_block();
                     let closed = match block {
                         Open::Loop => b.end_loop(),
-                        Open::Then if self.c.at_word("else") => {
+                        Open::Then
+                            if self.c.at_word("else")
+                                && self.c.peek_at(1).kind == TokenKind::LBrace =>
+                        {
                             self.c.bump();
                             self.c.expect(&TokenKind::LBrace, "'{'")?;
                             self.names.open_block();

@@ -2,7 +2,7 @@
 //! placement of barriers once the whole body has been walked.
 
 use super::uniform::Flow;
-use super::{Rule, Verifier};
+use super::{Rule, Site, Verifier};
 use crate::DType;
 use crate::kernel::MAX_WORKGROUP_SIZE;
 use crate::kernel::builder::check_name;
@@ -100,7 +100,7 @@ impl Verifier<'_> {
                 self.stmt = stmt;
                 let m = "it is inside an if or loop whose condition or bounds differ between \
                          lanes of the workgroup, so some lanes may not arrive";
-                self.fail(Rule::Barrier, "barrier", m);
+                self.fail(Rule::Barrier, Site::Barrier, m);
             }
         }
     }

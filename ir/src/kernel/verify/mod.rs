@@ -18,12 +18,15 @@
 
 mod decls;
 mod exprs;
+mod memory;
+mod stmts;
 mod uniform;
 
 #[cfg(test)]
 mod tests;
 
-use super::types::{AccId, Kernel, Stmt, ValueId};
+use super::printer::expr_text;
+use super::types::{AccId, Kernel, Memory, Stmt, ValueId};
 use crate::Target;
 use cranelift_entity::SecondaryMap;
 use std::fmt;
@@ -89,6 +92,42 @@ pub(crate) fn verify_structure(kernel: &Kernel) -> Result<(), Vec<VerifyError>> 
     Verifier::new(kernel, false, None).run()
 }
 
+/// The statement an error is about, described only when there is an error (describing
+/// every statement would cost more than checking it).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Site {
+    Value(ValueId),
+    Loop(ValueId),
+    If(ValueId),
+    Store(Memory, ValueId),
+    Init(AccId, ValueId),
+    Update(AccId),
+    Barrier,
+    MatrixTile,
+}
+
+impl Site {
+    /// `v7 = load a[v3]`, `for v5`, `store a[v3]`, `acc0 = init v2`, …
+    fn describe(self, kernel: &Kernel) -> String {
+        match self {
+            Site::Value(v) => match kernel.values.get(v) {
+                Some(value) => format!("{v} = {}", expr_text(kernel, &value.expr)),
+                None => v.to_string(),
+            },
+            Site::Loop(var) => format!("for {var}"),
+            Site::If(cond) => format!("if {cond}"),
+            Site::Store(memory, index) => {
+                let name = kernel.memory(memory).map_or("?", |(n, _)| n);
+                format!("store {name}[{index}]")
+            }
+            Site::Init(acc, init) => format!("{acc} = init {init}"),
+            Site::Update(acc) => format!("update {acc}"),
+            Site::Barrier => "barrier".to_string(),
+            Site::MatrixTile => "matrix_tile".to_string(),
+        }
+    }
+}
+
 /// An open block of the walk.
 struct Frame<'k> {
     stmts: &'k [Stmt],
@@ -151,12 +190,12 @@ impl<'k> Verifier<'k> {
     }
 
     /// Records a broken rule at the current statement.
-    fn fail(&mut self, rule: Rule, what: impl Into<String>, message: impl Into<String>) {
+    fn fail(&mut self, rule: Rule, site: Site, message: impl Into<String>) {
         self.errors.push(VerifyError {
             kernel: self.kernel.name.clone(),
             stmt: Some(self.stmt),
             rule,
-            what: what.into(),
+            what: site.describe(self.kernel),
             message: message.into(),
         });
     }
@@ -266,7 +305,7 @@ impl<'k> Verifier<'k> {
             return false;
         }
         if self.defined[v] {
-            self.fail(Rule::Scope, format!("{v}"), "is defined twice");
+            self.fail(Rule::Scope, Site::Value(v), "is defined twice");
             return false;
         }
         self.defined[v] = true;

@@ -374,7 +374,22 @@ fn barriers_under_lane_varying_control_are_refused() {
     b.end_loop().unwrap();
     let k = b.finish().unwrap();
     assert_broken(&k, Rule::Barrier, Some(3), "differ between lanes");
-    // Uniform conditions are fine: the workgroup id, a load at a uniform index.
+    // A subgroup result differs between the subgroups of a workgroup of 64 lanes.
+    let k = barrier_under(|b| {
+        let one = b.const_i32(1);
+        b.subgroup_reduce(ReduceOp::Sum, one).unwrap()
+    });
+    assert_broken(&k, Rule::Barrier, Some(5), "differ between lanes");
+    // Uniform conditions are fine: the workgroup id, a load at a uniform index, a lane id
+    // along an axis of one lane, a subgroup result in a workgroup of one subgroup.
+    let k = barrier_under(|b| b.local_id(Axis::Y));
+    assert_eq!(verify(&k, None), Ok(()));
+    let mut k = barrier_under(|b| {
+        let one = b.const_i32(1);
+        b.subgroup_reduce(ReduceOp::Sum, one).unwrap()
+    });
+    k.launch.workgroup[0] = 32;
+    assert_eq!(verify(&k, None), Ok(()));
     let k = barrier_under(|b| b.workgroup_id(Axis::X));
     assert_eq!(verify(&k, None), Ok(()));
     let k = barrier_under(|b| {
