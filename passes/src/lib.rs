@@ -5,10 +5,12 @@
 //!   reduction strategy, shared-memory tiling, matrix tiles);
 //! - [`lower`]: fusion groups to `ir::kernel` kernels, views composed into simplified index
 //!   arithmetic;
+//! - [`kernel_opt`]: kernel-IR optimizations (folding, strength reduction, CSE, LICM, DCE);
 //! - [`pipeline`]: runs them in order, prints any stage, switches passes off by name.
 //!
 //! Depends only on `egpu-ir`.
 
+pub mod kernel_opt;
 pub mod lower;
 pub mod optimize;
 pub mod pipeline;

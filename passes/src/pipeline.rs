@@ -1,6 +1,7 @@
 //! The ordered pass pipeline: every stage can be printed, dumped to a folder, and a pass
 //! switched off by name to bisect a wrong result.
 
+use crate::kernel_opt::{KernelPass, statement_count};
 use crate::lower::{LowerError, LowerPlan, lower, program};
 use crate::optimize::plan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
@@ -47,8 +48,17 @@ impl Stage {
 
 /// Passes that may be switched off (the others are needed to produce any kernel at all):
 /// without `simplify` the graph is scheduled as written; without `optimize` every kernel is
-/// lowered with the plain plan (scalar, one element and one row per lane).
-pub const OPTIONAL_PASSES: [&str; 2] = ["simplify", "optimize"];
+/// lowered with the plain plan (scalar, one element and one row per lane); the kernel-IR
+/// optimizations ([`KernelPass`], after `lower`) each by name.
+pub const OPTIONAL_PASSES: [&str; 7] = [
+    "simplify",
+    "optimize",
+    "fold",
+    "strength-reduce",
+    "cse",
+    "licm",
+    "dce",
+];
 
 /// How to compile.
 #[derive(Clone, Debug)]
@@ -62,7 +72,7 @@ pub struct PipelineOptions {
 /// A pass failed; says which.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("unknown pass '{0}' (passes that can be disabled: simplify, optimize)")]
+    #[error("unknown pass '{0}' (passes that can be disabled: {list})", list = OPTIONAL_PASSES.join(", "))]
     UnknownPass(String),
     #[error("simplify: {0}")]
     Simplify(#[from] SimplifyError),
@@ -72,6 +82,9 @@ pub enum PipelineError {
     /// Its message already starts with `lower: `.
     #[error(transparent)]
     Lower(#[from] LowerError),
+    /// A kernel-IR optimization failed to rebuild a kernel: a bug in that pass.
+    #[error("{pass}: {error}")]
+    KernelPass { pass: &'static str, error: String },
     /// A pass produced a kernel the verifier refuses: a bug in that pass.
     #[error("{pass} produced an invalid kernel: {errors}")]
     Verify { pass: &'static str, errors: String },
@@ -107,11 +120,15 @@ pub struct Compiled {
     pub plans: Vec<LowerPlan>,
     /// The kernels, bound to buffers, in launch order.
     pub program: Program,
+    /// What each kernel-IR optimization that ran did: its name and the statements (all
+    /// kernels together) before and after it.
+    pub kernel_passes: Vec<(&'static str, usize, usize)>,
     /// Wall time of each pass, in [`PASS_NAMES`] order.
     pub times: [Duration; 4],
 }
 
-/// The passes whose time [`Compiled::times`] records, in order.
+/// The passes whose time [`Compiled::times`] records, in order (`lower` includes the
+/// kernel-IR optimizations that follow it).
 pub const PASS_NAMES: [&str; 4] = ["simplify", "schedule", "optimize", "lower"];
 
 /// Times the passes one after another.
@@ -167,8 +184,15 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     };
     clock.lap(2);
     let kernels = lower(&simplified, &schedule, &plans)?;
-    let program = program(&simplified, &schedule, kernels);
+    let mut program = program(&simplified, &schedule, kernels);
     verify_kernels("lower", &program.kernels, &options.target)?;
+    let mut kernel_passes = Vec::new();
+    let mut statements: usize = program.kernels.iter().map(statement_count).sum();
+    for pass in KernelPass::ALL.into_iter().filter(|p| enabled(p.name())) {
+        let before = statements;
+        statements = run_kernel_pass(pass, &mut program.kernels, &options.target, before)?;
+        kernel_passes.push((pass.name(), before, statements));
+    }
     clock.lap(3);
     Ok(Compiled {
         times: clock.times,
@@ -179,7 +203,32 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
         schedule,
         plans,
         program,
+        kernel_passes,
     })
+}
+
+/// Runs one kernel-IR optimization on every kernel and verifies each kernel it changed;
+/// returns the statement count of all kernels after it (`statements` before).
+fn run_kernel_pass(
+    pass: KernelPass,
+    kernels: &mut [Kernel],
+    target: &Target,
+    mut statements: usize,
+) -> Result<usize, PipelineError> {
+    for kernel in kernels.iter_mut() {
+        let changed = pass
+            .apply(kernel)
+            .map_err(|error| PipelineError::KernelPass {
+                pass: pass.name(),
+                error: error.to_string(),
+            })?;
+        if let Some(new) = changed {
+            verify_kernels(pass.name(), std::slice::from_ref(&new), target)?;
+            statements = statements.saturating_sub(statement_count(kernel)) + statement_count(&new);
+            *kernel = new;
+        }
+    }
+    Ok(statements)
 }
 
 impl Compiled {

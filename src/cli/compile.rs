@@ -112,6 +112,9 @@ fn report(compiled: &Compiled, err: &mut dyn Write) -> Result<(), CliError> {
     for (kernel, plan) in compiled.program.kernels.iter().zip(&compiled.plans) {
         text += &format!("optimize: {}: {plan}\n", kernel.name());
     }
+    for (pass, before, after) in &compiled.kernel_passes {
+        text += &format!("{pass}: {before} -> {after} statements\n");
+    }
     err.write_all(text.as_bytes()).map_err(output)
 }
 

@@ -218,6 +218,7 @@ impl<'k> Rebuild<'k> {
             }
             Expr::Unary { op, x } => b.unary(*op, map(x)?).map_err(err)?,
             Expr::Binary { op, a, b: y } => b.binary(*op, map(a)?, map(y)?).map_err(err)?,
+            Expr::MulHi { a, b: y } => b.mulhi(map(a)?, map(y)?).map_err(err)?,
             Expr::Where { cond, a, b: y } => b.select(map(cond)?, map(a)?, map(y)?).map_err(err)?,
             Expr::Cast { x } => b.cast(map(x)?, ty.dtype).map_err(err)?,
             Expr::Bitcast { x } => b.bitcast(map(x)?, ty.dtype).map_err(err)?,

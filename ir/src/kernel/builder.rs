@@ -675,6 +675,20 @@ impl KernelBuilder {
         Ok(self.define(out, Expr::Binary { op, a, b }))
     }
 
+    /// The high half of the double-width product, per element, of two operands of one
+    /// 32- or 64-bit integer type (signed or unsigned by the dtype).
+    pub fn mulhi(&mut self, a: ValueId, b: ValueId) -> Built<ValueId> {
+        let what = self.defining("mulhi");
+        let ty = self.same_type_operands(&what, a, b)?;
+        if !mulhi_dtype_ok(ty.dtype) {
+            return self.fail(
+                what,
+                format!("needs i32, i64, u32 or u64 operands, got {ty}"),
+            );
+        }
+        Ok(self.define(ty, Expr::MulHi { a, b }))
+    }
+
     /// The common type of two operands, or an error naming both types.
     fn same_type_operands(&self, what: &str, a: ValueId, b: ValueId) -> Built<ValueType> {
         let ty = self.operand(what, a)?;
@@ -888,6 +902,11 @@ pub(super) fn check_name(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The dtypes `mulhi` applies to: the integers whose high product half hardware computes.
+pub(super) fn mulhi_dtype_ok(dtype: DType) -> bool {
+    matches!(dtype, DType::I32 | DType::I64 | DType::U32 | DType::U64)
 }
 
 /// The dtype rules of binary ops, the same as the graph builder's; `Err` names what the op

@@ -72,6 +72,7 @@
 
 mod builder;
 mod error;
+mod fold;
 mod interp;
 mod manifest;
 mod printer;
@@ -85,7 +86,8 @@ mod tests;
 
 pub use builder::{Checkpoint, KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
-pub use interp::run;
+pub use fold::evaluate_constant;
+pub use interp::{mulhi, run};
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{

@@ -236,6 +236,13 @@ pub enum Expr {
         a: ValueId,
         b: ValueId,
     },
+    /// The high half of the double-width product `a · b` per element (i32, i64, u32, u64;
+    /// signed for signed dtypes, unsigned for unsigned ones, like `shr`): what division by
+    /// a constant becomes (`mul.hi` / `v_mul_hi`).
+    MulHi {
+        a: ValueId,
+        b: ValueId,
+    },
     /// `cond ? a : b` per element.
     Where {
         cond: ValueId,
@@ -283,7 +290,7 @@ impl Expr {
             | Expr::Bitcast { x }
             | Expr::Extract { x, .. }
             | Expr::SubgroupReduce { x, .. } => vec![*x],
-            Expr::Binary { a, b, .. } => vec![*a, *b],
+            Expr::Binary { a, b, .. } | Expr::MulHi { a, b } => vec![*a, *b],
             Expr::Where { cond, a, b } => vec![*cond, *a, *b],
             Expr::Vector(items) => items.clone(),
         }

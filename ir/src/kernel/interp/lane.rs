@@ -326,6 +326,7 @@ fn eval(env: &mut Env, lane: &Lane, v: ValueId) -> Result<Data, KernelError> {
         }
         Expr::Unary { .. }
         | Expr::Binary { .. }
+        | Expr::MulHi { .. }
         | Expr::Where { .. }
         | Expr::Cast { .. }
         | Expr::Bitcast { .. } => alu(env, lane, v, value),
@@ -353,6 +354,13 @@ fn alu(env: &Env, lane: &Lane, v: ValueId, value: &Value) -> Result<Data, Kernel
             let from = type_of(env, *a)?.dtype;
             elementwise::binary(*op, from, arg(*a)?, arg(*b)?, "").map_err(fault)
         }
+        Expr::MulHi { a, b } => match (arg(*a)?, arg(*b)?) {
+            (Data::Int(x), Data::Int(y)) if x.len() == y.len() => {
+                let high = x.iter().zip(y).map(|(&x, &y)| mulhi(x, y, dtype));
+                Ok(Data::Int(high.collect()))
+            }
+            _ => Err(env.internal(format!("{v}: mulhi needs integer operands of one width"))),
+        },
         Expr::Where { cond, a, b } => {
             elementwise::select(arg(*cond)?, arg(*a)?, arg(*b)?, "").map_err(fault)
         }
@@ -362,5 +370,19 @@ fn alu(env: &Env, lane: &Lane, v: ValueId, value: &Value) -> Result<Data, Kernel
             Ok(elementwise::bitcast(arg(*x)?, from, dtype))
         }
         _ => Err(env.internal(format!("{v} is not an elementwise op"))),
+    }
+}
+
+/// The high half of the double-width product of two elements of `dtype` (32 or 64 bits):
+/// signed operands multiply as signed, unsigned ones (whose values are never negative) as
+/// unsigned. The exact product of two 64-bit values fits in `i128` when signed and in `u128`
+/// when unsigned, so nothing is lost before the shift.
+pub fn mulhi(a: i128, b: i128, dtype: crate::DType) -> i128 {
+    let bits = dtype.bits();
+    if dtype.is_signed_int() {
+        crate::wrap_int((a * b) >> bits, dtype)
+    } else {
+        let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+        crate::wrap_int(((a * b) >> bits) as i128, dtype)
     }
 }

@@ -19,6 +19,7 @@ use crate::DType;
 use crate::interp::Tensor;
 use cranelift_entity::SecondaryMap;
 use lane::Lane;
+pub use lane::mulhi;
 use memory::Cell;
 
 /// Runs `kernel` over its whole grid. `buffers` holds one tensor per buffer parameter, in

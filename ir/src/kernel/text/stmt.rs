@@ -8,13 +8,14 @@ use crate::text::error::{ParseError, Pos, did_you_mean, short};
 use crate::{BinaryOp, ReduceOp, Scalar, UnaryOp};
 
 /// The words that start an expression (for "did you mean").
-const EXPR_WORDS: [&str; 13] = [
+const EXPR_WORDS: [&str; 14] = [
     "workgroup_id",
     "local_id",
     "const",
     "param",
     "load",
     "where",
+    "mulhi",
     "cast",
     "bitcast",
     "vec",
@@ -150,6 +151,10 @@ impl KernelParser<'_> {
             "where" => {
                 let v = self.values(3)?;
                 b.select(v[0], v[1], v[2])
+            }
+            "mulhi" => {
+                let v = self.values(2)?;
+                b.mulhi(v[0], v[1])
             }
             "cast" => b.cast(self.value()?, ty.dtype),
             "bitcast" => b.bitcast(self.value()?, ty.dtype),

@@ -2,7 +2,7 @@
 //! gives, and the static rules of loads.
 
 use super::{Rule, Site, Verifier};
-use crate::kernel::builder::binary_dtype_ok;
+use crate::kernel::builder::{binary_dtype_ok, mulhi_dtype_ok};
 use crate::kernel::types::{Expr, Param, ValueId, ValueType, WIDTHS};
 use crate::{DType, Scalar, UnaryOp, representable};
 
@@ -186,6 +186,16 @@ impl Verifier<'_> {
                     ta.dtype
                 };
                 Some(ValueType::vector(dtype, ta.width))
+            }
+            Expr::MulHi { a, b } => {
+                let (ta, tb) = (type_of(*a)?, type_of(*b)?);
+                if ta != tb || !mulhi_dtype_ok(ta.dtype) {
+                    let m = format!(
+                        "mulhi needs two operands of one type, i32, i64, u32 or u64: got {ta} and {tb}"
+                    );
+                    return bad(self, Rule::Type, m);
+                }
+                Some(ta)
             }
             Expr::Where { cond, a, b } => {
                 let (tc, ta, tb) = (type_of(*cond)?, type_of(*a)?, type_of(*b)?);

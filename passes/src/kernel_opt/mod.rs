@@ -1,0 +1,92 @@
+//! Kernel-IR optimizations, run by the pipeline after `lower` on every kernel, each a
+//! function `&Kernel -> Kernel` that rebuilds the kernel through
+//! [`egpu_ir::kernel::KernelBuilder`] (so the builder's checks apply; the pipeline runs the
+//! verifier after each), deterministic, iterative and near-linear:
+//! - [`fold`]: constant folding with the interpreter's element semantics;
+//! - [`strength`]: division and remainder by constants into shifts and `mulhi`;
+//! - [`cse`]: common subexpression elimination (loads only between effects);
+//! - [`licm`]: loop-invariant code motion;
+//! - [`dce`]: dead code elimination.
+//!
+//! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`).
+
+// The passes return the builder's own error, `KernelError`, unboxed like the builder does.
+#![allow(clippy::result_large_err)]
+
+mod cse;
+mod dce;
+mod fold;
+mod hash;
+mod licm;
+mod range;
+mod rebuild;
+mod strength;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+use egpu_ir::kernel::{Kernel, KernelError, Stmt};
+
+/// The kernel-IR passes, in the order the pipeline runs them: folding first (it makes
+/// constants the others use), strength reduction next (its constants and products are
+/// then shared by CSE), LICM after CSE (fewer values to move), DCE last (it removes what
+/// the others left unused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelPass {
+    Fold,
+    StrengthReduce,
+    Cse,
+    Licm,
+    Dce,
+}
+
+impl KernelPass {
+    pub const ALL: [KernelPass; 5] = [
+        KernelPass::Fold,
+        KernelPass::StrengthReduce,
+        KernelPass::Cse,
+        KernelPass::Licm,
+        KernelPass::Dce,
+    ];
+
+    /// The name `--disable-pass` and the filetests use.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelPass::Fold => "fold",
+            KernelPass::StrengthReduce => "strength-reduce",
+            KernelPass::Cse => "cse",
+            KernelPass::Licm => "licm",
+            KernelPass::Dce => "dce",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<KernelPass> {
+        KernelPass::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The kernel the pass makes of `kernel`.
+    pub fn run(self, kernel: &Kernel) -> Result<Kernel, KernelError> {
+        Ok(self.apply(kernel)?.unwrap_or_else(|| kernel.clone()))
+    }
+
+    /// The rewritten kernel, or `None` when the pass has nothing to change: a linear scan
+    /// first tells whether there is anything to do, so an unchanged kernel is neither
+    /// rebuilt nor verified again.
+    pub fn apply(self, kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+        match self {
+            KernelPass::Fold => fold::fold(kernel),
+            KernelPass::StrengthReduce => strength::strength_reduce(kernel),
+            KernelPass::Cse => cse::cse(kernel),
+            KernelPass::Licm => licm::licm(kernel),
+            KernelPass::Dce => dce::dce(kernel),
+        }
+    }
+}
+
+/// Statements in a kernel, nested ones included: what `-v` reports a pass removed.
+pub fn statement_count(kernel: &Kernel) -> usize {
+    let mut count = 0;
+    tree::pre_order(kernel.body(), &mut |_, _: &Stmt, _| count += 1);
+    count
+}
