@@ -614,6 +614,23 @@ impl KernelBuilder {
         Ok(self.define(ty, Expr::MulHi { a, b }))
     }
 
+    /// `a · b + c` rounded once, per element, of three float operands of one type.
+    pub fn fma(&mut self, a: ValueId, b: ValueId, c: ValueId) -> Built<ValueId> {
+        let what = self.defining("fma");
+        let ty = self.same_type_operands(&what, a, b)?;
+        let ty_c = self.operand(&what, c)?;
+        if ty_c != ty {
+            return self.fail(
+                what,
+                format!("operands {a}: {ty} and {c}: {ty_c} differ in type"),
+            );
+        }
+        if !ty.dtype.is_float() {
+            return self.fail(what, format!("needs float operands, got {ty}"));
+        }
+        Ok(self.define(ty, Expr::Fma { a, b, c }))
+    }
+
     /// The common type of two operands, or an error naming both types.
     fn same_type_operands(&self, what: &str, a: ValueId, b: ValueId) -> Built<ValueType> {
         let ty = self.operand(what, a)?;

@@ -87,7 +87,7 @@ mod tests;
 pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use fold::evaluate_constant;
-pub use interp::{mulhi, run};
+pub use interp::{fma, mulhi, run};
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{

@@ -162,6 +162,7 @@ pub(super) fn expr_text(kernel: &Kernel, expr: &Expr) -> String {
         Expr::Unary { op, x } => format!("{} {x}", op.name()),
         Expr::Binary { op, a, b } => format!("{} {a}, {b}", op.name()),
         Expr::MulHi { a, b } => format!("mulhi {a}, {b}"),
+        Expr::Fma { a, b, c } => format!("fma {a}, {b}, {c}"),
         Expr::Where { cond, a, b } => format!("where {cond}, {a}, {b}"),
         Expr::Cast { x } => format!("cast {x}"),
         Expr::Bitcast { x } => format!("bitcast {x}"),

@@ -242,6 +242,14 @@ pub enum Expr {
         a: ValueId,
         b: ValueId,
     },
+    /// `a · b + c` per element, rounded once to the dtype (f16, bf16, f32 or f64): a fused
+    /// multiply-add. A code generator emits it as one fused op and never fuses a `mul`
+    /// followed by an `add` on its own (see docs/kir.md).
+    Fma {
+        a: ValueId,
+        b: ValueId,
+        c: ValueId,
+    },
     /// `cond ? a : b` per element.
     Where {
         cond: ValueId,
@@ -291,6 +299,7 @@ impl Expr {
             | Expr::SubgroupReduce { x, .. } => vec![*x],
             Expr::Binary { a, b, .. } | Expr::MulHi { a, b } => vec![*a, *b],
             Expr::Where { cond, a, b } => vec![*cond, *a, *b],
+            Expr::Fma { a, b, c } => vec![*a, *b, *c],
             Expr::Vector(items) => items.clone(),
         }
     }

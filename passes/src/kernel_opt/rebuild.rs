@@ -101,6 +101,11 @@ impl Emitter {
                 b: v(b)?,
             },
             Expr::MulHi { a, b } => Expr::MulHi { a: v(a)?, b: v(b)? },
+            Expr::Fma { a, b, c } => Expr::Fma {
+                a: v(a)?,
+                b: v(b)?,
+                c: v(c)?,
+            },
             Expr::Where { cond, a, b } => Expr::Where {
                 cond: v(cond)?,
                 a: v(a)?,
@@ -136,6 +141,7 @@ impl Emitter {
             Expr::Unary { op, x } => b.unary(*op, *x),
             Expr::Binary { op, a, b: y } => b.binary(*op, *a, *y),
             Expr::MulHi { a, b: y } => b.mulhi(*a, *y),
+            Expr::Fma { a, b: y, c } => b.fma(*a, *y, *c),
             Expr::Where { cond, a, b: y } => b.select(*cond, *a, *y),
             Expr::Cast { x } => b.cast(*x, ty.dtype),
             Expr::Bitcast { x } => b.bitcast(*x, ty.dtype),

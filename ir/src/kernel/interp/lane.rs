@@ -3,6 +3,7 @@
 //! there once the other lanes have caught up.
 
 use super::Env;
+use super::fma::fma;
 use super::memory::{self, Clock, Who};
 use crate::interp::elementwise;
 use crate::interp::{Data, EvalError};
@@ -327,6 +328,7 @@ fn eval(env: &mut Env, lane: &Lane, v: ValueId) -> Result<Data, KernelError> {
         Expr::Unary { .. }
         | Expr::Binary { .. }
         | Expr::MulHi { .. }
+        | Expr::Fma { .. }
         | Expr::Where { .. }
         | Expr::Cast { .. }
         | Expr::Bitcast { .. } => alu(env, lane, v, value),
@@ -360,6 +362,17 @@ fn alu(env: &Env, lane: &Lane, v: ValueId, value: &Value) -> Result<Data, Kernel
                 Ok(Data::Int(high.collect()))
             }
             _ => Err(env.internal(format!("{v}: mulhi needs integer operands of one width"))),
+        },
+        Expr::Fma { a, b, c } => match (arg(*a)?, arg(*b)?, arg(*c)?) {
+            (Data::Float(x), Data::Float(y), Data::Float(z))
+                if x.len() == y.len() && y.len() == z.len() =>
+            {
+                let r = x.iter().zip(y).zip(z);
+                Ok(Data::Float(
+                    r.map(|((&x, &y), &z)| fma(x, y, z, dtype)).collect(),
+                ))
+            }
+            _ => Err(env.internal(format!("{v}: fma needs float operands of one width"))),
         },
         Expr::Where { cond, a, b } => {
             elementwise::select(arg(*cond)?, arg(*a)?, arg(*b)?, "").map_err(fault)

@@ -9,6 +9,7 @@
 //! opens. Anything else is divergence and an error. Values follow the graph reference
 //! interpreter (`crate::interp`), whose per-element functions compute them.
 
+mod fma;
 mod lane;
 mod memory;
 mod sync;
@@ -18,6 +19,7 @@ use super::types::{Kernel, Param, ParamId};
 use crate::DType;
 use crate::interp::Tensor;
 use cranelift_entity::SecondaryMap;
+pub use fma::fma;
 use lane::Lane;
 pub use lane::mulhi;
 use memory::Cell;

@@ -8,7 +8,7 @@ use crate::text::error::{ParseError, Pos, did_you_mean, short};
 use crate::{BinaryOp, ReduceOp, Scalar, UnaryOp};
 
 /// The words that start an expression (for "did you mean").
-const EXPR_WORDS: [&str; 14] = [
+const EXPR_WORDS: [&str; 15] = [
     "workgroup_id",
     "local_id",
     "const",
@@ -16,6 +16,7 @@ const EXPR_WORDS: [&str; 14] = [
     "load",
     "where",
     "mulhi",
+    "fma",
     "cast",
     "bitcast",
     "vec",
@@ -171,6 +172,10 @@ impl KernelParser<'_> {
             "mulhi" => {
                 let v = self.values(2)?;
                 b.mulhi(v[0], v[1])
+            }
+            "fma" => {
+                let v = self.values(3)?;
+                b.fma(v[0], v[1], v[2])
             }
             "cast" => b.cast(self.value()?, ty.dtype),
             "bitcast" => b.bitcast(self.value()?, ty.dtype),

@@ -495,3 +495,18 @@ fn structure_rules_accept_what_only_static_rules_refuse() {
     assert_eq!(verify_structure(&k), Ok(()));
     assert!(verify(&k, None).is_err());
 }
+
+#[test]
+fn fma_needs_three_float_operands_of_one_type() {
+    let mut k = copy_kernel();
+    let (i, x) = (ValueId::from_u32(0), ValueId::from_u32(1));
+    let f32 = ValueType::scalar(DType::F32);
+    let mixed = value(&mut k, f32, Expr::Fma { a: x, b: x, c: i });
+    k.body.push(Stmt::Let(mixed));
+    assert_broken(&k, Rule::Type, Some(3), "got f32, f32 and i32");
+    let mut k = copy_kernel();
+    let i32 = ValueType::scalar(DType::I32);
+    let ints = value(&mut k, i32, Expr::Fma { a: i, b: i, c: i });
+    k.body.push(Stmt::Let(ints));
+    assert_broken(&k, Rule::Type, Some(3), "fma needs three float operands");
+}
