@@ -88,3 +88,89 @@ kernel k(a: global i32[4] read_write)
         Some((5, "v1 = fma: needs float operands, got i32".into()))
     );
 }
+
+const NESTED: &str = "\
+kernel ids(a: global i32[8] read_write)
+  grid [1, 1, 1] workgroup [4, 1, 1] subgroup 32
+{
+  v0: i32 = local_id.x
+  v1: i32 = const 0
+  v2: i32 = const 2
+  for v3: i32 in v1..v2 {
+    v4: i32 = add v0, v3
+    v5: bool = cmplt v4, v2
+    if v5 {
+      store a[v4] = v4
+    } else {
+      store a[v0] = v3
+    }
+  }
+  for v6: i32 in v1..v0 {
+  }
+}
+";
+
+#[test]
+fn statements_loops_and_blocks_are_numbered_in_program_order() {
+    use egpu_ir::kernel::{BlockId, BlockKind, LoopId, StmtId};
+    let kernel = round_trip(NESTED);
+    let index = kernel.index();
+    let s = StmtId::from_u32;
+    let b = BlockId::from_u32;
+    // The block of each statement, counted by hand from the text above.
+    let blocks: Vec<u32> = index.stmts().map(|(_, i)| i.block.as_u32()).collect();
+    assert_eq!(blocks, [0, 0, 0, 0, 1, 1, 1, 2, 3, 0]);
+    let loops: Vec<(LoopId, StmtId)> = index.loops().collect();
+    assert_eq!(
+        loops,
+        [(LoopId::from_u32(0), s(3)), (LoopId::from_u32(1), s(9))]
+    );
+    let shape: Vec<(BlockKind, Option<StmtId>, Option<BlockId>, usize)> = index
+        .blocks()
+        .map(|(_, i)| (i.kind, i.opened_by, i.parent, i.stmts.len()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (BlockKind::Kernel, None, None, 5),
+            (
+                BlockKind::Loop(LoopId::from_u32(0)),
+                Some(s(3)),
+                Some(b(0)),
+                3
+            ),
+            (BlockKind::Then, Some(s(6)), Some(b(1)), 1),
+            (BlockKind::Else, Some(s(6)), Some(b(1)), 1),
+            (
+                BlockKind::Loop(LoopId::from_u32(1)),
+                Some(s(9)),
+                Some(b(0)),
+                0
+            ),
+        ]
+    );
+}
+
+#[test]
+fn use_lists_name_every_reader_in_program_order() {
+    use egpu_ir::kernel::{StmtId, User, ValueId};
+    let kernel = round_trip(NESTED);
+    let index = kernel.index();
+    let (v, s) = (ValueId::from_u32, StmtId::from_u32);
+    let (val, st) = (|i| User::Value(v(i)), |i| User::Stmt(s(i)));
+    let want: [&[User]; 7] = [
+        &[val(4), st(8), st(9)], // v0: the add, the else-store's index, the second loop's end
+        &[st(3), st(9)],         // v1: both loops' starts
+        &[st(3), val(5)],        // v2: the first loop's end, the compare
+        &[val(4), st(8)],        // v3: the add, the else-store's value
+        &[val(5), st(7), st(7)], // v4: the compare, the store's index and value
+        &[st(6)],                // v5: the if
+        &[],                     // v6: unused
+    ];
+    for (i, users) in want.iter().enumerate() {
+        assert_eq!(index.uses(v(i as u32)), *users, "uses of v{i}");
+    }
+    let defs: Vec<Option<StmtId>> = (0..7).map(|i| index.def(v(i))).collect();
+    let want_defs = [0, 1, 2, 3, 4, 5, 9].map(|i| Some(s(i)));
+    assert_eq!(defs, want_defs);
+}

@@ -73,6 +73,7 @@
 mod builder;
 mod error;
 mod fold;
+mod index;
 mod interp;
 mod manifest;
 mod printer;
@@ -87,6 +88,9 @@ mod tests;
 pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use fold::evaluate_constant;
+pub use index::{
+    BlockId, BlockInfo, BlockKind, KernelIndex, LoopId, StmtId, StmtInfo, User, stmt_operands,
+};
 pub use interp::{fma, mulhi, run};
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
