@@ -1,7 +1,7 @@
 //! The ordered pass pipeline: every stage can be printed, dumped to a folder, and a pass
 //! switched off by name to bisect a wrong result.
 
-use crate::kernel_opt::KernelPass;
+use crate::kernel_opt::{KernelPass, statement_count};
 use crate::lower::{LowerError, LowerPlan, lower, program};
 use crate::optimize::plan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
@@ -185,11 +185,11 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     let mut program = program(&simplified, &schedule, kernels);
     verify_kernels("lower", &program.kernels, &options.target)?;
     let mut kernel_passes = Vec::new();
+    let mut statements: usize = program.kernels.iter().map(statement_count).sum();
     for pass in KernelPass::ALL.into_iter().filter(|p| enabled(p.name())) {
-        let (kernels, before, after) = run_kernel_pass(pass, &program.kernels)?;
-        verify_kernels(pass.name(), &kernels, &options.target)?;
-        program.kernels = kernels;
-        kernel_passes.push((pass.name(), before, after));
+        let before = statements;
+        statements = run_kernel_pass(pass, &mut program.kernels, &options.target, before)?;
+        kernel_passes.push((pass.name(), before, statements));
     }
     clock.lap(3);
     Ok(Compiled {
@@ -205,25 +205,28 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     })
 }
 
-/// Runs one kernel-IR optimization on every kernel; also returns the statement counts
-/// before and after.
+/// Runs one kernel-IR optimization on every kernel and verifies each kernel it changed;
+/// returns the statement count of all kernels after it (`statements` before).
 fn run_kernel_pass(
     pass: KernelPass,
-    kernels: &[Kernel],
-) -> Result<(Vec<Kernel>, usize, usize), PipelineError> {
-    let count = |ks: &[Kernel]| ks.iter().map(crate::kernel_opt::statement_count).sum();
-    let before = count(kernels);
-    let done: Vec<Kernel> = kernels
-        .iter()
-        .map(|k| {
-            pass.run(k).map_err(|error| PipelineError::KernelPass {
+    kernels: &mut [Kernel],
+    target: &Target,
+    mut statements: usize,
+) -> Result<usize, PipelineError> {
+    for kernel in kernels.iter_mut() {
+        let changed = pass
+            .apply(kernel)
+            .map_err(|error| PipelineError::KernelPass {
                 pass: pass.name(),
                 error: error.to_string(),
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let after = count(&done);
-    Ok((done, before, after))
+            })?;
+        if let Some(new) = changed {
+            verify_kernels(pass.name(), std::slice::from_ref(&new), target)?;
+            statements = statements.saturating_sub(statement_count(kernel)) + statement_count(&new);
+            *kernel = new;
+        }
+    }
+    Ok(statements)
 }
 
 impl Compiled {

@@ -154,9 +154,8 @@ fn check_equivalence(graph: &Graph, target: Target, seed: u64) -> Result<(), Str
         program.kernels = program
             .kernels
             .iter()
-            .map(|k| pass.run(k))
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{}: {e}", pass.name()))?;
+            .map(|k| pass.run(k).map_err(|e| format!("{}: {e}", pass.name())))
+            .collect::<Result<_, _>>()?;
         for k in &program.kernels {
             kernel::verify(k, Some(&target)).map_err(|e| format!("{}: {e:?}", pass.name()))?;
         }

@@ -9,20 +9,34 @@
 //! by its epoch, so two reads merge only within one straight-line stretch free of effects.
 //! Subgroup reductions (which synchronize lanes) are never merged.
 
+use super::hash::{FastMap as HashMap, FastSet as HashSet};
 use super::rebuild::{Block, Emitter, Rewrite, rebuild};
 use egpu_ir::kernel::{
     AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Value, ValueId, ValueType,
 };
 use egpu_ir::{BinaryOp, DType, Scalar, UnaryOp};
-use std::collections::HashMap;
 
-pub fn cse(kernel: &Kernel) -> Result<Kernel, KernelError> {
+pub fn cse(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+    if !has_duplicates(kernel) {
+        return Ok(None);
+    }
     let mut pass = Cse {
-        table: HashMap::new(),
+        table: HashMap::default(),
         added: vec![Vec::new()],
         epoch: 0,
     };
-    rebuild(kernel, kernel.body(), &mut pass)
+    rebuild(kernel, kernel.body(), &mut pass).map(Some)
+}
+
+/// Whether two values have one key, ignoring scopes and effects (so more than CSE merges).
+/// Merging starts at such a pair (a value can only become equal to another once its
+/// operands have merged), so without one there is nothing to do.
+fn has_duplicates(kernel: &Kernel) -> bool {
+    let mut seen = HashSet::default();
+    kernel
+        .values()
+        .filter_map(|(_, value)| key(&value.expr, value.ty, 0))
+        .any(|k| !seen.insert(k))
 }
 
 /// An expression in new ids, with what makes two of them equal.

@@ -10,14 +10,15 @@
 //! accumulator read needs every init and update of that accumulator. Both walks are
 //! iterative and linear.
 
+use super::hash::{FastMap as HashMap, FastSet as HashSet};
 use super::rebuild::{Rewrite, rebuild};
 use super::tree::{post_order, pre_order};
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Stmt, ValueId};
 use egpu_ir::{BinaryOp, Scalar};
-use std::collections::{HashMap, HashSet};
 
-pub fn dce(kernel: &Kernel) -> Result<Kernel, KernelError> {
+pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     let live = mark(kernel);
+    let mut removed = false;
     let body = post_order(kernel.body(), &mut |index, stmt| {
         let keep = match &stmt {
             Stmt::Let(v) => live.values.contains(v),
@@ -25,11 +26,15 @@ pub fn dce(kernel: &Kernel) -> Result<Kernel, KernelError> {
             Stmt::Loop(_) | Stmt::If { .. } => live.controls.contains(&index),
             Stmt::Store(_) | Stmt::Barrier | Stmt::MatrixTile(_) => true,
         };
+        removed |= !keep;
         if keep { vec![stmt] } else { vec![] }
     });
+    if !removed {
+        return Ok(None);
+    }
     struct Copy;
     impl Rewrite for Copy {}
-    rebuild(kernel, &body, &mut Copy)
+    rebuild(kernel, &body, &mut Copy).map(Some)
 }
 
 /// What survives: values, accumulators, and loops and ifs by statement number.

@@ -12,8 +12,33 @@ use super::rebuild::{Emitter, Rewrite, rebuild};
 use egpu_ir::kernel::{Expr, Kernel, KernelError, Value, ValueId, evaluate_constant};
 use egpu_ir::{BinaryOp, Scalar, UnaryOp};
 
-pub fn fold(kernel: &Kernel) -> Result<Kernel, KernelError> {
-    rebuild(kernel, kernel.body(), &mut Fold)
+pub fn fold(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+    if !kernel
+        .values()
+        .any(|(_, value)| has_constant_operand(kernel, &value.expr))
+    {
+        return Ok(None);
+    }
+    rebuild(kernel, kernel.body(), &mut Fold).map(Some)
+}
+
+/// Whether an elementwise expression has a constant operand: without one neither folding
+/// nor an identity applies, and nothing can become constant.
+fn has_constant_operand(kernel: &Kernel, expr: &Expr) -> bool {
+    let elementwise = matches!(
+        expr,
+        Expr::Unary { .. }
+            | Expr::Binary { .. }
+            | Expr::MulHi { .. }
+            | Expr::Where { .. }
+            | Expr::Cast { .. }
+            | Expr::Bitcast { .. }
+    );
+    elementwise
+        && expr
+            .operands()
+            .iter()
+            .any(|&x| kernel.constant(x).is_some())
 }
 
 struct Fold;

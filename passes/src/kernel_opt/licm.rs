@@ -15,20 +15,28 @@
 //! Never moved: subgroup reductions (they synchronize lanes), anything inside an `if` of
 //! the body (it might not run, or fault only when it runs).
 
+use super::hash::FastSet as HashSet;
 use super::rebuild::{Rewrite, rebuild};
 use super::tree::post_order;
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Loop, Memory, Stmt, ValueId};
 use egpu_ir::{BinaryOp, Scalar};
-use std::collections::HashSet;
 
-pub fn licm(kernel: &Kernel) -> Result<Kernel, KernelError> {
+pub fn licm(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+    let mut moved = false;
     let body = post_order(kernel.body(), &mut |_, stmt| match stmt {
-        Stmt::Loop(l) => hoist(kernel, l),
+        Stmt::Loop(l) => {
+            let out = hoist(kernel, l);
+            moved |= out.len() > 1;
+            out
+        }
         other => vec![other],
     });
+    if !moved {
+        return Ok(None);
+    }
     struct Copy;
     impl Rewrite for Copy {}
-    rebuild(kernel, &body, &mut Copy)
+    rebuild(kernel, &body, &mut Copy).map(Some)
 }
 
 /// What a loop defines and what it changes.

@@ -16,6 +16,7 @@
 mod cse;
 mod dce;
 mod fold;
+mod hash;
 mod licm;
 mod range;
 mod rebuild;
@@ -64,7 +65,15 @@ impl KernelPass {
         KernelPass::ALL.into_iter().find(|p| p.name() == name)
     }
 
+    /// The kernel the pass makes of `kernel`.
     pub fn run(self, kernel: &Kernel) -> Result<Kernel, KernelError> {
+        Ok(self.apply(kernel)?.unwrap_or_else(|| kernel.clone()))
+    }
+
+    /// The rewritten kernel, or `None` when the pass has nothing to change: a linear scan
+    /// first tells whether there is anything to do, so an unchanged kernel is neither
+    /// rebuilt nor verified again.
+    pub fn apply(self, kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
         match self {
             KernelPass::Fold => fold::fold(kernel),
             KernelPass::StrengthReduce => strength::strength_reduce(kernel),

@@ -4,11 +4,11 @@
 //! hears about blocks and side effects; everything else is copied with its operands
 //! renamed. The walk is iterative (an explicit stack of open blocks) and linear.
 
+use super::hash::FastMap as HashMap;
 use egpu_ir::kernel::{
     AccId, Expr, Kernel, KernelBuilder, KernelError, Param, Stmt, TileRef, Value, ValueId,
     ValueType,
 };
-use std::collections::HashMap;
 
 /// What a pass does during a rebuild. Every method has a default that changes nothing.
 pub(super) trait Rewrite {
@@ -183,9 +183,9 @@ pub(super) fn rebuild(
 ) -> Result<Kernel, KernelError> {
     let mut e = Emitter {
         b: KernelBuilder::new(kernel.name(), kernel.launch(), kernel.subgroup_size()),
-        values: HashMap::new(),
-        accs: HashMap::new(),
-        loops: HashMap::new(),
+        values: HashMap::default(),
+        accs: HashMap::default(),
+        loops: HashMap::default(),
     };
     declare(kernel, &mut e.b)?;
     let mut stack = vec![Frame {

@@ -18,11 +18,22 @@ use super::rebuild::{Emitter, Rewrite, rebuild};
 use egpu_ir::kernel::{Expr, Kernel, KernelError, Value, ValueId, ValueType};
 use egpu_ir::{BinaryOp, DType, Scalar, wrap_int};
 
-pub fn strength_reduce(kernel: &Kernel) -> Result<Kernel, KernelError> {
+pub fn strength_reduce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+    let candidate = |expr: &Expr| match expr {
+        Expr::Binary {
+            op: BinaryOp::Idiv | BinaryOp::Mod,
+            b,
+            ..
+        } => matches!(kernel.constant(*b), Some(Scalar::Int(d)) if d > 0),
+        _ => false,
+    };
+    if !kernel.values().any(|(_, value)| candidate(&value.expr)) {
+        return Ok(None);
+    }
     let mut pass = Strength {
         ranges: Ranges::default(),
     };
-    rebuild(kernel, kernel.body(), &mut pass)
+    rebuild(kernel, kernel.body(), &mut pass).map(Some)
 }
 
 struct Strength {

@@ -1,0 +1,39 @@
+//! A small fast hasher for the passes' tables: keys are ids and small expression keys of
+//! our own, so flooding is no concern, and SipHash dominated the passes' time. Tables are
+//! only looked up, never iterated, so output does not depend on hashing.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+#[derive(Default)]
+pub(super) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(super) type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(super) type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
