@@ -174,3 +174,137 @@ fn use_lists_name_every_reader_in_program_order() {
     let want_defs = [0, 1, 2, 3, 4, 5, 9].map(|i| Some(s(i)));
     assert_eq!(defs, want_defs);
 }
+
+fn ints(dtype: DType, values: &[i128]) -> Tensor {
+    let shape = egpu_ir::Shape::new(vec![values.len()]).unwrap_or_else(|e| panic!("{e}"));
+    let data = egpu_ir::interp::Data::Int(values.to_vec());
+    Tensor::new(dtype, shape, data).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const GRID_REDUCE: &str = "\
+kernel reduce(x: global f32[32] read, y: global i32[32] read, sum: global f32[1] read_write, big: global i32[2] read_write)
+  grid [4, 1, 1] workgroup [8, 1, 1] subgroup 32
+{
+  v0: i32 = workgroup_id.x
+  v1: i32 = const 8
+  v2: i32 = mul v0, v1
+  v3: i32 = local_id.x
+  v4: i32 = add v2, v3
+  v5: f32 = load x[v4]
+  v6: i32 = const 0
+  atomic_add sum[v6], v5
+  v7: i32 = load y[v4]
+  atomic_max big[v6], v7
+  v8: i32 = const 1
+  atomic_min big[v8], v7
+}
+";
+
+/// Runs GRID_REDUCE on `x` with y[i] = (7i mod 32) - 16, sum = 0.5, big = [-100, 100].
+fn grid_reduce(x: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let kernel = round_trip(GRID_REDUCE);
+    let y: Vec<i128> = (0..32).map(|i| (7 * i) % 32 - 16).collect();
+    let mut buffers = [
+        floats(DType::F32, x),
+        ints(DType::I32, &y),
+        floats(DType::F32, &[0.5]),
+        ints(DType::I32, &[-100, 100]),
+    ];
+    run(&kernel, &mut buffers, &[]).unwrap_or_else(|e| panic!("{e}"));
+    (buffers[2].to_f64_vec(), buffers[3].to_f64_vec())
+}
+
+#[test]
+fn global_atomics_combine_every_lane_of_every_workgroup() {
+    let x: Vec<f64> = (0..32).map(f64::from).collect();
+    let (sum, big) = grid_reduce(&x);
+    // 0.5 + (0 + 1 + … + 31) = 496.5; 7i mod 32 takes every value 0..31 once.
+    assert_eq!(sum, [496.5]);
+    assert_eq!(big, [15.0, -16.0]);
+}
+
+#[test]
+fn float_atomic_add_takes_the_interpreters_fixed_order() {
+    // Workgroups in order, lanes in order: 2^24 first, then 31 ones, each of which is a tie
+    // (2^24 + 1 between two f32 values) that goes to even, so every one is lost. The exact
+    // sum (2^24 + 31.5) would round to 2^24 + 32: a hardware order may give any result in
+    // between, which is why float atomics are compared with a tolerance.
+    let mut x = vec![1.0; 32];
+    x[0] = 2f64.powi(24);
+    let (sum, _) = grid_reduce(&x);
+    assert_eq!(sum, [2f64.powi(24)]);
+    // Big one last: 0.5 and the ones sum exactly to 31.5 first, then one rounding: 2^24 + 32.
+    x.swap(0, 31);
+    let (sum, _) = grid_reduce(&x);
+    assert_eq!(sum, [2f64.powi(24) + 32.0]);
+}
+
+const SHARED_COUNT: &str = "\
+kernel count(out: global i32[1] write)
+  grid [1, 1, 1] workgroup [8, 1, 1] subgroup 32
+  shared c: i32[1]
+{
+  v0: i32 = local_id.x
+  v1: i32 = const 0
+  v2: bool = cmpeq v0, v1
+  if v2 {
+    store c[v1] = v1
+  }
+  barrier
+  atomic_add c[v1], v0
+  barrier
+  if v2 {
+    v3: i32 = load c[v1]
+    store out[v1] = v3
+  }
+}
+";
+
+#[test]
+fn shared_atomics_do_not_race_with_each_other_but_with_plain_accesses() {
+    let kernel = round_trip(SHARED_COUNT);
+    let mut out = [ints(DType::I32, &[0])];
+    run(&kernel, &mut out, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out[0].to_f64_vec(), [28.0]); // 0 + 1 + … + 7
+    // Without the second barrier lane 0 reads while lanes 1..7 update: a race.
+    let racy = SHARED_COUNT.replacen("  barrier\n  if v2 {\n    v3", "  if v2 {\n    v3", 1);
+    let kernel = round_trip(&racy);
+    let e = run(&kernel, &mut out, &[]).err().map(|e| e.to_string());
+    let e = e.unwrap_or_default();
+    assert!(
+        e.contains("race") && e.contains("updated atomically"),
+        "{e}"
+    );
+    // Without the first store and barrier the element is read before it is written.
+    let unwritten =
+        SHARED_COUNT.replacen("  if v2 {\n    store c[v1] = v1\n  }\n  barrier\n", "", 1);
+    let kernel = round_trip(&unwritten);
+    let e = run(&kernel, &mut out, &[]).err().map(|e| e.to_string());
+    assert!(e.unwrap_or_default().contains("shared c"));
+}
+
+#[test]
+fn atomics_need_scalars_of_an_allowed_dtype_in_read_write_memory() {
+    let cases = [
+        (
+            "atomic_add sum[v6], v5",
+            "atomic_max sum[v6], v5",
+            "needs i32 memory, not f32",
+        ),
+        (
+            "atomic_add sum[v6], v5",
+            "atomic_add sum[v6], v4",
+            "the value v4 is i32; sum holds f32",
+        ),
+        (
+            "atomic_add sum[v6], v5",
+            "atomic_add x[v6], v5",
+            "buffer x is declared read",
+        ),
+    ];
+    for (from, to, part) in cases {
+        let text = GRID_REDUCE.replace(from, to);
+        let e = parse(&text).err().map(|e| e.message).unwrap_or_default();
+        assert!(e.contains(part), "{to}: {e}");
+    }
+}

@@ -4,8 +4,9 @@
 
 use super::KernelError;
 use super::types::{
-    AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
-    SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, Kernel, Launch, Loop, MatrixTile,
+    Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId,
+    ValueType, WIDTHS,
 };
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp, representable};
 use cranelift_entity::{EntityRef, PrimaryMap, SecondaryMap};
@@ -558,6 +559,44 @@ impl KernelBuilder {
             index,
             value,
             mask,
+        }));
+        Ok(())
+    }
+
+    /// `target[index] = op(target[index], value)` atomically: a scalar of the memory's
+    /// dtype (f32 or i32 for add, i32 for max and min), in a `read_write` buffer or a
+    /// shared array.
+    pub fn atomic(
+        &mut self,
+        op: AtomicOp,
+        target: Memory,
+        index: ValueId,
+        value: ValueId,
+    ) -> Built<()> {
+        let (dtype, name) = self.memory("atomic", target, false)?;
+        self.memory("atomic", target, true)?;
+        let what = format!("atomic_{} {name}", op.name());
+        self.index_operand(&what, "index", index)?;
+        let ty = self.operand(&what, value)?;
+        if ty != ValueType::scalar(dtype) {
+            return self.fail(
+                what,
+                format!("the value {value} is {ty}; {name} holds {dtype} (one element)"),
+            );
+        }
+        if !op.applies_to(dtype) {
+            let wants = if op == AtomicOp::Add {
+                "f32 or i32"
+            } else {
+                "i32"
+            };
+            return self.fail(what, format!("needs {wants} memory, not {dtype}"));
+        }
+        self.push_stmt(Stmt::Atomic(Atomic {
+            op,
+            target,
+            index,
+            value,
         }));
         Ok(())
     }

@@ -60,8 +60,8 @@ pub struct StmtInfo<'k> {
 }
 
 /// Something that reads a value: the expression of another value, or a statement (a
-/// `for`'s bounds, an `if`'s condition, a store, an accumulator `init` or update, a
-/// matrix tile's offsets).
+/// `for`'s bounds, an `if`'s condition, a store, an atomic, an accumulator `init` or
+/// update, a matrix tile's offsets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum User {
     Value(ValueId),
@@ -251,6 +251,7 @@ pub fn stmt_operands(stmt: &Stmt) -> Vec<ValueId> {
         Stmt::InitAcc { init, .. } => vec![*init],
         Stmt::UpdateAcc { value, .. } => vec![*value],
         Stmt::MatrixTile(t) => vec![t.a.offset, t.b.offset, t.d.offset],
+        Stmt::Atomic(a) => vec![a.index, a.value],
     }
 }
 

@@ -124,6 +124,10 @@ fn line(kernel: &Kernel, stmt: &Stmt) -> String {
             AccUpdate::Combine(op) => format!("{acc} = {} {acc}, {value}", op.name()),
         },
         Stmt::Barrier => "barrier".to_string(),
+        Stmt::Atomic(a) => {
+            let name = memory_name(kernel, a.target);
+            format!("atomic_{} {name}[{}], {}", a.op.name(), a.index, a.value)
+        }
         Stmt::MatrixTile(t) => {
             let tile = |r: &TileRef| {
                 let name = memory_name(kernel, Memory::Shared(r.array));

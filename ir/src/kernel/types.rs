@@ -337,6 +337,48 @@ pub struct Store {
     pub mask: Option<ValueId>,
 }
 
+/// How an atomic read-modify-write combines the element with the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AtomicOp {
+    /// `add` (f32 rounded like the binary op, i32 wrapping).
+    Add,
+    /// The larger (i32).
+    Max,
+    /// The smaller (i32).
+    Min,
+}
+
+impl AtomicOp {
+    pub const ALL: [AtomicOp; 3] = [AtomicOp::Add, AtomicOp::Max, AtomicOp::Min];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AtomicOp::Add => "add",
+            AtomicOp::Max => "max",
+            AtomicOp::Min => "min",
+        }
+    }
+
+    /// Whether the op applies to elements of `dtype`: add to f32 and i32, max and min to i32.
+    pub fn applies_to(self, dtype: DType) -> bool {
+        match self {
+            AtomicOp::Add => matches!(dtype, DType::F32 | DType::I32),
+            AtomicOp::Max | AtomicOp::Min => dtype == DType::I32,
+        }
+    }
+}
+
+/// `target[index] = op(target[index], value)` as one indivisible, relaxed step on a scalar
+/// element of a global buffer (declared `read_write`) or a shared array; it returns nothing.
+/// Atomics never race with each other; docs/kir.md (Atomics) gives their ordering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Atomic {
+    pub op: AtomicOp,
+    pub target: Memory,
+    pub index: ValueId,
+    pub value: ValueId,
+}
+
 /// A 16×16 row-major matrix in a shared array: element (row, col) is at
 /// `offset + row * stride + col`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -381,6 +423,7 @@ pub enum Stmt {
     /// visible to every lane after it.
     Barrier,
     MatrixTile(MatrixTile),
+    Atomic(Atomic),
 }
 
 /// One GPU kernel: parameters, launch shape, shared arrays and a structured SSA body.

@@ -24,7 +24,7 @@ pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
             Stmt::Let(v) => live.values.contains(v),
             Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => live.accs.contains(acc),
             Stmt::Loop(_) | Stmt::If { .. } => live.controls.contains(&index),
-            Stmt::Store(_) | Stmt::Barrier | Stmt::MatrixTile(_) => true,
+            Stmt::Store(_) | Stmt::Atomic(_) | Stmt::Barrier | Stmt::MatrixTile(_) => true,
         };
         removed |= !keep;
         if keep { vec![stmt] } else { vec![] }
@@ -92,6 +92,7 @@ fn mark(kernel: &Kernel) -> Live {
                 root(&[s.index, s.value]);
                 root(&s.mask.into_iter().collect::<Vec<_>>());
             }
+            Stmt::Atomic(a) => root(&[a.index, a.value]),
             Stmt::Barrier => root(&[]),
             Stmt::MatrixTile(t) => root(&[t.a.offset, t.b.offset, t.d.offset]),
             Stmt::InitAcc { acc, init: value } | Stmt::UpdateAcc { acc, value, .. } => {

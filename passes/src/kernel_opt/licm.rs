@@ -83,6 +83,9 @@ fn facts(l: &Loop) -> LoopFacts {
         Stmt::Store(s) => {
             facts.stored.insert(s.target);
         }
+        Stmt::Atomic(a) => {
+            facts.stored.insert(a.target);
+        }
         Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => {
             facts.accs.insert(*acc);
         }

@@ -321,6 +321,12 @@ fn statement<'k>(
             rewrite.effect(stmt);
             Ok(None)
         }
+        Stmt::Atomic(a) => {
+            let (index, value) = (e.new_of(a.index)?, e.new_of(a.value)?);
+            e.b.atomic(a.op, a.target, index, value)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
         Stmt::Barrier => {
             e.b.barrier();
             rewrite.effect(stmt);

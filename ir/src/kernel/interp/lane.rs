@@ -179,6 +179,12 @@ fn exec<'k>(env: &mut Env<'k, '_>, lane: &mut Lane<'k>, stmt: &'k Stmt) -> Resul
             Ok(())
         }
         Stmt::Store(s) => store(env, lane, s),
+        Stmt::Atomic(a) => {
+            let index = int_operand(env, lane, a.index)?;
+            let value = operand(env, lane, a.value)?.get(0);
+            let value = value.ok_or_else(|| env.internal(format!("{} is empty", a.value)))?;
+            memory::atomic(env, lane.who(), a, index, value)
+        }
         Stmt::InitAcc { acc, init } => {
             let data = operand(env, lane, *init)?.clone();
             set_acc(env, lane, *acc, data)

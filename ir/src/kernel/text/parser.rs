@@ -9,7 +9,7 @@ use super::lexer::{TokenKind, lex};
 use super::names::{Names, Pending};
 use crate::DType;
 use crate::kernel::verify::verify;
-use crate::kernel::{Access, Kernel, KernelBuilder, KernelError, Launch, Memory};
+use crate::kernel::{Access, AtomicOp, Kernel, KernelBuilder, KernelError, Launch, Memory};
 use crate::text::error::{ParseError, Pos, did_you_mean};
 use std::collections::HashMap;
 
@@ -285,8 +285,20 @@ impl<'c> KernelParser<'c> {
                 Ok(None)
             }
             "matrix_tile" => self.matrix_tile(b).map(|()| None),
+            "atomic_add" => self.atomic(b, AtomicOp::Add).map(|()| None),
+            "atomic_max" => self.atomic(b, AtomicOp::Max).map(|()| None),
+            "atomic_min" => self.atomic(b, AtomicOp::Min).map(|()| None),
             _ => {
-                let keywords = ["for", "if", "store", "barrier", "matrix_tile"];
+                let keywords = [
+                    "for",
+                    "if",
+                    "store",
+                    "barrier",
+                    "matrix_tile",
+                    "atomic_add",
+                    "atomic_max",
+                    "atomic_min",
+                ];
                 Err(pos.error(format!(
                     "expected a statement, found '{}'{}",
                     crate::text::error::short(&word),

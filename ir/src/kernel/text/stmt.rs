@@ -3,7 +3,9 @@
 use super::lexer::TokenKind;
 use super::names::{Named, Pending};
 use super::parser::KernelParser;
-use crate::kernel::{AccUpdate, Axis, KernelBuilder, Memory, TileRef, ValueId, ValueType};
+use crate::kernel::{
+    AccUpdate, AtomicOp, Axis, KernelBuilder, Memory, TileRef, ValueId, ValueType,
+};
 use crate::text::error::{ParseError, Pos, did_you_mean, short};
 use crate::{BinaryOp, ReduceOp, Scalar, UnaryOp};
 
@@ -343,6 +345,18 @@ impl KernelParser<'_> {
         let value = self.value()?;
         let mask = self.mask()?;
         self.built(b.store(target, index, value, mask), pos, Pending::Nothing)
+    }
+
+    /// `atomic_OP M[INDEX], VALUE` (after the keyword).
+    pub(super) fn atomic(&mut self, b: &mut KernelBuilder, op: AtomicOp) -> Result<(), ParseError> {
+        let pos = self.c.pos();
+        let target = self.memory(b)?;
+        self.c.expect(&TokenKind::LBracket, "'['")?;
+        let index = self.value()?;
+        self.c.expect(&TokenKind::RBracket, "']'")?;
+        self.c.expect(&TokenKind::Comma, "','")?;
+        let value = self.value()?;
+        self.built(b.atomic(op, target, index, value), pos, Pending::Nothing)
     }
 
     /// `matrix_tile D[OFF, stride N] += A[OFF, stride N] * B[OFF, stride N]`

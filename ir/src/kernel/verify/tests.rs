@@ -510,3 +510,56 @@ fn fma_needs_three_float_operands_of_one_type() {
     k.body.push(Stmt::Let(ints));
     assert_broken(&k, Rule::Type, Some(3), "fma needs three float operands");
 }
+
+/// `atomic_add a[v0], v1` after the copy kernel's statements (valid), edited by `edit`.
+fn atomic_kernel(edit: impl Fn(&mut crate::kernel::Atomic, &mut Kernel)) -> Kernel {
+    let mut b = builder();
+    let i = b.local_id(Axis::X);
+    let x = b.load(global(0), i, 1, None).unwrap();
+    b.atomic(crate::kernel::AtomicOp::Add, global(0), i, x)
+        .unwrap();
+    let mut k = b.finish().unwrap();
+    assert_eq!(verify(&k, None), Ok(()));
+    let mut stmt = k.body.pop();
+    if let Some(Stmt::Atomic(a)) = &mut stmt {
+        edit(a, &mut k);
+    }
+    k.body.extend(stmt);
+    k
+}
+
+#[test]
+fn atomics_need_read_write_memory_a_scalar_of_its_dtype_and_an_allowed_op() {
+    use crate::kernel::AtomicOp;
+    let k = atomic_kernel(|a, _| a.target = global(1));
+    assert_broken(&k, Rule::Access, Some(2), "buffer r is declared read");
+    let k = atomic_kernel(|a, _| a.target = global(2));
+    assert_broken(&k, Rule::Access, Some(2), "buffer w is declared write");
+    let k = atomic_kernel(|a, _| a.op = AtomicOp::Max);
+    assert_broken(
+        &k,
+        Rule::Type,
+        Some(2),
+        "atomic_max needs i32 memory, not f32",
+    );
+    let k = atomic_kernel(|a, k| {
+        let v = value(
+            k,
+            ValueType::vector(DType::F32, 2),
+            Expr::Vector(vec![a.value; 2]),
+        );
+        k.body.push(Stmt::Let(v));
+        a.value = v;
+    });
+    assert_broken(&k, Rule::Type, Some(3), "an atomic takes one f32");
+    let k = atomic_kernel(|a, k| {
+        let c = value(
+            k,
+            ValueType::scalar(DType::I32),
+            Expr::Const(Scalar::Int(64)),
+        );
+        k.body.push(Stmt::Let(c));
+        a.index = c;
+    });
+    assert_broken(&k, Rule::Bounds, Some(3), "outside the 64 elements");
+}
