@@ -308,3 +308,104 @@ fn atomics_need_scalars_of_an_allowed_dtype_in_read_write_memory() {
         assert!(e.contains(part), "{to}: {e}");
     }
 }
+
+/// A and B copied to shared memory once, then a k-loop of 3 steps accumulating A·B into a
+/// fragment held across the loop, stored to shared memory once and copied out.
+const FRAGMENT: &str = "\
+kernel frag(x: global f16[256] read, y: global f16[256] read, out: global f32[256] write)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+  shared a: f16[256]
+  shared b: f16[256]
+  shared d: f32[256]
+  fragment acc: f32[16, 16]
+{
+  v0: i32 = local_id.x
+  v1: i32 = const 0
+  v2: i32 = const 8
+  v3: i32 = mul v0, v2
+  for v4: i32 in v1..v2 {
+    v5: i32 = add v3, v4
+    v6: f16 = load x[v5]
+    store a[v5] = v6
+    v7: f16 = load y[v5]
+    store b[v5] = v7
+  }
+  barrier
+  fragment_zero acc
+  v8: i32 = const 3
+  for v9: i32 in v1..v8 {
+    fragment_mma acc += a[v1, stride 16] * b[v1, stride 16]
+  }
+  fragment_store d[v1, stride 16] = acc
+  barrier
+  for v10: i32 in v1..v2 {
+    v11: i32 = add v3, v10
+    v12: f32 = load d[v11]
+    store out[v11] = v12
+  }
+}
+";
+
+#[test]
+fn a_fragment_accumulates_across_the_k_loop_in_registers() {
+    let kernel = round_trip(FRAGMENT);
+    // Small integers: every product and sum is exact, so the oracle is plain arithmetic.
+    let a: Vec<f64> = (0..256).map(|e| f64::from((e / 16 + e % 16) % 3)).collect();
+    let b: Vec<f64> = (0..256)
+        .map(|e| f64::from((e / 16) * (e % 16) % 5) - 2.0)
+        .collect();
+    let mut want = vec![0.0; 256];
+    for i in 0..16 {
+        for j in 0..16 {
+            let dot: f64 = (0..16).map(|k| a[i * 16 + k] * b[k * 16 + j]).sum();
+            want[i * 16 + j] = 3.0 * dot;
+        }
+    }
+    let mut buffers = [
+        floats(DType::F16, &a),
+        floats(DType::F16, &b),
+        floats(DType::F32, &[0.0; 256]),
+    ];
+    run(&kernel, &mut buffers, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(buffers[2].to_f64_vec(), want);
+    // Without fragment_zero the fragment is read before it is set.
+    let unset = round_trip(&FRAGMENT.replace("  fragment_zero acc\n", ""));
+    let e = run(&unset, &mut buffers, &[]).err().map(|e| e.to_string());
+    assert!(e.unwrap_or_default().contains("fragment acc"));
+}
+
+#[test]
+fn fragments_need_f16_inputs_an_f32_destination_and_subgroups_of_32() {
+    let cases = [
+        (
+            "fragment_store d[v1, stride 16] = acc",
+            "fragment_store a[v1, stride 16] = acc",
+            "D must be f32, not f16",
+        ),
+        (
+            "a[v1, stride 16] * b",
+            "d[v1, stride 16] * b",
+            "A and B must both be f16 or both bf16, not f32 and f16",
+        ),
+        (
+            "subgroup 32",
+            "subgroup 16",
+            "needs subgroups of 32 lanes, not 16",
+        ),
+        (
+            "fragment_zero acc",
+            "fragment_zero ac",
+            "no fragment named 'ac'",
+        ),
+        (
+            "fragment acc: f32[16, 16]",
+            "fragment acc: f16[16, 16]",
+            "a fragment is f32[16, 16]",
+        ),
+    ];
+    for (from, to, part) in cases {
+        let text = FRAGMENT.replace(from, to);
+        let e = parse(&text).err().map(|e| e.message).unwrap_or_default();
+        assert!(e.contains(part), "{to}: {e}");
+    }
+}

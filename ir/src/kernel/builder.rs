@@ -4,9 +4,9 @@
 
 use super::KernelError;
 use super::types::{
-    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, Kernel, Launch, Loop, MatrixTile,
-    Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId,
-    ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, Kernel, Launch, Loop,
+    MatrixTile, Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value,
+    ValueId, ValueType, WIDTHS,
 };
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp, representable};
 use cranelift_entity::{EntityRef, PrimaryMap, SecondaryMap};
@@ -75,6 +75,7 @@ impl KernelBuilder {
     pub fn new(name: &str, launch: Launch, subgroup_size: u32) -> KernelBuilder {
         KernelBuilder {
             kernel: Kernel {
+                fragments: PrimaryMap::new(),
                 name: name.to_string(),
                 params: PrimaryMap::new(),
                 launch,
@@ -206,6 +207,21 @@ impl KernelBuilder {
         Ok(self.kernel.shared.push(SharedArray { name, dtype, len }))
     }
 
+    /// A 16×16 f32 matrix fragment held in the registers of each subgroup.
+    pub fn fragment(&mut self, name: &str) -> Built<FragId> {
+        self.check_new_name(name)?;
+        Ok(self.kernel.fragments.push(name.to_string()))
+    }
+
+    /// The fragment declared as `name`.
+    pub fn fragment_named(&self, name: &str) -> Option<FragId> {
+        self.kernel
+            .fragments
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| f)
+    }
+
     /// Parameter and shared-array names are identifiers, unique together (loads and stores
     /// print only the name).
     fn check_new_name(&self, name: &str) -> Built<()> {
@@ -213,7 +229,8 @@ impl KernelBuilder {
             return self.fail(format!("declaration of '{name}'"), "not an identifier");
         }
         let taken = self.kernel.params.values().any(|p| p.name() == name)
-            || self.kernel.shared.values().any(|s| s.name == name);
+            || self.kernel.shared.values().any(|s| s.name == name)
+            || self.kernel.fragments.values().any(|f| f == name);
         if taken {
             return self.fail(
                 format!("declaration of '{name}'"),
@@ -848,6 +865,52 @@ impl KernelBuilder {
         }
         self.uses_subgroups = true;
         self.push_stmt(Stmt::MatrixTile(MatrixTile { a, b, d }));
+        Ok(())
+    }
+
+    /// Checks a fragment operand and that subgroups have 32 lanes.
+    fn fragment_operand(&mut self, what: &str, frag: FragId) -> Built<()> {
+        if self.kernel.fragments.get(frag).is_none() {
+            return self.fail(what, format!("{frag} does not exist"));
+        }
+        if self.kernel.subgroup_size != 32 {
+            let size = self.kernel.subgroup_size;
+            return self.fail(what, format!("needs subgroups of 32 lanes, not {size}"));
+        }
+        self.uses_subgroups = true;
+        Ok(())
+    }
+
+    /// Sets the fragment to zeros (a subgroup operation).
+    pub fn fragment_zero(&mut self, frag: FragId) -> Built<()> {
+        self.fragment_operand("fragment_zero", frag)?;
+        self.push_stmt(Stmt::FragmentZero(frag));
+        Ok(())
+    }
+
+    /// `frag += A · B` from f16 or bf16 tiles in shared memory (a subgroup operation).
+    pub fn fragment_mma(&mut self, frag: FragId, a: TileRef, b: TileRef) -> Built<()> {
+        let what = "fragment_mma";
+        let a_dtype = self.tile_operand(what, "A", a)?;
+        let b_dtype = self.tile_operand(what, "B", b)?;
+        if !matches!(a_dtype, DType::F16 | DType::BF16) || b_dtype != a_dtype {
+            let m = format!("A and B must both be f16 or both bf16, not {a_dtype} and {b_dtype}");
+            return self.fail(what, m);
+        }
+        self.fragment_operand(what, frag)?;
+        self.push_stmt(Stmt::FragmentMma { frag, a, b });
+        Ok(())
+    }
+
+    /// Writes the fragment into an f32 tile of a shared array (a subgroup operation).
+    pub fn fragment_store(&mut self, frag: FragId, d: TileRef) -> Built<()> {
+        let what = "fragment_store";
+        let d_dtype = self.tile_operand(what, "D", d)?;
+        if d_dtype != DType::F32 {
+            return self.fail(what, format!("D must be f32, not {d_dtype}"));
+        }
+        self.fragment_operand(what, frag)?;
+        self.push_stmt(Stmt::FragmentStore { frag, d });
         Ok(())
     }
 

@@ -252,6 +252,9 @@ pub fn stmt_operands(stmt: &Stmt) -> Vec<ValueId> {
         Stmt::UpdateAcc { value, .. } => vec![*value],
         Stmt::MatrixTile(t) => vec![t.a.offset, t.b.offset, t.d.offset],
         Stmt::Atomic(a) => vec![a.index, a.value],
+        Stmt::FragmentZero(_) => vec![],
+        Stmt::FragmentMma { a, b, .. } => vec![a.offset, b.offset],
+        Stmt::FragmentStore { d, .. } => vec![d.offset],
     }
 }
 

@@ -95,8 +95,8 @@ pub use interp::{fma, mulhi, run};
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{
-    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, Kernel, Launch, Loop, MatrixTile,
-    Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId,
-    ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, Kernel, Launch, Loop,
+    MatrixTile, Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value,
+    ValueId, ValueType, WIDTHS,
 };
 pub use verify::{Rule, VerifyError, verify};

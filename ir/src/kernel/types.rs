@@ -27,6 +27,12 @@ entity_impl!(ParamId, "param");
 pub struct SharedId(u32);
 entity_impl!(SharedId, "shared");
 
+/// A matrix fragment: a 16×16 f32 tile held in the registers of a subgroup (printed
+/// `frag0`; declared in the kernel header by name).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FragId(u32);
+entity_impl!(FragId, "frag");
+
 /// The vector widths a value may have: a scalar, or a short vector of 2, 4 or 8 elements.
 pub const WIDTHS: [u32; 4] = [1, 2, 4, 8];
 
@@ -424,6 +430,20 @@ pub enum Stmt {
     Barrier,
     MatrixTile(MatrixTile),
     Atomic(Atomic),
+    /// Sets every element of the subgroup's fragment to +0.0 (a subgroup operation).
+    FragmentZero(FragId),
+    /// `frag += A · B` with A and B 16×16 f16 or bf16 tiles in shared memory, accumulated
+    /// in the fragment as `matrix_tile` does in D (a subgroup operation).
+    FragmentMma {
+        frag: FragId,
+        a: TileRef,
+        b: TileRef,
+    },
+    /// Writes the fragment into an f32 tile of a shared array (a subgroup operation).
+    FragmentStore {
+        frag: FragId,
+        d: TileRef,
+    },
 }
 
 /// One GPU kernel: parameters, launch shape, shared arrays and a structured SSA body.
@@ -437,6 +457,8 @@ pub struct Kernel {
     pub(crate) shared: PrimaryMap<SharedId, SharedArray>,
     pub(crate) values: PrimaryMap<ValueId, Value>,
     pub(crate) accs: PrimaryMap<AccId, ValueType>,
+    /// The names of the matrix fragments.
+    pub(crate) fragments: PrimaryMap<FragId, String>,
     pub(crate) body: Vec<Stmt>,
 }
 
@@ -486,6 +508,15 @@ impl Kernel {
             Expr::Const(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// The matrix fragments' names, with their ids.
+    pub fn fragments(&self) -> impl ExactSizeIterator<Item = (FragId, &str)> {
+        self.fragments.iter().map(|(f, name)| (f, name.as_str()))
+    }
+
+    pub fn fragment(&self, id: FragId) -> Option<&str> {
+        self.fragments.get(id).map(String::as_str)
     }
 
     pub fn acc_type(&self, id: AccId) -> Option<ValueType> {

@@ -86,6 +86,10 @@ fn facts(l: &Loop) -> LoopFacts {
         Stmt::Atomic(a) => {
             facts.stored.insert(a.target);
         }
+        Stmt::FragmentStore { d, .. } => {
+            facts.stored.insert(Memory::Shared(d.array));
+        }
+        Stmt::FragmentZero(_) | Stmt::FragmentMma { .. } => {}
         Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => {
             facts.accs.insert(*acc);
         }

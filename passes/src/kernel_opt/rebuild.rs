@@ -222,6 +222,9 @@ fn declare(kernel: &Kernel, b: &mut KernelBuilder) -> Result<(), KernelError> {
     for (_, array) in kernel.shared_arrays() {
         b.shared(&array.name, array.dtype, array.len)?;
     }
+    for (_, name) in kernel.fragments() {
+        b.fragment(name)?;
+    }
     Ok(())
 }
 
@@ -324,6 +327,23 @@ fn statement<'k>(
         Stmt::Atomic(a) => {
             let (index, value) = (e.new_of(a.index)?, e.new_of(a.value)?);
             e.b.atomic(a.op, a.target, index, value)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::FragmentZero(f) => {
+            e.b.fragment_zero(*f)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::FragmentMma { frag, a, b } => {
+            let (a, b) = (e.tile(a)?, e.tile(b)?);
+            e.b.fragment_mma(*frag, a, b)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::FragmentStore { frag, d } => {
+            let d = e.tile(d)?;
+            e.b.fragment_store(*frag, d)?;
             rewrite.effect(stmt);
             Ok(None)
         }

@@ -98,7 +98,11 @@ impl<'k> Lane<'k> {
 /// Whether `stmt` needs other lanes: a barrier, a matrix tile, a subgroup reduction.
 pub(super) fn is_sync(kernel: &Kernel, stmt: &Stmt) -> bool {
     match stmt {
-        Stmt::Barrier | Stmt::MatrixTile(_) => true,
+        Stmt::Barrier
+        | Stmt::MatrixTile(_)
+        | Stmt::FragmentZero(_)
+        | Stmt::FragmentMma { .. }
+        | Stmt::FragmentStore { .. } => true,
         Stmt::Let(v) => matches!(
             kernel.value(*v).map(|value| &value.expr),
             Some(Expr::SubgroupReduce { .. })
@@ -190,9 +194,11 @@ fn exec<'k>(env: &mut Env<'k, '_>, lane: &mut Lane<'k>, stmt: &'k Stmt) -> Resul
             set_acc(env, lane, *acc, data)
         }
         Stmt::UpdateAcc { acc, update, value } => update_acc(env, lane, *acc, *update, *value),
-        Stmt::Barrier | Stmt::MatrixTile(_) => {
-            Err(env.internal("a synchronizing statement ran alone"))
-        }
+        Stmt::Barrier
+        | Stmt::MatrixTile(_)
+        | Stmt::FragmentZero(_)
+        | Stmt::FragmentMma { .. }
+        | Stmt::FragmentStore { .. } => Err(env.internal("a synchronizing statement ran alone")),
     }
 }
 

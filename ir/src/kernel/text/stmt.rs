@@ -3,6 +3,7 @@
 use super::lexer::TokenKind;
 use super::names::{Named, Pending};
 use super::parser::KernelParser;
+use crate::kernel::FragId;
 use crate::kernel::{
     AccUpdate, AtomicOp, Axis, KernelBuilder, Memory, TileRef, ValueId, ValueType,
 };
@@ -368,6 +369,44 @@ impl KernelParser<'_> {
         self.c.expect(&TokenKind::Star, "'*'")?;
         let bt = self.tile(b)?;
         self.built(b.matrix_tile(a, bt, d), pos, Pending::Nothing)
+    }
+
+    /// `fragment_zero F`, `fragment_mma F += A * B`, `fragment_store D = F` (after the
+    /// keyword, which is `word`).
+    pub(super) fn fragment_stmt(
+        &mut self,
+        b: &mut KernelBuilder,
+        word: &str,
+    ) -> Result<(), ParseError> {
+        let pos = self.c.pos();
+        let built = match word {
+            "fragment_zero" => {
+                let f = self.fragment(b)?;
+                b.fragment_zero(f)
+            }
+            "fragment_mma" => {
+                let f = self.fragment(b)?;
+                self.c.expect(&TokenKind::PlusEquals, "'+='")?;
+                let a = self.tile(b)?;
+                self.c.expect(&TokenKind::Star, "'*'")?;
+                let bt = self.tile(b)?;
+                b.fragment_mma(f, a, bt)
+            }
+            _ => {
+                let d = self.tile(b)?;
+                self.c.expect(&TokenKind::Equals, "'='")?;
+                let f = self.fragment(b)?;
+                b.fragment_store(f, d)
+            }
+        };
+        self.built(built, pos, Pending::Nothing)
+    }
+
+    /// The name of a declared fragment.
+    fn fragment(&mut self, b: &KernelBuilder) -> Result<FragId, ParseError> {
+        let (name, pos) = self.c.word("a fragment name")?;
+        b.fragment_named(&name)
+            .ok_or_else(|| pos.error(format!("no fragment named '{}'", short(&name))))
     }
 
     /// `NAME[OFFSET, stride N]` of a shared array.

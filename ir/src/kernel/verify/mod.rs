@@ -297,6 +297,10 @@ impl<'k> Verifier<'k> {
                 self.atomic(a);
                 None
             }
+            Stmt::FragmentZero(_) | Stmt::FragmentMma { .. } | Stmt::FragmentStore { .. } => {
+                self.fragment_stmt(stmt);
+                None
+            }
             Stmt::Barrier => {
                 self.barriers.push((block, self.stmt));
                 None

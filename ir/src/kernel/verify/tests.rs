@@ -563,3 +563,46 @@ fn atomics_need_read_write_memory_a_scalar_of_its_dtype_and_an_allowed_op() {
     });
     assert_broken(&k, Rule::Bounds, Some(3), "outside the 64 elements");
 }
+
+/// `fragment_zero f; fragment_mma f += h * h; fragment_store d = f` on 32 lanes (valid).
+fn fragment_kernel() -> Kernel {
+    let mut b = KernelBuilder::new("k", Launch::linear(1, 32), 32);
+    let h = b.shared("h", DType::F16, 256).unwrap();
+    let d = b.shared("d", DType::F32, 256).unwrap();
+    let f = b.fragment("f").unwrap();
+    let zero = b.const_i32(0);
+    let tile = |array| TileRef {
+        array,
+        offset: zero,
+        stride: 16,
+    };
+    b.fragment_zero(f).unwrap();
+    b.fragment_mma(f, tile(h), tile(h)).unwrap();
+    b.fragment_store(f, tile(d)).unwrap();
+    let k = b.finish().unwrap();
+    assert_eq!(verify(&k, None), Ok(()));
+    k
+}
+
+#[test]
+fn fragments_exist_need_subgroups_of_32_and_f16_in_f32_out() {
+    let mut k = fragment_kernel();
+    k.subgroup_size = 16;
+    assert_broken(&k, Rule::Subgroup, Some(1), "needs subgroups of 32 lanes");
+    let mut k = fragment_kernel();
+    k.body[1] = Stmt::FragmentZero(crate::kernel::FragId::from_u32(1));
+    assert_broken(&k, Rule::Access, Some(1), "frag1 does not exist");
+    let mut k = fragment_kernel();
+    if let Some(Stmt::FragmentStore { d, .. }) = k.body.get_mut(3) {
+        d.array = crate::kernel::SharedId::from_u32(0);
+    }
+    assert_broken(&k, Rule::MatrixTile, Some(3), "D must be f32, not f16");
+    let mut k = fragment_kernel();
+    if let Some(Stmt::FragmentMma { a, .. }) = k.body.get_mut(2) {
+        a.array = crate::kernel::SharedId::from_u32(1);
+    }
+    assert_broken(&k, Rule::MatrixTile, Some(2), "not f32 and f16");
+    let mut k = fragment_kernel();
+    k.fragments.push("h".into());
+    assert_broken(&k, Rule::Declaration, None, "the name is already used");
+}
