@@ -35,8 +35,17 @@
 //! Shared memory starts unwritten in every workgroup; reading an unwritten element is an
 //! error, and so is a data race on it: two accesses to one element by different lanes, at
 //! least one a write, unordered by a barrier (or, between lanes of one subgroup, by a
-//! subgroup operation). Workgroups may not communicate through global memory within a
-//! launch (the interpreter runs them in order, x fastest, and does not check this).
+//! subgroup operation). Workgroups may communicate through global memory within a launch
+//! only by [`Atomic`]s (relaxed read-modify-writes returning nothing; they never race with
+//! each other, and their combined result is read after the launch); the interpreter runs
+//! workgroups in order, x fastest, which fixes the order of float atomic adds.
+//!
+//! # Fragments, ids
+//! A matrix fragment ([`FragId`]) is a 16×16 f32 tile held in a subgroup's registers
+//! across a k-loop: `FragmentZero`, `FragmentMma` (`F += A · B` from shared f16/bf16
+//! tiles) and `FragmentStore` (into a shared f32 tile) are subgroup operations with
+//! `MatrixTile`'s rules. [`Kernel::index`] numbers statements, loops and blocks by
+//! position and gives each value's users (see docs/kir.md).
 //!
 //! # Synchronization
 //! - `Barrier`: every lane of the workgroup must arrive at the same barrier statement
