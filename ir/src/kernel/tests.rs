@@ -473,3 +473,34 @@ fn integer_arithmetic_wraps_like_the_reference() {
         .collect();
     assert_eq!(out.map(|v| v[..4].to_vec()), Ok(expected));
 }
+
+#[test]
+fn mulhi_needs_one_32_or_64_bit_integer_type() {
+    let mut b = builder();
+    let f = b.const_f32(1.0);
+    let i = b.const_i32(1);
+    let l = b.const_i64(1);
+    assert_refused(b.mulhi(f, f), &["mulhi", "i32, i64, u32 or u64", "f32"]);
+    assert_refused(b.mulhi(i, l), &["mulhi", "differ in type"]);
+    assert!(b.mulhi(l, l).is_ok());
+}
+
+#[test]
+fn mulhi_runs_per_element_and_round_trips_as_text() {
+    // out[lane] = mulhi(in[lane], 0x80000001) on u32: the exact high half of each product.
+    let source = "kernel k(a: global u32[4] read, out: global u32[4] write)\n  grid [1, 1, 1] workgroup [4, 1, 1] subgroup 32\n{\n  v0: i32 = local_id.x\n  v1: u32 = load a[v0]\n  v2: u32 = const 2147483649\n  v3: u32 = mulhi v1, v2\n  store out[v0] = v3\n}\n";
+    let kernel = text::parse(source).unwrap();
+    assert_eq!(print(&kernel), source);
+    let values = [0u32, 1, 0xFFFF_FFFF, 0x1234_5678];
+    let input = values.iter().map(|&x| i128::from(x)).collect();
+    let shape = Shape::new(vec![4]).unwrap();
+    let a = Tensor::new(DType::U32, shape.clone(), Data::Int(input)).unwrap();
+    let out = Tensor::new(DType::U32, shape, Data::Int(vec![0; 4])).unwrap();
+    let mut buffers = vec![a, out];
+    run(&kernel, &mut buffers, &[]).unwrap();
+    let want: Vec<i128> = values
+        .iter()
+        .map(|&x| i128::from((u64::from(x) * 0x8000_0001) >> 32))
+        .collect();
+    assert_eq!(buffers[1].data, Data::Int(want));
+}

@@ -147,25 +147,9 @@ impl KernelParser<'_> {
                 }
                 b.constant(ty.dtype, value)
             }
-            "param" => {
-                let (param, ppos) = self.c.word("a parameter name")?;
-                let found = b.kernel().params().find(|(_, p)| p.name() == param);
-                let Some((id, _)) = found else {
-                    let names: Vec<&str> = b.kernel().params().map(|(_, p)| p.name()).collect();
-                    return Err(ppos.error(format!(
-                        "no parameter named '{}'{}",
-                        short(&param),
-                        did_you_mean(&param, names)
-                    )));
-                };
-                b.param(id)
-            }
+            "param" => b.param(self.param_name(b)?),
             "load" => {
-                let source = self.memory(b)?;
-                self.c.expect(&TokenKind::LBracket, "'['")?;
-                let index = self.value()?;
-                self.c.expect(&TokenKind::RBracket, "']'")?;
-                let mask = self.mask()?;
+                let (source, index, mask) = self.access_of(b)?;
                 b.load(source, index, ty.width, mask)
             }
             "where" => {
@@ -220,6 +204,33 @@ impl KernelParser<'_> {
             },
         };
         self.built(built, pos, pending)
+    }
+
+    /// `NAME` of a scalar parameter (the builder checks that it is one).
+    fn param_name(&mut self, b: &KernelBuilder) -> Result<crate::kernel::ParamId, ParseError> {
+        let (param, pos) = self.c.word("a parameter name")?;
+        let found = b.kernel().params().find(|(_, p)| p.name() == param);
+        if let Some((id, _)) = found {
+            return Ok(id);
+        }
+        let names: Vec<&str> = b.kernel().params().map(|(_, p)| p.name()).collect();
+        Err(pos.error(format!(
+            "no parameter named '{}'{}",
+            short(&param),
+            did_you_mean(&param, names)
+        )))
+    }
+
+    /// `M[INDEX] [mask MASK]` of a load.
+    fn access_of(
+        &mut self,
+        b: &KernelBuilder,
+    ) -> Result<(Memory, ValueId, Option<ValueId>), ParseError> {
+        let memory = self.memory(b)?;
+        self.c.expect(&TokenKind::LBracket, "'['")?;
+        let index = self.value()?;
+        self.c.expect(&TokenKind::RBracket, "']'")?;
+        Ok((memory, index, self.mask()?))
     }
 
     /// `.x`, `.y` or `.z`.
