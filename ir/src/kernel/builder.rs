@@ -4,8 +4,9 @@
 
 use super::KernelError;
 use super::types::{
-    AccId, AccUpdate, Access, Axis, Expr, IdVec, Kernel, Launch, Loop, MatrixTile, Memory, Param,
-    ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, IdVec, Kernel, Launch, Loop,
+    MatrixTile, Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value,
+    ValueId, ValueType, WIDTHS,
 };
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp, representable};
 use cranelift_entity::{EntityRef, PrimaryMap, SecondaryMap};
@@ -94,6 +95,7 @@ impl KernelBuilder {
     pub fn new(name: &str, launch: Launch, subgroup_size: u32) -> KernelBuilder {
         KernelBuilder {
             kernel: Kernel {
+                fragments: PrimaryMap::new(),
                 name: name.to_string(),
                 params: PrimaryMap::new(),
                 launch,
@@ -281,6 +283,21 @@ impl KernelBuilder {
         Ok(self.kernel.shared.push(SharedArray { name, dtype, len }))
     }
 
+    /// A 16×16 f32 matrix fragment held in the registers of each subgroup.
+    pub fn fragment(&mut self, name: &str) -> Built<FragId> {
+        self.check_new_name(name)?;
+        Ok(self.kernel.fragments.push(name.to_string()))
+    }
+
+    /// The fragment declared as `name`.
+    pub fn fragment_named(&self, name: &str) -> Option<FragId> {
+        self.kernel
+            .fragments
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| f)
+    }
+
     /// Parameter and shared-array names are identifiers, unique together (loads and stores
     /// print only the name).
     fn check_new_name(&self, name: &str) -> Built<()> {
@@ -288,7 +305,8 @@ impl KernelBuilder {
             return self.fail(format!("declaration of '{name}'"), "not an identifier");
         }
         let taken = self.kernel.params.values().any(|p| p.name() == name)
-            || self.kernel.shared.values().any(|s| s.name == name);
+            || self.kernel.shared.values().any(|s| s.name == name)
+            || self.kernel.fragments.values().any(|f| f == name);
         if taken {
             return self.fail(
                 format!("declaration of '{name}'"),
@@ -637,6 +655,44 @@ impl KernelBuilder {
         Ok(())
     }
 
+    /// `target[index] = op(target[index], value)` atomically: a scalar of the memory's
+    /// dtype (f32 or i32 for add, i32 for max and min), in a `read_write` buffer or a
+    /// shared array.
+    pub fn atomic(
+        &mut self,
+        op: AtomicOp,
+        target: Memory,
+        index: ValueId,
+        value: ValueId,
+    ) -> Built<()> {
+        let (dtype, name) = self.memory("atomic", target, false)?;
+        self.memory("atomic", target, true)?;
+        let what = format!("atomic_{} {name}", op.name());
+        self.index_operand(&what, "index", index)?;
+        let ty = self.operand(&what, value)?;
+        if ty != ValueType::scalar(dtype) {
+            return self.fail(
+                what,
+                format!("the value {value} is {ty}; {name} holds {dtype} (one element)"),
+            );
+        }
+        if !op.applies_to(dtype) {
+            let wants = if op == AtomicOp::Add {
+                "f32 or i32"
+            } else {
+                "i32"
+            };
+            return self.fail(what, format!("needs {wants} memory, not {dtype}"));
+        }
+        self.push_stmt(Stmt::Atomic(Atomic {
+            op,
+            target,
+            index,
+            value,
+        }));
+        Ok(())
+    }
+
     /// Waits for every lane of the workgroup; see the module documentation.
     pub fn barrier(&mut self) {
         self.push_stmt(Stmt::Barrier);
@@ -687,6 +743,23 @@ impl KernelBuilder {
             );
         }
         Ok(self.define(ty, Expr::MulHi { a, b }))
+    }
+
+    /// `a · b + c` rounded once, per element, of three float operands of one type.
+    pub fn fma(&mut self, a: ValueId, b: ValueId, c: ValueId) -> Built<ValueId> {
+        let what = self.defining("fma");
+        let ty = self.same_type_operands(&what, a, b)?;
+        let ty_c = self.operand(&what, c)?;
+        if ty_c != ty {
+            return self.fail(
+                what,
+                format!("operands {a}: {ty} and {c}: {ty_c} differ in type"),
+            );
+        }
+        if !ty.dtype.is_float() {
+            return self.fail(what, format!("needs float operands, got {ty}"));
+        }
+        Ok(self.define(ty, Expr::Fma { a, b, c }))
     }
 
     /// The common type of two operands, or an error naming both types.
@@ -867,6 +940,52 @@ impl KernelBuilder {
         }
         self.uses_subgroups = true;
         self.push_stmt(Stmt::MatrixTile(MatrixTile { a, b, d }));
+        Ok(())
+    }
+
+    /// Checks a fragment operand and that subgroups have 32 lanes.
+    fn fragment_operand(&mut self, what: &str, frag: FragId) -> Built<()> {
+        if self.kernel.fragments.get(frag).is_none() {
+            return self.fail(what, format!("{frag} does not exist"));
+        }
+        if self.kernel.subgroup_size != 32 {
+            let size = self.kernel.subgroup_size;
+            return self.fail(what, format!("needs subgroups of 32 lanes, not {size}"));
+        }
+        self.uses_subgroups = true;
+        Ok(())
+    }
+
+    /// Sets the fragment to zeros (a subgroup operation).
+    pub fn fragment_zero(&mut self, frag: FragId) -> Built<()> {
+        self.fragment_operand("fragment_zero", frag)?;
+        self.push_stmt(Stmt::FragmentZero(frag));
+        Ok(())
+    }
+
+    /// `frag += A · B` from f16 or bf16 tiles in shared memory (a subgroup operation).
+    pub fn fragment_mma(&mut self, frag: FragId, a: TileRef, b: TileRef) -> Built<()> {
+        let what = "fragment_mma";
+        let a_dtype = self.tile_operand(what, "A", a)?;
+        let b_dtype = self.tile_operand(what, "B", b)?;
+        if !matches!(a_dtype, DType::F16 | DType::BF16) || b_dtype != a_dtype {
+            let m = format!("A and B must both be f16 or both bf16, not {a_dtype} and {b_dtype}");
+            return self.fail(what, m);
+        }
+        self.fragment_operand(what, frag)?;
+        self.push_stmt(Stmt::FragmentMma { frag, a, b });
+        Ok(())
+    }
+
+    /// Writes the fragment into an f32 tile of a shared array (a subgroup operation).
+    pub fn fragment_store(&mut self, frag: FragId, d: TileRef) -> Built<()> {
+        let what = "fragment_store";
+        let d_dtype = self.tile_operand(what, "D", d)?;
+        if d_dtype != DType::F32 {
+            return self.fail(what, format!("D must be f32, not {d_dtype}"));
+        }
+        self.fragment_operand(what, frag)?;
+        self.push_stmt(Stmt::FragmentStore { frag, d });
         Ok(())
     }
 

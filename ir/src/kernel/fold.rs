@@ -2,7 +2,7 @@
 //! per-element functions the interpreter runs, so that an optimizer folding constants
 //! produces exactly the bits a run would.
 
-use super::interp::mulhi;
+use super::interp::{fma, mulhi};
 use super::types::{Expr, Kernel, ValueType};
 use crate::Scalar;
 use crate::interp::{Data, elementwise};
@@ -34,6 +34,12 @@ pub fn evaluate_constant(kernel: &Kernel, expr: &Expr, ty: ValueType) -> Option<
         Expr::MulHi { a, b } => match (arg(*a)?.0, arg(*b)?.0) {
             (Data::Int(a), Data::Int(b)) => {
                 Data::Int(vec![mulhi(*a.first()?, *b.first()?, ty.dtype)])
+            }
+            _ => return None,
+        },
+        Expr::Fma { a, b, c } => match (arg(*a)?.0, arg(*b)?.0, arg(*c)?.0) {
+            (Data::Float(a), Data::Float(b), Data::Float(c)) => {
+                Data::Float(vec![fma(*a.first()?, *b.first()?, *c.first()?, ty.dtype)])
             }
             _ => return None,
         },

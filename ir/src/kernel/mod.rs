@@ -35,8 +35,17 @@
 //! Shared memory starts unwritten in every workgroup; reading an unwritten element is an
 //! error, and so is a data race on it: two accesses to one element by different lanes, at
 //! least one a write, unordered by a barrier (or, between lanes of one subgroup, by a
-//! subgroup operation). Workgroups may not communicate through global memory within a
-//! launch (the interpreter runs them in order, x fastest, and does not check this).
+//! subgroup operation). Workgroups may communicate through global memory within a launch
+//! only by [`Atomic`]s (relaxed read-modify-writes returning nothing; they never race with
+//! each other, and their combined result is read after the launch); the interpreter runs
+//! workgroups in order, x fastest, which fixes the order of float atomic adds.
+//!
+//! # Fragments, ids
+//! A matrix fragment ([`FragId`]) is a 16×16 f32 tile held in a subgroup's registers
+//! across a k-loop: `FragmentZero`, `FragmentMma` (`F += A · B` from shared f16/bf16
+//! tiles) and `FragmentStore` (into a shared f32 tile) are subgroup operations with
+//! `MatrixTile`'s rules. [`Kernel::index`] numbers statements, loops and blocks by
+//! position and gives each value's users (see docs/kir.md).
 //!
 //! # Synchronization
 //! - `Barrier`: every lane of the workgroup must arrive at the same barrier statement
@@ -73,6 +82,7 @@
 mod builder;
 mod error;
 mod fold;
+mod index;
 mod interp;
 mod manifest;
 mod printer;
@@ -87,11 +97,15 @@ mod tests;
 pub use builder::{Checkpoint, KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use fold::evaluate_constant;
-pub use interp::{mulhi, run};
+pub use index::{
+    BlockId, BlockInfo, BlockKind, KernelIndex, LoopId, StmtId, StmtInfo, User, stmt_operands,
+};
+pub use interp::{fma, mulhi, run};
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{
-    AccId, AccUpdate, Access, Axis, Expr, Kernel, Launch, Loop, MatrixTile, Memory, Param, ParamId,
-    SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value, ValueId, ValueType, WIDTHS,
+    AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, Kernel, Launch, Loop,
+    MatrixTile, Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value,
+    ValueId, ValueType, WIDTHS,
 };
 pub use verify::{Rule, VerifyError, verify};

@@ -1,7 +1,7 @@
 //! The kernel printer: one statement per line, two spaces of indentation per nested loop
 //! or if, everything in definition order, so the same kernel always prints the same bytes.
 
-use super::types::{AccUpdate, Expr, Kernel, Loop, Memory, Param, Stmt, TileRef};
+use super::types::{AccUpdate, Expr, FragId, Kernel, Loop, Memory, Param, Stmt, TileRef};
 use std::fmt::{self, Write};
 
 /// The text of `kernel`, ending with a newline.
@@ -38,6 +38,9 @@ fn header(kernel: &Kernel, out: &mut String) {
             "  shared {}: {}[{}]",
             array.name, array.dtype, array.len
         );
+    }
+    for (_, name) in kernel.fragments() {
+        let _ = writeln!(out, "  fragment {name}: f32[16, 16]");
     }
 }
 
@@ -127,16 +130,36 @@ fn line(kernel: &Kernel, stmt: &Stmt) -> String {
             AccUpdate::Combine(op) => format!("{acc} = {} {acc}, {value}", op.name()),
         },
         Stmt::Barrier => "barrier".to_string(),
+        Stmt::Atomic(a) => {
+            let name = memory_name(kernel, a.target);
+            format!("atomic_{} {name}[{}], {}", a.op.name(), a.index, a.value)
+        }
+        Stmt::FragmentZero(f) => format!("fragment_zero {}", fragment_name(kernel, *f)),
+        Stmt::FragmentMma { frag, a, b } => {
+            let (a, b) = (tile_text(kernel, a), tile_text(kernel, b));
+            format!("fragment_mma {} += {a} * {b}", fragment_name(kernel, *frag))
+        }
+        Stmt::FragmentStore { frag, d } => {
+            let d = tile_text(kernel, d);
+            format!("fragment_store {d} = {}", fragment_name(kernel, *frag))
+        }
         Stmt::MatrixTile(t) => {
-            let tile = |r: &TileRef| {
-                let name = memory_name(kernel, Memory::Shared(r.array));
-                format!("{name}[{}, stride {}]", r.offset, r.stride)
-            };
+            let tile = |r: &TileRef| tile_text(kernel, r);
             let (d, a, b) = (tile(&t.d), tile(&t.a), tile(&t.b));
             format!("matrix_tile {d} += {a} * {b}")
         }
         Stmt::Loop(_) | Stmt::If { .. } => String::new(),
     }
+}
+
+/// `t[v3, stride 24]`
+fn tile_text(kernel: &Kernel, r: &TileRef) -> String {
+    let name = memory_name(kernel, Memory::Shared(r.array));
+    format!("{name}[{}, stride {}]", r.offset, r.stride)
+}
+
+fn fragment_name(kernel: &Kernel, frag: FragId) -> &str {
+    kernel.fragment(frag).unwrap_or("?")
 }
 
 fn memory_name(kernel: &Kernel, memory: Memory) -> &str {
@@ -165,6 +188,7 @@ pub(super) fn expr_text(kernel: &Kernel, expr: &Expr) -> String {
         Expr::Unary { op, x } => format!("{} {x}", op.name()),
         Expr::Binary { op, a, b } => format!("{} {a}, {b}", op.name()),
         Expr::MulHi { a, b } => format!("mulhi {a}, {b}"),
+        Expr::Fma { a, b, c } => format!("fma {a}, {b}, {c}"),
         Expr::Where { cond, a, b } => format!("where {cond}, {a}, {b}"),
         Expr::Cast { x } => format!("cast {x}"),
         Expr::Bitcast { x } => format!("bitcast {x}"),

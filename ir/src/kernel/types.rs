@@ -28,6 +28,12 @@ entity_impl!(ParamId, "param");
 pub struct SharedId(u32);
 entity_impl!(SharedId, "shared");
 
+/// A matrix fragment: a 16×16 f32 tile held in the registers of a subgroup (printed
+/// `frag0`; declared in the kernel header by name).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FragId(u32);
+entity_impl!(FragId, "frag");
+
 /// The vector widths a value may have: a scalar, or a short vector of 2, 4 or 8 elements.
 pub const WIDTHS: [u32; 4] = [1, 2, 4, 8];
 
@@ -243,6 +249,14 @@ pub enum Expr {
         a: ValueId,
         b: ValueId,
     },
+    /// `a · b + c` per element, rounded once to the dtype (f16, bf16, f32 or f64): a fused
+    /// multiply-add. A code generator emits it as one fused op and never fuses a `mul`
+    /// followed by an `add` on its own (see docs/kir.md).
+    Fma {
+        a: ValueId,
+        b: ValueId,
+        c: ValueId,
+    },
     /// `cond ? a : b` per element.
     Where {
         cond: ValueId,
@@ -292,6 +306,7 @@ impl Expr {
             | Expr::SubgroupReduce { x, .. } => vec![*x],
             Expr::Binary { a, b, .. } | Expr::MulHi { a, b } => vec![*a, *b],
             Expr::Where { cond, a, b } => vec![*cond, *a, *b],
+            Expr::Fma { a, b, c } => vec![*a, *b, *c],
             Expr::Vector(items) => items.clone(),
         }
     }
@@ -327,6 +342,48 @@ pub struct Store {
     pub index: ValueId,
     pub value: ValueId,
     pub mask: Option<ValueId>,
+}
+
+/// How an atomic read-modify-write combines the element with the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AtomicOp {
+    /// `add` (f32 rounded like the binary op, i32 wrapping).
+    Add,
+    /// The larger (i32).
+    Max,
+    /// The smaller (i32).
+    Min,
+}
+
+impl AtomicOp {
+    pub const ALL: [AtomicOp; 3] = [AtomicOp::Add, AtomicOp::Max, AtomicOp::Min];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AtomicOp::Add => "add",
+            AtomicOp::Max => "max",
+            AtomicOp::Min => "min",
+        }
+    }
+
+    /// Whether the op applies to elements of `dtype`: add to f32 and i32, max and min to i32.
+    pub fn applies_to(self, dtype: DType) -> bool {
+        match self {
+            AtomicOp::Add => matches!(dtype, DType::F32 | DType::I32),
+            AtomicOp::Max | AtomicOp::Min => dtype == DType::I32,
+        }
+    }
+}
+
+/// `target[index] = op(target[index], value)` as one indivisible, relaxed step on a scalar
+/// element of a global buffer (declared `read_write`) or a shared array; it returns nothing.
+/// Atomics never race with each other; docs/kir.md (Atomics) gives their ordering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Atomic {
+    pub op: AtomicOp,
+    pub target: Memory,
+    pub index: ValueId,
+    pub value: ValueId,
 }
 
 /// A 16×16 row-major matrix in a shared array: element (row, col) is at
@@ -373,6 +430,21 @@ pub enum Stmt {
     /// visible to every lane after it.
     Barrier,
     MatrixTile(MatrixTile),
+    Atomic(Atomic),
+    /// Sets every element of the subgroup's fragment to +0.0 (a subgroup operation).
+    FragmentZero(FragId),
+    /// `frag += A · B` with A and B 16×16 f16 or bf16 tiles in shared memory, accumulated
+    /// in the fragment as `matrix_tile` does in D (a subgroup operation).
+    FragmentMma {
+        frag: FragId,
+        a: TileRef,
+        b: TileRef,
+    },
+    /// Writes the fragment into an f32 tile of a shared array (a subgroup operation).
+    FragmentStore {
+        frag: FragId,
+        d: TileRef,
+    },
 }
 
 /// Entities numbered in creation order, like `PrimaryMap`, that can also forget the newest
@@ -447,6 +519,8 @@ pub struct Kernel {
     pub(crate) shared: IdVec<SharedId, SharedArray>,
     pub(crate) values: IdVec<ValueId, Value>,
     pub(crate) accs: IdVec<AccId, ValueType>,
+    /// The names of the matrix fragments.
+    pub(crate) fragments: PrimaryMap<FragId, String>,
     pub(crate) body: Vec<Stmt>,
 }
 
@@ -496,6 +570,15 @@ impl Kernel {
             Expr::Const(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// The matrix fragments' names, with their ids.
+    pub fn fragments(&self) -> impl ExactSizeIterator<Item = (FragId, &str)> {
+        self.fragments.iter().map(|(f, name)| (f, name.as_str()))
+    }
+
+    pub fn fragment(&self, id: FragId) -> Option<&str> {
+        self.fragments.get(id).map(String::as_str)
     }
 
     pub fn acc_type(&self, id: AccId) -> Option<ValueType> {

@@ -51,6 +51,7 @@ enum Key {
     Unary(UnaryOp, ValueId),
     Binary(BinaryOp, ValueId, ValueId),
     MulHi(ValueId, ValueId),
+    Fma(ValueId, ValueId, ValueId),
     Where(ValueId, ValueId, ValueId),
     Cast(ValueId, DType),
     Bitcast(ValueId, DType),
@@ -131,6 +132,7 @@ fn key(expr: &Expr, ty: ValueType, epoch: u64) -> Option<Key> {
         }
         Expr::Binary { op, a, b } => Key::Binary(*op, *a, *b),
         Expr::MulHi { a, b } => Key::MulHi(*a.min(b), *a.max(b)),
+        Expr::Fma { a, b, c } => Key::Fma(*a, *b, *c),
         Expr::Where { cond, a, b } => Key::Where(*cond, *a, *b),
         Expr::Cast { x } => Key::Cast(*x, ty.dtype),
         Expr::Bitcast { x } => Key::Bitcast(*x, ty.dtype),

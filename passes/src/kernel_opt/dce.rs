@@ -24,7 +24,13 @@ pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
             Stmt::Let(v) => live.values.contains(v),
             Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => live.accs.contains(acc),
             Stmt::Loop(_) | Stmt::If { .. } => live.controls.contains(&index),
-            Stmt::Store(_) | Stmt::Barrier | Stmt::MatrixTile(_) => true,
+            Stmt::Store(_)
+            | Stmt::Atomic(_)
+            | Stmt::Barrier
+            | Stmt::MatrixTile(_)
+            | Stmt::FragmentZero(_)
+            | Stmt::FragmentMma { .. }
+            | Stmt::FragmentStore { .. } => true,
         };
         removed |= !keep;
         if keep { vec![stmt] } else { vec![] }
@@ -92,6 +98,10 @@ fn mark(kernel: &Kernel) -> Live {
                 root(&[s.index, s.value]);
                 root(&s.mask.into_iter().collect::<Vec<_>>());
             }
+            Stmt::Atomic(a) => root(&[a.index, a.value]),
+            Stmt::FragmentZero(_) => root(&[]),
+            Stmt::FragmentMma { a, b, .. } => root(&[a.offset, b.offset]),
+            Stmt::FragmentStore { d, .. } => root(&[d.offset]),
             Stmt::Barrier => root(&[]),
             Stmt::MatrixTile(t) => root(&[t.a.offset, t.b.offset, t.d.offset]),
             Stmt::InitAcc { acc, init: value } | Stmt::UpdateAcc { acc, value, .. } => {

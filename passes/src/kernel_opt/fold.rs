@@ -75,6 +75,7 @@ fn exact(e: &Emitter, expr: &Expr) -> bool {
         }
         Expr::Binary { .. }
         | Expr::MulHi { .. }
+        | Expr::Fma { .. }
         | Expr::Where { .. }
         | Expr::Cast { .. }
         | Expr::Bitcast { .. } => true,

@@ -83,6 +83,13 @@ fn facts(l: &Loop) -> LoopFacts {
         Stmt::Store(s) => {
             facts.stored.insert(s.target);
         }
+        Stmt::Atomic(a) => {
+            facts.stored.insert(a.target);
+        }
+        Stmt::FragmentStore { d, .. } => {
+            facts.stored.insert(Memory::Shared(d.array));
+        }
+        Stmt::FragmentZero(_) | Stmt::FragmentMma { .. } => {}
         Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => {
             facts.accs.insert(*acc);
         }

@@ -101,6 +101,11 @@ impl Emitter {
                 b: v(b)?,
             },
             Expr::MulHi { a, b } => Expr::MulHi { a: v(a)?, b: v(b)? },
+            Expr::Fma { a, b, c } => Expr::Fma {
+                a: v(a)?,
+                b: v(b)?,
+                c: v(c)?,
+            },
             Expr::Where { cond, a, b } => Expr::Where {
                 cond: v(cond)?,
                 a: v(a)?,
@@ -136,6 +141,7 @@ impl Emitter {
             Expr::Unary { op, x } => b.unary(*op, *x),
             Expr::Binary { op, a, b: y } => b.binary(*op, *a, *y),
             Expr::MulHi { a, b: y } => b.mulhi(*a, *y),
+            Expr::Fma { a, b: y, c } => b.fma(*a, *y, *c),
             Expr::Where { cond, a, b: y } => b.select(*cond, *a, *y),
             Expr::Cast { x } => b.cast(*x, ty.dtype),
             Expr::Bitcast { x } => b.bitcast(*x, ty.dtype),
@@ -215,6 +221,9 @@ fn declare(kernel: &Kernel, b: &mut KernelBuilder) -> Result<(), KernelError> {
     }
     for (_, array) in kernel.shared_arrays() {
         b.shared(&array.name, array.dtype, array.len)?;
+    }
+    for (_, name) in kernel.fragments() {
+        b.fragment(name)?;
     }
     Ok(())
 }
@@ -312,6 +321,29 @@ fn statement<'k>(
         Stmt::UpdateAcc { acc, update, value } => {
             let (acc, value) = (e.new_acc(*acc)?, e.new_of(*value)?);
             e.b.acc_update(acc, *update, value)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::Atomic(a) => {
+            let (index, value) = (e.new_of(a.index)?, e.new_of(a.value)?);
+            e.b.atomic(a.op, a.target, index, value)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::FragmentZero(f) => {
+            e.b.fragment_zero(*f)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::FragmentMma { frag, a, b } => {
+            let (a, b) = (e.tile(a)?, e.tile(b)?);
+            e.b.fragment_mma(*frag, a, b)?;
+            rewrite.effect(stmt);
+            Ok(None)
+        }
+        Stmt::FragmentStore { frag, d } => {
+            let d = e.tile(d)?;
+            e.b.fragment_store(*frag, d)?;
             rewrite.effect(stmt);
             Ok(None)
         }

@@ -3,6 +3,7 @@
 //! there once the other lanes have caught up.
 
 use super::Env;
+use super::fma::fma;
 use super::memory::{self, Clock, Who};
 use crate::interp::elementwise;
 use crate::interp::{Data, EvalError};
@@ -97,7 +98,11 @@ impl<'k> Lane<'k> {
 /// Whether `stmt` needs other lanes: a barrier, a matrix tile, a subgroup reduction.
 pub(super) fn is_sync(kernel: &Kernel, stmt: &Stmt) -> bool {
     match stmt {
-        Stmt::Barrier | Stmt::MatrixTile(_) => true,
+        Stmt::Barrier
+        | Stmt::MatrixTile(_)
+        | Stmt::FragmentZero(_)
+        | Stmt::FragmentMma { .. }
+        | Stmt::FragmentStore { .. } => true,
         Stmt::Let(v) => matches!(
             kernel.value(*v).map(|value| &value.expr),
             Some(Expr::SubgroupReduce { .. })
@@ -178,14 +183,22 @@ fn exec<'k>(env: &mut Env<'k, '_>, lane: &mut Lane<'k>, stmt: &'k Stmt) -> Resul
             Ok(())
         }
         Stmt::Store(s) => store(env, lane, s),
+        Stmt::Atomic(a) => {
+            let index = int_operand(env, lane, a.index)?;
+            let value = operand(env, lane, a.value)?.get(0);
+            let value = value.ok_or_else(|| env.internal(format!("{} is empty", a.value)))?;
+            memory::atomic(env, lane.who(), a, index, value)
+        }
         Stmt::InitAcc { acc, init } => {
             let data = operand(env, lane, *init)?.clone();
             set_acc(env, lane, *acc, data)
         }
         Stmt::UpdateAcc { acc, update, value } => update_acc(env, lane, *acc, *update, *value),
-        Stmt::Barrier | Stmt::MatrixTile(_) => {
-            Err(env.internal("a synchronizing statement ran alone"))
-        }
+        Stmt::Barrier
+        | Stmt::MatrixTile(_)
+        | Stmt::FragmentZero(_)
+        | Stmt::FragmentMma { .. }
+        | Stmt::FragmentStore { .. } => Err(env.internal("a synchronizing statement ran alone")),
     }
 }
 
@@ -327,6 +340,7 @@ fn eval(env: &mut Env, lane: &Lane, v: ValueId) -> Result<Data, KernelError> {
         Expr::Unary { .. }
         | Expr::Binary { .. }
         | Expr::MulHi { .. }
+        | Expr::Fma { .. }
         | Expr::Where { .. }
         | Expr::Cast { .. }
         | Expr::Bitcast { .. } => alu(env, lane, v, value),
@@ -360,6 +374,17 @@ fn alu(env: &Env, lane: &Lane, v: ValueId, value: &Value) -> Result<Data, Kernel
                 Ok(Data::Int(high.collect()))
             }
             _ => Err(env.internal(format!("{v}: mulhi needs integer operands of one width"))),
+        },
+        Expr::Fma { a, b, c } => match (arg(*a)?, arg(*b)?, arg(*c)?) {
+            (Data::Float(x), Data::Float(y), Data::Float(z))
+                if x.len() == y.len() && y.len() == z.len() =>
+            {
+                let r = x.iter().zip(y).zip(z);
+                Ok(Data::Float(
+                    r.map(|((&x, &y), &z)| fma(x, y, z, dtype)).collect(),
+                ))
+            }
+            _ => Err(env.internal(format!("{v}: fma needs float operands of one width"))),
         },
         Expr::Where { cond, a, b } => {
             elementwise::select(arg(*cond)?, arg(*a)?, arg(*b)?, "").map_err(fault)

@@ -5,13 +5,15 @@
 //! with neither a barrier between them nor (for two lanes of one subgroup) a subgroup
 //! operation. Lanes run one after another between synchronizations, which would hide such
 //! races in the values, so each element remembers its last write and the reads since.
-//! Global memory is not checked for races.
+//! Global memory is not checked for races. Atomics never race with each other: each
+//! element also remembers the atomics since its last plain write, which race with plain
+//! accesses they are not ordered with.
 
 use super::Env;
 use crate::Scalar;
 use crate::interp::Data;
 use crate::kernel::KernelError;
-use crate::kernel::types::{Memory, Param, ParamId, SharedId, ValueType};
+use crate::kernel::types::{Atomic, AtomicOp, Memory, Param, ParamId, SharedId, ValueType};
 use cranelift_entity::EntityRef;
 
 /// When an access happened: the lane (local linear id), how many barriers the workgroup had
@@ -37,6 +39,7 @@ pub(super) struct Cell {
     value: Option<Scalar>,
     write: Option<Clock>,
     reads: Vec<Clock>,
+    atomics: Vec<Clock>,
 }
 
 /// Whether an access at `earlier` happens before one at `later`. Clocks only grow, and all
@@ -244,6 +247,21 @@ fn read_shared(
     if let Some(value) = value
         && write.is_none_or(|w| ordered(w, who.clock, size))
     {
+        if let Some(a) = c
+            .atomics
+            .iter()
+            .find(|a| !ordered(**a, who.clock, size))
+            .copied()
+        {
+            let memory = label(env, Memory::Shared(s));
+            return Err(race(
+                env,
+                memory,
+                index,
+                ("updated atomically", a),
+                ("read", who),
+            ));
+        }
         c.reads
             .retain(|r| r.lane != who.clock.lane && r.barriers == who.clock.barriers);
         c.reads.push(who.clock);
@@ -278,10 +296,15 @@ fn write_shared(
         Some(w) => Some(("written", w)),
         None => c.reads.iter().find(|r| unordered(r)).map(|r| ("read", *r)),
     };
+    let conflict = conflict.or_else(|| {
+        let a = c.atomics.iter().find(|a| unordered(a));
+        a.map(|a| ("updated atomically", *a))
+    });
     if conflict.is_none() {
         c.value = Some(value);
         c.write = Some(who.clock);
         c.reads.clear();
+        c.atomics.clear();
         return Ok(());
     }
     let memory = label(env, Memory::Shared(s));
@@ -289,6 +312,80 @@ fn write_shared(
         Some(first) => Err(race(env, memory, index, first, ("written", who))),
         None => Ok(()),
     }
+}
+
+/// `a.target[index] = a.op(a.target[index], value)` in one step. On global memory the
+/// access needs a `read_write` buffer; on shared memory the element must have been written,
+/// and the atomic races with plain accesses it is not ordered with (never with atomics).
+pub(super) fn atomic(
+    env: &mut Env,
+    who: Who,
+    a: &Atomic,
+    index: i128,
+    value: Scalar,
+) -> Result<(), KernelError> {
+    let at = position(env, who, a.target, index)?;
+    let dtype = env.kernel.memory(a.target).map(|(_, d)| d);
+    let dtype = dtype.ok_or_else(|| env.internal("an atomic on missing memory"))?;
+    match a.target {
+        Memory::Global(p) => {
+            buffer_slot(env, who, p, false)?;
+            let old = read(env, who, a.target, index)?;
+            let new = combine(env, a.op, dtype, old, value)?;
+            write(env, who, a.target, index, new)
+        }
+        Memory::Shared(s) => {
+            let size = env.kernel.subgroup_size;
+            let Some(c) = cell(env, s, at) else {
+                return Err(env.internal(format!("{s} is shorter than declared")));
+            };
+            let unordered = |clock: &Clock| !ordered(*clock, who.clock, size);
+            let conflict = match c.write.filter(unordered) {
+                Some(w) => Some(("written", w)),
+                None => c.reads.iter().find(|r| unordered(r)).map(|r| ("read", *r)),
+            };
+            let old = c.value;
+            if let Some(first) = conflict.filter(|_| old.is_some()) {
+                let memory = label(env, a.target);
+                return Err(race(env, memory, index, first, ("updated atomically", who)));
+            }
+            let Some(old) = old else {
+                return Err(KernelError::Uninitialized {
+                    kernel: env.kernel.name.clone(),
+                    memory: label(env, a.target),
+                    index,
+                    lane: env.lane_id(who.local),
+                });
+            };
+            let new = combine(env, a.op, dtype, old, value)?;
+            if let Some(c) = cell(env, s, at) {
+                c.value = Some(new);
+                c.atomics.retain(|x| x.lane != who.clock.lane);
+                c.atomics.push(who.clock);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `op(old, value)` rounded to `dtype` like the binary op (integers wrap).
+fn combine(
+    env: &Env,
+    op: AtomicOp,
+    dtype: crate::DType,
+    old: Scalar,
+    value: Scalar,
+) -> Result<Scalar, KernelError> {
+    let binary = match op {
+        AtomicOp::Add => crate::BinaryOp::Add,
+        AtomicOp::Max => crate::BinaryOp::Max,
+        AtomicOp::Min => crate::BinaryOp::Min,
+    };
+    let data = |s| Data::cast_from(dtype, std::iter::once(s));
+    let out = crate::interp::elementwise::binary(binary, dtype, &data(old), &data(value), "");
+    out.ok()
+        .and_then(|d| d.get(0))
+        .ok_or_else(|| env.internal(format!("atomic {} on {dtype}", op.name())))
 }
 
 fn race(

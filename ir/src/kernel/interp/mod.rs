@@ -9,6 +9,7 @@
 //! opens. Anything else is divergence and an error. Values follow the graph reference
 //! interpreter (`crate::interp`), whose per-element functions compute them.
 
+mod fma;
 mod lane;
 mod memory;
 mod sync;
@@ -18,6 +19,7 @@ use super::types::{Kernel, Param, ParamId};
 use crate::DType;
 use crate::interp::Tensor;
 use cranelift_entity::SecondaryMap;
+pub use fma::fma;
 use lane::Lane;
 pub use lane::mulhi;
 use memory::Cell;
@@ -35,6 +37,7 @@ pub fn run(kernel: &Kernel, buffers: &mut [Tensor], scalars: &[i64]) -> Result<(
         slots,
         scalars: scalar_values,
         shared: Vec::new(),
+        fragments: Vec::new(),
     };
     let [gx, gy, gz] = kernel.launch.grid;
     for z in 0..gz {
@@ -56,6 +59,12 @@ fn run_workgroup(env: &mut Env) -> Result<(), KernelError> {
         .values()
         .map(|a| vec![Cell::default(); a.len])
         .collect();
+    let subgroups = kernel
+        .launch
+        .workgroup_size()
+        .div_ceil(u64::from(kernel.subgroup_size.max(1)));
+    let count = subgroups as usize * kernel.fragments.len();
+    env.fragments = vec![None; count];
     let [wx, wy, wz] = kernel.launch.workgroup;
     let mut lanes: Vec<Lane> = Vec::new();
     for z in 0..wz {
@@ -79,6 +88,9 @@ struct Env<'k, 'b> {
     scalars: SecondaryMap<ParamId, Option<i128>>,
     /// The workgroup's shared arrays, element by element.
     shared: Vec<Vec<Cell>>,
+    /// The matrix fragments of the workgroup's subgroups: entry `subgroup · count + frag`,
+    /// 256 f32 values row-major once set (`None` before `fragment_zero`).
+    fragments: Vec<Option<Vec<f64>>>,
 }
 
 impl Env<'_, '_> {

@@ -9,6 +9,7 @@ use crate::kernel::KernelError;
 use crate::kernel::builder::tile_alignment;
 use crate::kernel::types::{Expr, Kernel, MatrixTile, Memory, Stmt, TILE, TileRef, ValueId};
 use crate::{DType, ReduceOp, Scalar, round_float};
+use cranelift_entity::EntityRef;
 
 /// Runs the lanes of one workgroup to the end.
 pub(super) fn run_lanes<'k>(
@@ -53,6 +54,9 @@ fn release_subgroups<'k>(
         match stmt {
             Stmt::Barrier => continue,
             Stmt::MatrixTile(tile) => matrix_tile(env, group, tile)?,
+            Stmt::FragmentZero(_) | Stmt::FragmentMma { .. } | Stmt::FragmentStore { .. } => {
+                fragment_op(env, group, stmt)?
+            }
             Stmt::Let(v) => subgroup_reduce(env, group, *v)?,
             _ => return Err(env.internal("a lane waits at a statement that needs no other lanes")),
         }
@@ -143,6 +147,77 @@ fn matrix_tile(env: &mut Env, group: &mut [Lane], tile: &MatrixTile) -> Result<(
             let index = offsets[2] + tile_position(tile.d, i, j);
             memory::write(env, who, Memory::Shared(tile.d.array), index, value)?;
         }
+    }
+    for l in group.iter_mut() {
+        l.clock.syncs += 1;
+    }
+    Ok(())
+}
+
+/// A fragment statement for one subgroup: offsets agree across it, the fragment must have
+/// been zeroed before it is accumulated into or stored; tiles are accessed like
+/// `matrix_tile`'s, ordered after the subgroup's earlier accesses and before its later ones.
+fn fragment_op(env: &mut Env, group: &mut [Lane], stmt: &Stmt) -> Result<(), KernelError> {
+    let Some(first) = group.first() else {
+        return Ok(());
+    };
+    let (who, local) = (first.who(), first.local);
+    let size = env.kernel.subgroup_size.max(1);
+    let frag = match stmt {
+        Stmt::FragmentZero(f) | Stmt::FragmentMma { frag: f, .. } => *f,
+        Stmt::FragmentStore { frag, .. } => *frag,
+        _ => return Err(env.internal("not a fragment statement")),
+    };
+    let slot = (who.clock.lane / size) as usize * env.kernel.fragments.len() + frag.index();
+    if slot >= env.fragments.len() {
+        return Err(env.internal(format!("{frag} has no storage")));
+    }
+    let offsets = match stmt {
+        Stmt::FragmentMma { a, b, .. } => {
+            vec![
+                uniform_offset(env, group, *a)?,
+                uniform_offset(env, group, *b)?,
+            ]
+        }
+        Stmt::FragmentStore { d, .. } => vec![uniform_offset(env, group, *d)?],
+        _ => vec![],
+    };
+    for l in group.iter_mut() {
+        l.clock.syncs += 1;
+    }
+    let n = TILE as usize;
+    let current = env.fragments[slot].clone();
+    let unset = || KernelError::Uninitialized {
+        kernel: env.kernel.name.clone(),
+        memory: format!("fragment {}", env.kernel.fragment(frag).unwrap_or("?")),
+        index: 0,
+        lane: env.lane_id(local),
+    };
+    match stmt {
+        Stmt::FragmentMma { a, b, .. } => {
+            let d = current.ok_or_else(unset)?;
+            let at = read_tile(env, who, *a, offsets[0])?;
+            let bt = read_tile(env, who, *b, offsets[1])?;
+            let mut out = vec![0.0; n * n];
+            for i in 0..n {
+                for j in 0..n {
+                    let dot: f64 = (0..n).map(|k| at[i * n + k] * bt[k * n + j]).sum();
+                    out[i * n + j] = round_float(d[i * n + j] + dot, DType::F32);
+                }
+            }
+            env.fragments[slot] = Some(out);
+        }
+        Stmt::FragmentStore { d, .. } => {
+            let values = current.ok_or_else(unset)?;
+            for i in 0..n {
+                for j in 0..n {
+                    let index = offsets[0] + tile_position(*d, i, j);
+                    let value = Scalar::Float(values[i * n + j]);
+                    memory::write(env, who, Memory::Shared(d.array), index, value)?;
+                }
+            }
+        }
+        _ => env.fragments[slot] = Some(vec![0.0; n * n]),
     }
     for l in group.iter_mut() {
         l.clock.syncs += 1;

@@ -9,7 +9,7 @@ use super::lexer::{TokenKind, lex};
 use super::names::{Names, Pending};
 use crate::DType;
 use crate::kernel::verify::verify;
-use crate::kernel::{Access, Kernel, KernelBuilder, KernelError, Launch, Memory};
+use crate::kernel::{Access, AtomicOp, Kernel, KernelBuilder, KernelError, Launch, Memory};
 use crate::text::error::{ParseError, Pos, did_you_mean};
 use std::collections::HashMap;
 
@@ -113,7 +113,11 @@ impl<'c> KernelParser<'c> {
         while self.c.at_word("shared") {
             self.shared(&mut b)?;
         }
-        self.c.expect(&TokenKind::LBrace, "'shared' or '{'")?;
+        while self.c.at_word("fragment") {
+            self.fragment_decl(&mut b)?;
+        }
+        self.c
+            .expect(&TokenKind::LBrace, "'shared', 'fragment' or '{'")?;
         self.body(&mut b)?;
         let header = Header {
             kernel: kernel_pos,
@@ -205,6 +209,25 @@ impl<'c> KernelParser<'c> {
         self.built(declared, pos, Pending::Nothing)
     }
 
+    /// `fragment NAME: f32[16, 16]` (the one fragment type).
+    fn fragment_decl(&mut self, b: &mut KernelBuilder) -> Result<(), ParseError> {
+        self.c.keyword("fragment")?;
+        let (name, pos) = self.c.word("a fragment name")?;
+        self.c.expect(&TokenKind::Colon, "':'")?;
+        let at = self.c.pos();
+        let dtype = self.dtype()?;
+        self.c.expect(&TokenKind::LBracket, "'['")?;
+        let (rows, _) = self.c.unsigned::<u32>("16")?;
+        self.c.expect(&TokenKind::Comma, "','")?;
+        let (cols, _) = self.c.unsigned::<u32>("16")?;
+        self.c.expect(&TokenKind::RBracket, "']'")?;
+        if dtype != DType::F32 || rows != 16 || cols != 16 {
+            return Err(at.error("a fragment is f32[16, 16]"));
+        }
+        let declared = b.fragment(&name).map(|_| ());
+        self.built(declared, pos, Pending::Nothing)
+    }
+
     pub(super) fn dtype(&mut self) -> Result<DType, ParseError> {
         let (word, pos) = self.c.word("a dtype")?;
         DType::from_name(&word).ok_or_else(|| {
@@ -285,8 +308,26 @@ impl<'c> KernelParser<'c> {
                 Ok(None)
             }
             "matrix_tile" => self.matrix_tile(b).map(|()| None),
+            "fragment_zero" | "fragment_mma" | "fragment_store" => {
+                self.fragment_stmt(b, &word).map(|()| None)
+            }
+            "atomic_add" => self.atomic(b, AtomicOp::Add).map(|()| None),
+            "atomic_max" => self.atomic(b, AtomicOp::Max).map(|()| None),
+            "atomic_min" => self.atomic(b, AtomicOp::Min).map(|()| None),
             _ => {
-                let keywords = ["for", "if", "store", "barrier", "matrix_tile"];
+                let keywords = [
+                    "for",
+                    "if",
+                    "store",
+                    "barrier",
+                    "matrix_tile",
+                    "atomic_add",
+                    "atomic_max",
+                    "atomic_min",
+                    "fragment_zero",
+                    "fragment_mma",
+                    "fragment_store",
+                ];
                 Err(pos.error(format!(
                     "expected a statement, found '{}'{}",
                     crate::text::error::short(&word),

@@ -3,12 +3,15 @@
 use super::lexer::TokenKind;
 use super::names::{Named, Pending};
 use super::parser::KernelParser;
-use crate::kernel::{AccUpdate, Axis, KernelBuilder, Memory, TileRef, ValueId, ValueType};
+use crate::kernel::FragId;
+use crate::kernel::{
+    AccUpdate, AtomicOp, Axis, KernelBuilder, Memory, TileRef, ValueId, ValueType,
+};
 use crate::text::error::{ParseError, Pos, did_you_mean, short};
 use crate::{BinaryOp, ReduceOp, Scalar, UnaryOp};
 
 /// The words that start an expression (for "did you mean").
-const EXPR_WORDS: [&str; 14] = [
+const EXPR_WORDS: [&str; 15] = [
     "workgroup_id",
     "local_id",
     "const",
@@ -16,6 +19,7 @@ const EXPR_WORDS: [&str; 14] = [
     "load",
     "where",
     "mulhi",
+    "fma",
     "cast",
     "bitcast",
     "vec",
@@ -155,6 +159,10 @@ impl KernelParser<'_> {
             "mulhi" => {
                 let v = self.values(2)?;
                 b.mulhi(v[0], v[1])
+            }
+            "fma" => {
+                let v = self.values(3)?;
+                b.fma(v[0], v[1], v[2])
             }
             "cast" => b.cast(self.value()?, ty.dtype),
             "bitcast" => b.bitcast(self.value()?, ty.dtype),
@@ -351,6 +359,18 @@ impl KernelParser<'_> {
         self.built(b.store(target, index, value, mask), pos, Pending::Nothing)
     }
 
+    /// `atomic_OP M[INDEX], VALUE` (after the keyword).
+    pub(super) fn atomic(&mut self, b: &mut KernelBuilder, op: AtomicOp) -> Result<(), ParseError> {
+        let pos = self.c.pos();
+        let target = self.memory(b)?;
+        self.c.expect(&TokenKind::LBracket, "'['")?;
+        let index = self.value()?;
+        self.c.expect(&TokenKind::RBracket, "']'")?;
+        self.c.expect(&TokenKind::Comma, "','")?;
+        let value = self.value()?;
+        self.built(b.atomic(op, target, index, value), pos, Pending::Nothing)
+    }
+
     /// `matrix_tile D[OFF, stride N] += A[OFF, stride N] * B[OFF, stride N]`
     pub(super) fn matrix_tile(&mut self, b: &mut KernelBuilder) -> Result<(), ParseError> {
         let pos = self.c.pos();
@@ -360,6 +380,44 @@ impl KernelParser<'_> {
         self.c.expect(&TokenKind::Star, "'*'")?;
         let bt = self.tile(b)?;
         self.built(b.matrix_tile(a, bt, d), pos, Pending::Nothing)
+    }
+
+    /// `fragment_zero F`, `fragment_mma F += A * B`, `fragment_store D = F` (after the
+    /// keyword, which is `word`).
+    pub(super) fn fragment_stmt(
+        &mut self,
+        b: &mut KernelBuilder,
+        word: &str,
+    ) -> Result<(), ParseError> {
+        let pos = self.c.pos();
+        let built = match word {
+            "fragment_zero" => {
+                let f = self.fragment(b)?;
+                b.fragment_zero(f)
+            }
+            "fragment_mma" => {
+                let f = self.fragment(b)?;
+                self.c.expect(&TokenKind::PlusEquals, "'+='")?;
+                let a = self.tile(b)?;
+                self.c.expect(&TokenKind::Star, "'*'")?;
+                let bt = self.tile(b)?;
+                b.fragment_mma(f, a, bt)
+            }
+            _ => {
+                let d = self.tile(b)?;
+                self.c.expect(&TokenKind::Equals, "'='")?;
+                let f = self.fragment(b)?;
+                b.fragment_store(f, d)
+            }
+        };
+        self.built(built, pos, Pending::Nothing)
+    }
+
+    /// The name of a declared fragment.
+    fn fragment(&mut self, b: &KernelBuilder) -> Result<FragId, ParseError> {
+        let (name, pos) = self.c.word("a fragment name")?;
+        b.fragment_named(&name)
+            .ok_or_else(|| pos.error(format!("no fragment named '{}'", short(&name))))
     }
 
     /// `NAME[OFFSET, stride N]` of a shared array.

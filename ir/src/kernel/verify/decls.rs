@@ -10,7 +10,7 @@ use crate::kernel::types::Param;
 use std::collections::HashSet;
 
 impl Verifier<'_> {
-    /// Names are identifiers, parameter and shared-array names unique together; scalar
+    /// Names are identifiers, parameter, shared-array and fragment names unique together; scalar
     /// parameters are i32 or i64.
     pub(super) fn declarations(&mut self) {
         let kernel = self.kernel;
@@ -24,7 +24,8 @@ impl Verifier<'_> {
         let params = kernel.params.values().map(|p| p.name());
         let shared = kernel.shared.values().map(|s| s.name.as_str());
         let mut seen = HashSet::new();
-        for name in params.chain(shared) {
+        let fragments = kernel.fragments.values().map(String::as_str);
+        for name in params.chain(shared).chain(fragments) {
             let what = format!("declaration of '{name}'");
             if !check_name(name) {
                 self.fail_decl(Rule::Declaration, &what, "not an identifier");

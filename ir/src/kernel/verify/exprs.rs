@@ -197,6 +197,16 @@ impl Verifier<'_> {
                 }
                 Some(ta)
             }
+            Expr::Fma { a, b, c } => {
+                let (ta, tb, tc) = (type_of(*a)?, type_of(*b)?, type_of(*c)?);
+                if ta != tb || ta != tc || !ta.dtype.is_float() {
+                    let m = format!(
+                        "fma needs three float operands of one type: got {ta}, {tb} and {tc}"
+                    );
+                    return bad(self, Rule::Type, m);
+                }
+                Some(ta)
+            }
             Expr::Where { cond, a, b } => {
                 let (tc, ta, tb) = (type_of(*cond)?, type_of(*a)?, type_of(*b)?);
                 if ta != tb || tc != ValueType::vector(DType::Bool, ta.width) {

@@ -2,7 +2,7 @@
 //! rules of accesses at constant indices.
 
 use super::{Rule, Site, Verifier};
-use crate::kernel::types::{Memory, Param, Store, ValueId};
+use crate::kernel::types::{Atomic, AtomicOp, Memory, Param, Store, ValueId, ValueType};
 use crate::{DType, Scalar};
 
 impl Verifier<'_> {
@@ -138,6 +138,34 @@ impl Verifier<'_> {
         }
         if self.mask(what, s.mask, ty.width).is_some() {
             self.static_access(what, s.target, s.index, ty.width, s.mask);
+        }
+    }
+
+    /// An atomic: memory that allows reading and writing, an index, a scalar of the
+    /// memory's dtype, an op that applies to it.
+    pub(super) fn atomic(&mut self, a: &Atomic) {
+        let what = Site::Atomic(a.target, a.index);
+        let readable = self.memory(what, a.target, false);
+        let writable = self.memory(what, a.target, true);
+        let index = self.index_operand(what, "index", a.index);
+        let value = self.operand(what, a.value);
+        let (Some((dtype, _)), Some(_), Some(_), Some(ty)) = (readable, writable, index, value)
+        else {
+            return;
+        };
+        if ty != ValueType::scalar(dtype) {
+            let m = format!("the value {} is {ty}; an atomic takes one {dtype}", a.value);
+            self.fail(Rule::Type, what, m);
+        } else if !a.op.applies_to(dtype) {
+            let wants = if a.op == AtomicOp::Add {
+                "f32 or i32"
+            } else {
+                "i32"
+            };
+            let m = format!("atomic_{} needs {wants} memory, not {dtype}", a.op.name());
+            self.fail(Rule::Type, what, m);
+        } else {
+            self.static_access(what, a.target, a.index, 1, None);
         }
     }
 }

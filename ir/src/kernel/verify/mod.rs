@@ -100,6 +100,7 @@ pub(super) enum Site {
     Loop(ValueId),
     If(ValueId),
     Store(Memory, ValueId),
+    Atomic(Memory, ValueId),
     Init(AccId, ValueId),
     Update(AccId),
     Barrier,
@@ -119,6 +120,10 @@ impl Site {
             Site::Store(memory, index) => {
                 let name = kernel.memory(memory).map_or("?", |(n, _)| n);
                 format!("store {name}[{index}]")
+            }
+            Site::Atomic(memory, index) => {
+                let name = kernel.memory(memory).map_or("?", |(n, _)| n);
+                format!("atomic {name}[{index}]")
             }
             Site::Init(acc, init) => format!("{acc} = init {init}"),
             Site::Update(acc) => format!("update {acc}"),
@@ -286,6 +291,14 @@ impl<'k> Verifier<'k> {
             }
             Stmt::UpdateAcc { acc, update, value } => {
                 self.update_acc(*acc, *update, *value, block);
+                None
+            }
+            Stmt::Atomic(a) => {
+                self.atomic(a);
+                None
+            }
+            Stmt::FragmentZero(_) | Stmt::FragmentMma { .. } | Stmt::FragmentStore { .. } => {
+                self.fragment_stmt(stmt);
                 None
             }
             Stmt::Barrier => {

@@ -217,6 +217,43 @@ impl<'k> Verifier<'k> {
         }
     }
 
+    /// A fragment statement: the fragment exists, subgroups have 32 lanes, A and B are
+    /// f16 or bf16 tiles of one dtype, a stored-to D is an f32 tile.
+    pub(super) fn fragment_stmt(&mut self, stmt: &Stmt) {
+        self.uses_subgroups = true;
+        let what = Site::MatrixTile;
+        let frag = match stmt {
+            Stmt::FragmentZero(f) => *f,
+            Stmt::FragmentMma { frag, a, b } => {
+                let (a, b) = (self.tile(what, "A", a), self.tile(what, "B", b));
+                if let (Some(a), Some(b)) = (a, b)
+                    && (!matches!(a, DType::F16 | DType::BF16) || b != a)
+                {
+                    let m = format!("A and B must both be f16 or both bf16, not {a} and {b}");
+                    self.fail(Rule::MatrixTile, what, m);
+                }
+                *frag
+            }
+            Stmt::FragmentStore { frag, d } => {
+                if let Some(d) = self.tile(what, "D", d).filter(|&d| d != DType::F32) {
+                    self.fail(Rule::MatrixTile, what, format!("D must be f32, not {d}"));
+                }
+                *frag
+            }
+            _ => return,
+        };
+        if self.kernel.fragments.get(frag).is_none() {
+            self.fail(Rule::Access, what, format!("{frag} does not exist"));
+        }
+        if self.kernel.subgroup_size != 32 {
+            let m = format!(
+                "needs subgroups of 32 lanes, not {}",
+                self.kernel.subgroup_size
+            );
+            self.fail(Rule::Subgroup, what, m);
+        }
+    }
+
     /// One tile operand: a shared array, an index offset, a stride of at least 16 that keeps
     /// rows 16-byte aligned; with a constant offset (all rules), aligned rows inside the array.
     fn tile(&mut self, what: Site, role: &str, tile: &TileRef) -> Option<DType> {

@@ -495,3 +495,114 @@ fn structure_rules_accept_what_only_static_rules_refuse() {
     assert_eq!(verify_structure(&k), Ok(()));
     assert!(verify(&k, None).is_err());
 }
+
+#[test]
+fn fma_needs_three_float_operands_of_one_type() {
+    let mut k = copy_kernel();
+    let (i, x) = (ValueId::from_u32(0), ValueId::from_u32(1));
+    let f32 = ValueType::scalar(DType::F32);
+    let mixed = value(&mut k, f32, Expr::Fma { a: x, b: x, c: i });
+    k.body.push(Stmt::Let(mixed));
+    assert_broken(&k, Rule::Type, Some(3), "got f32, f32 and i32");
+    let mut k = copy_kernel();
+    let i32 = ValueType::scalar(DType::I32);
+    let ints = value(&mut k, i32, Expr::Fma { a: i, b: i, c: i });
+    k.body.push(Stmt::Let(ints));
+    assert_broken(&k, Rule::Type, Some(3), "fma needs three float operands");
+}
+
+/// `atomic_add a[v0], v1` after the copy kernel's statements (valid), edited by `edit`.
+fn atomic_kernel(edit: impl Fn(&mut crate::kernel::Atomic, &mut Kernel)) -> Kernel {
+    let mut b = builder();
+    let i = b.local_id(Axis::X);
+    let x = b.load(global(0), i, 1, None).unwrap();
+    b.atomic(crate::kernel::AtomicOp::Add, global(0), i, x)
+        .unwrap();
+    let mut k = b.finish().unwrap();
+    assert_eq!(verify(&k, None), Ok(()));
+    let mut stmt = k.body.pop();
+    if let Some(Stmt::Atomic(a)) = &mut stmt {
+        edit(a, &mut k);
+    }
+    k.body.extend(stmt);
+    k
+}
+
+#[test]
+fn atomics_need_read_write_memory_a_scalar_of_its_dtype_and_an_allowed_op() {
+    use crate::kernel::AtomicOp;
+    let k = atomic_kernel(|a, _| a.target = global(1));
+    assert_broken(&k, Rule::Access, Some(2), "buffer r is declared read");
+    let k = atomic_kernel(|a, _| a.target = global(2));
+    assert_broken(&k, Rule::Access, Some(2), "buffer w is declared write");
+    let k = atomic_kernel(|a, _| a.op = AtomicOp::Max);
+    assert_broken(
+        &k,
+        Rule::Type,
+        Some(2),
+        "atomic_max needs i32 memory, not f32",
+    );
+    let k = atomic_kernel(|a, k| {
+        let v = value(
+            k,
+            ValueType::vector(DType::F32, 2),
+            Expr::Vector(vec![a.value; 2]),
+        );
+        k.body.push(Stmt::Let(v));
+        a.value = v;
+    });
+    assert_broken(&k, Rule::Type, Some(3), "an atomic takes one f32");
+    let k = atomic_kernel(|a, k| {
+        let c = value(
+            k,
+            ValueType::scalar(DType::I32),
+            Expr::Const(Scalar::Int(64)),
+        );
+        k.body.push(Stmt::Let(c));
+        a.index = c;
+    });
+    assert_broken(&k, Rule::Bounds, Some(3), "outside the 64 elements");
+}
+
+/// `fragment_zero f; fragment_mma f += h * h; fragment_store d = f` on 32 lanes (valid).
+fn fragment_kernel() -> Kernel {
+    let mut b = KernelBuilder::new("k", Launch::linear(1, 32), 32);
+    let h = b.shared("h", DType::F16, 256).unwrap();
+    let d = b.shared("d", DType::F32, 256).unwrap();
+    let f = b.fragment("f").unwrap();
+    let zero = b.const_i32(0);
+    let tile = |array| TileRef {
+        array,
+        offset: zero,
+        stride: 16,
+    };
+    b.fragment_zero(f).unwrap();
+    b.fragment_mma(f, tile(h), tile(h)).unwrap();
+    b.fragment_store(f, tile(d)).unwrap();
+    let k = b.finish().unwrap();
+    assert_eq!(verify(&k, None), Ok(()));
+    k
+}
+
+#[test]
+fn fragments_exist_need_subgroups_of_32_and_f16_in_f32_out() {
+    let mut k = fragment_kernel();
+    k.subgroup_size = 16;
+    assert_broken(&k, Rule::Subgroup, Some(1), "needs subgroups of 32 lanes");
+    let mut k = fragment_kernel();
+    k.body[1] = Stmt::FragmentZero(crate::kernel::FragId::from_u32(1));
+    assert_broken(&k, Rule::Access, Some(1), "frag1 does not exist");
+    let mut k = fragment_kernel();
+    if let Some(Stmt::FragmentStore { d, .. }) = k.body.get_mut(3) {
+        d.array = crate::kernel::SharedId::from_u32(0);
+    }
+    assert_broken(&k, Rule::MatrixTile, Some(3), "D must be f32, not f16");
+    let mut k = fragment_kernel();
+    if let Some(Stmt::FragmentMma { a, .. }) = k.body.get_mut(2) {
+        a.array = crate::kernel::SharedId::from_u32(1);
+    }
+    assert_broken(&k, Rule::MatrixTile, Some(2), "not f32 and f16");
+    let mut k = fragment_kernel();
+    k.fragments.push("h".into());
+    assert_broken(&k, Rule::Declaration, None, "the name is already used");
+}
