@@ -214,6 +214,42 @@ fn check_variants(graph: &Graph, target: Target, seed: u64) -> Result<(), Failur
     Ok(())
 }
 
+/// The shrunk graph of the regression seed in `kir_opt.proptest-regressions`: a pad whose
+/// padded element is the only one kept. Lowering loads `in1[1]` of the 1-element input under
+/// the pad's validity check, an `if` that is false when the kernel runs; the verifier used
+/// to refuse that dead access as out of bounds. It must compile (with and without the
+/// kernel passes) and give the graph interpreter's result.
+#[test]
+fn a_dead_out_of_bounds_constant_index_under_a_pad_compiles() {
+    let graph = text::parse(
+        "graph random(in1: f32[1]) {\n\
+           a: i64[1] = cast(in1, to=i64)\n\
+           p: i64[2] = pad(a, pads=[[0, 1]], value=-1)\n\
+           out0: i64[1] = shrink(p, ranges=[[1, 2]])\n\
+           return out0\n\
+         }\n",
+    )
+    .unwrap();
+    for target in Target::ALL {
+        let compiled = compile(&graph, &options(target, &[]))
+            .unwrap_or_else(|e| panic!("{}: {e}", target.name));
+        if std::env::var_os("KIR_OPT_PRINT").is_some() {
+            for k in &compiled.program.kernels {
+                eprintln!("{k}");
+            }
+        }
+        for seed in 0..3 {
+            let inputs = interp::random_inputs(&graph, seed);
+            let want = interp::evaluate(&graph, &inputs).unwrap();
+            let got = compiled.program.run(&inputs).unwrap();
+            assert_eq!(got.len(), 1);
+            assert!(same_data(&got[0].1.data, &want[0].1.data), "{}", target.name);
+        }
+        check_equivalence(&graph, target, 5)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", target.name));
+    }
+}
+
 #[test]
 fn every_example_on_every_target_is_unchanged_by_the_passes() {
     for (name, graph) in examples() {

@@ -138,6 +138,8 @@ struct Frame<'k> {
     block: Node,
     /// For a then-block: the else-block to walk after it, and its node.
     else_body: Option<(&'k [Stmt], Node)>,
+    /// Whether the block surely runs whenever the kernel does (see [`Verifier::sure`]).
+    sure: bool,
 }
 
 pub(super) struct Verifier<'k> {
@@ -152,6 +154,12 @@ pub(super) struct Verifier<'k> {
     acc_visible: SecondaryMap<AccId, bool>,
     /// The statement being checked, counted in program order.
     stmt: usize,
+    /// Whether the statement being checked surely runs on every lane: it is not under an
+    /// `if` nor in a loop that may run zero times. The static rules of constant indices
+    /// (Alignment, Bounds) apply only there: an access in code that may not run (a pad's
+    /// validity check, a branch folded to a constant index) is left to the interpreter,
+    /// which reports the accesses that do run.
+    sure: bool,
     uses_subgroups: bool,
     flow: Flow,
     barriers: Vec<(Node, usize)>,
@@ -169,6 +177,7 @@ impl<'k> Verifier<'k> {
             acc_declared: SecondaryMap::new(),
             acc_visible: SecondaryMap::new(),
             stmt: 0,
+            sure: true,
             uses_subgroups: false,
             flow: Flow::new(kernel.values.len(), kernel.accs.len()),
             barriers: Vec::new(),
@@ -221,6 +230,7 @@ impl<'k> Verifier<'k> {
             accs: Vec::new(),
             block: root,
             else_body: None,
+            sure: true,
         }];
         while let Some(frame) = stack.last_mut() {
             let Some(stmt) = frame.stmts.get(frame.next) else {
@@ -230,6 +240,7 @@ impl<'k> Verifier<'k> {
                 continue;
             };
             frame.next += 1;
+            self.sure = frame.sure;
             if let Some(inner) = self.statement(stmt, frame) {
                 stack.push(inner);
             }
@@ -253,6 +264,7 @@ impl<'k> Verifier<'k> {
                 accs: Vec::new(),
                 block,
                 else_body: None,
+                sure: false,
             });
         }
     }
