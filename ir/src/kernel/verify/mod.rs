@@ -10,7 +10,8 @@
 //! - **static semantics** — rules that the builder leaves to run time but that can be
 //!   decided from the text: a barrier under lane-varying control, a constant index that is
 //!   misaligned or out of bounds, a matrix tile whose constant offset breaks 16-byte rows
-//!   or leaves its array, and, given a [`Target`], the target's launch limits. [`verify`]
+//!   or leaves its array (both only where the access surely runs: not under an `if`, not
+//!   in a loop that may run zero times), and, given a [`Target`], the target's launch limits. [`verify`]
 //!   checks both sets; the `.kir` parser and the pass pipeline call it.
 //!
 //! The walk is iterative (an explicit stack of open blocks) and linear in the kernel's
@@ -53,9 +54,9 @@ pub enum Rule {
     /// not there.
     Access,
     /// A constant index not a multiple of the access width, or a tile offset that breaks
-    /// 16-byte rows.
+    /// 16-byte rows, in code that surely runs.
     Alignment,
-    /// A constant index outside its buffer or array.
+    /// A constant index outside its buffer or array, in code that surely runs.
     Bounds,
     /// An accumulator's declaration, type or update.
     Accumulator,

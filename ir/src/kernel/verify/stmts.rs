@@ -255,8 +255,10 @@ impl<'k> Verifier<'k> {
             self.fail(Rule::MatrixTile, what, m);
             return Some(dtype);
         }
-        let Some(Scalar::Int(offset)) =
-            self.kernel.constant(tile.offset).filter(|_| self.all_rules && self.sure)
+        let Some(Scalar::Int(offset)) = self
+            .kernel
+            .constant(tile.offset)
+            .filter(|_| self.all_rules && self.sure)
         else {
             return Some(dtype);
         };

@@ -365,7 +365,12 @@ fn constant_indices_are_checked_only_where_the_access_surely_runs() {
         },
         |b| b.end_loop().unwrap(),
     );
-    assert_broken(&loop_runs, Rule::Bounds, Some(6), "elements 64..65 are outside");
+    assert_broken(
+        &loop_runs,
+        Rule::Bounds,
+        Some(6),
+        "elements 64..65 are outside",
+    );
     assert_broken(&loop_runs, Rule::Alignment, Some(7), "the constant index 2");
     // After the if ends, accesses surely run again.
     let mut b = builder();
@@ -374,7 +379,12 @@ fn constant_indices_are_checked_only_where_the_access_surely_runs() {
     b.end_if().unwrap();
     let past = b.const_i32(64);
     b.load(global(1), past, 1, None).unwrap();
-    assert_broken(&b.finish().unwrap(), Rule::Bounds, Some(3), "elements 64..65");
+    assert_broken(
+        &b.finish().unwrap(),
+        Rule::Bounds,
+        Some(3),
+        "elements 64..65",
+    );
 }
 
 #[test]
@@ -566,7 +576,11 @@ fn matrix_tiles_with_constant_offsets_keep_rows_aligned_and_inside() {
     let mut k = tile_kernel();
     k.values[ValueId::from_u32(0)].expr = Expr::Const(Scalar::Int(8));
     let tile = k.body.pop().unwrap();
-    let cond = value(&mut k, ValueType::scalar(DType::Bool), Expr::Const(Scalar::Bool(false)));
+    let cond = value(
+        &mut k,
+        ValueType::scalar(DType::Bool),
+        Expr::Const(Scalar::Bool(false)),
+    );
     k.body.push(Stmt::Let(cond));
     k.body.push(Stmt::If {
         cond,
