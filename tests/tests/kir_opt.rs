@@ -195,7 +195,7 @@ fn check_equivalence(graph: &Graph, target: Target, seed: u64) -> Result<(), Str
 /// padded element is the only one kept. Lowering loads `in1[1]` of the 1-element input under
 /// the pad's validity check, an `if` that is false when the kernel runs; the verifier used
 /// to refuse that dead access as out of bounds. It must compile (with and without the
-/// kernel passes) and give the graph interpreter's result.
+/// kernel passes) and give the graph interpreter's result. `KIR_OPT_PRINT=1` prints the kernels.
 #[test]
 fn a_dead_out_of_bounds_constant_index_under_a_pad_compiles() {
     let graph = text::parse(
