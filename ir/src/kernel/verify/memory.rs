@@ -74,8 +74,8 @@ impl Verifier<'_> {
         Some(())
     }
 
-    /// Static rules of an unmasked access at a constant index: a multiple of the width,
-    /// and inside the memory.
+    /// Static rules of an unmasked access at a constant index that surely runs (see
+    /// [`Verifier::sure`]): a multiple of the width, and inside the memory.
     pub(super) fn static_access(
         &mut self,
         what: Site,
@@ -84,7 +84,7 @@ impl Verifier<'_> {
         width: u32,
         mask: Option<ValueId>,
     ) {
-        if !self.all_rules || mask.is_some() {
+        if !self.all_rules || !self.sure || mask.is_some() {
             return;
         }
         let Some(Scalar::Int(i)) = self.kernel.constant(index) else {

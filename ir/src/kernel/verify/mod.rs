@@ -10,7 +10,8 @@
 //! - **static semantics** — rules that the builder leaves to run time but that can be
 //!   decided from the text: a barrier under lane-varying control, a constant index that is
 //!   misaligned or out of bounds, a matrix tile whose constant offset breaks 16-byte rows
-//!   or leaves its array, and, given a [`Target`], the target's launch limits. [`verify`]
+//!   or leaves its array (both only where the access surely runs: not under an `if`, not
+//!   in a loop that may run zero times), and, given a [`Target`], the target's launch limits. [`verify`]
 //!   checks both sets; the `.kir` parser and the pass pipeline call it.
 //!
 //! The walk is iterative (an explicit stack of open blocks) and linear in the kernel's
@@ -53,9 +54,9 @@ pub enum Rule {
     /// not there.
     Access,
     /// A constant index not a multiple of the access width, or a tile offset that breaks
-    /// 16-byte rows.
+    /// 16-byte rows, in code that surely runs.
     Alignment,
-    /// A constant index outside its buffer or array.
+    /// A constant index outside its buffer or array, in code that surely runs.
     Bounds,
     /// An accumulator's declaration, type or update.
     Accumulator,
@@ -143,6 +144,8 @@ struct Frame<'k> {
     block: Node,
     /// For a then-block: the else-block to walk after it, and its node.
     else_body: Option<(&'k [Stmt], Node)>,
+    /// Whether the block surely runs whenever the kernel does (see [`Verifier::sure`]).
+    sure: bool,
 }
 
 pub(super) struct Verifier<'k> {
@@ -157,6 +160,12 @@ pub(super) struct Verifier<'k> {
     acc_visible: SecondaryMap<AccId, bool>,
     /// The statement being checked, counted in program order.
     stmt: usize,
+    /// Whether the statement being checked surely runs on every lane: it is not under an
+    /// `if` nor in a loop that may run zero times. The static rules of constant indices
+    /// (Alignment, Bounds) apply only there: an access in code that may not run (a pad's
+    /// validity check, a branch folded to a constant index) is left to the interpreter,
+    /// which reports the accesses that do run.
+    sure: bool,
     uses_subgroups: bool,
     flow: Flow,
     barriers: Vec<(Node, usize)>,
@@ -174,6 +183,7 @@ impl<'k> Verifier<'k> {
             acc_declared: SecondaryMap::new(),
             acc_visible: SecondaryMap::new(),
             stmt: 0,
+            sure: true,
             uses_subgroups: false,
             flow: Flow::new(kernel.values.len(), kernel.accs.len()),
             barriers: Vec::new(),
@@ -226,6 +236,7 @@ impl<'k> Verifier<'k> {
             accs: Vec::new(),
             block: root,
             else_body: None,
+            sure: true,
         }];
         while let Some(frame) = stack.last_mut() {
             let Some(stmt) = frame.stmts.get(frame.next) else {
@@ -235,6 +246,7 @@ impl<'k> Verifier<'k> {
                 continue;
             };
             frame.next += 1;
+            self.sure = frame.sure;
             if let Some(inner) = self.statement(stmt, frame) {
                 stack.push(inner);
             }
@@ -258,6 +270,7 @@ impl<'k> Verifier<'k> {
                 accs: Vec::new(),
                 block,
                 else_body: None,
+                sure: false,
             });
         }
     }

@@ -60,6 +60,15 @@ impl<'k> Verifier<'k> {
             accs: Vec::new(),
             block: body,
             else_body: None,
+            sure: self.sure && self.runs_at_least_once(l),
+        }
+    }
+
+    /// Whether a loop surely runs its body: constant bounds with `start < end`.
+    fn runs_at_least_once(&self, l: &Loop) -> bool {
+        match (self.kernel.constant(l.start), self.kernel.constant(l.end)) {
+            (Some(Scalar::Int(start)), Some(Scalar::Int(end))) => start < end,
+            _ => false,
         }
     }
 
@@ -95,6 +104,7 @@ impl<'k> Verifier<'k> {
             accs: Vec::new(),
             block: then_block,
             else_body,
+            sure: false,
         }
     }
 
@@ -255,7 +265,8 @@ impl<'k> Verifier<'k> {
     }
 
     /// One tile operand: a shared array, an index offset, a stride of at least 16 that keeps
-    /// rows 16-byte aligned; with a constant offset (all rules), aligned rows inside the array.
+    /// rows 16-byte aligned; with a constant offset (all rules, where the tile surely runs),
+    /// aligned rows inside the array.
     fn tile(&mut self, what: Site, role: &str, tile: &TileRef) -> Option<DType> {
         let Some(array) = self.kernel.shared.get(tile.array) else {
             self.fail(
@@ -281,8 +292,10 @@ impl<'k> Verifier<'k> {
             self.fail(Rule::MatrixTile, what, m);
             return Some(dtype);
         }
-        let Some(Scalar::Int(offset)) =
-            self.kernel.constant(tile.offset).filter(|_| self.all_rules)
+        let Some(Scalar::Int(offset)) = self
+            .kernel
+            .constant(tile.offset)
+            .filter(|_| self.all_rules && self.sure)
         else {
             return Some(dtype);
         };
