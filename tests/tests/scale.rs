@@ -79,3 +79,27 @@ fn a_reduction_over_a_long_view_chain_compiles_and_runs() {
     let graph = g.finish().unwrap_or_else(|e| panic!("{e}"));
     compiles_and_matches(&graph, &[]);
 }
+
+/// Every fused pad nests a conditional block in its kernel; the schedule stores a value
+/// every 16 pads, so 20,000 chained pads (shifting the vector right then left, each step
+/// filling a new value) stay shallow. Simplify is off, so no pad is folded away first.
+#[test]
+fn a_chain_of_20000_pads_compiles_and_runs() {
+    let mut g = egpu_ir::GraphBuilder::new("pads");
+    let mut y = g
+        .input("x", egpu_ir::DType::F32, &[4])
+        .unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..20_000 {
+        let fill = egpu_ir::Scalar::Float((i % 7) as f64);
+        let (pad, keep) = if i % 2 == 0 {
+            ((1, 0), (0, 4))
+        } else {
+            ((0, 1), (1, 5))
+        };
+        let p = g.pad(y, &[pad], fill).unwrap_or_else(|e| panic!("{e}"));
+        y = g.shrink(p, &[keep]).unwrap_or_else(|e| panic!("{e}"));
+    }
+    g.output("y", y).unwrap_or_else(|e| panic!("{e}"));
+    let graph = g.finish().unwrap_or_else(|e| panic!("{e}"));
+    compiles_and_matches(&graph, &["simplify"]);
+}
