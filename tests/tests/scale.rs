@@ -79,3 +79,30 @@ fn a_reduction_over_a_long_view_chain_compiles_and_runs() {
     let graph = g.finish().unwrap_or_else(|e| panic!("{e}"));
     compiles_and_matches(&graph, &[]);
 }
+
+/// Every fused pad nests a conditional block in its kernel, so the schedule stores a value
+/// every 16 pads; without that, 20,000 chained pads would nest 20,000 blocks deep. Each step
+/// shifts the vector right, filling a new value, and every third step adds the input back,
+/// so the result depends on the data of the last steps. Simplify is off, so no pad is
+/// folded away first.
+#[test]
+fn a_chain_of_20000_pads_compiles_and_runs() {
+    let mut g = egpu_ir::GraphBuilder::new("pads");
+    let x = g
+        .input("x", egpu_ir::DType::F32, &[4])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut y = x;
+    for i in 0..20_000 {
+        let fill = egpu_ir::Scalar::Float((i % 7) as f64);
+        let p = g.pad(y, &[(1, 0)], fill).unwrap_or_else(|e| panic!("{e}"));
+        y = g.shrink(p, &[(0, 4)]).unwrap_or_else(|e| panic!("{e}"));
+        if i % 3 == 0 {
+            y = g
+                .binary(egpu_ir::BinaryOp::Add, y, x)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    g.output("y", y).unwrap_or_else(|e| panic!("{e}"));
+    let graph = g.finish().unwrap_or_else(|e| panic!("{e}"));
+    compiles_and_matches(&graph, &["simplify"]);
+}

@@ -37,6 +37,13 @@
 //!   `share::SHARED_WORK_LIMIT` or more ops (an upper bound counted over its unrealized
 //!   operands), it is realized once. Realizing a plain value changes no fusion state, so this
 //!   is one backward sweep after the analysis.
+//! - **Pads nest a bounded depth** (`pads.rs`). A fused pad is lowered as a conditional
+//!   block around its operand's computation, so pads chained in one kernel nest one block
+//!   each, and every later walk of the kernel follows that nesting. A pad whose operand
+//!   already sits under `pads::MAX_NESTED_PADS` (16) pads of its kernel reads the operand
+//!   from memory, so no kernel nests deeper than 16 pad blocks whatever the graph's size.
+//!   A pad's operand is always plain (padding a row value is a conflict), so this too is
+//!   one sweep after the analysis, before the shared-work bound.
 //!
 //! # Grouping (`fuse.rs`)
 //! Each realized non-input value and each output is a *root*; a root's kernel computes its
@@ -71,6 +78,7 @@
 
 mod fuse;
 mod horizontal;
+mod pads;
 mod plan;
 mod print;
 mod realize;
@@ -179,6 +187,7 @@ pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
     let mut forced = realize::initial_cut(graph);
     for _ in 0..=graph.len() {
         let mut realization = realize::analyze(graph, forced.clone());
+        pads::bound(graph, &mut realization);
         share::bound(graph, &mut realization);
         match fuse::group(graph, &realization)? {
             fuse::Grouping::Kernels(kernels) => {

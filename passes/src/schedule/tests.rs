@@ -504,3 +504,82 @@ fn a_deep_graph_schedules_without_recursion() {
     // 15,000 max stages; two chained per kernel.
     assert_eq!(s.kernels.len(), 7_500);
 }
+
+/// `n` times `x = shrink(pad(x, [[1, 0]]), [[0, 4]])` on an f32[4] input; the pads in order.
+fn pad_chain(n: usize) -> (Graph, Vec<NodeId>) {
+    let mut b = GraphBuilder::new("pads");
+    let mut x = input(&mut b, &[4]);
+    let mut pads = Vec::new();
+    for _ in 0..n {
+        let p = b.pad(x, &[(1, 0)], Scalar::Float(1.0)).unwrap();
+        x = b.shrink(p, &[(0, 4)]).unwrap();
+        pads.push(p);
+    }
+    b.output("y", x).unwrap();
+    (b.finish().unwrap(), pads)
+}
+
+/// The deepest chain of pads within one kernel: pads on one path of its nodes, counted
+/// from the kernel's own nodes (its reads start at depth 0).
+fn nested_pads(g: &Graph, k: &KernelGroup) -> usize {
+    let mut depth: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for &n in &k.nodes {
+        let op = &g.node(n).op;
+        let operands = op.operands();
+        let inner = operands.iter().filter_map(|o| depth.get(o)).max();
+        let own = usize::from(matches!(op, Op::Pad { .. }));
+        depth.insert(n, inner.copied().unwrap_or(0) + own);
+    }
+    depth.values().copied().max().unwrap_or(0)
+}
+
+/// Each fused pad nests a conditional block in its kernel: 40 chained pads become kernels
+/// of 16, 16 and 8 pads, each reading the previous one's last value; 16 stay one kernel.
+#[test]
+fn a_long_chain_of_pads_is_cut_every_sixteen_pads() {
+    let (g, _) = pad_chain(16);
+    let s = schedule(&g).unwrap();
+    assert_eq!(s.kernels.len(), 1, "{}", s.print(&g));
+    assert_eq!(nested_pads(&g, &s.kernels[0]), 16);
+
+    let (g, pads) = pad_chain(40);
+    let s = schedule(&g).unwrap();
+    let depths: Vec<usize> = s.kernels.iter().map(|k| nested_pads(&g, k)).collect();
+    assert_eq!(depths, [16, 16, 8], "{}", s.print(&g));
+    for &p in &pads {
+        assert_eq!(computed_by(&s, p).len(), 1, "{p}\n{}", s.print(&g));
+    }
+    // The 17th pad's kernel loads the 16th pad's shrink, written by the first kernel.
+    let shrink16 = g.node(pads[16]).op.operands()[0];
+    assert_eq!(s.kernels[0].writes, [shrink16]);
+    assert_eq!(s.kernels[1].reads, [shrink16]);
+}
+
+/// Two chains of 10 pads joined by an add, then 10 more pads: the add sits under 10 pads
+/// (the deeper operand, not the sum of both), so the 7th pad after it would nest 17 deep.
+/// The value it pads is stored, and the last 4 pads start a kernel of their own.
+#[test]
+fn pads_after_a_join_count_the_deepest_operand() {
+    let mut b = GraphBuilder::new("joined_pads");
+    let x = input(&mut b, &[4]);
+    let chain = |b: &mut GraphBuilder, mut v: NodeId, n: usize| {
+        let mut values = Vec::new();
+        for _ in 0..n {
+            let p = b.pad(v, &[(0, 1)], Scalar::Float(2.0)).unwrap();
+            v = b.shrink(p, &[(1, 5)]).unwrap();
+            values.push(v);
+        }
+        values
+    };
+    let a = chain(&mut b, x, 10);
+    let c = chain(&mut b, x, 10);
+    let sum = b.binary(BinaryOp::Add, a[9], c[9]).unwrap();
+    let after = chain(&mut b, sum, 10);
+    b.output("y", after[9]).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    let depths: Vec<usize> = s.kernels.iter().map(|k| nested_pads(&g, k)).collect();
+    assert_eq!(depths, [16, 4], "{}", s.print(&g));
+    assert_eq!(s.kernels[0].writes, [after[5]]);
+    assert_eq!(computed_by(&s, sum), [0]);
+}
