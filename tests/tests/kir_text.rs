@@ -443,7 +443,7 @@ fn run_kernel_rejects_bad_arguments_with_exit_1() {
     let two = write(
         dir.path(),
         "two.kir",
-        &format!("{SAXPY}{}", SAXPY.replace("saxpy(", "other(")),
+        format!("{SAXPY}{}", SAXPY.replace("saxpy(", "other(")),
     );
     let big = write(
         dir.path(),
@@ -528,7 +528,7 @@ fn run_kernel_reports_a_failing_kernel_with_exit_1() {
     let file = write(
         dir.path(),
         "oob.kir",
-        &SAXPY.replace("v2: i32 = const 4", "v2: i32 = const 8"),
+        SAXPY.replace("v2: i32 = const 4", "v2: i32 = const 8"),
     );
     let (code, _, err) = egpu(&["run-kernel", file.to_str().unwrap(), "--param", "n=100"]);
     assert_eq!(code, 1, "{err}");
