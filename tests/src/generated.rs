@@ -61,10 +61,18 @@ pub fn elementwise_chain(n: usize) -> BuildResult<Graph> {
     g.finish()
 }
 
+/// The input shape of [`softmax_chain`] and [`layernorm_gelu_chain`].
+const ROWS_DIMS: [usize; 2] = [4, 16];
+
 /// `n` softmaxes over the last axis, each of the previous one.
 pub fn softmax_chain(n: usize) -> BuildResult<Graph> {
+    softmax_chain_with_dims(n, &ROWS_DIMS)
+}
+
+/// [`softmax_chain`] on an input of shape `dims`.
+pub fn softmax_chain_with_dims(n: usize, dims: &[usize]) -> BuildResult<Graph> {
     let mut g = GraphBuilder::new("softmax_chain");
-    let mut y = g.input("x", DType::F32, &[4, 16])?;
+    let mut y = g.input("x", DType::F32, dims)?;
     for _ in 0..n {
         y = g.softmax(y, -1)?;
     }
@@ -74,8 +82,13 @@ pub fn softmax_chain(n: usize) -> BuildResult<Graph> {
 
 /// `n` blocks `gelu(layernorm(y))` over the last axis.
 pub fn layernorm_gelu_chain(n: usize) -> BuildResult<Graph> {
+    layernorm_gelu_chain_with_dims(n, &ROWS_DIMS)
+}
+
+/// [`layernorm_gelu_chain`] on an input of shape `dims`.
+pub fn layernorm_gelu_chain_with_dims(n: usize, dims: &[usize]) -> BuildResult<Graph> {
     let mut g = GraphBuilder::new("layernorm_gelu_chain");
-    let mut y = g.input("x", DType::F32, &[4, 16])?;
+    let mut y = g.input("x", DType::F32, dims)?;
     for _ in 0..n {
         let normed = g.layernorm(y, None, None, 1e-5)?;
         y = g.gelu(normed)?;

@@ -1,5 +1,6 @@
 //! Shared helpers for egpu's cross-crate tests: the example graphs, random graph
 //! generators and generated graphs of any size.
+pub mod cli;
 pub mod compare;
 pub mod fault;
 pub mod generated;

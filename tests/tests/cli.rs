@@ -1,20 +1,7 @@
 //! The `egpu` command, run in-process through `egpu::cli::run`: exit codes, messages, files.
 
-use std::path::{Path, PathBuf};
+use egpu_tests::cli::{egpu, npy_f32, npy_i32, npy_raw, write};
 use std::process::{Command, Stdio};
-
-/// Runs `egpu ARGS…`; returns (exit code, stdout, stderr).
-fn egpu(args: &[&str]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv = std::iter::once("egpu").chain(args.iter().copied());
-    let code = egpu::cli::run(argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
 
 /// Runs the built `egpu` binary (src/main.rs) with `args` and no stdin; returns (exit status,
 /// stdout, stderr).
@@ -29,12 +16,6 @@ fn egpu_bin(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 const ADD: &str = "graph add(a: f32[4], b: f32[4]) {\n  y = add(a, b)\n  return y\n}\n";
@@ -155,35 +136,6 @@ fn fmt_check_fails_then_fmt_rewrites_canonically() {
     let canonical = std::fs::read_to_string(&file).unwrap();
     assert!(canonical.contains("y: f32[4] = add(a, b)"), "{canonical}");
     assert_eq!(egpu(&["fmt", "--check", path]).0, 0);
-}
-
-/// A 1-D .npy file written here with the format's own layout (independent of the code under
-/// test): magic, version 1.0, header length, header dict padded to 64 bytes, then `data`
-/// (`len` items of NumPy type `descr`).
-fn npy_raw(dir: &Path, name: &str, descr: &str, len: usize, data: &[u8]) -> PathBuf {
-    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({len},), }}");
-    let mut header = dict.into_bytes();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(b' ');
-    }
-    header.push(b'\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    bytes.extend_from_slice(data);
-    write(dir, name, &bytes)
-}
-
-/// f32 values as a .npy file.
-fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
-    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    npy_raw(dir, name, "<f4", values.len(), &data)
-}
-
-/// i32 values as a .npy file.
-fn npy_i32(dir: &Path, name: &str, values: &[i32]) -> PathBuf {
-    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    npy_raw(dir, name, "<i4", values.len(), &data)
 }
 
 #[test]

@@ -8,6 +8,7 @@ use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, Scalar, Target, UnaryOp};
 use egpu_passes::lower::ReductionStrategy;
 use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
 use egpu_passes::simplify::SimplifyOptions;
+use egpu_tests::generated;
 use egpu_tests::reference::{Verdict, check_program};
 
 /// Compiles for sm_90; `simplify` off where a test asserts the schedule of the graph
@@ -39,25 +40,16 @@ fn kernel_lines(compiled: &Compiled) -> usize {
     compiled.stage_text(Stage::Kernels).lines().count()
 }
 
+/// `n` chained softmaxes on an input of shape `dims` (the scaling family of
+/// `egpu_tests::generated`).
 fn softmax_chain(n: usize, dims: &[usize]) -> Graph {
-    let mut b = GraphBuilder::new(&format!("softmax_chain_{n}"));
-    let mut x = b.input("x", DType::F32, dims).unwrap();
-    for _ in 0..n {
-        x = b.softmax(x, -1).unwrap();
-    }
-    b.output("y", x).unwrap();
-    b.finish().unwrap()
+    generated::softmax_chain_with_dims(n, dims).unwrap_or_else(|e| panic!("softmax chain: {e}"))
 }
 
+/// `n` chained `gelu(layernorm(x))` blocks on an input of shape `dims`.
 fn layernorm_gelu_chain(n: usize, dims: &[usize]) -> Graph {
-    let mut b = GraphBuilder::new(&format!("layernorm_gelu_{n}"));
-    let mut x = b.input("x", DType::F32, dims).unwrap();
-    for _ in 0..n {
-        x = b.layernorm(x, None, None, 1e-5).unwrap();
-        x = b.gelu(x).unwrap();
-    }
-    b.output("y", x).unwrap();
-    b.finish().unwrap()
+    generated::layernorm_gelu_chain_with_dims(n, dims)
+        .unwrap_or_else(|e| panic!("layernorm-gelu chain: {e}"))
 }
 
 /// Kernel IR lines at n, 2n and 4n blocks: each doubling at most 2.2 times the lines (a

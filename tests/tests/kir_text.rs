@@ -7,10 +7,10 @@ use egpu_ir::kernel::text::{parse, parse_all, parse_bytes};
 use egpu_ir::kernel::{Kernel, print, verify};
 use egpu_passes::pipeline::{PipelineOptions, compile};
 use egpu_passes::simplify::SimplifyOptions;
+use egpu_tests::cli::{egpu, npy_f32, write};
 use egpu_tests::random_graph::arb_graph;
 use egpu_tests::{EXAMPLE_NAMES, example};
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
 
 fn options(target: Target) -> PipelineOptions {
     PipelineOptions {
@@ -323,24 +323,6 @@ proptest! {
 
 // ----- egpu run-kernel -----
 
-fn egpu(args: &[&str]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv = std::iter::once("egpu").chain(args.iter().copied());
-    let code = egpu::cli::run(argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn run_kernel_reports_malformed_files_with_file_line_col_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -393,27 +375,6 @@ kernel saxpy(x: global f32[8] read, y: global f32[8] read_write, n: i32)
   store y[v4] = v11 mask v6
 }
 ";
-
-fn npy_f32(dir: &Path, name: &str, values: &[f32]) -> PathBuf {
-    let dict = format!(
-        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({},), }}",
-        values.len()
-    );
-    let mut header = dict.into_bytes();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(b' ');
-    }
-    header.push(b'\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    for v in values {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 #[test]
 fn run_kernel_takes_buffers_and_params_and_writes_the_written_buffers() {
@@ -482,7 +443,7 @@ fn run_kernel_rejects_bad_arguments_with_exit_1() {
     let two = write(
         dir.path(),
         "two.kir",
-        &format!("{SAXPY}{}", SAXPY.replace("saxpy(", "other(")),
+        format!("{SAXPY}{}", SAXPY.replace("saxpy(", "other(")),
     );
     let big = write(
         dir.path(),
@@ -567,7 +528,7 @@ fn run_kernel_reports_a_failing_kernel_with_exit_1() {
     let file = write(
         dir.path(),
         "oob.kir",
-        &SAXPY.replace("v2: i32 = const 4", "v2: i32 = const 8"),
+        SAXPY.replace("v2: i32 = const 4", "v2: i32 = const 8"),
     );
     let (code, _, err) = egpu(&["run-kernel", file.to_str().unwrap(), "--param", "n=100"]);
     assert_eq!(code, 1, "{err}");

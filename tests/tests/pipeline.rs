@@ -9,12 +9,16 @@ use egpu_passes::simplify::SimplifyOptions;
 use egpu_tests::large_graph;
 use egpu_tests::random_graph::arb_graph;
 use egpu_tests::reference::{Verdict, check_program};
-use egpu_tests::stage_text::{kernels_by_target, shared_stages};
+use egpu_tests::stage_text::{
+    SNAPSHOT_TARGETS, assert_no_orphan_snapshots, compile_for_snapshots, kernels_by_target,
+    shared_stages,
+};
 use egpu_tests::{EXAMPLE_NAMES, example_sources, examples};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-const TARGETS: [&str; 2] = ["gfx1100", "sm_90"];
+/// The snapshot targets, used for the reference checks too.
+const TARGETS: [&str; 2] = SNAPSHOT_TARGETS;
 
 fn options(target: &str, disabled: &[&str]) -> PipelineOptions {
     PipelineOptions {
@@ -48,18 +52,7 @@ fn check_with_inputs(
 #[test]
 fn every_stage_of_every_example_is_snapshotted() {
     for (name, source) in example_sources() {
-        let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let per_target: Vec<(&str, Compiled)> = TARGETS
-            .iter()
-            .map(|t| (*t, compile(&graph, &options(t, &[])).unwrap()))
-            .collect();
-        for (target, compiled) in &per_target {
-            assert_eq!(
-                compiled.stage_text(Stage::Graph),
-                source,
-                "{name} on {target}: the graph stage prints the example file"
-            );
-        }
+        let per_target = compile_for_snapshots(&name, &source);
         let stages = shared_stages(&per_target).unwrap_or_else(|e| panic!("{name}: {e}"));
         insta::assert_snapshot!(format!("{name}_stages"), stages);
         insta::assert_snapshot!(format!("{name}_kernels"), kernels_by_target(&per_target));
@@ -70,24 +63,7 @@ fn every_stage_of_every_example_is_snapshotted() {
 /// remains (the example files are their own record).
 #[test]
 fn no_orphan_snapshots() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let mut expected: Vec<String> = EXAMPLE_NAMES
-        .iter()
-        .flat_map(|n| {
-            [
-                format!("pipeline__{n}_kernels.snap"),
-                format!("pipeline__{n}_stages.snap"),
-            ]
-        })
-        .collect();
-    expected.sort();
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|f| f.starts_with("pipeline__") || f.starts_with("examples__"))
-        .collect();
-    found.sort();
-    assert_eq!(found, expected);
+    assert_no_orphan_snapshots("pipeline", &EXAMPLE_NAMES, &["examples__"]);
 }
 
 #[test]

@@ -3,12 +3,11 @@
 //! reviewable: per graph one snapshot of the target-independent stages and one of the plans
 //! and kernel IR. Compile only: the graphs are far too big for the interpreters.
 
-use egpu_ir::{DType, Target, text};
-use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
-use egpu_tests::stage_text::{kernels_by_target, shared_stages};
+use egpu_ir::{DType, text};
+use egpu_tests::stage_text::{
+    assert_no_orphan_snapshots, compile_for_snapshots, kernels_by_target, shared_stages,
+};
 use egpu_tests::{SUITE_NAMES, suite_sources};
-
-const TARGETS: [&str; 2] = ["gfx1100", "sm_90"];
 
 /// The inputs of each suite graph as the architecture document's table gives them
 /// (2^26 = 67108864).
@@ -55,26 +54,8 @@ fn the_suite_is_complete_canonical_and_full_size() {
 #[test]
 fn the_full_size_suite_compiles_and_is_snapshotted() {
     for (name, source) in suite_sources() {
-        let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let per_target: Vec<(&str, Compiled)> = TARGETS
-            .iter()
-            .map(|t| {
-                let options = PipelineOptions {
-                    target: Target::by_name(t).expect("known target"),
-                    disabled: vec![],
-                    simplify: Default::default(),
-                };
-                let compiled =
-                    compile(&graph, &options).unwrap_or_else(|e| panic!("{name} on {t}: {e}"));
-                (*t, compiled)
-            })
-            .collect();
-        for (target, compiled) in &per_target {
-            assert_eq!(
-                compiled.stage_text(Stage::Graph),
-                source,
-                "{name} on {target}"
-            );
+        let per_target = compile_for_snapshots(&name, &source);
+        for (_, compiled) in &per_target {
             assert_eq!(
                 compiled.plans.len(),
                 compiled.program.kernels.len(),
@@ -90,22 +71,5 @@ fn the_full_size_suite_compiles_and_is_snapshotted() {
 /// Every `suite__*.snap` file is one the test above writes.
 #[test]
 fn no_orphan_suite_snapshots() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let mut expected: Vec<String> = SUITE_NAMES
-        .iter()
-        .flat_map(|n| {
-            [
-                format!("suite__{n}_kernels.snap"),
-                format!("suite__{n}_stages.snap"),
-            ]
-        })
-        .collect();
-    expected.sort();
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|f| f.starts_with("suite__"))
-        .collect();
-    found.sort();
-    assert_eq!(found, expected);
+    assert_no_orphan_snapshots("suite", &SUITE_NAMES, &[]);
 }

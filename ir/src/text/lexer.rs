@@ -1,6 +1,7 @@
 //! Splits `.egir` text into tokens, each with its line and column.
 
-use super::error::{ParseError, Pos};
+use super::error::{ParseError, Pos, short};
+use super::scan::{Dots, Number, Scanner, is_ident_char, is_ident_start, is_space, unexpected};
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum TokenKind {
@@ -38,12 +39,7 @@ impl TokenKind {
             TokenKind::Equals => "=",
             TokenKind::Eof => return "end of file".to_string(),
         };
-        let short: String = text.chars().take(40).collect();
-        if short.len() < text.len() {
-            format!("'{short}…'")
-        } else {
-            format!("'{short}'")
-        }
+        format!("'{}'", short(text))
     }
 }
 
@@ -62,20 +58,12 @@ pub(crate) struct Comment {
 
 /// The tokens of `source` (ending with [`TokenKind::Eof`]) and its comments.
 pub(crate) fn lex(source: &str) -> Result<(Vec<Token>, Vec<Comment>), ParseError> {
-    let mut lexer = Lexer {
-        chars: source
-            .strip_prefix('\u{feff}')
-            .unwrap_or(source)
-            .chars()
-            .peekable(),
-        line: 1,
-        col: 1,
-    };
+    let mut scanner = Scanner::new(source);
     let mut tokens = Vec::new();
     let mut comments = Vec::new();
     loop {
-        let pos = lexer.pos();
-        let Some(c) = lexer.peek() else {
+        let pos = scanner.pos();
+        let Some(c) = scanner.peek() else {
             tokens.push(Token {
                 kind: TokenKind::Eof,
                 pos,
@@ -83,161 +71,49 @@ pub(crate) fn lex(source: &str) -> Result<(Vec<Token>, Vec<Comment>), ParseError
             return Ok((tokens, comments));
         };
         let kind = match c {
-            ' ' | '\t' | '\r' | '\n' => {
-                lexer.bump();
+            c if is_space(c) => {
+                scanner.bump();
                 continue;
             }
             '#' => {
-                lexer.bump();
-                let mut text = lexer.take_while(|c| c != '\n');
-                if text.ends_with('\r') {
-                    text.pop();
-                }
+                let text = scanner.comment();
                 comments.push(Comment {
                     line: pos.line,
                     text,
                 });
                 continue;
             }
-            '(' => TokenKind::LParen,
-            ')' => TokenKind::RParen,
-            '[' => TokenKind::LBracket,
-            ']' => TokenKind::RBracket,
-            '{' => TokenKind::LBrace,
-            '}' => TokenKind::RBrace,
-            ',' => TokenKind::Comma,
-            ':' => TokenKind::Colon,
-            '=' => TokenKind::Equals,
-            c if is_ident_start(c) => {
-                tokens.push(Token {
-                    kind: TokenKind::Ident(lexer.take_while(is_ident_char)),
-                    pos,
-                });
-                continue;
-            }
+            c if is_ident_start(c) => TokenKind::Ident(scanner.take_while(is_ident_char)),
             c if c.is_ascii_digit() || c == '-' => {
-                tokens.push(Token {
-                    kind: lexer.number(pos)?,
-                    pos,
-                });
-                continue;
+                let Number { text, float } = scanner.number(pos, Dots::InNumbers)?;
+                if float {
+                    TokenKind::Float(text)
+                } else {
+                    TokenKind::Int(text)
+                }
             }
-            c if c.is_control() || c.is_whitespace() => {
-                return Err(pos.error(format!("unexpected character U+{:04X}", c as u32)));
+            c => {
+                scanner.bump();
+                punctuation(c).ok_or_else(|| unexpected(pos, c))?
             }
-            c => return Err(pos.error(format!("unexpected character '{c}'"))),
         };
-        lexer.bump();
         tokens.push(Token { kind, pos });
     }
 }
 
-pub(crate) fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-pub(crate) fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-struct Lexer<'a> {
-    chars: std::iter::Peekable<std::str::Chars<'a>>,
-    line: usize,
-    col: usize,
-}
-
-impl Lexer<'_> {
-    fn pos(&self) -> Pos {
-        Pos {
-            line: self.line,
-            col: self.col,
-        }
-    }
-
-    fn peek(&mut self) -> Option<char> {
-        self.chars.peek().copied()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.chars.next()?;
-        if c == '\n' {
-            self.line += 1;
-            self.col = 1;
-        } else {
-            self.col += 1;
-        }
-        Some(c)
-    }
-
-    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
-        let mut text = String::new();
-        while let Some(c) = self.peek().filter(|&c| keep(c)) {
-            text.push(c);
-            self.bump();
-        }
-        text
-    }
-
-    fn take_digits(&mut self, text: &mut String) -> bool {
-        let digits = self.take_while(|c| c.is_ascii_digit());
-        text.push_str(&digits);
-        !digits.is_empty()
-    }
-
-    /// `-?DIGITS(.DIGITS)?([eE][+-]?DIGITS)?` or `-inf`.
-    fn number(&mut self, pos: Pos) -> Result<TokenKind, ParseError> {
-        let mut text = String::new();
-        if self.peek() == Some('-') {
-            self.bump();
-            text.push('-');
-            if self.peek().is_some_and(is_ident_start) {
-                let word = self.take_while(is_ident_char);
-                if word == "inf" {
-                    return Ok(TokenKind::Float("-inf".to_string()));
-                }
-                return Err(pos.error(format!("expected a number after '-', found '{word}'")));
-            }
-            if !self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                return Err(pos.error("expected a number after '-'"));
-            }
-        }
-        self.take_digits(&mut text);
-        let mut float = false;
-        if self.peek() == Some('.') {
-            self.bump();
-            text.push('.');
-            float = true;
-            if !self.take_digits(&mut text) {
-                return Err(self.bad_number(pos, text));
-            }
-        }
-        if let Some(e @ ('e' | 'E')) = self.peek() {
-            self.bump();
-            text.push(e);
-            float = true;
-            if let Some(sign @ ('+' | '-')) = self.peek() {
-                self.bump();
-                text.push(sign);
-            }
-            if !self.take_digits(&mut text) {
-                return Err(self.bad_number(pos, text));
-            }
-        }
-        if self.peek().is_some_and(|c| is_ident_char(c) || c == '.') {
-            return Err(self.bad_number(pos, text));
-        }
-        Ok(if float {
-            TokenKind::Float(text)
-        } else {
-            TokenKind::Int(text)
-        })
-    }
-
-    fn bad_number(&mut self, pos: Pos, mut text: String) -> ParseError {
-        text.push_str(&self.take_while(|c| is_ident_char(c) || c == '.' || c == '-' || c == '+'));
-        let short: String = text.chars().take(40).collect();
-        pos.error(format!("invalid number '{short}'"))
-    }
+fn punctuation(c: char) -> Option<TokenKind> {
+    Some(match c {
+        '(' => TokenKind::LParen,
+        ')' => TokenKind::RParen,
+        '[' => TokenKind::LBracket,
+        ']' => TokenKind::RBracket,
+        '{' => TokenKind::LBrace,
+        '}' => TokenKind::RBrace,
+        ',' => TokenKind::Comma,
+        ':' => TokenKind::Colon,
+        '=' => TokenKind::Equals,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub(crate) mod error;
 mod lexer;
 mod parser;
 mod printer;
+pub(crate) mod scan;
 
 pub use error::ParseError;
 pub use printer::print;

@@ -1,7 +1,7 @@
 //! The canonical printer: one primitive per line, every type and attribute written out.
 
-use super::lexer::{is_ident_char, is_ident_start};
 use super::parser::is_reserved;
+use super::scan::{is_ident_char, is_ident_start};
 use crate::{Graph, NodeId, Op};
 use cranelift_entity::EntityRef;
 use std::collections::HashSet;

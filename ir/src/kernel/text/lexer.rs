@@ -2,6 +2,9 @@
 //! runs to the end of the line; line breaks are ordinary white space.
 
 use crate::text::error::{ParseError, Pos};
+use crate::text::scan::{
+    Dots, Number, Scanner, is_ident_char, is_ident_start, is_space, unexpected,
+};
 
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum TokenKind {
@@ -63,16 +66,11 @@ pub(super) struct Token {
 
 /// The tokens of `source`, ending with [`TokenKind::Eof`].
 pub(super) fn lex(source: &str) -> Result<Vec<Token>, ParseError> {
-    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let mut lexer = Lexer {
-        chars: text.chars().peekable(),
-        line: 1,
-        col: 1,
-    };
+    let mut scanner = Scanner::new(source);
     let mut tokens = Vec::new();
     loop {
-        let pos = lexer.pos();
-        let Some(c) = lexer.peek() else {
+        let pos = scanner.pos();
+        let Some(c) = scanner.peek() else {
             tokens.push(Token {
                 kind: TokenKind::Eof,
                 pos,
@@ -80,157 +78,55 @@ pub(super) fn lex(source: &str) -> Result<Vec<Token>, ParseError> {
             return Ok(tokens);
         };
         let kind = match c {
-            ' ' | '\t' | '\r' | '\n' => {
-                lexer.bump();
+            c if is_space(c) => {
+                scanner.bump();
                 continue;
             }
             '#' => {
-                lexer.take_while(|c| c != '\n');
+                scanner.comment();
                 continue;
             }
-            c if is_ident_char(c) && !c.is_ascii_digit() => {
-                TokenKind::Ident(lexer.take_while(is_ident_char))
+            c if is_ident_start(c) => TokenKind::Ident(scanner.take_while(is_ident_char)),
+            c if c.is_ascii_digit() || c == '-' => {
+                // A `.` belongs to the number only when a digit follows it, so `1..2` is a range.
+                let Number { text, float } = scanner.number(pos, Dots::BeforeDigit)?;
+                if float {
+                    TokenKind::Float(text)
+                } else {
+                    TokenKind::Int(text)
+                }
             }
-            c if c.is_ascii_digit() || c == '-' => lexer.number(pos)?,
-            _ => lexer.punctuation(pos, c)?,
+            _ => punctuation(&mut scanner, pos, c)?,
         };
         tokens.push(Token { kind, pos });
     }
 }
 
-fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-struct Lexer<'a> {
-    chars: std::iter::Peekable<std::str::Chars<'a>>,
-    line: usize,
-    col: usize,
-}
-
-impl Lexer<'_> {
-    fn pos(&self) -> Pos {
-        Pos {
-            line: self.line,
-            col: self.col,
+/// One- and two-character punctuation, or an error naming the character.
+fn punctuation(scanner: &mut Scanner, pos: Pos, c: char) -> Result<TokenKind, ParseError> {
+    scanner.bump();
+    Ok(match c {
+        '(' => TokenKind::LParen,
+        ')' => TokenKind::RParen,
+        '[' => TokenKind::LBracket,
+        ']' => TokenKind::RBracket,
+        '{' => TokenKind::LBrace,
+        '}' => TokenKind::RBrace,
+        ',' => TokenKind::Comma,
+        ':' => TokenKind::Colon,
+        '=' => TokenKind::Equals,
+        '*' => TokenKind::Star,
+        '.' if scanner.peek() == Some('.') => {
+            scanner.bump();
+            TokenKind::DotDot
         }
-    }
-
-    fn peek(&mut self) -> Option<char> {
-        self.chars.peek().copied()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.chars.next()?;
-        if c == '\n' {
-            self.line += 1;
-            self.col = 1;
-        } else {
-            self.col += 1;
+        '.' => TokenKind::Dot,
+        '+' if scanner.peek() == Some('=') => {
+            scanner.bump();
+            TokenKind::PlusEquals
         }
-        Some(c)
-    }
-
-    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
-        let mut text = String::new();
-        while let Some(c) = self.peek().filter(|&c| keep(c)) {
-            text.push(c);
-            self.bump();
-        }
-        text
-    }
-
-    /// One- and two-character punctuation, or an error naming the character.
-    fn punctuation(&mut self, pos: Pos, c: char) -> Result<TokenKind, ParseError> {
-        self.bump();
-        Ok(match c {
-            '(' => TokenKind::LParen,
-            ')' => TokenKind::RParen,
-            '[' => TokenKind::LBracket,
-            ']' => TokenKind::RBracket,
-            '{' => TokenKind::LBrace,
-            '}' => TokenKind::RBrace,
-            ',' => TokenKind::Comma,
-            ':' => TokenKind::Colon,
-            '=' => TokenKind::Equals,
-            '*' => TokenKind::Star,
-            '.' if self.peek() == Some('.') => {
-                self.bump();
-                TokenKind::DotDot
-            }
-            '.' => TokenKind::Dot,
-            '+' if self.peek() == Some('=') => {
-                self.bump();
-                TokenKind::PlusEquals
-            }
-            c if c.is_control() || c.is_whitespace() => {
-                return Err(pos.error(format!("unexpected character U+{:04X}", c as u32)));
-            }
-            c => return Err(pos.error(format!("unexpected character '{c}'"))),
-        })
-    }
-
-    /// `-?DIGITS(.DIGITS)?([eE][+-]?DIGITS)?` or `-inf`. A `.` belongs to the number only
-    /// when a digit follows it, so `1..2` is a range.
-    fn number(&mut self, pos: Pos) -> Result<TokenKind, ParseError> {
-        let mut text = String::new();
-        if self.peek() == Some('-') {
-            self.bump();
-            text.push('-');
-            if self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-                let word = self.take_while(is_ident_char);
-                if word == "inf" {
-                    return Ok(TokenKind::Float("-inf".to_string()));
-                }
-                let word = crate::text::error::short(&word);
-                return Err(pos.error(format!("expected a number after '-', found '{word}'")));
-            }
-        }
-        if !self.take_digits(&mut text) {
-            return Err(pos.error("expected a number after '-'"));
-        }
-        let mut float = false;
-        let mut ahead = self.chars.clone();
-        ahead.next();
-        if self.peek() == Some('.') && ahead.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.bump();
-            text.push('.');
-            float = true;
-            self.take_digits(&mut text);
-        }
-        if let Some(e @ ('e' | 'E')) = self.peek() {
-            self.bump();
-            text.push(e);
-            float = true;
-            if let Some(sign @ ('+' | '-')) = self.peek() {
-                self.bump();
-                text.push(sign);
-            }
-            if !self.take_digits(&mut text) {
-                return Err(self.bad_number(pos, text));
-            }
-        }
-        if self.peek().is_some_and(is_ident_char) {
-            return Err(self.bad_number(pos, text));
-        }
-        Ok(if float {
-            TokenKind::Float(text)
-        } else {
-            TokenKind::Int(text)
-        })
-    }
-
-    fn take_digits(&mut self, text: &mut String) -> bool {
-        let digits = self.take_while(|c| c.is_ascii_digit());
-        text.push_str(&digits);
-        !digits.is_empty()
-    }
-
-    fn bad_number(&mut self, pos: Pos, mut text: String) -> ParseError {
-        text.push_str(&self.take_while(|c| is_ident_char(c) || c == '+' || c == '-'));
-        let short = crate::text::error::short(&text);
-        pos.error(format!("invalid number '{short}'"))
-    }
+        c => return Err(unexpected(pos, c)),
+    })
 }
 
 #[cfg(test)]
