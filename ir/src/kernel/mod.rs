@@ -74,6 +74,7 @@ mod builder;
 mod error;
 mod fold;
 mod interp;
+mod label;
 mod manifest;
 mod printer;
 mod program;
@@ -84,7 +85,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{Checkpoint, KernelBuilder, MAX_WORKGROUP_SIZE};
+pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use fold::evaluate_constant;
 pub use interp::{mulhi, run};
