@@ -1,7 +1,7 @@
 //! Kernel-IR optimizations, run by the pipeline after `lower` on every kernel, each a
 //! function `&Kernel -> Kernel` that rebuilds the kernel through
 //! [`egpu_ir::kernel::KernelBuilder`] (so the builder's checks apply; the pipeline runs the
-//! verifier after each), deterministic, iterative and near-linear:
+//! verifier after each in debug builds, after all of them in release builds), deterministic, iterative and near-linear:
 //! - [`fold`]: constant folding with the interpreter's element semantics;
 //! - [`strength`]: division and remainder by constants into shifts and `mulhi`;
 //! - [`licm`]: loop-invariant code motion;
