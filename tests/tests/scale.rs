@@ -57,7 +57,7 @@ fn a_chain_of_6000_reshapes_and_permutes_compiles_and_runs() {
     compiles_and_matches(&graph, &[]);
 }
 
-/// The same inside a reduction kernel, whose row loop is rehearsed before it is emitted.
+/// The same inside the row loop of a reduction kernel.
 #[test]
 fn a_reduction_over_a_long_view_chain_compiles_and_runs() {
     let mut g = egpu_ir::GraphBuilder::new("reduced_views");

@@ -3,6 +3,7 @@
 //! is always well typed and every value is used only where it is defined.
 
 use super::KernelError;
+use super::label::Label;
 use super::types::{
     AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, IdVec, Kernel, Launch, Loop,
     MatrixTile, Memory, Param, ParamId, SharedArray, SharedId, Stmt, Store, TILE, TileRef, Value,
@@ -10,6 +11,7 @@ use super::types::{
 };
 use crate::{BinaryOp, DType, ReduceOp, Scalar, UnaryOp, representable};
 use cranelift_entity::{EntityRef, PrimaryMap, SecondaryMap};
+use std::fmt::Display;
 
 /// The most lanes a workgroup may have: the hardware limit on every supported target.
 pub const MAX_WORKGROUP_SIZE: u64 = 1024;
@@ -26,31 +28,12 @@ pub struct KernelBuilder {
     acc_visible: SecondaryMap<AccId, bool>,
     /// Set by subgroup reductions and matrix tiles, which need whole subgroups.
     uses_subgroups: bool,
-    /// How many scopes were ever opened: each scope's serial number.
-    opened: u64,
-}
-
-/// Where a [`KernelBuilder`] stood; [`KernelBuilder::rollback`] returns there.
-#[derive(Clone, Copy, Debug)]
-pub struct Checkpoint {
-    values: usize,
-    accs: usize,
-    shared: usize,
-    params: usize,
-    scopes: usize,
-    /// The innermost open scope: its serial number and how much it held.
-    serial: u64,
-    stmts: usize,
-    scope_values: usize,
-    scope_accs: usize,
-    uses_subgroups: bool,
 }
 
 /// An open block of statements and what it defined (which goes out of scope with it).
 #[derive(Clone, Debug)]
 struct Scope {
     kind: ScopeKind,
-    serial: u64,
     stmts: Vec<Stmt>,
     values: Vec<ValueId>,
     accs: Vec<AccId>,
@@ -79,7 +62,6 @@ impl Scope {
     fn new(kind: ScopeKind) -> Scope {
         Scope {
             kind,
-            serial: 0,
             stmts: Vec::new(),
             values: Vec::new(),
             accs: Vec::new(),
@@ -109,63 +91,11 @@ impl KernelBuilder {
             visible: SecondaryMap::new(),
             acc_visible: SecondaryMap::new(),
             uses_subgroups: false,
-            opened: 0,
         }
     }
 
-    /// The builder's current state, to return to with [`KernelBuilder::rollback`].
-    pub fn checkpoint(&self) -> Checkpoint {
-        let top = self.scopes.last();
-        Checkpoint {
-            values: self.kernel.values.len(),
-            accs: self.kernel.accs.len(),
-            shared: self.kernel.shared.len(),
-            params: self.kernel.params.len(),
-            scopes: self.scopes.len(),
-            serial: top.map_or(0, |s| s.serial),
-            stmts: top.map_or(0, |s| s.stmts.len()),
-            scope_values: top.map_or(0, |s| s.values.len()),
-            scope_accs: top.map_or(0, |s| s.accs.len()),
-            uses_subgroups: self.uses_subgroups,
-        }
-    }
-
-    /// Forgets everything added since `at`: statements, values, accumulators, shared
-    /// arrays and the blocks opened since (in time proportional to what is forgotten).
-    /// The block that was innermost at `at` must still be open, and no parameter may have
-    /// been declared since; otherwise nothing changes and the error says so.
-    pub fn rollback(&mut self, at: Checkpoint) -> Built<()> {
-        let top = at.scopes.checked_sub(1).and_then(|i| self.scopes.get(i));
-        if top.is_none_or(|s| s.serial != at.serial) {
-            return self.fail("rollback", "the block open at the checkpoint was closed");
-        }
-        if self.kernel.params.len() != at.params {
-            return self.fail("rollback", "a parameter was declared since the checkpoint");
-        }
-        self.scopes.truncate(at.scopes);
-        let scope = self.scope();
-        scope.stmts.truncate(at.stmts);
-        scope.values.truncate(at.scope_values);
-        scope.accs.truncate(at.scope_accs);
-        for (v, _) in self.kernel.values.iter().skip(at.values) {
-            self.visible[v] = false;
-        }
-        for (a, _) in self.kernel.accs.iter().skip(at.accs) {
-            self.acc_visible[a] = false;
-        }
-        self.kernel.values.truncate(at.values);
-        self.kernel.accs.truncate(at.accs);
-        self.kernel.shared.truncate(at.shared);
-        self.uses_subgroups = at.uses_subgroups;
-        Ok(())
-    }
-
-    /// Opens a scope of `kind`, numbered so that a rollback can tell it from a later one.
     fn open_scope(&mut self, kind: ScopeKind) {
-        self.opened += 1;
-        let mut scope = Scope::new(kind);
-        scope.serial = self.opened;
-        self.scopes.push(scope);
+        self.scopes.push(Scope::new(kind));
     }
 
     /// The kernel built so far (its body is filled in by `finish`).
@@ -178,17 +108,22 @@ impl KernelBuilder {
         self.kernel.values.get(v).map(|value| value.ty)
     }
 
-    fn fail<T>(&self, what: impl Into<String>, message: impl Into<String>) -> Built<T> {
+    fn fail<T>(&self, what: impl Display, message: impl Into<String>) -> Built<T> {
         Err(KernelError::Build {
             kernel: self.kernel.name.clone(),
-            what: what.into(),
+            what: what.to_string(),
             message: message.into(),
         })
     }
 
-    /// `v7 = add`: names the value the next definition will create, for messages.
-    fn defining(&self, op: &str) -> String {
-        format!("{} = {op}", ValueId::new(self.kernel.values.len()))
+    /// `v7 = add`: names the value the next definition will create, for messages (a
+    /// [`Label`], formatted only if an error is reported).
+    fn defining<'s>(&self, op: &'s str) -> Label<ValueId, &'s str> {
+        Label {
+            first: ValueId::new(self.kernel.values.len()),
+            sep: " = ",
+            second: op,
+        }
     }
 
     /// The finished kernel, after the checks that need all of it.
@@ -345,7 +280,7 @@ impl KernelBuilder {
     }
 
     /// The type of operand `v` of `what`, which must be defined and in scope.
-    fn operand(&self, what: &str, v: ValueId) -> Built<ValueType> {
+    fn operand(&self, what: &dyn Display, v: ValueId) -> Built<ValueType> {
         match self.kernel.values.get(v) {
             None => self.fail(what, format!("{v} does not exist")),
             Some(_) if !self.visible[v] => self.fail(
@@ -357,7 +292,7 @@ impl KernelBuilder {
     }
 
     /// An operand that must be a scalar i32 or i64 (an index, bound or offset).
-    fn index_operand(&self, what: &str, role: &str, v: ValueId) -> Built<ValueType> {
+    fn index_operand(&self, what: &dyn Display, role: &str, v: ValueId) -> Built<ValueType> {
         let ty = self.operand(what, v)?;
         if !ty.is_index() {
             return self.fail(what, format!("the {role} {v} is {ty}, not i32 or i64"));
@@ -375,8 +310,8 @@ impl KernelBuilder {
         unroll: bool,
     ) -> Built<ValueId> {
         let what = "begin_loop";
-        let ty = self.index_operand(what, "start", start)?;
-        let end_ty = self.index_operand(what, "end", end)?;
+        let ty = self.index_operand(&what, "start", start)?;
+        let end_ty = self.index_operand(&what, "end", end)?;
         if ty != end_ty {
             return self.fail(what, format!("start is {ty} but end is {end_ty}"));
         }
@@ -428,7 +363,7 @@ impl KernelBuilder {
     /// Opens `if cond` (a scalar bool); [`KernelBuilder::begin_else`] switches to the else
     /// branch, [`KernelBuilder::end_if`] closes it.
     pub fn begin_if(&mut self, cond: ValueId) -> Built<()> {
-        let ty = self.operand("begin_if", cond)?;
+        let ty = self.operand(&"begin_if", cond)?;
         if ty != ValueType::scalar(DType::Bool) {
             return self.fail(
                 "begin_if",
@@ -557,7 +492,7 @@ impl KernelBuilder {
     // ----- memory -----
 
     /// The dtype of `memory` and its name, checking that `access` is allowed on it.
-    fn memory(&self, what: &str, memory: Memory, write: bool) -> Built<(DType, String)> {
+    fn memory(&self, what: &dyn Display, memory: Memory, write: bool) -> Built<(DType, &str)> {
         match memory {
             Memory::Global(p) => match self.kernel.params.get(p) {
                 Some(Param::Buffer {
@@ -579,20 +514,20 @@ impl KernelBuilder {
                         );
                         return self.fail(what, m);
                     }
-                    Ok((*dtype, name.clone()))
+                    Ok((*dtype, name.as_str()))
                 }
                 Some(Param::Scalar { name, .. }) => self.fail(what, format!("{name} is a scalar")),
                 None => self.fail(what, format!("{p} does not exist")),
             },
             Memory::Shared(s) => match self.kernel.shared.get(s) {
-                Some(array) => Ok((array.dtype, array.name.clone())),
+                Some(array) => Ok((array.dtype, array.name.as_str())),
                 None => self.fail(what, format!("{s} does not exist")),
             },
         }
     }
 
     /// A mask must be bool, of width 1 (the whole access) or of the access's width.
-    fn check_mask(&self, what: &str, mask: Option<ValueId>, width: u32) -> Built<()> {
+    fn check_mask(&self, what: &dyn Display, mask: Option<ValueId>, width: u32) -> Built<()> {
         let Some(mask) = mask else { return Ok(()) };
         let ty = self.operand(what, mask)?;
         if ty.dtype != DType::Bool || (ty.width != 1 && ty.width != width) {
@@ -635,8 +570,12 @@ impl KernelBuilder {
         value: ValueId,
         mask: Option<ValueId>,
     ) -> Built<()> {
-        let (dtype, name) = self.memory("store", target, true)?;
-        let what = format!("store {name}");
+        let (dtype, name) = self.memory(&"store", target, true)?;
+        let what = Label {
+            first: "store",
+            sep: " ",
+            second: name,
+        };
         self.index_operand(&what, "index", index)?;
         let ty = self.operand(&what, value)?;
         if ty.dtype != dtype {
@@ -763,12 +702,12 @@ impl KernelBuilder {
     }
 
     /// The common type of two operands, or an error naming both types.
-    fn same_type_operands(&self, what: &str, a: ValueId, b: ValueId) -> Built<ValueType> {
+    fn same_type_operands(&self, what: &dyn Display, a: ValueId, b: ValueId) -> Built<ValueType> {
         let ty = self.operand(what, a)?;
         let b_ty = self.operand(what, b)?;
         if ty != b_ty {
             return self.fail(
-                what.to_string(),
+                what,
                 format!("operands {a}: {ty} and {b}: {b_ty} differ in type"),
             );
         }
@@ -859,7 +798,11 @@ impl KernelBuilder {
     /// Declares an accumulator holding `init`; it is in scope where a value defined here
     /// would be.
     pub fn acc_init(&mut self, init: ValueId) -> Built<AccId> {
-        let what = format!("{} = init", AccId::new(self.kernel.accs.len()));
+        let what = Label {
+            first: AccId::new(self.kernel.accs.len()),
+            sep: " = ",
+            second: "init",
+        };
         let ty = self.operand(&what, init)?;
         let acc = self.kernel.accs.push(ty);
         self.acc_visible[acc] = true;
@@ -869,7 +812,7 @@ impl KernelBuilder {
     }
 
     /// The accumulator's type, if it exists and is in scope.
-    fn acc_operand(&self, what: &str, acc: AccId) -> Built<ValueType> {
+    fn acc_operand(&self, what: &dyn Display, acc: AccId) -> Built<ValueType> {
         match self.kernel.accs.get(acc) {
             None => self.fail(what, format!("{acc} does not exist")),
             Some(_) if !self.acc_visible[acc] => {
@@ -881,7 +824,11 @@ impl KernelBuilder {
 
     /// Sets the accumulator to `value` or combines `value` into it.
     pub fn acc_update(&mut self, acc: AccId, update: AccUpdate, value: ValueId) -> Built<()> {
-        let what = format!("update {acc}");
+        let what = Label {
+            first: "update",
+            sep: " ",
+            second: acc,
+        };
         let ty = self.acc_operand(&what, acc)?;
         let value_ty = self.operand(&what, value)?;
         if value_ty != ty {
@@ -905,7 +852,11 @@ impl KernelBuilder {
 
     /// `op` over `x` of every lane of the subgroup; every lane gets the result.
     pub fn subgroup_reduce(&mut self, op: ReduceOp, x: ValueId) -> Built<ValueId> {
-        let what = self.defining(&format!("subgroup_{}", op.name()));
+        let what = Label {
+            first: ValueId::new(self.kernel.values.len()),
+            sep: " = subgroup_",
+            second: op.name(),
+        };
         let ty = self.operand(&what, x)?;
         if !ty.dtype.is_numeric() {
             return self.fail(what, format!("needs numbers, not {ty}"));
@@ -917,9 +868,9 @@ impl KernelBuilder {
     /// `D += A · B` on 16×16 tiles in shared memory, by a whole subgroup of 32 lanes.
     pub fn matrix_tile(&mut self, a: TileRef, b: TileRef, d: TileRef) -> Built<()> {
         let what = "matrix_tile";
-        let a_dtype = self.tile_operand(what, "A", a)?;
-        let b_dtype = self.tile_operand(what, "B", b)?;
-        let d_dtype = self.tile_operand(what, "D", d)?;
+        let a_dtype = self.tile_operand(&what, "A", a)?;
+        let b_dtype = self.tile_operand(&what, "B", b)?;
+        let d_dtype = self.tile_operand(&what, "D", d)?;
         if !matches!(a_dtype, DType::F16 | DType::BF16) || b_dtype != a_dtype {
             return self.fail(
                 what,
@@ -991,7 +942,7 @@ impl KernelBuilder {
 
     /// Checks one tile operand: a shared array, an index offset, a row stride of at least 16
     /// that keeps rows 16-byte aligned. Returns the array's dtype.
-    fn tile_operand(&self, what: &str, role: &str, tile: TileRef) -> Built<DType> {
+    fn tile_operand(&self, what: &dyn Display, role: &str, tile: TileRef) -> Built<DType> {
         let Some(array) = self.kernel.shared.get(tile.array) else {
             return self.fail(what, format!("{role}: {} does not exist", tile.array));
         };

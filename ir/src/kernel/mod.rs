@@ -84,6 +84,7 @@ mod error;
 mod fold;
 mod index;
 mod interp;
+mod label;
 mod manifest;
 mod printer;
 mod program;
@@ -94,7 +95,7 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{Checkpoint, KernelBuilder, MAX_WORKGROUP_SIZE};
+pub use builder::{KernelBuilder, MAX_WORKGROUP_SIZE};
 pub use error::{KernelError, LaneId};
 pub use fold::evaluate_constant;
 pub use index::{

@@ -45,61 +45,24 @@ fn int_data(t: &Tensor) -> Vec<i128> {
 
 // ----- builder -----
 
-/// A loop over `0..8` storing `x + 1` into `out`, after a shared array and an accumulator.
-fn emit_loop(b: &mut KernelBuilder, out: ParamId, x: ValueId) -> Result<(), KernelError> {
-    let zero = b.const_i32(0);
-    let eight = b.const_i32(8);
-    let i = b.begin_loop(zero, eight, 1, false)?;
-    let one = b.const_f32(1.0);
-    let acc = b.acc_init(one)?;
-    let y = b.binary(BinaryOp::Add, x, one)?;
-    b.acc_update(acc, AccUpdate::Assign, y)?;
-    let cond = b.binary(BinaryOp::CmpLt, i, eight)?;
-    b.begin_if(cond)?;
-    let v = b.acc_read(acc)?;
-    b.store(Memory::Global(out), i, v, None)?;
-    b.end_if()?;
-    b.shared("scratch", DType::F32, 4)?;
-    b.subgroup_reduce(ReduceOp::Sum, y)?;
-    b.end_loop()
-}
-
+/// Every kind of label a refusal names (formatted only when the refusal is reported):
+/// the value a definition would create, with a prefixed op, an accumulator, a store.
 #[test]
-fn a_rollback_forgets_everything_since_the_checkpoint() -> Result<(), KernelError> {
-    let build = |rehearse: bool| -> Result<String, KernelError> {
-        let mut b = KernelBuilder::new("k", Launch::linear(1, 30), 32);
-        let out = b.buffer("out", DType::F32, 8, Access::Write)?;
-        let x = b.const_f32(2.0);
-        if rehearse {
-            let at = b.checkpoint();
-            emit_loop(&mut b, out, x)?;
-            // Left open on purpose: a rollback also closes blocks opened since.
-            let zero = b.const_i32(0);
-            b.begin_loop(zero, zero, 1, false)?;
-            b.rollback(at)?;
-        }
-        let extra = b.const_f32(3.0);
-        let sum = b.binary(BinaryOp::Add, x, extra)?;
-        let at = b.const_i32(0);
-        b.store(Memory::Global(out), at, sum, None)?;
-        Ok(print(&b.finish()?))
-    };
-    // Rolled back: no subgroup use left (30 lanes are not whole subgroups), no shared
-    // array, and value numbers continue from before the checkpoint.
-    assert_eq!(build(true)?, build(false)?);
-    Ok(())
-}
-
-#[test]
-fn a_rollback_past_a_closed_block_is_refused() -> Result<(), KernelError> {
+fn refusals_name_what_was_being_defined() {
     let mut b = builder();
     let t = b.const_bool(true);
-    b.begin_if(t)?;
-    let at = b.checkpoint();
-    b.end_if()?;
-    b.begin_if(t)?;
-    assert_refused(b.rollback(at), &["rollback", "was closed"]);
-    Ok(())
+    assert_refused(
+        b.subgroup_reduce(ReduceOp::Sum, t),
+        &["v1 = subgroup_sum", "needs numbers, not bool"],
+    );
+    assert_refused(
+        b.acc_init(ValueId::new(9)),
+        &["acc0 = init", "v9 does not exist"],
+    );
+    assert_refused(
+        b.unary(UnaryOp::Exp2, ValueId::new(9)),
+        &["v1 = exp2", "v9 does not exist"],
+    );
 }
 
 #[test]

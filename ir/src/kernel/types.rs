@@ -476,11 +476,6 @@ impl<K: EntityRef, V> IdVec<K, V> {
         self.items.len()
     }
 
-    /// Keeps the first `len` entities.
-    pub(crate) fn truncate(&mut self, len: usize) {
-        self.items.truncate(len);
-    }
-
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (K, &V)> {
         self.items.iter().enumerate().map(|(i, v)| (K::new(i), v))
     }

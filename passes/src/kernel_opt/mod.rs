@@ -1,11 +1,11 @@
 //! Kernel-IR optimizations, run by the pipeline after `lower` on every kernel, each a
 //! function `&Kernel -> Kernel` that rebuilds the kernel through
 //! [`egpu_ir::kernel::KernelBuilder`] (so the builder's checks apply; the pipeline runs the
-//! verifier after each), deterministic, iterative and near-linear:
+//! verifier after each in debug builds, after all of them in release builds), deterministic, iterative and near-linear:
 //! - [`fold`]: constant folding with the interpreter's element semantics;
 //! - [`strength`]: division and remainder by constants into shifts and `mulhi`;
-//! - [`cse`]: common subexpression elimination (loads only between effects);
 //! - [`licm`]: loop-invariant code motion;
+//! - [`cse`]: common subexpression elimination (loads only between effects);
 //! - [`dce`]: dead code elimination.
 //!
 //! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`).
@@ -30,14 +30,15 @@ use egpu_ir::kernel::{Kernel, KernelError, Stmt};
 
 /// The kernel-IR passes, in the order the pipeline runs them: folding first (it makes
 /// constants the others use), strength reduction next (its constants and products are
-/// then shared by CSE), LICM after CSE (fewer values to move), DCE last (it removes what
-/// the others left unused).
+/// then shared by CSE), LICM before CSE (lowering emits loops as they are, so a value a
+/// loop recomputes from outer values moves out first and then merges with the same value
+/// already computed before the loop), DCE last (it removes what the others left unused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelPass {
     Fold,
     StrengthReduce,
-    Cse,
     Licm,
+    Cse,
     Dce,
 }
 
@@ -45,8 +46,8 @@ impl KernelPass {
     pub const ALL: [KernelPass; 5] = [
         KernelPass::Fold,
         KernelPass::StrengthReduce,
-        KernelPass::Cse,
         KernelPass::Licm,
+        KernelPass::Cse,
         KernelPass::Dce,
     ];
 

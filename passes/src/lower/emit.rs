@@ -21,9 +21,7 @@ use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, State};
 use super::index::{Atom, Ix, Sym, Var};
 use super::view::{self, flatten};
-use egpu_ir::kernel::{
-    AccUpdate, Checkpoint, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId,
-};
+use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -102,24 +100,6 @@ struct Frame {
 
 type Lowered<T> = Result<T, LowerError>;
 
-/// An index expression or a scalar constant a loop body needs.
-#[derive(Clone)]
-enum Request {
-    Index(Ix, DType),
-    Scalar(DType, Scalar),
-}
-
-/// What [`Emitter::hoisted_loop`] rolls back to after its rehearsal.
-struct Saved {
-    builder: Checkpoint,
-    frames: usize,
-    vars: usize,
-    bound: usize,
-    loops: usize,
-    lanes: Option<(Var, u32)>,
-    row: Option<Ix>,
-}
-
 /// Builds one kernel for one group.
 pub struct Emitter<'a> {
     pub b: KernelBuilder,
@@ -139,8 +119,6 @@ pub struct Emitter<'a> {
     constants: BTreeMap<NodeId, ValueId>,
     /// The variable of each open loop, innermost last.
     loops: Vec<Var>,
-    /// What was asked for while [`Emitter::hoisted_loop`] rehearses a loop.
-    log: Option<Vec<Request>>,
 }
 
 impl<'a> Emitter<'a> {
@@ -165,7 +143,6 @@ impl<'a> Emitter<'a> {
             row: None,
             constants: BTreeMap::new(),
             loops: Vec::new(),
-            log: None,
         };
         for &node in &info.group.nodes {
             let n = info.graph.node(node);
@@ -246,90 +223,23 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    /// A whole loop, `body` called with its variable, with the loop-invariant part of
-    /// every index expression and the scalar constants of the body computed before the
-    /// loop. The body runs twice: first as a rehearsal that is rolled back (kernel, caches
-    /// and variables), to learn which expressions it needs; `body` must therefore emit the
-    /// same thing given the same emitter. The rollback costs what the rehearsal added, so
-    /// a kernel with many loops is lowered in time linear in its size.
-    pub fn hoisted_loop<F>(
+    /// A whole loop, `body` called with its variable. Lowering emits the body as it is;
+    /// the kernel-IR passes after it (`licm`, `cse`) move what does not change in the loop
+    /// out of it and merge what is computed both before and inside it.
+    pub fn loop_over<F>(
         &mut self,
         start: &Ix,
         end: &Ix,
         step: u32,
         unroll: bool,
-        mut body: F,
+        body: F,
     ) -> Lowered<()>
     where
-        F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
+        F: FnOnce(&mut Emitter<'a>, Var) -> Lowered<()>,
     {
-        let saved = self.save();
-        let outer_log = self.log.replace(Vec::new());
-        let rehearsed = self.rehearse(start, end, step, unroll, &mut body);
-        let requests = std::mem::replace(&mut self.log, outer_log).unwrap_or_default();
-        self.restore(saved)?;
-        let var = rehearsed?;
-        for request in requests {
-            match request {
-                Request::Index(ix, dtype) => {
-                    let (head, tail) = ix.split_before(var);
-                    // A zero head is not emitted by `sum`: nothing to hoist.
-                    if head.as_constant() != Some(0) || tail.terms().is_empty() {
-                        self.index_as(&head, dtype)?;
-                    }
-                }
-                Request::Scalar(dtype, value) => {
-                    self.scalar(dtype, value)?;
-                }
-            }
-        }
         let var = self.begin_loop(start, end, step, unroll)?;
         body(self, var)?;
         self.end_loop()
-    }
-
-    /// The loop and its body, emitted to be rolled back; the loop's variable.
-    fn rehearse<F>(
-        &mut self,
-        start: &Ix,
-        end: &Ix,
-        step: u32,
-        unroll: bool,
-        body: &mut F,
-    ) -> Lowered<Var>
-    where
-        F: FnMut(&mut Emitter<'a>, Var) -> Lowered<()>,
-    {
-        let var = self.begin_loop(start, end, step, unroll)?;
-        body(self, var)?;
-        Ok(var)
-    }
-
-    /// The state [`Emitter::restore`] returns to. A fresh frame is opened, so that what is
-    /// cached from here on can be forgotten by dropping frames.
-    fn save(&mut self) -> Saved {
-        let saved = Saved {
-            builder: self.b.checkpoint(),
-            frames: self.frames.len(),
-            vars: self.sym.var_count(),
-            bound: self.bound.len(),
-            loops: self.loops.len(),
-            lanes: self.lanes,
-            row: self.row.clone(),
-        };
-        self.frames.push(Frame::default());
-        saved
-    }
-
-    fn restore(&mut self, saved: Saved) -> Lowered<()> {
-        self.b.rollback(saved.builder)?;
-        self.frames.truncate(saved.frames);
-        self.sym.truncate(saved.vars);
-        self.bound.truncate(saved.bound);
-        self.loops.truncate(saved.loops);
-        self.lanes = saved.lanes;
-        self.row = saved.row;
-        Ok(())
     }
 
     pub fn begin_if(&mut self, cond: ValueId) -> Lowered<()> {
@@ -402,9 +312,6 @@ impl<'a> Emitter<'a> {
 
     /// The value of `ix` as `dtype` (i32 or i64, wide enough).
     pub fn index_as(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
-        if let Some(log) = &mut self.log {
-            log.push(Request::Index(ix.clone(), dtype));
-        }
         let key = (ix.clone(), dtype);
         if let Some(v) = self.cached(|f| &f.indices, &key) {
             return Ok(v);
@@ -418,8 +325,9 @@ impl<'a> Emitter<'a> {
         Ok(v)
     }
 
-    /// Inside a loop, the part that does not change in it first (as one value, which
-    /// [`Emitter::hoisted_loop`] may have computed before the loop), then the rest.
+    /// Inside a loop, the part that does not change in it first (as one value, which the
+    /// `licm` pass moves out of the loop and `cse` merges with the same value before it),
+    /// then the rest.
     fn sum(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
         let Some(&var) = self.loops.last() else {
             return self.plain_sum(ix, dtype);
@@ -577,9 +485,6 @@ impl<'a> Emitter<'a> {
 
     /// A scalar constant, emitted once per block.
     pub fn scalar(&mut self, dtype: DType, value: Scalar) -> Lowered<ValueId> {
-        if let Some(log) = &mut self.log {
-            log.push(Request::Scalar(dtype, value));
-        }
         let key = (dtype, value.to_bits(dtype));
         if let Some(v) = self.cached(|f| &f.scalars, &key) {
             return Ok(v);

@@ -130,7 +130,8 @@ fn place(
 }
 
 /// The loop over the lane's position chunks, `body` called with the row's input index at
-/// position `m·w + t` (index arithmetic that only depends on the row is hoisted out).
+/// position `m·w + t` (index arithmetic that only depends on the row is summed first, so
+/// that the `licm` pass can move it out of the loop).
 fn for_positions<'a, F>(
     em: &mut Emitter<'a>,
     stage: &Stage,
@@ -143,7 +144,7 @@ where
     F: FnMut(&mut Emitter<'a>, &[Ix]) -> Lowered<()>,
 {
     let end = Ix::constant(chunks);
-    em.hoisted_loop(&lane.start, &end, lane.stride, unroll, |em, m| {
+    em.loop_over(&lane.start, &end, lane.stride, unroll, |em, m| {
         let (t, width) = em.lanes();
         let scaled = em.sym.scale(&em.sym.var(m), i128::from(width));
         let pos = match t {

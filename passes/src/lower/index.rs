@@ -248,16 +248,6 @@ impl Sym {
         Var(u32::try_from(self.extents.len() - 1).unwrap_or(u32::MAX))
     }
 
-    /// How many variables exist.
-    pub fn var_count(&self) -> usize {
-        self.extents.len()
-    }
-
-    /// Forgets the variables created after the first `count`.
-    pub fn truncate(&mut self, count: usize) {
-        self.extents.truncate(count);
-    }
-
     /// The variable [`Sym::new_var`] will create next.
     pub fn next_var(&self) -> Var {
         Var(u32::try_from(self.extents.len()).unwrap_or(u32::MAX))
