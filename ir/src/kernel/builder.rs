@@ -604,8 +604,8 @@ impl KernelBuilder {
         index: ValueId,
         value: ValueId,
     ) -> Built<()> {
-        let (dtype, name) = self.memory("atomic", target, false)?;
-        self.memory("atomic", target, true)?;
+        let (dtype, name) = self.memory(&"atomic", target, false)?;
+        self.memory(&"atomic", target, true)?;
         let what = format!("atomic_{} {name}", op.name());
         self.index_operand(&what, "index", index)?;
         let ty = self.operand(&what, value)?;
@@ -917,8 +917,8 @@ impl KernelBuilder {
     /// `frag += A · B` from f16 or bf16 tiles in shared memory (a subgroup operation).
     pub fn fragment_mma(&mut self, frag: FragId, a: TileRef, b: TileRef) -> Built<()> {
         let what = "fragment_mma";
-        let a_dtype = self.tile_operand(what, "A", a)?;
-        let b_dtype = self.tile_operand(what, "B", b)?;
+        let a_dtype = self.tile_operand(&what, "A", a)?;
+        let b_dtype = self.tile_operand(&what, "B", b)?;
         if !matches!(a_dtype, DType::F16 | DType::BF16) || b_dtype != a_dtype {
             let m = format!("A and B must both be f16 or both bf16, not {a_dtype} and {b_dtype}");
             return self.fail(what, m);
@@ -931,7 +931,7 @@ impl KernelBuilder {
     /// Writes the fragment into an f32 tile of a shared array (a subgroup operation).
     pub fn fragment_store(&mut self, frag: FragId, d: TileRef) -> Built<()> {
         let what = "fragment_store";
-        let d_dtype = self.tile_operand(what, "D", d)?;
+        let d_dtype = self.tile_operand(&what, "D", d)?;
         if d_dtype != DType::F32 {
             return self.fail(what, format!("D must be f32, not {d_dtype}"));
         }
