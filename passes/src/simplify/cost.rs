@@ -2,7 +2,7 @@
 //!
 //! Cost of an e-node, in integer units (`u128`, which no graph's sum can overflow):
 //! - every node: 1, so that of two otherwise equal forms the one with fewer nodes wins
-//!   (and so that no choice of nodes can form a cycle, see [`choose`]);
+//!   (tree costs saturate, so acyclicity comes from the settling order, see [`choose`]);
 //! - memory: an input is read from memory, `numel × dtype bytes`; a reduction's result is
 //!   likely a kernel boundary (written by one kernel, read by the next): `2 × its bytes`;
 //! - arithmetic: an elementwise op or a reduction costs `numel × weight` of the elements it
@@ -124,45 +124,40 @@ pub fn choose(eg: &EG, roots: &[Id]) -> Choice {
 
 /// The cheapest node of every class by tree cost, deterministically.
 ///
-/// First the least cost of every class is found (the least tree cost, as egg's own
-/// extractor computes it, see [`least_costs`]). Then each
-/// class picks, with those final costs, its node of least `(cost, node)`: ties go to the
-/// smaller e-node in `ENode`'s order, never to hash order. Every node costs at least 1 more
-/// than each of its operands' classes, so a chosen node's operands are strictly cheaper
-/// than it and the choice has no cycle.
+/// Each class takes the node that settled it in [`settling_nodes`]: the node of least
+/// `(cost, node)` among those whose operands were all settled before the class (ties go to
+/// the smaller e-node in `ENode`'s order, never to hash order). So the classes ordered by
+/// when they were settled put every chosen node's operands before it, and the choice has no
+/// cycle by construction. That does not rest on costs being strictly increasing: tree costs
+/// count a shared operand once per use, so a deep graph with much sharing can reach
+/// `u128::MAX`, where saturating sums tie a node with its operands (a fuzzed graph did, and
+/// picking by the final costs alone then chose a cycle).
 fn tree_choice(eg: &EG) -> Choice {
     let ids = class_ids(eg);
-    let best = least_costs(eg, &ids);
     let mut choice = Choice::default();
-    for &id in &ids {
-        let out = class_value(eg, id);
-        let cheapest = eg[id]
-            .nodes
-            .iter()
-            .filter_map(|n| total_cost(eg, n, out, &best).map(|c| (c, n)))
-            .min();
-        if let Some((_, node)) = cheapest {
-            choice.set(id, node.clone());
-        }
+    for (id, node) in settling_nodes(eg, &ids) {
+        choice.set(id, node.clone());
     }
     choice
 }
 
-/// The least tree cost of every class, by class index: Knuth's generalisation of
-/// Dijkstra's algorithm. A node's cost exceeds each of its operands' (every node costs at
-/// least 1 of its own), so the cheapest class not yet settled can be settled: nothing
-/// found later is cheaper. A node is priced once all its children are settled; every
-/// class and node is handled once, O(E log E), where relaxing until nothing changes could
-/// take a pass per level of a deep e-graph.
-fn least_costs(eg: &EG, ids: &[Id]) -> Vec<Option<u128>> {
+/// Every class reachable from the leaves with the node that settled it, in the order
+/// they were settled: Knuth's generalisation of Dijkstra's algorithm, computing the least
+/// tree cost (as egg's own extractor does). The cheapest class not yet settled can be
+/// settled: a node costs at least its operands (every node costs at least 1 of its own,
+/// sums saturate), so nothing found later is cheaper. A node is priced once all its children
+/// are settled; every class and node is handled once, O(E log E), where relaxing until
+/// nothing changes could take a pass per level of a deep e-graph.
+fn settling_nodes<'a>(eg: &'a EG, ids: &[Id]) -> Vec<(Id, &'a ENode)> {
     let len = ids.last().map_or(0, |&id| index(id) + 1);
     let mut best: Vec<Option<u128>> = vec![None; len];
+    let mut settled: Vec<(Id, &ENode)> = Vec::new();
     // Every e-node (with its class), how many of its child slots are unsettled, and the
     // nodes waiting on each class.
     let mut nodes: Vec<(Id, &ENode)> = Vec::new();
     let mut waiting: Vec<usize> = Vec::new();
     let mut users: Vec<Vec<usize>> = vec![Vec::new(); len];
-    let mut queue: BinaryHeap<Reverse<(u128, Id)>> = BinaryHeap::new();
+    let mut queue: BinaryHeap<Reverse<(u128, Id, &ENode)>> = BinaryHeap::new();
     for &id in ids {
         let out = class_value(eg, id);
         for node in &eg[id].nodes {
@@ -175,11 +170,11 @@ fn least_costs(eg: &EG, ids: &[Id]) -> Vec<Option<u128>> {
                 }
             }
             if node.children().is_empty() {
-                queue.push(Reverse((own_cost(eg, node, out), id)));
+                queue.push(Reverse((own_cost(eg, node, out), id, node)));
             }
         }
     }
-    while let Some(Reverse((cost, id))) = queue.pop() {
+    while let Some(Reverse((cost, id, node))) = queue.pop() {
         let Some(slot) = best.get_mut(index(id)) else {
             continue;
         };
@@ -187,20 +182,21 @@ fn least_costs(eg: &EG, ids: &[Id]) -> Vec<Option<u128>> {
             continue;
         }
         *slot = Some(cost);
+        settled.push((id, node));
         for &n in users.get(index(id)).map(Vec::as_slice).unwrap_or_default() {
-            let (Some(left), Some(&(class, node))) = (waiting.get_mut(n), nodes.get(n)) else {
+            let (Some(left), Some(&(class, user))) = (waiting.get_mut(n), nodes.get(n)) else {
                 continue;
             };
             *left = left.saturating_sub(1);
             if *left > 0 {
                 continue;
             }
-            if let Some(c) = total_cost(eg, node, class_value(eg, class), &best) {
-                queue.push(Reverse((c, class)));
+            if let Some(c) = total_cost(eg, user, class_value(eg, class), &best) {
+                queue.push(Reverse((c, class, user)));
             }
         }
     }
-    best
+    settled
 }
 
 /// How many class visits the graph-cost improvement may spend: a count, not a time, so

@@ -780,3 +780,28 @@ fn matmul_shaped_reductions_are_recognised() {
     assert!(!is_matmul_reduce(&g, sum_of_a));
     assert!(!is_matmul_reduce(&g, m));
 }
+
+// ---- extraction ----
+
+/// Tree costs count a shared operand once per use, so `t = max(t, neg(t))` repeated doubles
+/// the cost at every level and passes `u128::MAX` after ~128 levels, where saturating sums
+/// tie a node with its operands. `mul(t, 1)` then puts `t`'s class next to a node reading
+/// that class itself; extraction picked such a node by cost alone and the rebuild found a
+/// cycle (reduced from a fuzzed graph). The choice must stay acyclic and keep the values.
+#[test]
+fn saturated_tree_costs_extract_without_a_cycle() {
+    for identity in [BinaryOp::Mul, BinaryOp::Add] {
+        let mut c = Case::new();
+        let x = c.input("x", DType::F32, &[4]);
+        let mut t = x;
+        for _ in 0..140 {
+            let n = c.b.unary(UnaryOp::Neg, t).unwrap();
+            t = c.bin(BinaryOp::Max, t, n);
+        }
+        let unit = c.float(if identity == BinaryOp::Mul { 1.0 } else { -0.0 }, x);
+        let y = c.bin(identity, t, unit);
+        let graph = c.finish(y);
+        let (out, _) = simplify(&graph, &exact()).unwrap();
+        assert_same_values(&graph, &out);
+    }
+}
