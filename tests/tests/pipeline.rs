@@ -181,10 +181,13 @@ fn a_30_layer_mlp_compiles_within_limits_and_is_correct() {
 /// stage copes with them and the kernels compute what the reference computes.
 #[test]
 fn large_random_graphs_compute_what_the_reference_computes() {
-    // The last one was found by the `schedule_lower` fuzz target: simplify once chose nodes
+    // The last two were found by the `schedule_lower` fuzz target: simplify once chose nodes
     // that formed a cycle.
     let found = include_bytes!("../../fuzz/regressions/schedule_lower/simplify_cycle.bin");
-    let inputs: [&[u8]; 4] = [b"", b"\x07\x0f\xff\xffegpu", &[9; 300], found];
+    // Found by the 5-minute run after the settle-order extraction: tree costs saturated at
+    // u128::MAX and a tie chose a node reading its own class.
+    let saturated = include_bytes!("../../fuzz/regressions/schedule_lower/saturated_cost_cycle.bin");
+    let inputs: [&[u8]; 5] = [b"", b"\x07\x0f\xff\xffegpu", &[9; 300], found, saturated];
     for data in inputs {
         let graph = large_graph::build(data).unwrap();
         assert!(graph.len() >= large_graph::MIN_NODES, "{}", graph.len());
