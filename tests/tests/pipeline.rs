@@ -186,7 +186,8 @@ fn large_random_graphs_compute_what_the_reference_computes() {
     let found = include_bytes!("../../fuzz/regressions/schedule_lower/simplify_cycle.bin");
     // Found by the 5-minute run after the settle-order extraction: tree costs saturated at
     // u128::MAX and a tie chose a node reading its own class.
-    let saturated = include_bytes!("../../fuzz/regressions/schedule_lower/saturated_cost_cycle.bin");
+    let saturated =
+        include_bytes!("../../fuzz/regressions/schedule_lower/saturated_cost_cycle.bin");
     let inputs: [&[u8]; 5] = [b"", b"\x07\x0f\xff\xffegpu", &[9; 300], found, saturated];
     for data in inputs {
         let graph = large_graph::build(data).unwrap();
