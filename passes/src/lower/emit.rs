@@ -566,7 +566,7 @@ impl<'a> Emitter<'a> {
     /// for the same value in each of the current vector lanes, so it is combined once per
     /// lane.
     /// Values are converted to `acc_dtype` first (f32 for f16/bf16 sums, see
-    /// [`accumulation_dtype`]).
+    /// [`egpu_ir::precision::accumulation_dtype`]).
     pub fn accumulate(
         &mut self,
         acc: egpu_ir::kernel::AccId,
@@ -591,18 +591,6 @@ impl<'a> Emitter<'a> {
             Some(t) if t.dtype != dtype => Ok(self.b.cast(v, dtype)?),
             _ => Ok(v),
         }
-    }
-}
-
-/// The dtype a reduction accumulates in: f32 for sums and products of f16/bf16, whose own
-/// 11 or 8 bits would lose whole units within a few thousand additions (2048 + 1 is 2048
-/// in f16), as every GPU library does; the dtype itself otherwise (max and min are exact).
-pub fn accumulation_dtype(op: ReduceOp, dtype: DType) -> DType {
-    let widens = matches!(op, ReduceOp::Sum | ReduceOp::Prod);
-    if widens && matches!(dtype, DType::F16 | DType::BF16) {
-        DType::F32
-    } else {
-        dtype
     }
 }
 

@@ -24,7 +24,8 @@
 
 use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, Stage, State};
-use super::emit::{Emitter, accumulation_dtype, identity};
+use super::emit::{Emitter, identity};
+use egpu_ir::precision::accumulation_dtype;
 use super::emit_launch::{ceil_div, global_linear, grid, local_linear, workgroup_linear};
 use super::index::Ix;
 use super::plan::{LowerPlan, ReductionStrategy};
