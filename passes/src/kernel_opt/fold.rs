@@ -30,6 +30,7 @@ fn has_constant_operand(kernel: &Kernel, expr: &Expr) -> bool {
         Expr::Unary { .. }
             | Expr::Binary { .. }
             | Expr::MulHi { .. }
+            | Expr::Fma { .. }
             | Expr::Where { .. }
             | Expr::Cast { .. }
             | Expr::Bitcast { .. }
