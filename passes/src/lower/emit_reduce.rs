@@ -25,12 +25,12 @@
 use super::LowerError;
 use super::analysis::{Bindings, GroupInfo, Stage, State};
 use super::emit::{Emitter, identity};
-use egpu_ir::precision::accumulation_dtype;
 use super::emit_launch::{ceil_div, global_linear, grid, local_linear, workgroup_linear};
 use super::index::Ix;
 use super::plan::{LowerPlan, ReductionStrategy};
 use super::view::unravel;
 use egpu_ir::kernel::{Kernel, Launch, Memory};
+use egpu_ir::precision::accumulation_dtype;
 use egpu_ir::{NodeId, Op, ReduceOp};
 
 type Lowered<T> = Result<T, LowerError>;

@@ -42,6 +42,22 @@ pub(super) struct Cell {
     atomics: Vec<Clock>,
 }
 
+impl Cell {
+    /// The first plain access (a write, else a read) to this element that is not ordered
+    /// before an access at `now`: what a plain write or an atomic races with.
+    fn plain_conflict(&self, now: Clock, subgroup_size: u32) -> Option<(&'static str, Clock)> {
+        let unordered = |clock: &Clock| !ordered(*clock, now, subgroup_size);
+        match self.write.filter(unordered) {
+            Some(w) => Some(("written", w)),
+            None => self
+                .reads
+                .iter()
+                .find(|r| unordered(r))
+                .map(|r| ("read", *r)),
+        }
+    }
+}
+
 /// Whether an access at `earlier` happens before one at `later`. Clocks only grow, and all
 /// lanes of a workgroup (of a subgroup) pass barriers (subgroup syncs) together.
 fn ordered(earlier: Clock, later: Clock, subgroup_size: u32) -> bool {
@@ -292,11 +308,7 @@ fn write_shared(
         return Err(env.internal(format!("{s} is shorter than declared")));
     };
     let unordered = |clock: &Clock| !ordered(*clock, who.clock, size);
-    let conflict = match c.write.filter(unordered) {
-        Some(w) => Some(("written", w)),
-        None => c.reads.iter().find(|r| unordered(r)).map(|r| ("read", *r)),
-    };
-    let conflict = conflict.or_else(|| {
+    let conflict = c.plain_conflict(who.clock, size).or_else(|| {
         let a = c.atomics.iter().find(|a| unordered(a));
         a.map(|a| ("updated atomically", *a))
     });
@@ -339,11 +351,7 @@ pub(super) fn atomic(
             let Some(c) = cell(env, s, at) else {
                 return Err(env.internal(format!("{s} is shorter than declared")));
             };
-            let unordered = |clock: &Clock| !ordered(*clock, who.clock, size);
-            let conflict = match c.write.filter(unordered) {
-                Some(w) => Some(("written", w)),
-                None => c.reads.iter().find(|r| unordered(r)).map(|r| ("read", *r)),
-            };
+            let conflict = c.plain_conflict(who.clock, size);
             let old = c.value;
             if let Some(first) = conflict.filter(|_| old.is_some()) {
                 let memory = label(env, a.target);
