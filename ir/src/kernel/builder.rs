@@ -493,36 +493,9 @@ impl KernelBuilder {
 
     /// The dtype of `memory` and its name, checking that `access` is allowed on it.
     fn memory(&self, what: &dyn Display, memory: Memory, write: bool) -> Built<(DType, &str)> {
-        match memory {
-            Memory::Global(p) => match self.kernel.params.get(p) {
-                Some(Param::Buffer {
-                    name,
-                    dtype,
-                    access,
-                    ..
-                }) => {
-                    let allowed = if write {
-                        access.can_write()
-                    } else {
-                        access.can_read()
-                    };
-                    if !allowed {
-                        let verb = if write { "written" } else { "read" };
-                        let m = format!(
-                            "buffer {name} is declared {}: it cannot be {verb}",
-                            access.name()
-                        );
-                        return self.fail(what, m);
-                    }
-                    Ok((*dtype, name.as_str()))
-                }
-                Some(Param::Scalar { name, .. }) => self.fail(what, format!("{name} is a scalar")),
-                None => self.fail(what, format!("{p} does not exist")),
-            },
-            Memory::Shared(s) => match self.kernel.shared.get(s) {
-                Some(array) => Ok((array.dtype, array.name.as_str())),
-                None => self.fail(what, format!("{s} does not exist")),
-            },
+        match self.kernel.access(memory, write) {
+            Ok((dtype, _, name)) => Ok((dtype, name)),
+            Err(m) => self.fail(what, m),
         }
     }
 

@@ -592,6 +592,48 @@ impl Kernel {
         }
     }
 
+    /// The dtype, element count and name of the memory a load (`write` false), store or
+    /// atomic touches, or why it may not: the memory does not exist, is a scalar parameter,
+    /// or is a buffer whose access forbids it. The builder and the verifier both ask this.
+    pub(crate) fn access(
+        &self,
+        memory: Memory,
+        write: bool,
+    ) -> Result<(DType, usize, &str), String> {
+        match memory {
+            Memory::Global(p) => match self.params.get(p) {
+                Some(Param::Buffer {
+                    name,
+                    dtype,
+                    len,
+                    access,
+                }) => {
+                    let allowed = if write {
+                        access.can_write()
+                    } else {
+                        access.can_read()
+                    };
+                    if allowed {
+                        return Ok((*dtype, *len, name.as_str()));
+                    }
+                    let verb = if write { "written" } else { "read" };
+                    Err(format!(
+                        "buffer {name} is declared {}: it cannot be {verb}",
+                        access.name()
+                    ))
+                }
+                Some(Param::Scalar { name, .. }) => {
+                    Err(format!("{name} is a scalar, not a buffer"))
+                }
+                None => Err(format!("{p} does not exist")),
+            },
+            Memory::Shared(s) => match self.shared.get(s) {
+                Some(array) => Ok((array.dtype, array.len, array.name.as_str())),
+                None => Err(format!("{s} does not exist")),
+            },
+        }
+    }
+
     /// Total bytes of shared memory the kernel declares.
     pub fn shared_bytes(&self) -> usize {
         self.shared

@@ -13,50 +13,12 @@ impl Verifier<'_> {
         memory: Memory,
         write: bool,
     ) -> Option<(DType, usize)> {
-        match memory {
-            Memory::Global(p) => match self.kernel.params.get(p) {
-                Some(Param::Buffer {
-                    name,
-                    dtype,
-                    len,
-                    access,
-                }) => {
-                    let allowed = if write {
-                        access.can_write()
-                    } else {
-                        access.can_read()
-                    };
-                    if !allowed {
-                        let verb = if write { "written" } else { "read" };
-                        let m = format!(
-                            "buffer {name} is declared {}: it cannot be {verb}",
-                            access.name()
-                        );
-                        self.fail(Rule::Access, what, m);
-                        return None;
-                    }
-                    Some((*dtype, *len))
-                }
-                Some(Param::Scalar { name, .. }) => {
-                    self.fail(
-                        Rule::Access,
-                        what,
-                        format!("{name} is a scalar, not a buffer"),
-                    );
-                    None
-                }
-                None => {
-                    self.fail(Rule::Access, what, format!("{p} does not exist"));
-                    None
-                }
-            },
-            Memory::Shared(s) => match self.kernel.shared.get(s) {
-                Some(array) => Some((array.dtype, array.len)),
-                None => {
-                    self.fail(Rule::Access, what, format!("{s} does not exist"));
-                    None
-                }
-            },
+        match self.kernel.access(memory, write) {
+            Ok((dtype, len, _)) => Some((dtype, len)),
+            Err(m) => {
+                self.fail(Rule::Access, what, m);
+                None
+            }
         }
     }
 
