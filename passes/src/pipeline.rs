@@ -2,8 +2,9 @@
 //! switched off by name to bisect a wrong result.
 
 use crate::kernel_opt::{KernelPass, statement_count};
-use crate::lower::{LowerError, LowerPlan, lower, program};
+use crate::lower::{LowerError, lower, program};
 use crate::optimize::plan;
+use crate::plan::KernelPlan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
 use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
 use egpu_ir::kernel::{Kernel, Program, verify};
@@ -117,7 +118,7 @@ pub struct Compiled {
     pub simplify_report: Option<SimplifyReport>,
     pub schedule: Schedule,
     /// One plan per kernel (the plain plan everywhere when optimize is disabled).
-    pub plans: Vec<LowerPlan>,
+    pub plans: Vec<KernelPlan>,
     /// The kernels, bound to buffers, in launch order.
     pub program: Program,
     /// What each kernel-IR optimization that ran did: its name and the statements (all
@@ -176,9 +177,9 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     let plans = if enabled("optimize") {
         plan(&simplified, &schedule, &options.target)
     } else {
-        let plain = LowerPlan {
+        let plain = KernelPlan {
             subgroup_size: options.target.subgroup_size,
-            ..LowerPlan::default()
+            ..KernelPlan::default()
         };
         vec![plain; schedule.kernels.len()]
     };

@@ -5,8 +5,8 @@
 
 use egpu_ir::interp;
 use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, Scalar, Target, UnaryOp};
-use egpu_passes::lower::ReductionStrategy;
 use egpu_passes::pipeline::{Compiled, PipelineOptions, Stage, compile};
+use egpu_passes::plan::ReductionStrategy;
 use egpu_passes::simplify::SimplifyOptions;
 use egpu_tests::generated;
 use egpu_tests::reference::{Verdict, check_program};

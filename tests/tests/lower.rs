@@ -18,7 +18,8 @@
 use egpu_ir::interp::{Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
 use egpu_ir::{DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, text};
-use egpu_passes::lower::{LowerPlan, ReductionStrategy, lower, program};
+use egpu_passes::lower::{lower, program};
+use egpu_passes::plan::{KernelPlan, ReductionStrategy};
 use egpu_passes::schedule::{Schedule, schedule};
 use egpu_tests::compare::{compare_within, longest_reduction};
 use egpu_tests::random_graph::{MAX_NUMEL, arb_graph};
@@ -41,13 +42,13 @@ fn has_reduction(graph: &Graph, s: &Schedule) -> bool {
 /// Named plan variants: the default, and each non-default choice that applies to the
 /// schedule (reduction strategies only where there is a reduction). Sizes are kept small
 /// where they do not change what is exercised: the kernel interpreter runs every lane.
-fn variants(graph: &Graph, s: &Schedule) -> Vec<(&'static str, LowerPlan)> {
-    let base = LowerPlan::default();
+fn variants(graph: &Graph, s: &Schedule) -> Vec<(&'static str, KernelPlan)> {
+    let base = KernelPlan::default();
     let mut out = vec![
         ("default", base),
         (
             "vector4_unroll",
-            LowerPlan {
+            KernelPlan {
                 elements_per_lane: 4,
                 vector_width: 4,
                 unroll: true,
@@ -59,14 +60,14 @@ fn variants(graph: &Graph, s: &Schedule) -> Vec<(&'static str, LowerPlan)> {
         out.extend([
             (
                 "subgroup",
-                LowerPlan {
+                KernelPlan {
                     reduction: ReductionStrategy::Subgroup,
                     ..base
                 },
             ),
             (
                 "workgroup",
-                LowerPlan {
+                KernelPlan {
                     reduction: ReductionStrategy::Workgroup,
                     workgroup_size: 64,
                     ..base
@@ -76,7 +77,7 @@ fn variants(graph: &Graph, s: &Schedule) -> Vec<(&'static str, LowerPlan)> {
     } else {
         out.push((
             "elements8_vector2",
-            LowerPlan {
+            KernelPlan {
                 workgroup_size: 64,
                 elements_per_lane: 8,
                 vector_width: 2,
@@ -95,7 +96,7 @@ fn variants(graph: &Graph, s: &Schedule) -> Vec<(&'static str, LowerPlan)> {
 fn run(
     graph: &Graph,
     s: &Schedule,
-    plan: LowerPlan,
+    plan: KernelPlan,
     inputs: &BTreeMap<String, Tensor>,
 ) -> Result<Vec<(String, Tensor)>, String> {
     let plans = vec![plan; s.kernels.len()];
@@ -116,7 +117,7 @@ fn tolerance(dtype: DType, length: usize) -> f64 {
 }
 
 /// Runs `graph` with `plan` and compares with the reference on `seed`'s inputs.
-fn check(graph: &Graph, s: &Schedule, plan: LowerPlan, seed: u64) -> Result<(), String> {
+fn check(graph: &Graph, s: &Schedule, plan: KernelPlan, seed: u64) -> Result<(), String> {
     let inputs = random_inputs(graph, seed);
     let want = evaluate(graph, &inputs).map_err(|e| format!("reference: {e}"))?;
     let got = run(graph, s, plan, &inputs)?;
@@ -188,7 +189,7 @@ fn lowering_twice_gives_the_same_kernels() {
 fn softmax_kernel_is_one_loop_per_pass() {
     let graph = example("softmax");
     let s = schedule(&graph).unwrap();
-    let kernels = lower(&graph, &s, &[LowerPlan::default()]).unwrap();
+    let kernels = lower(&graph, &s, &[KernelPlan::default()]).unwrap();
     assert_eq!(kernels.len(), 1);
     let text = print(&kernels[0].kernel);
     assert_eq!(text.matches("for ").count(), 3, "{text}");
@@ -401,31 +402,31 @@ fn compare_random(
 }
 
 /// The plan a case uses besides the default one.
-fn other_plan(which: usize) -> LowerPlan {
-    let base = LowerPlan::default();
+fn other_plan(which: usize) -> KernelPlan {
+    let base = KernelPlan::default();
     match which % 6 {
-        0 => LowerPlan {
+        0 => KernelPlan {
             reduction: ReductionStrategy::Subgroup,
             ..base
         },
-        1 => LowerPlan {
+        1 => KernelPlan {
             reduction: ReductionStrategy::Workgroup,
             workgroup_size: 64,
             ..base
         },
-        2 => LowerPlan {
+        2 => KernelPlan {
             elements_per_lane: 4,
             vector_width: 4,
             ..base
         },
-        3 => LowerPlan {
+        3 => KernelPlan {
             elements_per_lane: 8,
             vector_width: 2,
             unroll: true,
             workgroup_size: 32,
             ..base
         },
-        4 => LowerPlan {
+        4 => KernelPlan {
             reduction: ReductionStrategy::Subgroup,
             subgroup_size: 8,
             workgroup_size: 32,
@@ -433,7 +434,7 @@ fn other_plan(which: usize) -> LowerPlan {
             elements_per_lane: 2,
             ..base
         },
-        _ => LowerPlan {
+        _ => KernelPlan {
             reduction: ReductionStrategy::Workgroup,
             subgroup_size: 4,
             workgroup_size: 16,
@@ -467,7 +468,7 @@ proptest! {
         let oracle = sequential(&graph);
         let want = evaluate(&oracle, &inputs).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let s = schedule(&graph).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        for plan in [LowerPlan::default(), other_plan(which)] {
+        for plan in [KernelPlan::default(), other_plan(which)] {
             let got = run(&graph, &s, plan, &inputs)
                 .map_err(|e| TestCaseError::fail(format!("{plan:?}: {e}\n{}", text::print(&graph))))?;
             let in_order = plan.reduction == ReductionStrategy::PerLane;
@@ -572,7 +573,7 @@ proptest! {
         let want = evaluate(&sequential(&graph), &inputs)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let s = schedule(&graph).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        for plan in [LowerPlan::default(), other_plan(which)] {
+        for plan in [KernelPlan::default(), other_plan(which)] {
             let fail = |e: String| TestCaseError::fail(format!("{plan:?}: {e}\n{}", text::print(&graph)));
             let got = run(&graph, &s, plan, &inputs).map_err(fail)?;
             let in_order = plan.reduction == ReductionStrategy::PerLane;
@@ -592,7 +593,7 @@ fn half_precision_sums_accumulate_in_f32() {
         b.output("y", y).unwrap();
         let graph = b.finish().unwrap();
         let s = schedule(&graph).unwrap();
-        let kernels = lower(&graph, &s, &[LowerPlan::default()]).unwrap();
+        let kernels = lower(&graph, &s, &[KernelPlan::default()]).unwrap();
         let printed = egpu_ir::kernel::print(&kernels[0].kernel);
         assert!(printed.contains("acc0: f32 = init"), "{printed}");
         let program = program(&graph, &s, kernels);

@@ -10,8 +10,9 @@
 use egpu_ir::interp::{Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
 use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Target};
-use egpu_passes::lower::{LowerPlan, LoweredKernel, ReductionStrategy, TilePlan, lower, program};
+use egpu_passes::lower::{LoweredKernel, lower, program};
 use egpu_passes::optimize::{self, contraction, plan};
+use egpu_passes::plan::{KernelPlan, ReductionStrategy, TilePlan};
 use egpu_passes::schedule::{Schedule, schedule};
 use egpu_tests::compare::{compare_within, longest_reduction};
 use egpu_tests::{EXAMPLE_NAMES, example};
@@ -42,7 +43,7 @@ fn tolerance(dtype: DType, length: usize) -> f64 {
 
 /// Lowers `graph` with `plans`, runs the program on seeded inputs and compares every
 /// output with the reference. Returns the kernels, for checks on their text.
-fn check_with(graph: &Graph, s: &Schedule, plans: &[LowerPlan]) -> Result<Vec<String>, String> {
+fn check_with(graph: &Graph, s: &Schedule, plans: &[KernelPlan]) -> Result<Vec<String>, String> {
     let kernels: Vec<LoweredKernel> = lower(graph, s, plans).map_err(|e| e.to_string())?;
     let texts = kernels.iter().map(|k| print(&k.kernel)).collect();
     let program = program(graph, s, kernels);
@@ -60,7 +61,7 @@ fn check_with(graph: &Graph, s: &Schedule, plans: &[LowerPlan]) -> Result<Vec<St
 }
 
 /// The kernel text of a tiled plan must show the tiled lowering (not the fallback).
-fn assert_tiled(what: &str, plan: &LowerPlan, text: &str) {
+fn assert_tiled(what: &str, plan: &KernelPlan, text: &str) {
     let Some(tile) = plan.tiling else { return };
     assert!(
         text.contains("shared_a") && text.contains("barrier"),
@@ -78,7 +79,7 @@ fn assert_tiled(what: &str, plan: &LowerPlan, text: &str) {
 // ---------------------------------------------------------------------------------------
 
 /// The plans of `name` on `target`, each checked valid for the target.
-fn example_plans(name: &str, target: &Target) -> Vec<LowerPlan> {
+fn example_plans(name: &str, target: &Target) -> Vec<KernelPlan> {
     let graph = example(name);
     let s = schedule(&graph).unwrap();
     let plans = plan(&graph, &s, target);
@@ -92,7 +93,7 @@ fn example_plans(name: &str, target: &Target) -> Vec<LowerPlan> {
     plans
 }
 
-fn tiling(p: &LowerPlan) -> Option<(u32, u32, u32, bool)> {
+fn tiling(p: &KernelPlan) -> Option<(u32, u32, u32, bool)> {
     p.tiling
         .map(|t| (t.tile_m, t.tile_n, t.tile_k, t.matrix_tile))
 }
@@ -200,7 +201,7 @@ fn examples_match_the_reference_with_their_plans() {
     for name in EXAMPLE_NAMES {
         let graph = example(name);
         let s = schedule(&graph).unwrap();
-        let mut checked: Vec<Vec<LowerPlan>> = Vec::new();
+        let mut checked: Vec<Vec<KernelPlan>> = Vec::new();
         for target in TARGETS {
             let plans = plan(&graph, &s, &target);
             if checked.contains(&plans) {
@@ -223,7 +224,7 @@ fn check_kernels(
     graph: &Graph,
     s: &Schedule,
     target: &Target,
-    plans: &[LowerPlan],
+    plans: &[KernelPlan],
     texts: &[String],
 ) {
     for ((p, text), group) in plans.iter().zip(texts).zip(&s.kernels) {
@@ -287,8 +288,8 @@ fn matmul(dtype: DType, a: &[usize], b: &[usize], out: Option<DType>, relu: bool
     g.finish().unwrap()
 }
 
-fn tile(tile_m: u32, tile_n: u32, tile_k: u32, lanes: u32, matrix_tile: bool) -> LowerPlan {
-    LowerPlan {
+fn tile(tile_m: u32, tile_n: u32, tile_k: u32, lanes: u32, matrix_tile: bool) -> KernelPlan {
+    KernelPlan {
         workgroup_size: lanes,
         subgroup_size: 32,
         unroll: true,
@@ -298,12 +299,12 @@ fn tile(tile_m: u32, tile_n: u32, tile_k: u32, lanes: u32, matrix_tile: bool) ->
             tile_k,
             matrix_tile,
         }),
-        ..LowerPlan::default()
+        ..KernelPlan::default()
     }
 }
 
 /// Plain tilings: register blocks of 4×4, 4×2, 2×2 and 1×1, a k step smaller than k.
-fn plain_tiles() -> Vec<LowerPlan> {
+fn plain_tiles() -> Vec<KernelPlan> {
     vec![
         tile(64, 64, 16, 256, false),
         tile(64, 32, 16, 256, false),
@@ -315,7 +316,7 @@ fn plain_tiles() -> Vec<LowerPlan> {
 
 /// Matrix tilings: one subgroup with one tile, four subgroups with one or four tiles each,
 /// two subgroups on a 32×16 tile.
-fn matrix_tiles() -> Vec<LowerPlan> {
+fn matrix_tiles() -> Vec<KernelPlan> {
     vec![
         tile(16, 16, 16, 32, true),
         tile(32, 32, 32, 128, true),
@@ -325,7 +326,7 @@ fn matrix_tiles() -> Vec<LowerPlan> {
 }
 
 /// Runs `graph` (one kernel) with each plan; every plan must tile and match the reference.
-fn check_tilings(what: &str, graph: &Graph, plans: &[LowerPlan]) {
+fn check_tilings(what: &str, graph: &Graph, plans: &[KernelPlan]) {
     let s = schedule(graph).unwrap();
     assert_eq!(s.kernels.len(), 1, "{what}");
     assert!(contraction(graph, &s.kernels[0]).is_some(), "{what}");

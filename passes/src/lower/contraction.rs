@@ -61,10 +61,10 @@ use super::analysis::{Bindings, GroupInfo};
 use super::emit::{Emitter, Val, identity};
 use super::emit_launch::{ceil_div, grid, local_linear, workgroup_linear};
 use super::index::Ix;
-use super::plan::{LowerPlan, TilePlan};
 use super::view::{self, extent, flatten, unravel};
 use super::{LowerError, LoweredKernel};
 use crate::optimize::{Contraction, contraction};
+use crate::plan::{KernelPlan, TilePlan};
 use egpu_ir::kernel::{AccUpdate, Launch, Memory, SharedId, TILE, TileRef, ValueId};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar};
 
@@ -74,7 +74,7 @@ type Lowered<T> = Result<T, LowerError>;
 pub(crate) fn lower_contraction(
     info: &GroupInfo<'_>,
     bindings: &Bindings,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
     tiling: &TilePlan,
 ) -> Result<LoweredKernel, LowerError> {
     let decline = |why: &str| {
@@ -124,7 +124,7 @@ struct TileShape {
 
 impl TileShape {
     /// Checks the plan against the contraction; `Err` says why it cannot be tiled as asked.
-    fn new(c: &Contraction, plan: &LowerPlan, t: &TilePlan) -> Result<TileShape, String> {
+    fn new(c: &Contraction, plan: &KernelPlan, t: &TilePlan) -> Result<TileShape, String> {
         let (tm, tn, tk) = (
             i128::from(t.tile_m),
             i128::from(t.tile_n),

@@ -16,14 +16,14 @@ use super::analysis::{Bindings, GroupInfo};
 use super::emit::Emitter;
 use super::emit_launch::{ceil_div, global_linear, grid};
 use super::index::Ix;
-use super::plan::LowerPlan;
 use super::view::{extent, unravel};
+use crate::plan::KernelPlan;
 use egpu_ir::kernel::{Kernel, Launch};
 
 pub fn lower(
     info: &GroupInfo<'_>,
     bindings: &Bindings,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
 ) -> Result<Kernel, LowerError> {
     let graph = info.graph;
     let sizes: Vec<i128> = info
@@ -72,7 +72,7 @@ pub fn lower(
 
 /// The vector width to use: the plan's where it divides the elements per lane and the
 /// element count (so a vector is all in or all out), 1 otherwise.
-fn vector_width(plan: &LowerPlan, per_lane: i128, n: i128, same_sizes: bool) -> u32 {
+fn vector_width(plan: &KernelPlan, per_lane: i128, n: i128, same_sizes: bool) -> u32 {
     let w = plan.vector_width;
     let wi = i128::from(w);
     let ok = matches!(w, 2 | 4 | 8) && same_sizes && per_lane % wi == 0 && n % wi == 0;

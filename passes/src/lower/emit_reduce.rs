@@ -27,8 +27,8 @@ use super::analysis::{Bindings, GroupInfo, Stage, State};
 use super::emit::{Emitter, identity};
 use super::emit_launch::{ceil_div, global_linear, grid, local_linear, workgroup_linear};
 use super::index::Ix;
-use super::plan::{LowerPlan, ReductionStrategy};
 use super::view::unravel;
+use crate::plan::{KernelPlan, ReductionStrategy};
 use egpu_ir::kernel::{Kernel, Launch, Memory};
 use egpu_ir::precision::accumulation_dtype;
 use egpu_ir::{NodeId, Op, ReduceOp};
@@ -47,7 +47,7 @@ struct Lane {
 pub fn lower(
     info: &GroupInfo<'_>,
     bindings: &Bindings,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
     stage: &Stage,
 ) -> Lowered<Kernel> {
     let rows = stage.rows();
@@ -91,7 +91,7 @@ pub fn lower(
 /// Computes the lane's row and start, and opens `if row < rows` where some lane has none.
 fn place(
     em: &mut Emitter<'_>,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
     grid: [u32; 3],
     rows: i128,
 ) -> Lowered<(Lane, bool)> {
@@ -160,7 +160,7 @@ where
 /// One pass over the row for the reductions in `pass`.
 fn reduce_pass(
     em: &mut Emitter<'_>,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
     stage: &Stage,
     lane: &Lane,
     pass: &[NodeId],
@@ -219,7 +219,7 @@ fn reduction(em: &Emitter<'_>, r: NodeId) -> Lowered<(ReduceOp, NodeId, egpu_ir:
 /// writes where an earlier one may still be read.
 fn combine_workgroup(
     em: &mut Emitter<'_>,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
     lane: &Lane,
     partials: &[(NodeId, ReduceOp, egpu_ir::kernel::ValueId)],
 ) -> Lowered<Vec<(NodeId, ReduceOp, egpu_ir::kernel::ValueId)>> {

@@ -20,7 +20,7 @@
 //! Lanes without work are masked with `if`, and so are padded elements (the operand is
 //! computed only inside the pad's bounds, so no load leaves its buffer).
 //!
-//! # Plans
+//! # Plans ([`crate::plan`])
 //! `workgroup_size` and `subgroup_size` shape every launch; `elements_per_lane` applies to
 //! elementwise kernels; `vector_width` to elementwise kernels (along each lane's elements)
 //! and to reduction kernels (along the row), where the access is contiguous and aligned;
@@ -36,17 +36,15 @@ mod emit_launch;
 mod emit_reduce;
 mod holders;
 pub mod index;
-pub mod plan;
-mod plan_display;
 mod program;
 pub mod view;
 
 #[cfg(test)]
 mod tests;
 
-pub use plan::{LowerPlan, ReductionStrategy, TilePlan};
 pub use program::program;
 
+use crate::plan::{KernelPlan, ReductionStrategy};
 use crate::schedule::{BufferId, KernelGroup, Schedule};
 use analysis::{Bindings, GroupInfo};
 use egpu_ir::Graph;
@@ -87,7 +85,7 @@ impl From<KernelError> for LowerError {
 pub fn lower(
     graph: &Graph,
     schedule: &Schedule,
-    plans: &[LowerPlan],
+    plans: &[KernelPlan],
 ) -> Result<Vec<LoweredKernel>, LowerError> {
     if plans.len() != schedule.kernels.len() {
         return Err(LowerError::PlanCount {
@@ -109,7 +107,7 @@ fn lower_group(
     schedule: &Schedule,
     holders: &Holders,
     group: &KernelGroup,
-    plan: &LowerPlan,
+    plan: &KernelPlan,
 ) -> Result<LoweredKernel, LowerError> {
     check_plan(group, plan)?;
     let info = GroupInfo::new(graph, group)?;
@@ -132,7 +130,7 @@ fn lower_group(
 }
 
 /// The plan's numbers must make a valid launch for its strategy.
-fn check_plan(group: &KernelGroup, plan: &LowerPlan) -> Result<(), LowerError> {
+fn check_plan(group: &KernelGroup, plan: &KernelPlan) -> Result<(), LowerError> {
     let bad = |message: String| {
         Err(LowerError::InvalidPlan {
             kernel: group.name.clone(),

@@ -3,7 +3,8 @@
 
 use super::index::{Ix, Sym};
 use super::view::{flatten, source, unravel};
-use super::{LowerPlan, ReductionStrategy, lower, program};
+use super::{lower, program};
+use crate::plan::{KernelPlan, ReductionStrategy};
 use crate::schedule::schedule;
 use egpu_ir::interp::{evaluate, random_inputs};
 use egpu_ir::kernel::print;
@@ -190,7 +191,7 @@ fn example(name: &str) -> Graph {
     text::parse(source).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn kernels_text(graph: &Graph, plan: LowerPlan) -> String {
+fn kernels_text(graph: &Graph, plan: KernelPlan) -> String {
     let s = schedule(graph).unwrap();
     let plans = vec![plan; s.kernels.len()];
     let kernels = lower(graph, &s, &plans).unwrap_or_else(|e| panic!("{e}"));
@@ -199,7 +200,7 @@ fn kernels_text(graph: &Graph, plan: LowerPlan) -> String {
 
 #[test]
 fn softmax_indices_need_no_division() {
-    let text = kernels_text(&example("softmax"), LowerPlan::default());
+    let text = kernels_text(&example("softmax"), KernelPlan::default());
     for op in [" idiv ", " mod ", " shr ", " and "] {
         assert!(!text.contains(op), "{op} in\n{text}");
     }
@@ -207,7 +208,7 @@ fn softmax_indices_need_no_division() {
 
 #[test]
 fn index_arithmetic_is_i32_when_it_fits() {
-    let text = kernels_text(&example("matmul_f32"), LowerPlan::default());
+    let text = kernels_text(&example("matmul_f32"), KernelPlan::default());
     assert!(!text.contains("i64"), "{text}");
 }
 
@@ -220,9 +221,9 @@ fn lowering_is_deterministic() {
             ReductionStrategy::Subgroup,
             ReductionStrategy::Workgroup,
         ] {
-            let plan = LowerPlan {
+            let plan = KernelPlan {
                 reduction,
-                ..LowerPlan::default()
+                ..KernelPlan::default()
             };
             assert_eq!(kernels_text(&graph, plan), kernels_text(&graph, plan));
         }
@@ -231,7 +232,7 @@ fn lowering_is_deterministic() {
 
 /// Lowers `graph` with `plan`, runs it and compares with the reference (floats within
 /// 1e-4 relative, everything else exactly).
-fn run_and_compare(graph: &Graph, plan: LowerPlan, seed: u64) {
+fn run_and_compare(graph: &Graph, plan: KernelPlan, seed: u64) {
     let s = schedule(graph).unwrap();
     let kernels = lower(graph, &s, &vec![plan; s.kernels.len()]).unwrap_or_else(|e| panic!("{e}"));
     let program = program(graph, &s, kernels);
@@ -251,17 +252,17 @@ fn run_and_compare(graph: &Graph, plan: LowerPlan, seed: u64) {
     }
 }
 
-fn strategies() -> Vec<LowerPlan> {
-    let base = LowerPlan::default();
+fn strategies() -> Vec<KernelPlan> {
+    let base = KernelPlan::default();
     vec![
         base,
-        LowerPlan {
+        KernelPlan {
             reduction: ReductionStrategy::Subgroup,
             vector_width: 4,
             elements_per_lane: 4,
             ..base
         },
-        LowerPlan {
+        KernelPlan {
             reduction: ReductionStrategy::Workgroup,
             workgroup_size: 64,
             vector_width: 2,
@@ -351,12 +352,12 @@ fn views_pads_flips_and_iota() {
 fn large_tensors_index_in_i64() {
     // 2^34 elements: flat indices need 64 bits; nothing is run.
     let graph = parse("graph g(x: f32[131072, 131072]) {\n y = neg(x)\n return y\n}");
-    let text = kernels_text(&graph, LowerPlan::default());
+    let text = kernels_text(&graph, KernelPlan::default());
     assert!(text.contains("i64"), "{text}");
     // 2^34 workgroups of one lane do not fit in grid x alone.
-    let one_lane = LowerPlan {
+    let one_lane = KernelPlan {
         workgroup_size: 1,
-        ..LowerPlan::default()
+        ..KernelPlan::default()
     };
     let text = kernels_text(&graph, one_lane);
     assert!(text.contains("workgroup_id.y"), "{text}");
@@ -366,10 +367,10 @@ fn large_tensors_index_in_i64() {
 fn plans_are_checked() {
     let graph = example("softmax");
     let s = schedule(&graph).unwrap();
-    let bad = LowerPlan {
+    let bad = KernelPlan {
         reduction: ReductionStrategy::Subgroup,
         workgroup_size: 48,
-        ..LowerPlan::default()
+        ..KernelPlan::default()
     };
     let e = lower(&graph, &s, &[bad]).err().map(|e| e.to_string());
     assert!(e.is_some_and(|e| e.contains("whole subgroups")));

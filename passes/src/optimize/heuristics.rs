@@ -3,7 +3,7 @@
 
 use super::Contraction;
 use super::shape::{contiguous, widest_access};
-use crate::lower::plan::{LowerPlan, ReductionStrategy, TilePlan};
+use crate::plan::{KernelPlan, ReductionStrategy, TilePlan};
 use crate::schedule::KernelGroup;
 use egpu_ir::{DType, Graph, Target};
 
@@ -75,7 +75,7 @@ pub(crate) fn elementwise(
     group: &KernelGroup,
     elements: usize,
     target: &Target,
-) -> LowerPlan {
+) -> KernelPlan {
     let vector_width = vector_width(graph, group, target);
     // The lowering counts elements and vectorizes only when the width divides them.
     let elements_per_lane = if elements >= LARGE_ELEMENTWISE {
@@ -84,7 +84,7 @@ pub(crate) fn elementwise(
         vector_width
     };
     let items = elements.div_ceil(elements_per_lane as usize) as u64;
-    LowerPlan {
+    KernelPlan {
         workgroup_size: launch_lanes(items, target),
         elements_per_lane,
         vector_width,
@@ -115,7 +115,7 @@ pub(crate) fn reduction_strategy(
 }
 
 /// The plan of a reduction kernel (or of a contraction left untiled).
-pub(crate) fn reduction(rows: usize, row_len: usize, target: &Target) -> LowerPlan {
+pub(crate) fn reduction(rows: usize, row_len: usize, target: &Target) -> KernelPlan {
     let strategy = reduction_strategy(rows, row_len, target);
     let wave = target.subgroup_size.max(1) as usize;
     let (workgroup_size, trips) = match strategy {
@@ -133,7 +133,7 @@ pub(crate) fn reduction(rows: usize, row_len: usize, target: &Target) -> LowerPl
             (lanes, row_len.div_ceil(lanes as usize))
         }
     };
-    LowerPlan {
+    KernelPlan {
         workgroup_size,
         elements_per_lane: 1,
         vector_width: 1,
@@ -290,8 +290,8 @@ fn halve_edge(tile: &mut TilePlan) -> bool {
 
 /// The plan of a tiled contraction: the tile's launch shape, loops unrolled (the k step
 /// and the register block are short fixed loops).
-pub(crate) fn tiled(tile: TilePlan, target: &Target) -> LowerPlan {
-    LowerPlan {
+pub(crate) fn tiled(tile: TilePlan, target: &Target) -> KernelPlan {
+    KernelPlan {
         workgroup_size: tile_lanes(&tile, target),
         elements_per_lane: 1,
         vector_width: 1,

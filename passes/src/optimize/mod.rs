@@ -1,4 +1,4 @@
-//! Target-driven optimization: for every kernel group of a schedule, a [`LowerPlan`] that
+//! Target-driven optimization: for every kernel group of a schedule, a [`KernelPlan`] that
 //! says how the lowering maps the group's work onto lanes. A plan never changes what a
 //! kernel computes. Heuristics first (a measured search may replace them later); every
 //! number comes from [`Target`], never from a code generator.
@@ -51,14 +51,14 @@ pub use heuristics::{
     supports_matrix_tile, tile_lanes, tile_shared_bytes, workgroups as tile_workgroups,
 };
 
-use crate::lower::plan::{LowerPlan, TilePlan};
+use crate::plan::{KernelPlan, TilePlan};
 use crate::schedule::{KernelGroup, Schedule};
 use egpu_ir::kernel::WIDTHS;
 use egpu_ir::{Graph, Target};
 use shape::Work;
 
 /// One plan per `schedule.kernels` entry, chosen from the target and the group's shape.
-pub fn plan(graph: &Graph, schedule: &Schedule, target: &Target) -> Vec<LowerPlan> {
+pub fn plan(graph: &Graph, schedule: &Schedule, target: &Target) -> Vec<KernelPlan> {
     schedule
         .kernels
         .iter()
@@ -67,7 +67,7 @@ pub fn plan(graph: &Graph, schedule: &Schedule, target: &Target) -> Vec<LowerPla
 }
 
 /// The plan of one group: tiled if it is a contraction worth tiling, else by its work.
-fn plan_group(graph: &Graph, group: &KernelGroup, target: &Target) -> LowerPlan {
+fn plan_group(graph: &Graph, group: &KernelGroup, target: &Target) -> KernelPlan {
     let tile = contraction(graph, group).and_then(|c| heuristics::tile_plan(&c, target));
     if let Some(tile) = tile {
         return heuristics::tiled(tile, target);
@@ -82,7 +82,11 @@ fn plan_group(graph: &Graph, group: &KernelGroup, target: &Target) -> LowerPlan 
 /// the target's workgroup size, a kernel-IR vector width, and for a tiled plan, tiles whose
 /// shared memory (staged in `accumulator`, the contraction's sum dtype) fits the default
 /// budget and whose outputs divide evenly among the lanes. `Err` says what is wrong.
-pub fn check(plan: &LowerPlan, target: &Target, accumulator: egpu_ir::DType) -> Result<(), String> {
+pub fn check(
+    plan: &KernelPlan,
+    target: &Target,
+    accumulator: egpu_ir::DType,
+) -> Result<(), String> {
     let lanes = plan.workgroup_size;
     let wave = target.subgroup_size;
     if plan.subgroup_size != wave {

@@ -3,7 +3,7 @@
 
 use super::heuristics::{launch_lanes, reduction_strategy, tile_plan};
 use super::*;
-use crate::lower::plan::ReductionStrategy;
+use crate::plan::ReductionStrategy;
 use crate::schedule::schedule;
 use egpu_ir::{BinaryOp, DType, GraphBuilder, ReduceOp, Scalar, UnaryOp};
 
@@ -26,7 +26,7 @@ fn matmul(dtype: DType, a: &[usize], b: &[usize], relu: bool) -> Graph {
     g.finish().unwrap()
 }
 
-fn plans(graph: &Graph, target: &Target) -> (Schedule, Vec<LowerPlan>) {
+fn plans(graph: &Graph, target: &Target) -> (Schedule, Vec<KernelPlan>) {
     let s = schedule(graph).unwrap();
     let p = plan(graph, &s, target);
     (s, p)
@@ -256,25 +256,25 @@ fn scalar_broadcast_stays_scalar() {
 #[test]
 fn check_refuses_bad_plans() {
     let t = Target::SM_90;
-    let good = LowerPlan {
+    let good = KernelPlan {
         subgroup_size: 32,
-        ..LowerPlan::default()
+        ..KernelPlan::default()
     };
     check(&good, &t, DType::F32).unwrap();
     let bad = [
-        LowerPlan {
+        KernelPlan {
             workgroup_size: 48,
             ..good
         },
-        LowerPlan {
+        KernelPlan {
             workgroup_size: 2048,
             ..good
         },
-        LowerPlan {
+        KernelPlan {
             vector_width: 3,
             ..good
         },
-        LowerPlan {
+        KernelPlan {
             tiling: Some(TilePlan {
                 tile_m: 128,
                 tile_n: 128,
@@ -283,7 +283,7 @@ fn check_refuses_bad_plans() {
             }),
             ..good
         },
-        LowerPlan {
+        KernelPlan {
             tiling: Some(TilePlan {
                 tile_m: 24,
                 tile_n: 16,

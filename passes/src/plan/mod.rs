@@ -1,5 +1,10 @@
-//! How one kernel group is to be lowered: the knobs `optimize` sets per target and `lower`
-//! obeys. A plan never changes what a kernel computes, only how the work maps onto lanes.
+//! The kernel plan: how one kernel group is to be lowered. [`crate::optimize`] chooses a
+//! [`KernelPlan`] per group from the target (or the pipeline uses the plain plan when
+//! `optimize` is disabled), and [`crate::lower`] obeys it. This module is the whole contract
+//! between the two: neither pass imports the other. A plan never changes what a kernel
+//! computes, only how the work maps onto lanes.
+
+mod display;
 
 /// How a kernel's reductions are spread over lanes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,9 +28,9 @@ pub struct TilePlan {
     pub matrix_tile: bool,
 }
 
-/// The lowering choices for one kernel group.
+/// The lowering choices for one kernel group (printed as one line by its `Display`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct LowerPlan {
+pub struct KernelPlan {
     /// Lanes per workgroup (a 1-D workgroup along x).
     pub workgroup_size: u32,
     /// Consecutive output elements one lane computes in an elementwise kernel.
@@ -42,11 +47,11 @@ pub struct LowerPlan {
     pub tiling: Option<TilePlan>,
 }
 
-impl Default for LowerPlan {
+impl Default for KernelPlan {
     /// The plain plan: scalar accesses, one element and one row per lane, 256-lane
     /// workgroups. Always valid; the reference point for every optimization.
     fn default() -> Self {
-        LowerPlan {
+        KernelPlan {
             workgroup_size: 256,
             elements_per_lane: 1,
             vector_width: 1,

@@ -1,4 +1,4 @@
-//! The stable, readable text of a [`LowerPlan`]: what `egpu compile -v` prints and what the
+//! The stable, readable text of a [`KernelPlan`]: what `egpu compile -v` prints and what the
 //! kernel snapshots record. One line of `field=value` pairs in a fixed order, named after the
 //! fields, so a changed decision shows as one changed word in a diff (unlike `Debug`, whose
 //! layout is not a contract).
@@ -8,7 +8,7 @@
 //! workgroup_size=256 ... tiling=64x64x16/matrix_tile
 //! ```
 
-use super::plan::{LowerPlan, ReductionStrategy, TilePlan};
+use super::{KernelPlan, ReductionStrategy, TilePlan};
 use std::fmt;
 
 impl fmt::Display for ReductionStrategy {
@@ -32,7 +32,7 @@ impl fmt::Display for TilePlan {
     }
 }
 
-impl fmt::Display for LowerPlan {
+impl fmt::Display for KernelPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn the_plain_plan_prints_every_field_in_order() {
         assert_eq!(
-            LowerPlan::default().to_string(),
+            KernelPlan::default().to_string(),
             "workgroup_size=256 elements_per_lane=1 vector_width=1 reduction=per_lane \
              subgroup_size=32 unroll=false tiling=none"
         );
@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn a_tiled_plan_prints_its_tile_and_strategy() {
-        let plan = LowerPlan {
+        let plan = KernelPlan {
             workgroup_size: 128,
             elements_per_lane: 4,
             vector_width: 4,
@@ -86,7 +86,7 @@ mod tests {
             "workgroup_size=128 elements_per_lane=4 vector_width=4 reduction=workgroup \
              subgroup_size=64 unroll=true tiling=64x32x16/matrix_tile"
         );
-        let subgroup = LowerPlan {
+        let subgroup = KernelPlan {
             reduction: ReductionStrategy::Subgroup,
             tiling: None,
             ..plan
