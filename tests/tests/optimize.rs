@@ -11,7 +11,7 @@ use egpu_ir::interp::{Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
 use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Target};
 use egpu_passes::lower::{LoweredKernel, lower, program};
-use egpu_passes::optimize::{self, contraction, plan};
+use egpu_passes::optimize::{self, plan};
 use egpu_passes::plan::{KernelPlan, ReductionStrategy, TilePlan};
 use egpu_passes::schedule::{Schedule, schedule};
 use egpu_tests::compare::{compare_within, longest_reduction};
@@ -85,7 +85,10 @@ fn example_plans(name: &str, target: &Target) -> Vec<KernelPlan> {
     let plans = plan(&graph, &s, target);
     assert_eq!(plans.len(), s.kernels.len(), "{name}");
     for (group, p) in s.kernels.iter().zip(&plans) {
-        let accumulator = contraction(&graph, group).map_or(DType::F32, |c| c.accumulator);
+        let accumulator = group
+            .contraction
+            .as_ref()
+            .map_or(DType::F32, |c| c.accumulator);
         if let Err(e) = optimize::check(p, target, accumulator) {
             panic!("{name} on {}: {}: {e}: {p:?}", target.name, group.name);
         }
@@ -208,7 +211,7 @@ fn examples_match_the_reference_with_their_plans() {
                 continue;
             }
             match check_with(&graph, &s, &plans) {
-                Ok(texts) => check_kernels(name, &graph, &s, &target, &plans, &texts),
+                Ok(texts) => check_kernels(name, &s, &target, &plans, &texts),
                 Err(e) => failures.push(format!("{name} on {}: {e}", target.name)),
             }
             checked.push(plans);
@@ -221,7 +224,6 @@ fn examples_match_the_reference_with_their_plans() {
 /// the plan accounted for, when tiled).
 fn check_kernels(
     name: &str,
-    graph: &Graph,
     s: &Schedule,
     target: &Target,
     plans: &[KernelPlan],
@@ -233,7 +235,7 @@ fn check_kernels(
         let bytes = shared_bytes(text);
         let budget = target.shared_bytes_default as usize;
         assert!(bytes <= budget, "{what}: {bytes} bytes of shared memory");
-        if let (Some(tile), Some(c)) = (p.tiling, contraction(graph, group)) {
+        if let (Some(tile), Some(c)) = (p.tiling, &group.contraction) {
             let planned = optimize::tile_shared_bytes(&tile, c.accumulator);
             assert_eq!(bytes, planned, "{what}: shared bytes as planned");
         }
@@ -329,7 +331,7 @@ fn matrix_tiles() -> Vec<KernelPlan> {
 fn check_tilings(what: &str, graph: &Graph, plans: &[KernelPlan]) {
     let s = schedule(graph).unwrap();
     assert_eq!(s.kernels.len(), 1, "{what}");
-    assert!(contraction(graph, &s.kernels[0]).is_some(), "{what}");
+    assert!(s.kernels[0].contraction.is_some(), "{what}");
     let mut failures = Vec::new();
     for p in plans {
         match check_with(graph, &s, &[*p]) {

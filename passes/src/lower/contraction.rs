@@ -26,7 +26,7 @@
 //! speed, never correctness. Any other error is reported to the caller.
 //!
 //! # The tiled kernel
-//! The group is a [`Contraction`] (see `optimize`): `C[b, i, j] = Σ_k A[b, i, k]·B[b, k, j]`
+//! The group is a [`Contraction`] (recognized by `schedule`, [`crate::schedule::KernelGroup::contraction`]): `C[b, i, j] = Σ_k A[b, i, k]·B[b, k, j]`
 //! over flattened batch, m, n and k axes, then an elementwise epilogue per output row. A
 //! workgroup computes one `tile_m × tile_n` block of C:
 //! ```text
@@ -63,8 +63,8 @@ use super::emit_launch::{ceil_div, grid, local_linear, workgroup_linear};
 use super::index::Ix;
 use super::view::{self, extent, flatten, unravel};
 use super::{LowerError, LoweredKernel};
-use crate::optimize::{Contraction, contraction};
 use crate::plan::{KernelPlan, TilePlan};
+use crate::schedule::Contraction;
 use egpu_ir::kernel::{AccUpdate, Launch, Memory, SharedId, TILE, TileRef, ValueId};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar};
 
@@ -83,23 +83,27 @@ pub(crate) fn lower_contraction(
             info.group.name, tiling.tile_m, tiling.tile_n, tiling.tile_k
         ))
     };
-    let c = contraction(info.graph, info.group).ok_or_else(|| decline("not a contraction"))?;
-    let shape = TileShape::new(&c, plan, tiling).map_err(|why| decline(&why))?;
-    let groups = shape.workgroups(&c);
+    let c = info
+        .group
+        .contraction
+        .as_ref()
+        .ok_or_else(|| decline("not a contraction"))?;
+    let shape = TileShape::new(c, plan, tiling).map_err(|why| decline(&why))?;
+    let groups = shape.workgroups(c);
     let grid = grid(groups)?;
     let launch = Launch {
         grid,
         workgroup: [plan.workgroup_size, 1, 1],
     };
     let mut em = Emitter::new(info, bindings, launch, plan.subgroup_size)?;
-    let tiles = Tiles::declare(&mut em, &c, &shape)?;
-    let place = Place::new(&mut em, &c, &shape, grid, groups)?;
+    let tiles = Tiles::declare(&mut em, c, &shape)?;
+    let place = Place::new(&mut em, c, &shape, grid, groups)?;
     if shape.matrix_tile {
-        matrix_tile_body(&mut em, &c, &shape, &tiles, &place)?;
+        matrix_tile_body(&mut em, c, &shape, &tiles, &place)?;
     } else {
-        plain_body(&mut em, &c, &shape, &tiles, &place)?;
+        plain_body(&mut em, c, &shape, &tiles, &place)?;
     }
-    epilogue(&mut em, &c, &shape, &tiles, &place)?;
+    epilogue(&mut em, c, &shape, &tiles, &place)?;
     if place.inside {
         em.end_if()?;
     }

@@ -25,8 +25,8 @@
 //!   target's maximum workgroup, keeping at least 16 elements per lane. A short row's loop
 //!   (at most 32 trips) and loops of at most 8 trips per lane are unrolled: fixed, short
 //!   loops are where unrolling removes the most overhead for the least code.
-//! - **Tiling of contractions** (matmul, and convolution as a matmul over C·KH·KW; see
-//!   [`contraction`]): a workgroup computes a tile of the output from A and B tiles staged
+//! - **Tiling of contractions** (matmul, and convolution as a matmul over C·KH·KW, as the
+//!   schedule recognized them: [`KernelGroup::contraction`]): a workgroup computes a tile of the output from A and B tiles staged
 //!   in shared memory, so each loaded element is reused tile-edge times. Edges start at the
 //!   dimension rounded up to a power of two, at most 64, and are halved (down to 16) while
 //!   the grid has fewer workgroups than CUs/SMs; `tile_k` is 16 (32 with the matrix tile
@@ -40,19 +40,17 @@
 //!   `mma.sync` 16×8×16 twice) and m, n and k are multiples of 16. One subgroup per
 //!   16×16 output tile, at most 4 subgroups per workgroup.
 
-mod contraction;
 mod heuristics;
 mod shape;
 #[cfg(test)]
 mod tests;
 
-pub use contraction::{Contraction, Operand, contraction};
 pub use heuristics::{
     supports_matrix_tile, tile_lanes, tile_shared_bytes, workgroups as tile_workgroups,
 };
 
 use crate::plan::{KernelPlan, TilePlan};
-use crate::schedule::{KernelGroup, Schedule};
+use crate::schedule::{Contraction, KernelGroup, Schedule};
 use egpu_ir::kernel::WIDTHS;
 use egpu_ir::{Graph, Target};
 use shape::Work;
@@ -68,7 +66,10 @@ pub fn plan(graph: &Graph, schedule: &Schedule, target: &Target) -> Vec<KernelPl
 
 /// The plan of one group: tiled if it is a contraction worth tiling, else by its work.
 fn plan_group(graph: &Graph, group: &KernelGroup, target: &Target) -> KernelPlan {
-    let tile = contraction(graph, group).and_then(|c| heuristics::tile_plan(&c, target));
+    let tile = group
+        .contraction
+        .as_ref()
+        .and_then(|c| heuristics::tile_plan(c, target));
     if let Some(tile) = tile {
         return heuristics::tiled(tile, target);
     }

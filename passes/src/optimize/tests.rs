@@ -1,9 +1,11 @@
-//! Unit tests of the heuristics and of contraction recognition on small built graphs; the
+//! Unit tests of the heuristics and of the contractions the schedule recognizes (which the
+//! heuristics tile) on small built graphs; the
 //! plans of the examples and end-to-end correctness are in `tests/tests/optimize.rs`.
 
 use super::heuristics::{launch_lanes, reduction_strategy, tile_plan};
 use super::*;
 use crate::plan::ReductionStrategy;
+use crate::schedule::Contraction;
 use crate::schedule::schedule;
 use egpu_ir::{BinaryOp, DType, GraphBuilder, ReduceOp, Scalar, UnaryOp};
 
@@ -35,7 +37,7 @@ fn plans(graph: &Graph, target: &Target) -> (Schedule, Vec<KernelPlan>) {
 fn only_contraction(graph: &Graph) -> Option<Contraction> {
     let s = schedule(graph).unwrap();
     assert_eq!(s.kernels.len(), 1);
-    contraction(graph, &s.kernels[0])
+    s.kernels[0].contraction.clone()
 }
 
 #[test]
@@ -90,7 +92,7 @@ fn non_contractions_are_refused() {
     let graph = g.finish().unwrap();
     let s = schedule(&graph).unwrap();
     for k in &s.kernels {
-        assert_eq!(contraction(&graph, k), None, "{}", k.name);
+        assert_eq!(k.contraction, None, "{}", k.name);
     }
 }
 

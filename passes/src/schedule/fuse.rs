@@ -316,5 +316,6 @@ fn kernel(graph: &Graph, ids: &[NodeId], k: usize, group: &Group) -> KernelGroup
         nodes,
         reads: to_ids(&group.reads),
         writes: to_ids(&group.roots),
+        contraction: None, // recognized once the kernels are final (`schedule`)
     }
 }

@@ -76,6 +76,7 @@
 //! writes it to the last kernel that reads it; after that its buffer can hold a later
 //! temporary of the same dtype that fits (best fit, lowest id on ties).
 
+mod contraction;
 mod fuse;
 mod horizontal;
 mod pads;
@@ -85,6 +86,8 @@ mod realize;
 mod share;
 #[cfg(test)]
 mod tests;
+
+pub use contraction::{Contraction, Operand};
 
 use egpu_ir::{DType, Graph, NodeId};
 use std::collections::BTreeMap;
@@ -116,6 +119,9 @@ pub struct KernelGroup {
     /// Values this kernel stores. For a copy kernel, the input it copies to its output
     /// buffers.
     pub writes: Vec<NodeId>,
+    /// The contraction (matmul-shaped `sum(mul(A, B))` with a row-wise epilogue) this kernel
+    /// computes, recognized once here for `optimize` and `lower` (`contraction.rs`).
+    pub contraction: Option<Contraction>,
 }
 
 /// A buffer's index in [`Schedule::buffers`].
@@ -190,7 +196,10 @@ pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
         pads::bound(graph, &mut realization);
         share::bound(graph, &mut realization);
         match fuse::group(graph, &realization)? {
-            fuse::Grouping::Kernels(kernels) => {
+            fuse::Grouping::Kernels(mut kernels) => {
+                for kernel in &mut kernels {
+                    kernel.contraction = contraction::recognize(graph, kernel);
+                }
                 let buffers = plan::plan(graph, &kernels);
                 let mut holders: BTreeMap<NodeId, Vec<BufferId>> = BTreeMap::new();
                 for b in &buffers {

@@ -2,8 +2,12 @@
 //! views of realized buffers, broadcast against each other the way `GraphBuilder::matmul`
 //! and `conv2d` build them. The roles of the reduce's input axes (batch, m, n, k) follow
 //! from which operand is broadcast along each axis.
+//!
+//! The schedule recognizes each kernel once, when its groups are final, and records the
+//! result in [`KernelGroup::contraction`]: `optimize` (which tiles it) and `lower` (which
+//! emits the tiled kernel) read it from there instead of recognizing it again.
 
-use crate::schedule::KernelGroup;
+use super::KernelGroup;
 use egpu_ir::{BinaryOp, DType, Graph, NodeId, Op, ReduceOp};
 
 /// One side of a contraction: the multiply's operand and the buffer it is a view of.
@@ -67,7 +71,7 @@ impl Contraction {
 /// reduce, a `Sum`, of a multiply of two buffer views; every node depending on the reduce
 /// is elementwise or a reshape with one element per output row, so that a value's flat index
 /// is its row number (what a tiled lowering relies on to apply the epilogue per element).
-pub fn contraction(graph: &Graph, group: &KernelGroup) -> Option<Contraction> {
+pub(crate) fn recognize(graph: &Graph, group: &KernelGroup) -> Option<Contraction> {
     let reduce = single_reduce(graph, group)?;
     let Op::Reduce {
         op: ReduceOp::Sum,
