@@ -1,65 +1,39 @@
 //! What lowering needs to know about one kernel group: each node's fusion state inside the
-//! kernel (recomputed from the group, with the rules of `schedule`'s realization), the one
-//! reduction stage σ its reductions share, the order of its reduction passes, and which
-//! buffer each value it loads or stores lives in.
+//! kernel and the one reduction stage σ its reductions share (both handed over by
+//! `schedule` on the [`KernelGroup`]), the order of its reduction passes, and which buffer
+//! each value it loads or stores lives in.
 
 use super::LowerError;
 use super::holders::Holders;
 use super::index::{Ix, Sym};
 use super::view::{extent, unravel};
-use crate::schedule::{BufferId, BufferKind, KernelGroup, Schedule};
+use crate::schedule::{
+    BufferId, BufferKind, FusionState, KernelGroup, NodeFusion, ReductionStage, Schedule,
+};
 use egpu_ir::kernel::{Access, KernelBuilder, ParamId};
 use egpu_ir::{DType, Graph, NodeId, Op};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A node's state inside its kernel (see the `schedule` module documentation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Computable at any index: loads, constants, iota and elementwise/movement of those.
-    Plain,
-    /// One value per row of the stage: computed once per row, after its pass.
-    Row,
-    /// Shaped like the stage's input: one value per (row, position in the row).
-    Full,
-}
-
-/// A reduction stage: the input shape of the kernel's reductions and their axes (sorted).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stage {
-    pub input: Vec<usize>,
-    pub axes: Vec<usize>,
-}
-
-impl Stage {
-    /// The reductions' result shape: the input with the reduced axes set to 1.
-    pub fn output(&self) -> Vec<usize> {
-        let mut dims = self.input.clone();
-        for &a in &self.axes {
-            if let Some(d) = dims.get_mut(a) {
-                *d = 1;
-            }
-        }
-        dims
-    }
-
+/// The index arithmetic of a stage's rows, which only lowering needs.
+impl ReductionStage {
     fn dims(&self, reduced: bool) -> Vec<usize> {
         let pick = |(a, d): (usize, &usize)| (self.axes.contains(&a) == reduced).then_some(*d);
         self.input.iter().enumerate().filter_map(pick).collect()
     }
 
     /// The number of rows (the product of the kept axes).
-    pub fn rows(&self) -> i128 {
+    pub(crate) fn rows(&self) -> i128 {
         self.dims(false).iter().map(|&d| extent(d)).product()
     }
 
     /// The number of elements combined into each row (the product of the reduced axes).
-    pub fn length(&self) -> i128 {
+    pub(crate) fn length(&self) -> i128 {
         self.dims(true).iter().map(|&d| extent(d)).product()
     }
 
     /// The input index of position `pos` of row `row`: rows and positions both count in
     /// row-major order of their axes, so positions are visited in the reference's order.
-    pub fn index(&self, sym: &Sym, row: &Ix, pos: &Ix) -> Vec<Ix> {
+    pub(crate) fn index(&self, sym: &Sym, row: &Ix, pos: &Ix) -> Vec<Ix> {
         let mut kept = unravel(sym, row, &self.dims(false)).into_iter();
         let mut reduced = unravel(sym, pos, &self.dims(true)).into_iter();
         (0..self.input.len())
@@ -75,38 +49,38 @@ impl Stage {
     }
 }
 
-/// One kernel group, analysed.
+/// One kernel group, with its fusion state looked up by node.
 pub struct GroupInfo<'a> {
     pub graph: &'a Graph,
     pub group: &'a KernelGroup,
     /// The stage of the group's reductions; `None` for an elementwise group.
-    pub stage: Option<Stage>,
-    states: BTreeMap<NodeId, State>,
-    /// How many reductions are chained before each node (0 for plain nodes).
-    levels: BTreeMap<NodeId, usize>,
+    pub stage: Option<&'a ReductionStage>,
+    states: BTreeMap<NodeId, NodeFusion>,
     reads: BTreeSet<NodeId>,
 }
 
 impl<'a> GroupInfo<'a> {
     pub fn new(graph: &'a Graph, group: &'a KernelGroup) -> Result<GroupInfo<'a>, LowerError> {
-        let mut info = GroupInfo {
+        if group.states.len() != group.nodes.len() {
+            return Err(LowerError::Unsupported(format!(
+                "kernel {}: {} fusion states for {} nodes",
+                group.name,
+                group.states.len(),
+                group.nodes.len()
+            )));
+        }
+        Ok(GroupInfo {
             graph,
             group,
-            stage: None,
-            states: BTreeMap::new(),
-            levels: BTreeMap::new(),
+            stage: group.stage.as_ref(),
+            states: group
+                .nodes
+                .iter()
+                .copied()
+                .zip(group.states.iter().copied())
+                .collect(),
             reads: group.reads.iter().copied().collect(),
-        };
-        for &node in &group.nodes {
-            let (state, level) = info.classify(node)?;
-            info.states.insert(node, state);
-            info.levels.insert(node, level);
-        }
-        Ok(info)
-    }
-
-    fn unsupported(&self, message: String) -> LowerError {
-        LowerError::Unsupported(format!("kernel {}: {message}", self.group.name))
+        })
     }
 
     /// Whether the kernel loads `node` from memory.
@@ -114,12 +88,16 @@ impl<'a> GroupInfo<'a> {
         self.reads.contains(&node)
     }
 
-    pub fn state(&self, node: NodeId) -> State {
-        self.states.get(&node).copied().unwrap_or(State::Plain)
+    /// The node's state in the kernel; a value the kernel does not compute (a load) is plain.
+    pub fn state(&self, node: NodeId) -> FusionState {
+        self.states
+            .get(&node)
+            .map_or(FusionState::Plain, |n| n.state)
     }
 
+    /// Reductions of the kernel chained before the node (0 for plain nodes and loads).
     pub fn level(&self, node: NodeId) -> usize {
-        self.levels.get(&node).copied().unwrap_or(0)
+        self.states.get(&node).map_or(0, |n| n.level as usize)
     }
 
     /// The group's reductions in passes: a reduction joins the pass after the last one it
@@ -143,109 +121,11 @@ impl<'a> GroupInfo<'a> {
     /// done, in graph order.
     pub fn row_values_at(&self, level: usize) -> Vec<NodeId> {
         let is_row = |n: &&NodeId| {
-            self.state(**n) == State::Row
+            self.state(**n) == FusionState::Row
                 && self.level(**n) == level
                 && !matches!(self.graph.node(**n).op, Op::Reduce { .. })
         };
         self.group.nodes.iter().filter(is_row).copied().collect()
-    }
-
-    /// The state and level of an operand: loads are plain; anything else must be computed
-    /// earlier in the group.
-    fn operand(&self, node: NodeId, operand: NodeId) -> Result<(State, usize), LowerError> {
-        if self.is_read(operand) {
-            return Ok((State::Plain, 0));
-        }
-        match (self.states.get(&operand), self.levels.get(&operand)) {
-            (Some(&s), Some(&l)) => Ok((s, l)),
-            _ => Err(self.unsupported(format!(
-                "{node} uses {operand}, which the kernel neither loads nor computes"
-            ))),
-        }
-    }
-
-    fn classify(&mut self, node: NodeId) -> Result<(State, usize), LowerError> {
-        let n = self.graph.node(node);
-        let mut operands = Vec::new();
-        for o in n.op.operands() {
-            operands.push(self.operand(node, o)?);
-        }
-        let level = operands.iter().map(|&(_, l)| l).max().unwrap_or(0);
-        let first = operands.first().map_or(State::Plain, |&(s, _)| s);
-        match &n.op {
-            Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => Ok((State::Plain, 0)),
-            Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } => Ok((first, level)),
-            Op::Binary { .. } | Op::Where { .. } => {
-                let state = operands
-                    .iter()
-                    .fold(State::Plain, |acc, &(s, _)| join(acc, s));
-                Ok((state, level))
-            }
-            Op::Reduce { x, axes, .. } => {
-                let mut axes = axes.clone();
-                axes.sort_unstable();
-                axes.dedup();
-                let stage = Stage {
-                    input: self.graph.node(*x).shape.to_vec(),
-                    axes,
-                };
-                self.set_stage(node, stage)?;
-                Ok((State::Row, level + 1))
-            }
-            _ => {
-                let from =
-                    n.op.operands()
-                        .first()
-                        .map(|&x| self.graph.node(x).shape.to_vec());
-                let state = self.movement(node, first, &from.unwrap_or_default())?;
-                Ok((state, level))
-            }
-        }
-    }
-
-    fn set_stage(&mut self, node: NodeId, stage: Stage) -> Result<(), LowerError> {
-        match &self.stage {
-            None => self.stage = Some(stage),
-            Some(s) if *s == stage => {}
-            Some(s) => {
-                return Err(self.unsupported(format!(
-                    "{node} reduces {:?} over {:?}, another reduction {:?} over {:?}",
-                    stage.input, stage.axes, s.input, s.axes
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Views of plain values are plain; a row value may be reshaped (its flat index is the
-    /// row) or expanded back to the stage's input shape (it becomes full).
-    fn movement(&self, node: NodeId, state: State, from: &[usize]) -> Result<State, LowerError> {
-        let n = self.graph.node(node);
-        if state == State::Plain || n.op.is_identity_view(from, n.shape.dims()) {
-            return Ok(state);
-        }
-        let stage = self.stage.as_ref();
-        match (state, &n.op) {
-            (State::Row, Op::Reshape { .. }) => Ok(State::Row),
-            (State::Row, Op::Expand { .. })
-                if stage.is_some_and(|s| s.output() == from && s.input == n.shape.dims()) =>
-            {
-                Ok(State::Full)
-            }
-            _ => Err(self.unsupported(format!(
-                "{node} ({}) views a value computed per row in a way the schedule does not fuse",
-                n.op.name()
-            ))),
-        }
-    }
-}
-
-/// The state of an elementwise op from two operand states.
-fn join(a: State, b: State) -> State {
-    match (a, b) {
-        (x, State::Plain) | (State::Plain, x) => x,
-        (State::Row, State::Row) => State::Row,
-        _ => State::Full,
     }
 }
 

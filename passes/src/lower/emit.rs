@@ -18,7 +18,7 @@
 //! `0..w`. ALU ops work on the scalars.
 
 use super::LowerError;
-use super::analysis::{Bindings, GroupInfo, State};
+use super::analysis::{Bindings, GroupInfo};
 use super::index::{Atom, Ix, Sym, Var};
 use super::view::{self, flatten};
 use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};

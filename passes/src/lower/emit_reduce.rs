@@ -23,12 +23,13 @@
 //! registers is a later optimization). `w` is the plan's vector width where it divides L.
 
 use super::LowerError;
-use super::analysis::{Bindings, GroupInfo, Stage, State};
+use super::analysis::{Bindings, GroupInfo};
 use super::emit::{Emitter, identity};
 use super::emit_launch::{ceil_div, global_linear, grid, local_linear, workgroup_linear};
 use super::index::Ix;
 use super::view::unravel;
 use crate::plan::{KernelPlan, ReductionStrategy};
+use crate::schedule::{FusionState, ReductionStage};
 use egpu_ir::kernel::{Kernel, Launch, Memory};
 use egpu_ir::precision::accumulation_dtype;
 use egpu_ir::{NodeId, Op, ReduceOp};
@@ -48,7 +49,7 @@ pub fn lower(
     info: &GroupInfo<'_>,
     bindings: &Bindings,
     plan: &KernelPlan,
-    stage: &Stage,
+    stage: &ReductionStage,
 ) -> Lowered<Kernel> {
     let rows = stage.rows();
     let length = stage.length();
@@ -135,7 +136,7 @@ fn place(
 /// that the `licm` pass can move it out of the loop).
 fn for_positions<'a, F>(
     em: &mut Emitter<'a>,
-    stage: &Stage,
+    stage: &ReductionStage,
     lane: &Lane,
     chunks: i128,
     unroll: bool,
@@ -161,7 +162,7 @@ where
 fn reduce_pass(
     em: &mut Emitter<'_>,
     plan: &KernelPlan,
-    stage: &Stage,
+    stage: &ReductionStage,
     lane: &Lane,
     pass: &[NodeId],
     chunks: i128,
@@ -262,12 +263,12 @@ fn combine_workgroup(
 }
 
 /// The kernel's writes in the given state.
-fn writes_in(em: &Emitter<'_>, state: State) -> Lowered<Vec<NodeId>> {
+fn writes_in(em: &Emitter<'_>, state: FusionState) -> Lowered<Vec<NodeId>> {
     let mut out = Vec::new();
     for &w in &em.info.group.writes {
         match em.info.state(w) {
             s if s == state => out.push(w),
-            State::Plain => {
+            FusionState::Plain => {
                 return Err(LowerError::Unsupported(format!(
                     "kernel {}: {w} is stored but computed without the kernel's reduction",
                     em.info.group.name
@@ -282,7 +283,7 @@ fn writes_in(em: &Emitter<'_>, state: State) -> Lowered<Vec<NodeId>> {
 /// Row values are stored once per row, by the row's first lane; a row value's flat index
 /// is the row.
 fn store_rows(em: &mut Emitter<'_>, lane: &Lane) -> Lowered<()> {
-    let writes = writes_in(em, State::Row)?;
+    let writes = writes_in(em, FusionState::Row)?;
     if writes.is_empty() {
         return Ok(());
     }
@@ -301,8 +302,13 @@ fn store_rows(em: &mut Emitter<'_>, lane: &Lane) -> Lowered<()> {
 
 /// Full values are stored for every position of the row, the lanes sharing the row taking
 /// turns as in the passes.
-fn store_full(em: &mut Emitter<'_>, stage: &Stage, lane: &Lane, chunks: i128) -> Lowered<()> {
-    let writes = writes_in(em, State::Full)?;
+fn store_full(
+    em: &mut Emitter<'_>,
+    stage: &ReductionStage,
+    lane: &Lane,
+    chunks: i128,
+) -> Lowered<()> {
+    let writes = writes_in(em, FusionState::Full)?;
     if writes.is_empty() {
         return Ok(());
     }

@@ -119,7 +119,7 @@ fn lower_group(
             other => return other,
         }
     }
-    let kernel = match &info.stage {
+    let kernel = match info.stage {
         None => emit_elementwise::lower(&info, &bindings, plan)?,
         Some(stage) => emit_reduce::lower(&info, &bindings, plan, stage)?,
     };

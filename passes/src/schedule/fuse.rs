@@ -316,6 +316,9 @@ fn kernel(graph: &Graph, ids: &[NodeId], k: usize, group: &Group) -> KernelGroup
         nodes,
         reads: to_ids(&group.reads),
         writes: to_ids(&group.roots),
-        contraction: None, // recognized once the kernels are final (`schedule`)
+        // Recorded once the kernels are final (`schedule`).
+        stage: None,
+        states: Vec::new(),
+        contraction: None,
     }
 }

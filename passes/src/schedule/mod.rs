@@ -84,10 +84,12 @@ mod plan;
 mod print;
 mod realize;
 mod share;
+mod state;
 #[cfg(test)]
 mod tests;
 
 pub use contraction::{Contraction, Operand};
+pub use state::{FusionState, NodeFusion, ReductionStage};
 
 use egpu_ir::{DType, Graph, NodeId};
 use std::collections::BTreeMap;
@@ -119,6 +121,12 @@ pub struct KernelGroup {
     /// Values this kernel stores. For a copy kernel, the input it copies to its output
     /// buffers.
     pub writes: Vec<NodeId>,
+    /// The reduction stage σ all of this kernel's reductions share; `None` for a kernel
+    /// without reductions (`state.rs`).
+    pub stage: Option<ReductionStage>,
+    /// The fusion state of each of `nodes` (same order) in this kernel, as the realization
+    /// decided it, for `lower` (`state.rs`).
+    pub states: Vec<NodeFusion>,
     /// The contraction (matmul-shaped `sum(mul(A, B))` with a row-wise epilogue) this kernel
     /// computes, recognized once here for `optimize` and `lower` (`contraction.rs`).
     pub contraction: Option<Contraction>,
@@ -165,6 +173,8 @@ pub enum ScheduleError {
     Cycle { node: NodeId },
     /// A kernel loads a value that is neither an input nor written by any kernel.
     Unwritten { node: NodeId },
+    /// A kernel's reductions do not share one stage.
+    MixedStages { kernel: String },
 }
 
 impl fmt::Display for ScheduleError {
@@ -177,6 +187,10 @@ impl fmt::Display for ScheduleError {
             ScheduleError::Unwritten { node } => write!(
                 f,
                 "schedule: node {node} is loaded but no kernel writes it (internal error)"
+            ),
+            ScheduleError::MixedStages { kernel } => write!(
+                f,
+                "schedule: kernel {kernel} has reductions of two stages (internal error)"
             ),
         }
     }
@@ -197,7 +211,9 @@ pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
         share::bound(graph, &mut realization);
         match fuse::group(graph, &realization)? {
             fuse::Grouping::Kernels(mut kernels) => {
+                // What optimize and lower need of each kernel, decided once, here.
                 for kernel in &mut kernels {
+                    state::hand_over(&realization, kernel)?;
                     kernel.contraction = contraction::recognize(graph, kernel);
                 }
                 let buffers = plan::plan(graph, &kernels);

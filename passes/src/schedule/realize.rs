@@ -1,31 +1,10 @@
 //! Which values are written to memory: the fusion state of every live node and the conflicts
 //! that force a value to be realized (see the module doc of `schedule`).
 
-use super::{index, node_ids};
+use super::{ReductionStage, index, node_ids};
 use egpu_ir::{Graph, Node, NodeId, Op};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-
-/// A reduction stage: the reduce's input shape and its (sorted) axes. Two reductions can
-/// share a kernel's row loop only if their stages are equal.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Stage {
-    input: Vec<usize>,
-    axes: Vec<usize>,
-}
-
-impl Stage {
-    /// The reduce's result shape: the input with the reduced axes set to 1.
-    fn output(&self) -> Vec<usize> {
-        let mut dims = self.input.clone();
-        for &a in &self.axes {
-            if let Some(d) = dims.get_mut(a) {
-                *d = 1;
-            }
-        }
-        dims
-    }
-}
 
 /// A node's state within the kernel that computes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +25,10 @@ pub(crate) struct Realization {
     pub cut: Vec<bool>,
     /// The node's state inside its own kernel (plain for dead nodes).
     pub fusion: Vec<Fusion>,
+    /// Reductions of its own kernel chained before the node, itself included (0 if plain).
+    pub level: Vec<u32>,
+    /// The stages that `Fusion::Row` and `Fusion::Full` number.
+    pub stages: Vec<ReductionStage>,
 }
 
 /// Nodes realized before any analysis: the graph inputs, which live in memory already.
@@ -139,7 +122,14 @@ pub(crate) fn analyze(graph: &Graph, mut cut: Vec<bool>) -> Realization {
         }
     }
     let fusion = seen_as.iter().map(|s| s.fusion).collect();
-    Realization { live, cut, fusion }
+    let level = seen_as.iter().map(|s| s.level).collect();
+    Realization {
+        live,
+        cut,
+        fusion,
+        level,
+        stages: stages.list,
+    }
 }
 
 /// Visited nodes to recompute, smallest first, each queued at most once at a time.
@@ -187,13 +177,13 @@ fn live_users(graph: &Graph, ids: &[NodeId], live: &[bool]) -> Vec<Vec<usize>> {
 /// The distinct stages seen so far, each with a small number.
 #[derive(Default)]
 struct Stages {
-    list: Vec<Stage>,
-    numbers: HashMap<Stage, usize>,
+    list: Vec<ReductionStage>,
+    numbers: HashMap<ReductionStage, usize>,
 }
 
 impl Stages {
     /// The number of `stage`, adding it if new.
-    fn intern(&mut self, stage: Stage) -> usize {
+    fn intern(&mut self, stage: ReductionStage) -> usize {
         if let Some(&s) = self.numbers.get(&stage) {
             return s;
         }
@@ -202,7 +192,7 @@ impl Stages {
         self.list.len() - 1
     }
 
-    fn get(&self, s: usize) -> Option<&Stage> {
+    fn get(&self, s: usize) -> Option<&ReductionStage> {
         self.list.get(s)
     }
 }
@@ -259,10 +249,7 @@ fn state(
         Op::Unary { .. } | Op::Cast { .. } | Op::Bitcast { .. } => elementwise(node, seen),
         Op::Binary { .. } | Op::Where { .. } => elementwise(node, seen),
         Op::Reduce { x, axes, .. } => {
-            let stage = Stage {
-                input: graph.node(*x).shape.to_vec(),
-                axes: axes.clone(),
-            };
+            let stage = ReductionStage::new(graph.node(*x).shape.to_vec(), axes);
             reduce(index(*x), stage, seen, stages)
         }
         Op::Reshape { x }
@@ -310,7 +297,7 @@ fn elementwise(node: &Node, seen: &dyn Fn(usize) -> Seen) -> Result<Seen, Confli
 /// operand is realized.
 fn reduce(
     x: usize,
-    stage: Stage,
+    stage: ReductionStage,
     seen: &dyn Fn(usize) -> Seen,
     stages: &mut Stages,
 ) -> Result<Seen, Conflict> {

@@ -583,3 +583,58 @@ fn pads_after_a_join_count_the_deepest_operand() {
     assert_eq!(s.kernels[0].writes, [after[5]]);
     assert_eq!(computed_by(&s, sum), [0]);
 }
+
+#[test]
+fn a_softmax_kernel_carries_its_stage_and_each_nodes_state() {
+    let mut b = GraphBuilder::new("softmax");
+    let x = input(&mut b, &[4, 8]);
+    let (m, y) = softmax(&mut b, x);
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let s = schedule(&g).unwrap();
+    let [k] = s.kernels.as_slice() else {
+        panic!("{:?}", names(&s));
+    };
+    let sigma = ReductionStage {
+        input: vec![4, 8],
+        axes: vec![1],
+    };
+    assert_eq!(k.stage.as_ref(), Some(&sigma));
+    assert_eq!(sigma.output(), [4, 1]);
+    assert_eq!(k.states.len(), k.nodes.len());
+    let of = |n: NodeId| k.nodes.iter().position(|&m| m == n).map(|i| k.states[i]);
+    let node = |state, level| Some(NodeFusion { state, level });
+    // max is the first pass's row value, the sum (over exp of the broadcast max) the second.
+    assert_eq!(of(m), node(FusionState::Row, 1));
+    let sum = g.nodes().find_map(|(id, n)| match n.op {
+        Op::Reduce {
+            op: ReduceOp::Sum, ..
+        } => Some(id),
+        _ => None,
+    });
+    assert_eq!(of(sum.unwrap()), node(FusionState::Row, 2));
+    assert_eq!(of(y), node(FusionState::Full, 2));
+    // The input is loaded, not computed; nothing of the kernel is plain but its constants.
+    assert_eq!(of(x), None);
+    assert!(k.contraction.is_none());
+}
+
+#[test]
+fn an_elementwise_kernel_has_no_stage_and_only_plain_nodes() {
+    let s = schedule(&example("add")).unwrap();
+    for k in &s.kernels {
+        assert_eq!(k.stage, None, "{}", k.name);
+        let plain = NodeFusion {
+            state: FusionState::Plain,
+            level: 0,
+        };
+        assert!(k.states.iter().all(|&n| n == plain), "{}", k.name);
+    }
+}
+
+#[test]
+fn a_matmul_kernel_carries_its_contraction() {
+    let s = schedule(&example("mlp")).unwrap();
+    let tiled: Vec<bool> = s.kernels.iter().map(|k| k.contraction.is_some()).collect();
+    assert_eq!(tiled, [true, true, false], "{:?}", names(&s));
+}

@@ -10,9 +10,10 @@
 //! looked at, so values are computed, cached and emitted in exactly the order of a
 //! depth-first recursion over the operands.
 
-use super::{Emitter, Lowered, State, Val};
+use super::{Emitter, Lowered, Val};
 use crate::lower::index::Ix;
 use crate::lower::view::{self, flatten, unravel};
+use crate::schedule::FusionState;
 use egpu_ir::kernel::{AccId, AccUpdate, Memory, ValueId};
 use egpu_ir::{DType, NodeId, Op, Scalar};
 
@@ -200,7 +201,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn start_eval(&mut self, node: NodeId, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
-        if self.info.state(node) == State::Row {
+        if self.info.state(node) == FusionState::Row {
             work.tasks.push(Task::Row(node));
             return Ok(());
         }
@@ -427,7 +428,7 @@ impl<'a> Emitter<'a> {
             }
             // A reshape or an identity view: the same row value.
             _ => match operands.first() {
-                Some(&x) if self.info.state(x) == State::Row => {
+                Some(&x) if self.info.state(x) == FusionState::Row => {
                     work.tasks.push(Task::RowSame { node });
                     work.tasks.push(Task::Row(x));
                     Ok(())
