@@ -1,6 +1,6 @@
 //! egpu's compiler passes (see docs/architecture.md "Passes"), in pipeline order:
 //! - [`simplify`]: egg e-graph rewriting with cost-based, deterministic extraction;
-//! - [`schedule`]: petgraph fusion of the graph into kernels, and the buffer plan;
+//! - [`schedule`]: petgraph fusion of the graph into kernels, and the buffers they use;
 //! - [`optimize`]: per-target kernel plans ([`plan`]: launch shape, vector width, per-lane
 //!   work, reduction strategy, shared-memory tiling, matrix tiles);
 //! - [`lower`]: fusion groups to `ir::kernel` kernels, views composed into simplified index

@@ -3,7 +3,7 @@
 
 use crate::kernel_opt::{KernelPass, statement_count};
 use crate::lower::{LowerError, lower, program};
-use crate::optimize::plan;
+use crate::optimize::choose_plans;
 use crate::plan::KernelPlan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
 use crate::simplify::{SimplifyError, SimplifyOptions, SimplifyReport, simplify};
@@ -19,7 +19,7 @@ pub enum Stage {
     Graph,
     /// After e-graph simplification.
     Simplified,
-    /// Fusion groups (kernels) and the buffer plan.
+    /// Fusion groups (kernels) and their buffers.
     Schedule,
     /// The lowered, target-optimized kernels and their launches.
     Kernels,
@@ -175,7 +175,7 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     let schedule = schedule(&simplified)?;
     clock.lap(1);
     let plans = if enabled("optimize") {
-        plan(&simplified, &schedule, &options.target)
+        choose_plans(&simplified, &schedule, &options.target)
     } else {
         let plain = KernelPlan {
             subgroup_size: options.target.subgroup_size,

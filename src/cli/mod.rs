@@ -81,7 +81,7 @@ enum Command {
     /// Compile a graph for a target and print one stage, or write the kernels and a manifest.
     ///
     /// Stages: graph (as parsed), simplified (after e-graph simplification), schedule (kernels
-    /// and the buffer plan), kernels (lowered, target-optimized kernel IR and launches).
+    /// and their buffers), kernels (lowered, target-optimized kernel IR and launches).
     Compile {
         /// The .egir file.
         file: PathBuf,

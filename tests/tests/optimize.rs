@@ -11,7 +11,7 @@ use egpu_ir::interp::{Tensor, evaluate, random_inputs};
 use egpu_ir::kernel::print;
 use egpu_ir::{BinaryOp, Conv2dParams, DType, Graph, GraphBuilder, Target};
 use egpu_passes::lower::{LoweredKernel, lower, program};
-use egpu_passes::optimize::{self, plan};
+use egpu_passes::optimize::{self, choose_plans};
 use egpu_passes::plan::{KernelPlan, ReductionStrategy, TilePlan};
 use egpu_passes::schedule::{Schedule, schedule};
 use egpu_tests::compare::{compare_within, longest_reduction};
@@ -82,7 +82,7 @@ fn assert_tiled(what: &str, plan: &KernelPlan, text: &str) {
 fn example_plans(name: &str, target: &Target) -> Vec<KernelPlan> {
     let graph = example(name);
     let s = schedule(&graph).unwrap();
-    let plans = plan(&graph, &s, target);
+    let plans = choose_plans(&graph, &s, target);
     assert_eq!(plans.len(), s.kernels.len(), "{name}");
     for (group, p) in s.kernels.iter().zip(&plans) {
         let accumulator = group
@@ -206,7 +206,7 @@ fn examples_match_the_reference_with_their_plans() {
         let s = schedule(&graph).unwrap();
         let mut checked: Vec<Vec<KernelPlan>> = Vec::new();
         for target in TARGETS {
-            let plans = plan(&graph, &s, &target);
+            let plans = choose_plans(&graph, &s, &target);
             if checked.contains(&plans) {
                 continue;
             }
@@ -259,7 +259,7 @@ fn f16_matmul_kernel_uses_the_matrix_tile() {
     for target in TARGETS {
         let graph = example("matmul_f16");
         let s = schedule(&graph).unwrap();
-        let kernels = lower(&graph, &s, &plan(&graph, &s, &target)).unwrap();
+        let kernels = lower(&graph, &s, &choose_plans(&graph, &s, &target)).unwrap();
         let text = print(&kernels[0].kernel);
         assert!(text.contains("matrix_tile"), "{}:\n{text}", target.name);
         // The operands are staged as the f16 they are, read before their cast.
@@ -412,7 +412,7 @@ fn chosen_plans_on_ragged_and_batched_shapes() {
     for target in TARGETS {
         for graph in &cases {
             let s = schedule(graph).unwrap();
-            let plans = plan(graph, &s, &target);
+            let plans = choose_plans(graph, &s, &target);
             assert!(plans[0].tiling.is_some());
             let texts = check_with(graph, &s, &plans).unwrap_or_else(|e| panic!("{e}"));
             assert_tiled(target.name, &plans[0], &texts[0]);
@@ -466,7 +466,7 @@ fn large_elementwise_plan_matches_the_reference() {
     g.output("c", c).unwrap();
     let graph = g.finish().unwrap();
     let s = schedule(&graph).unwrap();
-    let plans = plan(&graph, &s, &Target::SM_90);
+    let plans = choose_plans(&graph, &s, &Target::SM_90);
     assert_eq!((plans[0].vector_width, plans[0].elements_per_lane), (4, 16));
     let texts = check_with(&graph, &s, &plans).unwrap_or_else(|e| panic!("{e}"));
     assert!(texts[0].contains("f32x4"), "{}", texts[0]);

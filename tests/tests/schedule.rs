@@ -1,4 +1,4 @@
-//! The schedule pass (fusion into kernels, launch order, memory plan) on every example and on
+//! The schedule pass (fusion into kernels, launch order, buffers) on every example and on
 //! random graphs. The structural checks here recompute everything they rely on (which nodes
 //! are live, which kernel writes and reads what, when each value is live) from the graph
 //! and the schedule's public fields, so they do not trust the pass's own bookkeeping.
@@ -8,8 +8,9 @@
 //! kernels must be cheap, meaning no reduce is upstream of it inside any kernel that
 //! computes it (a reduction's work is never repeated).
 
+use egpu_ir::kernel::BufferRole;
 use egpu_ir::{BinaryOp, DType, Graph, GraphBuilder, NodeId, Op, ReduceOp, UnaryOp, text};
-use egpu_passes::schedule::{BufferKind, KernelGroup, Schedule, schedule};
+use egpu_passes::schedule::{KernelGroup, Schedule, schedule};
 use egpu_tests::example;
 use egpu_tests::random_graph::arb_graph;
 use proptest::prelude::*;
@@ -110,7 +111,7 @@ fn a_chain_of_reductions_reuses_a_temporary() {
     let temporaries: Vec<_> = s
         .buffers
         .iter()
-        .filter(|b| b.kind == BufferKind::Temporary)
+        .filter(|b| b.role == BufferRole::Temporary)
         .collect();
     assert_eq!(temporaries.len(), 2, "{}", s.print(&graph));
     assert!(
@@ -386,7 +387,7 @@ fn check_outputs(graph: &Graph, s: &Schedule) -> Result<(), String> {
         let has_buffer = s
             .buffers
             .iter()
-            .any(|b| b.kind == BufferKind::Output(output.name.clone()) && b.holds == [output.node]);
+            .any(|b| b.role == BufferRole::Output(output.name.clone()) && b.holds == [output.node]);
         if !has_buffer {
             return Err(format!("output {} has no buffer of its own", output.name));
         }
@@ -469,7 +470,7 @@ fn check_buffers(graph: &Graph, s: &Schedule) -> Result<(), String> {
         let own = s
             .buffers
             .iter()
-            .any(|b| b.kind == BufferKind::Input(name.clone()));
+            .any(|b| b.role == BufferRole::Input(name.clone()));
         if !own || s.buffer_of(input).is_none() {
             return Err(format!("input {name} has no buffer"));
         }
@@ -482,7 +483,7 @@ fn check_buffers(graph: &Graph, s: &Schedule) -> Result<(), String> {
             }
         }
     }
-    for b in s.buffers.iter().filter(|b| b.kind == BufferKind::Temporary) {
+    for b in s.buffers.iter().filter(|b| b.role == BufferRole::Temporary) {
         if b.holds
             .iter()
             .any(|v| outputs.contains(v) || is_input(graph, *v))

@@ -7,10 +7,8 @@ use super::LowerError;
 use super::holders::Holders;
 use super::index::{Ix, Sym};
 use super::view::{extent, unravel};
-use crate::schedule::{
-    BufferId, BufferKind, FusionState, KernelGroup, NodeFusion, ReductionStage, Schedule,
-};
-use egpu_ir::kernel::{Access, KernelBuilder, ParamId};
+use crate::schedule::{BufferId, FusionState, KernelGroup, NodeFusion, ReductionStage, Schedule};
+use egpu_ir::kernel::{Access, BufferRole, KernelBuilder, ParamId};
 use egpu_ir::{DType, Graph, NodeId, Op};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -239,14 +237,14 @@ fn is_input(schedule: &Schedule, buffer: BufferId) -> bool {
     schedule
         .buffers
         .get(buffer.0)
-        .is_some_and(|b| matches!(b.kind, BufferKind::Input(_)))
+        .is_some_and(|b| matches!(b.role, BufferRole::Input(_)))
 }
 
 /// A readable parameter name: the input's or output's own name, `tmp<N>` for temporaries,
 /// `b<N>` where that name is not an identifier or is already taken.
 fn param_name(schedule: &Schedule, buffer: BufferId, taken: &[BoundBuffer]) -> String {
-    let wanted = match schedule.buffers.get(buffer.0).map(|b| &b.kind) {
-        Some(BufferKind::Input(name) | BufferKind::Output(name)) => name.clone(),
+    let wanted = match schedule.buffers.get(buffer.0).map(|b| &b.role) {
+        Some(BufferRole::Input(name) | BufferRole::Output(name)) => name.clone(),
         _ => format!("tmp{}", buffer.0),
     };
     let free = |name: &str| !taken.iter().any(|p| p.name == name);

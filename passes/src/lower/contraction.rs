@@ -88,7 +88,7 @@ pub(crate) fn lower_contraction(
         .contraction
         .as_ref()
         .ok_or_else(|| decline("not a contraction"))?;
-    let shape = TileShape::new(c, plan, tiling).map_err(|why| decline(&why))?;
+    let shape = TileGeometry::new(c, plan, tiling).map_err(|why| decline(&why))?;
     let groups = shape.workgroups(c);
     let grid = grid(groups)?;
     let launch = Launch {
@@ -114,7 +114,7 @@ pub(crate) fn lower_contraction(
 }
 
 /// The tile sizes and how the workgroup's lanes share the tile.
-struct TileShape {
+struct TileGeometry {
     tm: i128,
     tn: i128,
     tk: i128,
@@ -126,9 +126,9 @@ struct TileShape {
     subgroup: i128,
 }
 
-impl TileShape {
+impl TileGeometry {
     /// Checks the plan against the contraction; `Err` says why it cannot be tiled as asked.
-    fn new(c: &Contraction, plan: &KernelPlan, t: &TilePlan) -> Result<TileShape, String> {
+    fn new(c: &Contraction, plan: &KernelPlan, t: &TilePlan) -> Result<TileGeometry, String> {
         let (tm, tn, tk) = (
             i128::from(t.tile_m),
             i128::from(t.tile_n),
@@ -150,7 +150,7 @@ impl TileShape {
         if t.matrix_tile {
             check_matrix_tile(c, tm, tn, tk, lanes, subgroup)?;
         }
-        Ok(TileShape {
+        Ok(TileGeometry {
             tm,
             tn,
             tk,
@@ -229,7 +229,7 @@ struct Tiles {
 }
 
 impl Tiles {
-    fn declare(em: &mut Emitter<'_>, c: &Contraction, s: &TileShape) -> Lowered<Tiles> {
+    fn declare(em: &mut Emitter<'_>, c: &Contraction, s: &TileGeometry) -> Lowered<Tiles> {
         let sum = c.accumulator;
         let staged = match c.operand_dtype() {
             Some(d) if s.matrix_tile => d,
@@ -262,7 +262,7 @@ impl Place {
     fn new(
         em: &mut Emitter<'_>,
         c: &Contraction,
-        s: &TileShape,
+        s: &TileGeometry,
         grid: [u32; 3],
         groups: i128,
     ) -> Lowered<Place> {
@@ -372,7 +372,7 @@ struct Slot {
 /// loop, since they do not depend on it.
 fn slots(
     em: &mut Emitter<'_>,
-    s: &TileShape,
+    s: &TileGeometry,
     place: &Place,
     rows: i128,
     cols: i128,
@@ -411,7 +411,12 @@ struct Staging {
 }
 
 impl Staging {
-    fn new(em: &mut Emitter<'_>, s: &TileShape, tiles: &Tiles, place: &Place) -> Lowered<Staging> {
+    fn new(
+        em: &mut Emitter<'_>,
+        s: &TileGeometry,
+        tiles: &Tiles,
+        place: &Place,
+    ) -> Lowered<Staging> {
         Ok(Staging {
             a: Staged {
                 side: Side::A,
@@ -571,7 +576,7 @@ fn load_shared(em: &mut Emitter<'_>, array: SharedId, ix: &Ix) -> Lowered<ValueI
 fn k_loop(
     em: &mut Emitter<'_>,
     c: &Contraction,
-    s: &TileShape,
+    s: &TileGeometry,
     tiles: &Tiles,
     place: &Place,
     body: &mut dyn FnMut(&mut Emitter<'_>) -> Lowered<()>,
@@ -593,7 +598,7 @@ fn k_loop(
 fn plain_body(
     em: &mut Emitter<'_>,
     c: &Contraction,
-    s: &TileShape,
+    s: &TileGeometry,
     tiles: &Tiles,
     place: &Place,
 ) -> Lowered<()> {
@@ -655,7 +660,7 @@ fn plain_body(
 fn matrix_tile_body(
     em: &mut Emitter<'_>,
     c: &Contraction,
-    s: &TileShape,
+    s: &TileGeometry,
     tiles: &Tiles,
     place: &Place,
 ) -> Lowered<()> {
@@ -711,7 +716,7 @@ fn tile_ref(em: &mut Emitter<'_>, array: SharedId, offset: &Ix, stride: i128) ->
 fn epilogue(
     em: &mut Emitter<'_>,
     c: &Contraction,
-    s: &TileShape,
+    s: &TileGeometry,
     tiles: &Tiles,
     place: &Place,
 ) -> Lowered<()> {

@@ -1,7 +1,7 @@
 //! A runnable [`Program`] from the graph, its schedule and the lowered kernels.
 
 use super::LoweredKernel;
-use crate::schedule::{BufferKind, Schedule};
+use crate::schedule::Schedule;
 use egpu_ir::Graph;
 use egpu_ir::kernel::{BufferRole, KernelLaunch, Program, ProgramBuffer};
 use std::collections::BTreeMap;
@@ -15,11 +15,7 @@ pub fn program(graph: &Graph, schedule: &Schedule, kernels: Vec<LoweredKernel>) 
         .map(|b| ProgramBuffer {
             dtype: b.dtype,
             elements: b.elements,
-            role: match &b.kind {
-                BufferKind::Input(name) => BufferRole::Input(name.clone()),
-                BufferKind::Output(name) => BufferRole::Output(name.clone()),
-                BufferKind::Temporary => BufferRole::Temporary,
-            },
+            role: b.role.clone(),
         })
         .collect();
     let launches = kernels
@@ -33,7 +29,7 @@ pub fn program(graph: &Graph, schedule: &Schedule, kernels: Vec<LoweredKernel>) 
     // The first buffer of each output name, found in one pass (not one scan per output).
     let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, b) in schedule.buffers.iter().enumerate() {
-        if let BufferKind::Output(name) = &b.kind {
+        if let BufferRole::Output(name) = &b.role {
             by_name.entry(name.as_str()).or_insert(i);
         }
     }

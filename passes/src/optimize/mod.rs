@@ -56,7 +56,7 @@ use egpu_ir::{Graph, Target};
 use shape::Work;
 
 /// One plan per `schedule.kernels` entry, chosen from the target and the group's shape.
-pub fn plan(graph: &Graph, schedule: &Schedule, target: &Target) -> Vec<KernelPlan> {
+pub fn choose_plans(graph: &Graph, schedule: &Schedule, target: &Target) -> Vec<KernelPlan> {
     schedule
         .kernels
         .iter()

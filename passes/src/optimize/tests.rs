@@ -30,7 +30,7 @@ fn matmul(dtype: DType, a: &[usize], b: &[usize], relu: bool) -> Graph {
 
 fn plans(graph: &Graph, target: &Target) -> (Schedule, Vec<KernelPlan>) {
     let s = schedule(graph).unwrap();
-    let p = plan(graph, &s, target);
+    let p = choose_plans(graph, &s, target);
     (s, p)
 }
 

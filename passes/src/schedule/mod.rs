@@ -1,5 +1,5 @@
 //! Fusion and scheduling: which values of a graph are written to memory, which nodes are
-//! computed together in one kernel, the order kernels launch in, and the memory plan.
+//! computed together in one kernel, the order kernels launch in, and the buffers values live in.
 //!
 //! # Realization (`realize.rs`)
 //! Every live node (one an output depends on) gets a *fusion state* within the kernel that
@@ -71,16 +71,16 @@
 //! Every stage is O(n log n) in the nodes and kernels, and every walk is a loop over node
 //! positions (operands come before users) or an explicit worklist, never recursion.
 //!
-//! # Memory plan (`plan.rs`)
+//! # Buffers (`buffers.rs`)
 //! Inputs and outputs get buffers of their own. A temporary lives from the kernel that
 //! writes it to the last kernel that reads it; after that its buffer can hold a later
 //! temporary of the same dtype that fits (best fit, lowest id on ties).
 
+mod buffers;
 mod contraction;
 mod fuse;
 mod horizontal;
 mod pads;
-mod plan;
 mod print;
 mod realize;
 mod share;
@@ -91,6 +91,7 @@ mod tests;
 pub use contraction::{Contraction, Operand};
 pub use state::{FusionState, NodeFusion, ReductionStage};
 
+use egpu_ir::kernel::BufferRole;
 use egpu_ir::{DType, Graph, NodeId};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,7 +101,7 @@ use std::fmt;
 pub struct Schedule {
     /// In a valid launch order: every kernel reads only inputs and earlier kernels' writes.
     pub kernels: Vec<KernelGroup>,
-    /// The memory plan: inputs (declaration order), outputs (output order), temporaries.
+    /// The buffers: inputs (declaration order), outputs (output order), temporaries.
     pub buffers: Vec<Buffer>,
     /// The buffers holding each stored value (derived from `buffers`), for lookups in
     /// O(log n) rather than a scan of every buffer.
@@ -142,25 +143,15 @@ impl fmt::Display for BufferId {
     }
 }
 
-/// Who owns a buffer's memory.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BufferKind {
-    /// The graph input of this name (supplied by the caller).
-    Input(String),
-    /// The graph output of this name (returned to the caller).
-    Output(String),
-    /// Scratch memory between kernels, reused when its values are dead.
-    Temporary,
-}
-
-/// One allocation of the memory plan.
+/// One buffer: memory a value is stored in between kernels (or in and out of the program).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Buffer {
     pub id: BufferId,
     pub dtype: DType,
     /// Capacity in elements: at least the element count of every value it holds.
     pub elements: usize,
-    pub kind: BufferKind,
+    /// Whose memory it is: a graph input's or output's, or scratch between kernels.
+    pub role: BufferRole,
     /// The values assigned to it over time, in the order they are written.
     pub holds: Vec<NodeId>,
 }
@@ -198,7 +189,7 @@ impl fmt::Display for ScheduleError {
 
 impl std::error::Error for ScheduleError {}
 
-/// Schedules a valid graph: realization, fusion into kernels, launch order, memory plan.
+/// Schedules a valid graph: realization, fusion into kernels, launch order, buffers.
 pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
     // Nodes realized to break a cycle. Each round starts again from these alone, so a
     // conflict found in an earlier round does not keep a value stored once the node that
@@ -216,7 +207,7 @@ pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
                     state::hand_over(&realization, kernel)?;
                     kernel.contraction = contraction::recognize(graph, kernel);
                 }
-                let buffers = plan::plan(graph, &kernels);
+                let buffers = buffers::assign(graph, &kernels);
                 let mut holders: BTreeMap<NodeId, Vec<BufferId>> = BTreeMap::new();
                 for b in &buffers {
                     for &value in &b.holds {
@@ -254,7 +245,8 @@ impl Schedule {
         self.holders.get(&node).cloned().unwrap_or_default()
     }
 
-    /// A deterministic, readable plan: one block per kernel, then the buffer table.
+    /// The schedule as deterministic, readable text: one block per kernel, then the buffer
+    /// table.
     pub fn print(&self, graph: &Graph) -> String {
         print::print(self, graph)
     }

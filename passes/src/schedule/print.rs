@@ -1,6 +1,7 @@
-//! The printed plan and the kernels' short names.
+//! The printed schedule and the kernels' short names.
 
-use super::{Buffer, BufferKind, KernelGroup, Schedule, index};
+use super::{Buffer, KernelGroup, Schedule, index};
+use egpu_ir::kernel::BufferRole;
 use egpu_ir::{BinaryOp, Graph, NodeId, Op, ReduceOp, UnaryOp};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -68,7 +69,7 @@ fn is_contraction(graph: &Graph, x: NodeId) -> bool {
     }
 }
 
-/// The plan as text: a header, one block per kernel, then the buffer table.
+/// The schedule as text: a header, one block per kernel, then the buffer table.
 pub(crate) fn print(schedule: &Schedule, graph: &Graph) -> String {
     let names = value_names(graph);
     let name = |id: NodeId| {
@@ -177,15 +178,15 @@ fn buffer_row(
     buffer: &Buffer,
     name: &dyn Fn(NodeId) -> String,
 ) -> [String; 4] {
-    let kind = match &buffer.kind {
-        BufferKind::Input(n) => format!("input {n}"),
-        BufferKind::Output(n) => format!("output {n}"),
-        BufferKind::Temporary => "temporary".to_string(),
+    let kind = match &buffer.role {
+        BufferRole::Input(n) => format!("input {n}"),
+        BufferRole::Output(n) => format!("output {n}"),
+        BufferRole::Temporary => "temporary".to_string(),
     };
     let holds: Vec<String> = buffer
         .holds
         .iter()
-        .map(|&v| format!("{}{}", name(v), ranges.show(&buffer.kind, v)))
+        .map(|&v| format!("{}{}", name(v), ranges.show(&buffer.role, v)))
         .collect();
     [
         buffer.id.to_string(),
@@ -239,15 +240,15 @@ impl LiveRanges {
     /// ` (k0..k2)`: the kernel that writes the value and the last one that reads it; `in`
     /// for an input (in memory before the first launch), `end` for an output (kept after the
     /// last).
-    fn show(&self, kind: &BufferKind, value: NodeId) -> String {
+    fn show(&self, role: &BufferRole, value: NodeId) -> String {
         let writer = self.writer.get(&value).copied();
         let reader = self.reader.get(&value).copied();
         let at = |k: Option<usize>| k.map_or("-".to_string(), |k| format!("k{k}"));
-        match kind {
-            BufferKind::Input(_) if reader.is_none() => " (unused)".to_string(),
-            BufferKind::Input(_) => format!(" (in..{})", at(reader)),
-            BufferKind::Output(_) => format!(" ({}..end)", at(writer)),
-            BufferKind::Temporary => format!(" ({}..{})", at(writer), at(reader.or(writer))),
+        match role {
+            BufferRole::Input(_) if reader.is_none() => " (unused)".to_string(),
+            BufferRole::Input(_) => format!(" (in..{})", at(reader)),
+            BufferRole::Output(_) => format!(" ({}..end)", at(writer)),
+            BufferRole::Temporary => format!(" ({}..{})", at(writer), at(reader.or(writer))),
         }
     }
 }

@@ -15,7 +15,7 @@ fn names(s: &Schedule) -> Vec<&str> {
 }
 
 fn temporaries(s: &Schedule) -> Vec<&Buffer> {
-    let temporary = |b: &&Buffer| b.kind == BufferKind::Temporary;
+    let temporary = |b: &&Buffer| b.role == BufferRole::Temporary;
     s.buffers.iter().filter(temporary).collect()
 }
 

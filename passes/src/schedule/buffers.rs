@@ -1,24 +1,26 @@
-//! The memory plan: a buffer for every input and output, and temporaries reused by liveness.
+//! Buffer assignment: a buffer for every input and output, and temporaries reused by
+//! liveness.
 
-use super::{Buffer, BufferId, BufferKind, KernelGroup};
+use super::{Buffer, BufferId, KernelGroup};
+use egpu_ir::kernel::BufferRole;
 use egpu_ir::{DType, Graph, NodeId};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
 
-/// Plans the buffers for kernels in launch order.
+/// Assigns every stored value a buffer, for kernels in launch order.
 ///
 /// Free temporaries are kept ordered by (dtype, elements, id), so the best fit is one
 /// range lookup; busy ones wait in a heap ordered by the last kernel that reads them. The
-/// whole plan is O(V log V) in the number of stored values.
-pub(crate) fn plan(graph: &Graph, kernels: &[KernelGroup]) -> Vec<Buffer> {
+/// whole assignment is O(V log V) in the number of stored values.
+pub(crate) fn assign(graph: &Graph, kernels: &[KernelGroup]) -> Vec<Buffer> {
     let mut buffers = Vec::new();
     for &id in graph.inputs() {
         let name = graph.input_name(id).to_string();
-        push(&mut buffers, graph, id, BufferKind::Input(name));
+        push(&mut buffers, graph, id, BufferRole::Input(name));
     }
     for output in graph.outputs() {
-        let kind = BufferKind::Output(output.name.clone());
-        push(&mut buffers, graph, output.node, kind);
+        let role = BufferRole::Output(output.name.clone());
+        push(&mut buffers, graph, output.node, role);
     }
     let own: HashSet<NodeId> = buffers.iter().flat_map(|b| b.holds.clone()).collect();
     let last_read = last_readers(kernels);
@@ -56,7 +58,7 @@ pub(crate) fn plan(graph: &Graph, kernels: &[KernelGroup]) -> Vec<Buffer> {
                     key.2
                 }
                 None => {
-                    push(&mut buffers, graph, value, BufferKind::Temporary);
+                    push(&mut buffers, graph, value, BufferRole::Temporary);
                     buffers.len() - 1
                 }
             };
@@ -66,13 +68,13 @@ pub(crate) fn plan(graph: &Graph, kernels: &[KernelGroup]) -> Vec<Buffer> {
     buffers
 }
 
-fn push(buffers: &mut Vec<Buffer>, graph: &Graph, value: NodeId, kind: BufferKind) {
+fn push(buffers: &mut Vec<Buffer>, graph: &Graph, value: NodeId, role: BufferRole) {
     let node = graph.node(value);
     buffers.push(Buffer {
         id: BufferId(buffers.len()),
         dtype: node.dtype,
         elements: node.shape.numel(),
-        kind,
+        role,
         holds: vec![value],
     });
 }
