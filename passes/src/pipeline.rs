@@ -70,18 +70,17 @@ pub struct PipelineOptions {
     pub simplify: SimplifyOptions,
 }
 
-/// A pass failed; says which.
+/// A pass failed; says which, once: the passes' own errors name no pass, each variant here
+/// adds its pass's name as the message's one prefix.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error("unknown pass '{0}' (passes that can be disabled: {list})", list = OPTIONAL_PASSES.join(", "))]
     UnknownPass(String),
     #[error("simplify: {0}")]
     Simplify(#[from] SimplifyError),
-    /// Its message already starts with `schedule: `.
-    #[error(transparent)]
+    #[error("schedule: {0}")]
     Schedule(#[from] ScheduleError),
-    /// Its message already starts with `lower: `.
-    #[error(transparent)]
+    #[error("lower: {0}")]
     Lower(#[from] LowerError),
     /// A kernel-IR optimization failed to rebuild a kernel: a bug in that pass.
     #[error("{pass}: {error}")]
@@ -289,5 +288,66 @@ impl Compiled {
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::ReductionStrategy;
+    use egpu_ir::{DType, GraphBuilder, NodeId, ReduceOp};
+
+    /// A one-kernel row sum, and its schedule.
+    fn row_sum() -> (Graph, Schedule) {
+        let mut b = GraphBuilder::new("rows");
+        let x = b.input("x", DType::F32, &[4, 64]).unwrap();
+        let s = b.reduce(ReduceOp::Sum, x, &[1]).unwrap();
+        b.output("s", s).unwrap();
+        let graph = b.finish().unwrap();
+        let s = schedule(&graph).unwrap();
+        (graph, s)
+    }
+
+    /// The message has `prefix` at its start and nowhere else (no `lower: lower: `).
+    fn assert_one_prefix(error: PipelineError, prefix: &str) {
+        let message = error.to_string();
+        assert!(message.starts_with(prefix), "{message}");
+        assert_eq!(message.matches(prefix).count(), 1, "{message}");
+    }
+
+    #[test]
+    fn lower_errors_name_the_pass_once() {
+        let (graph, s) = row_sum();
+        let none = lower(&graph, &s, &[]).unwrap_err();
+        assert_eq!(none.to_string(), "0 plans for 1 kernels");
+        assert_one_prefix(none.into(), "lower: ");
+        let bad = KernelPlan {
+            reduction: ReductionStrategy::Subgroup,
+            workgroup_size: 48,
+            ..KernelPlan::default()
+        };
+        let invalid = lower(&graph, &s, &[bad]).unwrap_err();
+        assert!(matches!(invalid, LowerError::InvalidPlan { .. }));
+        assert_one_prefix(invalid.into(), "lower: ");
+        let unsupported = LowerError::Unsupported("kernel k0: why".into());
+        assert_one_prefix(unsupported.into(), "lower: ");
+    }
+
+    #[test]
+    fn schedule_errors_name_the_pass_once() {
+        // No valid graph triggers these (they report broken invariants), so the values
+        // are built directly.
+        let node = NodeId::from_u32(3);
+        let errors = [
+            ScheduleError::Cycle { node },
+            ScheduleError::Unwritten { node },
+            ScheduleError::MixedStages {
+                kernel: "k0_sum".into(),
+            },
+        ];
+        for error in errors {
+            assert!(!error.to_string().contains("schedule"), "{error}");
+            assert_one_prefix(error.into(), "schedule: ");
+        }
     }
 }

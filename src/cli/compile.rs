@@ -93,10 +93,16 @@ pub fn pipeline_options(
 /// Runs the pipeline; an unknown pass name is the user's mistake, any other pass failure on
 /// a valid graph is the compiler's fault (exit 2).
 pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, CliError> {
-    pipeline::compile(graph, options).map_err(|e| match e {
+    pipeline::compile(graph, options).map_err(pipeline_error)
+}
+
+/// A pipeline error for people: the pipeline's message (which names the pass once) after
+/// the command's own `error: ` or `internal error: `.
+fn pipeline_error(e: PipelineError) -> CliError {
+    match e {
         PipelineError::UnknownPass(_) => CliError::User(format!("--disable-pass: {e}")),
         e => CliError::Internal(e.to_string()),
-    })
+    }
 }
 
 /// Debug output: what each pass did.
@@ -130,4 +136,44 @@ fn dump(compiled: &Compiled, dir: &Path) -> Result<(), CliError> {
 
 fn write_file(path: &Path, text: String) -> Result<(), CliError> {
     std::fs::write(path, text).map_err(|e| unwritable(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egpu_ir::NodeId;
+    use egpu_passes::lower::LowerError;
+    use egpu_passes::schedule::ScheduleError;
+
+    /// Each prefix (the command's, then the pass's) appears exactly once.
+    #[test]
+    fn a_failing_pass_is_named_once_after_internal_error() {
+        let cases = [
+            (
+                PipelineError::from(LowerError::PlanCount {
+                    kernels: 1,
+                    plans: 0,
+                }),
+                "internal error: lower: 0 plans for 1 kernels",
+            ),
+            (
+                PipelineError::from(ScheduleError::Unwritten {
+                    node: NodeId::from_u32(2),
+                }),
+                "internal error: schedule: node n2 is loaded but no kernel writes it (internal error)",
+            ),
+        ];
+        for (error, want) in cases {
+            let e = pipeline_error(error);
+            assert_eq!(e.exit_code(), 2);
+            assert_eq!(e.to_string(), want);
+        }
+        let unknown = pipeline_error(PipelineError::UnknownPass("lower".into()));
+        assert_eq!(unknown.exit_code(), 1);
+        let text = unknown.to_string();
+        assert!(
+            text.starts_with("error: --disable-pass: unknown pass 'lower'"),
+            "{text}"
+        );
+    }
 }

@@ -59,19 +59,20 @@ pub struct LoweredKernel {
     pub bindings: Vec<BufferId>,
 }
 
-/// Why a group could not be lowered.
+/// Why a group could not be lowered. The message names no pass: whoever reports it (the
+/// pipeline) says `lower: ` once.
 #[derive(Debug, thiserror::Error)]
 pub enum LowerError {
     /// A case lowering does not handle (with the kernel and the reason).
-    #[error("lower: {0}")]
+    #[error("{0}")]
     Unsupported(String),
     /// The kernel builder refused a statement: a bug in lowering. (Boxed: the builder's
     /// error is large, and this one travels through every emitting function.)
-    #[error("lower: {0}")]
+    #[error("{0}")]
     Build(#[from] Box<KernelError>),
-    #[error("lower: {plans} plans for {kernels} kernels")]
+    #[error("{plans} plans for {kernels} kernels")]
     PlanCount { kernels: usize, plans: usize },
-    #[error("lower: kernel {kernel}: invalid plan: {message}")]
+    #[error("kernel {kernel}: invalid plan: {message}")]
     InvalidPlan { kernel: String, message: String },
 }
 

@@ -157,37 +157,20 @@ pub struct Buffer {
 }
 
 /// Why a graph could not be scheduled. A valid graph always schedules; this reports a
-/// broken internal invariant instead of panicking.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// broken internal invariant instead of panicking. The message names no pass: whoever
+/// reports it (the pipeline) says `schedule: ` once.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
     /// The kernels could not be put in a launch order even with every shared value realized.
+    #[error("the kernel writing node {node} depends on itself (internal error)")]
     Cycle { node: NodeId },
     /// A kernel loads a value that is neither an input nor written by any kernel.
+    #[error("node {node} is loaded but no kernel writes it (internal error)")]
     Unwritten { node: NodeId },
     /// A kernel's reductions do not share one stage.
+    #[error("kernel {kernel} has reductions of two stages (internal error)")]
     MixedStages { kernel: String },
 }
-
-impl fmt::Display for ScheduleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ScheduleError::Cycle { node } => write!(
-                f,
-                "schedule: the kernel writing node {node} depends on itself (internal error)"
-            ),
-            ScheduleError::Unwritten { node } => write!(
-                f,
-                "schedule: node {node} is loaded but no kernel writes it (internal error)"
-            ),
-            ScheduleError::MixedStages { kernel } => write!(
-                f,
-                "schedule: kernel {kernel} has reductions of two stages (internal error)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ScheduleError {}
 
 /// Schedules a valid graph: realization, fusion into kernels, launch order, buffers.
 pub fn schedule(graph: &Graph) -> Result<Schedule, ScheduleError> {
