@@ -1,5 +1,9 @@
-//! The ordered pass pipeline: every stage can be printed, dumped to a folder, and a pass
-//! switched off by name to bisect a wrong result.
+//! The ordered pass pipeline ([`Pass`]): every stage can be printed, dumped to a folder, and a
+//! pass switched off by name to bisect a wrong result.
+
+mod pass;
+
+pub use pass::Pass;
 
 use crate::kernel_opt::{KernelPass, statement_count};
 use crate::lower::{LowerError, lower, program};
@@ -47,25 +51,11 @@ impl Stage {
     }
 }
 
-/// Passes that may be switched off (the others are needed to produce any kernel at all):
-/// without `simplify` the graph is scheduled as written; without `optimize` every kernel is
-/// lowered with the plain plan (scalar, one element and one row per lane); the kernel-IR
-/// optimizations ([`KernelPass`], after `lower`) each by name.
-pub const OPTIONAL_PASSES: [&str; 7] = [
-    "simplify",
-    "optimize",
-    "fold",
-    "strength-reduce",
-    "cse",
-    "licm",
-    "dce",
-];
-
 /// How to compile.
 #[derive(Clone, Debug)]
 pub struct PipelineOptions {
     pub target: Target,
-    /// Names from [`OPTIONAL_PASSES`] to skip.
+    /// Names of [`Pass::optional`] passes to skip.
     pub disabled: Vec<String>,
     pub simplify: SimplifyOptions,
 }
@@ -74,7 +64,7 @@ pub struct PipelineOptions {
 /// adds its pass's name as the message's one prefix.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("unknown pass '{0}' (passes that can be disabled: {list})", list = OPTIONAL_PASSES.join(", "))]
+    #[error("unknown pass '{0}' (passes that can be disabled: {list})", list = Pass::optional_names().join(", "))]
     UnknownPass(String),
     #[error("simplify: {0}")]
     Simplify(#[from] SimplifyError),
@@ -123,57 +113,49 @@ pub struct Compiled {
     /// What each kernel-IR optimization that ran did: its name and the statements (all
     /// kernels together) before and after it.
     pub kernel_passes: Vec<(&'static str, usize, usize)>,
-    /// Wall time of each pass, in [`PASS_NAMES`] order.
-    pub times: [Duration; 4],
+    /// Wall time of each pass of [`Pass::TIMED`], in that order.
+    pub times: [Duration; Pass::TIMED.len()],
 }
-
-/// The passes whose time [`Compiled::times`] records, in order (`lower` includes the
-/// kernel-IR optimizations that follow it).
-pub const PASS_NAMES: [&str; 4] = ["simplify", "schedule", "optimize", "lower"];
 
 /// Times the passes one after another.
 struct PassTimes {
     last: Instant,
-    times: [Duration; 4],
+    times: [Duration; Pass::TIMED.len()],
 }
 
 impl PassTimes {
     fn start() -> PassTimes {
         PassTimes {
             last: Instant::now(),
-            times: [Duration::ZERO; 4],
+            times: [Duration::ZERO; Pass::TIMED.len()],
         }
     }
 
-    /// Ends pass `i`'s interval and starts the next.
-    fn lap(&mut self, i: usize) {
+    /// Ends `pass`'s interval (one of [`Pass::TIMED`]) and starts the next.
+    fn lap(&mut self, pass: Pass) {
         let now = Instant::now();
-        self.times[i] = now - self.last;
+        if let Some(i) = Pass::TIMED.iter().position(|&p| p == pass) {
+            self.times[i] = now - self.last;
+        }
         self.last = now;
     }
 }
 
 /// Runs the pipeline on `graph`.
 pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, PipelineError> {
-    if let Some(bad) = options
-        .disabled
-        .iter()
-        .find(|d| !OPTIONAL_PASSES.contains(&d.as_str()))
-    {
-        return Err(PipelineError::UnknownPass(bad.clone()));
-    }
-    let enabled = |pass: &str| !options.disabled.iter().any(|d| d == pass);
+    let disabled = disabled_passes(&options.disabled)?;
+    let enabled = |pass: Pass| !disabled.contains(&pass);
     let mut clock = PassTimes::start();
-    let (simplified, simplify_report) = if enabled("simplify") {
+    let (simplified, simplify_report) = if enabled(Pass::Simplify) {
         let (g, report) = simplify(graph, &options.simplify)?;
         (g, Some(report))
     } else {
         (graph.clone(), None)
     };
-    clock.lap(0);
+    clock.lap(Pass::Simplify);
     let schedule = schedule(&simplified)?;
-    clock.lap(1);
-    let plans = if enabled("optimize") {
+    clock.lap(Pass::Schedule);
+    let plans = if enabled(Pass::Optimize) {
         choose_plans(&simplified, &schedule, &options.target)
     } else {
         let plain = KernelPlan {
@@ -182,14 +164,15 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
         };
         vec![plain; schedule.kernels.len()]
     };
-    clock.lap(2);
+    clock.lap(Pass::Optimize);
     let kernels = lower(&simplified, &schedule, &plans)?;
     let mut program = program(&simplified, &schedule, kernels);
-    verify_kernels("lower", &program.kernels, &options.target)?;
+    verify_kernels(Pass::Lower.name(), &program.kernels, &options.target)?;
     let mut kernel_passes = Vec::new();
     let mut statements: usize = program.kernels.iter().map(statement_count).sum();
     let mut rewritten = false;
-    for pass in KernelPass::ALL.into_iter().filter(|p| enabled(p.name())) {
+    let kernel_passes_on = Pass::ALL.into_iter().filter(|&p| enabled(p));
+    for pass in kernel_passes_on.filter_map(Pass::kernel_pass) {
         let before = statements;
         let (after, changed) =
             run_kernel_pass(pass, &mut program.kernels, &options.target, before)?;
@@ -200,7 +183,7 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     if rewritten && !VERIFY_EACH_KERNEL_PASS {
         verify_kernels("kernel-opt", &program.kernels, &options.target)?;
     }
-    clock.lap(3);
+    clock.lap(Pass::Lower);
     Ok(Compiled {
         times: clock.times,
         target: options.target,
@@ -212,6 +195,16 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
         program,
         kernel_passes,
     })
+}
+
+/// The passes `names` switches off; a name that is no optional pass is an error.
+fn disabled_passes(names: &[String]) -> Result<Vec<Pass>, PipelineError> {
+    let pass = |name: &String| {
+        Pass::from_name(name)
+            .filter(|p| p.optional())
+            .ok_or_else(|| PipelineError::UnknownPass(name.clone()))
+    };
+    names.iter().map(pass).collect()
 }
 
 /// Whether the verifier runs after each kernel-IR pass on the kernels it changed (debug

@@ -3,7 +3,7 @@
 use super::compile::{compile, pipeline_options};
 use super::error::output;
 use super::{CliError, load};
-use egpu_passes::pipeline::PASS_NAMES;
+use egpu_passes::pipeline::Pass;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -19,14 +19,14 @@ pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), C
         "compile time, graph -> kernel IR, target {target}, one thread, median of repeated runs (ms)\n"
     );
     text += &format!("{:<28} {:>7} {:>9}", "graph", "kernels", "total");
-    for pass in PASS_NAMES {
+    for pass in Pass::TIMED.map(Pass::name) {
         text += &format!(" {pass:>9}");
     }
     text += "\n";
     for file in files {
         let graph = load::graph(file)?;
         let mut totals = Vec::new();
-        let mut passes: [Vec<Duration>; 4] = Default::default();
+        let mut passes: [Vec<Duration>; Pass::TIMED.len()] = Default::default();
         let mut kernels = 0;
         let started = Instant::now();
         while totals.len() < MIN_RUNS || started.elapsed() < MIN_TIME {

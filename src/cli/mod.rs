@@ -22,7 +22,7 @@ pub use error::CliError;
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
 use egpu_ir::Target;
-use egpu_passes::pipeline::{self, Stage};
+use egpu_passes::pipeline::{Pass, Stage};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
@@ -161,7 +161,7 @@ fn stages() -> PossibleValuesParser {
 
 /// `--disable-pass` values: the passes the pipeline can skip.
 fn optional_passes() -> PossibleValuesParser {
-    PossibleValuesParser::new(pipeline::OPTIONAL_PASSES)
+    PossibleValuesParser::new(Pass::optional_names())
 }
 
 /// Runs the command line `args` (program name first), writing to `out` and `err`; returns the
