@@ -1,4 +1,5 @@
-//! `egpu run FILE --device cpu [--check]`: compile a graph and run its kernels.
+//! `egpu run FILE --device cpu [--check]`: compile a graph and run its kernels on a device
+//! of `egpu-runtime` (today the `cpu` device, the kernel-IR interpreter).
 
 use super::compile::{compile, pipeline_options};
 use super::error::{evaluation, kernel_run, output, shown};
@@ -7,6 +8,7 @@ use super::summary::summarize;
 use super::{CliError, load};
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
+use egpu_runtime::CpuDevice;
 use std::io::Write;
 use std::path::Path;
 
@@ -22,7 +24,7 @@ pub struct RunArgs<'a> {
 }
 
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    if args.device != "cpu" {
+    if args.device != CpuDevice::NAME {
         return Err(CliError::User(format!(
             "--device {}: not available yet (devices: cpu — the kernel-IR interpreter)",
             shown(args.device)
@@ -33,13 +35,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let (inputs, mut text) = read_inputs(&graph, &files, args.seed)?;
     let options = pipeline_options(args.target, &[], false)?;
     let compiled = compile(&graph, &options)?;
-    let results = compiled
-        .program
-        .run(&inputs)
+    let device = CpuDevice::new();
+    let results = device
+        .run(&compiled.program, &inputs)
         .map_err(|e| kernel_run(args.file, e))?;
     text += &format!(
-        "ran {} kernel(s) on cpu (kernel-IR interpreter), target {}\n",
+        "ran {} kernel(s) on {}, target {}\n",
         compiled.kernel_count(),
+        device.description(),
         args.target
     );
     for (name, tensor) in &results {
