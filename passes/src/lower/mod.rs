@@ -4,13 +4,14 @@
 //! - **Elementwise** groups (no reduction, copies included) give each lane
 //!   `elements_per_lane` consecutive output elements, `vector_width` at a time
 //!   (`emit_elementwise.rs`).
-//! - **Reduction** groups share one stage σ (see `schedule`): rows are σ's kept axes, the
+//! - **Reduction** groups share one stage σ (the group's `stage`, with each node's fusion
+//!   state in `states`, both decided by `schedule`): rows are σ's kept axes, the
 //!   reductions run in passes over each row (a pass for the reductions that depend only on
 //!   earlier passes: softmax's max, then its sum), row values are computed once per row and
 //!   full values per position; the plan's strategy puts a row on a lane, a subgroup or a
 //!   workgroup (`emit_reduce.rs`).
-//! - **Contractions** with a `TilePlan` go to `contraction.rs` first and fall back to the
-//!   reduction lowering when it declines.
+//! - **Contractions** (the group's `contraction`, recognized by `schedule`) with a `TilePlan`
+//!   go to `contraction.rs` first and fall back to the reduction lowering when it declines.
 //!
 //! Every value is computed by [`emit::Emitter::eval`] at a symbolic index: movement ops
 //! compose into index expressions (`view.rs`) that the simplifier in `index.rs` keeps

@@ -71,6 +71,12 @@
 //! Every stage is O(n log n) in the nodes and kernels, and every walk is a loop over node
 //! positions (operands come before users) or an explicit worklist, never recursion.
 //!
+//! # What each kernel carries (`state.rs`, `contraction.rs`)
+//! Once the kernels are final, each [`KernelGroup`] records what `optimize` and `lower` need
+//! and must not work out again: its [`ReductionStage`] and every node's [`NodeFusion`]
+//! (state and chained reductions), copied from the realization, and the [`Contraction`] it
+//! computes, if any, recognized once.
+//!
 //! # Buffers (`buffers.rs`)
 //! Inputs and outputs get buffers of their own. A temporary lives from the kernel that
 //! writes it to the last kernel that reads it; after that its buffer can hold a later
