@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 /// walks every lane, and beyond this a run would take hours rather than fail.
 pub const LANE_LIMIT: u64 = 1 << 24;
 
+/// The default of `--max-steps`: about a minute of interpreting on a laptop core.
+pub const DEFAULT_MAX_STEPS: u64 = 1 << 30;
+
 /// Run one kernel of a .kir file on the kernel-IR interpreter.
 ///
 /// Buffers not given with --input hold deterministic random values from --seed (as for
@@ -47,6 +50,11 @@ pub struct RunKernelArgs {
     /// Write each buffer the kernel may write to DIR/NAME.npy.
     #[arg(long, value_name = "DIR")]
     output_dir: Option<PathBuf>,
+    /// Stop with an error after this many interpreter steps (statements executed and loop
+    /// iterations, summed over every lane): a kernel's loops can run for hours. A count of
+    /// work, so the same kernel stops at the same point on any machine.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STEPS)]
+    max_steps: u64,
 }
 
 pub fn run(args: &RunKernelArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -56,8 +64,16 @@ pub fn run(args: &RunKernelArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let files = named_args(&kernel, "--input", &args.inputs, true)?;
     let scalars = scalar_values(&kernel, &args.params)?;
     let (mut buffers, mut text) = buffers(&kernel, &files, args.seed)?;
-    kernel::run(&kernel, &mut buffers, &scalars)
-        .map_err(|e| CliError::User(format!("{}: the kernel failed: {e}", args.file.display())))?;
+    kernel::run_limited(&kernel, &mut buffers, &scalars, args.max_steps).map_err(|e| {
+        let hint = match e {
+            kernel::KernelError::StepLimit { .. } => " (raise it with --max-steps)",
+            _ => "",
+        };
+        CliError::User(format!(
+            "{}: the kernel failed: {e}{hint}",
+            args.file.display()
+        ))
+    })?;
     let launch = kernel.launch();
     text += &format!(
         "ran kernel {} on the kernel-IR interpreter: grid {:?} workgroup {:?}\n",

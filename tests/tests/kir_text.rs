@@ -537,3 +537,59 @@ fn run_kernel_reports_a_failing_kernel_with_exit_1() {
         "{err}"
     );
 }
+
+const SPIN: &str = "\
+kernel spin(y: global i32[1] write, n: i32)
+  grid [1, 1, 1] workgroup [1, 1, 1] subgroup 32
+{
+  v0: i32 = const 0
+  v1: i32 = param n
+  acc0: i32 = init v0
+  for v2: i32 in v0..v1 {
+    v3: i32 = const 1
+    acc0 = sum acc0, v3
+  }
+  v4: i32 = read acc0
+  store y[v0] = v4
+}
+";
+
+/// A kernel whose loop would run for hours stops at `--max-steps` with exit 1 and a message
+/// naming the limit and the flag; the same kernel with a short loop runs under that limit.
+#[test]
+fn run_kernel_stops_a_runaway_loop_at_max_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "spin.kir", SPIN);
+    let path = file.to_str().unwrap();
+    let long = [
+        "run-kernel",
+        path,
+        "--param",
+        "n=2000000000",
+        "--max-steps",
+        "100000",
+    ];
+    let (code, _, err) = egpu(&long);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("stopped after 100000 interpreter steps"),
+        "{err}"
+    );
+    assert!(err.contains("--max-steps"), "{err}");
+    let out_dir = dir.path().join("out");
+    let short = [
+        "run-kernel",
+        path,
+        "--param",
+        "n=1000",
+        "--max-steps",
+        "100000",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ];
+    let (code, _, err) = egpu(&short);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(out_dir.join("y.npy")).unwrap();
+    let got: Vec<i32> = npyz::NpyFile::new(&bytes[..]).unwrap().into_vec().unwrap();
+    assert_eq!(got, vec![1000]);
+}

@@ -198,6 +198,35 @@ fn softmax_kernel_is_one_loop_per_pass() {
     }
 }
 
+/// A row whose lanes each hold few elements is held in registers: with a subgroup of 32
+/// lanes per row of 256, each lane loads its 8 elements once, and the second pass and the
+/// full writes reuse them (no position loops, 8 loads of `x` instead of 3 × 8); the result
+/// still matches the reference. A longer share per lane stays one loop per traversal.
+#[test]
+fn a_short_row_is_loaded_once_and_held_in_registers() {
+    let graph = example("softmax");
+    let s = schedule(&graph).unwrap();
+    let held = KernelPlan {
+        reduction: ReductionStrategy::Subgroup,
+        ..KernelPlan::default()
+    };
+    let kernels = lower(&graph, &s, &[held]).unwrap();
+    let text = print(&kernels[0].kernel);
+    assert_eq!(text.matches("for ").count(), 0, "{text}");
+    assert_eq!(text.matches("= load x[").count(), 8, "{text}");
+    assert_eq!(text.matches("exp2").count(), 8, "{text}");
+    check(&graph, &s, held, 3).unwrap();
+    let looped = KernelPlan {
+        workgroup_size: 64,
+        subgroup_size: 8,
+        ..held
+    };
+    let kernels = lower(&graph, &s, &[looped]).unwrap();
+    let text = print(&kernels[0].kernel);
+    assert_eq!(text.matches("= load x[").count(), 3, "{text}");
+    check(&graph, &s, looped, 3).unwrap();
+}
+
 // ---------------------------------------------------------------------------------------
 // Random graphs
 // ---------------------------------------------------------------------------------------

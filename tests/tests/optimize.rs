@@ -68,7 +68,7 @@ fn assert_tiled(what: &str, plan: &KernelPlan, text: &str) {
         "{what}: not tiled\n{text}"
     );
     assert_eq!(
-        text.contains("matrix_tile"),
+        text.contains("fragment_mma"),
         tile.matrix_tile,
         "{what}\n{text}"
     );
@@ -261,7 +261,16 @@ fn f16_matmul_kernel_uses_the_matrix_tile() {
         let s = schedule(&graph).unwrap();
         let kernels = lower(&graph, &s, &choose_plans(&graph, &s, &target)).unwrap();
         let text = print(&kernels[0].kernel);
-        assert!(text.contains("matrix_tile"), "{}:\n{text}", target.name);
+        // Accumulated in fragments (registers) across the k loop: D in shared memory is
+        // written once, after the loop, never zeroed or updated inside it.
+        assert!(text.contains("fragment_mma"), "{}:\n{text}", target.name);
+        assert!(
+            !text.contains(" store shared_d"),
+            "{}:\n{text}",
+            target.name
+        );
+        let after_loop = text.rfind("fragment_mma").unwrap() < text.find("fragment_store").unwrap();
+        assert!(after_loop, "{}:\n{text}", target.name);
         // The operands are staged as the f16 they are, read before their cast.
         assert!(
             text.contains("shared shared_a: f16"),

@@ -103,6 +103,10 @@ pub enum KernelError {
         lane: LaneId,
         detail: String,
     },
+    /// The run took more interpreter steps (statements executed, loop iterations, block
+    /// ends, summed over every lane) than its limit allowed ([`super::run_limited`]).
+    #[error("kernel {kernel}: stopped after {limit} interpreter steps, the limit of this run")]
+    StepLimit { kernel: String, limit: u64 },
     /// A kernel breaking a rule the builder guarantees; only a bug in egpu can cause it.
     /// (The command adds the `internal error: ` prefix; the message does not repeat it.)
     #[error("kernel {kernel}: broken invariant: {message}")]

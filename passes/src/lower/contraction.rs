@@ -31,15 +31,15 @@
 //! workgroup computes one `tile_m × tile_n` block of C:
 //! ```text
 //! (b, tm, tn) = workgroup id               m0 = tm·tile_m, n0 = tn·tile_n
-//! plain: acc[rm][rn] = 0                   matrix tile: D[e] = 0 for the lane's e
+//! plain: acc[rm][rn] = 0                   matrix tile: fragment_zero F_q (its tiles q)
 //! for kt in 0..⌈K / tile_k⌉:
 //!   A tile: shared_a[r][c] = A[b, m0 + r, kt·tile_k + c]   (0 outside m, k)
 //!   B tile: shared_b[r][c] = B[b, kt·tile_k + r, n0 + c]   (0 outside k, n)
 //!   barrier
 //!   plain: acc[i][j] += shared_a[row_i][kk] · shared_b[kk][col_j] for kk in 0..tile_k
-//!   matrix tile: each subgroup, for its 16×16 tiles of D: matrix_tile(A, B, D)
+//!   matrix tile: each subgroup, for its 16×16 tiles q: fragment_mma F_q += A·B
 //!   barrier
-//! plain: D[row_i][col_j] = acc[i][j]; barrier
+//! plain: D[row_i][col_j] = acc[i][j]; barrier     matrix tile: fragment_store D_q = F_q; barrier
 //! for e in lane..tile_m·tile_n step lanes:   (i, j) = (m0 + e div tile_n, n0 + e mod tile_n)
 //!   if i < M and j < N: the epilogue at the output row (b, i, j), from D[e]; store
 //! ```
@@ -53,9 +53,9 @@
 //! The matrix tile stages A and B as f16/bf16: the operands are casts of f16/bf16 values
 //! to f32, so the staged values are exactly the source's; where the view allows, they are
 //! read before the cast, else cast back (exact). Shared memory is race-free: every tile
-//! write is separated from its reads by a barrier, D is zeroed by the lanes that later read
-//! it in the epilogue and before the first barrier, and each subgroup's matrix tiles touch
-//! only the D tiles it owns.
+//! write is separated from its reads by a barrier, and each subgroup stores only the D tiles
+//! it owns, before the barrier that precedes the epilogue. The matrix-tile accumulators are
+//! fragments (registers) for the whole k loop: D is written once, after it.
 
 use super::analysis::{Bindings, GroupInfo};
 use super::emit::{Emitter, Val, identity};
@@ -655,8 +655,11 @@ fn plain_body(
     Ok(())
 }
 
-/// The matrix tile path: D starts at 0 (each lane zeroes the elements it later reads in
-/// the epilogue); per k tile, each subgroup accumulates its 16×16 tiles of D.
+/// The matrix-tile path: each subgroup owns `owned` 16×16 output tiles, each accumulated in
+/// a matrix fragment (registers) across the whole k loop — zeroed before it, `fragment_mma`
+/// once per 16-deep slice of each staged k tile, and written to D once after it, then a
+/// barrier before the epilogue reads D. The accumulators never round-trip through shared
+/// memory inside the loop.
 fn matrix_tile_body(
     em: &mut Emitter<'_>,
     c: &Contraction,
@@ -664,40 +667,43 @@ fn matrix_tile_body(
     tiles: &Tiles,
     place: &Place,
 ) -> Lowered<()> {
-    let zero = sum_start(em, c, tiles.sum)?;
-    for q in 0..(s.tm * s.tn) / s.lanes {
-        let e = em.sym.add_const(&place.lane, q * s.lanes);
-        let at = em.index(&e)?;
-        em.b.store(Memory::Shared(tiles.d), at, zero, None)?;
-    }
     let t = i128::from(TILE);
     let subgroups = s.lanes / s.subgroup;
     let tiles_n = s.tn / t;
     let owned = (s.tm / t) * tiles_n / subgroups;
     let sg = named(em, &em.sym.div(&place.lane, s.subgroup))?;
     // The subgroup's tile operands do not depend on k: emitted once, before the loop.
+    let mut outputs = Vec::new();
     let mut ops = Vec::new();
     for q in 0..owned {
+        let frag = em.b.fragment(&format!("acc{q}"))?;
+        em.b.fragment_zero(frag)?;
         let tile = em.sym.add_const(&sg, q * subgroups);
         let (ti, tj) = (em.sym.div(&tile, tiles_n), em.sym.rem(&tile, tiles_n));
         let d_at = em
             .sym
             .add(&em.sym.scale(&ti, t * s.tn), &em.sym.scale(&tj, t));
-        let d = tile_ref(em, tiles.d, &d_at, s.tn)?;
+        outputs.push((frag, tile_ref(em, tiles.d, &d_at, s.tn)?));
         for kk in (0..s.tk).step_by(TILE as usize) {
             let a_at = em.sym.add_const(&em.sym.scale(&ti, t * s.tk), kk);
             let b_at = em.sym.add(&Ix::constant(kk * s.tn), &em.sym.scale(&tj, t));
             let a = tile_ref(em, tiles.a, &a_at, s.tk)?;
             let b = tile_ref(em, tiles.b, &b_at, s.tn)?;
-            ops.push((a, b, d));
+            ops.push((frag, a, b));
         }
     }
     k_loop(em, c, s, tiles, place, &mut |em| {
-        for &(a, b, d) in &ops {
-            em.b.matrix_tile(a, b, d)?;
+        for &(frag, a, b) in &ops {
+            em.b.fragment_mma(frag, a, b)?;
         }
         Ok(())
-    })
+    })?;
+    for (frag, d) in outputs {
+        em.b.fragment_store(frag, d)?;
+    }
+    // The epilogue reads every element of D, written by other subgroups' fragments.
+    em.b.barrier();
+    Ok(())
 }
 
 fn tile_ref(em: &mut Emitter<'_>, array: SharedId, offset: &Ix, stride: i128) -> Lowered<TileRef> {

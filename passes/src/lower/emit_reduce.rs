@@ -19,8 +19,16 @@
 //!   its first lane writes the partial result to a shared array, a barrier, then every lane
 //!   combines the partials in subgroup order.
 //!
-//! Each pass recomputes its plain and full operands from the loads (keeping the row in
-//! registers is a later optimization). `w` is the plan's vector width where it divides L.
+//! **A row held in registers.** When every lane of a row has the same, small number of
+//! positions (`L/w` a multiple of the lanes sharing the row, and at most
+//! [`MAX_HELD_ELEMENTS`] elements per lane) and the row is traversed more than once (two
+//! passes, or a pass and full writes), the position loops are written out: each lane's
+//! positions are then computed once, in the row's block, and every later traversal reuses
+//! those values (the emitter caches a value per node and index in the innermost block), so
+//! the row is loaded once instead of once per traversal. Otherwise each traversal is a loop
+//! that recomputes its operands from the loads; a row that would need more than two
+//! traversals is realized to memory by `schedule` instead (at most two chained passes).
+//! `w` is the plan's vector width where it divides L.
 
 use super::LowerError;
 use super::analysis::{Bindings, GroupInfo};
@@ -43,6 +51,25 @@ struct Lane {
     stride: u32,
     /// Lanes sharing the row (1, the subgroup or the workgroup).
     sharing: u32,
+    /// With a row held in registers: how many positions each lane has (the position loops
+    /// are then written out).
+    held: Option<i128>,
+}
+
+/// The most elements of a row one lane holds in registers (each a register per value that
+/// later traversals reuse); longer shares stay loops.
+pub const MAX_HELD_ELEMENTS: i128 = 16;
+
+/// How many positions each lane has when the row can be held in registers: `chunks` an
+/// exact multiple of the lanes sharing the row, few enough elements per lane, and more
+/// than one traversal to share them.
+fn held_positions(chunks: i128, lane: &Lane, width: u32, traversals: usize) -> Option<i128> {
+    let stride = i128::from(lane.stride.max(1));
+    if traversals < 2 || chunks == 0 || chunks % stride != 0 {
+        return None;
+    }
+    let per_lane = chunks / stride;
+    (per_lane * i128::from(width) <= MAX_HELD_ELEMENTS).then_some(per_lane)
 }
 
 pub fn lower(
@@ -73,10 +100,12 @@ pub fn lower(
         workgroup: [lanes, 1, 1],
     };
     let mut em = Emitter::new(info, bindings, launch, plan.subgroup_size)?;
-    let (lane, inside) = place(&mut em, plan, grid, rows)?;
+    let (mut lane, inside) = place(&mut em, plan, grid, rows)?;
     em.set_row(lane.row.clone());
     em.set_lanes(width);
     let chunks = length / i128::from(width);
+    let full_writes = usize::from(!writes_in(&em, FusionState::Full)?.is_empty());
+    lane.held = held_positions(chunks, &lane, width, info.passes().len() + full_writes);
     for (level, pass) in info.passes().iter().enumerate() {
         reduce_pass(&mut em, plan, stage, &lane, pass, chunks)?;
         em.compute_row_values(&info.row_values_at(level + 1))?;
@@ -127,13 +156,15 @@ fn place(
         start,
         stride,
         sharing,
+        held: None,
     };
     Ok((lane, inside))
 }
 
-/// The loop over the lane's position chunks, `body` called with the row's input index at
-/// position `m·w + t` (index arithmetic that only depends on the row is summed first, so
-/// that the `licm` pass can move it out of the loop).
+/// The lane's position chunks, `body` called with the row's input index at position
+/// `m·w + t`: a loop over `m`, or for a row held in registers each `m` written out (index
+/// arithmetic that only depends on the row is summed first, so that the `licm` pass can
+/// move it out of the loop).
 fn for_positions<'a, F>(
     em: &mut Emitter<'a>,
     stage: &ReductionStage,
@@ -145,17 +176,31 @@ fn for_positions<'a, F>(
 where
     F: FnMut(&mut Emitter<'a>, &[Ix]) -> Lowered<()>,
 {
+    if let Some(count) = lane.held {
+        for j in 0..count {
+            let m = em.sym.add_const(&lane.start, j * i128::from(lane.stride));
+            let index = position_index(em, stage, lane, &m);
+            body(em, &index)?;
+        }
+        return Ok(());
+    }
     let end = Ix::constant(chunks);
     em.loop_over(&lane.start, &end, lane.stride, unroll, |em, m| {
-        let (t, width) = em.lanes();
-        let scaled = em.sym.scale(&em.sym.var(m), i128::from(width));
-        let pos = match t {
-            Some(t) => em.sym.add(&scaled, &em.sym.var(t)),
-            None => scaled,
-        };
-        let index = stage.index(&em.sym, &lane.row, &pos);
+        let m = em.sym.var(m);
+        let index = position_index(em, stage, lane, &m);
         body(em, &index)
     })
+}
+
+/// The row's input index at position `m·w + t` (`t` the vector lane, if any).
+fn position_index(em: &Emitter<'_>, stage: &ReductionStage, lane: &Lane, m: &Ix) -> Vec<Ix> {
+    let (t, width) = em.lanes();
+    let scaled = em.sym.scale(m, i128::from(width));
+    let pos = match t {
+        Some(t) => em.sym.add(&scaled, &em.sym.var(t)),
+        None => scaled,
+    };
+    stage.index(&em.sym, &lane.row, &pos)
 }
 
 /// One pass over the row for the reductions in `pass`.

@@ -120,6 +120,7 @@ pub(super) fn run<'k>(env: &mut Env<'k, '_>, lane: &mut Lane<'k>) -> Result<(), 
 }
 
 fn step<'k>(env: &mut Env<'k, '_>, lane: &mut Lane<'k>) -> Result<(), KernelError> {
+    env.spend_step()?;
     let Some(frame) = lane.stack.last_mut() else {
         lane.state = State::Done;
         return Ok(());

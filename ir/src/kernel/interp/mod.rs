@@ -29,6 +29,19 @@ use memory::Cell;
 /// dtype); stores change them in place. `scalars` holds one value per scalar parameter,
 /// in parameter order. On an error the buffers hold what was stored until then.
 pub fn run(kernel: &Kernel, buffers: &mut [Tensor], scalars: &[i64]) -> Result<(), KernelError> {
+    run_limited(kernel, buffers, scalars, u64::MAX)
+}
+
+/// [`run`], stopped with [`KernelError::StepLimit`] once the lanes together have taken
+/// `max_steps` interpreter steps (a statement executed, a loop iteration started or a block
+/// ended each count one): a count of work, so where a run stops does not depend on the
+/// machine. For kernels from untrusted text, whose loops may run for hours.
+pub fn run_limited(
+    kernel: &Kernel,
+    buffers: &mut [Tensor],
+    scalars: &[i64],
+    max_steps: u64,
+) -> Result<(), KernelError> {
     let (slots, scalar_values) = bind_arguments(kernel, buffers, scalars)?;
     let mut env = Env {
         kernel,
@@ -38,6 +51,8 @@ pub fn run(kernel: &Kernel, buffers: &mut [Tensor], scalars: &[i64]) -> Result<(
         scalars: scalar_values,
         shared: Vec::new(),
         fragments: Vec::new(),
+        steps_left: max_steps,
+        max_steps,
     };
     let [gx, gy, gz] = kernel.launch.grid;
     for z in 0..gz {
@@ -91,6 +106,9 @@ struct Env<'k, 'b> {
     /// The matrix fragments of the workgroup's subgroups: entry `subgroup · count + frag`,
     /// 256 f32 values row-major once set (`None` before `fragment_zero`).
     fragments: Vec<Option<Vec<f64>>>,
+    /// Interpreter steps this run may still take, and its limit (for the error).
+    steps_left: u64,
+    max_steps: u64,
 }
 
 impl Env<'_, '_> {
@@ -106,6 +124,20 @@ impl Env<'_, '_> {
         let [wx, wy, _] = self.kernel.launch.workgroup;
         let (wx, wy) = (wx.max(1), wy.max(1));
         [linear % wx, linear / wx % wy, linear / (wx * wy)]
+    }
+
+    /// Counts one interpreter step; an error once the run's limit is spent.
+    fn spend_step(&mut self) -> Result<(), KernelError> {
+        match self.steps_left.checked_sub(1) {
+            Some(left) => {
+                self.steps_left = left;
+                Ok(())
+            }
+            None => Err(KernelError::StepLimit {
+                kernel: self.kernel.name.clone(),
+                limit: self.max_steps,
+            }),
+        }
     }
 
     fn internal(&self, message: impl Into<String>) -> KernelError {
