@@ -9,6 +9,7 @@
 
 use super::KernelGroup;
 use egpu_ir::{BinaryOp, DType, Graph, NodeId, Op, ReduceOp};
+use std::collections::HashSet;
 
 /// One side of a contraction: the multiply's operand and the buffer it is a view of.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,15 +91,26 @@ pub(crate) fn recognize(graph: &Graph, group: &KernelGroup) -> Option<Contractio
     else {
         return None;
     };
-    if !group.nodes.contains(&mul) {
+    // Membership is asked once per node walked: sets keep recognition linear in the group.
+    let members = Members {
+        nodes: group.nodes.iter().copied().collect(),
+        reads: group.reads.iter().copied().collect(),
+    };
+    if !members.nodes.contains(&mul) {
         return None;
     }
-    let a = operand(graph, group, a)?;
-    let b = operand(graph, group, b)?;
+    let a = operand(graph, &members, a)?;
+    let b = operand(graph, &members, b)?;
     let dims = graph.node(mul).shape.dims().to_vec();
     let roles = Roles::of(graph, &dims, &axes, a.node, b.node)?;
     let found = roles.contraction(reduce, mul, a, b, dims, graph.node(mul).dtype);
     epilogue_is_rowwise(graph, group, reduce, found.rows()).then_some(found)
+}
+
+/// The nodes a group computes and the values it loads.
+struct Members {
+    nodes: HashSet<NodeId>,
+    reads: HashSet<NodeId>,
 }
 
 /// The group's only reduce node, or `None` when it has none or several.
@@ -114,7 +126,7 @@ fn single_reduce(graph: &Graph, group: &KernelGroup) -> Option<NodeId> {
 
 /// Follows a multiply operand down through movement ops and at most one cast to the
 /// realized value it views; `None` if anything else (arithmetic, constants) is on the way.
-fn operand(graph: &Graph, group: &KernelGroup, node: NodeId) -> Option<Operand> {
+fn operand(graph: &Graph, group: &Members, node: NodeId) -> Option<Operand> {
     let mut at = node;
     let mut cast = false;
     // Each step moves to an operand, which comes earlier in the graph, so this ends; the
@@ -230,7 +242,7 @@ impl Roles {
 /// elementwise ops, casts and reshapes of `rows` elements, and whether every value the group
 /// writes is one of them (so the kernel writes nothing but the epilogue's results).
 fn epilogue_is_rowwise(graph: &Graph, group: &KernelGroup, reduce: NodeId, rows: usize) -> bool {
-    let mut after = vec![reduce];
+    let mut after = HashSet::from([reduce]);
     for &id in &group.nodes {
         let node = graph.node(id);
         if id == reduce || !node.op.operands().iter().any(|o| after.contains(o)) {
@@ -248,7 +260,7 @@ fn epilogue_is_rowwise(graph: &Graph, group: &KernelGroup, reduce: NodeId, rows:
         if !rowwise || node.shape.numel() != rows {
             return false;
         }
-        after.push(id);
+        after.insert(id);
     }
     !group.writes.is_empty() && group.writes.iter().all(|w| after.contains(w))
 }
