@@ -101,7 +101,8 @@ fn space(graph: &Graph, ids: &[NodeId], group: &Group) -> Option<Space> {
             Some(Space::Elements(graph.node(root).shape.numel()))
         }
         Some((x, mut axes)) => {
-            if matches!(print::main_op(graph, &nodes).as_str(), "matmul" | "conv") {
+            // A matmul-shaped sum (what `main_op` names matmul or conv).
+            if print::is_contraction(graph, x) {
                 return None;
             }
             axes.sort_unstable();

@@ -57,7 +57,7 @@ pub(crate) fn main_op(graph: &Graph, nodes: &[NodeId]) -> String {
 
 /// `sum(mul(expand(a), expand(b)))`: the shape of a matmul (or of a convolution's window
 /// product), the contraction the optimizer tiles.
-fn is_contraction(graph: &Graph, x: NodeId) -> bool {
+pub(crate) fn is_contraction(graph: &Graph, x: NodeId) -> bool {
     let is_expand = |n: NodeId| matches!(graph.node(n).op, Op::Expand { .. });
     match graph.node(x).op {
         Op::Binary {
