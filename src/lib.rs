@@ -3,11 +3,12 @@
 //!
 //! This facade crate will hold `Jit` and the kernel cache; today it holds the `egpu` command
 //! ([`cli`]) and `.npy` input/output ([`npy`]). The graph IR is re-exported as [`ir`] and the
-//! passes as [`passes`].
+//! passes as [`passes`], the runtime (today its `cpu` device) as [`runtime`].
 //!
 //! ```
 //! use egpu::ir::{DType, GraphBuilder, Target, interp};
 //! use egpu::passes::pipeline::{PipelineOptions, compile};
+//! use egpu::runtime::cpu::CpuDevice;
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut g = GraphBuilder::new("mlp");
 //! let x = g.input("x", DType::F32, &[32, 64])?;
@@ -24,7 +25,7 @@
 //!     simplify: Default::default(),
 //! };
 //! let compiled = compile(&graph, &options)?;
-//! let results = compiled.program.run(&inputs)?; // the kernels, on the kernel-IR interpreter
+//! let results = CpuDevice::new().run(&compiled.program, &inputs)?; // the kernel-IR interpreter
 //! // each element within the error bound of its computation on sm_90 (running error bound
 //! // plus the precision model of ex2.approx, rcp.approx, ...)
 //! let reference = interp::evaluate_with_bounds(&graph, &inputs, &options.target)?;
@@ -39,3 +40,4 @@ pub mod npy;
 
 pub use egpu_ir as ir;
 pub use egpu_passes as passes;
+pub use egpu_runtime as runtime;
