@@ -87,9 +87,7 @@ impl<'a> Emitter<'a> {
 
     /// Records a reduction's result for the current row.
     pub fn set_row_value(&mut self, node: NodeId, value: ValueId) {
-        self.frame()
-            .values
-            .insert((node, Vec::new()), Val::One(value));
+        self.cache_value(node, Vec::new(), Val::One(value));
     }
 
     /// Computes row values now, in the current block, so later blocks reuse them.
@@ -188,7 +186,7 @@ impl<'a> Emitter<'a> {
 
     /// `v` is the value of `node` at `index`: cached in the current block, and handed on.
     fn done(&mut self, node: NodeId, index: Vec<Ix>, v: Val, work: &mut Work) -> Lowered<()> {
-        self.frame().values.insert((node, index), v.clone());
+        self.cache_value(node, index, v.clone());
         work.results.push(v);
         Ok(())
     }
@@ -204,12 +202,11 @@ impl<'a> Emitter<'a> {
             work.tasks.push(Task::Row(node));
             return Ok(());
         }
-        let key = (node, index);
-        if let Some(v) = self.cached(|f| &f.values, &key) {
+        let hash = Self::value_hash(node, &index);
+        if let Some(v) = self.cached_value(hash, node, &index) {
             work.results.push(v);
             return Ok(());
         }
-        let (node, index) = key;
         self.compute(node, index, work)
     }
 
@@ -403,8 +400,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn start_row(&mut self, node: NodeId, work: &mut Work) -> Lowered<()> {
-        let key = (node, Vec::new());
-        if let Some(Val::One(v)) = self.cached(|f| &f.values, &key) {
+        if let Some(Val::One(v)) = self.cached_value(Self::value_hash(node, &[]), node, &[]) {
             work.results.push(Val::One(v));
             return Ok(());
         }
