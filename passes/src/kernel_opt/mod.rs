@@ -15,6 +15,7 @@
 
 mod cse;
 mod dce;
+mod dense;
 mod fold;
 mod hash;
 mod licm;
