@@ -27,11 +27,9 @@ pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     if !removed {
         return Ok(None);
     }
-    let body = post_order(kernel.body(), &mut |index, stmt| {
+    let body = post_order(kernel.body(), &mut |index, stmt, out| {
         if live.keeps(index, &stmt) {
-            vec![stmt]
-        } else {
-            vec![]
+            out.push(stmt);
         }
     });
     struct Copy;

@@ -23,13 +23,13 @@ use egpu_ir::{BinaryOp, Scalar};
 
 pub fn licm(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     let mut moved = false;
-    let body = post_order(kernel.body(), &mut |_, stmt| match stmt {
+    let body = post_order(kernel.body(), &mut |_, stmt, out| match stmt {
         Stmt::Loop(l) => {
-            let out = hoist(kernel, l);
-            moved |= out.len() > 1;
-            out
+            let before = out.len();
+            hoist(kernel, l, out);
+            moved |= out.len() > before + 1;
         }
-        other => vec![other],
+        other => out.push(other),
     });
     if !moved {
         return Ok(None);
@@ -49,24 +49,22 @@ struct LoopFacts {
     matrix_tile: bool,
 }
 
-/// The loop's invariant lets, then the loop without them.
-fn hoist(kernel: &Kernel, l: Loop) -> Vec<Stmt> {
+/// Pushes the loop's invariant lets onto `out`, then the loop without them.
+fn hoist(kernel: &Kernel, l: Loop, out: &mut Vec<Stmt>) {
     let mut facts = facts(&l);
     let runs = runs_at_least_once(kernel, &l);
-    let mut hoisted = Vec::new();
     let mut body = Vec::with_capacity(l.body.len());
     for stmt in l.body {
         if let Stmt::Let(v) = stmt
             && invariant(kernel, &facts, runs, v)
         {
             facts.defined.remove(&v);
-            hoisted.push(stmt);
+            out.push(stmt);
         } else {
             body.push(stmt);
         }
     }
-    hoisted.push(Stmt::Loop(Loop { body, ..l }));
-    hoisted
+    out.push(Stmt::Loop(Loop { body, ..l }));
 }
 
 /// Collects what the loop (all of it, nested blocks included) defines and changes.

@@ -48,9 +48,13 @@ enum Owner<'k> {
     Else(usize, &'k Stmt, Vec<Stmt>),
 }
 
-/// Rebuilds the tree bottom-up: `f(index, stmt)` is called on every statement, on a loop or
-/// if once its bodies are rebuilt, and returns the statements that replace it.
-pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<Stmt>) -> Vec<Stmt> {
+/// Rebuilds the tree bottom-up: `f(index, stmt, out)` is called on every statement, on a
+/// loop or if once its bodies are rebuilt, and pushes the statements that replace it onto
+/// `out` (the rebuilt block it belongs to: no list per statement).
+pub(super) fn post_order(
+    body: &[Stmt],
+    f: &mut dyn FnMut(usize, Stmt, &mut Vec<Stmt>),
+) -> Vec<Stmt> {
     let mut index = 0;
     let mut stack = vec![Frame {
         stmts: body,
@@ -78,10 +82,7 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
                     out: Vec::new(),
                     owner,
                 }),
-                None => {
-                    let replaced = f(me, stmt.clone());
-                    frame.out.extend(replaced);
-                }
+                None => f(me, stmt.clone(), &mut frame.out),
             }
             continue;
         }
@@ -128,9 +129,8 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
                 )
             }
         };
-        let replaced = f(me, rebuilt);
         if let Some(parent) = stack.last_mut() {
-            parent.out.extend(replaced);
+            f(me, rebuilt, &mut parent.out);
         }
     }
 }
