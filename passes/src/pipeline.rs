@@ -1,7 +1,7 @@
 //! The ordered pass pipeline: every stage can be printed, dumped to a folder, and a pass
 //! switched off by name to bisect a wrong result.
 
-use crate::kernel_opt::{KernelPass, statement_count};
+use crate::kernel_opt::{Step, statement_count};
 use crate::lower::{LowerError, LowerPlan, lower, program};
 use crate::optimize::plan;
 use crate::schedule::{Schedule, ScheduleError, schedule};
@@ -49,7 +49,7 @@ impl Stage {
 /// Passes that may be switched off (the others are needed to produce any kernel at all):
 /// without `simplify` the graph is scheduled as written; without `optimize` every kernel is
 /// lowered with the plain plan (scalar, one element and one row per lane); the kernel-IR
-/// optimizations ([`KernelPass`], after `lower`) each by name.
+/// optimizations ([`crate::kernel_opt::KernelPass`], after `lower`) each by name.
 pub const OPTIONAL_PASSES: [&str; 7] = [
     "simplify",
     "optimize",
@@ -189,13 +189,13 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     let mut kernel_passes = Vec::new();
     let mut statements: usize = program.kernels.iter().map(statement_count).sum();
     let mut rewritten = false;
-    for pass in KernelPass::ALL.into_iter().filter(|p| enabled(p.name())) {
+    for step in Step::plan(|p| enabled(p.name())) {
         let before = statements;
         let (after, changed) =
-            run_kernel_pass(pass, &mut program.kernels, &options.target, before)?;
+            run_kernel_pass(step, &mut program.kernels, &options.target, before)?;
         statements = after;
         rewritten |= changed;
-        kernel_passes.push((pass.name(), before, statements));
+        kernel_passes.extend(step.counts(before, statements));
     }
     if rewritten && !VERIFY_EACH_KERNEL_PASS {
         verify_kernels("kernel-opt", &program.kernels, &options.target)?;
@@ -221,11 +221,11 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
 /// Either way the output of `lower` is verified on its own.
 const VERIFY_EACH_KERNEL_PASS: bool = cfg!(debug_assertions);
 
-/// Runs one kernel-IR optimization on every kernel (verifying each kernel it changed when
-/// [`VERIFY_EACH_KERNEL_PASS`]); returns the statement count of all kernels after it
-/// (`statements` before) and whether it changed any.
+/// Runs one [`Step`] (a kernel-IR optimization, or LICM and CSE together) on every kernel
+/// (verifying each kernel it changed when [`VERIFY_EACH_KERNEL_PASS`]); returns the
+/// statement count of all kernels after it (`statements` before) and whether it changed any.
 fn run_kernel_pass(
-    pass: KernelPass,
+    pass: Step,
     kernels: &mut [Kernel],
     target: &Target,
     mut statements: usize,

@@ -77,6 +77,9 @@ mod tests {
         assert!(set.contains(10) && set.contains(1) && !set.contains(5) && !set.contains(99));
         let mut map = DenseMap::with_capacity(1);
         map.insert(7, 'x');
-        assert_eq!((map.get(7), map.get(0), map.get(100)), (Some('x'), None, None));
+        assert_eq!(
+            (map.get(7), map.get(0), map.get(100)),
+            (Some('x'), None, None)
+        );
     }
 }

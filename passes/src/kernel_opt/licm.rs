@@ -22,6 +22,17 @@ use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Loop, Memory, Stmt, Valu
 use egpu_ir::{BinaryOp, Scalar};
 
 pub fn licm(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+    let Some(body) = hoisted_body(kernel) else {
+        return Ok(None);
+    };
+    struct Copy;
+    impl Rewrite for Copy {}
+    rebuild(kernel, &body, &mut Copy).map(Some)
+}
+
+/// The kernel's body with the invariant lets moved out of their loops (over the same
+/// values), or `None` when nothing moves. Moving never adds or removes a statement.
+pub(super) fn hoisted_body(kernel: &Kernel) -> Option<Vec<Stmt>> {
     let mut moved = false;
     let body = post_order(kernel.body(), &mut |_, stmt, out| match stmt {
         Stmt::Loop(l) => {
@@ -31,12 +42,7 @@ pub fn licm(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
         }
         other => out.push(other),
     });
-    if !moved {
-        return Ok(None);
-    }
-    struct Copy;
-    impl Rewrite for Copy {}
-    rebuild(kernel, &body, &mut Copy).map(Some)
+    moved.then_some(body)
 }
 
 /// What a loop defines and what it changes.
