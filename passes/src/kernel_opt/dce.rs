@@ -149,7 +149,7 @@ fn mark(kernel: &Kernel) -> Live {
                 let Some(value) = kernel.value(v) else {
                     continue;
                 };
-                work.extend(value.expr.operands().into_iter().map(Need::Value));
+                work.extend(value.expr.each_operand().map(Need::Value));
                 work.extend(layout.def_parent.get(id(v)).map(Need::Control));
                 if let Expr::ReadAcc(acc) = value.expr {
                     work.push(Need::Acc(acc));

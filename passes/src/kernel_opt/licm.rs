@@ -116,12 +116,7 @@ fn invariant(kernel: &Kernel, facts: &LoopFacts, runs: bool, v: ValueId) -> bool
     let Some(value) = kernel.value(v) else {
         return false;
     };
-    if value
-        .expr
-        .operands()
-        .iter()
-        .any(|x| facts.defined.contains(x))
-    {
+    if value.expr.each_operand().any(|x| facts.defined.contains(&x)) {
         return false;
     }
     match &value.expr {
