@@ -92,7 +92,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHash
 /// What one open block of the kernel has computed (valid in it and the blocks inside it).
 #[derive(Clone, Default)]
 struct Frame {
-    values: BlockCache<(NodeId, Vec<Ix>), Val>,
+    values: BlockCache<(NodeId, values::Index), Val>,
     indices: BlockCache<(Ix, DType), ValueId>,
     casts: HashMap<(ValueId, DType), ValueId>,
     extracts: HashMap<(ValueId, u32), ValueId>,
@@ -296,7 +296,7 @@ impl<'a> Emitter<'a> {
     /// The value of `node` at `index` computed in an open block (`hash` is
     /// [`Emitter::value_hash`]).
     fn cached_value(&self, hash: u64, node: NodeId, index: &[Ix]) -> Option<Val> {
-        let is = |k: &(NodeId, Vec<Ix>)| k.0 == node && k.1 == index;
+        let is = |k: &(NodeId, values::Index)| k.0 == node && *k.1 == *index;
         let mut frames = self.frames.iter().rev();
         frames.find_map(|f| f.values.get(hash, is)).cloned()
     }
@@ -306,7 +306,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// Records the value of `node` at `index` in the innermost block.
-    fn cache_value(&mut self, node: NodeId, index: Vec<Ix>, v: Val) {
+    fn cache_value(&mut self, node: NodeId, index: values::Index, v: Val) {
         let hash = Self::value_hash(node, &index);
         self.frame().values.insert(hash, (node, index), v);
     }
