@@ -483,6 +483,11 @@ impl<K: EntityRef, V> IdVec<K, V> {
         self.items.get(k.index())
     }
 
+    /// Room for `n` more entities without growing.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }

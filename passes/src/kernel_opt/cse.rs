@@ -28,7 +28,7 @@ pub fn cse(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
 /// this is CSE of the kernel that `body` would be rebuilt into, in one rebuild.
 pub(super) fn cse_over(kernel: &Kernel, body: &[Stmt]) -> Result<Kernel, KernelError> {
     let mut pass = Cse {
-        table: HashMap::default(),
+        table: HashMap::with_capacity_and_hasher(kernel.values().len(), Default::default()),
         added: vec![Vec::new()],
         epoch: 0,
     };

@@ -211,6 +211,8 @@ pub(super) fn rebuild(
         loops: HashMap::default(),
     };
     declare(kernel, &mut e.b)?;
+    // The rebuilt kernel is about the size of the input: room for it up front.
+    e.b.reserve(kernel.values().len(), body.len());
     let mut stack = vec![Frame {
         stmts: body,
         pos: 0,
@@ -268,6 +270,7 @@ fn close<'k>(
         End::Then(else_body) => {
             rewrite.leave();
             e.b.begin_else()?;
+            e.b.reserve(0, else_body.len());
             rewrite.enter(Block::Branch);
             stack.push(Frame {
                 stmts: else_body,
@@ -306,6 +309,7 @@ fn statement<'k>(
         Stmt::Loop(l) => {
             let (start, end) = (e.new_of(l.start)?, e.new_of(l.end)?);
             let var = e.b.begin_loop(start, end, l.step, l.unroll)?;
+            e.b.reserve(0, l.body.len());
             e.set_value(l.var, var);
             e.loops.insert(var, (start, end));
             rewrite.enter(Block::Loop);
@@ -321,6 +325,7 @@ fn statement<'k>(
             else_body,
         } => {
             e.b.begin_if(e.new_of(*cond)?)?;
+            e.b.reserve(0, then_body.len());
             rewrite.enter(Block::Branch);
             Ok(Some(Frame {
                 stmts: then_body,
