@@ -59,7 +59,8 @@ pub(super) fn post_order(
     let mut stack = vec![Frame {
         stmts: body,
         pos: 0,
-        out: Vec::new(),
+        // Most statements stay: room for all of them (a loop's hoisted lets go to its parent).
+        out: Vec::with_capacity(body.len()),
         owner: Owner::Body,
     }];
     loop {
@@ -79,7 +80,7 @@ pub(super) fn post_order(
                 Some((stmts, owner)) => stack.push(Frame {
                     stmts,
                     pos: 0,
-                    out: Vec::new(),
+                    out: Vec::with_capacity(stmts.len()),
                     owner,
                 }),
                 None => f(me, stmt.clone(), &mut frame.out),
@@ -108,7 +109,7 @@ pub(super) fn post_order(
                 stack.push(Frame {
                     stmts: else_body,
                     pos: 0,
-                    out: Vec::new(),
+                    out: Vec::with_capacity(else_body.len()),
                     owner: Owner::Else(me, stmt, done.out),
                 });
                 continue;

@@ -232,7 +232,7 @@ impl<'k> Verifier<'k> {
         let mut stack = vec![Frame {
             stmts: &self.kernel.body,
             next: 0,
-            values: Vec::new(),
+            values: Vec::with_capacity(self.kernel.body.len()),
             accs: Vec::new(),
             block: root,
             else_body: None,
@@ -266,7 +266,7 @@ impl<'k> Verifier<'k> {
             stack.push(Frame {
                 stmts,
                 next: 0,
-                values: Vec::new(),
+                values: Vec::with_capacity(stmts.len()),
                 accs: Vec::new(),
                 block,
                 else_body: None,
