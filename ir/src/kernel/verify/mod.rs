@@ -173,13 +173,19 @@ pub(super) struct Verifier<'k> {
 
 impl<'k> Verifier<'k> {
     fn new(kernel: &'k Kernel, all_rules: bool, target: Option<&'k Target>) -> Verifier<'k> {
+        // Sized for every value up front, so that marking one never grows a table.
+        let sized = || {
+            let mut map = SecondaryMap::new();
+            map.resize(kernel.values.len());
+            map
+        };
         Verifier {
             kernel,
             all_rules,
             target,
             errors: Vec::new(),
-            defined: SecondaryMap::new(),
-            visible: SecondaryMap::new(),
+            defined: sized(),
+            visible: sized(),
             acc_declared: SecondaryMap::new(),
             acc_visible: SecondaryMap::new(),
             stmt: 0,
