@@ -142,7 +142,22 @@ impl Step {
 
 /// Statements in a kernel, nested ones included: what `-v` reports a pass removed.
 pub fn statement_count(kernel: &Kernel) -> usize {
+    // Block by block (the pipeline counts every kernel after every pass that changed it).
     let mut count = 0;
-    tree::pre_order(kernel.body(), &mut |_, _: &Stmt, _| count += 1);
+    let mut blocks = vec![kernel.body()];
+    while let Some(block) = blocks.pop() {
+        count += block.len();
+        for stmt in block {
+            match stmt {
+                Stmt::Loop(l) => blocks.push(&l.body),
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => blocks.extend([&then_body[..], &else_body[..]]),
+                _ => {}
+            }
+        }
+    }
     count
 }

@@ -10,9 +10,13 @@ pub(super) fn pre_order(body: &[Stmt], f: &mut dyn FnMut(usize, &Stmt, Option<us
     let mut index = 0;
     // Blocks still to walk, each with its position and the control statement holding it.
     let mut stack: Vec<(&[Stmt], usize, Option<usize>)> = vec![(body, 0, None)];
-    while let Some((stmts, pos, parent)) = stack.pop() {
-        let Some(stmt) = stmts.get(pos) else { continue };
-        stack.push((stmts, pos + 1, parent));
+    while let Some(top) = stack.last_mut() {
+        let (stmts, pos, parent) = *top;
+        let Some(stmt) = stmts.get(pos) else {
+            stack.pop();
+            continue;
+        };
+        top.1 += 1;
         f(index, stmt, parent);
         let me = Some(index);
         index += 1;
