@@ -5,7 +5,7 @@ mod pass;
 
 pub use pass::Pass;
 
-use crate::kernel_opt::{KernelPass, statement_count};
+use crate::kernel_opt::{KernelPass, Step, statement_count};
 use crate::lower::{LowerError, lower, program};
 use crate::optimize::choose_plans;
 use crate::plan::KernelPlan;
@@ -171,14 +171,18 @@ pub fn compile(graph: &Graph, options: &PipelineOptions) -> Result<Compiled, Pip
     let mut kernel_passes = Vec::new();
     let mut statements: usize = program.kernels.iter().map(statement_count).sum();
     let mut rewritten = false;
-    let kernel_passes_on = Pass::ALL.into_iter().filter(|&p| enabled(p));
-    for pass in kernel_passes_on.filter_map(Pass::kernel_pass) {
+    // A kernel-IR pass runs when its `Pass` is enabled; `Step` may run two as one rebuild.
+    let kernel_pass_on = |k: KernelPass| {
+        let pass = Pass::ALL.into_iter().find(|p| p.kernel_pass() == Some(k));
+        pass.is_some_and(enabled)
+    };
+    for step in Step::plan(kernel_pass_on) {
         let before = statements;
         let (after, changed) =
-            run_kernel_pass(pass, &mut program.kernels, &options.target, before)?;
+            run_kernel_pass(step, &mut program.kernels, &options.target, before)?;
         statements = after;
         rewritten |= changed;
-        kernel_passes.push((pass.name(), before, statements));
+        kernel_passes.extend(step.counts(before, statements));
     }
     if rewritten && !VERIFY_EACH_KERNEL_PASS {
         verify_kernels("kernel-opt", &program.kernels, &options.target)?;
@@ -214,11 +218,11 @@ fn disabled_passes(names: &[String]) -> Result<Vec<Pass>, PipelineError> {
 /// Either way the output of `lower` is verified on its own.
 const VERIFY_EACH_KERNEL_PASS: bool = cfg!(debug_assertions);
 
-/// Runs one kernel-IR optimization on every kernel (verifying each kernel it changed when
-/// [`VERIFY_EACH_KERNEL_PASS`]); returns the statement count of all kernels after it
-/// (`statements` before) and whether it changed any.
+/// Runs one [`Step`] (a kernel-IR optimization, or LICM and CSE together) on every kernel
+/// (verifying each kernel it changed when [`VERIFY_EACH_KERNEL_PASS`]); returns the
+/// statement count of all kernels after it (`statements` before) and whether it changed any.
 fn run_kernel_pass(
-    pass: KernelPass,
+    pass: Step,
     kernels: &mut [Kernel],
     target: &Target,
     mut statements: usize,

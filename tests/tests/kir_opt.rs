@@ -6,6 +6,8 @@
 //! - equivalence: every kernel of every example on every target, and 200 random graphs, run
 //!   on the interpreter without the passes, with each pass alone and with all of them: the
 //!   outputs are bit-identical (or the same error).
+//! - steps: the pipeline runs LICM and CSE as one step (one rebuild); its kernels must be
+//!   exactly (as printed) those of the passes run one after another.
 
 use egpu_ir::interp::{self, Data, Tensor, random_tensor};
 use egpu_ir::kernel::{self, Kernel, Param, Program};
@@ -230,6 +232,46 @@ fn a_dead_out_of_bounds_constant_index_under_a_pad_compiles() {
     }
 }
 
+/// The kernels of the pipeline with `disabled` switched off, printed, against those of the
+/// enabled passes run one at a time on `lower`'s kernels.
+fn check_steps(graph: &Graph, target: Target, disabled: &[&str]) -> Result<(), String> {
+    let names: Vec<&str> = KernelPass::ALL.iter().map(|p| p.name()).collect();
+    let base = compile(graph, &options(target, &names)).map_err(|e| e.to_string())?;
+    let piped = compile(graph, &options(target, disabled)).map_err(|e| e.to_string())?;
+    let passes: Vec<KernelPass> = KernelPass::ALL
+        .into_iter()
+        .filter(|p| !disabled.contains(&p.name()))
+        .collect();
+    for (lowered, got) in base.program.kernels.iter().zip(&piped.program.kernels) {
+        let mut want = lowered.clone();
+        for pass in &passes {
+            want = pass
+                .run(&want)
+                .map_err(|e| format!("{}: {e}", pass.name()))?;
+        }
+        if kernel::print(&want) != kernel::print(got) {
+            return Err(format!(
+                "without {disabled:?}:\n--- one by one\n{want}--- pipeline\n{got}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_pipeline_steps_make_the_kernels_of_the_passes_one_by_one() {
+    let disabled: [&[&str]; 4] = [&[], &["licm"], &["cse"], &["fold", "dce"]];
+    for (name, graph) in examples() {
+        for target in Target::ALL {
+            for off in disabled {
+                if let Err(e) = check_steps(&graph, target, off) {
+                    panic!("{name} on {}: {e}", target.name);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn every_example_on_every_target_is_unchanged_by_the_passes() {
     for (name, graph) in examples() {
@@ -247,7 +289,7 @@ proptest! {
     #[test]
     fn random_graphs_are_unchanged_by_the_passes(graph in arb_graph(), seed in 0u64..1000) {
         for target in [Target::ALL[0], Target::ALL[Target::ALL.len() - 1]] {
-            match check_equivalence(&graph, target, seed) {
+            match check_equivalence(&graph, target, seed).and_then(|()| check_steps(&graph, target, &[])) {
                 Ok(()) => {}
                 Err(e) => {
                     return Err(TestCaseError::fail(format!("{}: {e}\n{}", target.name, text::print(&graph))));

@@ -263,6 +263,17 @@ impl KernelBuilder {
         &mut self.scopes[last]
     }
 
+    /// Room for `values` more values and `stmts` more statements in the innermost open
+    /// block, for a caller that knows the sizes ahead (a pass rebuilding a kernel): the
+    /// kernel then grows without copying itself over and over. Changes nothing else.
+    pub fn reserve(&mut self, values: usize, stmts: usize) {
+        self.kernel.values.reserve(values);
+        self.visible.resize(self.kernel.values.len() + values);
+        let scope = self.scope();
+        scope.stmts.reserve(stmts);
+        scope.values.reserve(values.min(stmts));
+    }
+
     fn push_stmt(&mut self, stmt: Stmt) {
         self.scope().stmts.push(stmt);
     }

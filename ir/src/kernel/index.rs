@@ -164,8 +164,8 @@ impl<'k> KernelIndex<'k> {
             match info.stmt {
                 Stmt::Let(v) => {
                     if let Some(value) = kernel.value(*v) {
-                        let operands = value.expr.operands();
-                        pairs.extend(operands.into_iter().map(|x| (x, User::Value(*v))));
+                        let operands = value.expr.each_operand();
+                        pairs.extend(operands.map(|x| (x, User::Value(*v))));
                     }
                 }
                 other => pairs.extend(

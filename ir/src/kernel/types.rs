@@ -290,25 +290,36 @@ pub enum Expr {
 
 impl Expr {
     /// The values this expression reads, in operand order.
-    pub fn operands(&self) -> Vec<ValueId> {
-        match self {
+    /// The operands in order, without building a list (what the passes and the verifier
+    /// walk for every value).
+    pub fn each_operand(&self) -> impl Iterator<Item = ValueId> + '_ {
+        let none = ValueId::from_u32(0);
+        let (inline, n, items): ([ValueId; 3], usize, &[ValueId]) = match self {
             Expr::WorkgroupId(_)
             | Expr::LocalId(_)
             | Expr::Const(_)
             | Expr::Param(_)
             | Expr::LoopVar
-            | Expr::ReadAcc(_) => vec![],
-            Expr::Load { index, mask, .. } => std::iter::once(*index).chain(*mask).collect(),
+            | Expr::ReadAcc(_) => ([none; 3], 0, &[]),
+            Expr::Load { index, mask, .. } => match mask {
+                Some(m) => ([*index, *m, none], 2, &[]),
+                None => ([*index, none, none], 1, &[]),
+            },
             Expr::Unary { x, .. }
             | Expr::Cast { x }
             | Expr::Bitcast { x }
             | Expr::Extract { x, .. }
-            | Expr::SubgroupReduce { x, .. } => vec![*x],
-            Expr::Binary { a, b, .. } | Expr::MulHi { a, b } => vec![*a, *b],
-            Expr::Where { cond, a, b } => vec![*cond, *a, *b],
-            Expr::Fma { a, b, c } => vec![*a, *b, *c],
-            Expr::Vector(items) => items.clone(),
-        }
+            | Expr::SubgroupReduce { x, .. } => ([*x, none, none], 1, &[]),
+            Expr::Binary { a, b, .. } | Expr::MulHi { a, b } => ([*a, *b, none], 2, &[]),
+            Expr::Where { cond, a, b } => ([*cond, *a, *b], 3, &[]),
+            Expr::Fma { a, b, c } => ([*a, *b, *c], 3, &[]),
+            Expr::Vector(items) => ([none; 3], 0, items.as_slice()),
+        };
+        inline.into_iter().take(n).chain(items.iter().copied())
+    }
+
+    pub fn operands(&self) -> Vec<ValueId> {
+        self.each_operand().collect()
     }
 }
 
@@ -470,6 +481,11 @@ impl<K: EntityRef, V> IdVec<K, V> {
 
     pub(crate) fn get(&self, k: K) -> Option<&V> {
         self.items.get(k.index())
+    }
+
+    /// Room for `n` more entities without growing.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -12,7 +12,7 @@
 use super::hash::{FastMap as HashMap, FastSet as HashSet};
 use super::rebuild::{Block, Emitter, Rewrite, rebuild};
 use egpu_ir::kernel::{
-    AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Value, ValueId, ValueType,
+    AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Stmt, Value, ValueId, ValueType,
 };
 use egpu_ir::{BinaryOp, DType, Scalar, UnaryOp};
 
@@ -20,12 +20,19 @@ pub fn cse(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     if !has_duplicates(kernel) {
         return Ok(None);
     }
+    cse_over(kernel, kernel.body()).map(Some)
+}
+
+/// CSE of `kernel` with the body `body` (its own, or a restructured one over the same
+/// values): the rebuild emits values in `body`'s order and keys them by their new ids, so
+/// this is CSE of the kernel that `body` would be rebuilt into, in one rebuild.
+pub(super) fn cse_over(kernel: &Kernel, body: &[Stmt]) -> Result<Kernel, KernelError> {
     let mut pass = Cse {
-        table: HashMap::default(),
+        table: HashMap::with_capacity_and_hasher(kernel.values().len(), Default::default()),
         added: vec![Vec::new()],
         epoch: 0,
     };
-    rebuild(kernel, kernel.body(), &mut pass).map(Some)
+    rebuild(kernel, body, &mut pass)
 }
 
 /// Whether two values have one key, ignoring scopes and effects (so more than CSE merges).
@@ -101,7 +108,7 @@ impl Rewrite for Cse {
         }
     }
 
-    fn effect(&mut self, _stmt: &egpu_ir::kernel::Stmt) {
+    fn effect(&mut self, _stmt: &Stmt) {
         self.epoch += 1;
     }
 }

@@ -10,7 +10,8 @@
 //! accumulator read needs every init and update of that accumulator. Both walks are
 //! iterative and linear.
 
-use super::hash::{FastMap as HashMap, FastSet as HashSet};
+use super::dense::{DenseMap, DenseSet};
+use super::hash::FastMap as HashMap;
 use super::rebuild::{Rewrite, rebuild};
 use super::tree::{post_order, pre_order};
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Stmt, ValueId};
@@ -18,26 +19,19 @@ use egpu_ir::{BinaryOp, Scalar};
 
 pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     let live = mark(kernel);
+    // Most kernels lose nothing: a scan says so before any statement is copied.
     let mut removed = false;
-    let body = post_order(kernel.body(), &mut |index, stmt| {
-        let keep = match &stmt {
-            Stmt::Let(v) => live.values.contains(v),
-            Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => live.accs.contains(acc),
-            Stmt::Loop(_) | Stmt::If { .. } => live.controls.contains(&index),
-            Stmt::Store(_)
-            | Stmt::Atomic(_)
-            | Stmt::Barrier
-            | Stmt::MatrixTile(_)
-            | Stmt::FragmentZero(_)
-            | Stmt::FragmentMma { .. }
-            | Stmt::FragmentStore { .. } => true,
-        };
-        removed |= !keep;
-        if keep { vec![stmt] } else { vec![] }
+    pre_order(kernel.body(), &mut |index, stmt, _| {
+        removed |= !live.keeps(index, stmt);
     });
     if !removed {
         return Ok(None);
     }
+    let body = post_order(kernel.body(), &mut |index, stmt, out| {
+        if live.keeps(index, &stmt) {
+            out.push(stmt);
+        }
+    });
     struct Copy;
     impl Rewrite for Copy {}
     rebuild(kernel, &body, &mut Copy).map(Some)
@@ -46,9 +40,29 @@ pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
 /// What survives: values, accumulators, and loops and ifs by statement number.
 #[derive(Default)]
 struct Live {
-    values: HashSet<ValueId>,
-    accs: HashSet<AccId>,
-    controls: HashSet<usize>,
+    values: DenseSet,
+    accs: DenseSet,
+    controls: DenseSet,
+}
+
+impl Live {
+    /// Whether statement number `index` stays.
+    fn keeps(&self, index: usize, stmt: &Stmt) -> bool {
+        match stmt {
+            Stmt::Let(v) => self.values.contains(id(*v)),
+            Stmt::InitAcc { acc, .. } | Stmt::UpdateAcc { acc, .. } => {
+                self.accs.contains(acc.as_u32() as usize)
+            }
+            Stmt::Loop(_) | Stmt::If { .. } => self.controls.contains(index),
+            Stmt::Store(_)
+            | Stmt::Atomic(_)
+            | Stmt::Barrier
+            | Stmt::MatrixTile(_)
+            | Stmt::FragmentZero(_)
+            | Stmt::FragmentMma { .. }
+            | Stmt::FragmentStore { .. } => true,
+        }
+    }
 }
 
 /// Something found needed, whose own needs are still to mark.
@@ -58,17 +72,27 @@ enum Need {
     Control(usize),
 }
 
-/// Where things are: each value's enclosing control, each control's operands and parent,
-/// each accumulator's statements (their operand and enclosing control).
-#[derive(Default)]
+/// Where things are: each value's enclosing control, each control's operands (a loop's
+/// bounds, an if's condition) and parent, each accumulator's statements (their operand and
+/// enclosing control).
 struct Layout {
-    def_parent: HashMap<ValueId, usize>,
-    controls: HashMap<usize, (Vec<ValueId>, Option<usize>)>,
+    def_parent: DenseMap<usize>,
+    controls: DenseMap<([Option<ValueId>; 2], Option<usize>)>,
     acc_stmts: HashMap<AccId, Vec<(ValueId, Option<usize>)>>,
 }
 
+/// A value's number in the dense tables.
+fn id(v: ValueId) -> usize {
+    v.as_u32() as usize
+}
+
 fn mark(kernel: &Kernel) -> Live {
-    let mut layout = Layout::default();
+    let values = kernel.values().len();
+    let mut layout = Layout {
+        def_parent: DenseMap::with_capacity(values),
+        controls: DenseMap::with_capacity(0),
+        acc_stmts: HashMap::default(),
+    };
     let mut work = Vec::new();
     pre_order(kernel.body(), &mut |index, stmt, parent| {
         let mut root = |values: &[ValueId]| {
@@ -78,7 +102,7 @@ fn mark(kernel: &Kernel) -> Live {
         match stmt {
             Stmt::Let(v) => {
                 if let Some(p) = parent {
-                    layout.def_parent.insert(*v, p);
+                    layout.def_parent.insert(id(*v), p);
                 }
                 if has_effect(kernel, *v) {
                     root(&[*v]);
@@ -86,13 +110,12 @@ fn mark(kernel: &Kernel) -> Live {
             }
             Stmt::Loop(l) => {
                 // The variable is defined by its loop: needing it needs the loop.
-                layout.def_parent.insert(l.var, index);
-                layout
-                    .controls
-                    .insert(index, (vec![l.start, l.end], parent));
+                layout.def_parent.insert(id(l.var), index);
+                let bounds = [Some(l.start), Some(l.end)];
+                layout.controls.insert(index, (bounds, parent));
             }
             Stmt::If { cond, .. } => {
-                layout.controls.insert(index, (vec![*cond], parent));
+                layout.controls.insert(index, ([Some(*cond), None], parent));
             }
             Stmt::Store(s) => {
                 root(&[s.index, s.value]);
@@ -113,24 +136,27 @@ fn mark(kernel: &Kernel) -> Live {
             }
         }
     });
-    let mut live = Live::default();
+    let mut live = Live {
+        values: DenseSet::with_capacity(values),
+        ..Live::default()
+    };
     while let Some(need) = work.pop() {
         match need {
             Need::Value(v) => {
-                if !live.values.insert(v) {
+                if !live.values.insert(id(v)) {
                     continue;
                 }
                 let Some(value) = kernel.value(v) else {
                     continue;
                 };
-                work.extend(value.expr.operands().into_iter().map(Need::Value));
-                work.extend(layout.def_parent.get(&v).copied().map(Need::Control));
+                work.extend(value.expr.each_operand().map(Need::Value));
+                work.extend(layout.def_parent.get(id(v)).map(Need::Control));
                 if let Expr::ReadAcc(acc) = value.expr {
                     work.push(Need::Acc(acc));
                 }
             }
             Need::Acc(acc) => {
-                if !live.accs.insert(acc) {
+                if !live.accs.insert(acc.as_u32() as usize) {
                     continue;
                 }
                 for &(value, parent) in layout.acc_stmts.get(&acc).into_iter().flatten() {
@@ -142,8 +168,8 @@ fn mark(kernel: &Kernel) -> Live {
                 if !live.controls.insert(c) {
                     continue;
                 }
-                if let Some((operands, parent)) = layout.controls.get(&c) {
-                    work.extend(operands.iter().map(|&v| Need::Value(v)));
+                if let Some((operands, parent)) = layout.controls.get(c) {
+                    work.extend(operands.into_iter().flatten().map(Need::Value));
                     work.extend(parent.map(Need::Control));
                 }
             }

@@ -13,33 +13,20 @@ use egpu_ir::kernel::{Expr, Kernel, KernelError, Value, ValueId, evaluate_consta
 use egpu_ir::{BinaryOp, Scalar, UnaryOp};
 
 pub fn fold(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
-    if !kernel
-        .values()
-        .any(|(_, value)| has_constant_operand(kernel, &value.expr))
-    {
+    if !kernel.values().any(|(_, value)| folds(kernel, value)) {
         return Ok(None);
     }
     rebuild(kernel, kernel.body(), &mut Fold).map(Some)
 }
 
-/// Whether an elementwise expression has a constant operand: without one neither folding
-/// nor an identity applies, and nothing can become constant.
-fn has_constant_operand(kernel: &Kernel, expr: &Expr) -> bool {
-    let elementwise = matches!(
-        expr,
-        Expr::Unary { .. }
-            | Expr::Binary { .. }
-            | Expr::MulHi { .. }
-            | Expr::Fma { .. }
-            | Expr::Where { .. }
-            | Expr::Cast { .. }
-            | Expr::Bitcast { .. }
-    );
-    elementwise
-        && expr
-            .operands()
-            .iter()
-            .any(|&x| kernel.constant(x).is_some())
+/// Whether [`Fold`] replaces `value` as the kernel defines it. Exact: a rebuild copies
+/// every value before the first one replaced, so it changes something if and only if some
+/// value of the input folds or is an identity as it stands (most kernels have none, and
+/// are then neither rebuilt nor verified again).
+fn folds(kernel: &Kernel, value: &Value) -> bool {
+    identity(kernel, &value.expr).is_some()
+        || (exact(kernel, &value.expr)
+            && evaluate_constant(kernel, &value.expr, value.ty).is_some())
 }
 
 struct Fold;
@@ -52,10 +39,10 @@ impl Rewrite for Fold {
         value: &Value,
     ) -> Result<Option<ValueId>, KernelError> {
         let expr = e.renamed(&value.expr)?;
-        if let Some(same) = identity(e, &expr) {
+        if let Some(same) = identity(e.b.kernel(), &expr) {
             return Ok(Some(same));
         }
-        if !exact(e, &expr) {
+        if !exact(e.b.kernel(), &expr) {
             return Ok(None);
         }
         match evaluate_constant(e.b.kernel(), &expr, value.ty) {
@@ -68,10 +55,10 @@ impl Rewrite for Fold {
 /// Whether the operation's result is exactly defined on every target (so a folded constant
 /// equals what any backend computes): integer and bool operations always; float operations
 /// with round-to-nearest results (the precision model's exact ones).
-fn exact(e: &Emitter, expr: &Expr) -> bool {
+fn exact(kernel: &Kernel, expr: &Expr) -> bool {
     match expr {
         Expr::Unary { op, x } => {
-            let float = e.value(*x).is_some_and(|v| v.ty.dtype.is_float());
+            let float = kernel.value(*x).is_some_and(|v| v.ty.dtype.is_float());
             !float || matches!(op, UnaryOp::Neg | UnaryOp::Trunc)
         }
         Expr::Binary { .. }
@@ -86,8 +73,8 @@ fn exact(e: &Emitter, expr: &Expr) -> bool {
 
 /// The operand the expression equals whatever its other operand is: `where` on a constant
 /// condition, and integer identities.
-fn identity(e: &Emitter, expr: &Expr) -> Option<ValueId> {
-    let constant = |v: ValueId| e.b.kernel().constant(v);
+fn identity(kernel: &Kernel, expr: &Expr) -> Option<ValueId> {
+    let constant = |v: ValueId| kernel.constant(v);
     match expr {
         Expr::Where { cond, a, b } => match constant(*cond)? {
             Scalar::Bool(true) => Some(*a),
@@ -95,7 +82,7 @@ fn identity(e: &Emitter, expr: &Expr) -> Option<ValueId> {
             _ => None,
         },
         Expr::Binary { op, a, b } => {
-            let ty = e.value(*a)?.ty;
+            let ty = kernel.value(*a)?.ty;
             if !ty.dtype.is_int() || !ty.is_scalar() {
                 return None;
             }

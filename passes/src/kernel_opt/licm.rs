@@ -22,21 +22,27 @@ use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Loop, Memory, Stmt, Valu
 use egpu_ir::{BinaryOp, Scalar};
 
 pub fn licm(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
-    let mut moved = false;
-    let body = post_order(kernel.body(), &mut |_, stmt| match stmt {
-        Stmt::Loop(l) => {
-            let out = hoist(kernel, l);
-            moved |= out.len() > 1;
-            out
-        }
-        other => vec![other],
-    });
-    if !moved {
+    let Some(body) = hoisted_body(kernel) else {
         return Ok(None);
-    }
+    };
     struct Copy;
     impl Rewrite for Copy {}
     rebuild(kernel, &body, &mut Copy).map(Some)
+}
+
+/// The kernel's body with the invariant lets moved out of their loops (over the same
+/// values), or `None` when nothing moves. Moving never adds or removes a statement.
+pub(super) fn hoisted_body(kernel: &Kernel) -> Option<Vec<Stmt>> {
+    let mut moved = false;
+    let body = post_order(kernel.body(), &mut |_, stmt, out| match stmt {
+        Stmt::Loop(l) => {
+            let before = out.len();
+            hoist(kernel, l, out);
+            moved |= out.len() > before + 1;
+        }
+        other => out.push(other),
+    });
+    moved.then_some(body)
 }
 
 /// What a loop defines and what it changes.
@@ -49,24 +55,22 @@ struct LoopFacts {
     matrix_tile: bool,
 }
 
-/// The loop's invariant lets, then the loop without them.
-fn hoist(kernel: &Kernel, l: Loop) -> Vec<Stmt> {
+/// Pushes the loop's invariant lets onto `out`, then the loop without them.
+fn hoist(kernel: &Kernel, l: Loop, out: &mut Vec<Stmt>) {
     let mut facts = facts(&l);
     let runs = runs_at_least_once(kernel, &l);
-    let mut hoisted = Vec::new();
     let mut body = Vec::with_capacity(l.body.len());
     for stmt in l.body {
         if let Stmt::Let(v) = stmt
             && invariant(kernel, &facts, runs, v)
         {
             facts.defined.remove(&v);
-            hoisted.push(stmt);
+            out.push(stmt);
         } else {
             body.push(stmt);
         }
     }
-    hoisted.push(Stmt::Loop(Loop { body, ..l }));
-    hoisted
+    out.push(Stmt::Loop(Loop { body, ..l }));
 }
 
 /// Collects what the loop (all of it, nested blocks included) defines and changes.
@@ -112,12 +116,7 @@ fn invariant(kernel: &Kernel, facts: &LoopFacts, runs: bool, v: ValueId) -> bool
     let Some(value) = kernel.value(v) else {
         return false;
     };
-    if value
-        .expr
-        .operands()
-        .iter()
-        .any(|x| facts.defined.contains(x))
-    {
+    if value.expr.each_operand().any(|x| facts.defined.contains(&x)) {
         return false;
     }
     match &value.expr {

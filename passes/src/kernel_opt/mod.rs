@@ -15,6 +15,7 @@
 
 mod cse;
 mod dce;
+mod dense;
 mod fold;
 mod hash;
 mod licm;
@@ -85,9 +86,78 @@ impl KernelPass {
     }
 }
 
+/// One step of the pipeline: an enabled pass, or LICM and CSE together when both are
+/// enabled. LICM only moves statements, and CSE of the moved body needs no kernel of its
+/// own in between (see [`cse::cse_over`]), so the pair costs one rebuild instead of two,
+/// with the same result as running them one after the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    One(KernelPass),
+    LicmCse,
+}
+
+impl Step {
+    /// The enabled passes in [`KernelPass::ALL`] order, as steps.
+    pub fn plan(enabled: impl Fn(KernelPass) -> bool) -> Vec<Step> {
+        let mut steps: Vec<Step> = Vec::new();
+        for pass in KernelPass::ALL.into_iter().filter(|&p| enabled(p)) {
+            if pass == KernelPass::Cse && steps.last() == Some(&Step::One(KernelPass::Licm)) {
+                steps.pop();
+                steps.push(Step::LicmCse);
+            } else {
+                steps.push(Step::One(pass));
+            }
+        }
+        steps
+    }
+
+    /// The name errors and per-pass verification use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::One(pass) => pass.name(),
+            Step::LicmCse => "licm+cse",
+        }
+    }
+
+    /// The rewritten kernel, or `None` when the step changes nothing.
+    pub fn apply(self, kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
+        match self {
+            Step::One(pass) => pass.apply(kernel),
+            Step::LicmCse => match licm::hoisted_body(kernel) {
+                Some(body) => cse::cse_over(kernel, &body).map(Some),
+                None => cse::cse(kernel),
+            },
+        }
+    }
+
+    /// Each pass's name and statement count before and after it, given the step's
+    /// (`-v` reports them pass by pass; LICM keeps the count).
+    pub fn counts(self, before: usize, after: usize) -> Vec<(&'static str, usize, usize)> {
+        match self {
+            Step::One(pass) => vec![(pass.name(), before, after)],
+            Step::LicmCse => vec![("licm", before, before), ("cse", before, after)],
+        }
+    }
+}
+
 /// Statements in a kernel, nested ones included: what `-v` reports a pass removed.
 pub fn statement_count(kernel: &Kernel) -> usize {
+    // Block by block (the pipeline counts every kernel after every pass that changed it).
     let mut count = 0;
-    tree::pre_order(kernel.body(), &mut |_, _: &Stmt, _| count += 1);
+    let mut blocks = vec![kernel.body()];
+    while let Some(block) = blocks.pop() {
+        count += block.len();
+        for stmt in block {
+            match stmt {
+                Stmt::Loop(l) => blocks.push(&l.body),
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => blocks.extend([&then_body[..], &else_body[..]]),
+                _ => {}
+            }
+        }
+    }
     count
 }

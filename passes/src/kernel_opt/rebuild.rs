@@ -41,11 +41,12 @@ pub(super) enum Block {
     Branch,
 }
 
-/// The kernel being built and the renaming of old values and accumulators to new ones.
+/// The kernel being built and the renaming of old values and accumulators to new ones
+/// (tables by old id: every rebuilt value is looked up here, once per use).
 pub(super) struct Emitter {
     pub b: KernelBuilder,
-    values: HashMap<ValueId, ValueId>,
-    accs: HashMap<AccId, AccId>,
+    values: Vec<Option<ValueId>>,
+    accs: Vec<Option<AccId>>,
     /// A new loop variable's bounds (new ids), for range analysis.
     loops: HashMap<ValueId, (ValueId, ValueId)>,
 }
@@ -53,15 +54,26 @@ pub(super) struct Emitter {
 impl Emitter {
     /// The new value an old one became.
     pub fn new_of(&self, old: ValueId) -> Result<ValueId, KernelError> {
-        self.values
-            .get(&old)
-            .copied()
-            .ok_or_else(|| self.internal(format!("{old} is used before it is rebuilt")))
+        match self.values.get(old.as_u32() as usize) {
+            Some(&Some(new)) => Ok(new),
+            _ => Err(self.internal(format!("{old} is used before it is rebuilt"))),
+        }
     }
 
     fn new_acc(&self, old: AccId) -> Result<AccId, KernelError> {
-        let acc = self.accs.get(&old).copied();
-        acc.ok_or_else(|| self.internal(format!("{old} is used before it is rebuilt")))
+        match self.accs.get(old.as_u32() as usize) {
+            Some(&Some(new)) => Ok(new),
+            _ => Err(self.internal(format!("{old} is used before it is rebuilt"))),
+        }
+    }
+
+    /// Records that the old value `old` is `new` from here on.
+    fn set_value(&mut self, old: ValueId, new: ValueId) {
+        set(&mut self.values, old.as_u32() as usize, new);
+    }
+
+    fn set_acc(&mut self, old: AccId, new: AccId) {
+        set(&mut self.accs, old.as_u32() as usize, new);
     }
 
     /// The bounds of a (new) loop variable.
@@ -160,6 +172,17 @@ impl Emitter {
     }
 }
 
+/// `table[i] = Some(new)`, growing the table as needed (ids of a valid kernel are below the
+/// table's initial size; a malformed one only makes it grow).
+fn set<T: Copy>(table: &mut Vec<Option<T>>, i: usize, new: T) {
+    if table.len() <= i {
+        table.resize(i + 1, None);
+    }
+    if let Some(slot) = table.get_mut(i) {
+        *slot = Some(new);
+    }
+}
+
 /// What to do when a block's statements run out.
 enum End<'k> {
     Body,
@@ -183,11 +206,13 @@ pub(super) fn rebuild(
 ) -> Result<Kernel, KernelError> {
     let mut e = Emitter {
         b: KernelBuilder::new(kernel.name(), kernel.launch(), kernel.subgroup_size()),
-        values: HashMap::default(),
-        accs: HashMap::default(),
+        values: vec![None; kernel.values().len()],
+        accs: Vec::new(),
         loops: HashMap::default(),
     };
     declare(kernel, &mut e.b)?;
+    // The rebuilt kernel is about the size of the input: room for it up front.
+    e.b.reserve(kernel.values().len(), body.len());
     let mut stack = vec![Frame {
         stmts: body,
         pos: 0,
@@ -245,6 +270,7 @@ fn close<'k>(
         End::Then(else_body) => {
             rewrite.leave();
             e.b.begin_else()?;
+            e.b.reserve(0, else_body.len());
             rewrite.enter(Block::Branch);
             stack.push(Frame {
                 stmts: else_body,
@@ -277,13 +303,14 @@ fn statement<'k>(
                     e.emit(value.ty, &expr)?
                 }
             };
-            e.values.insert(*v, new);
+            e.set_value(*v, new);
             Ok(None)
         }
         Stmt::Loop(l) => {
             let (start, end) = (e.new_of(l.start)?, e.new_of(l.end)?);
             let var = e.b.begin_loop(start, end, l.step, l.unroll)?;
-            e.values.insert(l.var, var);
+            e.b.reserve(0, l.body.len());
+            e.set_value(l.var, var);
             e.loops.insert(var, (start, end));
             rewrite.enter(Block::Loop);
             Ok(Some(Frame {
@@ -298,6 +325,7 @@ fn statement<'k>(
             else_body,
         } => {
             e.b.begin_if(e.new_of(*cond)?)?;
+            e.b.reserve(0, then_body.len());
             rewrite.enter(Block::Branch);
             Ok(Some(Frame {
                 stmts: then_body,
@@ -314,7 +342,7 @@ fn statement<'k>(
         }
         Stmt::InitAcc { acc, init } => {
             let new = e.b.acc_init(e.new_of(*init)?)?;
-            e.accs.insert(*acc, new);
+            e.set_acc(*acc, new);
             rewrite.effect(stmt);
             Ok(None)
         }

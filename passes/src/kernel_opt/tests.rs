@@ -2,6 +2,7 @@
 
 use super::rebuild::copy;
 use super::strength::magic;
+use super::{KernelPass, Step};
 use egpu_ir::DType;
 use egpu_ir::kernel::{mulhi, print, text};
 
@@ -87,4 +88,29 @@ fn rebuilding_without_a_rewrite_gives_the_same_text() {
     let source = "kernel k(a: global f32[64] read_write)\n  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32\n{\n  v0: i32 = local_id.x\n  v1: f32 = load a[v0]\n  v2: i32 = const 0\n  v3: i32 = const 2\n  for v4: i32 in v2..v3 {\n    v5: bool = cmplt v4, v0\n    if v5 {\n      store a[v0] = v1\n    } else {\n      v6: f32 = add v1, v1\n    }\n  }\n}\n";
     let kernel = text::parse(source).unwrap();
     assert_eq!(print(&copy(&kernel).unwrap()), source);
+}
+
+#[test]
+fn licm_and_cse_share_a_step_only_when_both_run() {
+    use KernelPass::*;
+    let plan = |off: &[KernelPass]| Step::plan(|p| !off.contains(&p));
+    assert_eq!(
+        plan(&[]),
+        [
+            Step::One(Fold),
+            Step::One(StrengthReduce),
+            Step::LicmCse,
+            Step::One(Dce)
+        ]
+    );
+    assert_eq!(plan(&[Fold, StrengthReduce, Dce]), [Step::LicmCse]);
+    assert_eq!(plan(&[Licm]).last(), Some(&Step::One(Dce)));
+    assert!(plan(&[Licm]).contains(&Step::One(Cse)));
+    assert!(plan(&[Cse]).contains(&Step::One(Licm)));
+    assert!(!plan(&[Cse]).contains(&Step::LicmCse));
+    // -v still reports LICM and CSE one by one (LICM keeps the count).
+    assert_eq!(
+        Step::LicmCse.counts(10, 7),
+        [("licm", 10, 10), ("cse", 10, 7)]
+    );
 }

@@ -10,9 +10,13 @@ pub(super) fn pre_order(body: &[Stmt], f: &mut dyn FnMut(usize, &Stmt, Option<us
     let mut index = 0;
     // Blocks still to walk, each with its position and the control statement holding it.
     let mut stack: Vec<(&[Stmt], usize, Option<usize>)> = vec![(body, 0, None)];
-    while let Some((stmts, pos, parent)) = stack.pop() {
-        let Some(stmt) = stmts.get(pos) else { continue };
-        stack.push((stmts, pos + 1, parent));
+    while let Some(top) = stack.last_mut() {
+        let (stmts, pos, parent) = *top;
+        let Some(stmt) = stmts.get(pos) else {
+            stack.pop();
+            continue;
+        };
+        top.1 += 1;
         f(index, stmt, parent);
         let me = Some(index);
         index += 1;
@@ -48,14 +52,19 @@ enum Owner<'k> {
     Else(usize, &'k Stmt, Vec<Stmt>),
 }
 
-/// Rebuilds the tree bottom-up: `f(index, stmt)` is called on every statement, on a loop or
-/// if once its bodies are rebuilt, and returns the statements that replace it.
-pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<Stmt>) -> Vec<Stmt> {
+/// Rebuilds the tree bottom-up: `f(index, stmt, out)` is called on every statement, on a
+/// loop or if once its bodies are rebuilt, and pushes the statements that replace it onto
+/// `out` (the rebuilt block it belongs to: no list per statement).
+pub(super) fn post_order(
+    body: &[Stmt],
+    f: &mut dyn FnMut(usize, Stmt, &mut Vec<Stmt>),
+) -> Vec<Stmt> {
     let mut index = 0;
     let mut stack = vec![Frame {
         stmts: body,
         pos: 0,
-        out: Vec::new(),
+        // Most statements stay: room for all of them (a loop's hoisted lets go to its parent).
+        out: Vec::with_capacity(body.len()),
         owner: Owner::Body,
     }];
     loop {
@@ -75,13 +84,10 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
                 Some((stmts, owner)) => stack.push(Frame {
                     stmts,
                     pos: 0,
-                    out: Vec::new(),
+                    out: Vec::with_capacity(stmts.len()),
                     owner,
                 }),
-                None => {
-                    let replaced = f(me, stmt.clone());
-                    frame.out.extend(replaced);
-                }
+                None => f(me, stmt.clone(), &mut frame.out),
             }
             continue;
         }
@@ -107,7 +113,7 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
                 stack.push(Frame {
                     stmts: else_body,
                     pos: 0,
-                    out: Vec::new(),
+                    out: Vec::with_capacity(else_body.len()),
                     owner: Owner::Else(me, stmt, done.out),
                 });
                 continue;
@@ -128,9 +134,8 @@ pub(super) fn post_order(body: &[Stmt], f: &mut dyn FnMut(usize, Stmt) -> Vec<St
                 )
             }
         };
-        let replaced = f(me, rebuilt);
         if let Some(parent) = stack.last_mut() {
-            parent.out.extend(replaced);
+            f(me, rebuilt, &mut parent.out);
         }
     }
 }

@@ -531,6 +531,9 @@ fn before_cast(
     dtype: DType,
 ) -> Option<(NodeId, Vec<Ix>)> {
     let graph = em.info.graph;
+    if !reaches_cast(em, node, dtype) {
+        return None;
+    }
     let (mut at, mut index) = (node, index.to_vec());
     // Each step moves to an operand, earlier in the graph: at most `graph.len()` steps.
     for _ in 0..graph.len() {
@@ -557,6 +560,33 @@ fn before_cast(
         }
     }
     None
+}
+
+/// Whether the walk of [`before_cast`] from `node` meets a cast from `dtype`, by the ops
+/// alone: the index maps are worked out only then (most operands have no such cast, and
+/// `eval` maps the same views again).
+fn reaches_cast(em: &Emitter<'_>, node: NodeId, dtype: DType) -> bool {
+    let graph = em.info.graph;
+    let mut at = node;
+    for _ in 0..graph.len() {
+        if em.info.is_read(at) {
+            return false;
+        }
+        let n = graph.node(at);
+        let Some(&x) = n.op.operands().first() else {
+            return false;
+        };
+        match &n.op {
+            Op::Cast { .. } => return graph.node(x).dtype == dtype,
+            Op::Reshape { .. }
+            | Op::Permute { .. }
+            | Op::Expand { .. }
+            | Op::Shrink { .. }
+            | Op::Flip { .. } => at = x,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The start of a sum: the generic lowering's (-0.0 for floats, so that a sum of -0.0s is

@@ -26,7 +26,10 @@ use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+mod cache;
 mod values;
+
+use cache::{BlockCache, hash_of};
 
 /// A node's value at one index: one scalar, or one per vector lane.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,8 +92,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHash
 /// What one open block of the kernel has computed (valid in it and the blocks inside it).
 #[derive(Clone, Default)]
 struct Frame {
-    values: HashMap<(NodeId, Vec<Ix>), Val>,
-    indices: HashMap<(Ix, DType), ValueId>,
+    values: BlockCache<(NodeId, values::Index), Val>,
+    indices: BlockCache<(Ix, DType), ValueId>,
     casts: HashMap<(ValueId, DType), ValueId>,
     extracts: HashMap<(ValueId, u32), ValueId>,
     scalars: HashMap<(DType, u64), ValueId>,
@@ -290,6 +293,37 @@ impl<'a> Emitter<'a> {
             .find_map(|f| map(f).get(key).cloned())
     }
 
+    /// The value of `node` at `index` computed in an open block (`hash` is
+    /// [`Emitter::value_hash`]).
+    fn cached_value(&self, hash: u64, node: NodeId, index: &[Ix]) -> Option<Val> {
+        let is = |k: &(NodeId, values::Index)| k.0 == node && *k.1 == *index;
+        let mut frames = self.frames.iter().rev();
+        frames.find_map(|f| f.values.get(hash, is)).cloned()
+    }
+
+    fn value_hash(node: NodeId, index: &[Ix]) -> u64 {
+        hash_of(&(node, index))
+    }
+
+    /// Records the value of `node` at `index` in the innermost block.
+    fn cache_value(&mut self, node: NodeId, index: values::Index, v: Val) {
+        let hash = Self::value_hash(node, &index);
+        self.frame().values.insert(hash, (node, index), v);
+    }
+
+    /// The value of `ix` as `dtype` computed in an open block.
+    fn cached_index(&self, ix: &Ix, dtype: DType) -> Option<ValueId> {
+        let hash = hash_of(&(ix, dtype));
+        let is = |k: &(Ix, DType)| k.1 == dtype && k.0 == *ix;
+        let mut frames = self.frames.iter().rev();
+        frames.find_map(|f| f.indices.get(hash, is)).copied()
+    }
+
+    fn cache_index(&mut self, ix: Ix, dtype: DType, v: ValueId) {
+        let hash = hash_of(&(&ix, dtype));
+        self.frame().indices.insert(hash, (ix, dtype), v);
+    }
+
     // ----- index arithmetic -----
 
     /// The narrowest index type every intermediate value of `ix` fits in.
@@ -312,8 +346,7 @@ impl<'a> Emitter<'a> {
 
     /// The value of `ix` as `dtype` (i32 or i64, wide enough).
     pub fn index_as(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
-        let key = (ix.clone(), dtype);
-        if let Some(v) = self.cached(|f| &f.indices, &key) {
+        if let Some(v) = self.cached_index(ix, dtype) {
             return Ok(v);
         }
         let v = match (ix.as_constant(), ix.terms()) {
@@ -321,7 +354,7 @@ impl<'a> Emitter<'a> {
             (_, [(atom, c)]) if *c > 0 && ix.constant_part() == 0 => self.term(atom, *c, dtype)?,
             _ => self.sum(ix, dtype)?,
         };
-        self.frame().indices.insert(key, v);
+        self.cache_index(ix.clone(), dtype, v);
         Ok(v)
     }
 
@@ -340,14 +373,14 @@ impl<'a> Emitter<'a> {
         let mut prefix = head;
         for (atom, c) in tail.terms() {
             prefix = self.sym.add(&prefix, &Ix::term(atom.clone(), *c));
-            if let Some(v) = self.cached(|f| &f.indices, &(prefix.clone(), dtype)) {
+            if let Some(v) = self.cached_index(&prefix, dtype) {
                 acc = v;
                 continue;
             }
             let t = self.index_as(&Ix::term(atom.clone(), c.saturating_abs()), dtype)?;
             let op = if *c > 0 { BinaryOp::Add } else { BinaryOp::Sub };
             acc = self.b.binary(op, acc, t)?;
-            self.frame().indices.insert((prefix.clone(), dtype), acc);
+            self.cache_index(prefix.clone(), dtype, acc);
         }
         Ok(acc)
     }
@@ -362,12 +395,12 @@ impl<'a> Emitter<'a> {
             prefix = self.sym.add(&prefix, &term);
             acc = Some(match acc {
                 None => self.index_as(&term, dtype)?,
-                Some(a) => match self.cached(|f| &f.indices, &(prefix.clone(), dtype)) {
+                Some(a) => match self.cached_index(&prefix, dtype) {
                     Some(v) => v,
                     None => {
                         let t = self.index_as(&term, dtype)?;
                         let v = self.b.binary(BinaryOp::Add, a, t)?;
-                        self.frame().indices.insert((prefix.clone(), dtype), v);
+                        self.cache_index(prefix.clone(), dtype, v);
                         v
                     }
                 },

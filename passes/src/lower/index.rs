@@ -329,13 +329,27 @@ impl Sym {
     // ----- arithmetic -----
 
     pub fn add(&self, a: &Ix, b: &Ix) -> Ix {
-        let mut terms = a.terms.clone();
+        let constant = a.constant.saturating_add(b.constant);
+        // A canonical expression plus a constant is canonical (see `add_const`).
+        match (a.terms.is_empty(), b.terms.is_empty()) {
+            (_, true) => return self.add_const(a, b.constant),
+            (true, false) => return self.add_const(b, a.constant),
+            _ => {}
+        }
+        let mut terms = Vec::with_capacity(a.terms.len() + b.terms.len());
+        terms.extend(a.terms.iter().cloned());
         terms.extend(b.terms.iter().cloned());
-        self.sum(terms, a.constant.saturating_add(b.constant))
+        self.sum(terms, constant)
     }
 
+    /// `a + c`. The terms of a canonical expression are already sorted, combined and
+    /// recombined, and the constant takes no part in any rule of [`Sym::sum`], so they are
+    /// kept as they are (the common case of index arithmetic, without a sort).
     pub fn add_const(&self, a: &Ix, c: i128) -> Ix {
-        self.sum(a.terms.clone(), a.constant.saturating_add(c))
+        Ix {
+            terms: a.terms.clone(),
+            constant: a.constant.saturating_add(c),
+        }
     }
 
     pub fn sub(&self, a: &Ix, b: &Ix) -> Ix {
@@ -344,6 +358,12 @@ impl Sym {
 
     /// `c·a`.
     pub fn scale(&self, a: &Ix, c: i128) -> Ix {
+        if c == 0 {
+            return Ix::zero();
+        }
+        if let Some(scaled) = scaled_exactly(a, c) {
+            return scaled;
+        }
         let terms = a
             .terms
             .iter()
@@ -571,18 +591,39 @@ impl Sym {
     }
 }
 
-/// Sorts terms by atom, adds the coefficients of equal atoms, drops zeros.
+/// Sorts terms by atom, adds the coefficients of equal atoms, drops zeros (in place).
 fn merge(mut terms: Vec<(Atom, i128)>) -> Vec<(Atom, i128)> {
     terms.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out: Vec<(Atom, i128)> = Vec::with_capacity(terms.len());
-    for (atom, c) in terms {
-        match out.last_mut() {
-            Some((last, total)) if *last == atom => *total = total.saturating_add(c),
-            _ => out.push((atom, c)),
+    // `dedup_by` hands the later term first: its coefficient joins the earlier one's.
+    terms.dedup_by(|(atom, c), (kept, total)| {
+        let same = atom == kept;
+        if same {
+            *total = total.saturating_add(*c);
         }
+        same
+    });
+    terms.retain(|(_, c)| *c != 0);
+    terms
+}
+
+/// `c·a` for a canonical `a` and `c ≠ 0`, when no coefficient product overflows: then the
+/// order of the terms is the same, no coefficient becomes 0, and every pairing condition of
+/// [`Sym::recombine`] (`c_j = c_i·k`) holds after scaling exactly when it held before, so
+/// the result is canonical as it stands. `None` where a product would saturate (the
+/// general path decides then).
+fn scaled_exactly(a: &Ix, c: i128) -> Option<Ix> {
+    let mut terms = Vec::with_capacity(a.terms.len());
+    for (atom, k) in &a.terms {
+        let scaled = k.checked_mul(c)?;
+        if let Atom::Mod(_, m) = atom {
+            scaled.checked_mul(*m)?;
+        }
+        terms.push((atom.clone(), scaled));
     }
-    out.retain(|(_, c)| *c != 0);
-    out
+    Some(Ix {
+        terms,
+        constant: a.constant.checked_mul(c)?,
+    })
 }
 
 /// The greatest common divisor of `|a|` and `|b|` (`gcd(k, 0) = k`).

@@ -208,7 +208,25 @@ pub fn pattern_rule(name: &str, from: &str, to: &str) -> Result<Rule, SimplifyEr
 
 /// Every rule; the fast-math-only ones when asked for. Rules whose exactness depends on the
 /// dtype (or on NaN bits being observable) check the e-graph's [`GraphAnalysis`] flags.
+///
+/// The rules depend on `fast_math` alone, so each thread builds each set once (parsing
+/// the patterns was a twentieth of compiling an example) and hands out copies, which share
+/// the searchers and appliers.
 pub fn all(fast_math: bool) -> Result<Vec<Rule>, SimplifyError> {
+    thread_local! {
+        static BUILT: std::cell::RefCell<[Option<Vec<Rule>>; 2]> =
+            const { std::cell::RefCell::new([None, None]) };
+    }
+    let slot = usize::from(fast_math);
+    if let Some(rules) = BUILT.with_borrow(|built| built[slot].clone()) {
+        return Ok(rules);
+    }
+    let rules = build(fast_math)?;
+    BUILT.with_borrow_mut(|built| built[slot] = Some(rules.clone()));
+    Ok(rules)
+}
+
+fn build(fast_math: bool) -> Result<Vec<Rule>, SimplifyError> {
     let mut rules = algebra::rules()?;
     rules.extend(moves::rules()?);
     rules.extend(fusion::rules()?);

@@ -60,9 +60,8 @@ impl Verifier<'_> {
             self.fail(Rule::Width, what, m);
             return;
         }
-        let operands = value.expr.operands();
         let mut in_scope = true;
-        for &x in &operands {
+        for x in value.expr.each_operand() {
             in_scope &= self.operand(what, x).is_some();
             self.flow_edge_value(x, v);
         }

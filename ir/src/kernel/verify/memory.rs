@@ -76,11 +76,6 @@ impl Verifier<'_> {
     }
 
     pub(super) fn store(&mut self, s: &Store) {
-        let name = self
-            .kernel
-            .memory(s.target)
-            .map_or("?", |(n, _)| n)
-            .to_string();
         let what = Site::Store(s.target, s.index);
         let memory = self.memory(what, s.target, true);
         let index = self.index_operand(what, "index", s.index);
@@ -91,11 +86,10 @@ impl Verifier<'_> {
             return;
         };
         if ty.dtype != dtype {
-            self.fail(
-                Rule::Type,
-                what,
-                format!("the value {} is {ty}; {name} holds {dtype}", s.value),
-            );
+            // Named only for the message (a name per store would cost every store).
+            let name = self.kernel.memory(s.target).map_or("?", |(n, _)| n);
+            let m = format!("the value {} is {ty}; {name} holds {dtype}", s.value);
+            self.fail(Rule::Type, what, m);
             return;
         }
         if self.mask(what, s.mask, ty.width).is_some() {

@@ -173,13 +173,19 @@ pub(super) struct Verifier<'k> {
 
 impl<'k> Verifier<'k> {
     fn new(kernel: &'k Kernel, all_rules: bool, target: Option<&'k Target>) -> Verifier<'k> {
+        // Sized for every value up front, so that marking one never grows a table.
+        let sized = || {
+            let mut map = SecondaryMap::new();
+            map.resize(kernel.values.len());
+            map
+        };
         Verifier {
             kernel,
             all_rules,
             target,
             errors: Vec::new(),
-            defined: SecondaryMap::new(),
-            visible: SecondaryMap::new(),
+            defined: sized(),
+            visible: sized(),
             acc_declared: SecondaryMap::new(),
             acc_visible: SecondaryMap::new(),
             stmt: 0,
@@ -232,7 +238,7 @@ impl<'k> Verifier<'k> {
         let mut stack = vec![Frame {
             stmts: &self.kernel.body,
             next: 0,
-            values: Vec::new(),
+            values: Vec::with_capacity(self.kernel.body.len()),
             accs: Vec::new(),
             block: root,
             else_body: None,
@@ -266,7 +272,7 @@ impl<'k> Verifier<'k> {
             stack.push(Frame {
                 stmts,
                 next: 0,
-                values: Vec::new(),
+                values: Vec::with_capacity(stmts.len()),
                 accs: Vec::new(),
                 block,
                 else_body: None,

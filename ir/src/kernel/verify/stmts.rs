@@ -49,7 +49,8 @@ impl<'k> Verifier<'k> {
             self.flow.edge(node, var);
         }
         self.flow.edge(block, body);
-        let mut values = Vec::new();
+        // A block defines at most one value per statement (and the loop its variable).
+        let mut values = Vec::with_capacity(l.body.len() + 1);
         if self.define(l.var) {
             values.push(l.var);
         }
@@ -100,7 +101,7 @@ impl<'k> Verifier<'k> {
         Frame {
             stmts: then_body,
             next: 0,
-            values: Vec::new(),
+            values: Vec::with_capacity(then_body.len()),
             accs: Vec::new(),
             block: then_block,
             else_body,

@@ -35,6 +35,8 @@ impl Flow {
         Flow {
             values,
             accs,
+            // About two operands per value: room for the usual graph without regrowing.
+            edges: Vec::with_capacity(values.saturating_mul(2)),
             ..Flow::default()
         }
     }

@@ -16,37 +16,42 @@ use crate::lower::view::{self, flatten, unravel};
 use crate::schedule::FusionState;
 use egpu_ir::kernel::{AccId, AccUpdate, Memory, ValueId};
 use egpu_ir::{DType, NodeId, Op, Scalar};
+use std::rc::Rc;
 
 /// The most terms a view's source index may have (see [`Ix::larger_than`]) before it is
 /// computed into a kernel value: well above what the examples' views make (so their
 /// kernels are unchanged), far below where the simplifier's cost would show.
 const MAX_INDEX_TERMS: usize = 64;
 
+/// An index (one expression per axis), shared: the operands of an elementwise node are
+/// evaluated at their user's index, and a value is cached under the index it was asked at.
+pub(in crate::lower) type Index = Rc<[Ix]>;
+
 /// One step of evaluation: a request, or a continuation that pops its operands' values.
 enum Task {
     /// The value of `node` at an index (cached, or computed).
-    Eval(NodeId, Vec<Ix>),
+    Eval(NodeId, Index),
     /// The value of the row-value `node` for the current row.
     Row(NodeId),
     /// Pops `args` operand values and applies the elementwise `node`: its value at `index`.
     Apply {
         node: NodeId,
-        index: Vec<Ix>,
+        index: Index,
         args: usize,
     },
     /// Pops one scalar per vector lane (`width` of them): the value of `node` at `index`.
     Lanes {
         node: NodeId,
-        index: Vec<Ix>,
+        index: Index,
         width: usize,
     },
     /// Pops the value of a view's operand: the view's value at `index`.
-    Same { node: NodeId, index: Vec<Ix> },
+    Same { node: NodeId, index: Index },
     /// Pops the padded operand's value, computed inside the open `if`, stores it into `acc`
     /// and closes the `if`: the pad's value at `index` is `acc`.
     Padded {
         node: NodeId,
-        index: Vec<Ix>,
+        index: Index,
         acc: AccId,
     },
     /// Pops `args` operand values at the row's index: the row value of `node`.
@@ -64,9 +69,9 @@ struct Work {
 
 impl Work {
     /// Requests the values of `operands` at `index`, in order.
-    fn eval_all(&mut self, operands: &[NodeId], index: &[Ix]) {
+    fn eval_all(&mut self, operands: &[NodeId], index: &Index) {
         for &x in operands.iter().rev() {
-            self.tasks.push(Task::Eval(x, index.to_vec()));
+            self.tasks.push(Task::Eval(x, index.clone()));
         }
     }
 }
@@ -74,7 +79,7 @@ impl Work {
 impl<'a> Emitter<'a> {
     /// The value of `node` at `index` (one expression per axis of the node).
     pub fn eval(&mut self, node: NodeId, index: &[Ix]) -> Lowered<Val> {
-        self.run_tasks(Task::Eval(node, index.to_vec()))
+        self.run_tasks(Task::Eval(node, Rc::from(index)))
     }
 
     /// A value of the current row: a reduction's result (set by its pass) or an op on
@@ -88,9 +93,7 @@ impl<'a> Emitter<'a> {
 
     /// Records a reduction's result for the current row.
     pub fn set_row_value(&mut self, node: NodeId, value: ValueId) {
-        self.frame()
-            .values
-            .insert((node, Vec::new()), Val::One(value));
+        self.cache_value(node, Rc::from([]), Val::One(value));
     }
 
     /// Computes row values now, in the current block, so later blocks reuse them.
@@ -188,8 +191,8 @@ impl<'a> Emitter<'a> {
     }
 
     /// `v` is the value of `node` at `index`: cached in the current block, and handed on.
-    fn done(&mut self, node: NodeId, index: Vec<Ix>, v: Val, work: &mut Work) -> Lowered<()> {
-        self.frame().values.insert((node, index), v.clone());
+    fn done(&mut self, node: NodeId, index: Index, v: Val, work: &mut Work) -> Lowered<()> {
+        self.cache_value(node, index, v.clone());
         work.results.push(v);
         Ok(())
     }
@@ -200,21 +203,20 @@ impl<'a> Emitter<'a> {
         work.results.push(Val::One(v));
     }
 
-    fn start_eval(&mut self, node: NodeId, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
+    fn start_eval(&mut self, node: NodeId, index: Index, work: &mut Work) -> Lowered<()> {
         if self.info.state(node) == FusionState::Row {
             work.tasks.push(Task::Row(node));
             return Ok(());
         }
-        let key = (node, index);
-        if let Some(v) = self.cached(|f| &f.values, &key) {
+        let hash = Self::value_hash(node, &index);
+        if let Some(v) = self.cached_value(hash, node, &index) {
             work.results.push(v);
             return Ok(());
         }
-        let (node, index) = key;
         self.compute(node, index, work)
     }
 
-    fn compute(&mut self, node: NodeId, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
+    fn compute(&mut self, node: NodeId, index: Index, work: &mut Work) -> Lowered<()> {
         if self.info.is_read(node) {
             return self.load(node, index, work);
         }
@@ -287,7 +289,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// Each element's index along `axis`, converted to the node's dtype like `cast`.
-    fn iota(&mut self, node: NodeId, axis: usize, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
+    fn iota(&mut self, node: NodeId, axis: usize, index: Index, work: &mut Work) -> Lowered<()> {
         let ix = index.get(axis).cloned().unwrap_or_else(Ix::zero);
         if self.depends_on_lane(&ix) {
             return self.per_lane(node, index, work);
@@ -303,7 +305,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The node evaluated separately for each vector lane.
-    fn per_lane(&mut self, node: NodeId, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
+    fn per_lane(&mut self, node: NodeId, index: Index, work: &mut Work) -> Lowered<()> {
         let Some((t, width)) = self.lanes else {
             return Err(self.internal("per-lane evaluation without lanes"));
         };
@@ -315,7 +317,7 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .map(|e| self.sym.substitute(e, t, &lane))
                 .collect();
-            lanes.push(Task::Eval(node, at));
+            lanes.push(Task::Eval(node, Rc::from(at)));
         }
         work.tasks.push(Task::Lanes { node, index, width });
         work.tasks.extend(lanes.into_iter().rev());
@@ -323,7 +325,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// A movement op: the operand at the mapped index, or the pad value outside it.
-    fn view(&mut self, node: NodeId, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
+    fn view(&mut self, node: NodeId, index: Index, work: &mut Work) -> Lowered<()> {
         let n = self.info.graph.node(node);
         let Some(&x) = n.op.operands().first() else {
             return Err(self.internal(format!("{node} has no operand")));
@@ -344,7 +346,7 @@ impl<'a> Emitter<'a> {
         }
         if src.valid.is_empty() {
             work.tasks.push(Task::Same { node, index });
-            work.tasks.push(Task::Eval(x, src.index));
+            work.tasks.push(Task::Eval(x, Rc::from(src.index)));
             return Ok(());
         }
         if index.iter().any(|e| self.depends_on_lane(e)) {
@@ -376,7 +378,7 @@ impl<'a> Emitter<'a> {
     fn padded(
         &mut self,
         node: NodeId,
-        index: Vec<Ix>,
+        index: Index,
         fill: Scalar,
         src: view::Source,
         work: &mut Work,
@@ -393,19 +395,18 @@ impl<'a> Emitter<'a> {
         let fill = self.scalar(dtype, fill)?;
         let Some(cond) = self.all(&conds)? else {
             work.tasks.push(Task::Same { node, index });
-            work.tasks.push(Task::Eval(x, src.index));
+            work.tasks.push(Task::Eval(x, Rc::from(src.index)));
             return Ok(());
         };
         let acc = self.b.acc_init(fill)?;
         self.begin_if(cond)?;
         work.tasks.push(Task::Padded { node, index, acc });
-        work.tasks.push(Task::Eval(x, src.index));
+        work.tasks.push(Task::Eval(x, Rc::from(src.index)));
         Ok(())
     }
 
     fn start_row(&mut self, node: NodeId, work: &mut Work) -> Lowered<()> {
-        let key = (node, Vec::new());
-        if let Some(Val::One(v)) = self.cached(|f| &f.values, &key) {
+        if let Some(Val::One(v)) = self.cached_value(Self::value_hash(node, &[]), node, &[]) {
             work.results.push(Val::One(v));
             return Ok(());
         }
@@ -420,7 +421,7 @@ impl<'a> Emitter<'a> {
             | Op::Where { .. } => {
                 let row = self.row.clone();
                 let row = row.ok_or_else(|| self.internal("no current row"))?;
-                let index = unravel(&self.sym, &row, n.shape.dims());
+                let index: Index = Rc::from(unravel(&self.sym, &row, n.shape.dims()));
                 let args = operands.len();
                 work.tasks.push(Task::RowApply { node, args });
                 work.eval_all(&operands, &index);
@@ -438,7 +439,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn load(&mut self, node: NodeId, index: Vec<Ix>, work: &mut Work) -> Lowered<()> {
+    fn load(&mut self, node: NodeId, index: Index, work: &mut Work) -> Lowered<()> {
         let p = self.bindings.read_param(node);
         let param = p.and_then(|p| self.params.get(p).copied());
         let param = param.ok_or_else(|| self.internal(format!("{node} has no buffer")))?;
