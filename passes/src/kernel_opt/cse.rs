@@ -39,7 +39,7 @@ pub(super) fn cse_over(kernel: &Kernel, body: &[Stmt]) -> Result<Kernel, KernelE
 /// Merging starts at such a pair (a value can only become equal to another once its
 /// operands have merged), so without one there is nothing to do.
 fn has_duplicates(kernel: &Kernel) -> bool {
-    let mut seen = HashSet::default();
+    let mut seen = HashSet::with_capacity_and_hasher(kernel.values().len(), Default::default());
     kernel
         .values()
         .filter_map(|(_, value)| key(&value.expr, value.ty, 0))
