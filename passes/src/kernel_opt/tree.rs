@@ -6,7 +6,7 @@ use egpu_ir::kernel::{Loop, Stmt};
 
 /// Calls `f(index, stmt, parent)` on every statement in program order; `parent` is the
 /// index of the innermost loop or if holding it.
-pub(super) fn pre_order(body: &[Stmt], f: &mut dyn FnMut(usize, &Stmt, Option<usize>)) {
+pub(super) fn pre_order<F: FnMut(usize, &Stmt, Option<usize>)>(body: &[Stmt], f: &mut F) {
     let mut index = 0;
     // Blocks still to walk, each with its position and the control statement holding it.
     let mut stack: Vec<(&[Stmt], usize, Option<usize>)> = vec![(body, 0, None)];
@@ -55,9 +55,9 @@ enum Owner<'k> {
 /// Rebuilds the tree bottom-up: `f(index, stmt, out)` is called on every statement, on a
 /// loop or if once its bodies are rebuilt, and pushes the statements that replace it onto
 /// `out` (the rebuilt block it belongs to: no list per statement).
-pub(super) fn post_order(
+pub(super) fn post_order<F: FnMut(usize, Stmt, &mut Vec<Stmt>)>(
     body: &[Stmt],
-    f: &mut dyn FnMut(usize, Stmt, &mut Vec<Stmt>),
+    f: &mut F,
 ) -> Vec<Stmt> {
     let mut index = 0;
     let mut stack = vec![Frame {
