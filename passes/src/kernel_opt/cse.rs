@@ -10,6 +10,7 @@
 //! Subgroup reductions (which synchronize lanes) are never merged.
 
 use super::hash::{FastMap as HashMap, FastSet as HashSet};
+use std::collections::hash_map::Entry;
 use super::rebuild::{Block, Emitter, Rewrite, rebuild};
 use egpu_ir::kernel::{
     AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Stmt, Value, ValueId, ValueType,
@@ -85,14 +86,16 @@ impl Rewrite for Cse {
         let Some(key) = key(&expr, value.ty, self.epoch) else {
             return Ok(None);
         };
-        if let Some(&earlier) = self.table.get(&key) {
-            return Ok(Some(earlier));
-        }
+        // One lookup finds an earlier value or the slot for this one.
+        let slot = match self.table.entry(key) {
+            Entry::Occupied(earlier) => return Ok(Some(*earlier.get())),
+            Entry::Vacant(slot) => slot,
+        };
         let new = e.emit(value.ty, &expr)?;
-        self.table.insert(key.clone(), new);
         if let Some(block) = self.added.last_mut() {
-            block.push(key);
+            block.push(slot.key().clone());
         }
+        slot.insert(new);
         Ok(Some(new))
     }
 
