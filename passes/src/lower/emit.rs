@@ -313,7 +313,11 @@ impl<'a> Emitter<'a> {
 
     /// The value of `ix` as `dtype` computed in an open block.
     fn cached_index(&self, ix: &Ix, dtype: DType) -> Option<ValueId> {
-        let hash = hash_of(&(ix, dtype));
+        self.cached_index_hashed(hash_of(&(ix, dtype)), ix, dtype)
+    }
+
+    /// [`Emitter::cached_index`] with the key's [`hash_of`] already known.
+    fn cached_index_hashed(&self, hash: u64, ix: &Ix, dtype: DType) -> Option<ValueId> {
         let is = |k: &(Ix, DType)| k.1 == dtype && k.0 == *ix;
         let mut frames = self.frames.iter().rev();
         frames.find_map(|f| f.indices.get(hash, is)).copied()
@@ -346,7 +350,8 @@ impl<'a> Emitter<'a> {
 
     /// The value of `ix` as `dtype` (i32 or i64, wide enough).
     pub fn index_as(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
-        if let Some(v) = self.cached_index(ix, dtype) {
+        let hash = hash_of(&(ix, dtype));
+        if let Some(v) = self.cached_index_hashed(hash, ix, dtype) {
             return Ok(v);
         }
         let v = match (ix.as_constant(), ix.terms()) {
@@ -354,7 +359,8 @@ impl<'a> Emitter<'a> {
             (_, [(atom, c)]) if *c > 0 && ix.constant_part() == 0 => self.term(atom, *c, dtype)?,
             _ => self.sum(ix, dtype)?,
         };
-        self.cache_index(ix.clone(), dtype, v);
+        // Filed under the hash computed above (the key has not changed since).
+        self.frame().indices.insert(hash, (ix.clone(), dtype), v);
         Ok(v)
     }
 
