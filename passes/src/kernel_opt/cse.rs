@@ -10,30 +10,30 @@
 //! Subgroup reductions (which synchronize lanes) are never merged.
 
 use super::hash::{FastMap as HashMap, FastSet as HashSet};
-use std::collections::hash_map::Entry;
-use super::rebuild::{Block, Emitter, Rewrite, rebuild};
+use super::rebuild::{AsIs, Block, Emitter, Layout, Rewrite, rebuild_laid_out};
 use egpu_ir::kernel::{
     AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Stmt, Value, ValueId, ValueType,
 };
 use egpu_ir::{BinaryOp, DType, Scalar, UnaryOp};
+use std::collections::hash_map::Entry;
 
 pub fn cse(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     if !has_duplicates(kernel) {
         return Ok(None);
     }
-    cse_over(kernel, kernel.body()).map(Some)
+    cse_over(kernel, &AsIs).map(Some)
 }
 
-/// CSE of `kernel` with the body `body` (its own, or a restructured one over the same
-/// values): the rebuild emits values in `body`'s order and keys them by their new ids, so
-/// this is CSE of the kernel that `body` would be rebuilt into, in one rebuild.
-pub(super) fn cse_over(kernel: &Kernel, body: &[Stmt]) -> Result<Kernel, KernelError> {
+/// CSE of `kernel` with its statements placed by `layout` (LICM's moves, say): the rebuild
+/// emits values in the laid-out order and keys them by their new ids, so this is CSE of the
+/// kernel that the layout alone would be rebuilt into, in one rebuild.
+pub(super) fn cse_over(kernel: &Kernel, layout: &dyn Layout) -> Result<Kernel, KernelError> {
     let mut pass = Cse {
         table: HashMap::with_capacity_and_hasher(kernel.values().len(), Default::default()),
         added: vec![Vec::new()],
         epoch: 0,
     };
-    rebuild(kernel, body, &mut pass)
+    rebuild_laid_out(kernel, layout, &mut pass)
 }
 
 /// Whether two values have one key, ignoring scopes and effects (so more than CSE merges).
