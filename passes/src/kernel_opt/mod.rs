@@ -1,14 +1,16 @@
 //! Kernel-IR optimizations, run by the pipeline after `lower` on every kernel, each a
 //! function `&Kernel -> Kernel` that rebuilds the kernel through
 //! [`egpu_ir::kernel::KernelBuilder`] (so the builder's checks apply; the pipeline runs the
-//! verifier after each in debug builds, after all of them in release builds), deterministic, iterative and near-linear:
+//! verifier after each [`Step`] in debug builds, after all of them in release builds),
+//! deterministic, iterative and near-linear:
 //! - [`fold`]: constant folding with the interpreter's element semantics;
 //! - [`strength`]: division and remainder by constants into shifts and `mulhi`;
 //! - [`licm`]: loop-invariant code motion;
 //! - [`cse`]: common subexpression elimination (loads only between effects);
 //! - [`dce`]: dead code elimination.
 //!
-//! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`).
+//! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`). The pipeline runs
+//! them as [`Step`]s: LICM and CSE, when both run, share one rebuild.
 
 // The passes return the builder's own error, `KernelError`, unboxed like the builder does.
 #![allow(clippy::result_large_err)]
