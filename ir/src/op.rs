@@ -245,7 +245,8 @@ impl Op {
         }
     }
 
-    /// The nodes this one reads, in operand order.
+    /// The nodes this one reads, in operand order. (A match of its own: collecting
+    /// [`Op::each_operand`] made the many callers measurably slower.)
     pub fn operands(&self) -> Vec<NodeId> {
         match self {
             Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => vec![],
@@ -262,6 +263,28 @@ impl Op {
             Op::Binary { a, b, .. } => vec![*a, *b],
             Op::Where { cond, a, b } => vec![*cond, *a, *b],
         }
+    }
+
+    /// The nodes this one reads, in operand order, without building a list (lowering asks
+    /// for every node it evaluates).
+    pub fn each_operand(&self) -> impl DoubleEndedIterator<Item = NodeId> + ExactSizeIterator {
+        let none = NodeId::from_u32(0);
+        let (inline, n) = match self {
+            Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => ([none; 3], 0),
+            Op::Unary { x, .. }
+            | Op::Cast { x }
+            | Op::Bitcast { x }
+            | Op::Reduce { x, .. }
+            | Op::Reshape { x }
+            | Op::Permute { x, .. }
+            | Op::Expand { x }
+            | Op::Pad { x, .. }
+            | Op::Shrink { x, .. }
+            | Op::Flip { x, .. } => ([*x, none, none], 1),
+            Op::Binary { a, b, .. } => ([*a, *b, none], 2),
+            Op::Where { cond, a, b } => ([*cond, *a, *b], 3),
+        };
+        inline.into_iter().take(n)
     }
 
     /// Whether this movement op, taking shape `from` to shape `to`, leaves every element

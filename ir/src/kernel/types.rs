@@ -318,8 +318,27 @@ impl Expr {
         inline.into_iter().take(n).chain(items.iter().copied())
     }
 
+    /// The operands in order, as a list. (A match of its own: collecting
+    /// [`Expr::each_operand`] is slower.)
     pub fn operands(&self) -> Vec<ValueId> {
-        self.each_operand().collect()
+        match self {
+            Expr::WorkgroupId(_)
+            | Expr::LocalId(_)
+            | Expr::Const(_)
+            | Expr::Param(_)
+            | Expr::LoopVar
+            | Expr::ReadAcc(_) => vec![],
+            Expr::Load { index, mask, .. } => std::iter::once(*index).chain(*mask).collect(),
+            Expr::Unary { x, .. }
+            | Expr::Cast { x }
+            | Expr::Bitcast { x }
+            | Expr::Extract { x, .. }
+            | Expr::SubgroupReduce { x, .. } => vec![*x],
+            Expr::Binary { a, b, .. } | Expr::MulHi { a, b } => vec![*a, *b],
+            Expr::Where { cond, a, b } => vec![*cond, *a, *b],
+            Expr::Fma { a, b, c } => vec![*a, *b, *c],
+            Expr::Vector(items) => items.clone(),
+        }
     }
 }
 

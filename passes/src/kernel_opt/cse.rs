@@ -10,36 +10,37 @@
 //! Subgroup reductions (which synchronize lanes) are never merged.
 
 use super::hash::{FastMap as HashMap, FastSet as HashSet};
-use super::rebuild::{Block, Emitter, Rewrite, rebuild};
+use super::rebuild::{AsIs, Block, Emitter, Layout, Rewrite, rebuild_laid_out};
 use egpu_ir::kernel::{
     AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Stmt, Value, ValueId, ValueType,
 };
 use egpu_ir::{BinaryOp, DType, Scalar, UnaryOp};
+use std::collections::hash_map::Entry;
 
 pub fn cse(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     if !has_duplicates(kernel) {
         return Ok(None);
     }
-    cse_over(kernel, kernel.body()).map(Some)
+    cse_over(kernel, &AsIs).map(Some)
 }
 
-/// CSE of `kernel` with the body `body` (its own, or a restructured one over the same
-/// values): the rebuild emits values in `body`'s order and keys them by their new ids, so
-/// this is CSE of the kernel that `body` would be rebuilt into, in one rebuild.
-pub(super) fn cse_over(kernel: &Kernel, body: &[Stmt]) -> Result<Kernel, KernelError> {
+/// CSE of `kernel` with its statements placed by `layout` (LICM's moves, say): the rebuild
+/// emits values in the laid-out order and keys them by their new ids, so this is CSE of the
+/// kernel that the layout alone would be rebuilt into, in one rebuild.
+pub(super) fn cse_over(kernel: &Kernel, layout: &dyn Layout) -> Result<Kernel, KernelError> {
     let mut pass = Cse {
         table: HashMap::with_capacity_and_hasher(kernel.values().len(), Default::default()),
         added: vec![Vec::new()],
         epoch: 0,
     };
-    rebuild(kernel, body, &mut pass)
+    rebuild_laid_out(kernel, layout, &mut pass)
 }
 
 /// Whether two values have one key, ignoring scopes and effects (so more than CSE merges).
 /// Merging starts at such a pair (a value can only become equal to another once its
 /// operands have merged), so without one there is nothing to do.
 fn has_duplicates(kernel: &Kernel) -> bool {
-    let mut seen = HashSet::default();
+    let mut seen = HashSet::with_capacity_and_hasher(kernel.values().len(), Default::default());
     kernel
         .values()
         .filter_map(|(_, value)| key(&value.expr, value.ty, 0))
@@ -85,14 +86,16 @@ impl Rewrite for Cse {
         let Some(key) = key(&expr, value.ty, self.epoch) else {
             return Ok(None);
         };
-        if let Some(&earlier) = self.table.get(&key) {
-            return Ok(Some(earlier));
-        }
+        // One lookup finds an earlier value or the slot for this one.
+        let slot = match self.table.entry(key) {
+            Entry::Occupied(earlier) => return Ok(Some(*earlier.get())),
+            Entry::Vacant(slot) => slot,
+        };
         let new = e.emit(value.ty, &expr)?;
-        self.table.insert(key.clone(), new);
         if let Some(block) = self.added.last_mut() {
-            block.push(key);
+            block.push(slot.key().clone());
         }
+        slot.insert(new);
         Ok(Some(new))
     }
 

@@ -12,8 +12,8 @@
 
 use super::dense::{DenseMap, DenseSet};
 use super::hash::FastMap as HashMap;
-use super::rebuild::{Rewrite, rebuild};
-use super::tree::{post_order, pre_order};
+use super::rebuild::{Layout, Rewrite, rebuild_laid_out};
+use super::tree::pre_order;
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Stmt, ValueId};
 use egpu_ir::{BinaryOp, Scalar};
 
@@ -27,14 +27,9 @@ pub fn dce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     if !removed {
         return Ok(None);
     }
-    let body = post_order(kernel.body(), &mut |index, stmt, out| {
-        if live.keeps(index, &stmt) {
-            out.push(stmt);
-        }
-    });
     struct Copy;
     impl Rewrite for Copy {}
-    rebuild(kernel, &body, &mut Copy).map(Some)
+    rebuild_laid_out(kernel, &live, &mut Copy).map(Some)
 }
 
 /// What survives: values, accumulators, and loops and ifs by statement number.
@@ -43,6 +38,13 @@ struct Live {
     values: DenseSet,
     accs: DenseSet,
     controls: DenseSet,
+}
+
+/// The rebuild leaves out what does not survive.
+impl Layout for Live {
+    fn skip(&self, index: usize, stmt: &Stmt) -> bool {
+        !self.keeps(index, stmt)
+    }
 }
 
 impl Live {
@@ -75,7 +77,7 @@ enum Need {
 /// Where things are: each value's enclosing control, each control's operands (a loop's
 /// bounds, an if's condition) and parent, each accumulator's statements (their operand and
 /// enclosing control).
-struct Layout {
+struct Places {
     def_parent: DenseMap<usize>,
     controls: DenseMap<([Option<ValueId>; 2], Option<usize>)>,
     acc_stmts: HashMap<AccId, Vec<(ValueId, Option<usize>)>>,
@@ -88,7 +90,7 @@ fn id(v: ValueId) -> usize {
 
 fn mark(kernel: &Kernel) -> Live {
     let values = kernel.values().len();
-    let mut layout = Layout {
+    let mut layout = Places {
         def_parent: DenseMap::with_capacity(values),
         controls: DenseMap::with_capacity(0),
         acc_stmts: HashMap::default(),

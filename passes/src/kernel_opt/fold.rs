@@ -16,7 +16,7 @@ pub fn fold(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     if !kernel.values().any(|(_, value)| folds(kernel, value)) {
         return Ok(None);
     }
-    rebuild(kernel, kernel.body(), &mut Fold).map(Some)
+    rebuild(kernel, &mut Fold).map(Some)
 }
 
 /// Whether [`Fold`] replaces `value` as the kernel defines it. Exact: a rebuild copies

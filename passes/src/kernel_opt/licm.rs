@@ -15,34 +15,105 @@
 //! Never moved: subgroup reductions (they synchronize lanes), anything inside an `if` of
 //! the body (it might not run, or fault only when it runs).
 
-use super::hash::FastSet as HashSet;
-use super::rebuild::{Rewrite, rebuild};
-use super::tree::post_order;
+use super::dense::{DenseMap, DenseSet};
+use super::hash::{FastMap as HashMap, FastSet as HashSet};
+use super::rebuild::{Layout, Rewrite, rebuild_laid_out};
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Loop, Memory, Stmt, ValueId};
 use egpu_ir::{BinaryOp, Scalar};
 
 pub fn licm(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
-    let Some(body) = hoisted_body(kernel) else {
+    let Some(hoisting) = hoisting(kernel) else {
         return Ok(None);
     };
     struct Copy;
     impl Rewrite for Copy {}
-    rebuild(kernel, &body, &mut Copy).map(Some)
+    rebuild_laid_out(kernel, &hoisting, &mut Copy).map(Some)
 }
 
-/// The kernel's body with the invariant lets moved out of their loops (over the same
-/// values), or `None` when nothing moves. Moving never adds or removes a statement.
-pub(super) fn hoisted_body(kernel: &Kernel) -> Option<Vec<Stmt>> {
-    let mut moved = false;
-    let body = post_order(kernel.body(), &mut |_, stmt, out| match stmt {
-        Stmt::Loop(l) => {
-            let before = out.len();
-            hoist(kernel, l, out);
-            moved |= out.len() > before + 1;
+/// Where the moved lets go: the lets placed just before each loop (by statement number),
+/// and every let that left its place. Moving never adds or removes a statement.
+pub(super) struct Hoisting {
+    before: HashMap<usize, Vec<ValueId>>,
+    moved: DenseSet,
+}
+
+impl Layout for Hoisting {
+    fn skip(&self, _index: usize, stmt: &Stmt) -> bool {
+        matches!(stmt, Stmt::Let(v) if self.moved.contains(v.as_u32() as usize))
+    }
+
+    fn before(&self, index: usize) -> &[ValueId] {
+        self.before.get(&index).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The moves of LICM, or `None` when nothing moves. Loops are handled innermost first
+/// (children before parents, in reverse program order): a loop's candidates are the lets
+/// directly in its body and, at the place of each loop directly in its body, the lets that
+/// left that loop; a candidate whose operands the loop does not define leaves it (and may
+/// leave the next loop out), the others stay, a let that left an inner loop just before
+/// that loop. A loop in an `if` or the kernel's body keeps what left it just before it.
+pub(super) fn hoisting(kernel: &Kernel) -> Option<Hoisting> {
+    // Every loop with its number and whether it is directly in a loop, and each loop's
+    // direct statements with theirs (by the loop's place in `loops`).
+    let mut loops: Vec<(usize, &Loop, bool)> = Vec::new();
+    let mut children: Vec<Vec<(usize, &Stmt)>> = Vec::new();
+    let mut loop_of: DenseMap<usize> = DenseMap::with_capacity(0);
+    super::tree::pre_order(kernel.body(), &mut |index, stmt, parent| {
+        let outer = parent.and_then(|p| loop_of.get(p));
+        if let Some(k) = outer
+            && let Some(list) = children.get_mut(k)
+        {
+            list.push((index, stmt));
         }
-        other => out.push(other),
+        if let Stmt::Loop(l) = stmt {
+            loop_of.insert(index, loops.len());
+            loops.push((index, l, outer.is_some()));
+            children.push(Vec::with_capacity(l.body.len()));
+        }
     });
-    moved.then_some(body)
+    let mut left: HashMap<usize, Vec<ValueId>> = HashMap::default();
+    let mut before: HashMap<usize, Vec<ValueId>> = HashMap::default();
+    let mut moved = DenseSet::with_capacity(kernel.values().len());
+    let mut any = false;
+    for (k, &(index, l, in_loop)) in loops.iter().enumerate().rev() {
+        let mut facts = facts(l);
+        let runs = runs_at_least_once(kernel, l);
+        let mut out = Vec::new();
+        let mut leaves = |v: ValueId| {
+            let invariant = invariant(kernel, &facts, runs, v);
+            if invariant {
+                facts.defined.remove(&v);
+                out.push(v);
+            }
+            invariant
+        };
+        for &(child, stmt) in children.get(k).map_or(&[][..], Vec::as_slice) {
+            match stmt {
+                Stmt::Let(v) => {
+                    leaves(*v);
+                }
+                Stmt::Loop(_) => {
+                    for v in left.remove(&child).unwrap_or_default() {
+                        if !leaves(v) {
+                            before.entry(child).or_default().push(v);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for &v in &out {
+            moved.insert(v.as_u32() as usize);
+        }
+        any |= !out.is_empty();
+        if in_loop {
+            left.insert(index, out);
+        } else if !out.is_empty() {
+            before.insert(index, out);
+        }
+    }
+    any.then_some(Hoisting { before, moved })
 }
 
 /// What a loop defines and what it changes.
@@ -53,24 +124,6 @@ struct LoopFacts {
     accs: HashSet<AccId>,
     barrier: bool,
     matrix_tile: bool,
-}
-
-/// Pushes the loop's invariant lets onto `out`, then the loop without them.
-fn hoist(kernel: &Kernel, l: Loop, out: &mut Vec<Stmt>) {
-    let mut facts = facts(&l);
-    let runs = runs_at_least_once(kernel, &l);
-    let mut body = Vec::with_capacity(l.body.len());
-    for stmt in l.body {
-        if let Stmt::Let(v) = stmt
-            && invariant(kernel, &facts, runs, v)
-        {
-            facts.defined.remove(&v);
-            out.push(stmt);
-        } else {
-            body.push(stmt);
-        }
-    }
-    out.push(Stmt::Loop(Loop { body, ..l }));
 }
 
 /// Collects what the loop (all of it, nested blocks included) defines and changes.
@@ -116,7 +169,11 @@ fn invariant(kernel: &Kernel, facts: &LoopFacts, runs: bool, v: ValueId) -> bool
     let Some(value) = kernel.value(v) else {
         return false;
     };
-    if value.expr.each_operand().any(|x| facts.defined.contains(&x)) {
+    if value
+        .expr
+        .each_operand()
+        .any(|x| facts.defined.contains(&x))
+    {
         return false;
     }
     match &value.expr {

@@ -1,14 +1,16 @@
 //! Kernel-IR optimizations, run by the pipeline after `lower` on every kernel, each a
 //! function `&Kernel -> Kernel` that rebuilds the kernel through
 //! [`egpu_ir::kernel::KernelBuilder`] (so the builder's checks apply; the pipeline runs the
-//! verifier after each in debug builds, after all of them in release builds), deterministic, iterative and near-linear:
+//! verifier after each [`Step`] in debug builds, after all of them in release builds),
+//! deterministic, iterative and near-linear:
 //! - [`fold`]: constant folding with the interpreter's element semantics;
 //! - [`strength`]: division and remainder by constants into shifts and `mulhi`;
 //! - [`licm`]: loop-invariant code motion;
 //! - [`cse`]: common subexpression elimination (loads only between effects);
 //! - [`dce`]: dead code elimination.
 //!
-//! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`).
+//! Each can be switched off by its [`KernelPass::name`] (`--disable-pass`). The pipeline runs
+//! them as [`Step`]s: LICM and CSE, when both run, share one rebuild.
 
 // The passes return the builder's own error, `KernelError`, unboxed like the builder does.
 #![allow(clippy::result_large_err)]
@@ -87,8 +89,8 @@ impl KernelPass {
 }
 
 /// One step of the pipeline: an enabled pass, or LICM and CSE together when both are
-/// enabled. LICM only moves statements, and CSE of the moved body needs no kernel of its
-/// own in between (see [`cse::cse_over`]), so the pair costs one rebuild instead of two,
+/// enabled. LICM only moves statements, and CSE of the moved statements needs no kernel of
+/// its own in between (see [`cse::cse_over`]), so the pair costs one rebuild instead of two,
 /// with the same result as running them one after the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -123,8 +125,8 @@ impl Step {
     pub fn apply(self, kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
         match self {
             Step::One(pass) => pass.apply(kernel),
-            Step::LicmCse => match licm::hoisted_body(kernel) {
-                Some(body) => cse::cse_over(kernel, &body).map(Some),
+            Step::LicmCse => match licm::hoisting(kernel) {
+                Some(hoisting) => cse::cse_over(kernel, &hoisting).map(Some),
                 None => cse::cse(kernel),
             },
         }
@@ -142,9 +144,27 @@ impl Step {
 
 /// Statements in a kernel, nested ones included: what `-v` reports a pass removed.
 pub fn statement_count(kernel: &Kernel) -> usize {
+    count_in(&[kernel.body()])
+}
+
+/// Statements inside `stmt` (in a loop's body or an if's branches), nested ones included.
+fn nested_count(stmt: &Stmt) -> usize {
+    match stmt {
+        Stmt::Loop(l) => count_in(&[&l.body]),
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => count_in(&[then_body, else_body]),
+        _ => 0,
+    }
+}
+
+/// Statements in `blocks`, nested ones included.
+fn count_in(blocks: &[&[Stmt]]) -> usize {
     // Block by block (the pipeline counts every kernel after every pass that changed it).
     let mut count = 0;
-    let mut blocks = vec![kernel.body()];
+    let mut blocks = blocks.to_vec();
     while let Some(block) = blocks.pop() {
         count += block.len();
         for stmt in block {

@@ -2,7 +2,9 @@
 //! check of the builder applies to what a pass produces. A pass supplies a [`Rewrite`]: it
 //! may replace any value's definition (by an existing value or by new values it emits) and
 //! hears about blocks and side effects; everything else is copied with its operands
-//! renamed. The walk is iterative (an explicit stack of open blocks) and linear.
+//! renamed. A pass that moves or drops statements (LICM, DCE) supplies a [`Layout`] too,
+//! which the walk follows over the input's own statements (no restructured copy of the
+//! tree is built). The walk is iterative (an explicit stack of open blocks) and linear.
 
 use super::hash::FastMap as HashMap;
 use egpu_ir::kernel::{
@@ -197,13 +199,41 @@ struct Frame<'k> {
     end: End<'k>,
 }
 
-/// `kernel` with the body `body` (the kernel's own or a restructured one over the same
-/// values), rebuilt through the builder with `rewrite` applied.
-pub(super) fn rebuild(
+/// Where the input's statements go in the rebuilt kernel, by their number in program order
+/// (as [`super::tree::pre_order`] numbers them): a layout may leave a statement out, with
+/// everything inside it, and move lets of the input to just before a loop. A pass that
+/// moves or drops statements says so here instead of building a new statement tree.
+pub(super) trait Layout {
+    /// Whether statement `index` (and what it holds) is left out.
+    fn skip(&self, _index: usize, _stmt: &Stmt) -> bool {
+        false
+    }
+
+    /// The lets (of values defined elsewhere in the input, and skipped there) to emit just
+    /// before loop statement `index`, in order.
+    fn before(&self, _index: usize) -> &[ValueId] {
+        &[]
+    }
+}
+
+/// Every statement where it is.
+pub(super) struct AsIs;
+
+impl Layout for AsIs {}
+
+/// `kernel` rebuilt through the builder with `rewrite` applied.
+pub(super) fn rebuild(kernel: &Kernel, rewrite: &mut dyn Rewrite) -> Result<Kernel, KernelError> {
+    rebuild_laid_out(kernel, &AsIs, rewrite)
+}
+
+/// `kernel` with its statements placed by `layout`, rebuilt through the builder with
+/// `rewrite` applied.
+pub(super) fn rebuild_laid_out(
     kernel: &Kernel,
-    body: &[Stmt],
+    layout: &dyn Layout,
     rewrite: &mut dyn Rewrite,
 ) -> Result<Kernel, KernelError> {
+    let body = kernel.body();
     let mut e = Emitter {
         b: KernelBuilder::new(kernel.name(), kernel.launch(), kernel.subgroup_size()),
         values: vec![None; kernel.values().len()],
@@ -218,17 +248,50 @@ pub(super) fn rebuild(
         pos: 0,
         end: End::Body,
     }];
+    let mut index = 0;
     while let Some(frame) = stack.last_mut() {
         let Some(stmt) = frame.stmts.get(frame.pos) else {
             close(&mut e, &mut stack, rewrite)?;
             continue;
         };
         frame.pos += 1;
+        let me = index;
+        index += 1;
+        if layout.skip(me, stmt) {
+            index += super::nested_count(stmt);
+            continue;
+        }
+        if let Stmt::Loop(_) = stmt {
+            for &v in layout.before(me) {
+                let_value(kernel, &mut e, v, rewrite)?;
+            }
+        }
         if let Some(opened) = statement(kernel, &mut e, stmt, rewrite)? {
             stack.push(opened);
         }
     }
     e.b.finish()
+}
+
+/// Emits the let of the input's value `v`.
+fn let_value(
+    kernel: &Kernel,
+    e: &mut Emitter,
+    v: ValueId,
+    rewrite: &mut dyn Rewrite,
+) -> Result<(), KernelError> {
+    let value = kernel
+        .value(v)
+        .ok_or_else(|| e.internal(format!("{v} does not exist")))?;
+    let new = match rewrite.value(e, v, value)? {
+        Some(new) => new,
+        None => {
+            let expr = e.renamed(&value.expr)?;
+            e.emit(value.ty, &expr)?
+        }
+    };
+    e.set_value(v, new);
+    Ok(())
 }
 
 /// The parameters and shared arrays, in order (so their ids stay the same).
@@ -293,17 +356,7 @@ fn statement<'k>(
 ) -> Result<Option<Frame<'k>>, KernelError> {
     match stmt {
         Stmt::Let(v) => {
-            let value = kernel
-                .value(*v)
-                .ok_or_else(|| e.internal(format!("{v} does not exist")))?;
-            let new = match rewrite.value(e, *v, value)? {
-                Some(new) => new,
-                None => {
-                    let expr = e.renamed(&value.expr)?;
-                    e.emit(value.ty, &expr)?
-                }
-            };
-            e.set_value(*v, new);
+            let_value(kernel, e, *v, rewrite)?;
             Ok(None)
         }
         Stmt::Loop(l) => {
@@ -394,5 +447,5 @@ fn statement<'k>(
 pub(super) fn copy(kernel: &Kernel) -> Result<Kernel, KernelError> {
     struct Same;
     impl Rewrite for Same {}
-    rebuild(kernel, kernel.body(), &mut Same)
+    rebuild(kernel, &mut Same)
 }

@@ -33,7 +33,7 @@ pub fn strength_reduce(kernel: &Kernel) -> Result<Option<Kernel>, KernelError> {
     let mut pass = Strength {
         ranges: Ranges::default(),
     };
-    rebuild(kernel, kernel.body(), &mut pass).map(Some)
+    rebuild(kernel, &mut pass).map(Some)
 }
 
 struct Strength {

@@ -541,7 +541,7 @@ fn before_cast(
             return None;
         }
         let n = graph.node(at);
-        let x = *n.op.operands().first()?;
+        let x = n.op.each_operand().next()?;
         match &n.op {
             Op::Cast { .. } if graph.node(x).dtype == dtype => return Some((x, index)),
             Op::Reshape { .. }
@@ -573,7 +573,7 @@ fn reaches_cast(em: &Emitter<'_>, node: NodeId, dtype: DType) -> bool {
             return false;
         }
         let n = graph.node(at);
-        let Some(&x) = n.op.operands().first() else {
+        let Some(x) = n.op.each_operand().next() else {
             return false;
         };
         match &n.op {

@@ -101,6 +101,19 @@ struct Frame {
     replaced: HashMap<Ix, Ix>,
 }
 
+impl Frame {
+    /// Forgets everything, keeping the tables' room (a closed block's frame is reused by
+    /// the next block instead of growing new tables from nothing).
+    fn clear(&mut self) {
+        self.values.clear();
+        self.indices.clear();
+        self.casts.clear();
+        self.extracts.clear();
+        self.scalars.clear();
+        self.replaced.clear();
+    }
+}
+
 type Lowered<T> = Result<T, LowerError>;
 
 /// Builds one kernel for one group.
@@ -111,6 +124,8 @@ pub struct Emitter<'a> {
     bindings: &'a Bindings,
     params: Vec<ParamId>,
     frames: Vec<Frame>,
+    /// Frames of closed blocks, cleared, for the next blocks to open.
+    spare: Vec<Frame>,
     /// The kernel value each variable stands for (`None` for the vector lane).
     bound: Vec<Option<ValueId>>,
     /// The vector lane variable and the width, when the kernel handles several elements
@@ -141,6 +156,7 @@ impl<'a> Emitter<'a> {
             bindings,
             params,
             frames: vec![Frame::default()],
+            spare: Vec::new(),
             bound: Vec::new(),
             lanes: None,
             row: None,
@@ -212,7 +228,7 @@ impl<'a> Emitter<'a> {
         let s = self.index_as(start, dtype)?;
         let e = self.index_as(end, dtype)?;
         let v = self.b.begin_loop(s, e, step, unroll)?;
-        self.frames.push(Frame::default());
+        self.push_frame();
         let (_, hi) = self.sym.bounds(end);
         let var = self.bind(hi.max(0), v);
         self.loops.push(var);
@@ -247,7 +263,7 @@ impl<'a> Emitter<'a> {
 
     pub fn begin_if(&mut self, cond: ValueId) -> Lowered<()> {
         self.b.begin_if(cond)?;
-        self.frames.push(Frame::default());
+        self.push_frame();
         Ok(())
     }
 
@@ -270,9 +286,18 @@ impl<'a> Emitter<'a> {
 
     fn pop_frame(&mut self) {
         // The kernel body's frame stays: builder calls above refuse to close the body.
-        if self.frames.len() > 1 {
-            self.frames.pop();
+        if self.frames.len() > 1
+            && let Some(mut frame) = self.frames.pop()
+        {
+            frame.clear();
+            self.spare.push(frame);
         }
+    }
+
+    /// Opens a block's frame (a cleared one of a closed block, if there is one).
+    fn push_frame(&mut self) {
+        let frame = self.spare.pop().unwrap_or_default();
+        self.frames.push(frame);
     }
 
     fn frame(&mut self) -> &mut Frame {
@@ -313,7 +338,11 @@ impl<'a> Emitter<'a> {
 
     /// The value of `ix` as `dtype` computed in an open block.
     fn cached_index(&self, ix: &Ix, dtype: DType) -> Option<ValueId> {
-        let hash = hash_of(&(ix, dtype));
+        self.cached_index_hashed(hash_of(&(ix, dtype)), ix, dtype)
+    }
+
+    /// [`Emitter::cached_index`] with the key's [`hash_of`] already known.
+    fn cached_index_hashed(&self, hash: u64, ix: &Ix, dtype: DType) -> Option<ValueId> {
         let is = |k: &(Ix, DType)| k.1 == dtype && k.0 == *ix;
         let mut frames = self.frames.iter().rev();
         frames.find_map(|f| f.indices.get(hash, is)).copied()
@@ -346,7 +375,8 @@ impl<'a> Emitter<'a> {
 
     /// The value of `ix` as `dtype` (i32 or i64, wide enough).
     pub fn index_as(&mut self, ix: &Ix, dtype: DType) -> Lowered<ValueId> {
-        if let Some(v) = self.cached_index(ix, dtype) {
+        let hash = hash_of(&(ix, dtype));
+        if let Some(v) = self.cached_index_hashed(hash, ix, dtype) {
             return Ok(v);
         }
         let v = match (ix.as_constant(), ix.terms()) {
@@ -354,7 +384,8 @@ impl<'a> Emitter<'a> {
             (_, [(atom, c)]) if *c > 0 && ix.constant_part() == 0 => self.term(atom, *c, dtype)?,
             _ => self.sum(ix, dtype)?,
         };
-        self.cache_index(ix.clone(), dtype, v);
+        // Filed under the hash computed above (the key has not changed since).
+        self.frame().indices.insert(hash, (ix.clone(), dtype), v);
         Ok(v)
     }
 

@@ -40,10 +40,16 @@ pub fn run(egraph: EG, rules: &[Rule], options: &SimplifyOptions) -> Run {
         .with_iter_limit(options.iter_limit)
         .with_time_limit(Duration::MAX)
         .run(rules);
-    let mut applied = BTreeMap::new();
+    let mut applied: BTreeMap<String, usize> = BTreeMap::new();
     for iteration in &runner.iterations {
         for (name, count) in &iteration.applied {
-            *applied.entry(name.to_string()).or_insert(0) += count;
+            // A rule's name is copied once, not once per round it fires in.
+            match applied.get_mut(name.as_str()) {
+                Some(total) => *total += count,
+                None => {
+                    applied.insert(name.to_string(), *count);
+                }
+            }
         }
     }
     let stop = describe(runner.stop_reason.as_ref(), options);

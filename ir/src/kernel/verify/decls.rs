@@ -25,13 +25,14 @@ impl Verifier<'_> {
         let shared = kernel.shared.values().map(|s| s.name.as_str());
         let mut seen = HashSet::new();
         let fragments = kernel.fragments.values().map(String::as_str);
+        // Described only for an error: a kernel is verified after every pass that changes it.
+        let what = |name: &str| format!("declaration of '{name}'");
         for name in params.chain(shared).chain(fragments) {
-            let what = format!("declaration of '{name}'");
             if !check_name(name) {
-                self.fail_decl(Rule::Declaration, &what, "not an identifier");
+                self.fail_decl(Rule::Declaration, what(name), "not an identifier");
             }
             if !seen.insert(name) {
-                self.fail_decl(Rule::Declaration, &what, "the name is already used");
+                self.fail_decl(Rule::Declaration, what(name), "the name is already used");
             }
         }
         for p in kernel.params.values() {

@@ -40,6 +40,12 @@ impl<K, V> Default for BlockCache<K, V> {
 }
 
 impl<K, V> BlockCache<K, V> {
+    /// Forgets every key, keeping the room.
+    pub fn clear(&mut self) {
+        self.first.clear();
+        self.collided.clear();
+    }
+
     /// The value of the key filed under `hash` for which `is` holds.
     pub fn get(&self, hash: u64, is: impl Fn(&K) -> bool) -> Option<&V> {
         let (k, v) = self.first.get(&hash)?;

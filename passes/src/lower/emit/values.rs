@@ -69,8 +69,8 @@ struct Work {
 
 impl Work {
     /// Requests the values of `operands` at `index`, in order.
-    fn eval_all(&mut self, operands: &[NodeId], index: &Index) {
-        for &x in operands.iter().rev() {
+    fn eval_all(&mut self, operands: impl DoubleEndedIterator<Item = NodeId>, index: &Index) {
+        for x in operands.rev() {
             self.tasks.push(Task::Eval(x, index.clone()));
         }
     }
@@ -232,15 +232,14 @@ impl<'a> Emitter<'a> {
             | Op::Bitcast { .. }
             | Op::Binary { .. }
             | Op::Where { .. } => {
-                let operands = n.op.operands();
-                let args = operands.len();
+                let args = n.op.each_operand().len();
                 // Below the operands' requests: runs once their values are there.
                 work.tasks.push(Task::Apply {
                     node,
                     index: index.clone(),
                     args,
                 });
-                work.eval_all(&operands, &index);
+                work.eval_all(n.op.each_operand(), &index);
                 Ok(())
             }
             Op::Input { .. } | Op::Reduce { .. } => Err(self.internal(format!(
@@ -327,7 +326,7 @@ impl<'a> Emitter<'a> {
     /// A movement op: the operand at the mapped index, or the pad value outside it.
     fn view(&mut self, node: NodeId, index: Index, work: &mut Work) -> Lowered<()> {
         let n = self.info.graph.node(node);
-        let Some(&x) = n.op.operands().first() else {
+        let Some(x) = n.op.each_operand().next() else {
             return Err(self.internal(format!("{node} has no operand")));
         };
         let from = self.info.graph.node(x).shape.dims();
@@ -384,7 +383,7 @@ impl<'a> Emitter<'a> {
         work: &mut Work,
     ) -> Lowered<()> {
         let n = self.info.graph.node(node);
-        let (dtype, x): (DType, Option<NodeId>) = (n.dtype, n.op.operands().first().copied());
+        let (dtype, x): (DType, Option<NodeId>) = (n.dtype, n.op.each_operand().next());
         let x = x.ok_or_else(|| self.internal(format!("{node} has no operand")))?;
         let mut conds = Vec::new();
         for r in &src.valid {
@@ -411,7 +410,6 @@ impl<'a> Emitter<'a> {
             return Ok(());
         }
         let n = self.info.graph.node(node);
-        let operands = n.op.operands();
         match &n.op {
             Op::Reduce { .. } => Err(self.internal(format!("{node} is used before its pass"))),
             Op::Unary { .. }
@@ -422,14 +420,14 @@ impl<'a> Emitter<'a> {
                 let row = self.row.clone();
                 let row = row.ok_or_else(|| self.internal("no current row"))?;
                 let index: Index = Rc::from(unravel(&self.sym, &row, n.shape.dims()));
-                let args = operands.len();
+                let args = n.op.each_operand().len();
                 work.tasks.push(Task::RowApply { node, args });
-                work.eval_all(&operands, &index);
+                work.eval_all(n.op.each_operand(), &index);
                 Ok(())
             }
             // A reshape or an identity view: the same row value.
-            _ => match operands.first() {
-                Some(&x) if self.info.state(x) == FusionState::Row => {
+            _ => match n.op.each_operand().next() {
+                Some(x) if self.info.state(x) == FusionState::Row => {
                     work.tasks.push(Task::RowSame { node });
                     work.tasks.push(Task::Row(x));
                     Ok(())
