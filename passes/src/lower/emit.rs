@@ -148,6 +148,8 @@ impl<'a> Emitter<'a> {
         subgroup_size: u32,
     ) -> Lowered<Emitter<'a>> {
         let mut b = KernelBuilder::new(&info.group.name, launch, subgroup_size);
+        // Room for a small kernel's values up front (lowered kernels have a few hundred).
+        b.reserve(256, 64);
         let params = bindings.declare(&mut b)?;
         let mut em = Emitter {
             b,

@@ -634,3 +634,71 @@ pub fn gcd(a: i128, b: i128) -> i128 {
     }
     a
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Canonical expressions of every shape the rules make: variables with coefficients,
+    /// quotients and remainders (nested too), recombinable digits, constants.
+    fn expressions(sym: &mut Sym) -> Vec<Ix> {
+        let (a, b, c) = (sym.new_var(64), sym.new_var(256), sym.new_var(3));
+        let (a, b, c) = (sym.var(a), sym.var(b), sym.var(c));
+        let flat = sym.add(&sym.scale(&a, 256), &b);
+        let mut xs = vec![
+            Ix::zero(),
+            Ix::constant(-7),
+            a.clone(),
+            sym.scale(&b, -3),
+            flat.clone(),
+            sym.div(&flat, 16),
+            sym.rem(&flat, 16),
+            sym.rem(&sym.div(&flat, 16), 16),
+            sym.add(&sym.scale(&sym.div(&flat, 16), 16), &c),
+            sym.add_const(&sym.rem(&sym.sub(&c, &b), 5), 9),
+            sym.scale(&sym.add(&sym.div(&a, 3), &sym.rem(&b, 7)), 1 << 40),
+        ];
+        xs.push(sym.add(&xs[6], &xs[7]));
+        xs
+    }
+
+    #[test]
+    fn the_shortcuts_of_add_and_scale_give_the_general_sum() {
+        let mut sym = Sym::new();
+        let xs = expressions(&mut sym);
+        let general_scale = |x: &Ix, c: i128| {
+            let terms = x
+                .terms
+                .iter()
+                .map(|(a, k)| (a.clone(), k.saturating_mul(c)));
+            sym.sum(terms.collect(), x.constant.saturating_mul(c))
+        };
+        // Near the saturation limits the shortcut hands over to the general path.
+        let big = i128::MAX / 3;
+        for x in &xs {
+            for c in [
+                0,
+                1,
+                -1,
+                2,
+                16,
+                -256,
+                1 << 20,
+                big,
+                -big,
+                i128::MAX,
+                i128::MIN,
+            ] {
+                let added = sym.sum(x.terms.clone(), x.constant.saturating_add(c));
+                assert_eq!(sym.add_const(x, c), added, "{x} + {c}");
+                assert_eq!(sym.scale(x, c), general_scale(x, c), "{c}·({x})");
+            }
+            for y in &xs {
+                let mut terms = x.terms.clone();
+                terms.extend(y.terms.iter().cloned());
+                let sum = sym.sum(terms, x.constant.saturating_add(y.constant));
+                assert_eq!(sym.add(x, y), sum, "({x}) + ({y})");
+            }
+        }
+    }
+}
