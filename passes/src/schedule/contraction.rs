@@ -245,7 +245,7 @@ fn epilogue_is_rowwise(graph: &Graph, group: &KernelGroup, reduce: NodeId, rows:
     let mut after = HashSet::from([reduce]);
     for &id in &group.nodes {
         let node = graph.node(id);
-        if id == reduce || !node.op.operands().iter().any(|o| after.contains(o)) {
+        if id == reduce || !node.op.each_operand().any(|o| after.contains(&o)) {
             continue;
         }
         let rowwise = matches!(

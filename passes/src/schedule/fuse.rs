@@ -95,7 +95,7 @@ fn cone(
     mark[root] = k;
     while let Some(i) = stack.pop() {
         cone.push(i);
-        for operand in graph.node(ids[i]).op.operands() {
+        for operand in graph.node(ids[i]).op.each_operand() {
             let j = index(operand);
             if !r.cut[j] && mark[j] != k {
                 mark[j] = k;
@@ -155,10 +155,10 @@ fn finish(graph: &Graph, ids: &[NodeId], r: &Realization, group: &mut Group, sha
     group.nodes.sort_unstable();
     group.nodes.dedup();
     for &i in &group.nodes {
-        let operands = graph.node(ids[i]).op.operands();
+        let operands = graph.node(ids[i]).op.each_operand();
         group
             .reads
-            .extend(operands.iter().map(|&o| index(o)).filter(|&j| r.cut[j]));
+            .extend(operands.map(index).filter(|&j| r.cut[j]));
     }
     // A copy kernel (an input returned as an output) reads the input it writes.
     for &root in &group.roots {

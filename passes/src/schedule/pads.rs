@@ -31,7 +31,7 @@ pub(crate) fn bound(graph: &Graph, r: &mut Realization) {
         }
         let op = &graph.node(id).op;
         let mut deepest = 0;
-        for operand in op.operands() {
+        for operand in op.each_operand() {
             let j = index(operand);
             if opens_block(op) && depth[j] >= MAX_NESTED_PADS {
                 r.cut[j] = true;

@@ -167,7 +167,7 @@ impl Revisits {
 fn live_users(graph: &Graph, ids: &[NodeId], live: &[bool]) -> Vec<Vec<usize>> {
     let mut users = vec![Vec::new(); ids.len()];
     for (i, &id) in ids.iter().enumerate().filter(|&(i, _)| live[i]) {
-        for operand in graph.node(id).op.operands() {
+        for operand in graph.node(id).op.each_operand() {
             users[index(operand)].push(i);
         }
     }
@@ -212,7 +212,7 @@ fn live_nodes(graph: &Graph) -> Vec<bool> {
     let ids = node_ids(graph);
     for (i, &id) in ids.iter().enumerate().rev() {
         if live[i] {
-            for operand in graph.node(id).op.operands() {
+            for operand in graph.node(id).op.each_operand() {
                 live[index(operand)] = true;
             }
         }
@@ -271,7 +271,7 @@ fn state(
 fn elementwise(node: &Node, seen: &dyn Fn(usize) -> Seen) -> Result<Seen, Conflict> {
     let mut joined = Fusion::Plain;
     let mut level = 0;
-    for operand in node.op.operands() {
+    for operand in node.op.each_operand() {
         let i = index(operand);
         let operand = seen(i);
         level = level.max(operand.level);

@@ -62,7 +62,7 @@ pub(crate) fn bound(graph: &Graph, r: &mut Realization) {
         } else {
             owner[i]
         };
-        for operand in op.operands() {
+        for operand in op.each_operand() {
             let j = index(operand);
             owner[j] = owner[j].join(passes_on);
         }
@@ -79,9 +79,8 @@ fn work(graph: &Graph, ids: &[egpu_ir::NodeId], r: &Realization) -> Vec<u32> {
             continue;
         }
         let operands: u32 = op
-            .operands()
-            .iter()
-            .map(|&o| index(o))
+            .each_operand()
+            .map(index)
             .filter(|&j| !r.cut[j])
             .map(|j| work[j])
             .fold(0, u32::saturating_add);
