@@ -58,7 +58,7 @@ struct Lane {
 
 /// The most elements of a row one lane holds in registers (each a register per value that
 /// later traversals reuse); longer shares stay loops.
-pub const MAX_HELD_ELEMENTS: i128 = 16;
+pub const MAX_HELD_ELEMENTS: i128 = 8;
 
 /// How many positions each lane has when the row can be held in registers: `chunks` an
 /// exact multiple of the lanes sharing the row, few enough elements per lane, and more
