@@ -245,31 +245,24 @@ impl Op {
         }
     }
 
-    /// The nodes this one reads, in operand order. (A match of its own: collecting
-    /// [`Op::each_operand`] made the many callers measurably slower.)
+    /// The nodes this one reads, in operand order.
     pub fn operands(&self) -> Vec<NodeId> {
-        match self {
-            Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => vec![],
-            Op::Unary { x, .. }
-            | Op::Cast { x }
-            | Op::Bitcast { x }
-            | Op::Reduce { x, .. }
-            | Op::Reshape { x }
-            | Op::Permute { x, .. }
-            | Op::Expand { x }
-            | Op::Pad { x, .. }
-            | Op::Shrink { x, .. }
-            | Op::Flip { x, .. } => vec![*x],
-            Op::Binary { a, b, .. } => vec![*a, *b],
-            Op::Where { cond, a, b } => vec![*cond, *a, *b],
-        }
+        let (inline, n) = self.inline_operands();
+        inline[..n].to_vec()
     }
 
     /// The nodes this one reads, in operand order, without building a list (lowering asks
     /// for every node it evaluates).
     pub fn each_operand(&self) -> impl DoubleEndedIterator<Item = NodeId> + ExactSizeIterator {
+        let (inline, n) = self.inline_operands();
+        inline.into_iter().take(n)
+    }
+
+    /// The operands in a fixed array (unused slots hold node 0) and how many there are: one
+    /// match for [`Op::operands`] and [`Op::each_operand`].
+    fn inline_operands(&self) -> ([NodeId; 3], usize) {
         let none = NodeId::from_u32(0);
-        let (inline, n) = match self {
+        match self {
             Op::Input { .. } | Op::Const { .. } | Op::Iota { .. } => ([none; 3], 0),
             Op::Unary { x, .. }
             | Op::Cast { x }
@@ -283,8 +276,7 @@ impl Op {
             | Op::Flip { x, .. } => ([*x, none, none], 1),
             Op::Binary { a, b, .. } => ([*a, *b, none], 2),
             Op::Where { cond, a, b } => ([*cond, *a, *b], 3),
-        };
-        inline.into_iter().take(n)
+        }
     }
 
     /// Whether this movement op, taking shape `from` to shape `to`, leaves every element
