@@ -10,6 +10,7 @@
 //!
 //! Depends only on `egpu-ir`.
 
+mod fast_hash;
 pub mod kernel_opt;
 pub mod lower;
 pub mod optimize;

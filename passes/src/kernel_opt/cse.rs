@@ -9,8 +9,8 @@
 //! by its epoch, so two reads merge only within one straight-line stretch free of effects.
 //! Subgroup reductions (which synchronize lanes) are never merged.
 
-use super::hash::{FastMap as HashMap, FastSet as HashSet};
 use super::rebuild::{AsIs, Block, Emitter, Layout, Rewrite, rebuild_laid_out};
+use crate::fast_hash::{FastMap as HashMap, FastSet as HashSet};
 use egpu_ir::kernel::{
     AccId, Axis, Expr, Kernel, KernelError, Memory, ParamId, Stmt, Value, ValueId, ValueType,
 };

@@ -11,9 +11,9 @@
 //! iterative and linear.
 
 use super::dense::{DenseMap, DenseSet};
-use super::hash::FastMap as HashMap;
 use super::rebuild::{Layout, Rewrite, rebuild_laid_out};
 use super::tree::pre_order;
+use crate::fast_hash::FastMap as HashMap;
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Stmt, ValueId};
 use egpu_ir::{BinaryOp, Scalar};
 

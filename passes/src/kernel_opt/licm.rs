@@ -16,8 +16,8 @@
 //! the body (it might not run, or fault only when it runs).
 
 use super::dense::{DenseMap, DenseSet};
-use super::hash::{FastMap as HashMap, FastSet as HashSet};
 use super::rebuild::{Layout, Rewrite, rebuild_laid_out};
+use crate::fast_hash::{FastMap as HashMap, FastSet as HashSet};
 use egpu_ir::kernel::{AccId, Expr, Kernel, KernelError, Loop, Memory, Stmt, ValueId};
 use egpu_ir::{BinaryOp, Scalar};
 

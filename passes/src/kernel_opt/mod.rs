@@ -19,7 +19,6 @@ mod cse;
 mod dce;
 mod dense;
 mod fold;
-mod hash;
 mod licm;
 mod range;
 mod rebuild;

@@ -6,7 +6,7 @@
 //! which the walk follows over the input's own statements (no restructured copy of the
 //! tree is built). The walk is iterative (an explicit stack of open blocks) and linear.
 
-use super::hash::FastMap as HashMap;
+use crate::fast_hash::FastMap as HashMap;
 use egpu_ir::kernel::{
     AccId, Expr, Kernel, KernelBuilder, KernelError, Param, Stmt, TileRef, Value, ValueId,
     ValueType,

@@ -21,10 +21,10 @@ use super::LowerError;
 use super::analysis::{Bindings, GroupInfo};
 use super::index::{Atom, Ix, Sym, Var};
 use super::view::{self, flatten};
+use crate::fast_hash::FastMap as HashMap;
 use egpu_ir::kernel::{AccUpdate, Kernel, KernelBuilder, Launch, Memory, ParamId, ValueId};
 use egpu_ir::{BinaryOp, DType, NodeId, Op, ReduceOp, Scalar, UnaryOp};
 use std::collections::BTreeMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 mod cache;
 mod values;
@@ -47,47 +47,6 @@ impl Val {
         }
     }
 }
-
-/// A small fast hasher for the emitter's caches (keys are our own small trees, so
-/// flooding is no concern, and lookups dominate lowering time). Caches are only looked up,
-/// never iterated, so the hash cannot affect the output.
-#[derive(Clone, Copy, Default)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        self.write_u64(n as u64);
-        self.write_u64((n >> 64) as u64);
-    }
-
-    fn write_i128(&mut self, n: i128) {
-        self.write_u128(n as u128);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// What one open block of the kernel has computed (valid in it and the blocks inside it).
 #[derive(Clone, Default)]

@@ -9,11 +9,10 @@
 //! no owned key either. Two different keys with the same number are both kept (the
 //! second in `collided`), so the table answers exactly like a map of keys.
 
-use super::FastHasher;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use crate::fast_hash::{FastHasher, FastMap};
+use std::hash::{Hash, Hasher};
 
-type ByHash<T> = HashMap<u64, T, BuildHasherDefault<FastHasher>>;
+type ByHash<T> = FastMap<u64, T>;
 
 /// The number a key is filed under: its hash with the emitter's fast hasher.
 pub(in crate::lower) fn hash_of<Q: Hash + ?Sized>(key: &Q) -> u64 {
