@@ -75,6 +75,10 @@ impl<'k> Rebuild<'k> {
             b.shared(&s.name, s.dtype, s.len)
                 .map_err(|e| e.to_string())?;
         }
+        // Declared in order, so every fragment keeps its id.
+        for (_, name) in src.fragments() {
+            b.fragment(name).map_err(|e| e.to_string())?;
+        }
         Ok(Rebuild {
             src,
             b,
@@ -173,12 +177,18 @@ impl<'k> Rebuild<'k> {
                 let (a, b, d) = (self.tile(t.a)?, self.tile(t.b)?, self.tile(t.d)?);
                 self.b.matrix_tile(a, b, d).map_err(err)?;
             }
-            // Lowering emits none of these yet, so the faults the tests inject never need them.
-            Stmt::Atomic(_)
-            | Stmt::FragmentZero(_)
-            | Stmt::FragmentMma { .. }
-            | Stmt::FragmentStore { .. } => {
-                return Err(format!("fault injection does not copy {stmt:?}"));
+            Stmt::Atomic(a) => {
+                let (index, value) = (self.v(a.index)?, self.v(a.value)?);
+                self.b.atomic(a.op, a.target, index, value).map_err(err)?;
+            }
+            Stmt::FragmentZero(f) => self.b.fragment_zero(*f).map_err(err)?,
+            Stmt::FragmentMma { frag, a, b } => {
+                let (a, b) = (self.tile(*a)?, self.tile(*b)?);
+                self.b.fragment_mma(*frag, a, b).map_err(err)?;
+            }
+            Stmt::FragmentStore { frag, d } => {
+                let d = self.tile(*d)?;
+                self.b.fragment_store(*frag, d).map_err(err)?;
             }
         }
         Ok(())

@@ -201,6 +201,30 @@ fn a_missing_barrier_is_reported() {
     }
 }
 
+/// Faults reach the tensor-core path too: its kernel (fragments across the k loop) is
+/// copied through the fault injection, and every shifted operand load is reported.
+#[test]
+fn a_shifted_load_in_a_fragment_matmul_is_reported() {
+    let mut b = GraphBuilder::new("mm16");
+    let x = b.input("x", DType::F16, &[64, 64]).unwrap();
+    let w = b.input("w", DType::F16, &[64, 64]).unwrap();
+    let y = b.matmul(x, w, None).unwrap();
+    b.output("y", y).unwrap();
+    let g = b.finish().unwrap();
+    let target = Target::SM_90;
+    let kernel = &compiled(&g, target).program.kernels[0];
+    let text = egpu_ir::kernel::print(kernel);
+    assert!(text.contains("fragment_mma"), "{text}");
+    let loads = (0..)
+        .take_while(|&nth| inject(kernel, Fault::ShiftLoad { nth }).is_ok())
+        .count();
+    assert!(loads > 0, "{text}");
+    for nth in 0..loads {
+        let report = assert_fault_caught(&g, target, 0, Fault::ShiftLoad { nth }, 5);
+        assert!(report.starts_with("check: y["), "{report}");
+    }
+}
+
 /// An all-NaN result where the reference is finite fails, and so does a single NaN.
 #[test]
 fn nan_where_the_reference_is_finite_fails() {
