@@ -31,37 +31,40 @@ TIMEOUT_S = 60
 BENCH_BELOW_S = 5.0
 
 
+def chained(header, first, n, block):
+    """A graph `header` whose body is `block(i, prev)` n times, each block's last value the
+    next one's input (`first` to begin with); `block` returns (lines, last value)."""
+    lines = [header]
+    prev = first
+    for i in range(n):
+        body, prev = block(i, prev)
+        lines += [f"  {line}" for line in body]
+    lines += [f"  return y={prev}", "}"]
+    return lines
+
+
 def chain(n):
     """y <- y*0.5 + x, alternately mul and add, n ops."""
-    lines = ["graph chain(x: f32[2, 4]) {", "  half = const(0.5, dtype=f32, shape=[2, 4])"]
-    prev = "x"
-    for i in range(n):
+    def block(i, prev):
         op = f"mul({prev}, half)" if i % 2 == 0 else f"add({prev}, x)"
-        lines.append(f"  t{i} = {op}")
-        prev = f"t{i}"
-    lines += [f"  return y={prev}", "}"]
+        return [f"t{i} = {op}"], f"t{i}"
+    lines = chained("graph chain(x: f32[2, 4]) {", "x", n, block)
+    lines.insert(1, "  half = const(0.5, dtype=f32, shape=[2, 4])")
     return lines
 
 
 def softmax(n):
-    lines = ["graph softmax_chain(x: f32[4, 16]) {"]
-    prev = "x"
-    for i in range(n):
-        lines.append(f"  s{i} = softmax({prev}, axis=-1)")
-        prev = f"s{i}"
-    lines += [f"  return y={prev}", "}"]
-    return lines
+    return chained(
+        "graph softmax_chain(x: f32[4, 16]) {", "x", n,
+        lambda i, prev: ([f"s{i} = softmax({prev}, axis=-1)"], f"s{i}"),
+    )
 
 
 def layernorm_gelu(n):
-    lines = ["graph layernorm_gelu_chain(x: f32[4, 16]) {"]
-    prev = "x"
-    for i in range(n):
-        lines.append(f"  n{i} = layernorm({prev}, eps=1e-5)")
-        lines.append(f"  g{i} = gelu(n{i})")
-        prev = f"g{i}"
-    lines += [f"  return y={prev}", "}"]
-    return lines
+    return chained(
+        "graph layernorm_gelu_chain(x: f32[4, 16]) {", "x", n,
+        lambda i, prev: ([f"n{i} = layernorm({prev}, eps=1e-5)", f"g{i} = gelu(n{i})"], f"g{i}"),
+    )
 
 
 def outputs(n):
@@ -84,13 +87,10 @@ def branches(n):
 
 def mlp(n):
     params = ", ".join(["x: f32[4, 8]"] + [f"w{i}: f32[8, 8]" for i in range(n)])
-    lines = [f"graph mlp({params}) {{"]
-    prev = "x"
-    for i in range(n):
-        lines.append(f"  h{i} = relu(matmul({prev}, w{i}))")
-        prev = f"h{i}"
-    lines += [f"  return y={prev}", "}"]
-    return lines
+    return chained(
+        f"graph mlp({params}) {{", "x", n,
+        lambda i, prev: ([f"h{i} = relu(matmul({prev}, w{i}))"], f"h{i}"),
+    )
 
 
 FAMILIES = {
