@@ -104,14 +104,16 @@ pub fn lower(
     em.set_row(lane.row.clone());
     em.set_lanes(width);
     let chunks = length / i128::from(width);
-    let full_writes = usize::from(!writes_in(&em, FusionState::Full)?.is_empty());
-    lane.held = held_positions(chunks, &lane, width, info.passes().len() + full_writes);
-    for (level, pass) in info.passes().iter().enumerate() {
+    let passes = info.passes();
+    let full_writes = writes_in(&em, FusionState::Full)?;
+    let traversals = passes.len() + usize::from(!full_writes.is_empty());
+    lane.held = held_positions(chunks, &lane, width, traversals);
+    for (level, pass) in passes.iter().enumerate() {
         reduce_pass(&mut em, plan, stage, &lane, pass, chunks)?;
         em.compute_row_values(&info.row_values_at(level + 1))?;
     }
     store_rows(&mut em, &lane)?;
-    store_full(&mut em, stage, &lane, chunks)?;
+    store_full(&mut em, stage, &lane, chunks, &full_writes)?;
     if inside {
         em.end_if()?;
     }
@@ -352,13 +354,13 @@ fn store_full(
     stage: &ReductionStage,
     lane: &Lane,
     chunks: i128,
+    writes: &[NodeId],
 ) -> Lowered<()> {
-    let writes = writes_in(em, FusionState::Full)?;
     if writes.is_empty() {
         return Ok(());
     }
     for_positions(em, stage, lane, chunks, false, |em, index| {
-        for &w in &writes {
+        for &w in writes {
             let value = em.eval(w, index)?;
             em.store(w, index, &value)?;
         }
