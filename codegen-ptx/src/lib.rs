@@ -1,6 +1,10 @@
-//! egpu's NVIDIA backend (to be built, see DESIGN.md "NVIDIA"): kernel IR to PTX text that
-//! we write ourselves (`.version 7.8`, sm_80–sm_90), and the toolchain search that turns it
-//! into a cubin (EGPU_PTXAS/EGPU_NVCC, $CUDA_HOME, PATH, /usr/local/cuda, Docker, or the
-//! driver's JIT). Depends only on `egpu-ir`.
+//! egpu's NVIDIA backend: kernel IR to PTX text that we write ourselves ([`emit`]:
+//! `.version 7.8`, sm_80–sm_90), and the toolchain that turns it into a cubin
+//! ([`toolchain`]: `EGPU_PTXAS`, `ptxas` on PATH, `$CUDA_HOME/bin`, a container engine, or
+//! the driver's JIT). Depends only on `egpu-ir`.
+
+pub mod emit;
+pub mod toolchain;
 
 pub use egpu_ir as ir;
+pub use emit::{PtxError, PtxOptions, emit_kernel};

@@ -1,0 +1,1 @@
+//! Finding and running NVIDIA's assembler (being built: see docs/ptx.md).
