@@ -37,7 +37,9 @@
 pub mod bounded;
 pub mod cli;
 pub mod npy;
+pub mod nvidia;
 
+pub use egpu_codegen_ptx as codegen_ptx;
 pub use egpu_ir as ir;
 pub use egpu_passes as passes;
 pub use egpu_runtime as runtime;

@@ -1,7 +1,11 @@
-//! `egpu compile FILE --target T`: run the pass pipeline and print or dump its stages.
+//! `egpu compile FILE --target T`: run the pass pipeline and print or dump its stages, print
+//! the PTX of an NVIDIA target (`--emit ptx`), or write the kernels with a manifest (`-o`).
 
-use super::error::{create_dir, output, unwritable};
+use super::error::{create_dir, output, shown, unwritable};
 use super::{CliError, load};
+use crate::nvidia;
+use egpu_codegen_ptx::PtxOptions;
+use egpu_ir::kernel::KernelFiles;
 use egpu_ir::{Graph, Target};
 use egpu_passes::pipeline::{self, Compiled, PipelineError, PipelineOptions, Stage};
 use egpu_passes::simplify::SimplifyOptions;
@@ -20,17 +24,20 @@ pub struct CompileArgs<'a> {
     pub verbose: bool,
 }
 
+/// What `--emit` may name besides the pipeline's stages: the PTX of an NVIDIA target.
+pub const EMIT_PTX: &str = "ptx";
+
 pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), CliError> {
-    let stage = Stage::from_name(args.emit).ok_or_else(|| {
-        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
-        CliError::User(format!(
-            "--emit {}: unknown stage (stages: {})",
-            args.emit,
-            names.join(", ")
-        ))
-    })?;
+    let stage = emitted(args.emit)?;
     let graph = load::graph(args.file)?;
     let options = pipeline_options(args.target, args.disabled, args.fast_math)?;
+    if stage.is_none() && !nvidia::is_nvidia(&options.target) {
+        return Err(CliError::User(format!(
+            "--emit ptx: {} is not an NVIDIA target (PTX targets: {})",
+            options.target.name,
+            ptx_targets()
+        )));
+    }
     let compiled = compile(&graph, &options)?;
     if args.verbose {
         report(&compiled, err)?;
@@ -39,27 +46,74 @@ pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         dump(&compiled, dir)?;
     }
     if let Some(dir) = args.out_dir {
-        let text = write_program(&compiled, dir)?;
+        let text = write_program(&compiled, dir, args.verbose)?;
         return out.write_all(text.as_bytes()).map_err(output);
     }
-    out.write_all(compiled.stage_text(stage).as_bytes())
-        .map_err(output)
+    let text = match stage {
+        Some(stage) => compiled.stage_text(stage),
+        None => ptx_text(&compiled, &PtxOptions { comments: true })?.join("\n"),
+    };
+    out.write_all(text.as_bytes()).map_err(output)
 }
 
-/// Writes each kernel's IR as `DIR/NAME.kir` and `DIR/manifest.json`; returns what it wrote.
-fn write_program(compiled: &Compiled, dir: &Path) -> Result<String, CliError> {
+/// The pipeline stage `--emit` names, or `None` for `ptx`.
+fn emitted(name: &str) -> Result<Option<Stage>, CliError> {
+    if name == EMIT_PTX {
+        return Ok(None);
+    }
+    let stage = Stage::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+        CliError::User(format!(
+            "--emit {}: unknown stage (stages: {}, {EMIT_PTX})",
+            shown(name),
+            names.join(", ")
+        ))
+    })?;
+    Ok(Some(stage))
+}
+
+fn ptx_targets() -> String {
+    let names: Vec<&str> = Target::ALL
+        .iter()
+        .filter(|t| nvidia::is_nvidia(t))
+        .map(|t| t.name)
+        .collect();
+    names.join(", ")
+}
+
+/// Every kernel's PTX module, in kernel order. A construct the backend does not support on
+/// the target is the user's to avoid (exit 1).
+fn ptx_text(compiled: &Compiled, options: &PtxOptions) -> Result<Vec<String>, CliError> {
+    let modules = nvidia::emit_program(&compiled.program, &compiled.target, options)
+        .map_err(|e| CliError::User(e.to_string()))?;
+    Ok(modules.into_iter().map(|m| m.ptx).collect())
+}
+
+/// Writes each kernel's IR as `DIR/NAME.kir` (and for an NVIDIA target its PTX as
+/// `DIR/NAME.ptx`, with a comment per kernel-IR statement when `verbose`) and
+/// `DIR/manifest.json`; returns what it wrote.
+fn write_program(compiled: &Compiled, dir: &Path, verbose: bool) -> Result<String, CliError> {
     create_dir(dir)?;
     let program = &compiled.program;
-    let mut files = Vec::new();
+    let mut files: Vec<KernelFiles> = Vec::new();
     for kernel in &program.kernels {
         let file = format!("{}.kir", kernel.name());
         write_file(&dir.join(&file), egpu_ir::kernel::print(kernel))?;
-        files.push(file);
+        files.push(vec![("file", file)]);
+    }
+    if nvidia::is_nvidia(&compiled.target) {
+        let ptx = ptx_text(compiled, &PtxOptions { comments: verbose })?;
+        for ((kernel, text), files) in program.kernels.iter().zip(ptx).zip(&mut files) {
+            let file = format!("{}.ptx", kernel.name());
+            write_file(&dir.join(&file), text)?;
+            files.push(("ptx", file));
+        }
     }
     let manifest = program.manifest_json(compiled.target.name, &files);
     write_file(&dir.join("manifest.json"), manifest)?;
+    let written: usize = files.iter().map(Vec::len).sum();
     Ok(format!(
-        "wrote {} kernel(s) and manifest.json to {}\n",
+        "wrote {} kernel(s) ({written} files) and manifest.json to {}\n",
         files.len(),
         dir.display()
     ))

@@ -81,7 +81,11 @@ enum Command {
     /// Compile a graph for a target and print one stage, or write the kernels and a manifest.
     ///
     /// Stages: graph (as parsed), simplified (after e-graph simplification), schedule (kernels
-    /// and their buffers), kernels (lowered, target-optimized kernel IR and launches).
+    /// and their buffers), kernels (lowered, target-optimized kernel IR and launches), ptx (each
+    /// kernel's PTX module, with the kernel-IR statement before its instructions; NVIDIA
+    /// targets only).
+    ///
+    /// Example: egpu compile examples/softmax.egir --target sm_90 --emit ptx
     Compile {
         /// The .egir file.
         file: PathBuf,
@@ -97,8 +101,9 @@ enum Command {
         /// Write every stage to DIR/N-STAGE.txt.
         #[arg(long, value_name = "DIR")]
         dump_dir: Option<PathBuf>,
-        /// Write each kernel's IR (NAME.kir) and manifest.json (kernels in launch order, launch
-        /// shapes, buffer bindings, buffers, inputs and outputs) to DIR instead of printing.
+        /// Write each kernel's IR (NAME.kir), for an NVIDIA target its PTX (NAME.ptx), and
+        /// manifest.json (kernels in launch order with their files, launch shapes, buffer
+        /// bindings, buffers, inputs and outputs) to DIR instead of printing.
         #[arg(short = 'o', value_name = "DIR")]
         out_dir: Option<PathBuf>,
         /// Allow rewrites that change floating-point results (reassociation, x·0 → 0, …).
@@ -154,9 +159,11 @@ fn targets() -> PossibleValuesParser {
     PossibleValuesParser::new(Target::ALL.map(|t| t.name))
 }
 
-/// `--emit` values: every pipeline stage.
+/// `--emit` values: every pipeline stage, and `ptx`.
 fn stages() -> PossibleValuesParser {
-    PossibleValuesParser::new(Stage::ALL.map(|s| s.name()))
+    let mut names: Vec<&'static str> = Stage::ALL.iter().map(|s| s.name()).collect();
+    names.push(compile::EMIT_PTX);
+    PossibleValuesParser::new(names)
 }
 
 /// `--disable-pass` values: the passes the pipeline can skip.

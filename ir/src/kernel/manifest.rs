@@ -1,6 +1,7 @@
 //! `manifest.json`: a target-independent description of a compiled program that another
 //! runtime can follow — kernels in launch order, launch shapes, buffer bindings, buffers,
-//! graph inputs and outputs. Code generators add their binaries' file names later.
+//! graph inputs and outputs, and per kernel the files that hold it (its `.kir`, and the
+//! code generators' output: `.ptx`, `.cubin`, …).
 //! Written by hand (no serde) so the bytes are stable: keys in a fixed order, two-space
 //! indentation, one kernel per block.
 
@@ -25,10 +26,14 @@ fn list<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
     format!("[{}]", items.join(", "))
 }
 
+/// The files written for one kernel, as (key, file name) pairs in the order they appear in
+/// the manifest: `("file", "k0_add.kir")` first, then e.g. `("ptx", …)`, `("cubin", …)`.
+pub type KernelFiles = Vec<(&'static str, String)>;
+
 impl Program {
     /// The manifest as JSON text; `target` names what the program was compiled for, and
-    /// `kernel_files[i]` the file holding kernel i's code (IR, PTX or code object).
-    pub fn manifest_json(&self, target: &str, kernel_files: &[String]) -> String {
+    /// `kernel_files[i]` the files holding kernel i (IR, PTX, cubin or code object).
+    pub fn manifest_json(&self, target: &str, kernel_files: &[KernelFiles]) -> String {
         let mut out = format!(
             "{{\n  \"program\": {},\n  \"target\": {},\n",
             quote(&self.name),
@@ -83,7 +88,7 @@ impl Program {
             .collect()
     }
 
-    fn launch_entry(&self, i: usize, kernel_files: &[String]) -> String {
+    fn launch_entry(&self, i: usize, kernel_files: &[KernelFiles]) -> String {
         let launch = &self.launches[i];
         let Some(kernel) = self.kernels.get(launch.kernel) else {
             return format!("    {{\"error\": \"launch {i} names no kernel\"}}");
@@ -103,12 +108,15 @@ impl Program {
                 )
             });
         let l = kernel.launch();
-        let file = kernel_files
-            .get(launch.kernel)
-            .map(|f| quote(f))
-            .unwrap_or_else(|| "null".into());
+        let files = match kernel_files.get(launch.kernel) {
+            Some(files) if !files.is_empty() => files
+                .iter()
+                .map(|(key, file)| format!("\"{key}\": {}, ", quote(file)))
+                .collect(),
+            _ => "\"file\": null, ".to_string(),
+        };
         format!(
-            "    {{\"name\": {}, \"file\": {file}, \"grid\": {}, \"workgroup\": {}, \"shared_bytes\": {}, \"bindings\": {}}}",
+            "    {{\"name\": {}, {files}\"grid\": {}, \"workgroup\": {}, \"shared_bytes\": {}, \"bindings\": {}}}",
             quote(kernel.name()),
             list(l.grid),
             list(l.workgroup),

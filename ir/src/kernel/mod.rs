@@ -102,6 +102,7 @@ pub use index::{
     BlockId, BlockInfo, BlockKind, KernelIndex, LoopId, StmtId, StmtInfo, User, stmt_operands,
 };
 pub use interp::{fma, mulhi, run, run_limited};
+pub use manifest::KernelFiles;
 pub use printer::print;
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{
