@@ -40,47 +40,24 @@ pub(crate) struct LaneField {
 /// groupID + 8; col = threadID_in_group·2 + (i & 1), + 8 for i ≥ 4), and for B (loaded with
 /// .trans) b0b1 | b2b3 of the n = 0–7 mma then of the n = 8–15 mma (row = k =
 /// threadID_in_group·2 + (i & 1), + 8 for i ≥ 2; col = n = groupID).
+#[rustfmt::skip]
 pub(crate) const LDMATRIX_X4_ROWS: [LaneField; 3] = [
     // row within the 8×8 matrix: l % 8
-    LaneField {
-        shift: 0,
-        mask: 7,
-        rows: 1,
-        bytes: 0,
-    },
+    LaneField { shift: 0, mask: 7, rows: 1, bytes: 0 },
     // matrices 1 and 3 hold rows 8–15
-    LaneField {
-        shift: 3,
-        mask: 1,
-        rows: 8,
-        bytes: 0,
-    },
+    LaneField { shift: 3, mask: 1, rows: 8, bytes: 0 },
     // matrices 2 and 3 hold columns 8–15: 8 elements of 2 bytes
-    LaneField {
-        shift: 4,
-        mask: 1,
-        rows: 0,
-        bytes: 16,
-    },
+    LaneField { shift: 4, mask: 1, rows: 0, bytes: 16 },
 ];
 
 /// Where a lane's accumulator pair c0, c1 of the first mma lies in an f32 tile. PTX ISA
 /// "Matrix Fragments for mma.m16n8k16 with floating point type", C/D: groupID = %laneid >> 2,
 /// threadID_in_group = %laneid % 4; row = groupID for ci where i < 2, groupID + 8 for i ≥ 2;
 /// col = threadID_in_group·2 + (i & 0x1). Columns are 4-byte f32.
+#[rustfmt::skip]
 pub(crate) const ACCUMULATOR_PAIR: [LaneField; 2] = [
-    LaneField {
-        shift: 2,
-        mask: 7,
-        rows: 1,
-        bytes: 0,
-    },
-    LaneField {
-        shift: 0,
-        mask: 3,
-        rows: 0,
-        bytes: 8,
-    },
+    LaneField { shift: 2, mask: 7, rows: 1, bytes: 0 },
+    LaneField { shift: 0, mask: 3, rows: 0, bytes: 8 },
 ];
 
 /// The constant byte offsets, from a lane's [`ACCUMULATOR_PAIR`] address, of the four
