@@ -432,6 +432,19 @@ mod tests {
         assert_only_d_changed(&mem, &after, D);
     }
 
+    /// A multiplicand dtype kir.md does not allow (the verifier refuses it) yields PTX that
+    /// ptxas rejects at the mma, never a silent reinterpretation.
+    #[test]
+    fn other_input_dtypes_do_not_assemble() {
+        for input in [DType::F32, DType::I8] {
+            let ptx = matrix_tile_lines(input).kernel(80, SMEM as u32);
+            let Some(said) = ptxas::errors(&ptx, 80) else {
+                return;
+            };
+            assert!(said.contains("error"), "{input}: ptxas said {said:?}");
+        }
+    }
+
     /// ptxas accepts the lowering silently for sm_80 and sm_90 and makes tensor-core code:
     /// two LDSM (ldmatrix) and two HMMA.16816.F32 per mma.
     #[test]

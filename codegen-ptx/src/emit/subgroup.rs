@@ -169,7 +169,8 @@ mod tests {
     /// f64 crosses the shuffle as two 32-bit halves.
     #[test]
     fn f64_sum_is_kir_pairwise_tree_on_every_lane() {
-        let x = spread(&mut Rng::new(5)).map(|v| v * (1.0 + 2f64.powi(-40)));
+        let mut x = spread(&mut Rng::new(5)).map(|v| v * (1.0 + 2f64.powi(-40)));
+        (x[0], x[16]) = (2f64.powi(60), -(2f64.powi(60)));
         let want = pairwise_tree(&x, |a, b| a + b);
         assert_ne!(
             want.to_bits(),

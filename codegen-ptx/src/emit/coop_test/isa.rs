@@ -92,13 +92,15 @@ mod tests {
     /// formula above would leave a hole or a duplicate.
     #[test]
     fn layouts_cover_their_matrices_once() {
-        let cases: [(
-            &str,
+        // (name, rows, columns, elements per lane, layout)
+        type Case = (
+            &'static str,
             usize,
             usize,
             usize,
             fn(usize, usize) -> (usize, usize),
-        ); 3] = [
+        );
+        let cases: [Case; 3] = [
             ("A", 16, 16, 8, mma_a),
             ("B", 16, 8, 4, mma_b),
             ("C", 16, 8, 4, mma_c),

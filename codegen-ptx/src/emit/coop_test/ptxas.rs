@@ -76,6 +76,22 @@ pub(crate) fn sass(ptx: &str, sm: u32) -> Option<String> {
     Some(String::from_utf8_lossy(&dump.stdout).to_string())
 }
 
+/// ptxas's complaint about `ptx` for `sm_{sm}` (empty if it assembled); `None` without tools.
+pub(crate) fn errors(ptx: &str, sm: u32) -> Option<String> {
+    let (ptxas, _) = tools()?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("k.ptx");
+    std::fs::write(&src, ptx).expect("write ptx");
+    let out = Command::new(&ptxas)
+        .arg(format!("-arch=sm_{sm}"))
+        .arg(&src)
+        .arg("-o")
+        .arg(dir.path().join("k.cubin"))
+        .output()
+        .expect("run ptxas");
+    Some(String::from_utf8_lossy(&out.stderr).to_string())
+}
+
 /// How many SASS instructions start with `opcode` (e.g. `HMMA.16816.F32`).
 pub(crate) fn count(sass: &str, opcode: &str) -> usize {
     sass.lines()
