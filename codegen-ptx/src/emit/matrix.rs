@@ -446,25 +446,22 @@ mod tests {
     }
 
     /// ptxas accepts the lowering silently for sm_80 and sm_90 and makes tensor-core code:
-    /// two LDSM (ldmatrix) and two HMMA.16816.F32 per mma.
+    /// per mma one LDSM of A, one transposing LDSM of B and two HMMA of the input type.
     #[test]
     fn ptxas_assembles_matrix_ops() {
         let cases = [
-            ("matrix_tile f16", matrix_tile_lines(DType::F16), 2),
-            ("matrix_tile bf16", matrix_tile_lines(DType::BF16), 2),
-            ("fragments", fragment_lines(), 4),
+            ("HMMA.16816.F32", matrix_tile_lines(DType::F16), 1),
+            ("HMMA.16816.F32.BF16", matrix_tile_lines(DType::BF16), 1),
+            ("HMMA.16816.F32", fragment_lines(), 2),
         ];
-        for (what, sink, hmma) in cases {
+        for (hmma, sink, mmas) in cases {
             for sm in [80, 90] {
                 let Some(sass) = ptxas::sass(&sink.kernel(sm, SMEM as u32), sm) else {
                     return;
                 };
-                assert_eq!(
-                    ptxas::count(&sass, "HMMA.16816.F32"),
-                    hmma,
-                    "{what} sm_{sm}\n{sass}"
-                );
-                assert_eq!(ptxas::count(&sass, "LDSM"), hmma, "{what} sm_{sm}\n{sass}");
+                let counts =
+                    [hmma, "LDSM.16.M88.4", "LDSM.16.MT88.4"].map(|op| ptxas::count(&sass, op));
+                assert_eq!(counts, [2 * mmas, mmas, mmas], "{hmma} sm_{sm}\n{sass}");
             }
         }
     }

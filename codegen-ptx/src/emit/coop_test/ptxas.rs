@@ -92,14 +92,14 @@ pub(crate) fn errors(ptx: &str, sm: u32) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stderr).to_string())
 }
 
-/// How many SASS instructions start with `opcode` (e.g. `HMMA.16816.F32`).
+/// How many SASS instructions have exactly the opcode `opcode` (e.g. `HMMA.16816.F32`).
 pub(crate) fn count(sass: &str, opcode: &str) -> usize {
     sass.lines()
         .filter_map(|l| l.split("*/").nth(1))
         .filter(|ins| {
             ins.split_whitespace()
                 .find(|w| !w.starts_with('@'))
-                .is_some_and(|w| w.starts_with(opcode))
+                .is_some_and(|w| w == opcode)
         })
         .count()
 }
