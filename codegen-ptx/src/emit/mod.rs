@@ -1,6 +1,10 @@
 //! Kernel IR → PTX text (being built). One PTX module per kernel.
 
+#[cfg(test)]
+mod coop_test;
+mod matrix;
 mod sink;
+mod subgroup;
 
 pub use sink::{FragmentRegs, PtxSink, RegClass, SharedTile, reg_class};
 
