@@ -29,7 +29,10 @@ fn version_is_read_from_the_real_ptxas() {
     };
     let v = version.as_ref().expect("ptxas --version parsed");
     assert!(v.build.starts_with(&format!("V{}.", v.release)), "{v:?}");
-    assert!(t.describe().starts_with(&format!("ptxas {} ({})", v.release, v.build)));
+    assert!(
+        t.describe()
+            .starts_with(&format!("ptxas {} ({})", v.release, v.build))
+    );
 }
 
 #[test]
@@ -66,7 +69,9 @@ fn report_matches_what_the_ptx_declares() {
     let a = out.info.kernel("pair_a").expect("pair_a");
     assert_eq!((a.shared_bytes, a.barriers), (0, 0));
     assert!(
-        out.info.log.contains(&format!("Used {} registers", b.registers)),
+        out.info
+            .log
+            .contains(&format!("Used {} registers", b.registers)),
         "{}",
         out.info.log
     );
@@ -88,9 +93,14 @@ fn heavy_kernel_spills_within_its_register_cap() {
 #[test]
 fn warnings_are_kept() {
     let Some(t) = toolchain() else { return };
-    let out = t.assemble(WARNS, "sm_80").expect("a warning is not an error");
+    let out = t
+        .assemble(WARNS, "sm_80")
+        .expect("a warning is not an error");
     assert!(
-        out.info.warnings.iter().any(|w| w.contains("register count")),
+        out.info
+            .warnings
+            .iter()
+            .any(|w| w.contains("register count")),
         "{:?}",
         out.info.warnings
     );
@@ -110,10 +120,16 @@ fn rejected_ptx_names_the_line_and_its_text() {
         panic!("expected Rejected, got {err:?}");
     };
     assert_eq!(arch, "sm_80");
-    assert_eq!((*line, ptx_line.as_deref()), (Some(BAD_LINE.0), Some(BAD_LINE.1)));
+    assert_eq!(
+        (*line, ptx_line.as_deref()),
+        (Some(BAD_LINE.0), Some(BAD_LINE.1))
+    );
     assert!(message.contains("%q"), "{message}");
     let shown = err.to_string();
-    assert!(shown.contains("line 8") && shown.contains(BAD_LINE.1), "{shown}");
+    assert!(
+        shown.contains("line 8") && shown.contains(BAD_LINE.1),
+        "{shown}"
+    );
     assert!(!shown.contains('\n'), "one line: {shown}");
 }
 
@@ -132,7 +148,15 @@ fn target_this_ptxas_does_not_know() {
 fn malformed_targets_never_reach_ptxas() {
     // A ptxas that does not exist shows that nothing was started.
     let t = Toolchain::local("/nonexistent/ptxas", HowFound::EnvVar);
-    for arch in ["", "sm80", "sm_", "sm_80 -v", "-arch=sm_80", "sm_90ab", "compute_80"] {
+    for arch in [
+        "",
+        "sm80",
+        "sm_",
+        "sm_80 -v",
+        "-arch=sm_80",
+        "sm_90ab",
+        "compute_80",
+    ] {
         let err = t.assemble(toolchain_common::SMALLEST, arch);
         assert!(
             matches!(&err, Err(ToolchainError::BadArch { arch: a }) if a == arch),
@@ -157,6 +181,13 @@ fn a_hanging_ptxas_is_stopped_at_the_deadline() {
     });
     let start = Instant::now();
     let err = t.assemble(toolchain_common::SMALLEST, "sm_80");
-    assert!(matches!(err, Err(ToolchainError::Timeout { .. })), "{err:?}");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        matches!(err, Err(ToolchainError::Timeout { .. })),
+        "{err:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -67,7 +67,10 @@ fn egpu_ptxas_wins_over_everything() {
     assert_eq!(local(&t), (chosen.as_path(), HowFound::EnvVar));
     assert_eq!(
         t.describe(),
-        format!("ptxas 13.5 (V13.5.37) at {} (from EGPU_PTXAS)", chosen.display())
+        format!(
+            "ptxas 13.5 (V13.5.37) at {} (from EGPU_PTXAS)",
+            chosen.display()
+        )
     );
 }
 
@@ -113,7 +116,11 @@ fn path_comes_before_cuda_home_and_the_default_folder() {
     fake_ptxas(&s.dir("cuda/bin"));
     let t = resolve(&s.env().var("CUDA_HOME", s.dir("home")));
     assert_eq!(local(&t), (on_path.as_path(), HowFound::Path));
-    assert!(t.describe().ends_with("(found on PATH)"), "{}", t.describe());
+    assert!(
+        t.describe().ends_with("(found on PATH)"),
+        "{}",
+        t.describe()
+    );
 }
 
 #[test]
@@ -186,7 +193,11 @@ fn engine_that_does_not_answer_falls_to_the_jit_in_time() {
     fake_engine(&s.dir("bin"), "docker", &[("info", "sleep 30")]);
     let start = Instant::now();
     let t = Toolchain::resolve(&s.env(), limits(500)).expect("resolves");
-    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
     let why = jit_why(&t);
     assert!(why.contains("no answer within 0.5 s"), "{why}");
     assert!(why.contains("start it"), "{why}");

@@ -80,7 +80,11 @@ pub fn heavy() -> String {
         s += &format!("ld.volatile.global.f32 %f{i},[%a+{}];\n", 4 * i);
     }
     for i in 0..n {
-        s += &format!("st.volatile.global.f32 [%a+{}],%f{};\n", 4 * (n + i), n - 1 - i);
+        s += &format!(
+            "st.volatile.global.f32 [%a+{}],%f{};\n",
+            4 * (n + i),
+            n - 1 - i
+        );
     }
     s + "ret;\n}\n"
 }
@@ -89,7 +93,11 @@ pub fn heavy() -> String {
 pub fn good_modules() -> Vec<(&'static str, String, Vec<&'static str>)> {
     vec![
         ("smallest", SMALLEST.to_string(), vec!["k"]),
-        ("two_kernels", TWO_KERNELS.to_string(), vec!["pair_a", "pair_b"]),
+        (
+            "two_kernels",
+            TWO_KERNELS.to_string(),
+            vec!["pair_a", "pair_b"],
+        ),
         ("warns", WARNS.to_string(), vec!["warns"]),
         ("heavy", heavy(), vec!["heavy"]),
     ]
