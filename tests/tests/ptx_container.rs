@@ -74,7 +74,10 @@ fn build_image(docker: &Path, ptxas: &Path, image: &str) -> Result<(), String> {
     let sleep = PathBuf::from("/bin/sleep");
     let mut files = vec![];
     for program in [ptxas, sleep.as_path()] {
-        files.push((program.to_path_buf(), root.path().join("bin").join(name(program))));
+        files.push((
+            program.to_path_buf(),
+            root.path().join("bin").join(name(program)),
+        ));
         for lib in libraries(program)? {
             let inside = root.path().join(lib.strip_prefix("/").unwrap_or(&lib));
             files.push((lib, inside));
@@ -132,7 +135,9 @@ fn libraries(program: &Path) -> Result<Vec<PathBuf>, String> {
 
 #[test]
 fn one_shot_cubins_equal_the_local_ones_byte_for_byte() {
-    let Some((local, container)) = setup() else { return };
+    let Some((local, container)) = setup() else {
+        return;
+    };
     for arch in ARCHS {
         for (what, ptx, _) in good_modules() {
             let mine = local.assemble(&ptx, arch).expect("local ptxas");
@@ -148,7 +153,9 @@ fn one_shot_cubins_equal_the_local_ones_byte_for_byte() {
 
 #[test]
 fn session_cubins_equal_the_local_ones_and_the_container_goes_with_it() {
-    let Some((local, container)) = setup() else { return };
+    let Some((local, container)) = setup() else {
+        return;
+    };
     let Assembler::Container { engine, .. } = &container.assembler else {
         panic!("container toolchain expected");
     };
@@ -170,21 +177,33 @@ fn session_cubins_equal_the_local_ones_and_the_container_goes_with_it() {
             assert_eq!(mine.info.kernels, theirs.info.kernels, "{what} {arch}");
         }
     }
-    assert_eq!(session.container(), Some(name.clone()), "one container throughout");
+    assert_eq!(
+        session.container(),
+        Some(name.clone()),
+        "one container throughout"
+    );
     drop(session);
     let left = Command::new(engine)
         .args(["ps", "-aq", "--filter", &format!("name=^{name}$")])
         .output()
         .expect("docker ps");
-    assert_eq!(String::from_utf8_lossy(&left.stdout).trim(), "", "{name} still there");
+    assert_eq!(
+        String::from_utf8_lossy(&left.stdout).trim(),
+        "",
+        "{name} still there"
+    );
 }
 
 #[test]
 fn rejection_through_the_container_names_the_line() {
-    let Some((_, container)) = setup() else { return };
+    let Some((_, container)) = setup() else {
+        return;
+    };
     let session = container.start_session().expect("session starts");
     for err in [
-        container.assemble(BAD, "sm_80").expect_err("one-shot rejects"),
+        container
+            .assemble(BAD, "sm_80")
+            .expect_err("one-shot rejects"),
         session.assemble(BAD, "sm_80").expect_err("session rejects"),
     ] {
         assert!(
@@ -197,7 +216,9 @@ fn rejection_through_the_container_names_the_line() {
 
 #[test]
 fn resolution_finds_the_image_when_no_local_ptxas_exists() {
-    let Some((_, container)) = setup() else { return };
+    let Some((_, container)) = setup() else {
+        return;
+    };
     let Assembler::Container { engine, image } = &container.assembler else {
         panic!("container toolchain expected");
     };
@@ -220,7 +241,9 @@ fn resolution_finds_the_image_when_no_local_ptxas_exists() {
 #[test]
 #[ignore = "a measurement, not a check"]
 fn measure_time_per_call() {
-    let Some((local, container)) = setup() else { return };
+    let Some((local, container)) = setup() else {
+        return;
+    };
     let ptx = toolchain_common::TWO_KERNELS;
     let session = container.start_session().expect("session");
     let runs = 10;
@@ -238,8 +261,14 @@ fn measure_time_per_call() {
     };
     let rows = [
         ("local", time(&|| drop(local.assemble(ptx, "sm_80")))),
-        ("container one-shot", time(&|| drop(container.assemble(ptx, "sm_80")))),
-        ("container session", time(&|| drop(session.assemble(ptx, "sm_80")))),
+        (
+            "container one-shot",
+            time(&|| drop(container.assemble(ptx, "sm_80"))),
+        ),
+        (
+            "container session",
+            time(&|| drop(session.assemble(ptx, "sm_80"))),
+        ),
     ];
     for (what, (median, min, max)) in rows {
         eprintln!("{what:20} median {median:7.1} ms  min {min:7.1}  max {max:7.1}  ({runs} runs)");
