@@ -164,7 +164,8 @@ pub(crate) fn remove(engine: &Path, name: &str, limit: Duration) {
     let _ = run(&mut cmd, None, limit, "removing the ptxas container");
 }
 
-/// Starts a long-lived container that only sleeps; its name is returned.
+/// Starts a long-lived container that only sleeps; its name is returned. `limit` should
+/// allow for a slow engine (a Mac's VM): starting is not a quick probe.
 pub(crate) fn start(engine: &Path, image: &str, limit: Duration) -> Result<String, ToolchainError> {
     let name = fresh_name();
     let mut cmd = Command::new(engine);

@@ -71,9 +71,9 @@ pub enum Assembler {
 /// How long the toolchain waits for the programs it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// `docker info`, `image inspect`, `ptxas --version`, starting/removing a container.
+    /// `docker info`, `image inspect`, `ptxas --version`, removing a container.
     pub probe: Duration,
-    /// One ptxas run.
+    /// One ptxas run (with its container's start), and starting a session's container.
     pub assemble: Duration,
 }
 

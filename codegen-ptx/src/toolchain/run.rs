@@ -67,11 +67,21 @@ pub(crate) fn run(
             Err(_) => return Err(kill(child, what, limit)),
         }
     }
-    // Both pipes are closed, so the child is exiting; its status comes at once.
-    let status = child.wait().map_err(|source| ToolchainError::Io {
-        what: format!("waiting for {what}"),
-        source,
-    })?;
+    // Both pipes are closed, so the child is almost always exiting; one that closed them and
+    // lives on still meets the deadline.
+    let status = loop {
+        let waited = child.try_wait().map_err(|source| ToolchainError::Io {
+            what: format!("waiting for {what}"),
+            source,
+        })?;
+        if let Some(status) = waited {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(kill(child, what, limit));
+        }
+        thread::sleep(Duration::from_millis(1));
+    };
     let [stdout, stderr] = streams;
     Ok(Finished {
         status,

@@ -25,7 +25,7 @@ impl Toolchain {
             container: Mutex::new(None),
         };
         if let Assembler::Container { engine, image } = &self.assembler {
-            let name = container::start(engine, image, self.limits.probe)?;
+            let name = container::start(engine, image, self.limits.assemble)?;
             *session.lock() = Some(name);
         }
         Ok(session)
@@ -78,7 +78,7 @@ impl Session {
         if let Some(name) = slot.as_ref() {
             return Ok(name.clone());
         }
-        let name = container::start(engine, image, self.toolchain.limits.probe)?;
+        let name = container::start(engine, image, self.toolchain.limits.assemble)?;
         *slot = Some(name.clone());
         Ok(name)
     }
