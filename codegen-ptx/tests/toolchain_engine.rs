@@ -244,3 +244,14 @@ fn session_exec_past_the_deadline_removes_the_container_and_the_next_call_starts
         "{log}"
     );
 }
+
+#[test]
+fn a_run_that_closes_its_output_and_lives_on_still_times_out() {
+    let dir = tempfile::tempdir().expect("temp");
+    let arm = "exec >/dev/null 2>&1 </dev/null; sleep 30";
+    let t = container(fake_engine(dir.path(), "docker", &[("run", arm)]), 500);
+    let start = Instant::now();
+    let err = t.assemble(SMALLEST, "sm_80").expect_err("timeout");
+    assert!(matches!(err, ToolchainError::Timeout { .. }), "{err:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+}
