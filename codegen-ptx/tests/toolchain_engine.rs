@@ -253,5 +253,9 @@ fn a_run_that_closes_its_output_and_lives_on_still_times_out() {
     let start = Instant::now();
     let err = t.assemble(SMALLEST, "sm_80").expect_err("timeout");
     assert!(matches!(err, ToolchainError::Timeout { .. }), "{err:?}");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

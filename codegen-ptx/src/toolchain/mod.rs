@@ -1,7 +1,8 @@
 //! Turning PTX text into a cubin with NVIDIA's assembler, wherever it is: found on this
-//! machine ([`resolve`]: `EGPU_PTXAS`, PATH, `$CUDA_HOME`, `/usr/local/cuda`), inside a
-//! container ([`container`]: docker or podman, PTX in on stdin, cubin out on stdout), or
-//! nowhere (the CUDA driver JIT-compiles the PTX at load). docs/ptx.md is the user's guide.
+//! machine ([`Toolchain::resolve`]: `EGPU_PTXAS`, PATH, `$CUDA_HOME`, `/usr/local/cuda`),
+//! inside a container ([`container`]: docker or podman, PTX in on stdin, cubin out on
+//! stdout), or nowhere (the CUDA driver JIT-compiles the PTX at load). docs/ptx.md is the
+//! user's guide.
 
 pub mod container;
 mod env;
