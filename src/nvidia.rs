@@ -1,6 +1,7 @@
 //! The NVIDIA route of a compiled program: each kernel's PTX module (written by
-//! `egpu-codegen-ptx`), in the program's kernel order.
+//! `egpu-codegen-ptx`), in the program's kernel order, and its cubin from the toolchain.
 
+use egpu_codegen_ptx::toolchain::{Assembled, Assembler, Toolchain, ToolchainError};
 use egpu_codegen_ptx::{PtxError, PtxOptions, emit_kernel};
 use egpu_ir::Target;
 use egpu_ir::kernel::Program;
@@ -32,6 +33,55 @@ pub fn emit_program(
             Ok(PtxModule {
                 kernel: kernel.name().to_string(),
                 ptx: emit_kernel(kernel, target, options)?,
+            })
+        })
+        .collect()
+}
+
+/// A kernel's PTX and, when an assembler was found, its cubin with ptxas's `-v` report.
+#[derive(Clone, Debug)]
+pub struct NvidiaKernel {
+    pub module: PtxModule,
+    /// `None` on the driver-JIT route (no assembler): the driver compiles the PTX at load.
+    pub assembled: Option<Assembled>,
+}
+
+/// Why a program has no NVIDIA code.
+#[derive(Debug, thiserror::Error)]
+pub enum NvidiaError {
+    /// A kernel uses something the PTX backend does not support on the target.
+    #[error(transparent)]
+    Ptx(#[from] PtxError),
+    /// The assembler could not be found or run, or it refused egpu's PTX.
+    #[error(transparent)]
+    Toolchain(#[from] ToolchainError),
+}
+
+/// Every kernel of `program` as PTX for `target`, assembled by `toolchain` unless it is the
+/// driver-JIT route. A many-kernel program shares one assembler session (one container on
+/// the container route, instead of one per kernel).
+pub fn build_program(
+    program: &Program,
+    target: &Target,
+    toolchain: &Toolchain,
+    options: &PtxOptions,
+) -> Result<Vec<NvidiaKernel>, NvidiaError> {
+    let modules = emit_program(program, target, options)?;
+    if matches!(toolchain.assembler, Assembler::DriverJit { .. }) {
+        let unassembled = |module| NvidiaKernel {
+            module,
+            assembled: None,
+        };
+        return Ok(modules.into_iter().map(unassembled).collect());
+    }
+    let session = toolchain.start_session()?;
+    modules
+        .into_iter()
+        .map(|module| {
+            let assembled = session.assemble(&module.ptx, target.name)?;
+            Ok(NvidiaKernel {
+                module,
+                assembled: Some(assembled),
             })
         })
         .collect()

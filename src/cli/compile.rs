@@ -3,8 +3,9 @@
 
 use super::error::{create_dir, output, shown, unwritable};
 use super::{CliError, load};
-use crate::nvidia;
+use crate::nvidia::{self, NvidiaError};
 use egpu_codegen_ptx::PtxOptions;
+use egpu_codegen_ptx::toolchain::{Assembler, Toolchain, ToolchainError};
 use egpu_ir::kernel::KernelFiles;
 use egpu_ir::{Graph, Target};
 use egpu_passes::pipeline::{self, Compiled, PipelineError, PipelineOptions, Stage};
@@ -46,7 +47,7 @@ pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         dump(&compiled, dir)?;
     }
     if let Some(dir) = args.out_dir {
-        let text = write_program(&compiled, dir, args.verbose)?;
+        let text = write_program(&compiled, dir, args.verbose, err)?;
         return out.write_all(text.as_bytes()).map_err(output);
     }
     let text = match stage {
@@ -89,10 +90,16 @@ fn ptx_text(compiled: &Compiled, options: &PtxOptions) -> Result<Vec<String>, Cl
     Ok(modules.into_iter().map(|m| m.ptx).collect())
 }
 
-/// Writes each kernel's IR as `DIR/NAME.kir` (and for an NVIDIA target its PTX as
-/// `DIR/NAME.ptx`, with a comment per kernel-IR statement when `verbose`) and
-/// `DIR/manifest.json`; returns what it wrote.
-fn write_program(compiled: &Compiled, dir: &Path, verbose: bool) -> Result<String, CliError> {
+/// Writes each kernel's IR as `DIR/NAME.kir`, for an NVIDIA target its PTX as `DIR/NAME.ptx`
+/// (with a comment per kernel-IR statement when `verbose`) and its cubin as `DIR/NAME.cubin`
+/// when an assembler is found, and `DIR/manifest.json`; returns what it wrote. `verbose`
+/// reports the assembler and ptxas's registers, spills and shared bytes per kernel on `err`.
+fn write_program(
+    compiled: &Compiled,
+    dir: &Path,
+    verbose: bool,
+    err: &mut dyn Write,
+) -> Result<String, CliError> {
     create_dir(dir)?;
     let program = &compiled.program;
     let mut files: Vec<KernelFiles> = Vec::new();
@@ -101,22 +108,85 @@ fn write_program(compiled: &Compiled, dir: &Path, verbose: bool) -> Result<Strin
         write_file(&dir.join(&file), egpu_ir::kernel::print(kernel))?;
         files.push(vec![("file", file)]);
     }
+    let mut notice = String::new();
     if nvidia::is_nvidia(&compiled.target) {
-        let ptx = ptx_text(compiled, &PtxOptions { comments: verbose })?;
-        for ((kernel, text), files) in program.kernels.iter().zip(ptx).zip(&mut files) {
-            let file = format!("{}.ptx", kernel.name());
-            write_file(&dir.join(&file), text)?;
-            files.push(("ptx", file));
-        }
+        notice = write_nvidia(compiled, dir, verbose, &mut files, err)?;
     }
     let manifest = program.manifest_json(compiled.target.name, &files);
     write_file(&dir.join("manifest.json"), manifest)?;
     let written: usize = files.iter().map(Vec::len).sum();
     Ok(format!(
-        "wrote {} kernel(s) ({written} files) and manifest.json to {}\n",
+        "{notice}wrote {} kernel(s) ({written} files) and manifest.json to {}\n",
         files.len(),
         dir.display()
     ))
+}
+
+/// The NVIDIA part of `-o`: `NAME.ptx` and, when assembled, `NAME.cubin` per kernel, added to
+/// each kernel's files; returns a notice line when there is no assembler.
+fn write_nvidia(
+    compiled: &Compiled,
+    dir: &Path,
+    verbose: bool,
+    files: &mut [KernelFiles],
+    err: &mut dyn Write,
+) -> Result<String, CliError> {
+    let toolchain = Toolchain::from_process().map_err(toolchain_error)?;
+    let options = PtxOptions { comments: verbose };
+    let kernels = nvidia::build_program(&compiled.program, &compiled.target, &toolchain, &options)
+        .map_err(nvidia_error)?;
+    let mut report = format!("assembler: {}\n", toolchain.describe());
+    for (kernel, files) in kernels.iter().zip(files.iter_mut()) {
+        let name = &kernel.module.kernel;
+        let file = format!("{name}.ptx");
+        write_file(&dir.join(&file), kernel.module.ptx.clone())?;
+        files.push(("ptx", file));
+        let Some(assembled) = &kernel.assembled else {
+            continue;
+        };
+        let file = format!("{name}.cubin");
+        std::fs::write(dir.join(&file), &assembled.cubin)
+            .map_err(|e| unwritable(&dir.join(&file), e))?;
+        files.push(("cubin", file));
+        for info in &assembled.info.kernels {
+            report += &format!(
+                "ptxas: {}: {} registers, {} bytes spill stores, {} bytes spill loads, {} bytes shared\n",
+                info.name,
+                info.registers,
+                info.spill_store_bytes,
+                info.spill_load_bytes,
+                info.shared_bytes
+            );
+        }
+    }
+    if verbose {
+        err.write_all(report.as_bytes()).map_err(output)?;
+    }
+    Ok(match toolchain.assembler {
+        Assembler::DriverJit { .. } => "no PTX assembler found: wrote PTX only (the CUDA driver \
+compiles it at load; see `egpu compile --help`)\n"
+            .to_string(),
+        _ => String::new(),
+    })
+}
+
+/// A toolchain failure for people: a wrong `EGPU_PTXAS` is the user's to fix; ptxas refusing
+/// our PTX is a bug in egpu; anything else is a failing tool (exit 2 for both).
+fn toolchain_error(e: ToolchainError) -> CliError {
+    match e {
+        ToolchainError::PtxasVarMissing { .. } => CliError::User(e.to_string()),
+        ToolchainError::Rejected { .. } => CliError::Internal(format!(
+            "egpu wrote PTX that ptxas refuses (a bug in egpu): {e}"
+        )),
+        e => CliError::Internal(e.to_string()),
+    }
+}
+
+fn nvidia_error(e: NvidiaError) -> CliError {
+    match e {
+        NvidiaError::Ptx(e) => CliError::User(e.to_string()),
+        NvidiaError::Toolchain(e) => toolchain_error(e),
+    }
 }
 
 /// Builds the options (clap has already restricted the names to known ones; the checks here
