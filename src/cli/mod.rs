@@ -85,7 +85,17 @@ enum Command {
     /// kernel's PTX module, with the kernel-IR statement before its instructions; NVIDIA
     /// targets only).
     ///
+    /// NVIDIA targets (sm_*): with -o, each kernel's PTX is assembled to a cubin by the first
+    /// assembler found: EGPU_PTXAS (a path) → ptxas on PATH → $CUDA_HOME/bin/ptxas →
+    /// /usr/local/cuda/bin/ptxas → ptxas in a container (engine EGPU_CONTAINER_ENGINE, default
+    /// docker, or podman; image EGPU_NVCC_IMAGE, default egpu-ptxas:13.5; PTX in on stdin,
+    /// cubin out on stdout, no mounts) → none: only the PTX is written, and the CUDA driver
+    /// compiles it at load. -v names the assembler used and ptxas's registers, spills and
+    /// shared bytes per kernel. docs/ptx.md says how to build the container image.
+    ///
     /// Example: egpu compile examples/softmax.egir --target sm_90 --emit ptx
+    ///
+    /// Example: egpu compile examples/mlp.egir --target sm_80 -o out/ -v
     Compile {
         /// The .egir file.
         file: PathBuf,
