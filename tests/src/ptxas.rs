@@ -37,7 +37,9 @@ pub fn find() -> Option<PathBuf> {
     let path = match std::env::var_os("EGPU_PTXAS") {
         Some(p) => PathBuf::from(p),
         None => {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
             home.join(".cache/egpu-tools/cu13/nvidia/cu13/bin/ptxas")
         }
     };
@@ -75,7 +77,10 @@ pub fn assemble(ptxas: &Path, ptx: &str, arch: &str, extra: &[&str]) -> Result<A
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
-        return Err(format!("ptxas -arch={arch} failed ({}):\n{stderr}{stdout}", out.status));
+        return Err(format!(
+            "ptxas -arch={arch} failed ({}):\n{stderr}{stdout}",
+            out.status
+        ));
     }
     let text = format!("{stderr}{stdout}");
     if text.to_lowercase().contains("warning") {

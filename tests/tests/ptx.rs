@@ -108,7 +108,10 @@ fn no_orphan_snapshots() {
 }
 
 /// The PTX of every kernel of `graphs`, compiled for each of `targets`, as assembly jobs.
-fn jobs_for(graphs: &[(String, Graph)], targets: &[&'static str]) -> Vec<(String, String, &'static str)> {
+fn jobs_for(
+    graphs: &[(String, Graph)],
+    targets: &[&'static str],
+) -> Vec<(String, String, &'static str)> {
     let mut jobs = Vec::new();
     for (name, graph) in graphs {
         for &target in targets {
@@ -163,8 +166,12 @@ fn random_graphs_assemble() {
     let Some(ptxas) = ptxas::find() else { return };
     let mut jobs = Vec::new();
     let mut refused = 0;
-    let plan: [(&'static str, usize, u8); 4] =
-        [("sm_80", 200, 1), ("sm_86", 12, 2), ("sm_89", 12, 3), ("sm_90", 12, 4)];
+    let plan: [(&'static str, usize, u8); 4] = [
+        ("sm_80", 200, 1),
+        ("sm_86", 12, 2),
+        ("sm_89", 12, 3),
+        ("sm_90", 12, 4),
+    ];
     let mut graphs_total = 0;
     for (target, n, seed) in plan {
         for (i, graph) in random_graphs(n, seed).iter().enumerate() {
@@ -174,7 +181,11 @@ fn random_graphs_assemble() {
             let mut skip = false;
             for kernel in &program.kernels {
                 match emit(kernel, target, false) {
-                    Ok(text) => ptx.push((format!("graph {i} {} {target}", kernel.name()), text, target)),
+                    Ok(text) => ptx.push((
+                        format!("graph {i} {} {target}", kernel.name()),
+                        text,
+                        target,
+                    )),
                     Err(PtxError::Unsupported { what, .. })
                         if ["f64 exp2", "f64 log2", "f64 sin"].contains(&what.as_str()) =>
                     {
@@ -194,7 +205,10 @@ fn random_graphs_assemble() {
         "{graphs_total} random graphs, {} kernels assembled, {refused} graphs skipped for an f64 exp2/log2/sin",
         jobs.len()
     );
-    assert!(refused * 4 < graphs_total, "too many graphs skipped: {refused}");
+    assert!(
+        refused * 4 < graphs_total,
+        "too many graphs skipped: {refused}"
+    );
     let failures = assemble_all(&ptxas, &jobs);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

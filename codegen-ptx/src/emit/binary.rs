@@ -162,7 +162,11 @@ impl Emitter<'_> {
         let m = self.new_temp(class);
         let z = self.new_temp(class);
         let (p_nan, p_eq) = (self.new_temp(RegClass::Pred), self.new_temp(RegClass::Pred));
-        let (name, join) = if is_max { ("max", "and") } else { ("min", "or") };
+        let (name, join) = if is_max {
+            ("max", "and")
+        } else {
+            ("min", "or")
+        };
         self.ins(format!("{name}.{ty} {m}, {a}, {b}"));
         self.ins(format!("setp.nan.{ty} {p_nan}, {a}, {b}"));
         self.ins(format!("setp.eq.{ty} {p_eq}, {a}, {b}"));

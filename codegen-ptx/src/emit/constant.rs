@@ -17,6 +17,9 @@ pub(crate) fn immediate(dtype: DType, value: Scalar) -> String {
         DType::U8 | DType::I16 | DType::U16 | DType::F16 | DType::BF16 => {
             format!("0x{:04X}", bits as u16)
         }
+        // non-negative 32/64-bit integers read best in decimal
+        DType::I32 | DType::U32 if bits < 1 << 31 => bits.to_string(),
+        DType::I64 | DType::U64 if bits < 1 << 63 => bits.to_string(),
         DType::I32 | DType::U32 => format!("0x{:08X}", bits as u32),
         DType::I64 | DType::U64 => format!("0x{bits:016X}"),
     }
@@ -46,6 +49,11 @@ mod tests {
         assert_eq!(immediate(DType::I8, Scalar::Int(-1)), "0xFFFF");
         assert_eq!(immediate(DType::U8, Scalar::Int(255)), "0x00FF");
         assert_eq!(immediate(DType::I32, Scalar::Int(-2)), "0xFFFFFFFE");
+        assert_eq!(immediate(DType::I32, Scalar::Int(256)), "256");
+        assert_eq!(
+            immediate(DType::U64, Scalar::Int(1 << 63)),
+            "0x8000000000000000"
+        );
         assert_eq!(immediate(DType::Bool, Scalar::Bool(true)), "1");
     }
 }

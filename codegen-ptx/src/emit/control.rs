@@ -70,7 +70,11 @@ impl Emitter<'_> {
     fn for_loop(&mut self, l: &Loop, comments: bool) -> Result<(), PtxError> {
         let (ty, _) = self.ty(l.var)?;
         let t = if ty == DType::I64 { "s64" } else { "s32" };
-        let (var, start, end) = (self.reg(l.var, 0)?, self.reg(l.start, 0)?, self.reg(l.end, 0)?);
+        let (var, start, end) = (
+            self.reg(l.var, 0)?,
+            self.reg(l.start, 0)?,
+            self.reg(l.end, 0)?,
+        );
         let (head, exit) = (self.fresh_label(), self.fresh_label());
         let p = self.new_temp(super::sink::RegClass::Pred);
         self.ins(format!("mov.{t} {var}, {start}"));

@@ -139,7 +139,12 @@ impl<'k> Emitter<'k> {
     /// conditions).
     pub(crate) fn reg(&self, v: ValueId, e: u32) -> Result<String, PtxError> {
         let (dtype, width) = self.ty(v)?;
-        Ok(named(reg_class(dtype), &v.to_string(), width, e.min(width - 1)))
+        Ok(named(
+            reg_class(dtype),
+            &v.to_string(),
+            width,
+            e.min(width - 1),
+        ))
     }
 
     /// The registers of every element of `v`.

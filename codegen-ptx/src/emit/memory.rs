@@ -5,11 +5,11 @@
 //! of `.b32`); bool memory is one byte per element.
 
 use super::PtxError;
+use super::constant::immediate;
 use super::emitter::Emitter;
 use super::sink::{RegClass, reg_class};
-use super::constant::immediate;
-use egpu_ir::{DType, Scalar};
 use egpu_ir::kernel::{Access, Atomic, AtomicOp, Memory, Param, ParamId, ValueId};
+use egpu_ir::{DType, Scalar};
 
 /// Where an access goes: the state space suffix and the register holding the address.
 pub(crate) struct Place {
@@ -153,7 +153,7 @@ impl Emitter<'_> {
         dst: &[String],
         guard: Option<&str>,
     ) {
-        let at = format!("[{}+{}]", place.addr, first * dtype.size_bytes());
+        let at = address(&place.addr, first * dtype.size_bytes());
         let pre = guard.map(|p| format!("@{p} ")).unwrap_or_default();
         let space = place.space;
         if dtype.bits() == 16 && dst.len() >= 2 {
@@ -235,7 +235,7 @@ impl Emitter<'_> {
         src: &[String],
         guard: Option<&str>,
     ) {
-        let at = format!("[{}+{}]", place.addr, first * dtype.size_bytes());
+        let at = address(&place.addr, first * dtype.size_bytes());
         let pre = guard.map(|p| format!("@{p} ")).unwrap_or_default();
         let space = place.space;
         let (regs, ty): (Vec<String>, &str) = if dtype.bits() == 16 && src.len() >= 2 {
@@ -314,6 +314,15 @@ fn chunk_elements(dtype: DType, width: usize) -> usize {
         _ => (16 / size).min(4),
     };
     per.min(width).max(1)
+}
+
+/// `[%rd_t3]` or `[%rd_t3+8]`.
+fn address(reg: &str, offset: usize) -> String {
+    if offset == 0 {
+        format!("[{reg}]")
+    } else {
+        format!("[{reg}+{offset}]")
+    }
 }
 
 fn vector_suffix(n: usize) -> String {

@@ -2,9 +2,9 @@
 //! registers. Vectors are one register per element, so `vec`/`extract` are moves.
 
 use super::PtxError;
+use super::coop_stub;
 use super::emitter::Emitter;
 use super::sink::{RegClass, reg_class};
-use super::coop_stub;
 use egpu_ir::kernel::{Axis, Expr, Param, ValueId};
 use egpu_ir::{BinaryOp, DType};
 
