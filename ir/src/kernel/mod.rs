@@ -102,7 +102,7 @@ pub use index::{
     BlockId, BlockInfo, BlockKind, KernelIndex, LoopId, StmtId, StmtInfo, User, stmt_operands,
 };
 pub use interp::{fma, mulhi, run, run_limited};
-pub use printer::print;
+pub use printer::{print, statement_text};
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError};
 pub use types::{
     AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, Kernel, Launch, Loop,
