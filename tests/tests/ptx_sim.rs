@@ -485,3 +485,129 @@ fn unknown_instructions_and_modifiers_are_errors() {
     let e = err("mov.u32 %r1, 1;\nmul.u32 %r2, %r1, %r1;", 1);
     assert!(e.contains(".lo, .hi or .wide"), "{e}");
 }
+
+mod programs {
+    //! egpu's PTX for whole programs, run in the sim and compared with the reference
+    //! interpreter's bounds for sm_80 (and, informally, bit for bit with the kernel-IR
+    //! interpreter).
+
+    use egpu_codegen_ptx::{PtxError, PtxOptions, emit_kernel};
+    use egpu_ir::interp::random_inputs;
+    use egpu_ir::{Graph, Target};
+    use egpu_passes::pipeline::{PipelineOptions, compile};
+    use egpu_passes::simplify::SimplifyOptions;
+    use egpu_tests::compare::check_outputs;
+    use egpu_tests::examples;
+    use egpu_tests::ptx_sim::run_program;
+    use egpu_tests::random_graph::arb_graph;
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+
+    /// What became of one graph.
+    enum Outcome {
+        /// Ran and matched; how many outputs were also bit-identical to the kernel-IR
+        /// interpreter's, of how many.
+        Matched(usize, usize),
+        /// The emitter declined a kernel (PtxError::Unsupported).
+        Unsupported(String),
+    }
+
+    fn check_graph(graph: &Graph, seed: u64) -> Result<Outcome, String> {
+        let target = Target::by_name("sm_80").ok_or("no sm_80 target")?;
+        let options = PipelineOptions {
+            target: target.clone(),
+            disabled: Vec::new(),
+            simplify: SimplifyOptions::default(),
+        };
+        let compiled = compile(graph, &options).map_err(|e| format!("compile: {e}"))?;
+        let program = &compiled.program;
+        let mut ptx = Vec::new();
+        for kernel in &program.kernels {
+            match emit_kernel(kernel, &target, &PtxOptions { comments: false }) {
+                Ok(text) => ptx.push(text),
+                Err(e @ PtxError::Unsupported { .. }) => {
+                    return Ok(Outcome::Unsupported(e.to_string()));
+                }
+                Err(e) => return Err(format!("emit: {e}")),
+            }
+        }
+        let inputs = random_inputs(graph, seed);
+        let (got, _) = run_program(program, &ptx, &inputs).map_err(|e| {
+            let k = match &e {
+                egpu_tests::ptx_sim::ProgramError::Launch { launch, .. } => program
+                    .launches
+                    .get(*launch)
+                    .and_then(|l| ptx.get(l.kernel))
+                    .map(|p| numbered(p))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            format!("sim: {e}\n{k}")
+        })?;
+        check_outputs(graph, &inputs, &got, &target).map_err(|e| format!("outputs: {e}"))?;
+        let ir = program
+            .run(&inputs)
+            .map_err(|e| format!("kernel-IR interpreter: {e}"))?;
+        let same = ir
+            .iter()
+            .zip(&got)
+            .filter(|((_, a), (_, b))| a.same(b))
+            .count();
+        Ok(Outcome::Matched(same, got.len()))
+    }
+
+    /// PTX with line numbers, for failure messages.
+    fn numbered(ptx: &str) -> String {
+        ptx.lines()
+            .enumerate()
+            .map(|(i, l)| format!("{:4} {l}\n", i + 1))
+            .collect()
+    }
+
+    #[test]
+    fn every_example_runs_in_the_sim_and_matches_the_reference() {
+        let mut failures = Vec::new();
+        for (name, graph) in examples() {
+            match check_graph(&graph, 7) {
+                Ok(Outcome::Matched(same, all)) => {
+                    println!(
+                        "{name}: ok ({same} of {all} outputs bit-identical to the kernel-IR interpreter)"
+                    )
+                }
+                Ok(Outcome::Unsupported(why)) => println!("{name}: skipped, {why}"),
+                Err(e) => failures.push(format!("{name}: {e}")),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    #[test]
+    fn random_graphs_run_in_the_sim_and_match_the_reference() {
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::deterministic_rng(Config::default().rng_algorithm),
+        );
+        let strategy = arb_graph();
+        let (mut ran, mut skipped) = (0, 0);
+        let mut failures = Vec::new();
+        for i in 0..50u64 {
+            let Ok(tree) = strategy.new_tree(&mut runner) else {
+                continue;
+            };
+            let graph = tree.current();
+            match check_graph(&graph, i) {
+                Ok(Outcome::Matched(..)) => ran += 1,
+                Ok(Outcome::Unsupported(_)) => skipped += 1,
+                Err(e) => {
+                    failures.push(format!("graph {i}:\n{}\n{e}", egpu_ir::text::print(&graph)))
+                }
+            }
+        }
+        println!(
+            "random graphs: {ran} ran, {skipped} skipped as unsupported, {} failed",
+            failures.len()
+        );
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+        assert!(ran >= 25, "only {ran} of 50 random graphs ran");
+    }
+}

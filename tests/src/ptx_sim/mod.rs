@@ -22,11 +22,13 @@ mod instr;
 mod memory;
 mod operand;
 mod parse;
+mod program;
 mod thread;
 mod warp;
 
 pub use memory::GlobalMemory;
 pub use parse::{Entry, Module};
+pub use program::{ProgramError, run_program};
 
 use exec::Ctx;
 use instr::Ty;
