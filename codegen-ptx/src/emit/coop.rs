@@ -3,7 +3,7 @@
 //! the subgroup and matrix lowerings through [`super::sink::PtxSink`].
 
 use super::PtxError;
-use super::coop_stub;
+use super::matrix;
 use super::emitter::Emitter;
 use super::memory::shared_symbol;
 use super::sink::{FragmentRegs, SharedTile};
@@ -37,13 +37,13 @@ impl Emitter<'_> {
         let (a, input) = self.shared_tile(&t.a)?;
         let (b, _) = self.shared_tile(&t.b)?;
         let (d, _) = self.shared_tile(&t.d)?;
-        coop_stub::matrix_tile(self, &a, &b, &d, input);
+        matrix::matrix_tile(self, &a, &b, &d, input);
         Ok(())
     }
 
     pub(crate) fn fragment_zero_stmt(&mut self, f: FragId) -> Result<(), PtxError> {
         let regs = self.fragment_regs(f)?;
-        coop_stub::fragment_zero(self, &regs);
+        matrix::fragment_zero(self, &regs);
         Ok(())
     }
 
@@ -56,14 +56,14 @@ impl Emitter<'_> {
         let regs = self.fragment_regs(f)?;
         let (a, input) = self.shared_tile(a)?;
         let (b, _) = self.shared_tile(b)?;
-        coop_stub::fragment_mma(self, &regs, &a, &b, input);
+        matrix::fragment_mma(self, &regs, &a, &b, input);
         Ok(())
     }
 
     pub(crate) fn fragment_store_stmt(&mut self, f: FragId, d: &TileRef) -> Result<(), PtxError> {
         let regs = self.fragment_regs(f)?;
         let (d, _) = self.shared_tile(d)?;
-        coop_stub::fragment_store(self, &regs, &d);
+        matrix::fragment_store(self, &regs, &d);
         Ok(())
     }
 }

@@ -4,12 +4,15 @@
 //! loads, stores and atomics, [`coop`] the per-lane side of subgroup and matrix ops (whose
 //! instructions the warp-cooperative lowerings write through [`PtxSink`]).
 
+#[cfg(test)]
+mod coop_test;
+mod matrix;
+mod subgroup;
 mod binary;
 mod constant;
 mod control;
 mod convert;
 mod coop;
-mod coop_stub;
 mod emitter;
 mod half;
 mod memory;

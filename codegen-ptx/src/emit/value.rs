@@ -2,7 +2,7 @@
 //! registers. Vectors are one register per element, so `vec`/`extract` are moves.
 
 use super::PtxError;
-use super::coop_stub;
+use super::subgroup;
 use super::emitter::Emitter;
 use super::sink::{RegClass, reg_class};
 use egpu_ir::kernel::{Axis, Expr, Param, ValueId};
@@ -108,7 +108,7 @@ impl Emitter<'_> {
             }
             Expr::SubgroupReduce { op, x } => {
                 let x = self.reg(x, e)?;
-                coop_stub::subgroup_reduce(self, op, dtype, &d, &x);
+                subgroup::subgroup_reduce(self, op, dtype, &d, &x);
             }
             _ => return Err(self.malformed(format!("{v}: not an elementwise expression"))),
         }
