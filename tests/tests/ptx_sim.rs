@@ -477,6 +477,25 @@ fn divergent_barriers_are_errors() {
 }
 
 #[test]
+fn a_buffer_read_through_nc_and_written_in_one_launch_is_an_error() {
+    let e = err(
+        "ld.global.nc.u32 %r1, [%rd0];\nadd.u32 %r1, %r1, 1;\nst.global.u32 [%rd0+4], %r1;",
+        1,
+    );
+    assert!(
+        e.contains("ld.global.nc (line 15)") && e.contains("written (line 17)"),
+        "{e}"
+    );
+    let fine = sim(
+        "ld.global.nc.u32 %r1, [%rd1];\nst.global.u32 [%rd0], %r1;",
+        1,
+        1,
+        &[9, 0, 0, 0],
+    );
+    assert_eq!(fine, Ok(vec![9]));
+}
+
+#[test]
 fn unknown_instructions_and_modifiers_are_errors() {
     let e = err("mov.u32 %r1, 1;\nfrobnicate.u32 %r2, %r1;", 1);
     assert!(e.contains("frobnicate"), "{e}");
@@ -496,7 +515,7 @@ mod programs {
     use egpu_ir::{Graph, Target};
     use egpu_passes::pipeline::{PipelineOptions, compile};
     use egpu_passes::simplify::SimplifyOptions;
-    use egpu_tests::compare::check_outputs;
+    use egpu_tests::compare::{check_outputs, compare_within};
     use egpu_tests::examples;
     use egpu_tests::ptx_sim::run_program;
     use egpu_tests::random_graph::arb_graph;
@@ -513,6 +532,15 @@ mod programs {
     }
 
     fn check_graph(graph: &Graph, seed: u64) -> Result<Outcome, String> {
+        check_mutated(graph, seed, &|_, ptx| ptx.to_string())
+    }
+
+    /// [`check_graph`] with each kernel's PTX passed through `mutate(kernel name, ptx)`.
+    fn check_mutated(
+        graph: &Graph,
+        seed: u64,
+        mutate: &dyn Fn(&str, &str) -> String,
+    ) -> Result<Outcome, String> {
         let target = Target::by_name("sm_80").ok_or("no sm_80 target")?;
         let options = PipelineOptions {
             target: target.clone(),
@@ -524,7 +552,7 @@ mod programs {
         let mut ptx = Vec::new();
         for kernel in &program.kernels {
             match emit_kernel(kernel, &target, &PtxOptions { comments: false }) {
-                Ok(text) => ptx.push(text),
+                Ok(text) => ptx.push(mutate(kernel.name(), &text)),
                 Err(e @ PtxError::Unsupported { .. }) => {
                     return Ok(Outcome::Unsupported(e.to_string()));
                 }
@@ -545,14 +573,29 @@ mod programs {
             format!("sim: {e}\n{k}")
         })?;
         check_outputs(graph, &inputs, &got, &target).map_err(|e| format!("outputs: {e}"))?;
+        // The reference's bounds are worst cases (a 65536-term sum may be off by ~100),
+        // so the kernel-IR interpreter, which does the kernel's own operations in its
+        // order, is the sharp oracle: bit for bit where every instruction is exactly
+        // rounded, within 1e-4 where the PTX uses .approx instructions (the sim computes
+        // those correctly rounded; the ISA only bounds them).
         let ir = program
             .run(&inputs)
             .map_err(|e| format!("kernel-IR interpreter: {e}"))?;
-        let same = ir
-            .iter()
-            .zip(&got)
-            .filter(|((_, a), (_, b))| a.same(b))
-            .count();
+        let approx = ptx.iter().any(|p| p.contains(".approx"));
+        let mut same = 0;
+        for ((name, want), (_, have)) in ir.iter().zip(&got) {
+            if want.same(have) {
+                same += 1;
+            } else if approx {
+                compare_within(name, want, have, 1e-4).map_err(|e| format!("vs kernel IR: {e}"))?;
+            } else {
+                compare_within(name, want, have, 0.0)
+                    .map_err(|e| format!("vs kernel IR (exact): {e}"))?;
+                return Err(format!(
+                    "{name}: not bit-identical to the kernel-IR interpreter"
+                ));
+            }
+        }
         Ok(Outcome::Matched(same, got.len()))
     }
 
@@ -588,7 +631,7 @@ mod programs {
             TestRng::deterministic_rng(Config::default().rng_algorithm),
         );
         let strategy = arb_graph();
-        let (mut ran, mut skipped) = (0, 0);
+        let (mut ran, mut skipped, mut identical) = (0, 0, 0);
         let mut failures = Vec::new();
         for i in 0..50u64 {
             let Ok(tree) = strategy.new_tree(&mut runner) else {
@@ -596,7 +639,10 @@ mod programs {
             };
             let graph = tree.current();
             match check_graph(&graph, i) {
-                Ok(Outcome::Matched(..)) => ran += 1,
+                Ok(Outcome::Matched(same, all)) => {
+                    ran += 1;
+                    identical += usize::from(same == all);
+                }
                 Ok(Outcome::Unsupported(_)) => skipped += 1,
                 Err(e) => {
                     failures.push(format!("graph {i}:\n{}\n{e}", egpu_ir::text::print(&graph)))
@@ -604,10 +650,53 @@ mod programs {
             }
         }
         println!(
-            "random graphs: {ran} ran, {skipped} skipped as unsupported, {} failed",
+            "random graphs: {ran} ran ({identical} bit-identical to the kernel-IR interpreter), {skipped} skipped as unsupported, {} failed",
             failures.len()
         );
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
         assert!(ran >= 25, "only {ran} of 50 random graphs ran");
+    }
+
+    /// The sim is an oracle only if wrong PTX fails: each of these breaks egpu's real PTX
+    /// the way an emitter bug would, and the comparison (or the sim) must catch it.
+    #[test]
+    fn broken_ptx_is_caught() {
+        type Mutation = (&'static str, &'static str, &'static str, &'static str);
+        let mutations: [Mutation; 5] = [
+            // B loaded without its transpose.
+            ("matmul_f16", "ldmatrix", ".x4.trans.shared", ".x4.shared"),
+            // One butterfly step of a reduction reads the wrong lane.
+            ("sum_rows", "shfl", ", 16, 31,", ", 8, 31,"),
+            // A barrier between shared-memory phases dropped.
+            ("sum_all", "bar.sync", "bar.sync 0;", "// no barrier"),
+            // An exact op replaced by a neighbour.
+            ("gelu_chain", "add.rn", "add.rn.f32", "sub.rn.f32"),
+            // The exponential of a softmax replaced by a logarithm.
+            ("softmax", "ex2", "ex2.approx.f32", "lg2.approx.f32"),
+        ];
+        let mut missed = Vec::new();
+        for (name, what, from, to) in mutations {
+            let graph = egpu_tests::example(name);
+            let found = std::cell::Cell::new(false);
+            let mutate = |_: &str, ptx: &str| {
+                if ptx.contains(from) {
+                    found.set(true);
+                }
+                ptx.replacen(from, to, 1)
+            };
+            let result = check_mutated(&graph, 7, &mutate);
+            assert!(
+                found.get(),
+                "{name}: the PTX has no '{from}' to break ({what})"
+            );
+            match result {
+                Err(e) => println!(
+                    "{name} with {what} broken: caught: {}",
+                    e.lines().next().unwrap_or("")
+                ),
+                Ok(_) => missed.push(format!("{name}: '{from}' -> '{to}'")),
+            }
+        }
+        assert!(missed.is_empty(), "not caught: {missed:?}");
     }
 }

@@ -20,10 +20,16 @@ fn fault(thread: usize, line: usize, message: String) -> CtaFault {
     }
 }
 
-/// Runs every thread of the CTA to its exit.
-pub fn run_cta(ctx: &mut Ctx, threads: &mut [Thread]) -> Result<(), CtaFault> {
+/// Runs every thread of the CTA to its exit, in ascending thread order between
+/// collectives, or descending when `reverse` (the launch alternates, so that a read of
+/// shared or global memory that a missing barrier leaves racing sees the stale value in
+/// one of the two orders, whichever thread writes it).
+pub fn run_cta(ctx: &mut Ctx, threads: &mut [Thread], reverse: bool) -> Result<(), CtaFault> {
+    let n = threads.len();
     loop {
-        for (i, t) in threads.iter_mut().enumerate() {
+        for k in 0..n {
+            let i = if reverse { n - 1 - k } else { k };
+            let t = &mut threads[i];
             if t.state == State::Running {
                 run_thread(ctx, t).map_err(|f| CtaFault {
                     thread: i,

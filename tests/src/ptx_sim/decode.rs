@@ -414,7 +414,7 @@ fn decode_mem(m: &mut Mods, ops: &[String], n: &Names) -> Result<Op, String> {
     want(ops, 2)?;
     m.ignore_memory_hints();
     let space = m.space();
-    m.has("nc");
+    let nc = m.has("nc");
     let count = match m.one_of(&["v2", "v4"]) {
         Some("v2") => 2,
         Some(_) => 4,
@@ -439,6 +439,7 @@ fn decode_mem(m: &mut Mods, ops: &[String], n: &Names) -> Result<Op, String> {
         let dsts = parts.iter().map(|p| n.dst(p)).collect::<Result<_, _>>()?;
         Ok(Op::Ld {
             space,
+            nc,
             ty,
             dsts,
             addr,

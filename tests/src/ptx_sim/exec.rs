@@ -18,6 +18,8 @@ pub struct Ctx<'a> {
     pub global: &'a mut GlobalMemory,
     /// Instructions left before the launch is declared runaway.
     pub budget: u64,
+    /// The PTX line of the instruction being executed (for the `.nc` bookkeeping).
+    pub line: usize,
 }
 
 /// An error of one thread at one PTX line.
@@ -65,7 +67,10 @@ impl<'a> Ctx<'a> {
         match self.resolve(space, a) {
             (Space::Shared, a) => write_flat("shared", &mut self.shared, a, data),
             (Space::Param, _) => Err("store to .param space".into()),
-            (_, a) => self.global.write(a, data),
+            (_, a) => {
+                self.global.note_write(a, self.line);
+                self.global.write(a, data)
+            }
         }
     }
 }
@@ -109,6 +114,7 @@ pub fn run_thread(ctx: &mut Ctx, t: &mut Thread) -> Result<(), Fault> {
             t.state = State::Waiting;
             return Ok(());
         }
+        ctx.line = instr.line;
         step(ctx, t, instr).map_err(fault)?;
     }
     Ok(())
@@ -137,6 +143,7 @@ fn step(ctx: &mut Ctx, t: &mut Thread, instr: &Instr) -> Result<(), String> {
         }
         Op::Ld {
             space,
+            nc,
             ty,
             dsts,
             addr,
@@ -144,6 +151,9 @@ fn step(ctx: &mut Ctx, t: &mut Thread, instr: &Instr) -> Result<(), String> {
             let a = ctx.address(t, *addr)?;
             let size = u64::from(ty.bytes());
             check_aligned(a, size * dsts.len() as u64)?;
+            if *nc {
+                ctx.global.note_nc_read(a, instr.line);
+            }
             for (i, d) in dsts.iter().enumerate() {
                 let mut buf = [0u8; 8];
                 ctx.load(*space, a + i as u64 * size, &mut buf[..size as usize])?;

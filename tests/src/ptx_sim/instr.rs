@@ -322,6 +322,8 @@ pub enum Op {
     },
     Ld {
         space: Space,
+        /// `.nc`: the data must stay read-only for the whole launch.
+        nc: bool,
         ty: Ty,
         dsts: Vec<Dst>,
         addr: Addr,

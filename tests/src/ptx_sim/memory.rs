@@ -20,6 +20,10 @@ struct Buffer {
 #[derive(Clone, Debug, Default)]
 pub struct GlobalMemory {
     buffers: Vec<Buffer>,
+    /// Per buffer, in the current launch: the PTX line of a `ld.global.nc` read and of a
+    /// write (the ISA requires `.nc` data to be read-only for the whole kernel).
+    nc_read: Vec<Option<usize>>,
+    written: Vec<Option<usize>>,
 }
 
 impl GlobalMemory {
@@ -35,7 +39,38 @@ impl GlobalMemory {
             None => FIRST_ADDRESS,
         };
         self.buffers.push(Buffer { addr, bytes });
+        self.nc_read.push(None);
+        self.written.push(None);
         addr
+    }
+
+    /// Forgets the previous launch's reads and writes.
+    pub fn begin_launch(&mut self) {
+        self.nc_read.iter_mut().for_each(|r| *r = None);
+        self.written.iter_mut().for_each(|w| *w = None);
+    }
+
+    /// Records a `ld.global.nc` of the buffer holding `addr`.
+    pub fn note_nc_read(&mut self, addr: u64, line: usize) {
+        if let Some((i, _)) = self.locate(addr, 1) {
+            self.nc_read[i].get_or_insert(line);
+        }
+    }
+
+    /// Records a write (store or atomic) at `line` to the buffer holding `addr`.
+    pub fn note_write(&mut self, addr: u64, line: usize) {
+        if let Some((i, _)) = self.locate(addr, 1) {
+            self.written[i].get_or_insert(line);
+        }
+    }
+
+    /// A buffer this launch both read through the non-coherent path and wrote:
+    /// (address, line of the `.nc` read, line of the write).
+    pub fn nc_conflict(&self) -> Option<(u64, usize, usize)> {
+        self.buffers
+            .iter()
+            .zip(self.nc_read.iter().zip(&self.written))
+            .find_map(|(b, (r, w))| Some((b.addr, (*r)?, (*w)?)))
     }
 
     /// The bytes of the buffer that starts at `addr`.

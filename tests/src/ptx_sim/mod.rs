@@ -126,6 +126,7 @@ impl Module {
         {
             return Err(bad(format!(".reqntid {req:?} but the block is {block:?}")));
         }
+        memory.begin_launch();
         let mut budget = INSTRUCTION_BUDGET;
         for cz in 0..grid[2] {
             for cy in 0..grid[1] {
@@ -142,9 +143,11 @@ impl Module {
                         shared: vec![0; e.shared_bytes as usize],
                         global: memory,
                         budget,
+                        line: 0,
                     };
                     let mut threads = cta_threads(e, block);
-                    cta::run_cta(&mut ctx, &mut threads).map_err(|f| SimError::Exec {
+                    let reverse = (cx + cy + cz) % 2 == 1;
+                    cta::run_cta(&mut ctx, &mut threads, reverse).map_err(|f| SimError::Exec {
                         line: f.fault.line,
                         block: ctaid,
                         thread: threads[f.thread].tid,
@@ -153,6 +156,11 @@ impl Module {
                     budget = ctx.budget;
                 }
             }
+        }
+        if let Some((addr, read, write)) = memory.nc_conflict() {
+            return Err(bad(format!(
+                "the buffer at {addr:#x} is read with ld.global.nc (line {read}) and written (line {write}) in the same launch; .nc data must be read-only for the whole kernel"
+            )));
         }
         Ok(LaunchStats {
             instructions: INSTRUCTION_BUDGET - budget,
