@@ -543,7 +543,7 @@ mod programs {
     ) -> Result<Outcome, String> {
         let target = Target::by_name("sm_80").ok_or("no sm_80 target")?;
         let options = PipelineOptions {
-            target: target.clone(),
+            target,
             disabled: Vec::new(),
             simplify: SimplifyOptions::default(),
         };

@@ -76,7 +76,7 @@ impl<'a> Ctx<'a> {
 }
 
 fn check_aligned(a: u64, size: u64) -> Result<(), String> {
-    if a % size != 0 {
+    if !a.is_multiple_of(size) {
         return Err(format!(
             "address {a:#x} is not aligned to the access size {size}"
         ));

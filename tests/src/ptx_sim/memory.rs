@@ -117,7 +117,7 @@ impl GlobalMemory {
 
 /// Reads `out.len()` bytes at `addr` of a flat state space (shared or param).
 pub fn read_flat(space: &str, mem: &[u8], addr: u64, out: &mut [u8]) -> Result<(), String> {
-    let end = addr.checked_add(out.len() as u64).unwrap_or(u64::MAX);
+    let end = addr.saturating_add(out.len() as u64);
     if end > mem.len() as u64 {
         return Err(format!(
             "{space} read of {} bytes at {addr:#x} is outside the {} bytes of {space}",
@@ -130,7 +130,7 @@ pub fn read_flat(space: &str, mem: &[u8], addr: u64, out: &mut [u8]) -> Result<(
 }
 
 pub fn write_flat(space: &str, mem: &mut [u8], addr: u64, data: &[u8]) -> Result<(), String> {
-    let end = addr.checked_add(data.len() as u64).unwrap_or(u64::MAX);
+    let end = addr.saturating_add(data.len() as u64);
     if end > mem.len() as u64 {
         return Err(format!(
             "{space} write of {} bytes at {addr:#x} is outside the {} bytes of {space}",

@@ -169,6 +169,9 @@ impl Cursor {
     }
 }
 
+/// A text with the line it starts on.
+pub type Located = (usize, String);
+
 /// A raw entry: header facts and body statements with their lines.
 pub struct RawEntry {
     pub name: String,
@@ -178,7 +181,7 @@ pub struct RawEntry {
 }
 
 /// Splits a module into raw entries and module-scope declarations.
-pub fn scan_module(text: &str) -> Result<(Vec<RawEntry>, Vec<(usize, String)>), SimError> {
+pub fn scan_module(text: &str) -> Result<(Vec<RawEntry>, Vec<Located>), SimError> {
     let mut c = Cursor {
         b: strip_comments(text)?,
         pos: 0,

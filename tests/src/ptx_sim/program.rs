@@ -101,13 +101,16 @@ fn bytes_tensor(dtype: DType, bytes: &[u8], shape: Shape) -> Result<Tensor, Stri
     Tensor::new(dtype, shape, data).map_err(|e| e.to_string())
 }
 
+/// A program's outputs (graph order, graph shapes) and each launch's statistics.
+pub type ProgramRun = (Vec<(String, Tensor)>, Vec<LaunchStats>);
+
 /// Runs every launch of `program` in order, kernel `k`'s PTX being `ptx[k]`; returns the
 /// outputs (graph order, graph shapes) and the launches' statistics.
 pub fn run_program(
     program: &Program,
     ptx: &[String],
     inputs: &BTreeMap<String, Tensor>,
-) -> Result<(Vec<(String, Tensor)>, Vec<LaunchStats>), ProgramError> {
+) -> Result<ProgramRun, ProgramError> {
     let setup = |m: String| ProgramError::Setup(m);
     let mut mem = GlobalMemory::new();
     let mut addrs = Vec::with_capacity(program.buffers.len());
