@@ -3,7 +3,7 @@
 //! register, out-of-bounds access, divergent barrier, unknown instruction), then egpu's
 //! own PTX for every example and random graphs against the kernel-IR interpreter.
 
-use egpu_tests::ptx_sim::{GlobalMemory, SimArg, SimError, run};
+use egpu_tests::ptx_sim::{GlobalMemory, SimArg, SimError, parse, run};
 use half::{bf16, f16};
 
 /// A kernel with an output and an input pointer (`%rd0`, `%rd1`, both global) and a
@@ -302,6 +302,155 @@ fn float_arithmetic_rounds_correctly_and_approx_ops_are_close() {
 }
 
 #[test]
+fn bit_ops_int_to_float_rounding_and_f64() {
+    let body = format!(
+        "mov.u32 %r1, 17;\nrem.u32 %r2, %r1, 5;\nneg.s32 %r3, %r1;\nmov.s32 %r4, -7;\nabs.s32 %r5, %r4;\n\
+         not.b32 %r6, %r2;\nmov.u32 %r7, 0xf0f0;\npopc.b32 %r8, %r7;\nclz.b32 %r9, %r1;\nxor.b32 %r10, %r7, 0xff;\n\
+         mov.u32 %r11, 0xffffffff;\ncvt.rz.f32.u32 %f1, %r11;\ncvt.rn.f32.u32 %f2, %r11;\n\
+         mov.s32 %r12, 16777217;\ncvt.rp.f32.s32 %f3, %r12;\nneg.s32 %r13, %r12;\ncvt.rm.f32.s32 %f4, %r13;\n\
+         mov.b32 %r14, %f1;\nmov.b32 %r15, %f2;\nmov.b32 %r16, %f3;\nmov.b32 %r17, %f4;\n\
+         .reg .f64 %d<4>;\nmov.f64 %d1, 0d4008000000000000;\nrcp.rn.f64 %d2, %d1;\nmov.b64 {{%r18, %r19}}, %d2;\n\
+         cvt.rn.f32.f64 %f5, %d2;\ncvt.rz.f32.f64 %f6, %d2;\nmov.b32 %r20, %f5;\nmov.b32 %r21, %f6;\n{}",
+        stores(&[
+            "%r2", "%r3", "%r5", "%r6", "%r8", "%r9", "%r10", "%r14", "%r15", "%r16", "%r17",
+            "%r18", "%r19", "%r20", "%r21"
+        ])
+    );
+    let got = ok(&body, 15);
+    let third = 1.0f64 / 3.0;
+    let rn = third as f32;
+    // Toward zero: the f32 below 1/3 when nearest rounded up.
+    let rz = if f64::from(rn) > third {
+        f32::from_bits(rn.to_bits() - 1)
+    } else {
+        rn
+    };
+    let want = [
+        2,
+        (-17i32) as u32,
+        7,
+        !2u32,
+        8,
+        27,
+        0xf0f0 ^ 0xff,
+        // u32::MAX toward zero is 2^32 - 256; to nearest it is 2^32.
+        4_294_967_040f32.to_bits(),
+        4_294_967_296f32.to_bits(),
+        // 2^24 + 1 up is 2^24 + 2; -(2^24 + 1) down is -(2^24 + 2).
+        16_777_218f32.to_bits(),
+        (-16_777_218f32).to_bits(),
+        third.to_bits() as u32,
+        (third.to_bits() >> 32) as u32,
+        rn.to_bits(),
+        rz.to_bits(),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn cp_async_lands_at_the_wait_not_before() {
+    let input: Vec<u8> = (1..=16u8).collect();
+    let body = ".shared .align 16 .b8 s[16];\nmov.u32 %r1, s;\n\
+        cp.async.cg.shared.global [%r1], [%rd1], 16;\ncp.async.commit_group;\n\
+        ld.shared.u32 %r2, [%r1];\ncp.async.wait_group 0;\nld.shared.u32 %r3, [%r1];\n\
+        cp.async.ca.shared.global [%r1+8], [%rd1], 8, 4;\ncp.async.wait_all;\nld.shared.v2.u32 {%r4, %r5}, [%r1+8];\n\
+        st.global.u32 [%rd0], %r2;\nst.global.u32 [%rd0+4], %r3;\nst.global.v2.u32 [%rd0+8], {%r4, %r5};";
+    let got = sim(body, 1, 4, &input).unwrap_or_else(|e| panic!("{e}"));
+    // The zero-fill after src-size 4 clears bytes 12..16 of the shared array.
+    assert_eq!(got, [0, 0x0403_0201, 0x0403_0201, 0]);
+}
+
+#[test]
+fn half_a_warp_at_an_mma_is_an_error() {
+    let body = "mov.u32 %r1, %tid.x;\nsetp.ge.u32 %p1, %r1, 16;\n@%p1 ret;\nmov.f32 %f1, 0f00000000;\nmov.b32 %r2, 0;\n\
+        mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%f2, %f3, %f4, %f5}, {%r2, %r2, %r2, %r2}, {%r2, %r2}, {%f1, %f1, %f1, %f1};";
+    let e = err(body, 32);
+    assert!(
+        e.contains("exited before a .aligned warp instruction"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_grid_of_ctas_sees_its_coordinates() {
+    // Module-scope shared array, block comments, a 3x2 grid of 2x2 CTAs: each thread
+    // writes ctaid.x + 10 ctaid.y + 100 tid.x + 1000 tid.y + 10000 nctaid.x at its
+    // global linear index.
+    let ptx = ".version 7.8 /* a\ncomment */\n.target sm_80\n.address_size 64\n\
+        .shared .align 4 .b8 unused[4];\n\
+        .visible .entry g(.param .u64 out)\n.reqntid 2, 2, 1\n{\n\
+        .reg .b32 %r<20>;\n.reg .b64 %rd<4>;\n\
+        ld.param.u64 %rd0, [out];\n\
+        mov.u32 %r1, %ctaid.x;\nmov.u32 %r2, %ctaid.y;\nmov.u32 %r3, %tid.x;\nmov.u32 %r4, %tid.y;\nmov.u32 %r5, %nctaid.x;\n\
+        mad.lo.u32 %r6, %r2, 10, %r1;\nmad.lo.u32 %r6, %r3, 100, %r6;\nmad.lo.u32 %r6, %r4, 1000, %r6;\nmad.lo.u32 %r6, %r5, 10000, %r6;\n\
+        mov.u32 %r7, %ntid.x;\nmad.lo.u32 %r8, %r1, %r7, %r3;\n\
+        mov.u32 %r9, %ntid.y;\nmad.lo.u32 %r10, %r2, %r9, %r4;\n\
+        mul.lo.u32 %r11, %r5, %r7;\nmad.lo.u32 %r12, %r10, %r11, %r8;\n\
+        mul.wide.u32 %rd1, %r12, 4;\nadd.s64 %rd2, %rd0, %rd1;\nst.global.u32 [%rd2], %r6;\nret;\n}\n";
+    let mut mem = GlobalMemory::new();
+    let out = mem.alloc(vec![0; 24 * 4]);
+    run(
+        ptx,
+        "g",
+        [3, 2, 1],
+        [2, 2, 1],
+        &[SimArg::U64(out)],
+        &mut mem,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let got: Vec<u32> = mem
+        .buffer(out)
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let mut want = vec![0u32; 24];
+    for cy in 0..2u32 {
+        for cx in 0..3u32 {
+            for ty in 0..2u32 {
+                for tx in 0..2u32 {
+                    let (gx, gy) = (cx * 2 + tx, cy * 2 + ty);
+                    want[(gy * 6 + gx) as usize] = cx + 10 * cy + 100 * tx + 1000 * ty + 30000;
+                }
+            }
+        }
+    }
+    assert_eq!(got, want);
+    let e = run(
+        ptx,
+        "g",
+        [1, 1, 1],
+        [4, 1, 1],
+        &[SimArg::U64(out)],
+        &mut mem,
+    );
+    assert!(e.is_err_and(|e| e.to_string().contains(".reqntid")));
+}
+
+#[test]
+fn parse_errors_name_their_line() {
+    let cases = [
+        ("mov.u32 %r1, %nosuch;", "nosuch"),
+        // Without its ';' the statement runs on into the template's `ret`.
+        ("mov.u32 %r1, 1", "'1 ret'"),
+        ("bra NOWHERE;", "NOWHERE"),
+        ("ld.global.v3.f32 {%r1, %r2, %r3}, [%rd0];", "v3"),
+    ];
+    for (body, what) in cases {
+        let text = kernel(body);
+        let e = parse(&text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("line 15") || what == "without ';'",
+            "{body}: {e}"
+        );
+        assert!(e.contains(what), "{body}: {e}");
+    }
+}
+
+#[test]
 fn shfl_bfly_reduces_a_warp() {
     let body = "mov.u32 %r1, %tid.x;\nmov.u32 %r2, %r1;\n\
         shfl.sync.bfly.b32 %r3, %r1, 1, 31, 0xffffffff;\n\
@@ -375,8 +524,9 @@ fn vector_loads_and_their_alignment() {
     assert!(e.is_some_and(|e| e.to_string().contains("not aligned")));
 }
 
-#[test]
-fn ldmatrix_and_mma_multiply_16x16_by_16x8() {
+/// A (16x16) times B (16x8) through shared memory, ldmatrix and mma, with halves of
+/// type f16 or bf16 (`bf`).
+fn mma_case(bf: bool) {
     // A: 16x16 row-major f16 at input offset 0; B: 16x8 (k x n) row-major f16 at 512;
     // Bt: 8x16 (n x k) row-major at 768. Each is staged in shared memory, loaded with
     // ldmatrix (A plain, B with .trans, Bt plain) and multiplied twice.
@@ -388,39 +538,42 @@ fn ldmatrix_and_mma_multiply_16x16_by_16x8() {
         .collect();
     let mut input = Vec::new();
     for v in &a {
-        input.extend(f16::from_f32(*v).to_le_bytes());
+        input.extend(half_bytes(*v, bf));
     }
     for v in &b {
-        input.extend(f16::from_f32(*v).to_le_bytes());
+        input.extend(half_bytes(*v, bf));
     }
     for n in 0..8 {
         for k in 0..16 {
-            input.extend(f16::from_f32(b[k * 8 + n]).to_le_bytes());
+            input.extend(half_bytes(b[k * 8 + n], bf));
         }
     }
-    let body = ".shared .align 16 .b8 s[1024];\n\
+    let body = format!(
+        ".shared .align 16 .b8 s[1024];\n\
         mov.u32 %r1, %tid.x;\nmov.u32 %r2, s;\n\
         shl.b32 %r3, %r1, 5;\ncvt.u64.u32 %rd2, %r3;\nadd.s64 %rd3, %rd1, %rd2;\nadd.u32 %r4, %r2, %r3;\n\
-        ld.global.v4.u32 {%r5, %r6, %r7, %r8}, [%rd3];\nst.shared.v4.u32 [%r4], {%r5, %r6, %r7, %r8};\n\
-        ld.global.v4.u32 {%r5, %r6, %r7, %r8}, [%rd3+16];\nst.shared.v4.u32 [%r4+16], {%r5, %r6, %r7, %r8};\n\
+        ld.global.v4.u32 {{%r5, %r6, %r7, %r8}}, [%rd3];\nst.shared.v4.u32 [%r4], {{%r5, %r6, %r7, %r8}};\n\
+        ld.global.v4.u32 {{%r5, %r6, %r7, %r8}}, [%rd3+16];\nst.shared.v4.u32 [%r4+16], {{%r5, %r6, %r7, %r8}};\n\
         bar.sync 0;\n\
         and.b32 %r9, %r1, 7;\nshr.u32 %r10, %r1, 3;\nand.b32 %r11, %r10, 1;\nshl.b32 %r11, %r11, 3;\n\
         add.u32 %r12, %r9, %r11;\nshl.b32 %r12, %r12, 5;\nshr.u32 %r13, %r1, 4;\nshl.b32 %r13, %r13, 4;\n\
         add.u32 %r14, %r12, %r13;\nadd.u32 %r14, %r14, %r2;\n\
-        ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%r15, %r16, %r17, %r18}, [%r14];\n\
+        ldmatrix.sync.aligned.m8n8.x4.shared.b16 {{%r15, %r16, %r17, %r18}}, [%r14];\n\
         and.b32 %r19, %r1, 15;\nshl.b32 %r20, %r19, 4;\nadd.u32 %r20, %r20, 512;\nadd.u32 %r20, %r20, %r2;\n\
-        ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%r21, %r22}, [%r20];\n\
+        ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {{%r21, %r22}}, [%r20];\n\
         shl.b32 %r23, %r9, 5;\nshl.b32 %r24, %r10, 4;\nand.b32 %r24, %r24, 16;\nadd.u32 %r23, %r23, %r24;\n\
         add.u32 %r23, %r23, 768;\nadd.u32 %r23, %r23, %r2;\n\
-        ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%r25, %r26}, [%r23];\n\
+        ldmatrix.sync.aligned.m8n8.x2.shared.b16 {{%r25, %r26}}, [%r23];\n\
         mov.f32 %f1, 0f00000000;\n\
-        mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%f2, %f3, %f4, %f5}, {%r15, %r16, %r17, %r18}, {%r21, %r22}, {%f1, %f1, %f1, %f1};\n\
-        mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%f6, %f7, %f8, %f9}, {%r15, %r16, %r17, %r18}, {%r25, %r26}, {%f1, %f1, %f1, %f1};\n\
+        mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32 {{%f2, %f3, %f4, %f5}}, {{%r15, %r16, %r17, %r18}}, {{%r21, %r22}}, {{%f1, %f1, %f1, %f1}};\n\
+        mma.sync.aligned.m16n8k16.row.col.f32.{t}.{t}.f32 {{%f6, %f7, %f8, %f9}}, {{%r15, %r16, %r17, %r18}}, {{%r25, %r26}}, {{%f1, %f1, %f1, %f1}};\n\
         shr.u32 %r27, %r1, 2;\nand.b32 %r28, %r1, 3;\nshl.b32 %r29, %r27, 3;\nshl.b32 %r30, %r28, 1;\nadd.u32 %r29, %r29, %r30;\n\
         mul.wide.u32 %rd4, %r29, 4;\nadd.s64 %rd5, %rd0, %rd4;\n\
-        st.global.v2.f32 [%rd5], {%f2, %f3};\nst.global.v2.f32 [%rd5+256], {%f4, %f5};\n\
-        st.global.v2.f32 [%rd5+512], {%f6, %f7};\nst.global.v2.f32 [%rd5+768], {%f8, %f9};";
-    let got = sim(body, 32, 256, &input).unwrap_or_else(|e| panic!("{e}"));
+        st.global.v2.f32 [%rd5], {{%f2, %f3}};\nst.global.v2.f32 [%rd5+256], {{%f4, %f5}};\n\
+        st.global.v2.f32 [%rd5+512], {{%f6, %f7}};\nst.global.v2.f32 [%rd5+768], {{%f8, %f9}};",
+        t = if bf { "bf16" } else { "f16" }
+    );
+    let got = sim(&body, 32, 256, &input).unwrap_or_else(|e| panic!("{e}"));
     for m in 0..16 {
         for n in 0..8 {
             let want: f64 = (0..16)
@@ -431,6 +584,24 @@ fn ldmatrix_and_mma_multiply_16x16_by_16x8() {
             assert_eq!(got[128 + m * 8 + n], want, "D[{m}][{n}] via Bt");
         }
     }
+}
+
+fn half_bytes(v: f32, bf: bool) -> [u8; 2] {
+    if bf {
+        bf16::from_f32(v).to_le_bytes()
+    } else {
+        f16::from_f32(v).to_le_bytes()
+    }
+}
+
+#[test]
+fn ldmatrix_and_mma_multiply_16x16_by_16x8_in_f16() {
+    mma_case(false);
+}
+
+#[test]
+fn ldmatrix_and_mma_multiply_16x16_by_16x8_in_bf16() {
+    mma_case(true);
 }
 
 #[test]
