@@ -257,3 +257,72 @@ fn matmul_f16_uses_the_tensor_cores() {
     let sass = example_sass(&ptxas, "matmul_f16");
     assert!(sass.contains("HMMA.16816.F32"), "{sass}");
 }
+
+/// The hand-written kernels of the kernel-IR optimization tests (`tests/kir-opt`, before
+/// and after each pass: loops, ifs, accumulators, atomics, fragments) assemble for sm_80
+/// and sm_90.
+#[test]
+fn the_kir_opt_kernels_assemble() {
+    let Some(ptxas) = ptxas::find() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kir-opt");
+    let mut files = Vec::new();
+    for pass in std::fs::read_dir(&root).unwrap() {
+        for file in std::fs::read_dir(pass.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "kir") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut jobs = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let kernels = egpu_ir::kernel::text::parse_all(&source)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for kernel in &kernels {
+            for target in SNAPSHOT_TARGETS {
+                let ptx = emit(kernel, target, false)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let label = format!("{} {} {target}", path.display(), kernel.name());
+                jobs.push((label, ptx, target));
+            }
+        }
+    }
+    assert!(jobs.len() >= 2 * files.len(), "{}", jobs.len());
+    let failures = assemble_all(&ptxas, &jobs);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `ptxas -v` on every example's and suite graph's kernels for sm_80 and sm_90: prints
+/// each kernel's register count and asserts that nothing spills to local memory.
+#[test]
+fn no_example_kernel_spills() {
+    let Some(ptxas) = ptxas::find() else { return };
+    let mut spills = Vec::new();
+    let suite = suite_sources().into_iter().map(|(name, source)| {
+        let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+        (format!("suite/{name}"), graph)
+    });
+    for (name, graph) in examples().into_iter().chain(suite) {
+        for target in SNAPSHOT_TARGETS {
+            for kernel in &compiled(&graph, target).program.kernels {
+                let ptx = emit(kernel, target, false).unwrap();
+                let out = ptxas::assemble(&ptxas, &ptx, target, &["-v"])
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let usage = out
+                    .stderr
+                    .lines()
+                    .filter(|l| l.contains("registers") || l.contains("spill"))
+                    .map(|l| l.trim_start_matches("ptxas info    : ").to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                println!("{name} {} {target}: {usage}", kernel.name());
+                if !usage.contains("0 bytes spill stores, 0 bytes spill loads") {
+                    spills.push(format!("{name} {} {target}: {usage}", kernel.name()));
+                }
+            }
+        }
+    }
+    assert!(spills.is_empty(), "{}", spills.join("\n"));
+}
