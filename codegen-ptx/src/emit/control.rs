@@ -115,10 +115,11 @@ impl Emitter<'_> {
         comments: bool,
     ) -> Result<(), PtxError> {
         let c = self.reg(cond, 0)?;
-        let (otherwise, end) = (self.fresh_label(), self.fresh_label());
+        let otherwise = self.fresh_label();
         self.ins(format!("@!{c} bra {otherwise}"));
         self.block(then_body, comments)?;
         if !else_body.is_empty() {
+            let end = self.fresh_label();
             self.ins(format!("bra {end}"));
             self.place_label(&otherwise);
             if comments {
