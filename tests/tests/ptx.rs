@@ -115,7 +115,9 @@ fn jobs_for(
     let mut jobs = Vec::new();
     for (name, graph) in graphs {
         for &target in targets {
-            for kernel in &compiled(graph, target).program.kernels {
+            let program = compiled(graph, target).program;
+            assert_no_aliasing(name, &program);
+            for kernel in &program.kernels {
                 let ptx = emit(kernel, target, false)
                     .unwrap_or_else(|e| panic!("{name} on {target}: {e}"));
                 jobs.push((format!("{name} {} {target}", kernel.name()), ptx, target));
@@ -148,6 +150,23 @@ fn the_benchmark_suite_assembles_for_every_nvidia_target() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `ld.global.nc` is only correct when no other parameter of the kernel writes the same
+/// memory during the launch: the emitter relies on the memory plan never binding one
+/// buffer to two parameters of a launch.
+fn assert_no_aliasing(label: &str, program: &egpu_ir::kernel::Program) {
+    for launch in &program.launches {
+        let mut bound = launch.bindings.clone();
+        bound.sort_unstable();
+        bound.dedup();
+        assert_eq!(
+            bound.len(),
+            launch.bindings.len(),
+            "{label}: {:?}",
+            launch.bindings
+        );
+    }
+}
+
 /// `n` random graphs from a fixed seed (the same graphs on every run).
 fn random_graphs(n: usize, seed: u8) -> Vec<Graph> {
     let config = Config::default();
@@ -177,6 +196,7 @@ fn random_graphs_assemble() {
         for (i, graph) in random_graphs(n, seed).iter().enumerate() {
             graphs_total += 1;
             let program = compiled(graph, target).program;
+            assert_no_aliasing(&format!("graph {i}"), &program);
             let mut ptx = Vec::new();
             let mut skip = false;
             for kernel in &program.kernels {
