@@ -135,3 +135,57 @@ fn cooperative_statements_assemble() {
         "{ptx}"
     );
 }
+
+/// An i64 loop with a parameter end: 64-bit compare and increment, with the wrap guard.
+#[test]
+fn i64_loops() {
+    let kir = "kernel w(a: global f32[64] read, y: global f32[64] write, n: i64)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  v0: i32 = local_id.x
+  v1: i64 = cast v0
+  v2: i64 = param n
+  v3: f32 = const 0.0
+  acc0: f32 = init v3
+  for v4: i64 in v1..v2 step 32 {
+    v5: f32 = load a[v4]
+    acc0 = sum acc0, v5
+  }
+  v6: f32 = read acc0
+  store y[v1] = v6
+}
+";
+    let ptx = emit_and_assemble(kir);
+    assert!(has(&ptx, "setp.ge.s64"), "{ptx}");
+    assert!(has(&ptx, "add.s64 %rd_v4, %rd_v4, 32"), "{ptx}");
+    assert!(has(&ptx, "setp.lt.and.s64"), "{ptx}");
+}
+
+/// Ifs nested as deep as the kernel IR allows (256) emit and assemble.
+#[test]
+fn deeply_nested_ifs() {
+    let mut body = String::new();
+    for _ in 0..256 {
+        body += "if v1 {\n";
+    }
+    body += "store y[v0] = v2\n";
+    for _ in 0..256 {
+        body += "}\n";
+    }
+    let kir = format!(
+        "kernel d(y: global f32[32] write)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{{
+  v0: i32 = local_id.x
+  v1: bool = cmplt v0, v0
+  v2: f32 = const 1.0
+{body}}}
+"
+    );
+    let ptx = emit_and_assemble(&kir);
+    let branches = instructions(&ptx)
+        .iter()
+        .filter(|l| l.starts_with("@!%p_v1 bra"))
+        .count();
+    assert_eq!(branches, 256);
+}
