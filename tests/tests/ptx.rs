@@ -115,7 +115,9 @@ fn jobs_for(
     let mut jobs = Vec::new();
     for (name, graph) in graphs {
         for &target in targets {
-            for kernel in &compiled(graph, target).program.kernels {
+            let program = compiled(graph, target).program;
+            assert_no_aliasing(name, &program);
+            for kernel in &program.kernels {
                 let ptx = emit(kernel, target, false)
                     .unwrap_or_else(|e| panic!("{name} on {target}: {e}"));
                 jobs.push((format!("{name} {} {target}", kernel.name()), ptx, target));
@@ -148,6 +150,23 @@ fn the_benchmark_suite_assembles_for_every_nvidia_target() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `ld.global.nc` is only correct when no other parameter of the kernel writes the same
+/// memory during the launch: the emitter relies on the memory plan never binding one
+/// buffer to two parameters of a launch.
+fn assert_no_aliasing(label: &str, program: &egpu_ir::kernel::Program) {
+    for launch in &program.launches {
+        let mut bound = launch.bindings.clone();
+        bound.sort_unstable();
+        bound.dedup();
+        assert_eq!(
+            bound.len(),
+            launch.bindings.len(),
+            "{label}: {:?}",
+            launch.bindings
+        );
+    }
+}
+
 /// `n` random graphs from a fixed seed (the same graphs on every run).
 fn random_graphs(n: usize, seed: u8) -> Vec<Graph> {
     let config = Config::default();
@@ -177,6 +196,7 @@ fn random_graphs_assemble() {
         for (i, graph) in random_graphs(n, seed).iter().enumerate() {
             graphs_total += 1;
             let program = compiled(graph, target).program;
+            assert_no_aliasing(&format!("graph {i}"), &program);
             let mut ptx = Vec::new();
             let mut skip = false;
             for kernel in &program.kernels {
@@ -256,4 +276,73 @@ fn matmul_f16_uses_the_tensor_cores() {
     let Some(ptxas) = ptxas::find() else { return };
     let sass = example_sass(&ptxas, "matmul_f16");
     assert!(sass.contains("HMMA.16816.F32"), "{sass}");
+}
+
+/// The hand-written kernels of the kernel-IR optimization tests (`tests/kir-opt`, before
+/// and after each pass: loops, ifs, accumulators, atomics, fragments) assemble for sm_80
+/// and sm_90.
+#[test]
+fn the_kir_opt_kernels_assemble() {
+    let Some(ptxas) = ptxas::find() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kir-opt");
+    let mut files = Vec::new();
+    for pass in std::fs::read_dir(&root).unwrap() {
+        for file in std::fs::read_dir(pass.unwrap().path()).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "kir") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut jobs = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let kernels = egpu_ir::kernel::text::parse_all(&source)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for kernel in &kernels {
+            for target in SNAPSHOT_TARGETS {
+                let ptx = emit(kernel, target, false)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let label = format!("{} {} {target}", path.display(), kernel.name());
+                jobs.push((label, ptx, target));
+            }
+        }
+    }
+    assert!(jobs.len() >= 2 * files.len(), "{}", jobs.len());
+    let failures = assemble_all(&ptxas, &jobs);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `ptxas -v` on every example's and suite graph's kernels for sm_80 and sm_90: prints
+/// each kernel's register count and asserts that nothing spills to local memory.
+#[test]
+fn no_example_kernel_spills() {
+    let Some(ptxas) = ptxas::find() else { return };
+    let mut spills = Vec::new();
+    let suite = suite_sources().into_iter().map(|(name, source)| {
+        let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+        (format!("suite/{name}"), graph)
+    });
+    for (name, graph) in examples().into_iter().chain(suite) {
+        for target in SNAPSHOT_TARGETS {
+            for kernel in &compiled(&graph, target).program.kernels {
+                let ptx = emit(kernel, target, false).unwrap();
+                let out = ptxas::assemble(&ptxas, &ptx, target, &["-v"])
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let usage = out
+                    .stderr
+                    .lines()
+                    .filter(|l| l.contains("registers") || l.contains("spill"))
+                    .map(|l| l.trim_start_matches("ptxas info    : ").to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                println!("{name} {} {target}: {usage}", kernel.name());
+                if !usage.contains("0 bytes spill stores, 0 bytes spill loads") {
+                    spills.push(format!("{name} {} {target}: {usage}", kernel.name()));
+                }
+            }
+        }
+    }
+    assert!(spills.is_empty(), "{}", spills.join("\n"));
 }

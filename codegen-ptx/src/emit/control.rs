@@ -3,9 +3,9 @@
 
 use super::PtxError;
 use super::emitter::Emitter;
-use super::sink::{PtxSink, reg_class};
+use super::sink::{PtxSink, RegClass, reg_class};
 use super::value::reduce_binary;
-use egpu_ir::kernel::{AccUpdate, Loop, Stmt, ValueId, statement_text};
+use egpu_ir::kernel::{AccId, AccUpdate, Loop, Stmt, ValueId, statement_text};
 use egpu_ir::{DType, Scalar};
 
 impl Emitter<'_> {
@@ -46,7 +46,7 @@ impl Emitter<'_> {
     /// applies the binary op in place (all versions share the registers).
     fn acc_update(
         &mut self,
-        acc: egpu_ir::kernel::AccId,
+        acc: AccId,
         update: AccUpdate,
         value: ValueId,
     ) -> Result<(), PtxError> {
@@ -76,7 +76,7 @@ impl Emitter<'_> {
             self.reg(l.end, 0)?,
         );
         let (head, exit) = (self.fresh_label(), self.fresh_label());
-        let p = self.new_temp(super::sink::RegClass::Pred);
+        let p = self.new_temp(RegClass::Pred);
         self.ins(format!("mov.{t} {var}, {start}"));
         self.ins(format!("setp.ge.{t} {p}, {var}, {end}"));
         self.ins(format!("@{p} bra {exit}"));
@@ -96,7 +96,7 @@ impl Emitter<'_> {
             self.ins(format!("setp.lt.{t} {p}, {var}, {end}"));
         } else {
             let prev = self.new_temp(reg_class(ty));
-            let grew = self.new_temp(super::sink::RegClass::Pred);
+            let grew = self.new_temp(RegClass::Pred);
             self.ins(format!("mov.{t} {prev}, {var}"));
             self.ins(format!("add.{t} {var}, {var}, {}", l.step));
             self.ins(format!("setp.gt.{t} {grew}, {var}, {prev}"));
@@ -115,10 +115,11 @@ impl Emitter<'_> {
         comments: bool,
     ) -> Result<(), PtxError> {
         let c = self.reg(cond, 0)?;
-        let (otherwise, end) = (self.fresh_label(), self.fresh_label());
+        let otherwise = self.fresh_label();
         self.ins(format!("@!{c} bra {otherwise}"));
         self.block(then_body, comments)?;
         if !else_body.is_empty() {
+            let end = self.fresh_label();
             self.ins(format!("bra {end}"));
             self.place_label(&otherwise);
             if comments {

@@ -17,15 +17,15 @@ impl Emitter<'_> {
         if from == to {
             self.mov(reg_class(to), dst, x);
         } else if to == DType::Bool {
-            self.to_bool(from, dst, x);
+            self.cast_to_bool(from, dst, x);
         } else if from == DType::Bool {
-            self.from_bool(to, dst, x);
+            self.cast_from_bool(to, dst, x);
         } else if to.is_int() && from.is_int() {
             self.int_to_int(from, to, dst, x);
         } else if to.is_int() {
             self.float_to_int(from, to, dst, x);
         } else if is_half(to) {
-            let f = self.to_f32_for_half(from, x);
+            let f = self.f32_for_half(from, x);
             self.narrow_half(to, dst, &f);
         } else if is_half(from) {
             let f = self.widen_half(from, x);
@@ -43,7 +43,7 @@ impl Emitter<'_> {
         }
     }
 
-    fn to_bool(&mut self, from: DType, dst: &str, x: &str) {
+    fn cast_to_bool(&mut self, from: DType, dst: &str, x: &str) {
         if from.is_int() {
             self.ins(format!("setp.ne.{} {dst}, {x}, 0", int_type(from)));
             return;
@@ -62,7 +62,7 @@ impl Emitter<'_> {
         self.ins(format!("setp.neu.{ty} {dst}, {f}, {zero}"));
     }
 
-    fn from_bool(&mut self, to: DType, dst: &str, x: &str) {
+    fn cast_from_bool(&mut self, to: DType, dst: &str, x: &str) {
         let (ty, one, zero) = match to {
             DType::F32 => ("f32", "0f3F800000", "0f00000000"),
             DType::F64 => ("f64", "0d3FF0000000000000", "0d0000000000000000"),
@@ -126,7 +126,7 @@ impl Emitter<'_> {
     /// An f32 register from which one `cvt.rn` to f16/bf16 gives the correctly rounded
     /// value of `x`: `x` itself when f32 holds it exactly (16-bit floats, ≤ 16-bit
     /// integers), otherwise `x` rounded to odd.
-    fn to_f32_for_half(&mut self, from: DType, x: &str) -> String {
+    fn f32_for_half(&mut self, from: DType, x: &str) -> String {
         let f = self.new_temp(RegClass::F32);
         match from {
             DType::F32 => self.mov(RegClass::F32, &f, x),

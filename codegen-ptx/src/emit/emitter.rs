@@ -229,3 +229,31 @@ impl PtxSink for Emitter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egpu_ir::kernel::text;
+
+    /// The sink's `binary` writes exactly what the kernel's own binary op writes, for every
+    /// op on every dtype it applies to (so a subgroup `sum` rounds like `add`).
+    #[test]
+    fn sink_binary_is_the_kernel_binary() {
+        let kernel =
+            text::parse("kernel e()\n  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32\n{\n}\n")
+                .unwrap();
+        let numeric = DType::ALL.into_iter().filter(|d| d.is_numeric());
+        for dtype in numeric {
+            for op in [BinaryOp::Add, BinaryOp::Mul, BinaryOp::Max, BinaryOp::Min] {
+                let mut via_sink = Emitter::new(&kernel, "sm_80");
+                let sink: &mut dyn PtxSink = &mut via_sink;
+                sink.binary(op, dtype, "%d", "%a", "%b");
+                let mut direct = Emitter::new(&kernel, "sm_80");
+                direct.binary_scalar(op, dtype, "%d", "%a", "%b").unwrap();
+                assert_eq!(via_sink.body, direct.body, "{op:?} {dtype}");
+                assert!(!direct.body.is_empty());
+                assert!(via_sink.deferred.is_none());
+            }
+        }
+    }
+}

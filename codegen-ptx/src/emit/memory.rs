@@ -143,8 +143,8 @@ impl Emitter<'_> {
         }
     }
 
-    /// Loads `dst.len()` consecutive elements from element `first` of the place. A guarded
-    /// load first sets its result to zero (masked-off elements load as 0).
+    /// Loads `dst.len()` consecutive elements from element `first` of the place: 16-bit
+    /// elements in pairs as `.b32` words, bools as bytes compared with 0, the rest directly.
     fn load_chunk(
         &mut self,
         place: &Place,
@@ -154,51 +154,47 @@ impl Emitter<'_> {
         guard: Option<&str>,
     ) {
         let at = address(&place.addr, first * dtype.size_bytes());
-        let pre = guard.map(|p| format!("@{p} ")).unwrap_or_default();
-        let space = place.space;
         if dtype.bits() == 16 && dst.len() >= 2 {
-            // pairs of 16-bit elements move as .b32 words
             let words: Vec<String> = (0..dst.len() / 2)
                 .map(|_| self.new_temp(RegClass::B32))
                 .collect();
-            if guard.is_some() {
-                for w in &words {
-                    self.ins(format!("mov.b32 {w}, 0"));
-                }
-            }
-            let v = vector_suffix(words.len());
-            self.ins(format!("{pre}ld.{space}{v}.b32 {}, {at}", list(&words)));
+            self.load_into(place, &at, DType::U32, "b32", &words, guard);
             for (w, pair) in words.iter().zip(dst.chunks(2)) {
                 self.ins(format!("mov.b32 {{{}, {}}}, {w}", pair[0], pair[1]));
             }
-            return;
-        }
-        let regs: Vec<String> = if dtype == DType::Bool {
-            (0..dst.len())
+        } else if dtype == DType::Bool {
+            let bytes: Vec<String> = (0..dst.len())
                 .map(|_| self.new_temp(RegClass::B16))
-                .collect()
+                .collect();
+            self.load_into(place, &at, DType::U8, "u8", &bytes, guard);
+            for (d, b) in dst.iter().zip(&bytes) {
+                self.ins(format!("setp.ne.u16 {d}, {b}, 0"));
+            }
         } else {
-            dst.to_vec()
-        };
+            self.load_into(place, &at, dtype, element_type(dtype), dst, guard);
+        }
+    }
+
+    /// One `ld` of `ty` into `regs` (registers of `held`'s class); a guarded load sets
+    /// them to zero first, since masked-off elements load as 0.
+    fn load_into(
+        &mut self,
+        place: &Place,
+        at: &str,
+        held: DType,
+        ty: &str,
+        regs: &[String],
+        guard: Option<&str>,
+    ) {
         if guard.is_some() {
-            let held = if dtype == DType::Bool {
-                DType::U8
-            } else {
-                dtype
-            };
             let zero = immediate(held, Scalar::zero(held));
-            for r in &regs {
+            for r in regs {
                 self.mov(reg_class(held), r, &zero);
             }
         }
-        let v = vector_suffix(regs.len());
-        let ty = element_type(dtype);
-        self.ins(format!("{pre}ld.{space}{v}.{ty} {}, {at}", list(&regs)));
-        if dtype == DType::Bool {
-            for (d, r) in dst.iter().zip(&regs) {
-                self.ins(format!("setp.ne.u16 {d}, {r}, 0"));
-            }
-        }
+        let pre = guard.map(|p| format!("@{p} ")).unwrap_or_default();
+        let (space, v) = (place.space, vector_suffix(regs.len()));
+        self.ins(format!("{pre}ld.{space}{v}.{ty} {}, {at}", list(regs)));
     }
 
     /// `store memory[index] = value` (with its mask).

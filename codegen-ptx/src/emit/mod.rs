@@ -30,6 +30,9 @@ use emitter::Emitter;
 /// The targets the PTX backend writes for (`.version 7.8` accepts all of them).
 pub const TARGETS: [&str; 4] = ["sm_80", "sm_86", "sm_89", "sm_90"];
 
+/// The most static `.shared` memory one kernel may declare (48 KiB on every target).
+pub const STATIC_SHARED_BYTES: usize = 48 * 1024;
+
 /// How to write the PTX.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PtxOptions {
@@ -67,6 +70,23 @@ pub fn emit_kernel(
             what: "PTX (only NVIDIA targets sm_80, sm_86, sm_89 and sm_90 have it)".into(),
         });
     };
+    let refuse = |what: String| PtxError::Unsupported {
+        kernel: kernel.name().to_string(),
+        target: target.name.to_string(),
+        what,
+    };
+    if kernel.subgroup_size() != 32 {
+        let n = kernel.subgroup_size();
+        return Err(refuse(format!("subgroup size {n} (warps have 32 lanes)")));
+    }
+    // Static `.shared` is limited to 48 KiB; more needs dynamic shared memory and the
+    // launch-time opt-in, which this backend does not use.
+    if kernel.shared_bytes() > STATIC_SHARED_BYTES {
+        let n = kernel.shared_bytes();
+        return Err(refuse(format!(
+            "{n} bytes of shared memory (at most {STATIC_SHARED_BYTES} static)"
+        )));
+    }
     let mut emitter = Emitter::new(kernel, name);
     emitter.prologue();
     emitter.block(kernel.body(), options.comments)?;

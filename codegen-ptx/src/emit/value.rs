@@ -5,8 +5,8 @@ use super::PtxError;
 use super::subgroup;
 use super::emitter::Emitter;
 use super::sink::{RegClass, reg_class};
-use egpu_ir::kernel::{Axis, Expr, Param, ValueId};
-use egpu_ir::{BinaryOp, DType};
+use egpu_ir::kernel::{Expr, Param, ValueId};
+use egpu_ir::{BinaryOp, DType, ReduceOp};
 
 impl Emitter<'_> {
     pub(crate) fn let_value(&mut self, v: ValueId) -> Result<(), PtxError> {
@@ -18,11 +18,11 @@ impl Emitter<'_> {
         match &value.expr {
             Expr::WorkgroupId(axis) => {
                 let d = self.reg(v, 0)?;
-                self.ins(format!("mov.u32 {d}, %ctaid.{}", axis_name(*axis)));
+                self.ins(format!("mov.u32 {d}, %ctaid.{}", axis.name()));
             }
             Expr::LocalId(axis) => {
                 let d = self.reg(v, 0)?;
-                self.ins(format!("mov.u32 {d}, %tid.{}", axis_name(*axis)));
+                self.ins(format!("mov.u32 {d}, %tid.{}", axis.name()));
             }
             Expr::Const(s) => {
                 let d = self.reg(v, 0)?;
@@ -127,16 +127,12 @@ impl Emitter<'_> {
     }
 }
 
-fn axis_name(axis: Axis) -> &'static str {
-    axis.name()
-}
-
 /// The binary op an accumulator combine or subgroup reduction applies.
-pub(crate) fn reduce_binary(op: egpu_ir::ReduceOp) -> BinaryOp {
+pub(crate) fn reduce_binary(op: ReduceOp) -> BinaryOp {
     match op {
-        egpu_ir::ReduceOp::Sum => BinaryOp::Add,
-        egpu_ir::ReduceOp::Max => BinaryOp::Max,
-        egpu_ir::ReduceOp::Min => BinaryOp::Min,
-        egpu_ir::ReduceOp::Prod => BinaryOp::Mul,
+        ReduceOp::Sum => BinaryOp::Add,
+        ReduceOp::Max => BinaryOp::Max,
+        ReduceOp::Min => BinaryOp::Min,
+        ReduceOp::Prod => BinaryOp::Mul,
     }
 }
