@@ -315,8 +315,9 @@ fn step(ctx: &mut Ctx, t: &mut Thread, instr: &Instr) -> Result<(), String> {
             }
         }
         Op::Selp { ty, dst, a, b, p } => {
-            let take_a = ctx.read(t, *p, Ty::Pred)? == 1;
-            let v = ctx.read(t, if take_a { *a } else { *b }, *ty)?;
+            // Both operands are read (an unwritten one is an error even if not chosen).
+            let (av, bv) = (ctx.read(t, *a, *ty)?, ctx.read(t, *b, *ty)?);
+            let v = if ctx.read(t, *p, Ty::Pred)? == 1 { av } else { bv };
             t.write(*dst, *ty, v);
         }
         Op::Cvt {
