@@ -352,12 +352,24 @@ fn cp_async_lands_at_the_wait_not_before() {
     let input: Vec<u8> = (1..=16u8).collect();
     let body = ".shared .align 16 .b8 s[16];\nmov.u32 %r1, s;\n\
         cp.async.cg.shared.global [%r1], [%rd1], 16;\ncp.async.commit_group;\n\
-        ld.shared.u32 %r2, [%r1];\ncp.async.wait_group 0;\nld.shared.u32 %r3, [%r1];\n\
+        cp.async.wait_group 0;\nld.shared.u32 %r3, [%r1];\n\
         cp.async.ca.shared.global [%r1+8], [%rd1], 8, 4;\ncp.async.wait_all;\nld.shared.v2.u32 {%r4, %r5}, [%r1+8];\n\
-        st.global.u32 [%rd0], %r2;\nst.global.u32 [%rd0+4], %r3;\nst.global.v2.u32 [%rd0+8], {%r4, %r5};";
+        st.global.u32 [%rd0], %r3;\nst.global.v2.u32 [%rd0+8], {%r4, %r5};";
     let got = sim(body, 1, 4, &input).unwrap_or_else(|e| panic!("{e}"));
     // The zero-fill after src-size 4 clears bytes 12..16 of the shared array.
-    assert_eq!(got, [0, 0x0403_0201, 0x0403_0201, 0]);
+    assert_eq!(got, [0x0403_0201, 0, 0x0403_0201, 0]);
+    // Reading the destination before waiting sees bytes the copy has not written yet.
+    let early = ".shared .align 16 .b8 s[16];\nmov.u32 %r1, s;\n\
+        cp.async.cg.shared.global [%r1], [%rd1], 16;\ncp.async.commit_group;\n\
+        ld.shared.u32 %r2, [%r1];\ncp.async.wait_group 0;";
+    let e = sim(early, 1, 1, &input)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("no thread of this CTA has written") && e.contains("line 19"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use super::alu;
 use super::cvt::convert;
 use super::float::Fmt;
 use super::instr::{Addr, AtomOp, Base, BoolOp, Dst, Instr, Op, Space, Src, Ty};
-use super::memory::{GlobalMemory, SHARED_WINDOW, read_flat, write_flat};
+use super::memory::{GlobalMemory, SHARED_WINDOW, SharedMemory, read_flat};
 use super::parse::Entry;
 use super::thread::{AsyncCopy, Dims, State, Thread};
 
@@ -14,7 +14,7 @@ pub struct Ctx<'a> {
     pub entry: &'a Entry,
     pub dims: Dims,
     pub params: &'a [u8],
-    pub shared: Vec<u8>,
+    pub shared: SharedMemory,
     pub global: &'a mut GlobalMemory,
     /// Instructions left before the launch is declared runaway.
     pub budget: u64,
@@ -45,9 +45,7 @@ impl<'a> Ctx<'a> {
     /// Which space a generic address is in, and the address within it.
     fn resolve(&self, space: Space, a: u64) -> (Space, u64) {
         match space {
-            Space::Generic
-                if (SHARED_WINDOW..SHARED_WINDOW + self.shared.len() as u64).contains(&a) =>
-            {
+            Space::Generic if (SHARED_WINDOW..SHARED_WINDOW + self.shared.size()).contains(&a) => {
                 (Space::Shared, a - SHARED_WINDOW)
             }
             Space::Generic => (Space::Global, a),
@@ -57,7 +55,7 @@ impl<'a> Ctx<'a> {
 
     pub fn load(&self, space: Space, a: u64, out: &mut [u8]) -> Result<(), String> {
         match self.resolve(space, a) {
-            (Space::Shared, a) => read_flat("shared", &self.shared, a, out),
+            (Space::Shared, a) => self.shared.read(a, out),
             (Space::Param, a) => read_flat("param", self.params, a, out),
             (_, a) => self.global.read(a, out),
         }
@@ -65,7 +63,7 @@ impl<'a> Ctx<'a> {
 
     pub fn store(&mut self, space: Space, a: u64, data: &[u8]) -> Result<(), String> {
         match self.resolve(space, a) {
-            (Space::Shared, a) => write_flat("shared", &mut self.shared, a, data),
+            (Space::Shared, a) => self.shared.write(a, data),
             (Space::Param, _) => Err("store to .param space".into()),
             (_, a) => {
                 self.global.note_write(a, self.line);
@@ -317,7 +315,11 @@ fn step(ctx: &mut Ctx, t: &mut Thread, instr: &Instr) -> Result<(), String> {
         Op::Selp { ty, dst, a, b, p } => {
             // Both operands are read (an unwritten one is an error even if not chosen).
             let (av, bv) = (ctx.read(t, *a, *ty)?, ctx.read(t, *b, *ty)?);
-            let v = if ctx.read(t, *p, Ty::Pred)? == 1 { av } else { bv };
+            let v = if ctx.read(t, *p, Ty::Pred)? == 1 {
+                av
+            } else {
+                bv
+            };
             t.write(*dst, *ty, v);
         }
         Op::Cvt {
@@ -424,7 +426,8 @@ fn complete_copy(ctx: &mut Ctx, c: AsyncCopy) -> Result<(), String> {
     ctx.global
         .read(c.src, &mut buf[..c.src_size as usize])
         .map_err(|e| format!("cp.async issued at line {}: {e}", c.line))?;
-    write_flat("shared", &mut ctx.shared, c.dst, &buf)
+    ctx.shared
+        .write(c.dst, &buf)
         .map_err(|e| format!("cp.async issued at line {}: {e}", c.line))
 }
 

@@ -141,3 +141,47 @@ pub fn write_flat(space: &str, mem: &mut [u8], addr: u64, data: &[u8]) -> Result
     mem[addr as usize..end as usize].copy_from_slice(data);
     Ok(())
 }
+
+/// A CTA's shared memory. It starts with no defined contents (hardware leaves whatever
+/// was there), so reading a byte no thread of this CTA wrote is an error.
+#[derive(Clone, Debug)]
+pub struct SharedMemory {
+    bytes: Vec<u8>,
+    written: Vec<bool>,
+}
+
+impl SharedMemory {
+    pub fn new(size: usize) -> SharedMemory {
+        SharedMemory {
+            bytes: vec![0; size],
+            written: vec![false; size],
+        }
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), String> {
+        read_flat("shared", &self.bytes, addr, out)?;
+        let start = addr as usize;
+        if let Some(k) = self.written[start..start + out.len()]
+            .iter()
+            .position(|w| !w)
+        {
+            return Err(format!(
+                "shared read at {addr:#x} of byte {:#x}, which no thread of this CTA has written",
+                start + k
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), String> {
+        write_flat("shared", &mut self.bytes, addr, data)?;
+        let start = addr as usize;
+        self.written[start..start + data.len()].fill(true);
+        Ok(())
+    }
+}

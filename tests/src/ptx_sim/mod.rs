@@ -140,7 +140,7 @@ impl Module {
                             nctaid: grid,
                         },
                         params: &params,
-                        shared: vec![0; e.shared_bytes as usize],
+                        shared: memory::SharedMemory::new(e.shared_bytes as usize),
                         global: memory,
                         budget,
                         line: 0,

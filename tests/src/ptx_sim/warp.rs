@@ -5,7 +5,6 @@
 use super::exec::Ctx;
 use super::float::Fmt;
 use super::instr::{Addr, Dst, Rnd, ShflMode, Src, Ty};
-use super::memory::read_flat;
 use super::thread::Thread;
 use half::{bf16, f16};
 
@@ -82,7 +81,7 @@ pub fn ldmatrix(
                 ));
             }
             let mut buf = [0u8; 16];
-            read_flat("shared", &ctx.shared, a, &mut buf)?;
+            ctx.shared.read(a, &mut buf)?;
             for (k, e) in row.iter_mut().enumerate() {
                 *e = u16::from_le_bytes([buf[2 * k], buf[2 * k + 1]]);
             }
