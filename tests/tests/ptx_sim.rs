@@ -98,6 +98,30 @@ fn integer_arithmetic_wraps_and_divides_toward_zero() {
 }
 
 #[test]
+fn sixty_four_bit_multiplies_keep_every_bit() {
+    let (x, y) = (0xfedc_ba98_7654_3210u64, 0xffff_ffff_ffff_fff1u64);
+    let body = format!(
+        "mov.u64 %rd2, {x:#x};\nmov.u64 %rd3, {y:#x};\nmul.hi.u64 %rd4, %rd2, %rd3;\nmul.lo.u64 %rd5, %rd2, %rd3;\n\
+         mad.lo.u64 %rd6, %rd2, %rd3, 7;\nmul.hi.s64 %rd7, %rd2, %rd3;\n\
+         st.global.u64 [%rd0], %rd4;\nst.global.u64 [%rd0+8], %rd5;\nst.global.u64 [%rd0+16], %rd6;\nst.global.u64 [%rd0+24], %rd7;"
+    );
+    let got = ok(&body, 8);
+    let words = |v: u64| [v as u32, (v >> 32) as u32];
+    let p = u128::from(x) * u128::from(y);
+    let ps = i128::from(x as i64) * i128::from(y as i64);
+    let want: Vec<u32> = [
+        (p >> 64) as u64,
+        p as u64,
+        (p as u64).wrapping_add(7),
+        (ps >> 64) as u64,
+    ]
+    .into_iter()
+    .flat_map(words)
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn shifts_clamp_their_count_to_the_width() {
     let body = format!(
         "mov.u32 %r1, 1;\nshl.b32 %r2, %r1, 31;\nshl.b32 %r3, %r1, 32;\nshl.b32 %r4, %r1, 1000;\n\

@@ -40,7 +40,7 @@ pub fn int_binary(op: IntOp, ty: Ty, a: u64, b: u64) -> Result<u64, String> {
             wrap(ty, v.clamp(lo, hi))
         }
         IntOp::MulLo => wrap(ty, x.wrapping_mul(y)),
-        IntOp::MulHi => wrap(ty, (x * y) >> bits),
+        IntOp::MulHi => wrap(ty, mul_hi(ty, x, y)),
         IntOp::Div | IntOp::Rem => {
             if y == 0 {
                 return Err(format!("integer {op:?} by zero ({ty:?})"));
@@ -72,22 +72,38 @@ pub fn int_binary(op: IntOp, ty: Ty, a: u64, b: u64) -> Result<u64, String> {
     })
 }
 
+/// The high half of the double-width product (u64·u64 needs all 128 bits unsigned).
+fn mul_hi(ty: Ty, x: i128, y: i128) -> i128 {
+    let bits = ty.bits();
+    if ty.is_signed() {
+        // |s64·s64| < 2^126: exact in i128.
+        (x * y) >> bits
+    } else {
+        ((x as u128).wrapping_mul(y as u128) >> bits) as i128
+    }
+}
+
 pub fn mul_wide(ty: Ty, a: u64, b: u64) -> Result<(Ty, u64), String> {
     let w = wide_of(ty)?;
     Ok((w, wrap(w, int_value(ty, a) * int_value(ty, b))))
 }
 
 pub fn mad(mode: MadMode, sat: bool, ty: Ty, a: u64, b: u64, c: u64) -> Result<(Ty, u64), String> {
-    let p = int_value(ty, a) * int_value(ty, b);
-    let bits = ty.bits();
+    let (x, y) = (int_value(ty, a), int_value(ty, b));
     match mode {
         MadMode::Wide => {
             let w = wide_of(ty)?;
-            Ok((w, wrap(w, p + int_value(w, c))))
+            Ok((w, wrap(w, x * y + int_value(w, c))))
         }
-        MadMode::Lo => Ok((ty, wrap(ty, wrap(ty, p) as i128 + int_value(ty, c)))),
+        MadMode::Lo => Ok((
+            ty,
+            wrap(
+                ty,
+                i128::from(wrap(ty, x.wrapping_mul(y))) + int_value(ty, c),
+            ),
+        )),
         MadMode::Hi => {
-            let v = (p >> bits) + int_value(ty, c);
+            let v = mul_hi(ty, x, y) + int_value(ty, c);
             if sat {
                 if ty != Ty::S32 {
                     return Err("mad.hi.sat is .s32 only".into());
