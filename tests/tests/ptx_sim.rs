@@ -732,8 +732,8 @@ mod programs {
     /// What became of one graph.
     enum Outcome {
         /// Ran and matched; how many outputs were also bit-identical to the kernel-IR
-        /// interpreter's, of how many.
-        Matched(usize, usize),
+        /// interpreter's, of how many; whether the PTX used tensor cores (mma.sync).
+        Matched(usize, usize, bool),
         /// The emitter declined a kernel (PtxError::Unsupported).
         Unsupported(String),
         /// The reference interpreter has no value for these inputs.
@@ -810,7 +810,8 @@ mod programs {
                 ));
             }
         }
-        Ok(Outcome::Matched(same, got.len()))
+        let mma = ptx.iter().any(|p| p.contains("mma.sync"));
+        Ok(Outcome::Matched(same, got.len(), mma))
     }
 
     /// PTX with line numbers, for failure messages.
@@ -826,7 +827,7 @@ mod programs {
         let mut failures = Vec::new();
         for (name, graph) in examples() {
             match check_graph(&graph, 7) {
-                Ok(Outcome::Matched(same, all)) => {
+                Ok(Outcome::Matched(same, all, _)) => {
                     println!(
                         "{name}: ok ({same} of {all} outputs bit-identical to the kernel-IR interpreter)"
                     )
@@ -854,7 +855,7 @@ mod programs {
             };
             let graph = tree.current();
             match check_graph(&graph, i) {
-                Ok(Outcome::Matched(same, all)) => {
+                Ok(Outcome::Matched(same, all, _)) => {
                     ran += 1;
                     identical += usize::from(same == all);
                 }
@@ -870,6 +871,55 @@ mod programs {
         );
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
         assert!(ran >= 25, "only {ran} of 50 random graphs ran");
+    }
+
+    /// The product of `a: DT[M, K]` and `b: DT[K, N]` accumulated in f32, as a graph.
+    fn matmul_graph(dt: &str, m: usize, k: usize, n: usize) -> Graph {
+        let text = format!(
+            "graph mm(a: {dt}[{m}, {k}], b: {dt}[{k}, {n}]) {{\n\
+             t2: f32[{m}, {k}] = cast(a, to=f32)\n\
+             t3: f32[{k}, {n}] = cast(b, to=f32)\n\
+             t4: f32[{m}, {k}, 1] = reshape(t2, shape=[{m}, {k}, 1])\n\
+             t5: f32[1, {k}, {n}] = reshape(t3, shape=[1, {k}, {n}])\n\
+             t6: f32[{m}, {k}, {n}] = expand(t4, shape=[{m}, {k}, {n}])\n\
+             t7: f32[{m}, {k}, {n}] = expand(t5, shape=[{m}, {k}, {n}])\n\
+             t8: f32[{m}, {k}, {n}] = mul(t6, t7)\n\
+             t9: f32[{m}, 1, {n}] = sum(t8, axes=[1])\n\
+             c: f32[{m}, {n}] = reshape(t9, shape=[{m}, {n}])\n\
+             return c\n}}\n"
+        );
+        egpu_ir::text::parse(&text).unwrap_or_else(|e| panic!("{text}\n{e}"))
+    }
+
+    /// Tensor-core products beyond the examples: bf16 inputs, and sizes that are not
+    /// multiples of the 16x16 tile.
+    #[test]
+    fn tensor_core_products_in_f16_and_bf16_run_in_the_sim() {
+        let shapes = [
+            ("bf16", 64, 128, 64),
+            ("bf16", 32, 48, 80),
+            ("f16", 48, 40, 24),
+            ("f16", 16, 16, 16),
+        ];
+        let mut failures = Vec::new();
+        let mut used_mma = false;
+        for (dt, m, k, n) in shapes {
+            let graph = matmul_graph(dt, m, k, n);
+            match check_graph(&graph, 3) {
+                Ok(Outcome::Matched(same, all, mma)) => {
+                    println!(
+                        "{dt} {m}x{k}x{n}: ok ({same} of {all} bit-identical, mma.sync: {mma})"
+                    );
+                    used_mma |= mma;
+                }
+                Ok(Outcome::Unsupported(why) | Outcome::Undefined(why)) => {
+                    failures.push(format!("{dt} {m}x{k}x{n}: {why}"))
+                }
+                Err(e) => failures.push(format!("{dt} {m}x{k}x{n}: {e}")),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+        assert!(used_mma, "no shape was lowered to mma.sync");
     }
 
     /// The sim is an oracle only if wrong PTX fails: each of these breaks egpu's real PTX
