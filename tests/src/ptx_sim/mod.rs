@@ -1,10 +1,13 @@
 //! A PTX interpreter for the tests: an oracle for what egpu's PTX computes, written from
 //! the PTX ISA, independent of the emitter. It parses the subset of PTX egpu emits
-//! (`parse.rs`, `operand.rs`, `decode.rs`), then runs a launch CTA by CTA (`cta.rs`),
-//! each thread up to its next collective instruction (`exec.rs`), collectives once their
-//! warp or CTA has arrived (`warp.rs`). It is strict where hardware is unforgiving or
-//! undefined: reading a register this thread never wrote, an access outside every buffer
-//! or misaligned, a barrier some threads never reach, an unknown instruction or modifier.
+//! (`parse.rs`, `operand.rs`, `decode/`), then runs a launch CTA by CTA (`cta.rs`), each
+//! thread up to its next collective instruction (`exec.rs`, with `compute.rs` on top of
+//! `alu.rs`/`cvt.rs`/`float.rs` for arithmetic and `access.rs` for memory), collectives
+//! once their warp or CTA has arrived (`warp.rs`). `program.rs` runs a whole compiled
+//! program. It is strict where hardware is unforgiving or undefined: reading a register
+//! this thread never wrote or shared memory no thread wrote, an access outside every
+//! buffer or misaligned, a `.nc` buffer written in the same launch, a barrier some threads
+//! never reach, an integer division by zero, an unknown instruction or modifier.
 //!
 //! ```text
 //! let mut mem = GlobalMemory::new();
@@ -12,7 +15,9 @@
 //! run(ptx, "k", [4, 1, 1], [256, 1, 1], &[SimArg::U64(x)], &mut mem)?;
 //! ```
 
+mod access;
 mod alu;
+mod compute;
 mod cta;
 mod cvt;
 mod decode;
