@@ -724,7 +724,7 @@ mod programs {
     use egpu_passes::simplify::SimplifyOptions;
     use egpu_tests::compare::{check_outputs, compare_within};
     use egpu_tests::examples;
-    use egpu_tests::ptx_sim::run_program;
+    use egpu_tests::ptx_sim::{Approx, UlpsFrom, run_program};
     use egpu_tests::random_graph::arb_graph;
     use proptest::strategy::{Strategy, ValueTree};
     use proptest::test_runner::{Config, TestRng, TestRunner};
@@ -741,7 +741,7 @@ mod programs {
     }
 
     fn check_graph(graph: &Graph, seed: u64) -> Result<Outcome, String> {
-        check_mutated(graph, seed, &|_, ptx| ptx.to_string())
+        check_mutated(graph, seed, &|_, ptx| ptx.to_string(), Approx::Exact)
     }
 
     /// [`check_graph`] with each kernel's PTX passed through `mutate(kernel name, ptx)`.
@@ -749,6 +749,7 @@ mod programs {
         graph: &Graph,
         seed: u64,
         mutate: &dyn Fn(&str, &str) -> String,
+        approx: Approx,
     ) -> Result<Outcome, String> {
         let target = Target::by_name("sm_80").ok_or("no sm_80 target")?;
         let options = PipelineOptions {
@@ -774,7 +775,7 @@ mod programs {
         if let Err(e) = evaluate(graph, &inputs) {
             return Ok(Outcome::Undefined(e.to_string()));
         }
-        let (got, _) = run_program(program, &ptx, &inputs).map_err(|e| {
+        let (got, _) = run_program(program, &ptx, &inputs, approx).map_err(|e| {
             let k = match &e {
                 egpu_tests::ptx_sim::ProgramError::Launch { launch, .. } => program
                     .launches
@@ -787,6 +788,12 @@ mod programs {
             format!("sim: {e}\n{k}")
         })?;
         check_outputs(graph, &inputs, &got, &target).map_err(|e| format!("outputs: {e}"))?;
+        let mma = ptx.iter().any(|p| p.contains("mma.sync"));
+        if approx != Approx::Exact {
+            // Approximate results moved to their bounds differ from the interpreter's on
+            // purpose: the reference's bounds are the whole check.
+            return Ok(Outcome::Matched(0, got.len(), mma));
+        }
         // The reference's bounds are worst cases (a 65536-term sum may be off by ~100),
         // so the kernel-IR interpreter, which does the kernel's own operations in its
         // order, is the sharp oracle: bit for bit where every instruction is exactly
@@ -810,7 +817,6 @@ mod programs {
                 ));
             }
         }
-        let mma = ptx.iter().any(|p| p.contains("mma.sync"));
         Ok(Outcome::Matched(same, got.len(), mma))
     }
 
@@ -922,6 +928,48 @@ mod programs {
         assert!(used_mma, "no shape was lowered to mma.sync");
     }
 
+    /// Every example with each approximate instruction off by its whole ISA bound (up or
+    /// down per operand, for two choices of directions); the failures.
+    fn worst_case_failures(from: UlpsFrom) -> Vec<String> {
+        let mut failures = Vec::new();
+        for (name, graph) in examples() {
+            for seed in [1, 2] {
+                let same = |_: &str, ptx: &str| ptx.to_string();
+                match check_mutated(&graph, 7, &same, Approx::Worst { seed, from }) {
+                    Ok(Outcome::Matched(..)) => {}
+                    Ok(Outcome::Unsupported(why) | Outcome::Undefined(why)) => {
+                        println!("{name}: skipped, {why}")
+                    }
+                    Err(e) => failures.push(format!(
+                        "{name} (worst, seed {seed}): {}",
+                        e.lines().next().unwrap_or("")
+                    )),
+                }
+            }
+        }
+        failures
+    }
+
+    /// With approximate results at their bounds as egpu's precision model reads them (n
+    /// ULPs from the exact value), the outputs must stay within the reference's bounds:
+    /// else the bound propagation, or the emitter's choice of instruction, is wrong.
+    #[test]
+    fn examples_hold_their_bounds_with_approximate_instructions_at_their_worst() {
+        let failures = worst_case_failures(UlpsFrom::Exact);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The same with the PTX ISA's wording for ex2.approx.f32 ("2 ulp from correctly
+    /// rounded result", section 9.7.3.21), which allows 2.5 ULP from the exact value where
+    /// the precision model allows 2: gelu_chain (ex2 then rcp) then exceeds its bound at
+    /// one element by about 1%.
+    #[test]
+    #[ignore = "the precision model measures ex2.approx's 2 ULP from the exact value; the ISA from the rounded result"]
+    fn examples_hold_their_bounds_with_the_isa_reading_of_ulp_bounds() {
+        let failures = worst_case_failures(UlpsFrom::Rounded);
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
     /// The sim is an oracle only if wrong PTX fails: each of these breaks egpu's real PTX
     /// the way an emitter bug would, and the comparison (or the sim) must catch it.
     #[test]
@@ -949,7 +997,7 @@ mod programs {
                 }
                 ptx.replacen(from, to, 1)
             };
-            let result = check_mutated(&graph, 7, &mutate);
+            let result = check_mutated(&graph, 7, &mutate, Approx::Exact);
             assert!(
                 found.get(),
                 "{name}: the PTX has no '{from}' to break ({what})"

@@ -211,7 +211,7 @@ pub fn float_binary(
             FloatOp::Add => two_sum(x, y),
             FloatOp::Sub => two_sum(x, -y),
             FloatOp::Mul => two_prod(x, y),
-            FloatOp::Div => div_exact(x, y),
+            FloatOp::Div | FloatOp::DivApprox => div_exact(x, y),
             FloatOp::Min | FloatOp::Max | FloatOp::MinNaN | FloatOp::MaxNaN => {
                 let max = matches!(op, FloatOp::Max | FloatOp::MaxNaN);
                 let nan = matches!(op, FloatOp::MinNaN | FloatOp::MaxNaN);

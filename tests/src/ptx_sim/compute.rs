@@ -2,9 +2,10 @@
 //! selects and conversions, on register values (semantics in `alu.rs` and `cvt.rs`).
 
 use super::alu;
+use super::approx::{ApproxKind, perturb};
 use super::cvt::convert;
 use super::exec::Ctx;
-use super::instr::{BoolOp, Op, Ty};
+use super::instr::{BoolOp, FloatMode, FloatOp, FloatUnOp, Op, Ty};
 use super::thread::Thread;
 
 /// Executes `op` if it is an arithmetic instruction; `Ok(false)` if it is not one.
@@ -81,11 +82,12 @@ pub fn compute(ctx: &Ctx, t: &mut Thread, op: &Op) -> Result<bool, String> {
             b,
         } => {
             let (av, bv) = (ctx.read(t, *a, *ty)?, ctx.read(t, *b, *ty)?);
-            t.write(
-                *dst,
-                *ty,
-                alu::float_binary(*op, *ty, *rnd, *ftz, *sat, av, bv)?,
-            );
+            let mut v = alu::float_binary(*op, *ty, *rnd, *ftz, *sat, av, bv)?;
+            if *op == FloatOp::DivApprox {
+                let q = f64::from(f32::from_bits(av as u32)) / f64::from(f32::from_bits(bv as u32));
+                v = perturb(ctx.approx, ApproxKind::Div, *ty, av ^ (bv << 32), 0.0, q, v);
+            }
+            t.write(*dst, *ty, v);
         }
         Op::Fma {
             rnd,
@@ -112,7 +114,12 @@ pub fn compute(ctx: &Ctx, t: &mut Thread, op: &Op) -> Result<bool, String> {
             dst,
             a,
         } => {
-            let v = alu::float_unary(*op, *mode, *ftz, *ty, ctx.read(t, *a, *ty)?)?;
+            let x = ctx.read(t, *a, *ty)?;
+            let mut v = alu::float_unary(*op, *mode, *ftz, *ty, x)?;
+            if let (FloatMode::Approx, Some(kind)) = (mode, approx_kind(*op)) {
+                let xv = f64::from(f32::from_bits(x as u32));
+                v = perturb(ctx.approx, kind, *ty, x, xv, exact_value(kind, xv), v);
+            }
             t.write(*dst, *ty, v);
         }
         Op::Setp {
@@ -192,5 +199,35 @@ pub fn bits_ty(bits: u32) -> Ty {
         16 => Ty::B16,
         32 => Ty::B32,
         _ => Ty::B64,
+    }
+}
+
+/// The approximate instruction a float unary op is under `.approx`.
+fn approx_kind(op: FloatUnOp) -> Option<ApproxKind> {
+    Some(match op {
+        FloatUnOp::Ex2 => ApproxKind::Ex2,
+        FloatUnOp::Lg2 => ApproxKind::Lg2,
+        FloatUnOp::Rsqrt => ApproxKind::Rsqrt,
+        FloatUnOp::Sqrt => ApproxKind::Sqrt,
+        FloatUnOp::Sin => ApproxKind::Sin,
+        FloatUnOp::Cos => ApproxKind::Cos,
+        FloatUnOp::Rcp => ApproxKind::Rcp,
+        FloatUnOp::Tanh => ApproxKind::Tanh,
+        FloatUnOp::Neg | FloatUnOp::Abs => return None,
+    })
+}
+
+/// The exact result of an approximate unary op (in f64, far closer than f32's ULP).
+fn exact_value(kind: ApproxKind, x: f64) -> f64 {
+    match kind {
+        ApproxKind::Ex2 => x.exp2(),
+        ApproxKind::Lg2 => x.log2(),
+        ApproxKind::Rsqrt => 1.0 / x.sqrt(),
+        ApproxKind::Sqrt => x.sqrt(),
+        ApproxKind::Sin => x.sin(),
+        ApproxKind::Cos => x.cos(),
+        ApproxKind::Rcp => 1.0 / x,
+        ApproxKind::Tanh => x.tanh(),
+        ApproxKind::Div => f64::NAN,
     }
 }

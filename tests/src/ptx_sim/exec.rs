@@ -2,6 +2,7 @@
 //! `cta.rs` runs for the whole warp or CTA) or its exit.
 
 use super::access::access;
+use super::approx::Approx;
 use super::compute::compute;
 use super::instr::{Addr, Base, Instr, Op, Space, Src, Ty};
 use super::memory::{GlobalMemory, SHARED_WINDOW, SharedMemory, read_flat};
@@ -19,6 +20,8 @@ pub struct Ctx<'a> {
     pub budget: u64,
     /// The PTX line of the instruction being executed (for the `.nc` bookkeeping).
     pub line: usize,
+    /// How approximate instructions compute.
+    pub approx: Approx,
 }
 
 /// An error of one thread at one PTX line.

@@ -220,6 +220,8 @@ pub enum FloatOp {
     Sub,
     Mul,
     Div,
+    /// `div.approx` / `div.full`: within 2 ULP per the ISA.
+    DivApprox,
     Min,
     Max,
     MinNaN,

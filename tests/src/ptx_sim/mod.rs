@@ -17,6 +17,7 @@
 
 mod access;
 mod alu;
+mod approx;
 mod compute;
 mod cta;
 mod cvt;
@@ -31,6 +32,7 @@ mod program;
 mod thread;
 mod warp;
 
+pub use approx::{Approx, UlpsFrom};
 pub use memory::GlobalMemory;
 pub use parse::{Entry, Module};
 pub use program::{ProgramError, run_program};
@@ -110,6 +112,19 @@ impl Module {
         args: &[SimArg],
         memory: &mut GlobalMemory,
     ) -> Result<LaunchStats, SimError> {
+        self.launch_with(Approx::Exact, entry, grid, block, args, memory)
+    }
+
+    /// [`Module::launch`] with approximate instructions computed as `approx` says.
+    pub fn launch_with(
+        &self,
+        approx: Approx,
+        entry: &str,
+        grid: [u32; 3],
+        block: [u32; 3],
+        args: &[SimArg],
+        memory: &mut GlobalMemory,
+    ) -> Result<LaunchStats, SimError> {
         let bad = |message: String| SimError::Launch {
             entry: entry.to_string(),
             message,
@@ -149,6 +164,7 @@ impl Module {
                         global: memory,
                         budget,
                         line: 0,
+                        approx,
                     };
                     let mut threads = cta_threads(e, block);
                     let reverse = (cx + cy + cz) % 2 == 1;

@@ -3,7 +3,7 @@
 //! launch of the list with its bound buffers, and the outputs read back as tensors.
 //! The PTX of each kernel is given as text, so the sim never depends on the emitter.
 
-use super::{GlobalMemory, LaunchStats, SimArg, SimError};
+use super::{Approx, GlobalMemory, LaunchStats, SimArg, SimError};
 use egpu_ir::interp::{Data, Tensor};
 use egpu_ir::kernel::{BufferRole, Param, Program};
 use egpu_ir::{DType, Scalar, Shape};
@@ -110,6 +110,7 @@ pub fn run_program(
     program: &Program,
     ptx: &[String],
     inputs: &BTreeMap<String, Tensor>,
+    approx: Approx,
 ) -> Result<ProgramRun, ProgramError> {
     let setup = |m: String| ProgramError::Setup(m);
     let mut mem = GlobalMemory::new();
@@ -165,7 +166,14 @@ pub fn run_program(
         }
         let shape = kernel.launch();
         let s = module
-            .launch(kernel.name(), shape.grid, shape.workgroup, &args, &mut mem)
+            .launch_with(
+                approx,
+                kernel.name(),
+                shape.grid,
+                shape.workgroup,
+                &args,
+                &mut mem,
+            )
             .map_err(|error| ProgramError::Launch {
                 launch: l,
                 kernel: kernel.name().to_string(),

@@ -73,6 +73,7 @@ pub(super) fn decode_binary(m: &mut Mods, ops: &[String], n: &Names) -> Result<O
             ("add", false) => FloatOp::Add,
             ("sub", false) => FloatOp::Sub,
             ("mul", false) => FloatOp::Mul,
+            ("div", false) if mode.is_some() => FloatOp::DivApprox,
             ("div", false) => FloatOp::Div,
             ("min", false) => FloatOp::Min,
             ("max", false) => FloatOp::Max,
@@ -80,7 +81,7 @@ pub(super) fn decode_binary(m: &mut Mods, ops: &[String], n: &Names) -> Result<O
             ("max", true) => FloatOp::MaxNaN,
             (o, _) => return Err(format!("'{o}' has no float form here")),
         };
-        if mode.is_some() && op != FloatOp::Div {
+        if mode.is_some() && op != FloatOp::DivApprox {
             return Err(format!(".{} only applies to div", mode.unwrap_or_default()));
         }
         return Ok(Op::Float {
