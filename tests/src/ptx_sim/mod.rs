@@ -134,6 +134,14 @@ impl Module {
             .iter()
             .find(|e| e.name == entry)
             .ok_or_else(|| bad("no such .entry in the module".into()))?;
+        // No GPU has more (228 KiB of shared memory per CTA on sm_90, 32 KiB of
+        // parameters): larger declarations are errors, not allocations.
+        if e.shared_bytes > 228 * 1024 || e.param_bytes > 32 * 1024 {
+            return Err(bad(format!(
+                "{} bytes of shared memory and {} of parameters exceed any GPU's limits",
+                e.shared_bytes, e.param_bytes
+            )));
+        }
         let params = param_block(e, args).map_err(bad)?;
         let threads_per_cta = block.iter().map(|&d| u64::from(d)).product::<u64>();
         if threads_per_cta == 0 || threads_per_cta > 1024 || grid.contains(&0) {
