@@ -5,6 +5,8 @@ pub mod compare;
 pub mod fault;
 pub mod generated;
 pub mod large_graph;
+pub mod ptx_sim;
+pub mod ptxas;
 pub mod random_graph;
 pub mod reference;
 pub mod stage_text;

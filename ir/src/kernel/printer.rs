@@ -20,6 +20,17 @@ impl fmt::Display for Kernel {
     }
 }
 
+/// The `.kir` text of one statement on one line, without indentation: the statement's own
+/// line, or a loop's or `if`'s header (`for v7: i32 in v1..v2`, `if v3`). Code generators
+/// write it as a comment before the statement's instructions.
+pub fn statement_text(kernel: &Kernel, stmt: &Stmt) -> String {
+    match stmt {
+        Stmt::Loop(l) => loop_header(kernel, l),
+        Stmt::If { cond, .. } => format!("if {cond}"),
+        _ => line(kernel, stmt),
+    }
+}
+
 /// `kernel name(params)`, the launch line and one line per shared array.
 fn header(kernel: &Kernel, out: &mut String) {
     let params: Vec<String> = kernel.params().map(|(_, p)| param_text(p)).collect();
