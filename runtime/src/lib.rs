@@ -1,13 +1,22 @@
-//! egpu's runtime (being built, see docs/architecture.md "Runtime"): one `Device` trait
-//! (allocate, copy, load, launch, synchronize, time) with the backends `cuda` (driver API via
-//! cudarc), `hsa` (ROCm via libloading), `emu` (a strict RDNA3 emulator, the default without
-//! a GPU) and `cpu`. Depends on `egpu-ir` and, later, the AMD decoder; it never runs a pass.
+//! egpu's runtime: one [`Device`] trait (allocate, copy, load, launch, synchronize, time)
+//! with its backends, and [`program::run_program`], which runs a compiled program on any
+//! of them. Depends on `egpu-ir` only; it never runs a pass.
 //!
-//! Today only [`cpu`] exists: [`cpu::CpuDevice`] runs a compiled program on the kernel-IR
-//! interpreter by calling `Program::run`, the single whole-program executor. It is what the
-//! `Device` trait's `cpu` backend will be, and what `egpu run --device cpu` uses.
+//! Devices today: [`cpu::CpuDevice`] (kernel IR through the kernel-IR interpreter) and
+//! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
+//! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` and `emu` (RDNA3).
+//! docs/runtime.md describes them.
 
+pub mod bytes;
 pub mod cpu;
+pub mod cuda;
+pub mod device;
+mod error;
+pub mod program;
+mod slots;
 
 pub use cpu::CpuDevice;
+pub use cuda::CudaDevice;
+pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
+pub use error::DeviceError;
