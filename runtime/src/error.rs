@@ -6,6 +6,9 @@ use egpu_ir::kernel::KernelError;
 /// A device operation that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeviceError {
+    /// A device name no backend answers to.
+    #[error("unknown device '{name}' (devices: {known})")]
+    UnknownDevice { name: String, known: &'static str },
     /// No CUDA driver library could be loaded.
     #[error(
         "no CUDA driver: libcuda.so not found on the library path (an NVIDIA driver is needed for --device cuda)"

@@ -13,6 +13,7 @@ pub mod cuda;
 pub mod device;
 mod error;
 pub mod program;
+mod select;
 mod slots;
 
 pub use cpu::CpuDevice;
@@ -20,3 +21,4 @@ pub use cuda::CudaDevice;
 pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
 pub use error::DeviceError;
+pub use select::{DEVICE_NAMES, open_device};
