@@ -237,14 +237,22 @@ fn unreachable_binary(device: &str, binary: &Binary) -> Result<sys::CUmodule, De
     })
 }
 
-/// The module cache key of a binary the cuda device can load.
+/// The module cache key of a binary the cuda device can load: a tag and the content (a
+/// cubin's PTX too, which is what loads when the driver refuses the cubin).
 fn module_key(binary: &Binary) -> Option<Vec<u8>> {
-    let (tag, bytes): (&[u8], &[u8]) = match binary {
-        Binary::Cubin { image, .. } => (b"cubin\0", image),
-        Binary::Ptx(text) => (b"ptx\0", text.as_bytes()),
-        Binary::Kir(_) | Binary::CodeObject(_) => return None,
-    };
-    Some([tag, bytes].concat())
+    match binary {
+        Binary::Cubin { image, ptx } => {
+            let length = (image.len() as u64).to_le_bytes();
+            let ptx = ptx.as_deref().map(str::as_bytes);
+            let (tag, ptx): (&[u8], &[u8]) = match ptx {
+                Some(text) => (b"cubin+ptx\0", text),
+                None => (b"cubin\0", b""),
+            };
+            Some([tag, &length, image, ptx].concat())
+        }
+        Binary::Ptx(text) => Some([b"ptx\0", text.as_bytes()].concat()),
+        Binary::Kir(_) | Binary::CodeObject(_) => None,
+    }
 }
 
 /// One kernel argument as the driver reads it: `kernelParams[i]` points at it.
