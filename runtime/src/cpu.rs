@@ -167,10 +167,9 @@ impl Device for CpuDevice {
     }
 
     fn alloc(&mut self, bytes: usize) -> Result<BufferId, DeviceError> {
-        let too_many = || DeviceError::Arguments {
+        let too_many = || DeviceError::TooManyIds {
             device: CpuDevice::NAME.into(),
-            kernel: String::new(),
-            message: "more than 2^32 buffers allocated".into(),
+            what: "buffers",
         };
         self.buffers
             .insert(vec![0; bytes])
@@ -228,10 +227,9 @@ impl Device for CpuDevice {
         let handle = self
             .kernels
             .insert(k.clone())
-            .ok_or_else(|| DeviceError::Load {
+            .ok_or_else(|| DeviceError::TooManyIds {
                 device: CpuDevice::NAME.into(),
-                kernel: kernel.into(),
-                message: "more than 2^32 kernels loaded".into(),
+                what: "kernel handles",
             })?;
         Ok(KernelHandle(handle))
     }

@@ -45,6 +45,9 @@ pub enum DeviceError {
         kernel: String,
         message: String,
     },
+    /// Every id has been given out (ids are never reused).
+    #[error("{device}: more than 2^32 {what} were given out")]
+    TooManyIds { device: String, what: &'static str },
     /// A buffer id that was never allocated or has been freed.
     #[error("{device}: buffer #{buffer} does not exist (never allocated, or freed)")]
     NoSuchBuffer { device: String, buffer: u32 },

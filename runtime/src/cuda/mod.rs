@@ -318,10 +318,9 @@ impl Device for CudaDevice {
                     // SAFETY: allocated just above and known to no one else.
                     let _ = unsafe { result::free_sync(p) };
                 }
-                Err(DeviceError::Driver {
+                Err(DeviceError::TooManyIds {
                     device: self.label.clone(),
-                    what: "allocating".into(),
-                    code: "more than 2^32 buffers allocated".into(),
+                    what: "buffers",
                 })
             }
         }
@@ -396,10 +395,9 @@ impl Device for CudaDevice {
         let handle = self
             .kernels
             .insert(loaded)
-            .ok_or_else(|| DeviceError::Load {
+            .ok_or_else(|| DeviceError::TooManyIds {
                 device: self.label.clone(),
-                kernel: kernel.into(),
-                message: "more than 2^32 kernels loaded".into(),
+                what: "kernel handles",
             })?;
         Ok(KernelHandle(handle))
     }
