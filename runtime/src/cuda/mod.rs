@@ -8,6 +8,8 @@
 //! pair of CUDA events. Modules are cached by content, so loading a binary twice compiles
 //! it once.
 
+mod args;
+mod cache;
 mod driver;
 mod module;
 pub mod target;
@@ -15,6 +17,7 @@ pub mod target;
 use crate::DeviceError;
 use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
 use crate::slots::Slots;
+use args::ArgValue;
 use cudarc::driver::{CudaContext, result, sys};
 use driver::call;
 use egpu_ir::kernel::Launch;
@@ -153,128 +156,6 @@ impl CudaDevice {
             buffer_bytes: buffer.bytes,
             host_bytes: host,
             direction,
-        }
-    }
-
-    /// The module of `binary`, loaded once per content.
-    fn module(&mut self, binary: &Binary, kernel: &str) -> Result<sys::CUmodule, DeviceError> {
-        let key = module_key(binary).ok_or_else(|| DeviceError::UnsupportedBinary {
-            device: self.label.clone(),
-            kind: binary.kind(),
-            hint: "the cuda device loads PTX or a cubin",
-        })?;
-        if let Some(&module) = self.modules.get(&key) {
-            return Ok(module);
-        }
-        let fail = |message: String| DeviceError::Load {
-            device: self.label.clone(),
-            kernel: kernel.into(),
-            message,
-        };
-        let module = match binary {
-            Binary::Cubin { image, ptx } => match (module::load_cubin(image), ptx) {
-                (Ok(module), _) => module,
-                (Err(refusal), Some(ptx)) => {
-                    let module = module::load_ptx(ptx).map_err(|jit| {
-                        fail(format!("the cubin was refused ({refusal}) and its PTX failed to JIT-compile ({jit})"))
-                    })?;
-                    self.notices.push(format!(
-                        "{}: the driver refused the cubin of kernel '{kernel}' ({}); its PTX was JIT-compiled instead",
-                        self.label, refusal.code
-                    ));
-                    module
-                }
-                (Err(refusal), None) => {
-                    return Err(fail(format!("the cubin was refused: {refusal}")));
-                }
-            },
-            Binary::Ptx(ptx) => module::load_ptx(ptx)
-                .map_err(|jit| fail(format!("PTX JIT compilation failed: {jit}")))?,
-            _ => unreachable_binary(&self.label, binary)?,
-        };
-        self.modules.insert(key, module);
-        Ok(module)
-    }
-
-    /// The driver's view of one argument, checked against the parameter's size.
-    fn arg_value(
-        &self,
-        kernel: &LoadedKernel,
-        index: usize,
-        arg: Arg,
-    ) -> Result<ArgValue, DeviceError> {
-        let value = match arg {
-            Arg::Buffer(id) => ArgValue::Pointer(self.buffer(id)?.pointer.unwrap_or(0)),
-            Arg::I32(v) => ArgValue::I32(v),
-            Arg::I64(v) => ArgValue::I64(v),
-        };
-        let want = kernel
-            .param_sizes
-            .as_ref()
-            .and_then(|sizes| sizes.get(index));
-        if let Some(&want) = want
-            && want != value.size()
-        {
-            return Err(DeviceError::Arguments {
-                device: self.label.clone(),
-                kernel: kernel.name.clone(),
-                message: format!(
-                    "parameter {index} takes {want} bytes, {arg:?} has {}",
-                    value.size()
-                ),
-            });
-        }
-        Ok(value)
-    }
-}
-
-/// A `Kir` or `CodeObject` binary reaching the loader (the key check refuses them first).
-fn unreachable_binary(device: &str, binary: &Binary) -> Result<sys::CUmodule, DeviceError> {
-    Err(DeviceError::UnsupportedBinary {
-        device: device.into(),
-        kind: binary.kind(),
-        hint: "the cuda device loads PTX or a cubin",
-    })
-}
-
-/// The module cache key of a binary the cuda device can load: a tag and the content (a
-/// cubin's PTX too, which is what loads when the driver refuses the cubin).
-fn module_key(binary: &Binary) -> Option<Vec<u8>> {
-    match binary {
-        Binary::Cubin { image, ptx } => {
-            let length = (image.len() as u64).to_le_bytes();
-            let ptx = ptx.as_deref().map(str::as_bytes);
-            let (tag, ptx): (&[u8], &[u8]) = match ptx {
-                Some(text) => (b"cubin+ptx\0", text),
-                None => (b"cubin\0", b""),
-            };
-            Some([tag, &length, image, ptx].concat())
-        }
-        Binary::Ptx(text) => Some([b"ptx\0", text.as_bytes()].concat()),
-        Binary::Kir(_) | Binary::CodeObject(_) => None,
-    }
-}
-
-/// One kernel argument as the driver reads it: `kernelParams[i]` points at it.
-enum ArgValue {
-    Pointer(sys::CUdeviceptr),
-    I32(i32),
-    I64(i64),
-}
-
-impl ArgValue {
-    fn size(&self) -> usize {
-        match self {
-            ArgValue::Pointer(_) | ArgValue::I64(_) => 8,
-            ArgValue::I32(_) => 4,
-        }
-    }
-
-    fn as_param(&mut self) -> *mut c_void {
-        match self {
-            ArgValue::Pointer(p) => (p as *mut sys::CUdeviceptr).cast(),
-            ArgValue::I32(v) => (v as *mut i32).cast(),
-            ArgValue::I64(v) => (v as *mut i64).cast(),
         }
     }
 }
@@ -527,6 +408,7 @@ impl Drop for CudaDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cache::module_key;
 
     #[test]
     fn open_never_panics_and_without_a_driver_says_so() {
