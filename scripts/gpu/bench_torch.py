@@ -160,8 +160,9 @@ def bench(opts):
             entry["error"] = f"{type(e).__name__}: {e}".splitlines()[0][:300]
         results["graphs"][name] = entry
         print(f"{name}: {entry}", flush=True)
+        # Written after every graph: a timeout later (torch.compile is slow) keeps these.
+        pathlib.Path(opts.out).write_text(json.dumps(results, indent=1))
         torch.cuda.empty_cache()
-    pathlib.Path(opts.out).write_text(json.dumps(results, indent=1))
     return 0
 
 
