@@ -62,6 +62,12 @@ pub trait Device {
     /// What the device is, for people: name, card, architecture, notes.
     fn describe(&self) -> String;
 
+    /// The `ir::Target` name code for this device is compiled for (`sm_90`), or `None` when
+    /// any target's kernel IR runs (the cpu device).
+    fn target_name(&self) -> Option<&'static str> {
+        None
+    }
+
     /// A new buffer of `bytes` bytes (contents unspecified until written).
     fn alloc(&mut self, bytes: usize) -> Result<BufferId, DeviceError>;
 

@@ -165,6 +165,10 @@ impl Device for CudaDevice {
         CudaDevice::NAME
     }
 
+    fn target_name(&self) -> Option<&'static str> {
+        Some(self.target.name)
+    }
+
     fn describe(&self) -> String {
         let (major, minor) = self.capability;
         let gib = self.total_bytes as f64 / f64::from(1u32 << 30);
