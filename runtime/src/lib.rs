@@ -6,6 +6,35 @@
 //! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
 //! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` and `emu` (RDNA3).
 //! docs/runtime.md describes them.
+//!
+//! ```
+//! use egpu_ir::{DType, GraphBuilder, Target, interp};
+//! use egpu_passes::pipeline::{PipelineOptions, compile};
+//! use egpu_runtime::program::{RunOptions, run_program};
+//! use egpu_runtime::{Binary, open_device};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut g = GraphBuilder::new("softmax");
+//! let x = g.input("x", DType::F32, &[8, 64])?;
+//! let y = g.softmax(x, -1)?;
+//! g.output("y", y)?;
+//! let graph = g.finish()?;
+//! let options = PipelineOptions {
+//!     target: Target::by_name("sm_90").ok_or("unknown target")?,
+//!     disabled: vec![],
+//!     simplify: Default::default(),
+//! };
+//! let program = compile(&graph, &options)?.program;
+//!
+//! // One binary per kernel, in the form the device loads: kernel IR for `cpu`; for
+//! // `cuda`, `Binary::Ptx(text)` or `Binary::Cubin { image, ptx }` of each kernel.
+//! let mut device = open_device("cpu")?;
+//! let binaries: Vec<Binary> = program.kernels.iter().cloned().map(Binary::Kir).collect();
+//! let inputs = interp::random_inputs(&graph, 0);
+//! let run = run_program(device.as_mut(), &program, &binaries, &inputs, RunOptions::default())?;
+//! assert!(run.outputs[0].1.same(&program.run(&inputs)?[0].1));
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod bytes;
 pub mod cpu;
