@@ -1,26 +1,46 @@
-//! The `cpu` device: runs a compiled [`Program`] on the kernel-IR interpreter.
+//! The `cpu` device: kernel IR run by the kernel-IR interpreter, buffers held as bytes.
 //!
-//! It executes nothing itself: [`CpuDevice::run`] is [`Program::run`], the one whole-program
-//! executor (launches in order, inputs bound by name, temporaries and outputs poisoned so an
-//! unwritten element shows). Keeping a single executor means the command line, the tests and
-//! any later caller of the `cpu` backend see exactly the same semantics. When the `Device`
-//! trait arrives, its `cpu` implementation is this type.
+//! It executes nothing itself. A launch turns each bound buffer's bytes into the tensor the
+//! kernel's parameter declares ([`crate::bytes`]), calls [`egpu_ir::kernel::run_limited`],
+//! and writes the buffers the kernel may store to back as bytes — so the interpreter stays
+//! the single executor, and the bytes a GPU would hold are what the cpu device holds.
+//! [`CpuDevice::run`] is [`Program::run`], the whole-program executor `egpu run` uses; the
+//! [`Device`] path ([`crate::program::run_program`]) is tested against it bit for bit.
 
+use crate::DeviceError;
+use crate::bytes::{from_bytes, to_bytes};
+use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use crate::slots::Slots;
+use egpu_ir::Shape;
 use egpu_ir::interp::Tensor;
-use egpu_ir::kernel::{Program, ProgramError};
+use egpu_ir::kernel::{Kernel, Launch, Param, Program, ProgramError, run_limited};
 use std::collections::BTreeMap;
+use std::time::Instant;
 
-/// The kernel-IR interpreter as a device. It holds no state: every run starts from fresh
-/// memory.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CpuDevice;
+/// The kernel-IR interpreter as a device.
+#[derive(Clone, Debug, Default)]
+pub struct CpuDevice {
+    buffers: Slots<Vec<u8>>,
+    kernels: Slots<Kernel>,
+    /// Interpreter steps one launch may take (see `run_limited`).
+    step_limit: Option<u64>,
+}
 
 impl CpuDevice {
     /// The name `egpu run --device` selects it by.
     pub const NAME: &'static str = "cpu";
 
     pub fn new() -> CpuDevice {
-        CpuDevice
+        CpuDevice::default()
+    }
+
+    /// A device whose launches stop after `steps` interpreter steps each: for kernels from
+    /// untrusted text, whose loops may run for hours.
+    pub fn with_step_limit(steps: u64) -> CpuDevice {
+        CpuDevice {
+            step_limit: Some(steps),
+            ..CpuDevice::default()
+        }
     }
 
     /// What the device is, for people: its name and what executes the kernels.
@@ -30,7 +50,7 @@ impl CpuDevice {
 
     /// Runs every launch of `program` in order with `inputs` (by name; each must match its
     /// buffer's dtype and element count) and returns the outputs in order, shaped as the
-    /// graph's outputs.
+    /// graph's outputs. This is [`Program::run`]: fresh memory every run.
     pub fn run(
         &self,
         program: &Program,
@@ -38,98 +58,231 @@ impl CpuDevice {
     ) -> Result<Vec<(String, Tensor)>, ProgramError> {
         program.run(inputs)
     }
+
+    fn buffer(&self, id: BufferId) -> Result<&Vec<u8>, DeviceError> {
+        self.buffers.get(id.0).ok_or_else(|| no_buffer(id))
+    }
+
+    fn kernel(&self, handle: KernelHandle) -> Result<&Kernel, DeviceError> {
+        self.kernels
+            .get(handle.0)
+            .ok_or_else(|| DeviceError::NoSuchKernel {
+                device: CpuDevice::NAME.into(),
+                handle: handle.0,
+            })
+    }
+
+    /// The tensors and scalars of one launch, checked against the kernel's parameters.
+    fn bind(&self, kernel: &Kernel, args: &[Arg]) -> Result<Bound, DeviceError> {
+        let bad = |message: String| arguments(kernel, message);
+        if args.len() != kernel.params().len() {
+            let (want, got) = (kernel.params().len(), args.len());
+            return Err(bad(format!("{want} parameters, {got} arguments")));
+        }
+        let mut bound = Bound::default();
+        for ((_, param), arg) in kernel.params().zip(args) {
+            match (param, *arg) {
+                (
+                    Param::Buffer {
+                        dtype, len, access, ..
+                    },
+                    Arg::Buffer(id),
+                ) => {
+                    if bound.ids.contains(&id) {
+                        return Err(bad(format!("buffer #{} is bound twice", id.0)));
+                    }
+                    let shape = Shape::new(vec![*len]).map_err(&bad)?;
+                    let tensor = from_bytes(*dtype, shape, self.buffer(id)?)
+                        .map_err(|e| bad(format!("parameter {}: {e}", param.name())))?;
+                    bound.tensors.push(tensor);
+                    bound.ids.push(id);
+                    bound.writes.push(access.can_write());
+                }
+                (Param::Scalar { dtype, .. }, Arg::I32(v)) if dtype.bits() == 32 => {
+                    bound.scalars.push(i64::from(v));
+                }
+                (Param::Scalar { dtype, .. }, Arg::I64(v)) if dtype.bits() == 64 => {
+                    bound.scalars.push(v);
+                }
+                (param, arg) => {
+                    return Err(bad(format!(
+                        "parameter {} ({}) given {arg:?}",
+                        param.name(),
+                        param.dtype()
+                    )));
+                }
+            }
+        }
+        Ok(bound)
+    }
+}
+
+/// The arguments of one launch as the interpreter takes them.
+#[derive(Default)]
+struct Bound {
+    tensors: Vec<Tensor>,
+    ids: Vec<BufferId>,
+    /// Whether each buffer parameter may be stored to (and so is written back).
+    writes: Vec<bool>,
+    scalars: Vec<i64>,
+}
+
+fn no_buffer(id: BufferId) -> DeviceError {
+    DeviceError::NoSuchBuffer {
+        device: CpuDevice::NAME.into(),
+        buffer: id.0,
+    }
+}
+
+fn arguments(kernel: &Kernel, message: String) -> DeviceError {
+    DeviceError::Arguments {
+        device: CpuDevice::NAME.into(),
+        kernel: kernel.name().into(),
+        message,
+    }
+}
+
+fn copy_size(
+    id: BufferId,
+    buffer_bytes: usize,
+    host_bytes: usize,
+    direction: &'static str,
+) -> DeviceError {
+    DeviceError::CopySize {
+        device: CpuDevice::NAME.into(),
+        buffer: id.0,
+        buffer_bytes,
+        host_bytes,
+        direction,
+    }
+}
+
+impl Device for CpuDevice {
+    fn name(&self) -> &str {
+        CpuDevice::NAME
+    }
+
+    fn describe(&self) -> String {
+        self.description().into()
+    }
+
+    fn alloc(&mut self, bytes: usize) -> Result<BufferId, DeviceError> {
+        let too_many = || DeviceError::TooManyIds {
+            device: CpuDevice::NAME.into(),
+            what: "buffers",
+        };
+        self.buffers
+            .insert(vec![0; bytes])
+            .map(BufferId)
+            .ok_or_else(too_many)
+    }
+
+    fn free(&mut self, buffer: BufferId) -> Result<(), DeviceError> {
+        self.buffers
+            .remove(buffer.0)
+            .map(drop)
+            .ok_or_else(|| no_buffer(buffer))
+    }
+
+    fn size(&self, buffer: BufferId) -> Result<usize, DeviceError> {
+        self.buffer(buffer).map(Vec::len)
+    }
+
+    fn upload(&mut self, buffer: BufferId, data: &[u8]) -> Result<(), DeviceError> {
+        let held = self
+            .buffers
+            .get_mut(buffer.0)
+            .ok_or_else(|| no_buffer(buffer))?;
+        if held.len() != data.len() {
+            return Err(copy_size(buffer, held.len(), data.len(), "upload"));
+        }
+        held.copy_from_slice(data);
+        Ok(())
+    }
+
+    fn download(&mut self, buffer: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {
+        let held = self.buffer(buffer)?;
+        if held.len() != out.len() {
+            return Err(copy_size(buffer, held.len(), out.len(), "download"));
+        }
+        out.copy_from_slice(held);
+        Ok(())
+    }
+
+    fn load(&mut self, binary: &Binary, kernel: &str) -> Result<KernelHandle, DeviceError> {
+        let Binary::Kir(k) = binary else {
+            return Err(DeviceError::UnsupportedBinary {
+                device: CpuDevice::NAME.into(),
+                kind: binary.kind(),
+                hint: "the cpu device runs kernel IR only",
+            });
+        };
+        if k.name() != kernel {
+            return Err(DeviceError::Load {
+                device: CpuDevice::NAME.into(),
+                kernel: kernel.into(),
+                message: format!("the kernel IR holds kernel '{}'", k.name()),
+            });
+        }
+        let handle = self
+            .kernels
+            .insert(k.clone())
+            .ok_or_else(|| DeviceError::TooManyIds {
+                device: CpuDevice::NAME.into(),
+                what: "kernel handles",
+            })?;
+        Ok(KernelHandle(handle))
+    }
+
+    fn launch(
+        &mut self,
+        handle: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<(), DeviceError> {
+        let kernel = self.kernel(handle)?;
+        if launch != kernel.launch() {
+            // The launch shape is part of kernel IR; the interpreter runs the kernel's own.
+            return Err(arguments(
+                kernel,
+                format!(
+                    "launched over {launch:?}, but the kernel declares {:?}",
+                    kernel.launch()
+                ),
+            ));
+        }
+        let mut bound = self.bind(kernel, args)?;
+        let limit = self.step_limit.unwrap_or(u64::MAX);
+        let result = run_limited(kernel, &mut bound.tensors, &bound.scalars, limit);
+        // Stores made before an error stay, as on a GPU.
+        let written = bound.ids.iter().zip(&bound.tensors).zip(&bound.writes);
+        for ((id, tensor), _) in written.filter(|(_, writes)| **writes) {
+            if let Some(held) = self.buffers.get_mut(id.0) {
+                *held = to_bytes(tensor);
+            }
+        }
+        result.map_err(|error| DeviceError::Interpreter {
+            device: CpuDevice::NAME.into(),
+            error: Box::new(error),
+        })
+    }
+
+    fn synchronize(&mut self) -> Result<(), DeviceError> {
+        Ok(()) // every launch has finished when `launch` returns
+    }
+
+    fn timed_launch(
+        &mut self,
+        handle: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<f64, DeviceError> {
+        let start = Instant::now();
+        self.launch(handle, launch, args)?;
+        Ok(start.elapsed().as_secs_f64() * 1e3)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use egpu_ir::interp::Data;
-    use egpu_ir::kernel::{BufferRole, KernelLaunch, ProgramBuffer, text};
-    use egpu_ir::{DType, Shape};
-
-    /// `y[i] = x[i] * x[i] + 1` over 8 elements, then `z[i] = y[i] - x[i]`: two launches, so
-    /// the second reads what the first wrote to a temporary.
-    fn program() -> Program {
-        let square = text::parse(
-            "kernel square(x: global f32[8] read, t: global f32[8] write)
-               grid [1, 1, 1] workgroup [8, 1, 1] subgroup 32
-             {
-               v0: i32 = local_id.x
-               v1: f32 = load x[v0]
-               v2: f32 = mul v1, v1
-               v3: f32 = const 1.0
-               v4: f32 = add v2, v3
-               store t[v0] = v4
-             }",
-        )
-        .unwrap();
-        let minus = text::parse(
-            "kernel minus(t: global f32[8] read, x: global f32[8] read, z: global f32[8] write)
-               grid [1, 1, 1] workgroup [8, 1, 1] subgroup 32
-             {
-               v0: i32 = local_id.x
-               v1: f32 = load t[v0]
-               v2: f32 = load x[v0]
-               v3: f32 = sub v1, v2
-               store z[v0] = v3
-             }",
-        )
-        .unwrap();
-        let buffer = |role| ProgramBuffer {
-            dtype: DType::F32,
-            elements: 8,
-            role,
-        };
-        Program {
-            name: "p".into(),
-            buffers: vec![
-                buffer(BufferRole::Input("x".into())),
-                buffer(BufferRole::Output("z".into())),
-                buffer(BufferRole::Temporary),
-            ],
-            kernels: vec![square, minus],
-            launches: vec![
-                KernelLaunch {
-                    kernel: 0,
-                    bindings: vec![0, 2],
-                },
-                KernelLaunch {
-                    kernel: 1,
-                    bindings: vec![2, 0, 1],
-                },
-            ],
-            outputs: vec![("z".into(), 1, Shape::new(vec![2, 4]).unwrap())],
-        }
-    }
-
-    fn x() -> Tensor {
-        let values: Vec<f64> = (0..8).map(|i| f64::from(i) * 0.5 - 1.0).collect();
-        let shape = Shape::new(vec![8]).unwrap();
-        Tensor::new(DType::F32, shape, Data::Float(values)).unwrap()
-    }
-
-    #[test]
-    fn runs_every_launch_in_order_and_returns_the_outputs() {
-        let inputs = BTreeMap::from([("x".to_string(), x())]);
-        let outputs = CpuDevice::new().run(&program(), &inputs).unwrap();
-        let [(name, z)] = outputs.as_slice() else {
-            panic!("{outputs:?}");
-        };
-        assert_eq!(name, "z");
-        assert_eq!(z.shape.dims(), [2, 4]);
-        // x = -1, -0.5, ..., 2.5: x² + 1 - x, all exact in f32.
-        let want: Vec<f64> = (0..8)
-            .map(|i| f64::from(i) * 0.5 - 1.0)
-            .map(|x| x * x + 1.0 - x)
-            .collect();
-        assert_eq!(z.data, Data::Float(want));
-    }
-
-    #[test]
-    fn a_missing_input_is_an_error_naming_it() {
-        let e = CpuDevice::new()
-            .run(&program(), &BTreeMap::new())
-            .unwrap_err();
-        assert_eq!(e.to_string(), "input 'x': not given");
-    }
-}
+#[path = "cpu_tests.rs"]
+mod tests;
