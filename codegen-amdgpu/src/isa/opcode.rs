@@ -463,7 +463,7 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_fma_mix_f32", Vop3p, 0x20, B32, [B32, B32, B32], Mix),
     op!("v_wmma_f32_16x16x16_f16", Vop3p, 0x40, R8, [R8, R8, R8], Wmma),
     op!("v_wmma_f32_16x16x16_bf16", Vop3p, 0x41, R8, [R8, R8, R8], Wmma),
-    op!("v_wmma_f16_16x16x16_f16", Vop3p, 0x42, R4, [R8, R8, R4], Wmma),
+    op!("v_wmma_f16_16x16x16_f16", Vop3p, 0x42, R8, [R8, R8, R8], Wmma),
     op!("global_load_b32", Global, 0x14, R1, [R1, N, N], Load),
     op!("global_load_b64", Global, 0x15, R2, [R1, N, N], Load),
     op!("global_load_b96", Global, 0x16, R3, [R1, N, N], Load),
