@@ -29,8 +29,10 @@ pub enum Fmt {
 pub enum Ty {
     /// No operand in this slot.
     N,
-    /// 16-bit value in a 32-bit register; literals up to 0xffff.
+    /// 16-bit float (or untyped) value in a 32-bit register; literals up to 0xffff.
     B16,
+    /// 16-bit integer: like `B16`, but float inline constants are not accepted.
+    I16,
     /// 32-bit value: register, inline constant or 32-bit literal.
     B32,
     /// 64-bit integer in a register pair, or an inline constant (no literal).
@@ -50,7 +52,7 @@ impl Ty {
     pub fn dwords(self) -> u8 {
         match self {
             Ty::N => 0,
-            Ty::B16 | Ty::B32 | Ty::R1 => 1,
+            Ty::B16 | Ty::I16 | Ty::B32 | Ty::R1 => 1,
             Ty::B64 | Ty::F64 | Ty::R2 => 2,
             Ty::R3 => 3,
             Ty::R4 => 4,
@@ -61,13 +63,17 @@ impl Ty {
 
     /// Whether inline constants and literals may stand in this slot.
     pub fn takes_constants(self) -> bool {
-        matches!(self, Ty::B16 | Ty::B32 | Ty::B64 | Ty::F64)
+        matches!(self, Ty::B16 | Ty::I16 | Ty::B32 | Ty::B64 | Ty::F64)
     }
 
     /// Whether a 32-bit literal may stand in this slot (never for 64-bit operands:
     /// LLVM extends those in ways this layer does not model).
+    pub fn is_16bit(self) -> bool {
+        matches!(self, Ty::B16 | Ty::I16)
+    }
+
     pub fn takes_literal(self) -> bool {
-        matches!(self, Ty::B16 | Ty::B32)
+        matches!(self, Ty::B16 | Ty::I16 | Ty::B32)
     }
 }
 
@@ -307,10 +313,10 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_cvt_f64_u32", Vop1, 0x16, F64, [B32, N, N], FloatOut),
     op!("v_cvt_u32_f64", Vop1, 0x15, B32, [F64, N, N], FloatIn),
     op!("v_cvt_f32_ubyte0", Vop1, 0x11, B32, [B32, N, N], FloatOut),
-    op!("v_cvt_f16_u16", Vop1, 0x50, B16, [B16, N, N], FloatOut),
-    op!("v_cvt_f16_i16", Vop1, 0x51, B16, [B16, N, N], FloatOut),
-    op!("v_cvt_u16_f16", Vop1, 0x52, B16, [B16, N, N], FloatIn),
-    op!("v_cvt_i16_f16", Vop1, 0x53, B16, [B16, N, N], FloatIn),
+    op!("v_cvt_f16_u16", Vop1, 0x50, B16, [I16, N, N], FloatOut),
+    op!("v_cvt_f16_i16", Vop1, 0x51, B16, [I16, N, N], FloatOut),
+    op!("v_cvt_u16_f16", Vop1, 0x52, I16, [B16, N, N], FloatIn),
+    op!("v_cvt_i16_f16", Vop1, 0x53, I16, [B16, N, N], FloatIn),
     op!("v_fract_f32", Vop1, 0x20, B32, [B32, N, N], Float),
     op!("v_trunc_f32", Vop1, 0x21, B32, [B32, N, N], Float),
     op!("v_ceil_f32", Vop1, 0x22, B32, [B32, N, N], Float),
@@ -372,7 +378,7 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_fmac_f16", Vop2, 0x36, B16, [B16, B16, N], NoE64),
     op!("v_max_f16", Vop2, 0x39, B16, [B16, B16, N], Float),
     op!("v_min_f16", Vop2, 0x3a, B16, [B16, B16, N], Float),
-    op!("v_ldexp_f16", Vop2, 0x3b, B16, [B16, B16, N], Float),
+    op!("v_ldexp_f16", Vop2, 0x3b, B16, [B16, I16, N], Float),
     op!("v_cvt_pk_rtz_f16_f32", Vop2, 0x2f, B32, [B32, B32, N], Float),
     op!("v_cmp_lt_f32", Vopc, 0x11, B32, [B32, B32, N], FCmp),
     op!("v_cmp_eq_f32", Vopc, 0x12, B32, [B32, B32, N], FCmp),

@@ -21,6 +21,10 @@ pub fn check(inst: &Inst) -> Result<(), EncodeError> {
         Inst::Sop1 { sdst, src0, .. } => {
             expect_fmt(info, &[Fmt::Sop1])?;
             sdst_ok(info, "sdst", sdst, info.dst)?;
+            // s_setpc_b64 jumps to an address held in registers, never a constant.
+            if info.name == "s_setpc_b64" && !is_sreg_of(src0, Ty::B64) {
+                return bad(info, "ssrc0", src0);
+            }
             ssrc_ok(info, "ssrc0", src0, info.src[0])
         }
         Inst::Sopc { src0, src1, .. } => {
@@ -135,9 +139,10 @@ pub(super) fn is_sreg_of(o: Operand, ty: Ty) -> bool {
 /// Whether `o` is a constant allowed for type `ty`.
 pub(super) fn is_const_of(o: Operand, ty: Ty) -> bool {
     match o {
+        Operand::Float(_) if ty == Ty::I16 => false,
         Operand::Int(_) | Operand::Float(_) => ty.takes_constants() && o.code().is_some(),
         Operand::Literal(v) => match ty {
-            Ty::B16 => v <= 0xffff,
+            Ty::B16 | Ty::I16 => v <= 0xffff,
             _ => ty.takes_literal(),
         },
         _ => false,

@@ -37,7 +37,21 @@ pub(super) fn check_valu(inst: &Inst, info: &OpInfo) -> Result<(), EncodeError> 
     for (i, (o, ty)) in src.iter().zip(info.src).enumerate() {
         check_src(info, e64, i, *o, ty)?;
     }
+    if !e64 {
+        lo128(info, "vdst", vdst, info.dst)?;
+        lo128(info, "src0", src[0], info.src[0])?;
+        lo128(info, "src1", src[1], info.src[1])?;
+    }
     one_literal(info, &src)
+}
+
+/// In the 32-bit encodings a 16-bit operand's VGPR field uses bit 7 to pick the high
+/// half (true16), so only v0-v127 name whole registers there.
+fn lo128(info: &OpInfo, slot: &'static str, o: Operand, ty: Ty) -> Result<(), EncodeError> {
+    match o {
+        Operand::Vgpr(n) if ty.is_16bit() && n >= 128 => bad(info, slot, o),
+        _ => Ok(()),
+    }
 }
 
 fn check_vdst(info: &OpInfo, e64: bool, o: Operand) -> Result<(), EncodeError> {
