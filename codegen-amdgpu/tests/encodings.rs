@@ -24,7 +24,10 @@ fn every_table_line_matches_llvm() {
         };
         match encode(&inst) {
             Ok(b) if b == r.bytes => {}
-            Ok(b) => failures.push(format!("{at}: encode gave {b:02x?}, llvm-mc {:02x?}", r.bytes)),
+            Ok(b) => failures.push(format!(
+                "{at}: encode gave {b:02x?}, llvm-mc {:02x?}",
+                r.bytes
+            )),
             Err(e) => failures.push(format!("{at}: encode: {e}")),
         }
         match decode(&r.bytes) {
@@ -33,7 +36,10 @@ fn every_table_line_matches_llvm() {
                     failures.push(format!("{at}: decode gave {d:?}, parse gave {inst:?}"));
                 }
                 if len != r.bytes.len() {
-                    failures.push(format!("{at}: decode length {len}, expected {}", r.bytes.len()));
+                    failures.push(format!(
+                        "{at}: decode length {len}, expected {}",
+                        r.bytes.len()
+                    ));
                 }
                 let text = print(&d);
                 if normalize(&text) != normalize(&r.asm) {
@@ -43,20 +49,43 @@ fn every_table_line_matches_llvm() {
             Err(e) => failures.push(format!("{at}: decode: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} of {} lines fail:\n{}", failures.len(), rows.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} lines fail:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn table_covers_enough_forms() {
     let rows = rows();
     assert!(rows.len() >= 150, "only {} encodings", rows.len());
-    let mnemonics: BTreeSet<&str> = rows.iter().filter_map(|r| r.asm.split_whitespace().next()).collect();
-    assert!(mnemonics.len() >= 150, "only {} distinct mnemonics", mnemonics.len());
+    let mnemonics: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.asm.split_whitespace().next())
+        .collect();
+    assert!(
+        mnemonics.len() >= 150,
+        "only {} distinct mnemonics",
+        mnemonics.len()
+    );
     // Every opcode in the table is exercised by at least one line, so no opcode
     // number goes unchecked against LLVM.
-    let used: BTreeSet<Op> = rows.iter().filter_map(|r| parse(&r.asm).ok()).map(|i| i.op()).collect();
-    let missing: Vec<&str> = Op::all().filter(|o| !used.contains(o)).map(|o| o.name()).collect();
-    assert!(missing.is_empty(), "opcodes without an encodings.txt line: {missing:?}");
+    let used: BTreeSet<Op> = rows
+        .iter()
+        .filter_map(|r| parse(&r.asm).ok())
+        .map(|i| i.op())
+        .collect();
+    let missing: Vec<&str> = Op::all()
+        .filter(|o| !used.contains(o))
+        .map(|o| o.name())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "opcodes without an encodings.txt line: {missing:?}"
+    );
 }
 
 #[test]
@@ -70,8 +99,15 @@ fn encodings_file_is_current() {
         .env("LLVM_MC", &mc)
         .output()
         .expect("run regen.sh");
-    assert!(out.status.success(), "regen.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "regen.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let fresh = String::from_utf8_lossy(&out.stdout);
     let stored = std::fs::read_to_string(common::data_dir().join("encodings.txt")).expect("read");
-    assert_eq!(fresh, stored, "encodings.txt is stale: run codegen-amdgpu/tests/data/regen.sh > encodings.txt");
+    assert_eq!(
+        fresh, stored,
+        "encodings.txt is stale: run codegen-amdgpu/tests/data/regen.sh > encodings.txt"
+    );
 }

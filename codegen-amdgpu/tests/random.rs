@@ -23,7 +23,11 @@ impl Rng {
     /// often zero (fully random words rarely are).
     fn bits(&mut self) -> u32 {
         let r = self.next();
-        if self.next() % 2 == 0 { r & self.next() & self.next() } else { r }
+        if self.next().is_multiple_of(2) {
+            r & self.next() & self.next()
+        } else {
+            r
+        }
     }
 }
 
@@ -63,14 +67,17 @@ fn seeded_sample(rng: &mut Rng) -> Vec<u8> {
     let ops: Vec<Op> = Op::all().collect();
     let op = ops[rng.next() as usize % ops.len()];
     let promotable = matches!(op.info().fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc);
-    let e64 = promotable && rng.next() % 2 == 0;
+    let e64 = promotable && rng.next().is_multiple_of(2);
     let w0 = seeded_word(op, e64, rng.bits());
     let mut w1 = rng.bits();
-    if matches!(op.info().fmt, Fmt::Flat | Fmt::Global) && rng.next() % 2 == 0 {
+    if matches!(op.info().fmt, Fmt::Flat | Fmt::Global) && rng.next().is_multiple_of(2) {
         // saddr = null (0x7c): the only value FLAT takes, `off` for GLOBAL.
         w1 = (w1 & !(0x7f << 16)) | (0x7c << 16);
     }
-    [w0, w1, rng.next()].iter().flat_map(|w| w.to_le_bytes()).collect()
+    [w0, w1, rng.next()]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect()
 }
 
 /// The properties every decodable byte string must have.
@@ -78,9 +85,13 @@ fn check_roundtrip(bytes: &[u8]) -> Result<bool, String> {
     let Ok((inst, len)) = decode(bytes) else {
         return Ok(false);
     };
-    let again = encode(&inst).map_err(|e| format!("{bytes:02x?}: decoded {inst:?} but encode fails: {e}"))?;
+    let again = encode(&inst)
+        .map_err(|e| format!("{bytes:02x?}: decoded {inst:?} but encode fails: {e}"))?;
     if again != bytes[..len] {
-        return Err(format!("{:02x?} decodes to {inst:?}, which encodes to {again:02x?}", &bytes[..len]));
+        return Err(format!(
+            "{:02x?} decodes to {inst:?}, which encodes to {again:02x?}",
+            &bytes[..len]
+        ));
     }
     let text = print(&inst);
     match parse(&text) {
@@ -117,10 +128,15 @@ fn seeded_words_decode_in_every_format() {
         let bytes = seeded_sample(&mut rng);
         if let Ok((inst, _)) = decode(&bytes) {
             decoded += 1;
-            *per_fmt.entry(format!("{:?}", inst.op().info().fmt)).or_default() += 1;
+            *per_fmt
+                .entry(format!("{:?}", inst.op().info().fmt))
+                .or_default() += 1;
         }
     }
-    assert!(decoded * 10 >= n, "only {decoded} of {n} seeded words decode");
+    assert!(
+        decoded * 10 >= n,
+        "only {decoded} of {n} seeded words decode"
+    );
     assert_eq!(per_fmt.len(), 14, "formats decoded: {per_fmt:?}");
 }
 
@@ -131,7 +147,7 @@ fn llvm_disassembler_agrees_on_random_words() {
     };
     let mut rng = Rng(0x0123_4567_89AB_CDEF);
     let mut ours: BTreeMap<Vec<u8>, String> = BTreeMap::new();
-    while ours.len() < 3000 {
+    while ours.len() < 20_000 {
         let bytes = seeded_sample(&mut rng);
         if let Ok((inst, len)) = decode(&bytes) {
             ours.insert(bytes[..len].to_vec(), print(&inst));
@@ -144,14 +160,19 @@ fn llvm_disassembler_agrees_on_random_words() {
             parts.join(",") + "\n"
         })
         .collect();
-    let args = ["-disassemble", "-show-encoding", common::TRIPLE, common::MCPU];
+    let args = [
+        "-disassemble",
+        "-show-encoding",
+        common::TRIPLE,
+        common::MCPU,
+    ];
     let out = common::run_mc(&mc, &args, &input).expect("llvm-mc -disassemble");
     let mut llvm: BTreeMap<Vec<u8>, String> = BTreeMap::new();
     for line in out.lines() {
-        if let Some((text, enc)) = line.split_once("; encoding:") {
-            if let Some(b) = common::parse_bytes(enc) {
-                llvm.insert(b, common::normalize(text));
-            }
+        if let Some((text, enc)) = line.split_once("; encoding:")
+            && let Some(b) = common::parse_bytes(enc)
+        {
+            llvm.insert(b, common::normalize(text));
         }
     }
     let mut bad = Vec::new();
@@ -162,5 +183,11 @@ fn llvm_disassembler_agrees_on_random_words() {
             None => bad.push(format!("{bytes:02x?}: ours `{text}`, llvm rejects it")),
         }
     }
-    assert!(bad.is_empty(), "{} of {} disagree:\n{}", bad.len(), ours.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {} disagree:\n{}",
+        bad.len(),
+        ours.len(),
+        bad.join("\n")
+    );
 }

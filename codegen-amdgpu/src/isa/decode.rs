@@ -84,7 +84,11 @@ impl Dec<'_> {
     }
 
     fn require(&self, op: Op, field: &'static str, ok: bool) -> Result<(), DecodeError> {
-        if ok { Ok(()) } else { Err(self.unsupported(op, field)) }
+        if ok {
+            Ok(())
+        } else {
+            Err(self.unsupported(op, field))
+        }
     }
 
     /// A source field: `Operand::None` (field must be 0) for an absent slot; a literal
@@ -166,7 +170,11 @@ impl Dec<'_> {
     fn smem(&mut self, w0: u32) -> Result<Inst, DecodeError> {
         let op = self.op(Fmt::Smem, bits(w0, 18, 8))?;
         let w1 = self.word(4)?;
-        self.require(op, "reserved bits", bits(w0, 15, 3) == 0 && bits(w1, 21, 4) == 0)?;
+        self.require(
+            op,
+            "reserved bits",
+            bits(w0, 15, 3) == 0 && bits(w1, 21, 4) == 0,
+        )?;
         let offset = ((w1 << 11) as i32) >> 11;
         let soffset = Operand::from_code(bits(w1, 25, 7) as u16, 0)
             .ok_or_else(|| self.unsupported(op, "soffset"))?;
@@ -189,7 +197,12 @@ impl Dec<'_> {
         let i = op.info();
         let vdst = self.dst(op, bits(w0, 17, 8), i.dst, i.class == Class::ReadLane)?;
         let src0 = self.src(op, bits(w0, 0, 9), i.src[0], 1)?;
-        Ok(valu_e32(op, vdst, Operand::None, [src0, Operand::None, Operand::None]))
+        Ok(valu_e32(
+            op,
+            vdst,
+            Operand::None,
+            [src0, Operand::None, Operand::None],
+        ))
     }
 
     fn vop2(&mut self, w0: u32) -> Result<Inst, DecodeError> {
@@ -212,7 +225,12 @@ impl Dec<'_> {
         let op = self.op(Fmt::Vopc, bits(w0, 17, 8))?;
         let src0 = self.src(op, bits(w0, 0, 9), op.info().src[0], 1)?;
         let src1 = Operand::Vgpr(bits(w0, 9, 8) as u8);
-        Ok(valu_e32(op, Operand::VccLo, Operand::None, [src0, src1, Operand::None]))
+        Ok(valu_e32(
+            op,
+            Operand::VccLo,
+            Operand::None,
+            [src0, src1, Operand::None],
+        ))
     }
 
     fn vop3_op(&self, code: u32) -> Result<Op, DecodeError> {
@@ -295,7 +313,11 @@ impl Dec<'_> {
         let op = self.op(fmt, bits(w0, 18, 7))?;
         let i = op.info();
         let w1 = self.word(4)?;
-        self.require(op, "reserved bits", bits(w0, 25, 1) == 0 && bits(w1, 23, 1) == 0)?;
+        self.require(
+            op,
+            "reserved bits",
+            bits(w0, 25, 1) == 0 && bits(w1, 23, 1) == 0,
+        )?;
         let glc = bits(w0, 14, 1) == 1;
         let returns = i.class == Class::Load || (i.class == Class::Atomic && glc);
         let vdst_ty = if returns { i.dst } else { Ty::N };
@@ -322,7 +344,11 @@ impl Dec<'_> {
         self.require(op, "reserved bit", bits(w0, 16, 1) == 0)?;
         let offset = bits(w0, 0, 16) as u16;
         if i.class == Class::Swizzle {
-            self.require(op, "swizzle pattern", super::swizzle::print(offset).is_some())?;
+            self.require(
+                op,
+                "swizzle pattern",
+                super::swizzle::print(offset).is_some(),
+            )?;
         }
         let dst_ty = match i.class {
             Class::Load | Class::Load2 | Class::Rtn | Class::Swizzle => i.dst,

@@ -12,7 +12,9 @@ pub fn encode(inst: &Inst) -> Result<Vec<u8>, EncodeError> {
     let info = inst.op().info();
     let code = u32::from(info.code);
     let words: Vec<u32> = match *inst {
-        Inst::Sop2 { sdst, src0, src1, .. } => {
+        Inst::Sop2 {
+            sdst, src0, src1, ..
+        } => {
             vec![(0b10 << 30) | (code << 23) | (f(sdst) << 16) | (f(src1) << 8) | f(src0)]
         }
         Inst::Sop1 { sdst, src0, .. } => {
@@ -41,7 +43,9 @@ pub fn encode(inst: &Inst) -> Result<Vec<u8>, EncodeError> {
             mods,
             ..
         } => valu(info, e64, vdst, sdst, src, mods),
-        Inst::Vop3p { vdst, src, mods, .. } => vop3p(code, vdst, src, mods),
+        Inst::Vop3p {
+            vdst, src, mods, ..
+        } => vop3p(code, vdst, src, mods),
         Inst::Flat {
             vdst,
             addr,
@@ -100,7 +104,14 @@ fn cache_bits(c: Cache) -> u32 {
     (u32::from(c.slc) << 15) | (u32::from(c.glc) << 14) | (u32::from(c.dlc) << 13)
 }
 
-fn smem(code: u32, sdata: Operand, sbase: Operand, soffset: Operand, offset: i32, c: Cache) -> Vec<u32> {
+fn smem(
+    code: u32,
+    sdata: Operand,
+    sbase: Operand,
+    soffset: Operand,
+    offset: i32,
+    c: Cache,
+) -> Vec<u32> {
     let w0 = (0x3D << 26)
         | (code << 18)
         | (u32::from(c.glc) << 14)

@@ -18,7 +18,10 @@ pub enum EncodeError {
         value: i64,
     },
     #[error("{op}: modifier {what} is not allowed here")]
-    BadModifier { op: &'static str, what: &'static str },
+    BadModifier {
+        op: &'static str,
+        what: &'static str,
+    },
     #[error("{op}: two different literals ({a:#x}, {b:#x}) in one instruction")]
     TwoLiterals { op: &'static str, a: u32, b: u32 },
     #[error("{op}: the instruction value does not match the opcode's format ({fmt})")]

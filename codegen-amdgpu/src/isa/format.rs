@@ -57,7 +57,10 @@ pub enum Inst {
         imm: u16,
     },
     /// Branch immediates are signed dword offsets from the next instruction.
-    Sopp { op: Op, imm: u16 },
+    Sopp {
+        op: Op,
+        imm: u16,
+    },
     /// `soffset` is `Operand::Null` when only the immediate offset is used.
     Smem {
         op: Op,

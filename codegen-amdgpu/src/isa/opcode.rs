@@ -90,8 +90,8 @@ pub enum Class {
     FloatIn,
     /// Integer add/sub that takes `clamp`.
     Clamp,
-    /// Float compare: neg/abs and clamp, no omod.
-    FCmp,
+    /// Float compares and v_pack_b32_f16: neg/abs and clamp, no omod.
+    NoOmod,
     /// `v_cndmask_b32`: implicit vcc_lo in VOP2, an SGPR condition as src2 in VOP3.
     CndMask,
     /// Carry in and out through vcc_lo in VOP2, through SGPRs in VOP3SD.
@@ -141,6 +141,15 @@ pub struct OpInfo {
 }
 
 impl OpInfo {
+    /// Whether a VOP1/VOP2/VOPC opcode is modelled in the VOP3 encoding too. LLVM prints
+    /// v_nop and v_readfirstlane_b32 without an encoding suffix, so their VOP3 forms
+    /// would print like the 32-bit ones; they are left out.
+    pub fn has_e64(&self) -> bool {
+        matches!(self.fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc)
+            && self.class != Class::NoE64
+            && !matches!(self.name, "v_nop" | "v_readfirstlane_b32")
+    }
+
     /// Source operands the instruction has (trailing `Ty::N` slots excluded).
     pub fn num_src(&self) -> usize {
         self.src.iter().take_while(|t| **t != Ty::N).count()
@@ -380,16 +389,16 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_min_f16", Vop2, 0x3a, B16, [B16, B16, N], Float),
     op!("v_ldexp_f16", Vop2, 0x3b, B16, [B16, I16, N], Float),
     op!("v_cvt_pk_rtz_f16_f32", Vop2, 0x2f, B32, [B32, B32, N], Float),
-    op!("v_cmp_lt_f32", Vopc, 0x11, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_eq_f32", Vopc, 0x12, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_le_f32", Vopc, 0x13, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_gt_f32", Vopc, 0x14, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_lg_f32", Vopc, 0x15, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_ge_f32", Vopc, 0x16, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_o_f32", Vopc, 0x17, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_u_f32", Vopc, 0x18, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_neq_f32", Vopc, 0x1d, B32, [B32, B32, N], FCmp),
-    op!("v_cmp_nlt_f32", Vopc, 0x1e, B32, [B32, B32, N], FCmp),
+    op!("v_cmp_lt_f32", Vopc, 0x11, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_eq_f32", Vopc, 0x12, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_le_f32", Vopc, 0x13, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_gt_f32", Vopc, 0x14, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_lg_f32", Vopc, 0x15, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_ge_f32", Vopc, 0x16, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_o_f32", Vopc, 0x17, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_u_f32", Vopc, 0x18, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_neq_f32", Vopc, 0x1d, B32, [B32, B32, N], NoOmod),
+    op!("v_cmp_nlt_f32", Vopc, 0x1e, B32, [B32, B32, N], NoOmod),
     op!("v_cmp_lt_i32", Vopc, 0x41, B32, [B32, B32, N], Plain),
     op!("v_cmp_eq_i32", Vopc, 0x42, B32, [B32, B32, N], Plain),
     op!("v_cmp_le_i32", Vopc, 0x43, B32, [B32, B32, N], Plain),
@@ -402,13 +411,13 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_cmp_gt_u32", Vopc, 0x4c, B32, [B32, B32, N], Plain),
     op!("v_cmp_ne_u32", Vopc, 0x4d, B32, [B32, B32, N], Plain),
     op!("v_cmp_ge_u32", Vopc, 0x4e, B32, [B32, B32, N], Plain),
-    op!("v_cmp_lt_f16", Vopc, 0x1, B32, [B16, B16, N], FCmp),
-    op!("v_cmp_eq_f16", Vopc, 0x2, B32, [B16, B16, N], FCmp),
-    op!("v_cmp_lt_f64", Vopc, 0x21, B32, [F64, F64, N], FCmp),
-    op!("v_cmp_eq_f64", Vopc, 0x22, B32, [F64, F64, N], FCmp),
+    op!("v_cmp_lt_f16", Vopc, 0x1, B32, [B16, B16, N], NoOmod),
+    op!("v_cmp_eq_f16", Vopc, 0x2, B32, [B16, B16, N], NoOmod),
+    op!("v_cmp_lt_f64", Vopc, 0x21, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_eq_f64", Vopc, 0x22, B32, [F64, F64, N], NoOmod),
     op!("v_cmp_lt_i64", Vopc, 0x51, B32, [B64, B64, N], Plain),
     op!("v_cmp_eq_u64", Vopc, 0x5a, B32, [B64, B64, N], Plain),
-    op!("v_cmp_class_f32", Vopc, 0x7e, B32, [B32, B32, N], FCmp),
+    op!("v_cmp_class_f32", Vopc, 0x7e, B32, [B32, B32, N], NoOmod),
     op!("v_fma_f32", Vop3, 0x213, B32, [B32, B32, B32], Float),
     op!("v_fma_f16", Vop3, 0x248, B16, [B16, B16, B16], Float),
     op!("v_fma_f64", Vop3, 0x214, F64, [F64, F64, F64], Float),
@@ -450,7 +459,7 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_readlane_b32", Vop3, 0x360, B32, [B32, B32, N], ReadLane),
     op!("v_writelane_b32", Vop3, 0x361, B32, [B32, B32, N], Plain),
     op!("v_cvt_pk_u16_u32", Vop3, 0x323, B32, [B32, B32, N], Plain),
-    op!("v_pack_b32_f16", Vop3, 0x311, B32, [B16, B16, N], Float),
+    op!("v_pack_b32_f16", Vop3, 0x311, B32, [B16, B16, N], NoOmod),
     op!("v_add_co_u32", Vop3, 0x300, B32, [B32, B32, N], Sd),
     op!("v_sub_co_u32", Vop3, 0x301, B32, [B32, B32, N], Sd),
     op!("v_subrev_co_u32", Vop3, 0x302, B32, [B32, B32, N], Sd),

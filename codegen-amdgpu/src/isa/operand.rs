@@ -2,6 +2,8 @@
 //! (s0-s105 = 0-105, vcc 106/107, null 124, m0 125, exec 126/127, integers 128-208,
 //! float constants 240-248, scc 253, literal 255, v0-v255 = 256-511).
 
+use super::opcode::Ty;
+
 /// The float values that have an inline-constant encoding (codes 240-248).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FloatConst {
@@ -53,6 +55,30 @@ impl FloatConst {
 
     pub fn all() -> &'static [FloatConst] {
         &FLOATS
+    }
+
+    /// The value as f32 bits.
+    pub fn f32_bits(self) -> u32 {
+        const BITS: [u32; 9] = [
+            0x3f00_0000,
+            0xbf00_0000,
+            0x3f80_0000,
+            0xbf80_0000,
+            0x4000_0000,
+            0xc000_0000,
+            0x4080_0000,
+            0xc080_0000,
+            0x3e22_f983,
+        ];
+        BITS[usize::from(self.code() - 240)]
+    }
+
+    /// The value as f16 bits.
+    pub fn f16_bits(self) -> u16 {
+        const BITS: [u16; 9] = [
+            0x3800, 0xb800, 0x3c00, 0xbc00, 0x4000, 0xc000, 0x4400, 0xc400, 0x3118,
+        ];
+        BITS[usize::from(self.code() - 240)]
     }
 }
 
@@ -126,6 +152,36 @@ impl Operand {
             256..=511 => Operand::Vgpr((code - 256) as u8),
             _ => return None,
         })
+    }
+
+    /// The inline constant whose bits equal `v` read as an operand of type `ty`, if
+    /// any. A literal with such a value is not canonical: LLVM's disassembler prints it
+    /// as the inline constant, and the assembler encodes it inline.
+    pub fn inline_for(v: u32, ty: Ty) -> Option<Operand> {
+        let (int, float) = match ty {
+            Ty::B16 => (
+                i32::from(v as u16 as i16),
+                FLOATS.iter().find(|f| u32::from(f.f16_bits()) == v),
+            ),
+            Ty::I16 => (v as i32, None),
+            _ => (v as i32, FLOATS.iter().find(|f| f.f32_bits() == v)),
+        };
+        let int_ok = match ty {
+            Ty::I16 => (0..=64).contains(&int),
+            _ => (-16..=64).contains(&int),
+        };
+        if ty.is_16bit() && v > 0xffff {
+            None
+        } else if int_ok {
+            Some(Operand::Int(int as i8))
+        } else {
+            float.map(|f| Operand::Float(*f))
+        }
+    }
+
+    /// A 32-bit constant as the operand that encodes it: inline when possible.
+    pub fn constant(v: u32, ty: Ty) -> Operand {
+        Operand::inline_for(v, ty).unwrap_or(Operand::Literal(v))
     }
 
     pub fn is_vgpr(self) -> bool {

@@ -140,13 +140,18 @@ fn src(s: &str) -> Option<Src> {
     if let Some(inner) = s.strip_prefix("neg(").and_then(|t| t.strip_suffix(')')) {
         return src(inner).map(|x| Src { neg: true, ..x });
     }
-    if let Some(inner) = s.strip_prefix('-').filter(|t| t.starts_with(['|', 'v', 's'])) {
+    if let Some(inner) = s
+        .strip_prefix('-')
+        .filter(|t| t.starts_with(['|', 'v', 's']))
+    {
         return src(inner).map(|x| Src { neg: true, ..x });
     }
     if let Some(inner) = s.strip_prefix('|').and_then(|t| t.strip_suffix('|')) {
         return src(inner).map(|x| Src { abs: true, ..x });
     }
-    let (o, width) = reg(s).or_else(|| named(s)).or_else(|| constant(s).map(|c| (c, 0)))?;
+    let (o, width) = reg(s)
+        .or_else(|| named(s))
+        .or_else(|| constant(s).map(|c| (c, 0)))?;
     Some(Src {
         o,
         width,
@@ -228,7 +233,9 @@ impl<'a> Line<'a> {
     }
 
     fn modv(&self, key: &str) -> Option<&'a str> {
-        self.mods.iter().find_map(|m| m.strip_prefix(key)?.strip_prefix(':'))
+        self.mods
+            .iter()
+            .find_map(|m| m.strip_prefix(key)?.strip_prefix(':'))
     }
 
     fn known_mods(&self, allowed: &[&str]) -> Result<(), ParseError> {
@@ -236,7 +243,11 @@ impl<'a> Line<'a> {
             let key = m.split(':').next().unwrap_or(m);
             allowed.contains(&key)
         });
-        if ok { Ok(()) } else { Err(self.bad("unknown modifier")) }
+        if ok {
+            Ok(())
+        } else {
+            Err(self.bad("unknown modifier"))
+        }
     }
 
     fn cache(&self) -> Cache {
@@ -263,7 +274,11 @@ impl<'a> Line<'a> {
             Fmt::Sop1 => {
                 self.count(n)?;
                 let has_dst = info.dst != Ty::N;
-                let sdst = if has_dst { self.opnd(0, info.dst)? } else { Operand::None };
+                let sdst = if has_dst {
+                    self.opnd(0, info.dst)?
+                } else {
+                    Operand::None
+                };
                 let src0 = if info.src[0] != Ty::N {
                     self.opnd(usize::from(has_dst), info.src[0])?
                 } else {
@@ -282,7 +297,9 @@ impl<'a> Line<'a> {
             _ => {
                 self.count(2)?;
                 let imm = self.ops.get(1).and_then(|s| parse_int(s));
-                let imm = imm.and_then(|v| u16::try_from(v).ok()).ok_or_else(|| self.bad("bad simm16"))?;
+                let imm = imm
+                    .and_then(|v| u16::try_from(v).ok())
+                    .ok_or_else(|| self.bad("bad simm16"))?;
                 Inst::Sopk {
                     op,
                     sdst: self.opnd(0, info.dst)?,
@@ -300,7 +317,10 @@ impl<'a> Line<'a> {
             Some(v) => (Operand::Null, v),
             None => {
                 let off = self.modv("offset").map_or(Some(0), parse_int);
-                (self.opnd(2, Ty::B32)?, off.ok_or_else(|| self.bad("bad offset"))?)
+                (
+                    self.opnd(2, Ty::B32)?,
+                    off.ok_or_else(|| self.bad("bad offset"))?,
+                )
             }
         };
         Ok(Inst::Smem {
@@ -322,8 +342,16 @@ impl<'a> Line<'a> {
         let first = usize::from(has_dst) + usize::from(has_sdst);
         let n = info.num_src();
         self.count(first + n)?;
-        let vdst = if has_dst { self.opnd(0, dst_ty)? } else { Operand::None };
-        let sdst = if has_sdst { self.opnd(1, Ty::B32)? } else { Operand::None };
+        let vdst = if has_dst {
+            self.opnd(0, dst_ty)?
+        } else {
+            Operand::None
+        };
+        let sdst = if has_sdst {
+            self.opnd(1, Ty::B32)?
+        } else {
+            Operand::None
+        };
         let mut src = [Operand::None; 3];
         let mut mods = Mods::default();
         for (i, slot) in src.iter_mut().enumerate().take(n) {
@@ -361,7 +389,9 @@ impl<'a> Line<'a> {
         let list = |key: &str| -> Result<Option<u8>, ParseError> {
             match self.modv(key) {
                 None => Ok(None),
-                Some(v) => bit_list(v).map(Some).ok_or_else(|| self.bad("bad bit list")),
+                Some(v) => bit_list(v)
+                    .map(Some)
+                    .ok_or_else(|| self.bad("bad bit list")),
             }
         };
         let default_hi = if info.class == Class::Mix { 0 } else { 0b111 };
@@ -403,11 +433,27 @@ impl<'a> Line<'a> {
             i += 1;
             i - 1
         };
-        let vdst = if returns { self.opnd(next(), info.dst)? } else { Operand::None };
+        let vdst = if returns {
+            self.opnd(next(), info.dst)?
+        } else {
+            Operand::None
+        };
         let addr_i = next();
-        let data = if has_data { self.opnd(next(), info.src[1])? } else { Operand::None };
-        let saddr = if global { self.opnd(next(), Ty::R2)? } else { Operand::Null };
-        let addr_ty = if saddr == Operand::Null { Ty::R2 } else { Ty::R1 };
+        let data = if has_data {
+            self.opnd(next(), info.src[1])?
+        } else {
+            Operand::None
+        };
+        let saddr = if global {
+            self.opnd(next(), Ty::R2)?
+        } else {
+            Operand::Null
+        };
+        let addr_ty = if saddr == Operand::Null {
+            Ty::R2
+        } else {
+            Ty::R1
+        };
         let offset = self.offset("offset")?;
         Ok(Inst::Flat {
             op,
@@ -444,7 +490,9 @@ impl<'a> Line<'a> {
             _ => {
                 let off = match (c, self.modv("offset")) {
                     (_, None) => 0,
-                    (Class::Swizzle, Some(v)) => i64::from(super::swizzle::parse(v).ok_or_else(|| self.bad("bad swizzle"))?),
+                    (Class::Swizzle, Some(v)) => {
+                        i64::from(super::swizzle::parse(v).ok_or_else(|| self.bad("bad swizzle"))?)
+                    }
                     (_, Some(v)) => parse_int(v).ok_or_else(|| self.bad("bad offset"))?,
                 };
                 (off & 0xff, off >> 8)

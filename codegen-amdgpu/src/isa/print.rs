@@ -45,7 +45,7 @@ pub fn operand_text(o: Operand, ty: Ty) -> String {
         Operand::M0 => "m0".into(),
         Operand::Scc => "src_scc".into(),
         Operand::Int(n) => n.to_string(),
-        Operand::Float(f) => f.text(ty == Ty::F64).into(),
+        Operand::Float(f) => f.text(matches!(ty, Ty::F64 | Ty::B64)).into(),
         Operand::Literal(v) => format!("{v:#x}"),
     }
 }
@@ -56,24 +56,40 @@ fn parts(inst: &Inst, info: &OpInfo) -> Parts {
     let name = info.name.to_string();
     let t = operand_text;
     match *inst {
-        Inst::Sop2 { sdst, src0, src1, .. } => (
+        Inst::Sop2 {
+            sdst, src0, src1, ..
+        } => (
             name,
-            vec![t(sdst, info.dst), t(src0, info.src[0]), t(src1, info.src[1])],
+            vec![
+                t(sdst, info.dst),
+                t(src0, info.src[0]),
+                t(src1, info.src[1]),
+            ],
             vec![],
         ),
         Inst::Sop1 { sdst, src0, .. } => {
             let ops = [t(sdst, info.dst), t(src0, info.src[0])];
-            (name, ops.into_iter().filter(|s| !s.is_empty()).collect(), vec![])
+            (
+                name,
+                ops.into_iter().filter(|s| !s.is_empty()).collect(),
+                vec![],
+            )
         }
         Inst::Sopc { src0, src1, .. } => (
             name,
             vec![t(src0, info.src[0]), t(src1, info.src[1])],
             vec![],
         ),
-        Inst::Sopk { sdst, imm, .. } => (name, vec![t(sdst, info.dst), format!("{imm:#x}")], vec![]),
+        Inst::Sopk { sdst, imm, .. } => {
+            (name, vec![t(sdst, info.dst), format!("{imm:#x}")], vec![])
+        }
         Inst::Sopp { imm, .. } => {
             let text = super::sopp::print_imm(info, imm);
-            (name, if text.is_empty() { vec![] } else { vec![text] }, vec![])
+            (
+                name,
+                if text.is_empty() { vec![] } else { vec![text] },
+                vec![],
+            )
         }
         Inst::Smem {
             sdata,
@@ -91,7 +107,9 @@ fn parts(inst: &Inst, info: &OpInfo) -> Parts {
             mods,
             ..
         } => valu(info, e64, vdst, sdst, src, mods),
-        Inst::Vop3p { vdst, src, mods, .. } => vop3p(info, vdst, src, mods),
+        Inst::Vop3p {
+            vdst, src, mods, ..
+        } => vop3p(info, vdst, src, mods),
         Inst::Flat { .. } | Inst::Ds { .. } => super::print_mem::mem(inst, info),
     }
 }
@@ -104,7 +122,14 @@ fn hex_signed(v: i32) -> String {
     }
 }
 
-fn smem(info: &OpInfo, sdata: Operand, sbase: Operand, soffset: Operand, offset: i32, c: Cache) -> Parts {
+fn smem(
+    info: &OpInfo,
+    sdata: Operand,
+    sbase: Operand,
+    soffset: Operand,
+    offset: i32,
+    c: Cache,
+) -> Parts {
     let mut ops = vec![operand_text(sdata, info.dst), operand_text(sbase, Ty::R2)];
     let mut suffix = Vec::new();
     match soffset {
@@ -122,13 +147,17 @@ fn smem(info: &OpInfo, sdata: Operand, sbase: Operand, soffset: Operand, offset:
 
 pub(super) fn cache_flags(c: Cache) -> Vec<String> {
     let flags = [(c.glc, "glc"), (c.slc, "slc"), (c.dlc, "dlc")];
-    flags.iter().filter(|f| f.0).map(|f| f.1.to_string()).collect()
+    flags
+        .iter()
+        .filter(|f| f.0)
+        .map(|f| f.1.to_string())
+        .collect()
 }
 
 /// A VALU mnemonic: VOP1/VOP2/VOPC opcodes carry `_e32` or `_e64` (as LLVM prints them
-/// for opcodes that have both encodings).
+/// for opcodes that have both encodings; v_fmac_* has both in LLVM, one here).
 fn valu_name(info: &OpInfo, e64: bool) -> String {
-    let both = !matches!(info.name, "v_nop" | "v_readfirstlane_b32");
+    let both = info.has_e64() || info.class == Class::NoE64;
     match info.fmt {
         Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc if both => {
             format!("{}_{}", info.name, if e64 { "e64" } else { "e32" })
@@ -137,23 +166,27 @@ fn valu_name(info: &OpInfo, e64: bool) -> String {
     }
 }
 
-/// A source with its neg/abs modifiers (constants take `neg(...)`, registers `-`).
+/// A source with its neg/abs modifiers. A negated constant without abs is written
+/// `neg(c)`, since `-c` would read as a different constant.
 fn modded(o: Operand, ty: Ty, neg: bool, abs: bool) -> String {
-    let mut s = operand_text(o, ty);
-    if abs {
-        s = format!("|{s}|");
+    let s = operand_text(o, ty);
+    match (neg, abs) {
+        (false, false) => s,
+        (false, true) => format!("|{s}|"),
+        (true, true) => format!("-|{s}|"),
+        (true, false) if o.is_constant() => format!("neg({s})"),
+        (true, false) => format!("-{s}"),
     }
-    if neg {
-        s = if o.is_constant() {
-            format!("neg({s})")
-        } else {
-            format!("-{s}")
-        };
-    }
-    s
 }
 
-fn valu(info: &OpInfo, e64: bool, vdst: Operand, sdst: Operand, src: [Operand; 3], m: Mods) -> Parts {
+fn valu(
+    info: &OpInfo,
+    e64: bool,
+    vdst: Operand,
+    sdst: Operand,
+    src: [Operand; 3],
+    m: Mods,
+) -> Parts {
     let mut ops = Vec::new();
     let dst_ty = if info.fmt == Fmt::Vopc || info.class == Class::ReadLane {
         Ty::B32

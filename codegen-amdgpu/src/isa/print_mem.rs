@@ -22,7 +22,11 @@ pub(super) fn mem(inst: &Inst, info: &OpInfo) -> (String, Vec<String>, Vec<Strin
             if vdst != Operand::None {
                 ops.push(t(vdst, info.dst));
             }
-            let addr_ty = if saddr == Operand::Null { Ty::R2 } else { Ty::R1 };
+            let addr_ty = if saddr == Operand::Null {
+                Ty::R2
+            } else {
+                Ty::R1
+            };
             ops.push(t(addr, addr_ty));
             if data != Operand::None {
                 ops.push(t(data, info.src[1]));
@@ -48,7 +52,12 @@ pub(super) fn mem(inst: &Inst, info: &OpInfo) -> (String, Vec<String>, Vec<Strin
             gds,
             ..
         } => {
-            for (o, ty) in [(vdst, info.dst), (addr, Ty::R1), (data0, info.src[1]), (data1, info.src[2])] {
+            for (o, ty) in [
+                (vdst, info.dst),
+                (addr, Ty::R1),
+                (data0, info.src[1]),
+                (data1, info.src[2]),
+            ] {
                 if o != Operand::None {
                     ops.push(t(o, ty));
                 }

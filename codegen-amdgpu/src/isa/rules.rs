@@ -11,7 +11,9 @@ use super::operand::Operand;
 pub fn check(inst: &Inst) -> Result<(), EncodeError> {
     let info = inst.op().info();
     match *inst {
-        Inst::Sop2 { sdst, src0, src1, .. } => {
+        Inst::Sop2 {
+            sdst, src0, src1, ..
+        } => {
             expect_fmt(info, &[Fmt::Sop2])?;
             sdst_ok(info, "sdst", sdst, info.dst)?;
             ssrc_ok(info, "ssrc0", src0, info.src[0])?;
@@ -52,7 +54,10 @@ pub fn check(inst: &Inst) -> Result<(), EncodeError> {
             expect_fmt(info, &[Fmt::Smem])?;
             sgpr_tuple(info, "sdata", sdata, info.dst)?;
             sgpr_tuple(info, "sbase", sbase, Ty::R2)?;
-            if !matches!(soffset, Operand::Null | Operand::Sgpr(0..=105) | Operand::M0) {
+            if !matches!(
+                soffset,
+                Operand::Null | Operand::Sgpr(0..=105) | Operand::M0
+            ) {
                 return bad(info, "soffset", soffset);
             }
             range(info, "offset", i64::from(offset), -(1 << 20), (1 << 20) - 1)?;
@@ -65,7 +70,9 @@ pub fn check(inst: &Inst) -> Result<(), EncodeError> {
             Ok(())
         }
         Inst::Valu { .. } => super::rules_valu::check_valu(inst, info),
-        Inst::Vop3p { vdst, src, mods, .. } => check_vop3p(info, vdst, src, mods),
+        Inst::Vop3p {
+            vdst, src, mods, ..
+        } => check_vop3p(info, vdst, src, mods),
         Inst::Flat { .. } | Inst::Ds { .. } => super::rules_mem::check_mem(inst, info),
     }
 }
@@ -130,8 +137,10 @@ pub(super) fn range(
 pub(super) fn is_sreg_of(o: Operand, ty: Ty) -> bool {
     match ty.dwords() {
         1 => o.is_sreg(),
-        2 => matches!(o, Operand::VccLo | Operand::ExecLo | Operand::Null)
-            || matches!(o, Operand::Sgpr(n) if n % 2 == 0 && n < 105),
+        2 => {
+            matches!(o, Operand::VccLo | Operand::ExecLo | Operand::Null)
+                || matches!(o, Operand::Sgpr(n) if n % 2 == 0 && n < 105)
+        }
         _ => false,
     }
 }
@@ -141,10 +150,13 @@ pub(super) fn is_const_of(o: Operand, ty: Ty) -> bool {
     match o {
         Operand::Float(_) if ty == Ty::I16 => false,
         Operand::Int(_) | Operand::Float(_) => ty.takes_constants() && o.code().is_some(),
-        Operand::Literal(v) => match ty {
-            Ty::B16 | Ty::I16 => v <= 0xffff,
-            _ => ty.takes_literal(),
-        },
+        Operand::Literal(v) => {
+            let fits = match ty {
+                Ty::B16 | Ty::I16 => v <= 0xffff,
+                _ => ty.takes_literal(),
+            };
+            fits && Operand::inline_for(v, ty).is_none()
+        }
         _ => false,
     }
 }
@@ -215,7 +227,10 @@ pub(super) fn one_literal(info: &OpInfo, ops: &[Operand]) -> Result<(), EncodeEr
 
 pub(super) fn no_mod(info: &OpInfo, what: &'static str, set: bool) -> Result<(), EncodeError> {
     if set {
-        Err(EncodeError::BadModifier { op: info.name, what })
+        Err(EncodeError::BadModifier {
+            op: info.name,
+            what,
+        })
     } else {
         Ok(())
     }
@@ -228,14 +243,21 @@ pub(super) fn mods_ok(info: &OpInfo, m: Mods, n: usize) -> Result<(), EncodeErro
         Class::FloatOut => (false, false, true, true),
         Class::FloatIn => (true, true, false, false),
         Class::Clamp | Class::Sd => (false, false, true, false),
-        Class::FCmp => (true, true, true, false),
+        Class::NoOmod => (true, true, true, false),
         Class::SdFloat => (true, false, true, true),
         Class::CndMask => (true, true, false, false),
         _ => (false, false, false, false),
     };
     // CndMask's src2 is the condition mask, which takes no modifier.
     let n = if info.class == Class::CndMask { 2 } else { n };
-    let used = ((1u16 << n) - 1) as u8;
+    let mut used = ((1u16 << n) - 1) as u8;
+    // The exponent of ldexp and the class mask of cmp_class are integers: LLVM reads a
+    // neg bit there as sign extension and ignores abs.
+    let int_src1 = info.name.starts_with("v_ldexp_") || info.name.starts_with("v_cmp_class_");
+    if int_src1 {
+        used &= !2;
+    }
+    let clamp = clamp && !info.name.starts_with("v_cmp_class_");
     no_mod(info, "neg", m.neg & !(if neg { used } else { 0 }) != 0)?;
     no_mod(info, "abs", m.abs & !(if abs { used } else { 0 }) != 0)?;
     no_mod(info, "clamp", m.clamp && !clamp)?;
@@ -256,7 +278,9 @@ fn check_vop3p(
         let slot = ["src0", "src1", "src2"][i];
         let ok = match ty {
             Ty::N => *o == Operand::None,
-            Ty::B32 => o.is_vgpr() || o.is_sreg() || matches!(o, Operand::Int(_) | Operand::Float(_)),
+            Ty::B32 => {
+                o.is_vgpr() || o.is_sreg() || matches!(o, Operand::Int(_) | Operand::Float(_))
+            }
             _ => vgpr_tuple(info, slot, *o, ty).is_ok(),
         };
         if !ok {
@@ -272,9 +296,21 @@ fn check_vop3p(
     };
     no_mod(info, "neg_lo", m.neg_lo & !neg != 0)?;
     no_mod(info, "neg_hi", m.neg_hi & !neg != 0)?;
-    no_mod(info, "op_sel", m.op_sel & !used != 0 || (info.class == Class::Wmma && m.op_sel != 0))?;
+    no_mod(
+        info,
+        "op_sel",
+        m.op_sel & !used != 0 || (info.class == Class::Wmma && m.op_sel != 0),
+    )?;
     // Sources an instruction lacks keep op_sel_hi at its default; WMMA takes none.
-    let fixed = if info.class == Class::Wmma { 0b111 } else { 0b111 & !used };
-    no_mod(info, "op_sel_hi", (m.op_sel_hi ^ default_hi) & fixed != 0 || m.op_sel_hi > 7)?;
+    let fixed = if info.class == Class::Wmma {
+        0b111
+    } else {
+        0b111 & !used
+    };
+    no_mod(
+        info,
+        "op_sel_hi",
+        (m.op_sel_hi ^ default_hi) & fixed != 0 || m.op_sel_hi > 7,
+    )?;
     no_mod(info, "clamp", m.clamp && info.class == Class::Wmma)
 }

@@ -47,7 +47,10 @@ pub(super) fn check_mem(inst: &Inst, info: &OpInfo) -> Result<(), EncodeError> {
             expect_fmt(info, &[Fmt::Ds])?;
             // Lane permutes work within a wave's VGPRs; they have no GDS form.
             if gds && (info.class == Class::Swizzle || info.name.contains("permute")) {
-                return Err(EncodeError::BadModifier { op: info.name, what: "gds" });
+                return Err(EncodeError::BadModifier {
+                    op: info.name,
+                    what: "gds",
+                });
             }
             vgpr_tuple(info, "addr", addr, Ty::R1)?;
             let c = info.class;

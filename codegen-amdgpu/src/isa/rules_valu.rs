@@ -27,10 +27,14 @@ pub(super) fn check_valu(inst: &Inst, info: &OpInfo) -> Result<(), EncodeError> 
         no_mod(info, "_e32 form", !e64)?;
     }
     if e64 {
-        no_mod(info, "_e64 form", info.class == Class::NoE64)?;
+        no_mod(info, "_e64 form", info.fmt != Fmt::Vop3 && !info.has_e64())?;
         mods_ok(info, mods, info.num_src())?;
     } else {
-        no_mod(info, "VOP3 modifiers in the _e32 form", mods != Mods::default())?;
+        no_mod(
+            info,
+            "VOP3 modifiers in the _e32 form",
+            mods != Mods::default(),
+        )?;
     }
     check_vdst(info, e64, vdst)?;
     check_sdst(info, e64, sdst)?;
@@ -67,10 +71,15 @@ fn check_vdst(info: &OpInfo, e64: bool, o: Operand) -> Result<(), EncodeError> {
 fn check_sdst(info: &OpInfo, e64: bool, o: Operand) -> Result<(), EncodeError> {
     let ok = match info.class {
         Class::CoCi if !e64 => o == Operand::VccLo,
-        Class::CoCi | Class::Sd | Class::SdFloat => o.is_sreg(),
+        Class::CoCi | Class::Sd | Class::SdFloat => is_mask_reg(o),
         _ => o == Operand::None,
     };
     if ok { Ok(()) } else { bad(info, "sdst", o) }
+}
+
+/// A lane mask held in a scalar register other than EXEC (LLVM's SReg_1_XEXEC).
+fn is_mask_reg(o: Operand) -> bool {
+    o.is_sreg() && !matches!(o, Operand::ExecLo | Operand::ExecHi)
 }
 
 fn check_src(info: &OpInfo, e64: bool, i: usize, o: Operand, ty: Ty) -> Result<(), EncodeError> {
@@ -81,7 +90,7 @@ fn check_src(info: &OpInfo, e64: bool, i: usize, o: Operand, ty: Ty) -> Result<(
     let ok = match ty {
         Ty::N => o == Operand::None,
         _ if carry && !e64 => o == Operand::VccLo,
-        _ if carry => o.is_sreg(),
+        _ if carry => is_mask_reg(o),
         // VOP2/VOPC src1 is an 8-bit VGPR field.
         _ if i == 1 && !e64 => vgpr,
         _ => match (info.name, i) {

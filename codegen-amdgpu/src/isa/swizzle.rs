@@ -35,7 +35,10 @@ pub fn print(imm: u16) -> Option<String> {
 
 /// Parses what `print` writes back to the offset.
 pub fn parse(text: &str) -> Option<u16> {
-    let Some(body) = text.strip_prefix("swizzle(").and_then(|t| t.strip_suffix(')')) else {
+    let Some(body) = text
+        .strip_prefix("swizzle(")
+        .and_then(|t| t.strip_suffix(')'))
+    else {
         return text.parse().ok();
     };
     let mut parts = body.split(',');
