@@ -11,18 +11,24 @@ pub const MCPU: &str = "-mcpu=gfx1100";
 /// `llvm-mc-19` on PATH (or `$LLVM_MC`). When missing, prints why the caller skips,
 /// and fails instead when `CI` is set (CI installs llvm-19).
 pub fn llvm_mc(test: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("LLVM_MC").map(PathBuf::from).or_else(|| {
-        let path = std::env::var_os("PATH")?;
+    let env = std::env::var_os("LLVM_MC").map(PathBuf::from);
+    env.or_else(|| llvm_tool(test, "llvm-mc-19"))
+}
+
+/// An LLVM 19 tool on PATH; None (with the skip reason printed) when missing, a
+/// failure when `CI` is set.
+pub fn llvm_tool(test: &str, name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
-            .map(|d| d.join("llvm-mc-19"))
+            .map(|d| d.join(name))
             .find(|p| p.is_file())
     });
     if found.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{test}: llvm-mc-19 is missing and CI is set (install llvm-19)"
+            "{test}: {name} is missing and CI is set (install llvm-19)"
         );
-        eprintln!("{test}: skipped, llvm-mc-19 not found (apt-get install llvm-19)");
+        eprintln!("{test}: skipped, {name} not found (apt-get install llvm-19)");
     }
     found
 }
