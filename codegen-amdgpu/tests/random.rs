@@ -57,6 +57,7 @@ fn seeded_word(op: Op, e64: bool, r: u32) -> u32 {
         Fmt::Vop3 => (0x35 << 26) | (c << 16) | (r & 0xffff),
         Fmt::Vop3p => (0xCC << 24) | (c << 16) | (r & 0xffff),
         Fmt::Flat => (0x37 << 26) | (c << 18) | (r & 0xffff),
+        Fmt::Scratch => (0x37 << 26) | (c << 18) | (1 << 16) | (r & 0xffff),
         Fmt::Global => (0x37 << 26) | (c << 18) | (2 << 16) | (r & 0xffff),
         Fmt::Ds => (0x36 << 26) | (c << 18) | (r & 0x3_ffff),
     }
@@ -70,7 +71,9 @@ fn seeded_sample(rng: &mut Rng) -> Vec<u8> {
     let e64 = promotable && rng.next().is_multiple_of(2);
     let w0 = seeded_word(op, e64, rng.bits());
     let mut w1 = rng.bits();
-    if matches!(op.info().fmt, Fmt::Flat | Fmt::Global) && rng.next().is_multiple_of(2) {
+    if matches!(op.info().fmt, Fmt::Flat | Fmt::Scratch | Fmt::Global)
+        && rng.next().is_multiple_of(2)
+    {
         // saddr = null (0x7c): the only value FLAT takes, `off` for GLOBAL.
         w1 = (w1 & !(0x7f << 16)) | (0x7c << 16);
     }
@@ -137,7 +140,7 @@ fn seeded_words_decode_in_every_format() {
         decoded * 10 >= n,
         "only {decoded} of {n} seeded words decode"
     );
-    assert_eq!(per_fmt.len(), 14, "formats decoded: {per_fmt:?}");
+    assert_eq!(per_fmt.len(), 15, "formats decoded: {per_fmt:?}");
 }
 
 #[test]

@@ -307,24 +307,30 @@ impl Dec<'_> {
     fn flat(&mut self, w0: u32) -> Result<Inst, DecodeError> {
         let fmt = match bits(w0, 16, 2) {
             0 => Fmt::Flat,
+            1 => Fmt::Scratch,
             2 => Fmt::Global,
             _ => return Err(DecodeError::UnknownFormat { bytes: self.hex() }),
         };
         let op = self.op(fmt, bits(w0, 18, 7))?;
         let i = op.info();
         let w1 = self.word(4)?;
-        self.require(
-            op,
-            "reserved bits",
-            bits(w0, 25, 1) == 0 && bits(w1, 23, 1) == 0,
-        )?;
+        let sve = bits(w1, 23, 1) == 1;
+        let reserved_ok = bits(w0, 25, 1) == 0 && (fmt == Fmt::Scratch || !sve);
+        self.require(op, "reserved bits", reserved_ok)?;
+        // SCRATCH without SVE has no VGPR offset: the field must be 0 and prints `off`.
+        let addr = if fmt == Fmt::Scratch && !sve {
+            self.require(op, "unused vaddr field", bits(w1, 0, 8) == 0)?;
+            Operand::None
+        } else {
+            Operand::Vgpr(bits(w1, 0, 8) as u8)
+        };
         let glc = bits(w0, 14, 1) == 1;
         let returns = i.class == Class::Load || (i.class == Class::Atomic && glc);
         let vdst_ty = if returns { i.dst } else { Ty::N };
         Ok(Inst::Flat {
             op,
             vdst: self.dst(op, bits(w1, 24, 8), vdst_ty, false)?,
-            addr: Operand::Vgpr(bits(w1, 0, 8) as u8),
+            addr,
             data: self.dst(op, bits(w1, 8, 8), i.src[1], false)?,
             saddr: Operand::from_code(bits(w1, 16, 7) as u16, 0)
                 .ok_or_else(|| self.unsupported(op, "saddr"))?,

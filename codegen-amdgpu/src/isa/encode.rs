@@ -55,13 +55,19 @@ pub fn encode(inst: &Inst) -> Result<Vec<u8>, EncodeError> {
             cache,
             ..
         } => {
-            let seg = if info.fmt == Fmt::Global { 2 } else { 0 };
+            let seg = match info.fmt {
+                Fmt::Scratch => 1,
+                Fmt::Global => 2,
+                _ => 0,
+            };
+            // SCRATCH: SVE says a VGPR offset is present.
+            let sve = u32::from(info.fmt == Fmt::Scratch && addr.is_vgpr());
             let w0 = (0x37 << 26)
                 | (code << 18)
                 | (seg << 16)
                 | cache_bits(cache)
                 | (offset as u32 & 0x1fff);
-            let w1 = (f(vdst) << 24) | (f(saddr) << 16) | (f(data) << 8) | f(addr);
+            let w1 = (f(vdst) << 24) | (sve << 23) | (f(saddr) << 16) | (f(data) << 8) | f(addr);
             vec![w0, w1]
         }
         Inst::Ds {

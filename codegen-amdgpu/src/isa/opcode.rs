@@ -19,6 +19,9 @@ pub enum Fmt {
     Vop3p,
     /// FLAT segment 0.
     Flat,
+    /// FLAT segment 1: per-lane private memory (spills), addressed by an optional
+    /// VGPR offset plus an optional SGPR offset.
+    Scratch,
     /// FLAT segment 2.
     Global,
     Ds,
@@ -506,6 +509,12 @@ pub static TABLE: &[OpInfo] = &[
     op!("global_atomic_xor_b32", Global, 0x3e, R1, [R1, R1, N], Atomic),
     op!("global_atomic_add_u64", Global, 0x43, R2, [R1, R2, N], Atomic),
     op!("flat_load_b32", Flat, 0x14, R1, [R1, N, N], Load),
+    op!("scratch_load_b32", Scratch, 0x14, R1, [R1, N, N], Load),
+    op!("scratch_load_b64", Scratch, 0x15, R2, [R1, N, N], Load),
+    op!("scratch_load_b128", Scratch, 0x17, R4, [R1, N, N], Load),
+    op!("scratch_store_b32", Scratch, 0x1a, N, [R1, R1, N], Store),
+    op!("scratch_store_b64", Scratch, 0x1b, N, [R1, R2, N], Store),
+    op!("scratch_store_b128", Scratch, 0x1d, N, [R1, R4, N], Store),
     op!("flat_store_b32", Flat, 0x1a, N, [R1, R1, N], Store),
     op!("ds_load_b32", Ds, 0x36, R1, [R1, N, N], Load),
     op!("ds_load_b64", Ds, 0x76, R2, [R1, N, N], Load),

@@ -31,7 +31,7 @@ pub fn parse(text: &str) -> Result<Inst, ParseError> {
             p.valu(op, info, e64)?
         }
         Fmt::Vop3p => p.vop3p(op, info)?,
-        Fmt::Flat | Fmt::Global => p.flat(op, info)?,
+        Fmt::Flat | Fmt::Scratch | Fmt::Global => p.flat(op, info)?,
         Fmt::Ds => p.ds(op, info)?,
     };
     check(&inst).map_err(|err| ParseError::Invalid {
@@ -140,10 +140,9 @@ fn src(s: &str) -> Option<Src> {
     if let Some(inner) = s.strip_prefix("neg(").and_then(|t| t.strip_suffix(')')) {
         return src(inner).map(|x| Src { neg: true, ..x });
     }
-    if let Some(inner) = s
-        .strip_prefix('-')
-        .filter(|t| t.starts_with(['|', 'v', 's']))
-    {
+    // `-x` negates a register or an abs group; `-1` and `-4.0` are constants.
+    let negated = |t: &&str| t.starts_with('|') || reg(t).or_else(|| named(t)).is_some();
+    if let Some(inner) = s.strip_prefix('-').filter(negated) {
         return src(inner).map(|x| Src { neg: true, ..x });
     }
     if let Some(inner) = s.strip_prefix('|').and_then(|t| t.strip_suffix('|')) {
@@ -426,8 +425,10 @@ impl<'a> Line<'a> {
         let cache = self.cache();
         let returns = info.class == Class::Load || (info.class == Class::Atomic && cache.glc);
         let has_data = info.class != Class::Load;
-        let global = info.fmt == Fmt::Global;
-        self.count(usize::from(returns) + 1 + usize::from(has_data) + usize::from(global))?;
+        // GLOBAL and SCRATCH name their SGPR operand (or `off`); FLAT has none.
+        let has_saddr = info.fmt != Fmt::Flat;
+        let scratch = info.fmt == Fmt::Scratch;
+        self.count(usize::from(returns) + 1 + usize::from(has_data) + usize::from(has_saddr))?;
         let mut i = 0;
         let mut next = || {
             i += 1;
@@ -444,21 +445,27 @@ impl<'a> Line<'a> {
         } else {
             Operand::None
         };
-        let saddr = if global {
-            self.opnd(next(), Ty::R2)?
+        let saddr_ty = if scratch { Ty::R1 } else { Ty::R2 };
+        let saddr = if has_saddr {
+            self.opnd(next(), saddr_ty)?
         } else {
             Operand::Null
         };
-        let addr_ty = if saddr == Operand::Null {
+        let addr_ty = if saddr == Operand::Null && !scratch {
             Ty::R2
         } else {
             Ty::R1
+        };
+        // A SCRATCH access without a VGPR offset writes `off` there.
+        let addr = match self.opnd(addr_i, addr_ty)? {
+            Operand::Null if scratch => Operand::None,
+            a => a,
         };
         let offset = self.offset("offset")?;
         Ok(Inst::Flat {
             op,
             vdst,
-            addr: self.opnd(addr_i, addr_ty)?,
+            addr,
             data,
             saddr,
             offset: i16::try_from(offset).map_err(|_| self.bad("offset out of range"))?,

@@ -22,19 +22,24 @@ pub(super) fn mem(inst: &Inst, info: &OpInfo) -> (String, Vec<String>, Vec<Strin
             if vdst != Operand::None {
                 ops.push(t(vdst, info.dst));
             }
-            let addr_ty = if saddr == Operand::Null {
+            let scratch = info.fmt == Fmt::Scratch;
+            let addr_ty = if saddr == Operand::Null && !scratch {
                 Ty::R2
             } else {
                 Ty::R1
             };
-            ops.push(t(addr, addr_ty));
+            ops.push(match addr {
+                Operand::None => "off".to_string(),
+                a => t(a, addr_ty),
+            });
             if data != Operand::None {
                 ops.push(t(data, info.src[1]));
             }
-            if info.fmt == Fmt::Global {
+            if info.fmt != Fmt::Flat {
+                let saddr_ty = if scratch { Ty::R1 } else { Ty::R2 };
                 ops.push(match saddr {
                     Operand::Null => "off".to_string(),
-                    s => t(s, Ty::R2),
+                    s => t(s, saddr_ty),
                 });
             }
             if offset != 0 {

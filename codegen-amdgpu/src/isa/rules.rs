@@ -102,6 +102,7 @@ pub fn fmt_name(fmt: Fmt) -> &'static str {
         Fmt::Vop3 => "VOP3",
         Fmt::Vop3p => "VOP3P",
         Fmt::Flat => "FLAT",
+        Fmt::Scratch => "SCRATCH",
         Fmt::Global => "GLOBAL",
         Fmt::Ds => "DS",
     }

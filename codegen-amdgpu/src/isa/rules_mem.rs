@@ -17,8 +17,16 @@ pub(super) fn check_mem(inst: &Inst, info: &OpInfo) -> Result<(), EncodeError> {
             cache,
             ..
         } => {
-            expect_fmt(info, &[Fmt::Flat, Fmt::Global])?;
+            expect_fmt(info, &[Fmt::Flat, Fmt::Scratch, Fmt::Global])?;
             match (info.fmt, saddr) {
+                (Fmt::Scratch, _) => {
+                    if !matches!(saddr, Operand::Null | Operand::Sgpr(0..=105)) {
+                        return bad(info, "saddr", saddr);
+                    }
+                    if addr != Operand::None {
+                        vgpr_tuple(info, "vaddr", addr, Ty::R1)?;
+                    }
+                }
                 (_, Operand::Null) => vgpr_tuple(info, "vaddr", addr, Ty::R2)?,
                 (Fmt::Global, _) => {
                     sgpr_tuple(info, "saddr", saddr, Ty::R2)?;
@@ -33,7 +41,7 @@ pub(super) fn check_mem(inst: &Inst, info: &OpInfo) -> Result<(), EncodeError> {
             };
             opt_vgpr(info, "vdst", vdst, returns, info.dst)?;
             opt_vgpr(info, "vdata", data, info.class != Class::Load, info.src[1])?;
-            let lo = if info.fmt == Fmt::Global { -4096 } else { 0 };
+            let lo = if info.fmt == Fmt::Flat { 0 } else { -4096 };
             range(info, "offset", i64::from(offset), lo, 4095)
         }
         Inst::Ds {

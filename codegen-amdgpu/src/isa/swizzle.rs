@@ -53,7 +53,7 @@ pub fn parse(text: &str) -> Option<u16> {
             Some(FULL | ((n - 1) << 10))
         }
         ("BROADCAST", [g, lane]) if g.is_power_of_two() && (2..=32).contains(g) && lane < g => {
-            Some((FULL - g + 1) | (lane << 5))
+            Some((FULL + 1 - g) | (lane << 5))
         }
         _ => None,
     }

@@ -392,5 +392,26 @@ ds_store_2addr_b32 v0, v1, v2 offset0:3 offset1:4
 ds_swizzle_b32 v0, v1 offset:swizzle(SWAP,16)
 ds_swizzle_b32 v0, v1 offset:swizzle(SWAP,1)
 ds_swizzle_b32 v0, v1 offset:swizzle(QUAD_PERM,1,0,3,2)
+ds_swizzle_b32 v0, v1 offset:swizzle(BROADCAST,8,3)
+ds_swizzle_b32 v0, v1 offset:swizzle(BROADCAST,32,0)
+ds_swizzle_b32 v0, v1 offset:swizzle(REVERSE,32)
+ds_swizzle_b32 v0, v1 offset:0xffff
 ds_bpermute_b32 v0, v1, v2
 ds_permute_b32 v0, v1, v2 offset:4
+# SCRATCH (spills): VGPR offset or off, SGPR offset or off
+scratch_load_b32 v0, off, s2 offset:8
+scratch_load_b32 v0, v1, off
+scratch_load_b64 v[0:1], off, off offset:16
+scratch_load_b128 v[0:3], v1, s2
+scratch_store_b32 off, v2, s3 offset:4
+scratch_store_b64 v1, v[2:3], off
+scratch_store_b128 off, v[4:7], off offset:-16
+# more forms a kernel compiler emits
+s_mov_b32 exec_lo, s0
+s_mov_b32 exec_lo, -1
+v_cmp_lt_f16_e64 s0, v1, v2
+v_cmp_eq_u64_e64 s0, v[0:1], 0
+v_add_co_u32 v0, vcc_lo, v1, 0x100
+v_mad_u64_u32 v[4:5], null, v0, 0x100, v[2:3]
+v_sub_f32_e64 v0, |v1|, -v2 clamp
+v_cvt_f32_u32_e64 v0, s1 clamp
