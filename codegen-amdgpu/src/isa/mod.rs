@@ -9,6 +9,7 @@ pub mod format;
 pub mod opcode;
 pub mod operand;
 mod parse;
+mod parse_operand;
 mod print;
 mod print_mem;
 mod rules;

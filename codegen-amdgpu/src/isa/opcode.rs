@@ -159,15 +159,14 @@ impl OpInfo {
     }
 }
 
-/// An instruction's opcode: an index into [`TABLE`].
+/// An instruction's opcode: an index into [`TABLE`]. Only the lookups below make
+/// one, so it is always in range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Op(pub u16);
+pub struct Op(u16);
 
 impl Op {
     pub fn info(self) -> &'static OpInfo {
-        // Op values come only from lookups into TABLE; fall back to the first row
-        // rather than panic if one was built by hand out of range.
-        TABLE.get(usize::from(self.0)).unwrap_or(&TABLE[0])
+        &TABLE[usize::from(self.0)]
     }
 
     pub fn name(self) -> &'static str {

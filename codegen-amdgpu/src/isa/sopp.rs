@@ -124,7 +124,7 @@ pub(super) fn parse_imm(info: &OpInfo, text: &str) -> Option<u16> {
         Class::Waitcnt => parse_waitcnt(text),
         Class::DelayAlu => parse_delay_alu(text),
         Class::Sendmsg => (text == "sendmsg(MSG_DEALLOC_VGPRS)").then_some(MSG_DEALLOC_VGPRS),
-        _ => super::parse::parse_int(text).and_then(|v| u16::try_from(v).ok()),
+        _ => super::parse_operand::parse_int(text).and_then(|v| u16::try_from(v).ok()),
     }
 }
 
