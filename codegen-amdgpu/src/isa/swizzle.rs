@@ -1,6 +1,6 @@
 //! `ds_swizzle_b32` offsets: the 16-bit pattern and LLVM's `swizzle(...)` spelling.
 //! Bit 15 set with bits 14:8 clear is a quad permutation (2 bits per lane); bit 15
-//! clear is a bitmask permutation: and-mask [4:0], or-mask [9:5], xor-mask [14:10].
+//! clear is a bitmask permutation: and-mask bits 4:0, or-mask bits 9:5, xor-mask bits 14:10.
 
 const FULL: u16 = 0x1f;
 
