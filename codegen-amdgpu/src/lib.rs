@@ -2,5 +2,9 @@
 //! wave32) machine code with no external tool — instruction selection, register allocation,
 //! `s_waitcnt` and hazard handling, our own encoder, decoder and LLVM-syntax printer, and the
 //! HSA code object v5 writer. Depends only on `egpu-ir`.
+//!
+//! Built so far: [`isa`], the instruction layer.
 
 pub use egpu_ir as ir;
+
+pub mod isa;
