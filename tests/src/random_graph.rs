@@ -305,6 +305,21 @@ fn step(b: &mut GraphBuilder, nodes: &[NodeId], kind: u8, rng: &mut Rng) -> Opti
     }
 }
 
+/// `n` graphs drawn from [`arb_graph`] with a fixed seed: the same list on every run, for
+/// tests and scripts that want many random graphs without a proptest runner around them.
+pub fn sample(n: usize, seed: u64) -> Vec<Graph> {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let strategy = arb_graph();
+    (0..n)
+        .filter_map(|_| strategy.new_tree(&mut runner).ok().map(|t| t.current()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,19 +350,4 @@ mod tests {
             assert!(ops.contains(op), "no {op} in 200 graphs: {ops:?}");
         }
     }
-}
-
-/// `n` graphs drawn from [`arb_graph`] with a fixed seed: the same list on every run, for
-/// tests and scripts that want many random graphs without a proptest runner around them.
-pub fn sample(n: usize, seed: u64) -> Vec<Graph> {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    let strategy = arb_graph();
-    (0..n)
-        .filter_map(|_| strategy.new_tree(&mut runner).ok().map(|t| t.current()))
-        .collect()
 }

@@ -262,7 +262,6 @@ fn add_loads_128_bits_at_a_time() {
 /// softmax reduces rows with warp shuffles. Needs helper C's `subgroup.rs` (until it is
 /// merged the subgroup reduction is a placeholder that writes nothing).
 #[test]
-#[ignore = "passes once helper C's subgroup.rs replaces coop_stub.rs"]
 fn softmax_reduces_with_shuffles() {
     let Some(ptxas) = ptxas::find() else { return };
     let sass = example_sass(&ptxas, "softmax");
@@ -271,7 +270,6 @@ fn softmax_reduces_with_shuffles() {
 
 /// matmul_f16 runs on the tensor cores. Needs helper C's `matrix.rs`.
 #[test]
-#[ignore = "passes once helper C's matrix.rs replaces coop_stub.rs"]
 fn matmul_f16_uses_the_tensor_cores() {
     let Some(ptxas) = ptxas::find() else { return };
     let sass = example_sass(&ptxas, "matmul_f16");

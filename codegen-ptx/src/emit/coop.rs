@@ -3,8 +3,8 @@
 //! the subgroup and matrix lowerings through [`super::sink::PtxSink`].
 
 use super::PtxError;
-use super::matrix;
 use super::emitter::Emitter;
+use super::matrix;
 use super::memory::shared_symbol;
 use super::sink::{FragmentRegs, SharedTile};
 use egpu_ir::DType;

@@ -9,9 +9,6 @@
 //! into PTX integer arithmetic on `%laneid`; the tests run that arithmetic per lane and feed
 //! the addresses to a model of `ldmatrix` and `mma` written from the PTX ISA's layouts.
 
-// Called by the per-lane emitter (emit/mod.rs), which is being written on another branch.
-#![allow(dead_code)]
-
 use egpu_ir::DType;
 
 use super::sink::{FragmentRegs, PtxSink, RegClass, SharedTile};

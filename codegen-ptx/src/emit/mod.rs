@@ -4,20 +4,20 @@
 //! loads, stores and atomics, [`coop`] the per-lane side of subgroup and matrix ops (whose
 //! instructions the warp-cooperative lowerings write through [`PtxSink`]).
 
-#[cfg(test)]
-mod coop_test;
-mod matrix;
-mod subgroup;
 mod binary;
 mod constant;
 mod control;
 mod convert;
 mod coop;
+#[cfg(test)]
+mod coop_test;
 mod emitter;
 mod half;
+mod matrix;
 mod memory;
 mod module;
 mod sink;
+mod subgroup;
 mod unary;
 mod value;
 

@@ -8,9 +8,6 @@
 //! ops are commutative both halves of a block produce the same bits. Each step combines
 //! through [`PtxSink::binary`], so it rounds (or wraps) exactly like the kernel's own op.
 
-// Called by the per-lane emitter (emit/mod.rs), which is being written on another branch.
-#![allow(dead_code)]
-
 use egpu_ir::{BinaryOp, DType, ReduceOp};
 
 use super::sink::{PtxSink, RegClass, reg_class};

@@ -2,9 +2,9 @@
 //! registers. Vectors are one register per element, so `vec`/`extract` are moves.
 
 use super::PtxError;
-use super::subgroup;
 use super::emitter::Emitter;
 use super::sink::{RegClass, reg_class};
+use super::subgroup;
 use egpu_ir::kernel::{Expr, Param, ValueId};
 use egpu_ir::{BinaryOp, DType, ReduceOp};
 
