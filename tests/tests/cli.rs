@@ -259,8 +259,15 @@ fn compile_rejects_unknown_targets_stages_and_passes() {
     let (code, _, err) = egpu(&["compile", &file, "--target", "sm_70"]);
     assert_eq!(code, 1);
     assert!(err.contains("sm_70") && err.contains("gfx1100"), "{err}");
-    let (code, _, _) = egpu(&["compile", &file, "--target", "sm_90", "--emit", "ptx"]);
+    let (code, _, err) = egpu(&["compile", &file, "--target", "sm_90", "--emit", "sass"]);
     assert_eq!(code, 1);
+    assert!(err.contains("sass") && err.contains("ptx"), "{err}");
+    let (code, _, err) = egpu(&["compile", &file, "--target", "gfx1100", "--emit", "ptx"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("gfx1100 is not an NVIDIA target") && err.contains("sm_80"),
+        "{err}"
+    );
     let (code, _, err) = egpu(&[
         "compile",
         &file,
@@ -292,7 +299,7 @@ fn compile_writes_kernels_manifest_and_dumps() {
         dump_dir.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("wrote 3 kernel(s) and manifest.json"), "{out}");
+    assert!(out.contains("wrote 3 kernel(s) ("), "{out}");
     let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).unwrap();
     for needle in [
         "\"target\": \"sm_90\"",
@@ -308,6 +315,20 @@ fn compile_writes_kernels_manifest_and_dumps() {
     }
     let kernels = manifest.matches("\"file\": \"k").count();
     assert_eq!(kernels, 3, "{manifest}");
+    // Each kernel's PTX is written and named in the manifest beside its IR.
+    let mut kernels: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().into_string().ok())
+        .filter_map(|f| f.strip_suffix(".kir").map(str::to_string))
+        .collect();
+    kernels.sort();
+    assert_eq!(kernels.len(), 3, "{kernels:?}");
+    for kernel in kernels {
+        let ptx = std::fs::read_to_string(out_dir.join(format!("{kernel}.ptx"))).unwrap();
+        assert!(ptx.contains(&format!(".visible .entry {kernel}(")), "{ptx}");
+        assert!(ptx.contains(".target sm_90"), "{ptx}");
+        assert!(manifest.contains(&format!("\"ptx\": \"{kernel}.ptx\"")), "{manifest}");
+    }
     for stage in ["0-graph", "1-simplified", "2-schedule", "3-kernels"] {
         assert!(dump_dir.join(format!("{stage}.txt")).exists(), "{stage}");
     }
