@@ -172,7 +172,7 @@ compiles it at load; see `egpu compile --help`)\n"
 
 /// A toolchain failure for people: a wrong `EGPU_PTXAS` is the user's to fix; ptxas refusing
 /// our PTX is a bug in egpu; anything else is a failing tool (exit 2 for both).
-fn toolchain_error(e: ToolchainError) -> CliError {
+pub fn toolchain_error(e: ToolchainError) -> CliError {
     match e {
         ToolchainError::PtxasVarMissing { .. } => CliError::User(e.to_string()),
         ToolchainError::Rejected { .. } => CliError::Internal(format!(

@@ -127,15 +127,21 @@ enum Command {
     ///
     /// Inputs are as for `eval`. With --check, every output is compared with the reference
     /// interpreter (per-dtype tolerance); a mismatch exits 1 and names the worst element.
+    ///
+    /// Example: egpu run examples/softmax.egir --check
+    ///
+    /// Example: egpu run examples/mlp.egir --device cuda --check
     Run {
         /// The .egir file.
         file: PathBuf,
-        /// Where to run: cpu (the kernel-IR interpreter; the GPU devices come with the backends).
+        /// Where to run: cpu (the kernel-IR interpreter), cuda or cuda:N (an NVIDIA GPU through
+        /// the CUDA driver; the kernels are compiled to PTX, assembled as for `compile -o`).
         #[arg(long, default_value = "cpu")]
         device: String,
-        /// The target whose kernels to run.
-        #[arg(long, default_value = "gfx1100", value_parser = targets())]
-        target: String,
+        /// The target to compile for: by default the device's own (cuda: from its compute
+        /// capability; cpu: gfx1100).
+        #[arg(long, value_parser = targets())]
+        target: Option<String>,
         /// Seed for the random inputs.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -244,7 +250,7 @@ where
             let args = run::RunArgs {
                 file: &file,
                 device: &device,
-                target: &target,
+                target: target.as_deref(),
                 seed,
                 inputs: &inputs,
                 output_dir: output_dir.as_deref(),

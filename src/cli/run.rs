@@ -1,14 +1,21 @@
-//! `egpu run FILE --device cpu [--check]`: compile a graph and run its kernels on a device
-//! of `egpu-runtime` (today the `cpu` device, the kernel-IR interpreter).
+//! `egpu run FILE --device cpu|cuda[:N] [--check]`: compile a graph for the device and run
+//! its kernels there: on `cpu` through the kernel-IR interpreter, on `cuda` as PTX (assembled
+//! to cubins when an assembler is found, else JIT-compiled by the driver) through
+//! `egpu-runtime`'s `run_program`.
 
-use super::compile::{compile, pipeline_options};
+use super::compile::{compile, pipeline_options, toolchain_error};
 use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
+use crate::nvidia::{self, NvidiaError};
+use egpu_codegen_ptx::PtxOptions;
+use egpu_codegen_ptx::toolchain::Toolchain;
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
-use egpu_runtime::CpuDevice;
+use egpu_passes::pipeline::Compiled;
+use egpu_runtime::program::{RunOptions, run_program};
+use egpu_runtime::{Binary, CpuDevice, Device, DeviceError, open_device};
 use std::io::Write;
 use std::path::Path;
 
@@ -16,34 +23,48 @@ use std::path::Path;
 pub struct RunArgs<'a> {
     pub file: &'a Path,
     pub device: &'a str,
-    pub target: &'a str,
+    /// `None`: the device's own target (gfx1100 for the cpu device).
+    pub target: Option<&'a str>,
     pub seed: u64,
     pub inputs: &'a [String],
     pub output_dir: Option<&'a Path>,
     pub check: bool,
 }
 
+/// The target the cpu device runs when none is named.
+const CPU_DEFAULT_TARGET: &str = "gfx1100";
+
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    if args.device != CpuDevice::NAME {
-        return Err(CliError::User(format!(
-            "--device {}: not available yet (devices: cpu — the kernel-IR interpreter)",
-            shown(args.device)
-        )));
-    }
     let graph = load::graph(args.file)?;
+    let mut device = if args.device == CpuDevice::NAME {
+        None
+    } else {
+        Some(open_device(args.device).map_err(|e| device_error(args.device, e))?)
+    };
+    let target = chosen_target(args, device.as_deref())?;
     let files = input_files(&graph, args.inputs)?;
     let (inputs, mut text) = read_inputs(&graph, &files, args.seed)?;
-    let options = pipeline_options(args.target, &[], false)?;
+    let options = pipeline_options(target, &[], false)?;
     let compiled = compile(&graph, &options)?;
-    let device = CpuDevice::new();
-    let results = device
-        .run(&compiled.program, &inputs)
-        .map_err(|e| kernel_run(args.file, e))?;
+    let (results, description) = match device.as_deref_mut() {
+        None => {
+            let cpu = CpuDevice::new();
+            let results = cpu
+                .run(&compiled.program, &inputs)
+                .map_err(|e| kernel_run(args.file, e))?;
+            (results, cpu.description().to_string())
+        }
+        Some(device) => {
+            let (results, notices) = run_on_gpu(device, &compiled, &inputs)?;
+            for notice in notices {
+                text += &format!("note: {notice}\n");
+            }
+            (results, device.describe())
+        }
+    };
     text += &format!(
-        "ran {} kernel(s) on {}, target {}\n",
+        "ran {} kernel(s) on {description}, target {target}\n",
         compiled.kernel_count(),
-        device.description(),
-        args.target
     );
     for (name, tensor) in &results {
         text += &format!(
@@ -61,6 +82,73 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         check(args.file, &graph, &inputs, &results, &options.target, out)?;
     }
     Ok(())
+}
+
+/// `--target` if given (it must suit the device), else the device's own target.
+fn chosen_target<'a>(args: &RunArgs<'a>, device: Option<&dyn Device>) -> Result<&'a str, CliError> {
+    let own = device.and_then(Device::target_name);
+    match (args.target, own) {
+        (Some(t), Some(own)) => {
+            let nvidia = Target::by_name(t).is_some_and(|t| nvidia::is_nvidia(&t));
+            if !nvidia {
+                return Err(CliError::User(format!(
+                    "--target {}: device {} runs NVIDIA code (its own target is {own})",
+                    shown(t),
+                    args.device
+                )));
+            }
+            Ok(t)
+        }
+        (Some(t), None) => Ok(t),
+        (None, Some(own)) => Ok(own),
+        (None, None) => Ok(CPU_DEFAULT_TARGET),
+    }
+}
+
+/// Compiles every kernel to PTX (and a cubin where an assembler is found) and runs the
+/// program on `device`; returns the outputs and the device's notices (e.g. a cubin the
+/// driver refused, so the PTX was JIT-compiled).
+fn run_on_gpu(
+    device: &mut dyn Device,
+    compiled: &Compiled,
+    inputs: &std::collections::BTreeMap<String, Tensor>,
+) -> Result<(Vec<(String, Tensor)>, Vec<String>), CliError> {
+    let toolchain = Toolchain::from_process().map_err(toolchain_error)?;
+    let kernels = nvidia::build_program(
+        &compiled.program,
+        &compiled.target,
+        &toolchain,
+        &PtxOptions::default(),
+    )
+    .map_err(|e| match e {
+        NvidiaError::Ptx(e) => CliError::User(e.to_string()),
+        NvidiaError::Toolchain(e) => toolchain_error(e),
+    })?;
+    let binaries: Vec<Binary> = kernels
+        .into_iter()
+        .map(|k| match k.assembled {
+            Some(a) => Binary::Cubin {
+                image: a.cubin,
+                ptx: Some(k.module.ptx),
+            },
+            None => Binary::Ptx(k.module.ptx),
+        })
+        .collect();
+    let run = run_program(
+        device,
+        &compiled.program,
+        &binaries,
+        inputs,
+        RunOptions::default(),
+    )
+    .map_err(|e| CliError::Internal(format!("{}: {e}", device.name())))?;
+    Ok((run.outputs, device.take_notices()))
+}
+
+/// A device that cannot be opened: an unknown name or a machine without its driver or GPU
+/// is the user's to fix (exit 1).
+fn device_error(name: &str, e: DeviceError) -> CliError {
+    CliError::User(format!("--device {}: {e}", shown(name)))
 }
 
 /// Compares every output with the reference interpreter, each element within the error

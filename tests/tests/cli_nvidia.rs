@@ -9,7 +9,9 @@ use std::process::{Command, Stdio};
 fn egpu_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_egpu-cli"));
     command.args(args).stdin(Stdio::null()).env_clear();
-    command.env("PATH", "").env("EGPU_CONTAINER_ENGINE", "/nonexistent/docker");
+    command
+        .env("PATH", "")
+        .env("EGPU_CONTAINER_ENGINE", "/nonexistent/docker");
     for (k, v) in env {
         command.env(k, v);
     }
@@ -44,7 +46,15 @@ fn compile_o_writes_cubins_and_v_reports_the_assembler_and_registers() {
     let out = dir.path().join("out");
     let ptxas = ptxas.display().to_string();
     let (code, stdout, err) = egpu_env(
-        &["compile", &example("mlp"), "--target", "sm_80", "-o", out.to_str().unwrap(), "-v"],
+        &[
+            "compile",
+            &example("mlp"),
+            "--target",
+            "sm_80",
+            "-o",
+            out.to_str().unwrap(),
+            "-v",
+        ],
         &[("EGPU_PTXAS", &ptxas)],
     );
     assert_eq!(code, 0, "{stdout}{err}");
@@ -54,16 +64,25 @@ fn compile_o_writes_cubins_and_v_reports_the_assembler_and_registers() {
     for cubin in &cubins {
         let bytes = std::fs::read(out.join(cubin)).unwrap();
         assert_eq!(&bytes[..4], b"\x7fELF", "{cubin}");
-        assert!(manifest.contains(&format!("\"cubin\": \"{cubin}\"")), "{manifest}");
+        assert!(
+            manifest.contains(&format!("\"cubin\": \"{cubin}\"")),
+            "{manifest}"
+        );
         let kernel = cubin.trim_end_matches(".cubin");
         // ptxas's own -v line for the kernel, as egpu reports it.
         assert!(err.contains(&format!("ptxas: {kernel}: ")), "{err}");
     }
     assert!(err.contains(&format!("assembler: ptxas 13.")), "{err}");
-    assert!(err.contains("(from EGPU_PTXAS)") && err.contains(" registers, "), "{err}");
+    assert!(
+        err.contains("(from EGPU_PTXAS)") && err.contains(" registers, "),
+        "{err}"
+    );
     // With -v the PTX carries the kernel-IR statements as comments.
     let ptx = std::fs::read_to_string(out.join(cubins[0].replace(".cubin", ".ptx"))).unwrap();
-    assert!(ptx.lines().any(|l| l.trim_start().starts_with("// ")), "{ptx}");
+    assert!(
+        ptx.lines().any(|l| l.trim_start().starts_with("// ")),
+        "{ptx}"
+    );
 }
 
 #[test]
@@ -71,11 +90,21 @@ fn without_an_assembler_compile_o_writes_ptx_only_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let (code, stdout, err) = egpu_env(
-        &["compile", &example("softmax"), "--target", "sm_90", "-o", out.to_str().unwrap()],
+        &[
+            "compile",
+            &example("softmax"),
+            "--target",
+            "sm_90",
+            "-o",
+            out.to_str().unwrap(),
+        ],
         &[],
     );
     assert_eq!(code, 0, "{stdout}{err}");
-    assert!(stdout.contains("no PTX assembler found: wrote PTX only"), "{stdout}");
+    assert!(
+        stdout.contains("no PTX assembler found: wrote PTX only"),
+        "{stdout}"
+    );
     assert_eq!(files_with(&out, ".ptx").len(), 1);
     assert!(files_with(&out, ".cubin").is_empty());
 }
@@ -85,11 +114,21 @@ fn egpu_ptxas_naming_nothing_is_a_user_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let (code, _, err) = egpu_env(
-        &["compile", &example("add"), "--target", "sm_80", "-o", out.to_str().unwrap()],
+        &[
+            "compile",
+            &example("add"),
+            "--target",
+            "sm_80",
+            "-o",
+            out.to_str().unwrap(),
+        ],
         &[("EGPU_PTXAS", "/nonexistent/ptxas")],
     );
     assert_eq!(code, 1, "{err}");
-    assert!(err.starts_with("error: EGPU_PTXAS is set to /nonexistent/ptxas"), "{err}");
+    assert!(
+        err.starts_with("error: EGPU_PTXAS is set to /nonexistent/ptxas"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
@@ -110,12 +149,28 @@ fn ptx_the_assembler_refuses_is_an_internal_error_with_the_line() {
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = dir.path().join("out");
     let (code, _, err) = egpu_env(
-        &["compile", &example("add"), "--target", "sm_80", "-o", out.to_str().unwrap()],
-        &[("EGPU_PTXAS", fake.to_str().unwrap()), ("PATH", "/bin:/usr/bin")],
+        &[
+            "compile",
+            &example("add"),
+            "--target",
+            "sm_80",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[
+            ("EGPU_PTXAS", fake.to_str().unwrap()),
+            ("PATH", "/bin:/usr/bin"),
+        ],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.starts_with("internal error: egpu wrote PTX that ptxas refuses"), "{err}");
-    assert!(err.contains("Unknown symbol 'nope'") && err.contains("line 3"), "{err}");
+    assert!(
+        err.starts_with("internal error: egpu wrote PTX that ptxas refuses"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Unknown symbol 'nope'") && err.contains("line 3"),
+        "{err}"
+    );
     // Line 3 of every module egpu writes is its `.address_size` directive.
     assert!(err.contains(".address_size 64"), "{err}");
 }
@@ -123,10 +178,20 @@ fn ptx_the_assembler_refuses_is_an_internal_error_with_the_line() {
 #[test]
 fn emit_ptx_prints_each_module_with_its_statements() {
     let (code, out, err) = egpu_env(
-        &["compile", &example("add"), "--target", "sm_90", "--emit", "ptx"],
+        &[
+            "compile",
+            &example("add"),
+            "--target",
+            "sm_90",
+            "--emit",
+            "ptx",
+        ],
         &[],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains(".target sm_90") && out.contains(".visible .entry k0_"), "{out}");
+    assert!(
+        out.contains(".target sm_90") && out.contains(".visible .entry k0_"),
+        "{out}"
+    );
     assert!(out.contains("// ") && out.contains("load a["), "{out}");
 }
