@@ -4,8 +4,12 @@
 use egpu_codegen_ptx::toolchain::{Assembled, Assembler, Toolchain, ToolchainError};
 use egpu_codegen_ptx::{PtxError, PtxOptions, emit_kernel};
 use egpu_ir::Target;
+use egpu_ir::interp::Tensor;
 use egpu_ir::kernel::Program;
 use egpu_ir::precision::Family;
+use egpu_runtime::program::{ProgramRun, RunError, RunOptions, run_program};
+use egpu_runtime::{Binary, Device};
+use std::collections::BTreeMap;
 
 /// One kernel's PTX module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,4 +89,48 @@ pub fn build_program(
             })
         })
         .collect()
+}
+
+/// The binary a GPU device loads for each kernel: the cubin with its PTX beside it (the
+/// device JIT-compiles the PTX if the driver refuses the cubin), or the PTX alone.
+pub fn binaries(kernels: Vec<NvidiaKernel>) -> Vec<Binary> {
+    kernels
+        .into_iter()
+        .map(|k| match k.assembled {
+            Some(a) => Binary::Cubin {
+                image: a.cubin,
+                ptx: Some(k.module.ptx),
+            },
+            None => Binary::Ptx(k.module.ptx),
+        })
+        .collect()
+}
+
+/// Why a program did not run on an NVIDIA device.
+#[derive(Debug, thiserror::Error)]
+pub enum NvidiaRunError {
+    #[error(transparent)]
+    Build(#[from] NvidiaError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Compiles every kernel of `program` for `target` (assembled by `toolchain` where it can be)
+/// and runs the program on `device` with `inputs`.
+pub fn run_on_device(
+    device: &mut dyn Device,
+    program: &Program,
+    target: &Target,
+    toolchain: &Toolchain,
+    inputs: &BTreeMap<String, Tensor>,
+    options: RunOptions,
+) -> Result<ProgramRun, NvidiaRunError> {
+    let kernels = build_program(program, target, toolchain, &PtxOptions::default())?;
+    Ok(run_program(
+        device,
+        program,
+        &binaries(kernels),
+        inputs,
+        options,
+    )?)
 }

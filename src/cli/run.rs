@@ -8,14 +8,13 @@ use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
-use crate::nvidia::{self, NvidiaError};
-use egpu_codegen_ptx::PtxOptions;
+use crate::nvidia::{self, NvidiaError, NvidiaRunError};
 use egpu_codegen_ptx::toolchain::Toolchain;
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
 use egpu_passes::pipeline::Compiled;
-use egpu_runtime::program::{RunOptions, run_program};
-use egpu_runtime::{Binary, CpuDevice, Device, DeviceError, open_device};
+use egpu_runtime::program::RunOptions;
+use egpu_runtime::{CpuDevice, Device, DeviceError, open_device};
 use std::io::Write;
 use std::path::Path;
 
@@ -105,6 +104,9 @@ fn chosen_target<'a>(args: &RunArgs<'a>, device: Option<&dyn Device>) -> Result<
     }
 }
 
+/// The graph's outputs in order.
+type Outputs = Vec<(String, Tensor)>;
+
 /// Compiles every kernel to PTX (and a cubin where an assembler is found) and runs the
 /// program on `device`; returns the outputs and the device's notices (e.g. a cubin the
 /// driver refused, so the PTX was JIT-compiled).
@@ -112,36 +114,21 @@ fn run_on_gpu(
     device: &mut dyn Device,
     compiled: &Compiled,
     inputs: &std::collections::BTreeMap<String, Tensor>,
-) -> Result<(Vec<(String, Tensor)>, Vec<String>), CliError> {
+) -> Result<(Outputs, Vec<String>), CliError> {
     let toolchain = Toolchain::from_process().map_err(toolchain_error)?;
-    let kernels = nvidia::build_program(
+    let run = nvidia::run_on_device(
+        device,
         &compiled.program,
         &compiled.target,
         &toolchain,
-        &PtxOptions::default(),
-    )
-    .map_err(|e| match e {
-        NvidiaError::Ptx(e) => CliError::User(e.to_string()),
-        NvidiaError::Toolchain(e) => toolchain_error(e),
-    })?;
-    let binaries: Vec<Binary> = kernels
-        .into_iter()
-        .map(|k| match k.assembled {
-            Some(a) => Binary::Cubin {
-                image: a.cubin,
-                ptx: Some(k.module.ptx),
-            },
-            None => Binary::Ptx(k.module.ptx),
-        })
-        .collect();
-    let run = run_program(
-        device,
-        &compiled.program,
-        &binaries,
         inputs,
         RunOptions::default(),
     )
-    .map_err(|e| CliError::Internal(format!("{}: {e}", device.name())))?;
+    .map_err(|e| match e {
+        NvidiaRunError::Build(NvidiaError::Ptx(e)) => CliError::User(e.to_string()),
+        NvidiaRunError::Build(NvidiaError::Toolchain(e)) => toolchain_error(e),
+        NvidiaRunError::Run(e) => CliError::Internal(format!("{}: {e}", device.name())),
+    })?;
     Ok((run.outputs, device.take_notices()))
 }
 
