@@ -22,6 +22,7 @@ mod compute;
 mod cta;
 mod cvt;
 mod decode;
+mod device;
 mod exec;
 mod float;
 mod instr;
@@ -33,6 +34,7 @@ mod thread;
 mod warp;
 
 pub use approx::{Approx, UlpsFrom};
+pub use device::SimDevice;
 pub use memory::GlobalMemory;
 pub use parse::{Entry, Module};
 pub use program::{ProgramError, run_program};
