@@ -77,6 +77,31 @@ fn every_example_is_snapshotted_for_sm_80_and_sm_90() {
     }
 }
 
+/// The benchmark suite's full-size kernels for sm_90 (the card the suite is measured on):
+/// launch shapes, loop bounds and plans differ from the small examples.
+#[test]
+fn every_suite_graph_is_snapshotted_for_sm_90() {
+    for (name, graph) in suite_graphs() {
+        let program = compiled(&graph, "sm_90").program;
+        let mut text = String::new();
+        for kernel in &program.kernels {
+            let ptx = emit(kernel, "sm_90", true).unwrap_or_else(|e| panic!("suite {name}: {e}"));
+            text += &format!("// ===== {}\n{ptx}", kernel.name());
+        }
+        insta::assert_snapshot!(format!("suite_{name}_sm_90"), text);
+    }
+}
+
+fn suite_graphs() -> Vec<(String, Graph)> {
+    suite_sources()
+        .into_iter()
+        .map(|(name, source)| {
+            let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, graph)
+        })
+        .collect()
+}
+
 /// Emitting twice gives the same bytes.
 #[test]
 fn the_ptx_is_deterministic() {
@@ -102,6 +127,11 @@ fn no_orphan_snapshots() {
     let mut expected: Vec<String> = EXAMPLE_NAMES
         .iter()
         .flat_map(|n| SNAPSHOT_TARGETS.map(|t| format!("ptx__{n}_{t}.snap")))
+        .chain(
+            suite_graphs()
+                .into_iter()
+                .map(|(n, _)| format!("ptx__suite_{n}_sm_90.snap")),
+        )
         .collect();
     expected.sort();
     assert_eq!(found, expected);
@@ -139,13 +169,7 @@ fn every_example_assembles_for_every_nvidia_target() {
 #[test]
 fn the_benchmark_suite_assembles_for_every_nvidia_target() {
     let Some(ptxas) = ptxas::find() else { return };
-    let graphs: Vec<(String, Graph)> = suite_sources()
-        .into_iter()
-        .map(|(name, source)| {
-            let graph = text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, graph)
-        })
-        .collect();
+    let graphs = suite_graphs();
     let failures = assemble_all(&ptxas, &jobs_for(&graphs, &NVIDIA));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
