@@ -274,3 +274,38 @@ fn measure_time_per_call() {
         eprintln!("{what:20} median {median:7.1} ms  min {min:7.1}  max {max:7.1}  ({runs} runs)");
     }
 }
+
+/// Every example's kernels, built by the facade (`egpu::nvidia::build_program`, which uses
+/// one session per program) through the container for sm_80 and sm_90, give the same
+/// cubins byte for byte as through the local ptxas.
+#[test]
+fn every_example_through_the_container_equals_the_local_ptxas() {
+    use egpu_passes::pipeline::{PipelineOptions, compile};
+    let Some((local, container)) = setup() else {
+        return;
+    };
+    for arch in ARCHS {
+        let target = egpu_ir::Target::by_name(arch).expect("a target");
+        let options = PipelineOptions {
+            target,
+            disabled: vec![],
+            simplify: Default::default(),
+        };
+        for (name, graph) in egpu_tests::examples() {
+            let program = compile(&graph, &options).expect("compiles").program;
+            let ptx = egpu::codegen_ptx::PtxOptions::default();
+            let build = |t: &Toolchain| {
+                egpu::nvidia::build_program(&program, &target, t, &ptx)
+                    .unwrap_or_else(|e| panic!("{name} {arch}: {e}"))
+            };
+            let (mine, theirs) = (build(&local), build(&container));
+            assert_eq!(mine.len(), program.kernels.len());
+            for (m, t) in mine.iter().zip(&theirs) {
+                let (Some(m), Some(t)) = (&m.assembled, &t.assembled) else {
+                    panic!("{name} {arch}: not assembled");
+                };
+                assert!(m.cubin == t.cubin, "{name} {arch}: cubins differ");
+            }
+        }
+    }
+}
