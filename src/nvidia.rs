@@ -1,7 +1,7 @@
 //! The NVIDIA route of a compiled program: each kernel's PTX module (written by
 //! `egpu-codegen-ptx`), in the program's kernel order, and its cubin from the toolchain.
 
-use egpu_codegen_ptx::toolchain::{Assembled, Assembler, Toolchain, ToolchainError};
+use egpu_codegen_ptx::toolchain::{Assembled, Assembler, Session, Toolchain, ToolchainError};
 use egpu_codegen_ptx::{PtxError, PtxOptions, emit_kernel};
 use egpu_ir::Target;
 use egpu_ir::interp::Tensor;
@@ -10,6 +10,8 @@ use egpu_ir::precision::Family;
 use egpu_runtime::program::{ProgramRun, RunError, RunOptions, run_program};
 use egpu_runtime::{Binary, Device};
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One kernel's PTX module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,13 +81,58 @@ pub fn build_program(
         return Ok(modules.into_iter().map(unassembled).collect());
     }
     let session = toolchain.start_session()?;
+    let assembled = assemble_all(&session, &modules, target.name);
     modules
         .into_iter()
-        .map(|module| {
-            let assembled = session.assemble(&module.ptx, target.name)?;
+        .zip(assembled)
+        .map(|(module, assembled)| {
             Ok(NvidiaKernel {
                 module,
-                assembled: Some(assembled),
+                assembled: Some(assembled?),
+            })
+        })
+        .collect()
+}
+
+/// Assembles every module through `session`, several ptxas processes at once (one per
+/// core; each call costs tens of milliseconds, most of a program's compile time); the
+/// results come back in module order whatever order they finish in.
+fn assemble_all(
+    session: &Session,
+    modules: &[PtxModule],
+    arch: &str,
+) -> Vec<Result<Assembled, ToolchainError>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(modules.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Assembled, ToolchainError>>>> =
+        Mutex::new((0..modules.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(module) = modules.get(i) else { break };
+                    let result = session.assemble(&module.ptx, arch);
+                    if let Ok(mut results) = results.lock() {
+                        results[i] = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    let results = results
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(ToolchainError::Io {
+                    what: "assembling a kernel".into(),
+                    source: std::io::Error::other("its worker thread stopped early"),
+                })
             })
         })
         .collect()

@@ -7,6 +7,7 @@
 //! data size plus [`crate::npy::HEADER_LIMIT`].
 
 mod bench;
+mod bench_device;
 mod check;
 mod compile;
 mod error;
@@ -156,12 +157,34 @@ enum Command {
         check: bool,
     },
     RunKernel(run_kernel::RunKernelArgs),
-    /// Measure the compiler: median time per graph from graph to kernel IR, on one core.
+    /// Measure the compiler (--compile-only) or the compiled kernels on a device (--device).
+    ///
+    /// --compile-only: median time per graph from graph to kernel IR (and to PTX for an NVIDIA
+    /// target), per pass, on one thread. --device D: each graph compiled for D (cuda: PTX
+    /// assembled to cubins as for `compile -o`), run on random inputs 3 times untimed and
+    /// --runs times timed with the device's clock (CUDA events); prints per graph the kernels,
+    /// compile ms, the median run ms (the sum of its kernels' times) and the rate: TFLOP/s for
+    /// a graph with a contraction (2 flops per product element), else GB/s of every input
+    /// and output moved once.
+    ///
+    /// Example: egpu bench --compile-only --target sm_90 examples/*.egir
+    ///
+    /// Example: egpu bench --device cuda --json benches/suite/*.egir
     Bench {
-        /// Time compilation only (the only mode until the GPU backends exist).
-        #[arg(long, required = true)]
+        /// Time compilation only.
+        #[arg(long, conflicts_with = "device", required_unless_present = "device")]
         compile_only: bool,
-        /// The target to compile for.
+        /// Run the kernels on this device (cpu, cuda, cuda:N) and time them.
+        #[arg(long)]
+        device: Option<String>,
+        /// Timed runs per graph with --device.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// With --device: print JSON ({"device", "results": [{"name", "kernels",
+        /// "compile_ms", "median_ms", "unit", "value"}]}).
+        #[arg(long, requires = "device")]
+        json: bool,
+        /// The target to compile for (--compile-only; with --device, the device's own).
         #[arg(long, default_value = "gfx1100", value_parser = targets())]
         target: String,
         /// The .egir files (e.g. examples/*.egir).
@@ -260,10 +283,13 @@ where
         }
         Command::RunKernel(args) => run_kernel::run(&args, out),
         Command::Bench {
-            compile_only: _,
-            target,
+            device: Some(device),
+            runs,
+            json,
             files,
-        } => bench::run(&files, &target, out),
+            ..
+        } => bench_device::run(&files, &device, runs, json, out),
+        Command::Bench { target, files, .. } => bench::run(&files, &target, out),
     };
     match result {
         Ok(()) => 0,

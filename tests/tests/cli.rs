@@ -380,6 +380,36 @@ fn run_rejects_unknown_devices_and_a_missing_driver() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
+/// `bench --device cpu --json`: one result per graph with the rate in the graph's metric.
+#[test]
+fn bench_device_json_reports_each_graph() {
+    let (code, out, err) = egpu(&[
+        "bench",
+        "--device",
+        "cpu",
+        "--runs",
+        "1",
+        "--json",
+        &example("add"),
+        &example("matmul_f32"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("{\n  \"device\": \"cpu (kernel-IR interpreter)\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("{\"name\": \"add\", \"kernels\": 1, "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"unit\": \"GB/s\"") && out.contains("\"unit\": \"TFLOP/s\""),
+        "{out}"
+    );
+    let (code, _, err) = egpu(&["bench", "--json", &example("add"), "--compile-only"]);
+    assert_eq!(code, 1, "{err}");
+}
+
 #[test]
 fn bench_compile_only_prints_a_table() {
     let (code, out, err) = egpu(&["bench", "--compile-only", &example("add")]);

@@ -72,7 +72,7 @@ fn compile_o_writes_cubins_and_v_reports_the_assembler_and_registers() {
         // ptxas's own -v line for the kernel, as egpu reports it.
         assert!(err.contains(&format!("ptxas: {kernel}: ")), "{err}");
     }
-    assert!(err.contains(&format!("assembler: ptxas 13.")), "{err}");
+    assert!(err.contains("assembler: ptxas 13."), "{err}");
     assert!(
         err.contains("(from EGPU_PTXAS)") && err.contains(" registers, "),
         "{err}"
