@@ -182,7 +182,7 @@ enum Command {
         runs: usize,
         /// With --device: print JSON ({"device", "results": [{"name", "kernels",
         /// "compile_ms", "median_ms", "unit", "value"}]}).
-        #[arg(long, requires = "device")]
+        #[arg(long)]
         json: bool,
         /// The target to compile for (--compile-only; with --device, the device's own).
         #[arg(long, default_value = "gfx1100", value_parser = targets())]
@@ -289,6 +289,9 @@ where
             files,
             ..
         } => bench_device::run(&files, &device, runs, json, out),
+        Command::Bench { json: true, .. } => Err(CliError::User(
+            "--json: only with --device (the compile-only table has no JSON form)".into(),
+        )),
         Command::Bench { target, files, .. } => bench::run(&files, &target, out),
     };
     match result {
