@@ -10,7 +10,7 @@
   bench_torch.py table --checks results.tsv [--torch torch.json] [--egpu egpu.json]
       Prints the short summary `scripts/gpu/check` ends with.
 
-egpu.json (from `egpu bench --device cuda --size full --json`) is read as a list of objects,
+egpu.json (from `egpu bench --device cuda --json benches/suite/*.egir`) is read as a list of objects,
 or {"results": [...]}, each with "name" and "value" (in the suite's metric) or "median_ms".
 """
 import argparse
