@@ -8,9 +8,9 @@
 use crate::DeviceError;
 use crate::bytes::{BytesError, from_bytes, push_scalar, to_bytes};
 use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use egpu_ir::DType;
 use egpu_ir::interp::Tensor;
-use egpu_ir::kernel::{BufferRole, Param, Program};
-use egpu_ir::{DType, Scalar};
+use egpu_ir::kernel::{BufferRole, Param, Program, ProgramError, poison};
 use std::collections::BTreeMap;
 
 /// What [`run_program`] should measure besides running.
@@ -134,25 +134,15 @@ fn check_launches(program: &Program) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Every input buffer has a tensor of its dtype and element count.
+/// Every input buffer has a tensor of its dtype and element count ([`Program::check_inputs`]).
 fn check_inputs(program: &Program, inputs: &BTreeMap<String, Tensor>) -> Result<(), RunError> {
-    for buffer in &program.buffers {
-        let BufferRole::Input(name) = &buffer.role else {
-            continue;
-        };
-        let bad = |message: String| RunError::Input {
-            name: name.clone(),
-            message,
-        };
-        let given = inputs.get(name).ok_or_else(|| bad("not given".into()))?;
-        if given.dtype != buffer.dtype || given.numel() != buffer.elements {
-            return Err(bad(format!(
-                "expected {} x {}, got {}{}",
-                buffer.dtype, buffer.elements, given.dtype, given.shape
-            )));
-        }
-    }
-    Ok(())
+    program.check_inputs(inputs).map_err(|e| match e {
+        ProgramError::Input { name, message } => RunError::Input { name, message },
+        e => RunError::Input {
+            name: String::new(),
+            message: e.to_string(),
+        },
+    })
 }
 
 /// One handle per kernel that some launch uses (`None` for the others).
@@ -232,14 +222,8 @@ fn execute(
 /// `elements` poison values of `dtype`, as [`Program::run`] starts its temporaries and
 /// outputs: NaN for floats, the minimum for integers, true for bool.
 fn poison_bytes(dtype: DType, elements: usize) -> Vec<u8> {
-    let value = match dtype.int_range() {
-        _ if dtype.is_float() => Scalar::Float(f64::NAN),
-        _ if dtype.is_bool() => Scalar::Bool(true),
-        Some((lo, _)) => Scalar::Int(lo),
-        None => Scalar::Int(0),
-    };
     let mut one = Vec::with_capacity(dtype.size_bytes());
-    push_scalar(value, dtype, &mut one);
+    push_scalar(poison(dtype), dtype, &mut one);
     one.repeat(elements)
 }
 

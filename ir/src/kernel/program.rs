@@ -60,8 +60,10 @@ pub enum ProgramError {
 }
 
 /// The value unwritten buffer elements hold, so that a kernel that forgets an element is
-/// caught by comparing with the reference: NaN for floats, the minimum for integers.
-fn poison(dtype: DType) -> Scalar {
+/// caught by comparing with the reference: NaN for floats, the minimum for integers, true
+/// for bool. Every executor of a program (this one, the runtime's `run_program`) starts
+/// temporaries and outputs with it.
+pub fn poison(dtype: DType) -> Scalar {
     if dtype.is_float() {
         return Scalar::Float(f64::NAN);
     }
@@ -125,6 +127,38 @@ impl Program {
             .collect()
     }
 
+    /// Checks that every input buffer has a tensor of its dtype and element count in
+    /// `inputs` (by name).
+    pub fn check_inputs(&self, inputs: &BTreeMap<String, Tensor>) -> Result<(), ProgramError> {
+        for buffer in &self.buffers {
+            if let BufferRole::Input(name) = &buffer.role {
+                self.input(name, buffer, inputs)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The tensor `inputs` holds for the input buffer `buffer` named `name`, if it fits.
+    fn input<'t>(
+        &self,
+        name: &str,
+        buffer: &ProgramBuffer,
+        inputs: &'t BTreeMap<String, Tensor>,
+    ) -> Result<&'t Tensor, ProgramError> {
+        let bad = |message: String| ProgramError::Input {
+            name: name.to_string(),
+            message,
+        };
+        let given = inputs.get(name).ok_or_else(|| bad("not given".into()))?;
+        if given.dtype != buffer.dtype || given.numel() != buffer.elements {
+            return Err(bad(format!(
+                "expected {} x {}, got {}{}",
+                buffer.dtype, buffer.elements, given.dtype, given.shape
+            )));
+        }
+        Ok(given)
+    }
+
     fn initial_memory(
         &self,
         inputs: &BTreeMap<String, Tensor>,
@@ -135,19 +169,12 @@ impl Program {
                 memory.push(poisoned(buffer.dtype, buffer.elements));
                 continue;
             };
-            let bad = |message: String| ProgramError::Input {
-                name: name.clone(),
-                message,
-            };
-            let given = inputs.get(name).ok_or_else(|| bad("not given".into()))?;
-            if given.dtype != buffer.dtype || given.numel() != buffer.elements {
-                return Err(bad(format!(
-                    "expected {} x {}, got {}{}",
-                    buffer.dtype, buffer.elements, given.dtype, given.shape
-                )));
-            }
-            let mut flat = given.clone();
-            flat.shape = Shape::new(vec![buffer.elements]).map_err(bad)?;
+            let mut flat = self.input(name, buffer, inputs)?.clone();
+            flat.shape =
+                Shape::new(vec![buffer.elements]).map_err(|message| ProgramError::Input {
+                    name: name.clone(),
+                    message,
+                })?;
             memory.push(flat);
         }
         Ok(memory)
