@@ -11,6 +11,7 @@ larger sizes of that family are skipped.
 
 Usage: scripts/scaling.py [--egpu target/release/egpu] [--sizes 10,100,1000,10000]
                           [--timeout 60] [--families chain,softmax,...] [--keep DIR]
+                          [--target gfx1100|sm_80|...] (sm_*: the PTX writer is timed too)
 Build first: cargo build --release
 """
 
@@ -118,14 +119,16 @@ def first_line(text):
     return lines[0][:120] if lines else ""
 
 
-def measure(egpu, path, timeout):
+def measure(egpu, path, timeout, target):
     """{'ms': float, 'mib': float, 'how': str} or {'error': str}."""
     rc, _, err, _ = run([egpu, "check", path], timeout)
     if rc is None:
         return {"error": f"check > {timeout} s"}
     if rc != 0:
         return {"error": "check failed: " + first_line(err)}
-    cmd = ["/usr/bin/time", "-v", egpu, "compile", path, "--target", "gfx1100", "--emit", "graph"]
+    # For an NVIDIA target the PTX is written too (graph -> kernel IR -> PTX; no ptxas).
+    emit = "ptx" if target.startswith("sm_") else "graph"
+    cmd = ["/usr/bin/time", "-v", egpu, "compile", path, "--target", target, "--emit", emit]
     rc, _, err, seconds = run(cmd, timeout)
     if rc is None:
         return {"error": f"> {timeout} s"}
@@ -135,7 +138,8 @@ def measure(egpu, path, timeout):
     result = {"ms": seconds * 1e3, "mib": int(rss.group(1)) / 1024 if rss else float("nan")}
     result["how"] = "single compile (wall)"
     if seconds < BENCH_BELOW_S:
-        rc, out, err, _ = run([egpu, "bench", "--compile-only", path], timeout * 2)
+        bench = [egpu, "bench", "--compile-only", "--target", target, path]
+        rc, out, err, _ = run(bench, timeout * 2)
         row = out.strip().splitlines()[-1].split() if rc == 0 and out.strip() else []
         if len(row) >= 3:
             result["ms"] = float(row[2])
@@ -159,6 +163,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--egpu", default="target/release/egpu")
     ap.add_argument("--sizes", default="10,100,1000,10000")
+    ap.add_argument("--target", default="gfx1100", help="sm_* also times the PTX writer")
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S)
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--keep", help="write the .egir files here instead of a temporary folder")
@@ -185,7 +190,7 @@ def main():
             path = os.path.join(folder, f"{family}_{n}.egir")
             with open(path, "w") as f:
                 f.write("\n".join(FAMILIES[family](n)) + "\n")
-            r = measure(args.egpu, path, args.timeout)
+            r = measure(args.egpu, path, args.timeout, args.target)
             if "error" in r:
                 failed = r["error"]
                 print(f"| {family} | {n} | {r['error']} | | |", flush=True)
