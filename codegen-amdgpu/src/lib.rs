@@ -8,3 +8,4 @@
 pub use egpu_ir as ir;
 
 pub mod isa;
+pub mod object;

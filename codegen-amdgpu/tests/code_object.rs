@@ -1,0 +1,291 @@
+//! The HSA code object writer against LLVM 19: our object for a kernel beside the one
+//! ld.lld-19 links for the same kernel (hand-written assembly, and clang-19's OpenCL),
+//! compared through llvm-readelf-19 and llvm-objdump-19. Tools missing: the test prints
+//! why and passes, unless `CI` is set.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ::object::{Object, ObjectSection};
+use egpu_codegen_amdgpu::object::{
+    Access, ArgKind, CodeObject, KernelArg, KernelCode, KernelResources,
+};
+
+const TOOLS: [&str; 4] = ["llvm-mc-19", "ld.lld-19", "llvm-readelf-19", "llvm-objdump-19"];
+
+/// Whether every named tool runs; if not, say so, and fail under CI.
+fn tools_present(names: &[&str]) -> bool {
+    for name in names {
+        let ok = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+        if !ok {
+            assert!(std::env::var_os("CI").is_none(), "{name} is required under CI");
+            eprintln!("skipping: {name} not found (install llvm-19 lld-19 clang-19)");
+            return false;
+        }
+    }
+    true
+}
+
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// Assemble and link with LLVM: the reference code object, and the relocatable object.
+fn lld_object(dir: &Path, asm_name: &str, asm: &str) -> (PathBuf, PathBuf) {
+    let src = dir.join(asm_name);
+    std::fs::write(&src, asm).expect("write source");
+    let obj = dir.join("ref.o");
+    let so = dir.join("ref.hsaco");
+    run(
+        "llvm-mc-19",
+        &["-triple=amdgcn-amd-amdhsa", "-mcpu=gfx1100", "-filetype=obj", path_str(&src), "-o", path_str(&obj)],
+    );
+    run("ld.lld-19", &["-shared", path_str(&obj), "-o", path_str(&so)]);
+    (obj, so)
+}
+
+/// readelf's section table as (name, type, flags, entsize, align, link target name, info),
+/// without what only a linker adds (`.comment`, `.relro_padding`).
+fn sections(file: &Path) -> Vec<String> {
+    let text = run("llvm-readelf-19", &["-S", "-W", path_str(file)]);
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix('['))
+        .filter(|l| !l.starts_with("Nr]"))
+        .map(|l| {
+            let l = l.split_once(']').map_or(l, |(_, rest)| rest);
+            l.split_whitespace().map(str::to_string).collect()
+        })
+        .collect();
+    let name_of = |index: &str| -> String {
+        let i: usize = index.parse().expect("link is a number");
+        rows.get(i).and_then(|r| r.first().cloned()).unwrap_or_default()
+    };
+    rows.iter()
+        .filter(|r| r.len() == 10)
+        .filter(|r| r[0] != ".comment" && r[0] != ".relro_padding")
+        .map(|r| {
+            // name type addr off size es flg lk inf al
+            format!("{} {} es={} flags={} link={} info={} align={}", r[0], r[1], r[5], r[6], name_of(&r[7]), r[8], r[9])
+        })
+        .collect()
+}
+
+/// readelf's symbols as "table: type bind vis section size name", sorted; the section is
+/// named through the section table so indices need not agree. Local linker symbols apart
+/// from `_DYNAMIC` (clang's `__oclc_ABI_version`) are left out.
+fn symbols(file: &Path) -> Vec<String> {
+    let section_names: Vec<String> = {
+        let text = run("llvm-readelf-19", &["-S", "-W", path_str(file)]);
+        text.lines()
+            .filter_map(|l| l.trim_start().strip_prefix('['))
+            .filter(|l| !l.starts_with("Nr]"))
+            .map(|l| l.split_once(']').map_or("", |(_, r)| r).split_whitespace().next().unwrap_or("NULL").to_string())
+            .collect()
+    };
+    let text = run("llvm-readelf-19", &["-s", "-W", path_str(file)]);
+    let mut table = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("Symbol table '") {
+            table = rest.split('\'').next().unwrap_or("").to_string();
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != 8 || f[0] == "Num:" || !f[0].ends_with(':') || f[7] == "__oclc_ABI_version" {
+            continue;
+        }
+        let section = f[6].parse::<usize>().map_or(f[6].to_string(), |i| section_names[i].clone());
+        out.push(format!("{table}: {} {} {} {} {} {}", f[3], f[4], f[5], section, f[2], f[7]));
+    }
+    out.sort();
+    out
+}
+
+/// The decoded metadata note (YAML), less keys only a source language gives
+/// (`.language`, `.language_version`, `.is_const`, `.type_name`) and the assembler's
+/// `.agpr_count` (gfx11 has no AGPRs; clang omits it).
+fn note_yaml(file: &Path) -> Vec<String> {
+    let text = run("llvm-readelf-19", &["--notes", path_str(file)]);
+    let mut lines = text.lines().skip_while(|l| l.trim() != "---").peekable();
+    let mut out = Vec::new();
+    while let Some(line) = lines.next() {
+        let key = line.trim_start().trim_start_matches("- ").split(':').next().unwrap_or("");
+        let dropped = [".language", ".language_version", ".is_const", ".type_name", ".agpr_count"];
+        if dropped.contains(&key) {
+            // A list value continues on the following, more indented "- " lines.
+            while lines.peek().is_some_and(|l| l.trim_start().starts_with("- ") && !l.contains(':')) {
+                lines.next();
+            }
+            // A dropped key that opened a list item hands the "- " on to the next key.
+            if line.trim_start().starts_with("- ") {
+                if let Some(next) = lines.next() {
+                    let indent = line.len() - line.trim_start().len();
+                    out.push(format!("{}- {}", " ".repeat(indent), next.trim_start()));
+                }
+            }
+            continue;
+        }
+        out.push(line.to_string());
+    }
+    out
+}
+
+/// The `.amdhsa_*` lines llvm-objdump decodes from a descriptor.
+fn descriptor_dump(file: &Path, kd: &str) -> Vec<String> {
+    let text = run(
+        "llvm-objdump-19",
+        &["-D", &format!("--disassemble-symbols={kd}"), "--mcpu=gfx1100", path_str(file)],
+    );
+    assert!(!text.contains("error decoding"), "{kd} did not decode:\n{text}");
+    let lines: Vec<String> = text
+        .lines()
+        .skip_while(|l| !l.starts_with(".amdhsa_kernel"))
+        .take_while(|l| !l.starts_with(".end_amdhsa_kernel"))
+        .map(str::to_string)
+        .collect();
+    assert!(lines.len() > 30, "no descriptor decoded for {kd}:\n{text}");
+    lines
+}
+
+/// Disassembly of `.text`, instruction by instruction with the encoding, less addresses.
+fn disassembly(file: &Path) -> Vec<String> {
+    let text = run("llvm-objdump-19", &["-d", "--mcpu=gfx1100", path_str(file)]);
+    assert!(!text.contains("<unknown>"), "undecodable code:\n{text}");
+    text.lines()
+        .filter(|l| l.starts_with('\t') || l.ends_with(">:"))
+        .map(|l| {
+            if l.ends_with(">:") {
+                return l.split_once(' ').map_or(l, |(_, name)| name).to_string();
+            }
+            let (asm, enc) = l.split_once("//").unwrap_or((l, ""));
+            let enc = enc.split_once(':').map_or(enc, |(_, bytes)| bytes);
+            let enc = enc.split('<').next().unwrap_or("");
+            format!("{} | {}", asm.trim(), enc.trim())
+        })
+        .collect()
+}
+
+/// ELF header facts that must agree (offsets and counts may not).
+fn header(file: &Path) -> Vec<String> {
+    let text = run("llvm-readelf-19", &["-h", path_str(file)]);
+    let keys = ["Class:", "Data:", "OS/ABI:", "ABI Version:", "Type:", "Machine:", "Entry point", "Flags:", "Magic:"];
+    text.lines()
+        .map(str::trim)
+        .filter(|l| keys.iter().any(|k| l.starts_with(k)))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Program header types and flags, less the ones lld adds that the loader ignores.
+fn segments(file: &Path) -> Vec<String> {
+    let text = run("llvm-readelf-19", &["-l", "-W", path_str(file)]);
+    text.lines()
+        .map(str::split_whitespace)
+        .map(Iterator::collect::<Vec<_>>)
+        .filter(|f| f.len() >= 8 && ["LOAD", "DYNAMIC", "NOTE"].contains(&f[0]))
+        .map(|f| format!("{} {}", f[0], f[7..f.len() - 1].join("")))
+        .collect()
+}
+
+/// `trim_tail`: the hand-written kernel has no trailing `s_code_end` run (clang's code
+/// generator emits it, not the linker), so for it the comparison stops where lld's ends and
+/// ours is checked to carry the 384-byte tail.
+fn compare(ours: &Path, theirs: &Path, kds: &[&str], trim_tail: bool) {
+    assert_eq!(header(ours), header(theirs), "ELF header");
+    assert_eq!(sections(ours), sections(theirs), "sections");
+    assert_eq!(segments(ours), segments(theirs), "program headers");
+    assert_eq!(symbols(ours), symbols(theirs), "symbols");
+    assert_eq!(note_yaml(ours), note_yaml(theirs), "metadata note");
+    for kd in kds {
+        assert_eq!(descriptor_dump(ours, kd), descriptor_dump(theirs, kd), "descriptor {kd}");
+    }
+    let mut ours = disassembly(ours);
+    if trim_tail {
+        let code_end = "s_code_end | BF9F0000";
+        let tail = ours.iter().rev().take_while(|l| *l == code_end).count();
+        assert!(tail >= 96, "ours ends in {tail} s_code_end, want at least 384 bytes");
+        ours.truncate(ours.len() - tail);
+    }
+    assert_eq!(ours, disassembly(theirs), "disassembly");
+}
+
+fn global(name: &str, offset: u32, access: Access) -> KernelArg {
+    KernelArg { name: Some(name.into()), offset, size: 8, kind: ArgKind::GlobalBuffer(Some(access)) }
+}
+
+/// `rdna3_vadd.s`'s kernel, described as its directives and metadata say.
+fn vadd_kernel(code: Vec<u8>) -> KernelCode {
+    KernelCode {
+        name: "vadd".into(),
+        code,
+        resources: KernelResources {
+            vgpr_count: 4,
+            sgpr_count: 16,
+            uses_vcc: true,
+            lds_bytes: 0,
+            scratch_bytes_per_lane: 0,
+            kernarg_size: 28,
+            kernarg_align: 8,
+            workgroup_id: [true, false, false],
+            workitem_id_dims: 1,
+            max_flat_workgroup_size: 256,
+        },
+        args: vec![
+            global("a", 0, Access::ReadOnly),
+            global("b", 8, Access::ReadOnly),
+            global("c", 16, Access::WriteOnly),
+            KernelArg { name: Some("count".into()), offset: 24, size: 4, kind: ArgKind::ByValue },
+        ],
+    }
+}
+
+/// The `.text` bytes llvm-mc assembled, read from the relocatable object.
+fn text_of(obj: &Path) -> Vec<u8> {
+    let data = std::fs::read(obj).expect("read object");
+    let file = ::object::File::parse(&*data).expect("llvm-mc's object parses");
+    let text = file.section_by_name(".text").expect(".text");
+    text.data().expect(".text data").to_vec()
+}
+
+#[test]
+fn hand_written_kernel_matches_lld() {
+    if !tools_present(&TOOLS) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let asm = include_str!("data/rdna3_vadd.s");
+    let (obj, theirs) = lld_object(dir.path(), "vadd.s", asm);
+    let code = text_of(&obj);
+    let bytes = CodeObject::write(&[vadd_kernel(code.clone())]).expect("write");
+    let ours = dir.path().join("ours.hsaco");
+    std::fs::write(&ours, &bytes).expect("write ours");
+    compare(&ours, &theirs, &["vadd.kd"], true);
+    // The reference's descriptor words (rdna3.md): rsrc1, rsrc2, kernel_code_properties.
+    let read = CodeObject::read(&bytes).expect("read ours");
+    let kd = read[0].descriptor_bytes;
+    assert_eq!(kd[0x30..0x34], 0x60AF_0000u32.to_le_bytes());
+    assert_eq!(kd[0x34..0x38], 0x9Eu32.to_le_bytes());
+    assert_eq!(kd[0x38..0x3A], 0x0408u16.to_le_bytes());
+    assert_eq!(read[0].code, code);
+}
+
+#[test]
+fn writing_is_deterministic() {
+    let k = vadd_kernel(vec![0x00, 0x00, 0xB0, 0xBF]);
+    let mut other = k.clone();
+    other.name = "other".into();
+    let first = CodeObject::write(&[k.clone(), other.clone()]).expect("write");
+    let second = CodeObject::write(&[k, other]).expect("write");
+    assert_eq!(first, second);
+}
