@@ -11,14 +11,25 @@ use egpu_codegen_amdgpu::object::{
     Access, ArgKind, CodeObject, KernelArg, KernelCode, KernelResources,
 };
 
-const TOOLS: [&str; 4] = ["llvm-mc-19", "ld.lld-19", "llvm-readelf-19", "llvm-objdump-19"];
+const TOOLS: [&str; 4] = [
+    "llvm-mc-19",
+    "ld.lld-19",
+    "llvm-readelf-19",
+    "llvm-objdump-19",
+];
 
 /// Whether every named tool runs; if not, say so, and fail under CI.
 fn tools_present(names: &[&str]) -> bool {
     for name in names {
-        let ok = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+        let ok = Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
         if !ok {
-            assert!(std::env::var_os("CI").is_none(), "{name} is required under CI");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{name} is required under CI"
+            );
             eprintln!("skipping: {name} not found (install llvm-19 lld-19 clang-19)");
             return false;
         }
@@ -48,9 +59,19 @@ fn lld_object(dir: &Path, asm_name: &str, asm: &str) -> (PathBuf, PathBuf) {
     let so = dir.join("ref.hsaco");
     run(
         "llvm-mc-19",
-        &["-triple=amdgcn-amd-amdhsa", "-mcpu=gfx1100", "-filetype=obj", path_str(&src), "-o", path_str(&obj)],
+        &[
+            "-triple=amdgcn-amd-amdhsa",
+            "-mcpu=gfx1100",
+            "-filetype=obj",
+            path_str(&src),
+            "-o",
+            path_str(&obj),
+        ],
     );
-    run("ld.lld-19", &["-shared", path_str(&obj), "-o", path_str(&so)]);
+    run(
+        "ld.lld-19",
+        &["-shared", path_str(&obj), "-o", path_str(&so)],
+    );
     (obj, so)
 }
 
@@ -69,7 +90,9 @@ fn sections(file: &Path) -> Vec<String> {
         .collect();
     let name_of = |index: &str| -> String {
         let i: usize = index.parse().expect("link is a number");
-        rows.get(i).and_then(|r| r.first().cloned()).unwrap_or_default()
+        rows.get(i)
+            .and_then(|r| r.first().cloned())
+            .unwrap_or_default()
     };
     rows.iter()
         .filter(|r| r.len() >= 9 && r[0] != ".comment" && r[0] != ".relro_padding")
@@ -80,8 +103,20 @@ fn sections(file: &Path) -> Vec<String> {
             let tail = &r[r.len() - 3..];
             // A symbol table's sh_info counts its local symbols; clang's has one more
             // (__oclc_ABI_version), so that count is left to the symbol comparison.
-            let info = if r[1] == "SYMTAB" { "-" } else { tail[1].as_str() };
-            format!("{} {} es={} flags={flags} link={} info={} align={}", r[0], r[1], r[5], name_of(&tail[0]), info, tail[2])
+            let info = if r[1] == "SYMTAB" {
+                "-"
+            } else {
+                tail[1].as_str()
+            };
+            format!(
+                "{} {} es={} flags={flags} link={} info={} align={}",
+                r[0],
+                r[1],
+                r[5],
+                name_of(&tail[0]),
+                info,
+                tail[2]
+            )
         })
         .collect()
 }
@@ -95,7 +130,14 @@ fn symbols(file: &Path) -> Vec<String> {
         text.lines()
             .filter_map(|l| l.trim_start().strip_prefix('['))
             .filter(|l| !l.starts_with("Nr]"))
-            .map(|l| l.split_once(']').map_or("", |(_, r)| r).split_whitespace().next().unwrap_or("NULL").to_string())
+            .map(|l| {
+                l.split_once(']')
+                    .map_or("", |(_, r)| r)
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("NULL")
+                    .to_string()
+            })
             .collect()
     };
     let text = run("llvm-readelf-19", &["-s", "-W", path_str(file)]);
@@ -110,8 +152,13 @@ fn symbols(file: &Path) -> Vec<String> {
         if f.len() != 8 || f[0] == "Num:" || !f[0].ends_with(':') || f[7] == "__oclc_ABI_version" {
             continue;
         }
-        let section = f[6].parse::<usize>().map_or(f[6].to_string(), |i| section_names[i].clone());
-        out.push(format!("{table}: {} {} {} {} {} {}", f[3], f[4], f[5], section, f[2], f[7]));
+        let section = f[6]
+            .parse::<usize>()
+            .map_or(f[6].to_string(), |i| section_names[i].clone());
+        out.push(format!(
+            "{table}: {} {} {} {} {} {}",
+            f[3], f[4], f[5], section, f[2], f[7]
+        ));
     }
     out.sort();
     out
@@ -125,19 +172,33 @@ fn note_yaml(file: &Path) -> Vec<String> {
     let mut lines = text.lines().skip_while(|l| l.trim() != "---").peekable();
     let mut out = Vec::new();
     while let Some(line) = lines.next() {
-        let key = line.trim_start().trim_start_matches("- ").split(':').next().unwrap_or("");
-        let dropped = [".language", ".language_version", ".is_const", ".type_name", ".agpr_count"];
+        let key = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .split(':')
+            .next()
+            .unwrap_or("");
+        let dropped = [
+            ".language",
+            ".language_version",
+            ".is_const",
+            ".type_name",
+            ".agpr_count",
+        ];
         if dropped.contains(&key) {
             // A list value continues on the following, more indented "- " lines.
-            while lines.peek().is_some_and(|l| l.trim_start().starts_with("- ") && !l.contains(':')) {
+            while lines
+                .peek()
+                .is_some_and(|l| l.trim_start().starts_with("- ") && !l.contains(':'))
+            {
                 lines.next();
             }
             // A dropped key that opened a list item hands the "- " on to the next key.
-            if line.trim_start().starts_with("- ") {
-                if let Some(next) = lines.next() {
-                    let indent = line.len() - line.trim_start().len();
-                    out.push(format!("{}- {}", " ".repeat(indent), next.trim_start()));
-                }
+            if line.trim_start().starts_with("- ")
+                && let Some(next) = lines.next()
+            {
+                let indent = line.len() - line.trim_start().len();
+                out.push(format!("{}- {}", " ".repeat(indent), next.trim_start()));
             }
             continue;
         }
@@ -150,9 +211,17 @@ fn note_yaml(file: &Path) -> Vec<String> {
 fn descriptor_dump(file: &Path, kd: &str) -> Vec<String> {
     let text = run(
         "llvm-objdump-19",
-        &["-D", &format!("--disassemble-symbols={kd}"), "--mcpu=gfx1100", path_str(file)],
+        &[
+            "-D",
+            &format!("--disassemble-symbols={kd}"),
+            "--mcpu=gfx1100",
+            path_str(file),
+        ],
     );
-    assert!(!text.contains("error decoding"), "{kd} did not decode:\n{text}");
+    assert!(
+        !text.contains("error decoding"),
+        "{kd} did not decode:\n{text}"
+    );
     let lines: Vec<String> = text
         .lines()
         .skip_while(|l| !l.starts_with(".amdhsa_kernel"))
@@ -184,7 +253,17 @@ fn disassembly(file: &Path) -> Vec<String> {
 /// ELF header facts that must agree (offsets and counts may not).
 fn header(file: &Path) -> Vec<String> {
     let text = run("llvm-readelf-19", &["-h", path_str(file)]);
-    let keys = ["Class:", "Data:", "OS/ABI:", "ABI Version:", "Type:", "Machine:", "Entry point", "Flags:", "Magic:"];
+    let keys = [
+        "Class:",
+        "Data:",
+        "OS/ABI:",
+        "ABI Version:",
+        "Type:",
+        "Machine:",
+        "Entry point",
+        "Flags:",
+        "Magic:",
+    ];
     text.lines()
         .map(str::trim)
         .filter(|l| keys.iter().any(|k| l.starts_with(k)))
@@ -208,7 +287,8 @@ fn segments(file: &Path) -> Vec<String> {
 /// ours is checked to carry the 384-byte tail.
 fn compare(ours: &Path, theirs: &Path, kds: &[&str], trim_tail: bool) {
     // Each listing must be non-trivial, so an unparsed tool output cannot pass as equal.
-    let listings: [(&str, fn(&Path) -> Vec<String>, usize); 5] = [
+    type Listing = fn(&Path) -> Vec<String>;
+    let listings: [(&str, Listing, usize); 5] = [
         ("ELF header", header, 9),
         ("sections", sections, 11),
         ("program headers", segments, 5),
@@ -217,25 +297,44 @@ fn compare(ours: &Path, theirs: &Path, kds: &[&str], trim_tail: bool) {
     ];
     for (what, listing, at_least) in listings {
         let (a, b) = (listing(ours), listing(theirs));
-        assert!(b.len() >= at_least, "{what}: only {} lines parsed from LLVM's object", b.len());
+        assert!(
+            b.len() >= at_least,
+            "{what}: only {} lines parsed from LLVM's object",
+            b.len()
+        );
         assert_eq!(a, b, "{what}");
     }
     for kd in kds {
-        assert_eq!(descriptor_dump(ours, kd), descriptor_dump(theirs, kd), "descriptor {kd}");
+        assert_eq!(
+            descriptor_dump(ours, kd),
+            descriptor_dump(theirs, kd),
+            "descriptor {kd}"
+        );
     }
     let mut ours = disassembly(ours);
-    assert!(ours.len() > 10 * kds.len(), "too little disassembly: {ours:?}");
+    assert!(
+        ours.len() > 10 * kds.len(),
+        "too little disassembly: {ours:?}"
+    );
     if trim_tail {
         let code_end = "s_code_end | BF9F0000";
         let tail = ours.iter().rev().take_while(|l| *l == code_end).count();
-        assert!(tail >= 96, "ours ends in {tail} s_code_end, want at least 384 bytes");
+        assert!(
+            tail >= 96,
+            "ours ends in {tail} s_code_end, want at least 384 bytes"
+        );
         ours.truncate(ours.len() - tail);
     }
     assert_eq!(ours, disassembly(theirs), "disassembly");
 }
 
 fn global(name: &str, offset: u32, access: Access) -> KernelArg {
-    KernelArg { name: Some(name.into()), offset, size: 8, kind: ArgKind::GlobalBuffer(Some(access)) }
+    KernelArg {
+        name: Some(name.into()),
+        offset,
+        size: 8,
+        kind: ArgKind::GlobalBuffer(Some(access)),
+    }
 }
 
 /// `rdna3_vadd.s`'s kernel, described as its directives and metadata say.
@@ -259,7 +358,12 @@ fn vadd_kernel(code: Vec<u8>) -> KernelCode {
             global("a", 0, Access::ReadOnly),
             global("b", 8, Access::ReadOnly),
             global("c", 16, Access::WriteOnly),
-            KernelArg { name: Some("count".into()), offset: 24, size: 4, kind: ArgKind::ByValue },
+            KernelArg {
+                name: Some("count".into()),
+                offset: 24,
+                size: 4,
+                kind: ArgKind::ByValue,
+            },
         ],
     }
 }
@@ -309,7 +413,11 @@ fn note_values(file: &Path) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let mut kernel_lines: Vec<(String, String)> = Vec::new();
     let flush = |lines: &mut Vec<(String, String)>, out: &mut Vec<(String, String, String)>| {
-        let name = lines.iter().find(|(k, _)| k == ".name").map(|(_, v)| v.clone()).unwrap_or_default();
+        let name = lines
+            .iter()
+            .find(|(k, _)| k == ".name")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
         out.extend(lines.drain(..).map(|(k, v)| (name.clone(), k, v)));
     };
     for line in note_yaml(file) {
@@ -343,8 +451,18 @@ fn note_u32(values: &[(String, String, String)], kernel: &str, key: &str) -> u32
 /// The arguments of `data/two_kernels.cl` as clang describes them (no names or access
 /// qualifiers without `-cl-kernel-arg-info`).
 fn cl_args(kernel: &str) -> Vec<KernelArg> {
-    let buffer = |offset| KernelArg { name: None, offset, size: 8, kind: ArgKind::GlobalBuffer(None) };
-    let scalar = |offset| KernelArg { name: None, offset, size: 4, kind: ArgKind::ByValue };
+    let buffer = |offset| KernelArg {
+        name: None,
+        offset,
+        size: 8,
+        kind: ArgKind::GlobalBuffer(None),
+    };
+    let scalar = |offset| KernelArg {
+        name: None,
+        offset,
+        size: 4,
+        kind: ArgKind::ByValue,
+    };
     match kernel {
         "vadd" => vec![buffer(0), buffer(8), buffer(16), scalar(24)],
         "row_sum" => vec![buffer(0), buffer(8), scalar(16)],
@@ -362,8 +480,13 @@ fn clear_sgpr_granules(from: &Path, to: &Path, kds: &[&str]) {
     {
         let file = ::object::File::parse(&*data).expect("lld object parses");
         for kd in kds {
-            let sym = file.symbols().find(|s| s.name() == Ok(*kd)).expect("descriptor symbol");
-            let section = file.section_by_index(sym.section_index().expect("in a section")).expect("section");
+            let sym = file
+                .symbols()
+                .find(|s| s.name() == Ok(*kd))
+                .expect("descriptor symbol");
+            let section = file
+                .section_by_index(sym.section_index().expect("in a section"))
+                .expect("section");
             let (offset, _) = section.file_range().expect("in the file");
             patches.push((offset + sym.address() - section.address()) as usize + 0x30);
         }
@@ -377,7 +500,12 @@ fn clear_sgpr_granules(from: &Path, to: &Path, kds: &[&str]) {
 
 #[test]
 fn clang_kernels_rewritten_match_lld() {
-    if !tools_present(&["clang-19", "ld.lld-19", "llvm-readelf-19", "llvm-objdump-19"]) {
+    if !tools_present(&[
+        "clang-19",
+        "ld.lld-19",
+        "llvm-readelf-19",
+        "llvm-objdump-19",
+    ]) {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -387,11 +515,27 @@ fn clang_kernels_rewritten_match_lld() {
     let theirs = dir.path().join("clang.hsaco");
     run(
         "clang-19",
-        &["-x", "cl", "-cl-std=CL2.0", "-target", "amdgcn-amd-amdhsa", "-mcpu=gfx1100", "-nogpulib", "-O3", "-c",
-          path_str(&src), "-o", path_str(&obj)],
+        &[
+            "-x",
+            "cl",
+            "-cl-std=CL2.0",
+            "-target",
+            "amdgcn-amd-amdhsa",
+            "-mcpu=gfx1100",
+            "-nogpulib",
+            "-O3",
+            "-c",
+            path_str(&src),
+            "-o",
+            path_str(&obj),
+        ],
     );
-    run("ld.lld-19", &["-shared", path_str(&obj), "-o", path_str(&theirs)]);
-    let found = CodeObject::read(&std::fs::read(&theirs).expect("read")).expect("our reader reads lld's object");
+    run(
+        "ld.lld-19",
+        &["-shared", path_str(&obj), "-o", path_str(&theirs)],
+    );
+    let found = CodeObject::read(&std::fs::read(&theirs).expect("read"))
+        .expect("our reader reads lld's object");
     let names: Vec<&str> = found.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(names, ["vadd", "row_sum"]);
     let note = note_values(&theirs);
@@ -413,7 +557,12 @@ fn clang_kernels_rewritten_match_lld() {
             };
             // The UserSGPRInit16Bug padding we compute is the one clang chose.
             assert_eq!(resources.user_sgpr_count(), d.user_sgpr_count, "{}", k.name);
-            KernelCode { name: k.name.clone(), code: k.code.clone(), resources, args: cl_args(&k.name) }
+            KernelCode {
+                name: k.name.clone(),
+                code: k.code.clone(),
+                resources,
+                args: cl_args(&k.name),
+            }
         })
         .collect();
     let bytes = CodeObject::write(&kernels).expect("write");
@@ -430,7 +579,12 @@ fn clang_kernels_rewritten_match_lld() {
     };
     let ours_read = CodeObject::read(&bytes).expect("read ours");
     for (a, b) in ours_read.iter().zip(&found) {
-        assert_eq!(mask(a.descriptor_bytes), mask(b.descriptor_bytes), "descriptor {}", a.name);
+        assert_eq!(
+            mask(a.descriptor_bytes),
+            mask(b.descriptor_bytes),
+            "descriptor {}",
+            a.name
+        );
         assert_eq!(a.code, b.code, "code of {}", a.name);
     }
     let kds = ["vadd.kd", "row_sum.kd"];

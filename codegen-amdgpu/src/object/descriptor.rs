@@ -137,7 +137,10 @@ fn word(bytes: &[u8; DESCRIPTOR_SIZE], at: usize) -> u32 {
 
 /// Decode descriptor bytes. Any valid bit pattern decodes; a work-item id field of 3
 /// (reserved) is reported as an error.
-pub fn decode(kernel: &str, bytes: &[u8; DESCRIPTOR_SIZE]) -> Result<DescriptorFields, ObjectError> {
+pub fn decode(
+    kernel: &str,
+    bytes: &[u8; DESCRIPTOR_SIZE],
+) -> Result<DescriptorFields, ObjectError> {
     let rsrc1 = word(bytes, 0x30);
     let rsrc2 = word(bytes, 0x34);
     let properties = u16::from_le_bytes([bytes[0x38], bytes[0x39]]);
@@ -157,7 +160,11 @@ pub fn decode(kernel: &str, bytes: &[u8; DESCRIPTOR_SIZE]) -> Result<DescriptorF
         vgpr_granules: (rsrc1 & 0x3F) + 1,
         user_sgpr_count: (rsrc2 >> 1) & 0x1F,
         enable_private_segment: rsrc2 & 1 != 0,
-        workgroup_id: [rsrc2 & (1 << 7) != 0, rsrc2 & (1 << 8) != 0, rsrc2 & (1 << 9) != 0],
+        workgroup_id: [
+            rsrc2 & (1 << 7) != 0,
+            rsrc2 & (1 << 8) != 0,
+            rsrc2 & (1 << 9) != 0,
+        ],
         workitem_id_dims: workitem as u8 + 1,
         float_denorm_32: ((rsrc1 >> 16) & 3) as u8,
         float_denorm_16_64: ((rsrc1 >> 18) & 3) as u8,

@@ -30,7 +30,7 @@ const S_CODE_END: u32 = 0xBF9F_0000;
 const PAGE: u64 = 0x1000;
 
 fn pad_with(text: &mut Vec<u8>, align: usize, word: u32) {
-    while text.len() % align != 0 {
+    while !text.len().is_multiple_of(align) {
         text.extend_from_slice(&word.to_le_bytes());
     }
 }
@@ -63,7 +63,7 @@ fn validate(kernels: &[KernelCode]) -> Result<(), ObjectError> {
                 name: k.name.clone(),
             });
         }
-        if k.code.len() % 4 != 0 {
+        if !k.code.len().is_multiple_of(4) {
             return Err(ObjectError::CodeLength {
                 kernel: k.name.clone(),
                 len: k.code.len(),
@@ -206,10 +206,28 @@ pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
     w.write_align(ENTRY_ALIGN);
     w.write(&text);
     write_dynamic(&mut w, &o)?;
-    write_symtab(&mut w, &s, &o, kernels, &entries, &sym_names, dynamic_sym_name);
+    write_symtab(
+        &mut w,
+        &s,
+        &o,
+        kernels,
+        &entries,
+        &sym_names,
+        dynamic_sym_name,
+    );
     w.write_shstrtab();
     w.write_strtab();
-    write_section_headers(&mut w, &o, end_rodata, text.len(), note.len(), kernels.len(), note_name, rodata_name, text_name);
+    write_section_headers(
+        &mut w,
+        &o,
+        end_rodata,
+        text.len(),
+        note.len(),
+        kernels.len(),
+        note_name,
+        rodata_name,
+        text_name,
+    );
     drop(w);
     Ok(buf)
 }
@@ -237,9 +255,27 @@ fn write_program_headers(
 ) {
     w.write_align_program_headers();
     w.write_program_header(&phdr(e::PT_LOAD, e::PF_R, 0, end_rodata, PAGE));
-    w.write_program_header(&phdr(e::PT_LOAD, e::PF_R | e::PF_X, o.text, o.text + text_len, PAGE));
-    w.write_program_header(&phdr(e::PT_LOAD, e::PF_R | e::PF_W, o.dynamic, end_dynamic, PAGE));
-    w.write_program_header(&phdr(e::PT_DYNAMIC, e::PF_R | e::PF_W, o.dynamic, end_dynamic, 8));
+    w.write_program_header(&phdr(
+        e::PT_LOAD,
+        e::PF_R | e::PF_X,
+        o.text,
+        o.text + text_len,
+        PAGE,
+    ));
+    w.write_program_header(&phdr(
+        e::PT_LOAD,
+        e::PF_R | e::PF_W,
+        o.dynamic,
+        end_dynamic,
+        PAGE,
+    ));
+    w.write_program_header(&phdr(
+        e::PT_DYNAMIC,
+        e::PF_R | e::PF_W,
+        o.dynamic,
+        end_dynamic,
+        8,
+    ));
     w.write_program_header(&phdr(e::PT_NOTE, e::PF_R, o.note, o.note + note_len, 4));
 }
 
@@ -257,7 +293,12 @@ fn kernel_sym(
         let at = o.rodata + i * DESCRIPTOR_SIZE;
         (s.rodata, e::STT_OBJECT, at, DESCRIPTOR_SIZE)
     } else {
-        (s.text, e::STT_FUNC, o.text + entries[i], kernels[i].code.len())
+        (
+            s.text,
+            e::STT_FUNC,
+            o.text + entries[i],
+            kernels[i].code.len(),
+        )
     };
     // Both PROTECTED, as clang-19 + lld-19 make them.
     Sym {
@@ -322,7 +363,7 @@ fn write_dynamic(w: &mut Writer, o: &Offsets) -> Result<(), ObjectError> {
         (e::DT_NULL, 0),
     ];
     for (tag, value) in entries {
-        w.write_dynamic(i64::from(tag), value)
+        w.write_dynamic(tag, value)
             .map_err(|err| ObjectError::Malformed {
                 what: format!("writing .dynamic: {err}"),
             })?;
@@ -356,16 +397,37 @@ fn write_section_headers(
         sh_entsize: 0,
     };
     w.write_null_section_header();
-    w.write_section_header(&progbits(note_name, e::SHT_NOTE, alloc, o.note, note_len, 4));
+    w.write_section_header(&progbits(
+        note_name,
+        e::SHT_NOTE,
+        alloc,
+        o.note,
+        note_len,
+        4,
+    ));
     w.write_dynsym_section_header(o.dynsym as u64, 1);
     w.write_gnu_hash_section_header(o.gnu_hash as u64);
     w.write_hash_section_header(o.hash as u64);
     w.write_dynstr_section_header(o.dynstr as u64);
     let rodata_len = end_rodata - o.rodata;
     debug_assert_eq!(rodata_len, kernel_count * DESCRIPTOR_SIZE);
-    w.write_section_header(&progbits(rodata_name, e::SHT_PROGBITS, alloc, o.rodata, rodata_len, DESCRIPTOR_SIZE));
+    w.write_section_header(&progbits(
+        rodata_name,
+        e::SHT_PROGBITS,
+        alloc,
+        o.rodata,
+        rodata_len,
+        DESCRIPTOR_SIZE,
+    ));
     let exec = alloc | u64::from(e::SHF_EXECINSTR);
-    w.write_section_header(&progbits(text_name, e::SHT_PROGBITS, exec, o.text, text_len, ENTRY_ALIGN));
+    w.write_section_header(&progbits(
+        text_name,
+        e::SHT_PROGBITS,
+        exec,
+        o.text,
+        text_len,
+        ENTRY_ALIGN,
+    ));
     w.write_dynamic_section_header(o.dynamic as u64);
     // Locals: the null symbol and _DYNAMIC.
     w.write_symtab_section_header(2);

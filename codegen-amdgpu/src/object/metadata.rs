@@ -127,7 +127,10 @@ fn kernel_map(k: &KernelCode) -> Value {
         (".kernarg_segment_size", uint(r.kernarg_size)),
         (".kernarg_segment_align", uint(r.kernarg_align)),
         (".group_segment_fixed_size", uint(r.lds_bytes)),
-        (".private_segment_fixed_size", uint(r.scratch_bytes_per_lane)),
+        (
+            ".private_segment_fixed_size",
+            uint(r.scratch_bytes_per_lane),
+        ),
         (".wavefront_size", uint(32u32)),
         (".sgpr_count", uint(sgprs)),
         (".vgpr_count", uint(r.vgpr_count)),
@@ -144,7 +147,10 @@ pub fn document(kernels: &[KernelCode]) -> Vec<u8> {
     let doc = Value::Map(vec![
         ("amdhsa.version", Value::Array(vec![uint(1u32), uint(2u32)])),
         ("amdhsa.target", Value::Str(TARGET.into())),
-        ("amdhsa.kernels", Value::Array(kernels.iter().map(kernel_map).collect())),
+        (
+            "amdhsa.kernels",
+            Value::Array(kernels.iter().map(kernel_map).collect()),
+        ),
     ]);
     let mut out = Vec::new();
     doc.encode(&mut out);
@@ -152,7 +158,7 @@ pub fn document(kernels: &[KernelCode]) -> Vec<u8> {
 }
 
 fn pad4(out: &mut Vec<u8>) {
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }

@@ -39,19 +39,26 @@ pub fn read(data: &[u8]) -> Result<Vec<ReadKernel>, ObjectError> {
         return Err(malformed("not an AMDGPU ELF (e_machine is not 224)"));
     }
     if header.e_flags.get(endian) & 0xFF != EF_GFX1100 & 0xFF {
-        return Err(malformed("not a gfx1100 code object (e_flags machine is not 0x41)"));
+        return Err(malformed(
+            "not a gfx1100 code object (e_flags machine is not 0x41)",
+        ));
     }
     let mut kernels = Vec::new();
     for sym in file.symbols() {
         let Ok(kd_name) = sym.name() else { continue };
-        let Some(name) = kd_name.strip_suffix(".kd") else { continue };
+        let Some(name) = kd_name.strip_suffix(".kd") else {
+            continue;
+        };
         if sym.kind() != SymbolKind::Data || !sym.is_global() {
             continue;
         }
         let kd = symbol_bytes(&file, &sym, kd_name)?;
-        let kd: [u8; DESCRIPTOR_SIZE] = kd
-            .try_into()
-            .map_err(|_| malformed(format!("descriptor {kd_name} is {} bytes, not 64", kd.len())))?;
+        let kd: [u8; DESCRIPTOR_SIZE] = kd.try_into().map_err(|_| {
+            malformed(format!(
+                "descriptor {kd_name} is {} bytes, not 64",
+                kd.len()
+            ))
+        })?;
         let fields = descriptor::decode(name, &kd)?;
         let code = find_code(&file, name, sym.address(), fields.entry_offset)?;
         kernels.push(ReadKernel {
@@ -74,9 +81,11 @@ fn find_code<'d>(
     kd_address: u64,
     entry_offset: i64,
 ) -> Result<&'d [u8], ObjectError> {
-    let entry = kd_address
-        .checked_add_signed(entry_offset)
-        .ok_or_else(|| malformed(format!("kernel {name}: entry offset leaves the address space")))?;
+    let entry = kd_address.checked_add_signed(entry_offset).ok_or_else(|| {
+        malformed(format!(
+            "kernel {name}: entry offset leaves the address space"
+        ))
+    })?;
     let sym = file
         .symbols()
         .find(|s| s.kind() == SymbolKind::Text && s.name() == Ok(name))
