@@ -448,7 +448,7 @@ fn note_u32(values: &[(String, String, String)], kernel: &str, key: &str) -> u32
         .unwrap_or_else(|| panic!("note has no numeric {key} for {kernel}"))
 }
 
-/// The arguments of `data/two_kernels.cl` as clang describes them (no names or access
+/// The arguments of `data/clang_kernels.cl` as clang describes them (no names or access
 /// qualifiers without `-cl-kernel-arg-info`).
 fn cl_args(kernel: &str) -> Vec<KernelArg> {
     let buffer = |offset| KernelArg {
@@ -466,6 +466,7 @@ fn cl_args(kernel: &str) -> Vec<KernelArg> {
     match kernel {
         "vadd" => vec![buffer(0), buffer(8), buffer(16), scalar(24)],
         "row_sum" => vec![buffer(0), buffer(8), scalar(16)],
+        "scratch" => vec![buffer(0), scalar(8)],
         other => panic!("unexpected kernel {other}"),
     }
 }
@@ -510,7 +511,7 @@ fn clang_kernels_rewritten_match_lld() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let src = dir.path().join("k.cl");
-    std::fs::write(&src, include_str!("data/two_kernels.cl")).expect("write source");
+    std::fs::write(&src, include_str!("data/clang_kernels.cl")).expect("write source");
     let obj = dir.path().join("k.o");
     let theirs = dir.path().join("clang.hsaco");
     run(
@@ -537,7 +538,7 @@ fn clang_kernels_rewritten_match_lld() {
     let found = CodeObject::read(&std::fs::read(&theirs).expect("read"))
         .expect("our reader reads lld's object");
     let names: Vec<&str> = found.iter().map(|k| k.name.as_str()).collect();
-    assert_eq!(names, ["vadd", "row_sum"]);
+    assert_eq!(names, ["vadd", "row_sum", "scratch"]);
     let note = note_values(&theirs);
     let kernels: Vec<KernelCode> = found
         .iter()
@@ -587,7 +588,7 @@ fn clang_kernels_rewritten_match_lld() {
         );
         assert_eq!(a.code, b.code, "code of {}", a.name);
     }
-    let kds = ["vadd.kd", "row_sum.kd"];
+    let kds = ["vadd.kd", "row_sum.kd", "scratch.kd"];
     let patched = dir.path().join("clang-patched.hsaco");
     clear_sgpr_granules(&theirs, &patched, &kds);
     compare(&ours, &patched, &kds, false);

@@ -1,4 +1,4 @@
-// Two small OpenCL kernels for the code-object test (compiled by clang-19 -nogpulib,
+// Small OpenCL kernels for the code-object test (the third spills an array to scratch) (compiled by clang-19 -nogpulib,
 // so only builtins: no get_global_id).
 kernel void vadd(global const float *a, global const float *b, global float *c, uint n) {
     uint i = __builtin_amdgcn_workgroup_id_x() * 256 + __builtin_amdgcn_workitem_id_x();
@@ -26,4 +26,13 @@ kernel void row_sum(global const float *x, global float *out, uint cols) {
         }
         out[row] = total;
     }
+}
+
+kernel void scratch(global float *a, uint n) {
+    volatile float tmp[64];
+    uint t = __builtin_amdgcn_workitem_id_x();
+    for (uint i = 0; i < 64; i++) {
+        tmp[i] = a[i * n + t];
+    }
+    a[t] = tmp[(t * 7) & 63];
 }
