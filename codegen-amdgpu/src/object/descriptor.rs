@@ -79,6 +79,43 @@ impl KernelResources {
     }
 }
 
+/// Hardware limits of gfx1100 (wave32) the descriptor and metadata rely on.
+const MAX_VGPRS: u32 = 256;
+const MAX_SGPRS: u32 = 106;
+const MAX_LDS_BYTES: u32 = 64 * 1024;
+const MAX_WORKGROUP: u32 = 1024;
+
+impl KernelResources {
+    /// Reject resources no gfx1100 kernel can have, naming the kernel.
+    pub fn check(&self, kernel: &str) -> Result<(), ObjectError> {
+        let bad = |what: &'static str| {
+            Err(ObjectError::Resource {
+                kernel: kernel.to_string(),
+                what,
+            })
+        };
+        if self.vgpr_count > MAX_VGPRS {
+            return bad("more than 256 VGPRs");
+        }
+        if self.sgpr_count > MAX_SGPRS {
+            return bad("more than 106 SGPRs");
+        }
+        if self.lds_bytes > MAX_LDS_BYTES {
+            return bad("more than 64 KiB of LDS");
+        }
+        if !(1..=MAX_WORKGROUP).contains(&self.max_flat_workgroup_size) {
+            return bad("max flat workgroup size outside 1..=1024");
+        }
+        if !self.kernarg_align.is_power_of_two() {
+            return bad("kernarg alignment is not a power of two");
+        }
+        if !(1..=3).contains(&self.workitem_id_dims) {
+            return bad("work-item id dimensions outside 1..=3");
+        }
+        Ok(())
+    }
+}
+
 fn bit(on: bool, at: u32) -> u32 {
     u32::from(on) << at
 }

@@ -7,6 +7,7 @@
 
 use ::object::Endianness;
 use ::object::elf as e;
+use ::object::write::StringId;
 use ::object::write::elf::{FileHeader, ProgramHeader, SectionHeader, SectionIndex, Sym, Writer};
 
 use super::descriptor::{self, DESCRIPTOR_SIZE};
@@ -63,6 +64,7 @@ fn validate(kernels: &[KernelCode]) -> Result<(), ObjectError> {
                 name: k.name.clone(),
             });
         }
+        k.resources.check(&k.name)?;
         if !k.code.len().is_multiple_of(4) {
             return Err(ObjectError::CodeLength {
                 kernel: k.name.clone(),
@@ -78,11 +80,51 @@ fn validate(kernels: &[KernelCode]) -> Result<(), ObjectError> {
     Ok(())
 }
 
-/// The section indices, reserved in lld's order.
+/// What the write pass needs, computed before any byte is written.
+struct Plan<'k> {
+    kernels: &'k [KernelCode],
+    note: Vec<u8>,
+    text: Vec<u8>,
+    /// Each kernel's entry offset in `.text`.
+    entries: Vec<usize>,
+    /// Symbol names in table order: NAME, NAME.kd, per kernel.
+    names: Vec<Vec<u8>>,
+    /// Symbols in each hash table (all but the null symbol).
+    hashed: u32,
+}
+
+impl<'k> Plan<'k> {
+    fn new(kernels: &'k [KernelCode]) -> Result<Self, ObjectError> {
+        let (text, entries) = layout_text(kernels);
+        let names = kernels
+            .iter()
+            .flat_map(|k| {
+                [
+                    k.name.clone().into_bytes(),
+                    format!("{}.kd", k.name).into_bytes(),
+                ]
+            })
+            .collect::<Vec<_>>();
+        let hashed = u32::try_from(names.len()).map_err(|_| ObjectError::TooLarge)?;
+        Ok(Plan {
+            kernels,
+            note: metadata::note(kernels)?,
+            text,
+            entries,
+            names,
+            hashed,
+        })
+    }
+}
+
+/// Section indices and name ids, reserved in lld's order.
 struct Sections {
     rodata: SectionIndex,
     text: SectionIndex,
     dynamic: SectionIndex,
+    note_name: StringId,
+    rodata_name: StringId,
+    text_name: StringId,
 }
 
 /// File offsets (= addresses) of the allocated sections.
@@ -97,19 +139,35 @@ struct Offsets {
     dynamic: usize,
 }
 
+/// Symbol name ids: `.dynsym`'s and `.symtab`'s, in [`Plan::names`] order, and `_DYNAMIC`.
+struct Symbols {
+    dynamic: Vec<StringId>,
+    local: Vec<StringId>,
+    dynamic_label: StringId,
+}
+
+/// Where everything goes.
+struct Layout {
+    s: Sections,
+    o: Offsets,
+    syms: Symbols,
+}
+
 const DYNAMIC_ENTRIES: usize = 7;
+const PROGRAM_HEADERS: u32 = 5;
 
 /// Write the code object.
 pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
     validate(kernels)?;
-    let note = metadata::note(kernels);
-    let (text, entries) = layout_text(kernels);
-    let kd_names: Vec<String> = kernels.iter().map(|k| format!("{}.kd", k.name)).collect();
+    let plan = Plan::new(kernels)?;
     let mut buf = Vec::new();
     let mut w = Writer::new(Endianness::Little, true, &mut buf);
-    w.reserve_file_header();
-    w.reserve_program_headers(5);
+    let layout = reserve(&mut w, &plan)?;
+    emit(&mut w, &plan, &layout)?;
+    Ok(buf)
+}
 
+fn reserve_sections(w: &mut Writer) -> Sections {
     w.reserve_null_section_index();
     let note_name = w.add_section_name(b".note");
     w.reserve_section_index();
@@ -120,53 +178,71 @@ pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
     let rodata_name = w.add_section_name(b".rodata");
     let rodata = w.reserve_section_index();
     let text_name = w.add_section_name(b".text");
-    let text_index = w.reserve_section_index();
+    let text = w.reserve_section_index();
     let dynamic = w.reserve_dynamic_section_index();
     w.reserve_symtab_section_index();
     w.reserve_shstrtab_section_index();
     w.reserve_strtab_section_index();
-    let s = Sections {
+    Sections {
         rodata,
-        text: text_index,
+        text,
         dynamic,
-    };
+        note_name,
+        rodata_name,
+        text_name,
+    }
+}
 
-    // Symbols: per kernel NAME then NAME.kd, in both tables; .symtab also has lld's _DYNAMIC.
-    let mut dyn_names = Vec::with_capacity(kernels.len() * 2);
-    let mut sym_names = Vec::with_capacity(kernels.len() * 2);
+/// Symbols: per kernel NAME then NAME.kd, in both tables; `.symtab` also has lld's
+/// `_DYNAMIC` (local, hidden).
+fn reserve_symbols<'a>(w: &mut Writer<'a>, s: &Sections, names: &'a [Vec<u8>]) -> Symbols {
     w.reserve_null_dynamic_symbol_index();
     w.reserve_null_symbol_index();
-    let dynamic_sym_name = w.add_string(b"_DYNAMIC");
+    let dynamic_label = w.add_string(b"_DYNAMIC");
     w.reserve_symbol_index(Some(s.dynamic));
-    for (k, kd) in kernels.iter().zip(&kd_names) {
-        for (name, section) in [(k.name.as_bytes(), s.text), (kd.as_bytes(), s.rodata)] {
-            dyn_names.push(w.add_dynamic_string(name));
-            sym_names.push(w.add_string(name));
-            w.reserve_dynamic_symbol_index();
-            w.reserve_symbol_index(Some(section));
-        }
+    let mut dynamic = Vec::with_capacity(names.len());
+    let mut local = Vec::with_capacity(names.len());
+    for (j, name) in names.iter().enumerate() {
+        dynamic.push(w.add_dynamic_string(name));
+        local.push(w.add_string(name));
+        w.reserve_dynamic_symbol_index();
+        w.reserve_symbol_index(Some(if j % 2 == 0 { s.text } else { s.rodata }));
     }
-    let hashed = (kernels.len() * 2) as u32;
+    Symbols {
+        dynamic,
+        local,
+        dynamic_label,
+    }
+}
+
+fn reserve<'a>(w: &mut Writer<'a>, plan: &'a Plan) -> Result<Layout, ObjectError> {
+    w.reserve_file_header();
+    w.reserve_program_headers(PROGRAM_HEADERS);
+    let s = reserve_sections(w);
+    let syms = reserve_symbols(w, &s, &plan.names);
     let o = Offsets {
-        note: w.reserve(note.len(), 4),
+        note: w.reserve(plan.note.len(), 4),
         dynsym: w.reserve_dynsym(),
-        gnu_hash: w.reserve_gnu_hash(1, 1, hashed),
-        hash: w.reserve_hash(1, hashed + 1),
+        gnu_hash: w.reserve_gnu_hash(1, 1, plan.hashed),
+        hash: w.reserve_hash(1, plan.hashed + 1),
         dynstr: w.reserve_dynstr(),
-        rodata: w.reserve(DESCRIPTOR_SIZE * kernels.len(), DESCRIPTOR_SIZE),
-        text: w.reserve(text.len(), ENTRY_ALIGN),
+        rodata: w.reserve(DESCRIPTOR_SIZE * plan.kernels.len(), DESCRIPTOR_SIZE),
+        text: w.reserve(plan.text.len(), ENTRY_ALIGN),
         dynamic: w.reserve_dynamic(DYNAMIC_ENTRIES),
     };
     w.reserve_symtab();
     w.reserve_shstrtab();
     w.reserve_strtab();
     w.reserve_section_headers();
+    // Offsets stay far inside i64 and the 32-bit sizes the note and tables use.
     if u32::try_from(w.reserved_len()).is_err() {
         return Err(ObjectError::TooLarge);
     }
+    Ok(Layout { s, o, syms })
+}
 
-    let end_rodata = o.rodata + DESCRIPTOR_SIZE * kernels.len();
-    let end_dynamic = o.dynamic + DYNAMIC_ENTRIES * 16;
+fn emit(w: &mut Writer, plan: &Plan, l: &Layout) -> Result<(), ObjectError> {
+    let o = &l.o;
     w.write_file_header(&FileHeader {
         os_abi: OSABI_AMDGPU_HSA,
         abi_version: ABI_VERSION_V5,
@@ -175,61 +251,37 @@ pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
         e_entry: 0,
         e_flags: EF_GFX1100,
     })
-    .map_err(|err| ObjectError::Malformed {
-        what: format!("writing the ELF header: {err}"),
-    })?;
-    write_program_headers(&mut w, &o, end_rodata, text.len(), end_dynamic, note.len());
-
+    .map_err(|err| ObjectError::Write(err.to_string()))?;
+    write_program_headers(w, plan, o);
     w.write_align(4);
-    w.write(&note);
-    write_dynamic_symbols(&mut w, &s, &o, kernels, &entries, &dyn_names);
-    let all_names: Vec<&[u8]> = kernels
-        .iter()
-        .zip(&kd_names)
-        .flat_map(|(k, kd)| [k.name.as_bytes(), kd.as_bytes()])
-        .collect();
-    w.write_gnu_hash(1, 6, 1, 1, hashed, |i| {
-        ::object::elf::gnu_hash(all_names[i as usize])
+    w.write(&plan.note);
+    w.write_null_dynamic_symbol();
+    for (j, &name) in l.syms.dynamic.iter().enumerate() {
+        w.write_dynamic_symbol(&kernel_sym(plan, l, j, name));
+    }
+    w.write_gnu_hash(1, 6, 1, 1, plan.hashed, |i| {
+        ::object::elf::gnu_hash(&plan.names[i as usize])
     });
-    w.write_hash(1, hashed + 1, |i| {
-        i.checked_sub(1)
-            .map(|j| ::object::elf::hash(all_names[j as usize]))
+    w.write_hash(1, plan.hashed + 1, |i| {
+        let name = plan.names.get(i.checked_sub(1)? as usize)?;
+        Some(::object::elf::hash(name))
     });
     w.write_dynstr();
     w.write_align(DESCRIPTOR_SIZE);
-    for (i, k) in kernels.iter().enumerate() {
+    for (i, k) in plan.kernels.iter().enumerate() {
         let kd_at = (o.rodata + i * DESCRIPTOR_SIZE) as i64;
-        let entry_at = (o.text + entries[i]) as i64;
+        let entry_at = (o.text + plan.entries[i]) as i64;
         let fields = k.resources.descriptor_fields(entry_at - kd_at);
         w.write(&descriptor::encode(&k.name, &fields)?);
     }
     w.write_align(ENTRY_ALIGN);
-    w.write(&text);
-    write_dynamic(&mut w, &o)?;
-    write_symtab(
-        &mut w,
-        &s,
-        &o,
-        kernels,
-        &entries,
-        &sym_names,
-        dynamic_sym_name,
-    );
+    w.write(&plan.text);
+    write_dynamic(w, o)?;
+    write_symtab(w, plan, l);
     w.write_shstrtab();
     w.write_strtab();
-    write_section_headers(
-        &mut w,
-        &o,
-        end_rodata,
-        text.len(),
-        note.len(),
-        kernels.len(),
-        note_name,
-        rodata_name,
-        text_name,
-    );
-    drop(w);
-    Ok(buf)
+    write_section_headers(w, plan, l);
+    Ok(())
 }
 
 fn phdr(p_type: u32, p_flags: u32, start: usize, end: usize, p_align: u64) -> ProgramHeader {
@@ -245,23 +297,13 @@ fn phdr(p_type: u32, p_flags: u32, start: usize, end: usize, p_align: u64) -> Pr
     }
 }
 
-fn write_program_headers(
-    w: &mut Writer,
-    o: &Offsets,
-    end_rodata: usize,
-    text_len: usize,
-    end_dynamic: usize,
-    note_len: usize,
-) {
+fn write_program_headers(w: &mut Writer, plan: &Plan, o: &Offsets) {
+    let end_rodata = o.rodata + DESCRIPTOR_SIZE * plan.kernels.len();
+    let end_text = o.text + plan.text.len();
+    let end_dynamic = o.dynamic + DYNAMIC_ENTRIES * 16;
     w.write_align_program_headers();
     w.write_program_header(&phdr(e::PT_LOAD, e::PF_R, 0, end_rodata, PAGE));
-    w.write_program_header(&phdr(
-        e::PT_LOAD,
-        e::PF_R | e::PF_X,
-        o.text,
-        o.text + text_len,
-        PAGE,
-    ));
+    w.write_program_header(&phdr(e::PT_LOAD, e::PF_R | e::PF_X, o.text, end_text, PAGE));
     w.write_program_header(&phdr(
         e::PT_LOAD,
         e::PF_R | e::PF_W,
@@ -276,31 +318,21 @@ fn write_program_headers(
         end_dynamic,
         8,
     ));
-    w.write_program_header(&phdr(e::PT_NOTE, e::PF_R, o.note, o.note + note_len, 4));
+    let end_note = o.note + plan.note.len();
+    w.write_program_header(&phdr(e::PT_NOTE, e::PF_R, o.note, end_note, 4));
 }
 
-/// The symbol for kernel `i`'s code (`kd == false`) or descriptor.
-fn kernel_sym(
-    s: &Sections,
-    o: &Offsets,
-    kernels: &[KernelCode],
-    entries: &[usize],
-    i: usize,
-    kd: bool,
-    name: ::object::write::StringId,
-) -> Sym {
-    let (section, st_type, value, size) = if kd {
-        let at = o.rodata + i * DESCRIPTOR_SIZE;
-        (s.rodata, e::STT_OBJECT, at, DESCRIPTOR_SIZE)
+/// Symbol `j` of [`Plan::names`]: kernel `j / 2`'s code (even) or descriptor (odd).
+/// Both PROTECTED, as clang-19 + lld-19 make them.
+fn kernel_sym(plan: &Plan, l: &Layout, j: usize, name: StringId) -> Sym {
+    let i = j / 2;
+    let (section, st_type, value, size) = if j % 2 == 1 {
+        let at = l.o.rodata + i * DESCRIPTOR_SIZE;
+        (l.s.rodata, e::STT_OBJECT, at, DESCRIPTOR_SIZE)
     } else {
-        (
-            s.text,
-            e::STT_FUNC,
-            o.text + entries[i],
-            kernels[i].code.len(),
-        )
+        let code = plan.kernels[i].code.len();
+        (l.s.text, e::STT_FUNC, l.o.text + plan.entries[i], code)
     };
-    // Both PROTECTED, as clang-19 + lld-19 make them.
     Sym {
         name: Some(name),
         section: Some(section),
@@ -312,41 +344,19 @@ fn kernel_sym(
     }
 }
 
-fn write_dynamic_symbols(
-    w: &mut Writer,
-    s: &Sections,
-    o: &Offsets,
-    kernels: &[KernelCode],
-    entries: &[usize],
-    names: &[::object::write::StringId],
-) {
-    w.write_null_dynamic_symbol();
-    for (j, &name) in names.iter().enumerate() {
-        w.write_dynamic_symbol(&kernel_sym(s, o, kernels, entries, j / 2, j % 2 == 1, name));
-    }
-}
-
-fn write_symtab(
-    w: &mut Writer,
-    s: &Sections,
-    o: &Offsets,
-    kernels: &[KernelCode],
-    entries: &[usize],
-    names: &[::object::write::StringId],
-    dynamic_name: ::object::write::StringId,
-) {
+fn write_symtab(w: &mut Writer, plan: &Plan, l: &Layout) {
     w.write_null_symbol();
     w.write_symbol(&Sym {
-        name: Some(dynamic_name),
-        section: Some(s.dynamic),
+        name: Some(l.syms.dynamic_label),
+        section: Some(l.s.dynamic),
         st_info: (e::STB_LOCAL << 4) | e::STT_NOTYPE,
         st_other: e::STV_HIDDEN,
         st_shndx: 0,
-        st_value: o.dynamic as u64,
+        st_value: l.o.dynamic as u64,
         st_size: 0,
     });
-    for (j, &name) in names.iter().enumerate() {
-        w.write_symbol(&kernel_sym(s, o, kernels, entries, j / 2, j % 2 == 1, name));
+    for (j, &name) in l.syms.local.iter().enumerate() {
+        w.write_symbol(&kernel_sym(plan, l, j, name));
     }
 }
 
@@ -364,27 +374,15 @@ fn write_dynamic(w: &mut Writer, o: &Offsets) -> Result<(), ObjectError> {
     ];
     for (tag, value) in entries {
         w.write_dynamic(tag, value)
-            .map_err(|err| ObjectError::Malformed {
-                what: format!("writing .dynamic: {err}"),
-            })?;
+            .map_err(|err| ObjectError::Write(err.to_string()))?;
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_section_headers(
-    w: &mut Writer,
-    o: &Offsets,
-    end_rodata: usize,
-    text_len: usize,
-    note_len: usize,
-    kernel_count: usize,
-    note_name: ::object::write::StringId,
-    rodata_name: ::object::write::StringId,
-    text_name: ::object::write::StringId,
-) {
+fn write_section_headers(w: &mut Writer, plan: &Plan, l: &Layout) {
+    let (o, s) = (&l.o, &l.s);
     let alloc = u64::from(e::SHF_ALLOC);
-    let progbits = |name, sh_type, flags, at: usize, size: usize, align: usize| SectionHeader {
+    let header = |name, sh_type, flags, at: usize, size: usize, align: usize| SectionHeader {
         name: Some(name),
         sh_type,
         sh_flags: flags,
@@ -396,38 +394,33 @@ fn write_section_headers(
         sh_addralign: align as u64,
         sh_entsize: 0,
     };
-    w.write_null_section_header();
-    w.write_section_header(&progbits(
-        note_name,
-        e::SHT_NOTE,
-        alloc,
-        o.note,
-        note_len,
-        4,
-    ));
-    w.write_dynsym_section_header(o.dynsym as u64, 1);
-    w.write_gnu_hash_section_header(o.gnu_hash as u64);
-    w.write_hash_section_header(o.hash as u64);
-    w.write_dynstr_section_header(o.dynstr as u64);
-    let rodata_len = end_rodata - o.rodata;
-    debug_assert_eq!(rodata_len, kernel_count * DESCRIPTOR_SIZE);
-    w.write_section_header(&progbits(
-        rodata_name,
+    let note = header(s.note_name, e::SHT_NOTE, alloc, o.note, plan.note.len(), 4);
+    let rodata_len = DESCRIPTOR_SIZE * plan.kernels.len();
+    let rodata = header(
+        s.rodata_name,
         e::SHT_PROGBITS,
         alloc,
         o.rodata,
         rodata_len,
         DESCRIPTOR_SIZE,
-    ));
+    );
     let exec = alloc | u64::from(e::SHF_EXECINSTR);
-    w.write_section_header(&progbits(
-        text_name,
+    let text = header(
+        s.text_name,
         e::SHT_PROGBITS,
         exec,
         o.text,
-        text_len,
+        plan.text.len(),
         ENTRY_ALIGN,
-    ));
+    );
+    w.write_null_section_header();
+    w.write_section_header(&note);
+    w.write_dynsym_section_header(o.dynsym as u64, 1);
+    w.write_gnu_hash_section_header(o.gnu_hash as u64);
+    w.write_hash_section_header(o.hash as u64);
+    w.write_dynstr_section_header(o.dynstr as u64);
+    w.write_section_header(&rodata);
+    w.write_section_header(&text);
     w.write_dynamic_section_header(o.dynamic as u64);
     // Locals: the null symbol and _DYNAMIC.
     w.write_symtab_section_header(2);

@@ -2,7 +2,7 @@
 //! written by hand. Map keys are emitted in byte order, as LLVM's writer does, so the note
 //! is deterministic and each value uses the smallest msgpack form that holds it.
 
-use super::{ArgKind, KernelCode};
+use super::{ArgKind, KernelCode, ObjectError};
 
 /// ELF note type of the metadata note.
 pub const NT_AMDGPU_METADATA: u32 = 32;
@@ -119,7 +119,7 @@ fn arg_map(arg: &super::KernelArg) -> Value {
 fn kernel_map(k: &KernelCode) -> Value {
     let r = &k.resources;
     // LLVM reports the SGPRs a wave is given: next free SGPR plus VCC's two when used.
-    let sgprs = r.sgpr_count + if r.uses_vcc { 2 } else { 0 };
+    let sgprs = r.sgpr_count.saturating_add(if r.uses_vcc { 2 } else { 0 });
     Value::Map(vec![
         (".name", Value::Str(k.name.clone())),
         (".symbol", Value::Str(format!("{}.kd", k.name))),
@@ -164,15 +164,16 @@ fn pad4(out: &mut Vec<u8>) {
 }
 
 /// The whole `.note` section: one ELF note, name and descriptor each padded to 4 bytes.
-pub fn note(kernels: &[KernelCode]) -> Vec<u8> {
+pub fn note(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
     let desc = document(kernels);
+    let desc_len = u32::try_from(desc.len()).map_err(|_| ObjectError::TooLarge)?;
     let mut out = Vec::with_capacity(desc.len() + 24);
     out.extend_from_slice(&(OWNER.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+    out.extend_from_slice(&desc_len.to_le_bytes());
     out.extend_from_slice(&NT_AMDGPU_METADATA.to_le_bytes());
     out.extend_from_slice(OWNER);
     pad4(&mut out);
     out.extend_from_slice(&desc);
     pad4(&mut out);
-    out
+    Ok(out)
 }

@@ -105,6 +105,8 @@ pub enum ObjectError {
     CodeLength { kernel: String, len: usize },
     #[error("code object: the object would exceed 4 GiB")]
     TooLarge,
+    #[error("code object: the ELF writer refused: {0}")]
+    Write(String),
     #[error("code object: {what}")]
     Malformed { what: String },
 }
