@@ -593,3 +593,28 @@ fn clang_kernels_rewritten_match_lld() {
     clear_sgpr_granules(&theirs, &patched, &kds);
     compare(&ours, &patched, &kds, false);
 }
+
+#[test]
+fn stripped_object_reads_through_dynsym() {
+    if !tools_present(&["llvm-strip-19", "llvm-readelf-19"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let code: Vec<u8> = [0xBF80_0000u32, 0xBFB0_0000]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    let bytes = CodeObject::write(&[vadd_kernel(code.clone())]).expect("write");
+    let path = dir.path().join("stripped.hsaco");
+    std::fs::write(&path, &bytes).expect("write");
+    run("llvm-strip-19", &["--strip-all", path_str(&path)]);
+    let stripped = std::fs::read(&path).expect("read back");
+    assert!(!run("llvm-readelf-19", &["-S", path_str(&path)]).contains(".symtab"));
+    let read = CodeObject::read(&stripped).expect("reads through .dynsym");
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].code, code);
+    assert_eq!(
+        read[0].descriptor,
+        CodeObject::read(&bytes).expect("read")[0].descriptor
+    );
+}

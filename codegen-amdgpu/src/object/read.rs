@@ -1,7 +1,7 @@
 //! Reading a code object back: every `NAME.kd` symbol's 64 descriptor bytes, and the code
 //! its entry offset points at, covered by the `NAME` symbol. Works on ours and on lld's.
 
-use ::object::read::elf::ElfFile64;
+use ::object::read::elf::{ElfFile64, ElfSymbolIterator};
 use ::object::{Endianness, Object, ObjectSection, ObjectSymbol, SymbolKind};
 
 use super::descriptor::{self, DESCRIPTOR_SIZE};
@@ -30,6 +30,18 @@ fn symbol_bytes<'d>(
         .ok_or_else(|| malformed(format!("symbol {what} lies outside its section's data")))
 }
 
+/// `.symtab`'s symbols, or `.dynsym`'s when `dynamic`.
+fn symbols<'d, 'f>(
+    file: &'f ElfFile64<'d, Endianness>,
+    dynamic: bool,
+) -> ElfSymbolIterator<'d, 'f, ::object::elf::FileHeader64<Endianness>> {
+    if dynamic {
+        file.dynamic_symbols()
+    } else {
+        file.symbols()
+    }
+}
+
 /// See [`super::CodeObject::read`].
 pub fn read(data: &[u8]) -> Result<Vec<ReadKernel>, ObjectError> {
     let file = ElfFile64::<Endianness>::parse(data).map_err(|err| malformed(err.to_string()))?;
@@ -43,8 +55,10 @@ pub fn read(data: &[u8]) -> Result<Vec<ReadKernel>, ObjectError> {
             "not a gfx1100 code object (e_flags machine is not 0x41)",
         ));
     }
+    // A stripped object keeps only `.dynsym`, which is what the HSA loader reads anyway.
+    let dynamic = file.symbols().next().is_none();
     let mut kernels = Vec::new();
-    for sym in file.symbols() {
+    for sym in symbols(&file, dynamic) {
         let Ok(kd_name) = sym.name() else { continue };
         let Some(name) = kd_name.strip_suffix(".kd") else {
             continue;
@@ -60,7 +74,7 @@ pub fn read(data: &[u8]) -> Result<Vec<ReadKernel>, ObjectError> {
             ))
         })?;
         let fields = descriptor::decode(name, &kd)?;
-        let code = find_code(&file, name, sym.address(), fields.entry_offset)?;
+        let code = find_code(&file, dynamic, name, sym.address(), fields.entry_offset)?;
         kernels.push(ReadKernel {
             name: name.to_string(),
             code: code.to_vec(),
@@ -77,6 +91,7 @@ pub fn read(data: &[u8]) -> Result<Vec<ReadKernel>, ObjectError> {
 /// The `NAME` function symbol's bytes; it must sit where the descriptor's entry offset says.
 fn find_code<'d>(
     file: &ElfFile64<'d, Endianness>,
+    dynamic: bool,
     name: &str,
     kd_address: u64,
     entry_offset: i64,
@@ -86,8 +101,7 @@ fn find_code<'d>(
             "kernel {name}: entry offset leaves the address space"
         ))
     })?;
-    let sym = file
-        .symbols()
+    let sym = symbols(file, dynamic)
         .find(|s| s.kind() == SymbolKind::Text && s.name() == Ok(name))
         .ok_or_else(|| malformed(format!("kernel {name}: no function symbol {name}")))?;
     if sym.address() != entry {
