@@ -49,7 +49,7 @@ pub struct DescriptorFields {
 impl KernelResources {
     /// USER_SGPR_COUNT: the kernarg pointer's two SGPRs, padded so user + system SGPRs reach
     /// 16 (gfx1100 wave32 UserSGPRInit16Bug). Decided here, once: the workgroup ids arrive
-    /// in s[count], s[count+1], ... in x, y, z order of those enabled, so instruction
+    /// in `s[count]`, `s[count+1]`, ... in x, y, z order of those enabled, so instruction
     /// selection must ask this method where they are.
     pub fn user_sgpr_count(&self) -> u32 {
         let system = self.workgroup_id.iter().filter(|&&on| on).count() as u32;

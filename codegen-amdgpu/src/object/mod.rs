@@ -48,7 +48,7 @@ pub struct KernelArg {
 }
 
 /// What the descriptor and metadata say about a kernel's resources and launch state.
-/// The kernarg segment pointer is the only user SGPR enabled (s[0:1]); see
+/// The kernarg segment pointer is the only user SGPR enabled (`s[0:1]`); see
 /// [`KernelResources::user_sgpr_count`] for where the workgroup ids then arrive.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KernelResources {
