@@ -3,7 +3,8 @@
 //! is an error naming the kernel.
 
 use egpu_codegen_amdgpu::object::{
-    Access, ArgKind, CodeObject, KernelArg, KernelCode, KernelResources, ObjectError,
+    Access, ArgKind, CodeObject, DescriptorFields, KernelArg, KernelCode, KernelResources,
+    ObjectError,
 };
 use proptest::prelude::*;
 
@@ -113,11 +114,25 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
     #[test]
-    fn corrupted_objects_do_not_panic(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16)) {
+    fn corrupted_objects_do_not_panic(
+        flips in prop::collection::vec((0u8..3, any::<prop::sample::Index>(), any::<u8>()), 1..16),
+    ) {
         let mut bytes = CodeObject::write(&one_kernel()).expect("write");
-        for (at, value) in flips {
-            let i = at.index(bytes.len());
+        // Section headers (12 of 64 bytes) end the file; the ELF and program headers
+        // start it. Most flips land in those, where the reader's bounds checks are tested.
+        let len = bytes.len();
+        for (region, at, value) in flips {
+            let i = match region {
+                0 => at.index(len),
+                1 => at.index(0x200),
+                _ => len - 1 - at.index(12 * 64),
+            };
             bytes[i] = value;
         }
         let _ = CodeObject::read(&bytes);
@@ -175,6 +190,36 @@ fn writer_rejects_bad_input() {
         CodeObject::write(&k),
         Err(ObjectError::BadName { index: 0, .. })
     ));
+}
+
+#[test]
+fn descriptor_encoder_rejects_unpackable_fields() {
+    use egpu_codegen_amdgpu::object::descriptor::encode;
+    let good = one_kernel()[0].resources.descriptor_fields(0);
+    assert!(encode("k", &good).is_ok());
+    for bad in [
+        DescriptorFields {
+            vgpr_granules: 0,
+            ..good
+        },
+        DescriptorFields {
+            vgpr_granules: 33,
+            ..good
+        },
+        DescriptorFields {
+            user_sgpr_count: 32,
+            ..good
+        },
+        DescriptorFields {
+            workitem_id_dims: 4,
+            ..good
+        },
+    ] {
+        assert!(
+            matches!(encode("k", &bad), Err(ObjectError::Resource { .. })),
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]

@@ -126,8 +126,8 @@ fn check(kernel: &str, f: &DescriptorFields) -> Result<(), ObjectError> {
         kernel: kernel.to_string(),
         what,
     };
-    if f.vgpr_granules > 32 {
-        return Err(bad("more than 256 VGPRs"));
+    if !(1..=32).contains(&f.vgpr_granules) {
+        return Err(bad("VGPR granules outside 1..=32"));
     }
     if f.user_sgpr_count > 31 {
         return Err(bad("more than 31 user SGPRs"));
