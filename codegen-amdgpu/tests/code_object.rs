@@ -75,7 +75,8 @@ fn lld_object(dir: &Path, asm_name: &str, asm: &str) -> (PathBuf, PathBuf) {
     (obj, so)
 }
 
-/// readelf's section table as (name, type, flags, entsize, align, link target name, info),
+/// readelf's section table as (name, type, flags, entsize, align, link target name, info,
+/// and address minus file offset: which page shift lld's segment rule gave the section),
 /// without what only a linker adds (`.comment`, `.relro_padding`).
 fn sections(file: &Path) -> Vec<String> {
     let text = run("llvm-readelf-19", &["-S", "-W", path_str(file)]);
@@ -108,8 +109,15 @@ fn sections(file: &Path) -> Vec<String> {
             } else {
                 tail[1].as_str()
             };
+            let hex = |f: &str| u64::from_str_radix(f, 16).expect("hex column");
+            let (addr, off) = (hex(&r[2]), hex(&r[3]));
+            let shift = if addr == 0 {
+                "-".to_string()
+            } else {
+                format!("{:#x}", addr.wrapping_sub(off))
+            };
             format!(
-                "{} {} es={} flags={flags} link={} info={} align={}",
+                "{} {} es={} flags={flags} link={} info={} align={} shift={shift}",
                 r[0],
                 r[1],
                 r[5],

@@ -1,8 +1,9 @@
 //! The ELF container: sections, symbols and program headers of an HSA code object v5,
 //! in ld.lld-19's order (`.note .dynsym .gnu.hash .hash .dynstr .rodata .text .dynamic
 //! .symtab .shstrtab .strtab`) with PT_LOAD r / rx / rw, PT_DYNAMIC and PT_NOTE.
-//! Virtual addresses equal file offsets (lld moves each segment to its own page instead;
-//! the loader maps by address, so either works). No `.comment`, `.relro_padding`,
+//! Addresses follow lld's rule: the read-only segment's equal its file offsets, and each
+//! later segment starts on the page after the previous one ends, at its offset within a
+//! page (so `.text` of a small object is at 0x1000 + offset). No `.comment`, `.relro_padding`,
 //! PT_PHDR, PT_GNU_RELRO or PT_GNU_STACK: nothing in the HSA loader reads them.
 
 use ::object::Endianness;
@@ -127,7 +128,8 @@ struct Sections {
     text_name: StringId,
 }
 
-/// File offsets (= addresses) of the allocated sections.
+/// File offsets of the allocated sections (= addresses in the read-only segment), and the
+/// addresses of the two later segments' sections.
 struct Offsets {
     note: usize,
     dynsym: usize,
@@ -137,6 +139,14 @@ struct Offsets {
     rodata: usize,
     text: usize,
     dynamic: usize,
+    text_addr: usize,
+    dynamic_addr: usize,
+}
+
+/// The address a segment starting at file offset `offset` gets when the previous segment
+/// ends at address `prev_end`: the next page, at the same offset within the page.
+fn next_segment(prev_end: usize, offset: usize) -> usize {
+    prev_end.next_multiple_of(PAGE as usize) + offset % PAGE as usize
 }
 
 /// Symbol name ids: `.dynsym`'s and `.symtab`'s, in [`Plan::names`] order, and `_DYNAMIC`.
@@ -220,15 +230,28 @@ fn reserve<'a>(w: &mut Writer<'a>, plan: &'a Plan) -> Result<Layout, ObjectError
     w.reserve_program_headers(PROGRAM_HEADERS);
     let s = reserve_sections(w);
     let syms = reserve_symbols(w, &s, &plan.names);
+    let note = w.reserve(plan.note.len(), 4);
+    let dynsym = w.reserve_dynsym();
+    let gnu_hash = w.reserve_gnu_hash(1, 1, plan.hashed);
+    let hash = w.reserve_hash(1, plan.hashed + 1);
+    let dynstr = w.reserve_dynstr();
+    let rodata_len = DESCRIPTOR_SIZE * plan.kernels.len();
+    let rodata = w.reserve(rodata_len, DESCRIPTOR_SIZE);
+    let text = w.reserve(plan.text.len(), ENTRY_ALIGN);
+    let dynamic = w.reserve_dynamic(DYNAMIC_ENTRIES);
+    let text_addr = next_segment(rodata + rodata_len, text);
+    let dynamic_addr = next_segment(text_addr + plan.text.len(), dynamic);
     let o = Offsets {
-        note: w.reserve(plan.note.len(), 4),
-        dynsym: w.reserve_dynsym(),
-        gnu_hash: w.reserve_gnu_hash(1, 1, plan.hashed),
-        hash: w.reserve_hash(1, plan.hashed + 1),
-        dynstr: w.reserve_dynstr(),
-        rodata: w.reserve(DESCRIPTOR_SIZE * plan.kernels.len(), DESCRIPTOR_SIZE),
-        text: w.reserve(plan.text.len(), ENTRY_ALIGN),
-        dynamic: w.reserve_dynamic(DYNAMIC_ENTRIES),
+        note,
+        dynsym,
+        gnu_hash,
+        hash,
+        dynstr,
+        rodata,
+        text,
+        dynamic,
+        text_addr,
+        dynamic_addr,
     };
     w.reserve_symtab();
     w.reserve_shstrtab();
@@ -270,7 +293,7 @@ fn emit(w: &mut Writer, plan: &Plan, l: &Layout) -> Result<(), ObjectError> {
     w.write_align(DESCRIPTOR_SIZE);
     for (i, k) in plan.kernels.iter().enumerate() {
         let kd_at = (o.rodata + i * DESCRIPTOR_SIZE) as i64;
-        let entry_at = (o.text + plan.entries[i]) as i64;
+        let entry_at = (o.text_addr + plan.entries[i]) as i64;
         let fields = k.resources.descriptor_fields(entry_at - kd_at);
         w.write(&descriptor::encode(&k.name, &fields)?);
     }
@@ -284,42 +307,39 @@ fn emit(w: &mut Writer, plan: &Plan, l: &Layout) -> Result<(), ObjectError> {
     Ok(())
 }
 
-fn phdr(p_type: u32, p_flags: u32, start: usize, end: usize, p_align: u64) -> ProgramHeader {
+/// A program header for `len` bytes at file offset `offset`, loaded at `addr`.
+fn phdr(
+    p_type: u32,
+    p_flags: u32,
+    (offset, addr): (usize, usize),
+    len: usize,
+    p_align: u64,
+) -> ProgramHeader {
     ProgramHeader {
         p_type,
         p_flags,
-        p_offset: start as u64,
-        p_vaddr: start as u64,
-        p_paddr: start as u64,
-        p_filesz: (end - start) as u64,
-        p_memsz: (end - start) as u64,
+        p_offset: offset as u64,
+        p_vaddr: addr as u64,
+        p_paddr: addr as u64,
+        p_filesz: len as u64,
+        p_memsz: len as u64,
         p_align,
     }
 }
 
 fn write_program_headers(w: &mut Writer, plan: &Plan, o: &Offsets) {
-    let end_rodata = o.rodata + DESCRIPTOR_SIZE * plan.kernels.len();
-    let end_text = o.text + plan.text.len();
-    let end_dynamic = o.dynamic + DYNAMIC_ENTRIES * 16;
+    let (r, rx, rw) = (e::PF_R, e::PF_R | e::PF_X, e::PF_R | e::PF_W);
+    let read_only_len = o.rodata + DESCRIPTOR_SIZE * plan.kernels.len();
+    let text = (o.text, o.text_addr);
+    let dynamic = (o.dynamic, o.dynamic_addr);
+    let dynamic_len = DYNAMIC_ENTRIES * 16;
     w.write_align_program_headers();
-    w.write_program_header(&phdr(e::PT_LOAD, e::PF_R, 0, end_rodata, PAGE));
-    w.write_program_header(&phdr(e::PT_LOAD, e::PF_R | e::PF_X, o.text, end_text, PAGE));
-    w.write_program_header(&phdr(
-        e::PT_LOAD,
-        e::PF_R | e::PF_W,
-        o.dynamic,
-        end_dynamic,
-        PAGE,
-    ));
-    w.write_program_header(&phdr(
-        e::PT_DYNAMIC,
-        e::PF_R | e::PF_W,
-        o.dynamic,
-        end_dynamic,
-        8,
-    ));
-    let end_note = o.note + plan.note.len();
-    w.write_program_header(&phdr(e::PT_NOTE, e::PF_R, o.note, end_note, 4));
+    w.write_program_header(&phdr(e::PT_LOAD, r, (0, 0), read_only_len, PAGE));
+    w.write_program_header(&phdr(e::PT_LOAD, rx, text, plan.text.len(), PAGE));
+    w.write_program_header(&phdr(e::PT_LOAD, rw, dynamic, dynamic_len, PAGE));
+    w.write_program_header(&phdr(e::PT_DYNAMIC, rw, dynamic, dynamic_len, 8));
+    let note = (o.note, o.note);
+    w.write_program_header(&phdr(e::PT_NOTE, r, note, plan.note.len(), 4));
 }
 
 /// Symbol `j` of [`Plan::names`]: kernel `j / 2`'s code (even) or descriptor (odd).
@@ -331,7 +351,7 @@ fn kernel_sym(plan: &Plan, l: &Layout, j: usize, name: StringId) -> Sym {
         (l.s.rodata, e::STT_OBJECT, at, DESCRIPTOR_SIZE)
     } else {
         let code = plan.kernels[i].code.len();
-        (l.s.text, e::STT_FUNC, l.o.text + plan.entries[i], code)
+        (l.s.text, e::STT_FUNC, l.o.text_addr + plan.entries[i], code)
     };
     Sym {
         name: Some(name),
@@ -352,7 +372,7 @@ fn write_symtab(w: &mut Writer, plan: &Plan, l: &Layout) {
         st_info: (e::STB_LOCAL << 4) | e::STT_NOTYPE,
         st_other: e::STV_HIDDEN,
         st_shndx: 0,
-        st_value: l.o.dynamic as u64,
+        st_value: l.o.dynamic_addr as u64,
         st_size: 0,
     });
     for (j, &name) in l.syms.local.iter().enumerate() {
@@ -382,25 +402,34 @@ fn write_dynamic(w: &mut Writer, o: &Offsets) -> Result<(), ObjectError> {
 fn write_section_headers(w: &mut Writer, plan: &Plan, l: &Layout) {
     let (o, s) = (&l.o, &l.s);
     let alloc = u64::from(e::SHF_ALLOC);
-    let header = |name, sh_type, flags, at: usize, size: usize, align: usize| SectionHeader {
-        name: Some(name),
-        sh_type,
-        sh_flags: flags,
-        sh_addr: at as u64,
-        sh_offset: at as u64,
-        sh_size: size as u64,
-        sh_link: 0,
-        sh_info: 0,
-        sh_addralign: align as u64,
-        sh_entsize: 0,
+    let header = |name, sh_type, flags, (at, addr): (usize, usize), size: usize, align: usize| {
+        SectionHeader {
+            name: Some(name),
+            sh_type,
+            sh_flags: flags,
+            sh_addr: addr as u64,
+            sh_offset: at as u64,
+            sh_size: size as u64,
+            sh_link: 0,
+            sh_info: 0,
+            sh_addralign: align as u64,
+            sh_entsize: 0,
+        }
     };
-    let note = header(s.note_name, e::SHT_NOTE, alloc, o.note, plan.note.len(), 4);
+    let note = header(
+        s.note_name,
+        e::SHT_NOTE,
+        alloc,
+        (o.note, o.note),
+        plan.note.len(),
+        4,
+    );
     let rodata_len = DESCRIPTOR_SIZE * plan.kernels.len();
     let rodata = header(
         s.rodata_name,
         e::SHT_PROGBITS,
         alloc,
-        o.rodata,
+        (o.rodata, o.rodata),
         rodata_len,
         DESCRIPTOR_SIZE,
     );
@@ -409,7 +438,7 @@ fn write_section_headers(w: &mut Writer, plan: &Plan, l: &Layout) {
         s.text_name,
         e::SHT_PROGBITS,
         exec,
-        o.text,
+        (o.text, o.text_addr),
         plan.text.len(),
         ENTRY_ALIGN,
     );
@@ -421,7 +450,7 @@ fn write_section_headers(w: &mut Writer, plan: &Plan, l: &Layout) {
     w.write_dynstr_section_header(o.dynstr as u64);
     w.write_section_header(&rodata);
     w.write_section_header(&text);
-    w.write_dynamic_section_header(o.dynamic as u64);
+    w.write_dynamic_section_header(o.dynamic_addr as u64);
     // Locals: the null symbol and _DYNAMIC.
     w.write_symtab_section_header(2);
     w.write_shstrtab_section_header();
