@@ -3,8 +3,9 @@
 //! `s_waitcnt` and hazard handling, our own encoder, decoder and LLVM-syntax printer, and the
 //! HSA code object v5 writer. Depends only on `egpu-ir`.
 //!
-//! Built so far: [`isa`], the instruction layer.
+//! Built so far: [`isa`], the instruction layer; [`object`], the HSA code object writer and reader.
 
 pub use egpu_ir as ir;
 
 pub mod isa;
+pub mod object;
