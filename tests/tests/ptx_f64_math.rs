@@ -1,6 +1,6 @@
-//! f64 `exp2` written as inline PTX (codegen-ptx/src/emit/f64_math.rs), run on the tests'
-//! PTX interpreter over 131,072 inputs and checked against Rust's own `f64::exp2` (what the
-//! kernel-IR interpreter computes) within the precision model's 1 ULP, exact on integers;
+//! f64 `exp2` and `log2` written as inline PTX (codegen-ptx/src/emit/f64_math.rs), run on the tests'
+//! PTX interpreter over 131,072 inputs and checked against Rust's own `f64::exp2` / `f64::log2` (what the
+//! kernel-IR interpreter computes) within the precision model's 1 ULP, exact on integers (exp2) and powers of two (log2);
 //! and assembled by ptxas for sm_80 and sm_90 with no warning.
 
 use egpu_codegen_ptx::{PtxOptions, emit_kernel};
@@ -207,6 +207,66 @@ fn exp2_is_within_one_ulp_of_rust() {
     assert_eq!(got[5], std::f64::consts::SQRT_2);
 }
 
+/// Inputs for log2: the specials, negative values, every power of two (normal and
+/// subnormal), values near 1 and near √2 and √½ (where the reduction switches), and a
+/// seeded sweep over the whole exponent range.
+fn log2_inputs() -> Vec<f64> {
+    let mut v = special_values();
+    for e in -1074..=1023 {
+        let p = 2f64.powi(e);
+        v.push(p);
+        v.push(-p);
+        v.push(p.next_up());
+        v.push(p.next_down());
+    }
+    for t in [
+        std::f64::consts::SQRT_2,
+        std::f64::consts::FRAC_1_SQRT_2,
+        0.5,
+        2.0,
+    ] {
+        let mut up = t;
+        let mut down = t;
+        for _ in 0..300 {
+            up = up.next_up();
+            down = down.next_down();
+            v.push(up);
+            v.push(down);
+        }
+    }
+    let mut rng = Rng(0x1062_5EED);
+    for _ in 0..10_000 {
+        v.push(1.0 + (rng.unit() - 0.5) * 2f64.powi(-((rng.next() % 50) as i32)));
+        v.push(0.5 + rng.unit() * 1.5);
+    }
+    while v.len() < N {
+        // any positive finite bit pattern, subnormals included
+        v.push(f64::from_bits(rng.next() % 0x7FF0_0000_0000_0000));
+    }
+    v
+}
+
+#[test]
+fn log2_is_within_one_ulp_of_rust() {
+    let inputs = log2_inputs();
+    assert!(inputs.len() >= 100_000, "{} inputs", inputs.len());
+    let got = run_op("log2", &inputs);
+    let worst = check("log2", &inputs, &got, f64::log2, |x| {
+        x > 0.0 && x.is_finite() && x.to_bits() & ((1 << 52) - 1) == 0 || x == f64::from_bits(1)
+    });
+    println!("log2: {} inputs, worst error {worst} ULP", inputs.len());
+    // spot checks not tied to Rust's libm
+    let spot = [1.0, 0.0, -0.0, -1.0, f64::INFINITY, f64::from_bits(1), 8.0];
+    let got = run_op("log2", &spot);
+    assert_eq!(got[0].to_bits(), 0);
+    assert_eq!(got[1], f64::NEG_INFINITY);
+    assert_eq!(got[2], f64::NEG_INFINITY);
+    assert!(got[3].is_nan());
+    assert_eq!(got[4], f64::INFINITY);
+    assert_eq!(got[5], -1074.0);
+    assert_eq!(got[6], 3.0);
+}
+
 #[test]
 fn f64_math_assembles_without_warnings() {
     let Some(ptxas) = egpu_tests::ptxas::find() else {
@@ -217,7 +277,7 @@ fn f64_math_assembles_without_warnings() {
         println!("skipped: no ptxas found");
         return;
     };
-    for op in ["exp2"] {
+    for op in ["exp2", "log2"] {
         for arch in ["sm_80", "sm_90"] {
             let ptx = ptx_for(op, arch);
             if let Err(e) = egpu_tests::ptxas::assemble(&ptxas, &ptx, arch, &[]) {

@@ -1,7 +1,7 @@
-//! f64 `exp2` as an inline sequence of `.rn` f64 arithmetic and integer ops on the exponent
-//! bits: PTX has no f64 transcendental instruction, and the precision model
+//! f64 `exp2` and `log2` as inline sequences of `.rn` f64 arithmetic and integer ops on the
+//! exponent bits: PTX has no f64 transcendental instruction, and the precision model
 //! (ir/src/precision.rs) allows 1 ULP. No `call`: straight-line code with `selp` for the
-//! one special case (NaN), so every lane runs the same instructions.
+//! special cases, so every lane runs the same instructions.
 
 use super::emitter::Emitter;
 use super::sink::RegClass;
@@ -126,5 +126,148 @@ impl Emitter<'_> {
         self.ins(format!("mov.b32 {lo}, 0"));
         self.ins(format!("mov.b64 {s}, {{{lo}, {hi}}}"));
         s
+    }
+}
+
+/// 1/ln 2 split as hi + lo, each rounded to f64: the conversion ln → log2 is carried in
+/// double-double so it adds no rounding of its own.
+const INV_LN2_HI: &str = "0d3FF71547652B82FE";
+const INV_LN2_LO: &str = "0d3C7777D0FFDA0D24";
+
+/// 2/(2k+1) for k = 1..=10, rounded to f64: ln(1+f) = 2·atanh(s), s = f/(2+f), and
+/// 2·atanh(s) = 2s + s·Σ_{k≥1} 2/(2k+1)·s^(2k).
+const ATANH_TAIL: [&str; 10] = [
+    "0d3FE5555555555555",
+    "0d3FD999999999999A",
+    "0d3FD2492492492492",
+    "0d3FCC71C71C71C71C",
+    "0d3FC745D1745D1746",
+    "0d3FC3B13B13B13B14",
+    "0d3FC1111111111111",
+    "0d3FBE1E1E1E1E1E1E",
+    "0d3FBAF286BCA1AF28",
+    "0d3FB8618618618618",
+];
+
+/// 2^54, to lift a subnormal into the normal range before reading its exponent.
+const TWO_54: &str = "0d4350000000000000";
+/// The high word of √2 (0x3FF6A09E667F3BCD): mantissas at or above it are halved, so the
+/// reduced m lies in [0.7071067, 1.4142136).
+const SQRT2_HI_WORD: &str = "0x3FF6A09E";
+
+impl Emitter<'_> {
+    /// `dst = log2(x)` within 1 ULP; exact (e) for x = 2^e.
+    ///
+    /// x = 2^e·m with m ∈ [√½, √2), f = m − 1 exact (Sterbenz), |f| ≤ 0.4143. With
+    /// s = f/(2+f), 2s = f − f²/2 + s·f²/2, so ln(1+f) = f − c, c = h − s·(h + R),
+    /// h = f²/2, R = Σ_{k=1..10} 2/(2k+1)·s^(2k) (s² ≤ 0.0295: the first term dropped is
+    /// < 2^-60 of the result). Error, in ULPs of log2(m):
+    /// - c ≤ 0.2·|f|, computed as h rounded and one `fma`: ≤ 1 ULP of c, < 0.3 ULP here;
+    /// - s (two roundings) only enters s·(h + R) ~ f³/12: negligible;
+    /// - f − c as the exact pair H + Lo (Fast2Sum, |f| ≥ |c|), times 1/ln2 as
+    ///   double-double: the product's error is recovered by `fma`, the rest < 2^-100;
+    /// - e + P as an exact pair (Fast2Sum, |e| ≥ 1 > |P| or e = 0), the tails summed and
+    ///   one final rounding: ½ ULP. Total < 0.85 ULP for e = 0, less for e ≠ 0.
+    ///
+    /// Specials by `selp`: NaN → NaN, x < 0 → NaN, ±0 → −inf, +inf → +inf.
+    pub(crate) fn log2_f64(&mut self, dst: &str, x: &str) {
+        let (m, e) = self.log2_split(x);
+        let (h, lo) = self.ln_reduced(&m);
+        let r = self.log2_combine(&h, &lo, &e);
+        let p = self.new_temp(RegClass::Pred);
+        self.ins(format!("setp.eq.f64 {p}, {x}, 0d7FF0000000000000"));
+        self.ins(format!("selp.f64 {r}, {x}, {r}, {p}"));
+        self.ins(format!("setp.eq.f64 {p}, {x}, 0d0000000000000000"));
+        self.ins(format!("selp.f64 {r}, 0dFFF0000000000000, {r}, {p}"));
+        self.ins(format!("setp.lt.f64 {p}, {x}, 0d0000000000000000"));
+        self.ins(format!("selp.f64 {r}, 0d7FF8000000000000, {r}, {p}"));
+        self.ins(format!("setp.nan.f64 {p}, {x}, {x}"));
+        self.ins(format!("selp.f64 {dst}, {x}, {r}, {p}"));
+    }
+
+    /// x > 0 finite as m (f64, in [√½, √2)) and e (f64, integral) with x = 2^e·m.
+    fn log2_split(&mut self, x: &str) -> (String, String) {
+        let xs = self.new_temp(RegClass::F64);
+        let sub = self.new_temp(RegClass::Pred);
+        let bias = self.new_temp(RegClass::B32);
+        // subnormals (and 0, handled later) are scaled by 2^54, exactly
+        self.ins(format!("setp.lt.f64 {sub}, {x}, 0d0010000000000000"));
+        self.ins(format!("mul.rn.f64 {xs}, {x}, {TWO_54}"));
+        self.ins(format!("selp.f64 {xs}, {xs}, {x}, {sub}"));
+        self.ins(format!("selp.s32 {bias}, 1077, 1023, {sub}"));
+        let lo = self.new_temp(RegClass::B32);
+        let hi = self.new_temp(RegClass::B32);
+        let ei = self.new_temp(RegClass::B32);
+        let big = self.new_temp(RegClass::Pred);
+        self.ins(format!("mov.b64 {{{lo}, {hi}}}, {xs}"));
+        self.ins(format!("shr.u32 {ei}, {hi}, 20"));
+        self.ins(format!("sub.s32 {ei}, {ei}, {bias}"));
+        self.ins(format!("and.b32 {hi}, {hi}, 0x000FFFFF"));
+        self.ins(format!("or.b32 {hi}, {hi}, 0x3FF00000"));
+        // m ≥ √2: halve it (exponent field − 1) and count one more in e
+        self.ins(format!("setp.ge.u32 {big}, {hi}, {SQRT2_HI_WORD}"));
+        let step = self.new_temp(RegClass::B32);
+        self.ins(format!("selp.b32 {step}, 1, 0, {big}"));
+        self.ins(format!("add.s32 {ei}, {ei}, {step}"));
+        self.ins(format!("shl.b32 {step}, {step}, 20"));
+        self.ins(format!("sub.s32 {hi}, {hi}, {step}"));
+        let m = self.new_temp(RegClass::F64);
+        let e = self.new_temp(RegClass::F64);
+        self.ins(format!("mov.b64 {m}, {{{lo}, {hi}}}"));
+        self.ins(format!("cvt.rn.f64.s32 {e}, {ei}"));
+        (m, e)
+    }
+
+    /// ln(m) for m ∈ [√½, √2) as an unevaluated pair H + Lo (see [`Self::log2_f64`]).
+    fn ln_reduced(&mut self, m: &str) -> (String, String) {
+        let f = self.new_temp(RegClass::F64);
+        let s = self.new_temp(RegClass::F64);
+        let z = self.new_temp(RegClass::F64);
+        self.ins(format!("sub.rn.f64 {f}, {m}, 0d3FF0000000000000"));
+        self.ins(format!("add.rn.f64 {s}, {f}, 0d4000000000000000"));
+        self.ins(format!("div.rn.f64 {s}, {f}, {s}"));
+        self.ins(format!("mul.rn.f64 {z}, {s}, {s}"));
+        let t = self.new_temp(RegClass::F64);
+        let last = ATANH_TAIL.len() - 1;
+        self.ins(format!("mov.f64 {t}, {}", ATANH_TAIL[last]));
+        for c in ATANH_TAIL[..last].iter().rev() {
+            self.ins(format!("fma.rn.f64 {t}, {t}, {z}, {c}"));
+        }
+        // R = z·t; h = f²/2; c = h − s·(h + R), one rounding after h
+        let h = self.new_temp(RegClass::F64);
+        let c = self.new_temp(RegClass::F64);
+        self.ins(format!("mul.rn.f64 {t}, {t}, {z}"));
+        self.ins(format!("mul.rn.f64 {h}, {f}, {f}"));
+        self.ins(format!("mul.rn.f64 {h}, {h}, 0d3FE0000000000000"));
+        self.ins(format!("add.rn.f64 {t}, {t}, {h}"));
+        self.ins(format!("neg.f64 {c}, {s}"));
+        self.ins(format!("fma.rn.f64 {c}, {c}, {t}, {h}"));
+        // H = f − c and Lo = (f − H) − c, exactly f − c in two parts (|f| ≥ |c|)
+        let hh = self.new_temp(RegClass::F64);
+        let lo = self.new_temp(RegClass::F64);
+        self.ins(format!("sub.rn.f64 {hh}, {f}, {c}"));
+        self.ins(format!("sub.rn.f64 {lo}, {f}, {hh}"));
+        self.ins(format!("sub.rn.f64 {lo}, {lo}, {c}"));
+        (hh, lo)
+    }
+
+    /// e + (H + Lo)/ln2, rounded once at the end (see [`Self::log2_f64`]).
+    fn log2_combine(&mut self, hh: &str, lo: &str, e: &str) -> String {
+        let p = self.new_temp(RegClass::F64);
+        let tail = self.new_temp(RegClass::F64);
+        self.ins(format!("mul.rn.f64 {p}, {hh}, {INV_LN2_HI}"));
+        self.ins(format!("neg.f64 {tail}, {p}"));
+        self.ins(format!("fma.rn.f64 {tail}, {hh}, {INV_LN2_HI}, {tail}"));
+        self.ins(format!("fma.rn.f64 {tail}, {hh}, {INV_LN2_LO}, {tail}"));
+        self.ins(format!("fma.rn.f64 {tail}, {lo}, {INV_LN2_HI}, {tail}"));
+        // S = e + P and its exact error (e − S) + P: |e| ≥ 1 > |P| unless e = 0
+        let sum = self.new_temp(RegClass::F64);
+        let err = self.new_temp(RegClass::F64);
+        self.ins(format!("add.rn.f64 {sum}, {e}, {p}"));
+        self.ins(format!("sub.rn.f64 {err}, {e}, {sum}"));
+        self.ins(format!("add.rn.f64 {err}, {err}, {p}"));
+        self.ins(format!("add.rn.f64 {err}, {err}, {tail}"));
+        self.ins(format!("add.rn.f64 {sum}, {sum}, {err}"));
+        sum
     }
 }
