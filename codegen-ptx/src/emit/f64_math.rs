@@ -44,11 +44,12 @@ impl Emitter<'_> {
     /// - f·ln2 = sh + sl exactly up to f·LN2_LO's rounding and ln2's own error: < 2^-105;
     /// - u = f·(f·P): |u| ≤ 0.065, relative error ≤ ~4·2^-53, so < 0.14 ULP;
     /// - a = 1 + sh with its rounding error e recovered exactly (Fast2Sum, |sh| < 1);
-    /// - the tail e + sl + u rounded twice at ≤ 2^-4 magnitude: < 0.02 ULP;
+    /// - the tail e + sl + u, three roundings at ≤ 2^-4 magnitude: < 0.02 ULP;
     /// - the final a + tail: ½ ULP. Total < 0.67 ULP before scaling.
     ///
     /// Scaling by 2^n goes in two exact-factor steps 2^(n>>1) then 2^(n−(n>>1)): the first
-    /// product stays normal (exact), the second rounds once, so subnormal results and
+    /// product stays normal (exact), the second rounds once (a subnormal result is thus
+    /// rounded twice, which costs at most ½ ULP of the subnormal on top), so subnormals and
     /// overflow to +inf come out of the hardware rounding (1024 → inf, −1075 → 0 or the
     /// least subnormal as round-to-even decides). ±inf clamp to ±1100 → +inf / +0; integers
     /// give f = 0, 2^f = 1 exactly, so 2^n is exact. NaN is passed through by `selp`.
