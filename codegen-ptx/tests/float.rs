@@ -120,12 +120,13 @@ fn f64_is_correctly_rounded() {
     assert_no_shortcuts(&ptx);
 }
 
-/// f64 exp2/log2/sin have no PTX instruction: a clear error naming the op.
+/// f64 sin has no PTX instruction and no inline sequence yet (exp2 and log2 have one,
+/// tests/tests/ptx_f64_math.rs): a clear error naming the op.
 #[test]
-fn f64_transcendentals_are_refused() {
-    for op in ["exp2", "log2", "sin"] {
-        let kir = format!(
-            "kernel t(a: global f64[32] read, y: global f64[32] write)
+fn f64_sin_is_refused() {
+    let op = "sin";
+    let kir = format!(
+        "kernel t(a: global f64[32] read, y: global f64[32] write)
   grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
 {{
   v0: i32 = local_id.x
@@ -134,14 +135,13 @@ fn f64_transcendentals_are_refused() {
   store y[v0] = v2
 }}
 "
-        );
-        match emit(&kir, "sm_90") {
-            Err(PtxError::Unsupported { what, kernel, .. }) => {
-                assert_eq!(what, format!("f64 {op}"));
-                assert_eq!(kernel, "t");
-            }
-            other => panic!("{op}: {other:?}"),
+    );
+    match emit(&kir, "sm_90") {
+        Err(PtxError::Unsupported { what, kernel, .. }) => {
+            assert_eq!(what, format!("f64 {op}"));
+            assert_eq!(kernel, "t");
         }
+        other => panic!("{op}: {other:?}"),
     }
 }
 

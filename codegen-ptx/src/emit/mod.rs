@@ -12,6 +12,7 @@ mod coop;
 #[cfg(test)]
 mod coop_test;
 mod emitter;
+mod f64_math;
 mod half;
 mod matrix;
 mod memory;

@@ -1,7 +1,8 @@
 //! Unary ops, `mulhi` and `fma` on one scalar element, with the instructions the precision
 //! model (ir/src/precision.rs, NVIDIA) names: `sqrt.rn`, `rcp.approx.f32` (`rcp.rn.f64`),
 //! `ex2.approx.f32`, `lg2.approx.f32`, `sin.approx.f32` after range reduction; never
-//! `.ftz`. f64 has no exp2/log2/sin instruction: those are refused.
+//! `.ftz`. f64 has no exp2/log2/sin instruction: exp2 and log2 are inline
+//! sequences (f64_math.rs); sin is refused.
 
 use super::PtxError;
 use super::emitter::Emitter;
@@ -66,7 +67,9 @@ impl Emitter<'_> {
             UnaryOp::Trunc => self.ins(format!("cvt.rzi.{ty}.{ty} {dst}, {x}")),
             UnaryOp::Recip if f64 => self.ins(format!("rcp.rn.f64 {dst}, {x}")),
             UnaryOp::Recip => self.ins(format!("rcp.approx.f32 {dst}, {x}")),
-            UnaryOp::Exp2 | UnaryOp::Log2 | UnaryOp::Sin if f64 => {
+            UnaryOp::Exp2 if f64 => self.exp2_f64(dst, x),
+            UnaryOp::Log2 if f64 => self.log2_f64(dst, x),
+            UnaryOp::Sin if f64 => {
                 return Err(self.unsupported(format!("f64 {}", op.name())));
             }
             UnaryOp::Exp2 => self.ins(format!("ex2.approx.f32 {dst}, {x}")),
