@@ -1,5 +1,5 @@
-//! f64 `exp2` and `log2` written as inline PTX (codegen-ptx/src/emit/f64_math.rs), run on the tests'
-//! PTX interpreter over 131,072 inputs and checked against Rust's own `f64::exp2` / `f64::log2` (what the
+//! f64 `exp2`, `log2` (codegen-ptx/src/emit/f64_math.rs) and `sin` (f64_sin.rs) written as inline PTX, run on the tests'
+//! PTX interpreter over 131,072 inputs and checked against Rust's own `f64::exp2` / `f64::log2` / `f64::sin` (what the
 //! kernel-IR interpreter computes) within the precision model's 1 ULP, exact on integers (exp2) and powers of two (log2);
 //! and assembled by ptxas for sm_80 and sm_90 with no warning.
 
@@ -275,6 +275,75 @@ fn log2_is_within_one_ulp_of_rust() {
     assert_eq!(got[6], 3.0);
 }
 
+/// Inputs for sin: the specials, tiny |x| either side of 2^-26, the doubles nearest
+/// k·π/2 and their neighbours for k up to 2^40 and for powers-of-two k up to 2^1000 (the
+/// hardest reductions), values around 2^19·π/2, every exponent up to 1023 with random
+/// mantissas, and arbitrary finite bit patterns.
+fn sin_inputs() -> Vec<f64> {
+    let mut v = special_values();
+    // the double closest to a multiple of π/2 (Muller, "Elementary Functions"): 2^-61 away
+    let hardest = 6_381_956_970_095_103.0 * 2f64.powi(797);
+    v.extend([hardest, -hardest, hardest.next_up(), hardest.next_down()]);
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    let mut rng = Rng(0x51_5EED);
+    for e in -40..=-10 {
+        let p = 2f64.powi(e);
+        v.extend([p, -p, p.next_up(), p.next_down()]);
+    }
+    for k in 1..=4000u64 {
+        let x = k as f64 * half_pi;
+        v.extend([x, -x, x.next_up(), x.next_down()]);
+    }
+    for _ in 0..20_000 {
+        let k = (rng.next() >> (24 + rng.next() % 40)) as f64;
+        let x = k * half_pi;
+        v.extend([x, x.next_up(), x.next_down()]);
+    }
+    for e in 0..=1000 {
+        let x = 2f64.powi(e) * half_pi;
+        v.extend([x, x.next_up(), -x.next_down()]);
+    }
+    let edge = 2f64.powi(19) * half_pi;
+    let (mut up, mut down) = (edge, edge);
+    for _ in 0..500 {
+        up = up.next_up();
+        down = down.next_down();
+        v.extend([up, down]);
+    }
+    for e in -1074..=1023 {
+        for _ in 0..8 {
+            let x = 2f64.powi(e) * (1.0 + rng.unit());
+            v.push(if rng.next() & 1 == 0 { x } else { -x });
+        }
+    }
+    while v.len() < N {
+        v.push(f64::from_bits(rng.next()));
+    }
+    v.truncate(N);
+    v
+}
+
+#[test]
+fn sin_is_within_one_ulp_of_rust() {
+    let inputs = sin_inputs();
+    assert!(inputs.len() >= 100_000, "{} inputs", inputs.len());
+    let got = run_op("sin", &inputs);
+    let (worst, off) = check("sin", &inputs, &got, f64::sin, |x| {
+        x.abs() < 1e-9 || x.is_infinite()
+    });
+    println!(
+        "sin: {} inputs, worst error {worst} ULP, {off} not bit-identical to Rust",
+        inputs.len()
+    );
+    // spot checks not tied to Rust's libm: signs of zero, tiny x, NaN for infinities
+    let spot = [0.0, -0.0, 1e-300, f64::INFINITY, f64::NEG_INFINITY];
+    let got = run_op("sin", &spot);
+    assert_eq!(got[0].to_bits(), 0f64.to_bits());
+    assert_eq!(got[1].to_bits(), (-0f64).to_bits());
+    assert_eq!(got[2], 1e-300);
+    assert!(got[3].is_nan() && got[4].is_nan());
+}
+
 #[test]
 fn f64_math_assembles_without_warnings() {
     let Some(ptxas) = egpu_tests::ptxas::find() else {
@@ -285,7 +354,7 @@ fn f64_math_assembles_without_warnings() {
         println!("skipped: no ptxas found");
         return;
     };
-    for op in ["exp2", "log2"] {
+    for op in ["exp2", "log2", "sin"] {
         for arch in ["sm_80", "sm_90"] {
             let ptx = ptx_for(op, arch);
             if let Err(e) = egpu_tests::ptxas::assemble(&ptxas, &ptx, arch, &[]) {

@@ -805,9 +805,12 @@ mod programs {
         // f64 exp2 and log2 are instruction sequences within 1 ULP, not correctly rounded:
         // compared like the approximate instructions.
         let f64_math = program.kernels.iter().any(|k| {
-            egpu_ir::kernel::print(k)
-                .lines()
-                .any(|l| l.contains(": f64") && (l.contains("= exp2 ") || l.contains("= log2 ")))
+            egpu_ir::kernel::print(k).lines().any(|l| {
+                l.contains(": f64")
+                    && ["= exp2 ", "= log2 ", "= sin "]
+                        .iter()
+                        .any(|op| l.contains(op))
+            })
         });
         let approx = f64_math || ptx.iter().any(|p| p.contains(".approx"));
         let mut same = 0;

@@ -74,15 +74,6 @@ impl<'k> Emitter<'k> {
         }
     }
 
-    /// The kernel's error for something it cannot do.
-    pub(crate) fn unsupported(&self, what: impl Into<String>) -> PtxError {
-        PtxError::Unsupported {
-            kernel: self.kernel.name().to_string(),
-            target: self.target.to_string(),
-            what: what.into(),
-        }
-    }
-
     /// The error for a kernel that breaks its own invariants (an unknown id).
     pub(crate) fn malformed(&self, what: impl Into<String>) -> PtxError {
         PtxError::Malformed {

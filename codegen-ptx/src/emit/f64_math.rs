@@ -118,7 +118,7 @@ impl Emitter<'_> {
     }
 
     /// 2^k for an s32 k in the normal range [−1022, 1023]: biased exponent in bits 52..63.
-    fn pow2_from_exponent(&mut self, k: &str) -> String {
+    pub(super) fn pow2_from_exponent(&mut self, k: &str) -> String {
         let hi = self.new_temp(RegClass::B32);
         let lo = self.new_temp(RegClass::B32);
         let s = self.new_temp(RegClass::F64);

@@ -13,6 +13,7 @@ mod coop;
 mod coop_test;
 mod emitter;
 mod f64_math;
+mod f64_sin;
 mod half;
 mod matrix;
 mod memory;

@@ -2,7 +2,7 @@
 //! model (ir/src/precision.rs, NVIDIA) names: `sqrt.rn`, `rcp.approx.f32` (`rcp.rn.f64`),
 //! `ex2.approx.f32`, `lg2.approx.f32`, `sin.approx.f32` after range reduction; never
 //! `.ftz`. f64 has no exp2/log2/sin instruction: exp2 and log2 are inline
-//! sequences (f64_math.rs); sin is refused.
+//! sequences (f64_math.rs), sin one too (f64_sin.rs).
 
 use super::PtxError;
 use super::emitter::Emitter;
@@ -69,9 +69,7 @@ impl Emitter<'_> {
             UnaryOp::Recip => self.ins(format!("rcp.approx.f32 {dst}, {x}")),
             UnaryOp::Exp2 if f64 => self.exp2_f64(dst, x),
             UnaryOp::Log2 if f64 => self.log2_f64(dst, x),
-            UnaryOp::Sin if f64 => {
-                return Err(self.unsupported(format!("f64 {}", op.name())));
-            }
+            UnaryOp::Sin if f64 => self.sin_f64(dst, x),
             UnaryOp::Exp2 => self.ins(format!("ex2.approx.f32 {dst}, {x}")),
             UnaryOp::Log2 => self.ins(format!("lg2.approx.f32 {dst}, {x}")),
             UnaryOp::Sin => self.sin_f32(dst, x),
