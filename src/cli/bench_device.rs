@@ -4,10 +4,10 @@
 //! contraction (a sum over a product: 2 flops per product element), else GB/s of every graph
 //! input and output moved once.
 
-use super::compile::{compile, pipeline_options, toolchain_error};
+use super::compile::{compile, nvidia_error, pipeline_options, toolchain_error};
 use super::error::{output, shown};
 use super::{CliError, load};
-use crate::nvidia::{self, NvidiaError, NvidiaRunError};
+use crate::nvidia;
 use egpu_codegen_ptx::toolchain::Toolchain;
 use egpu_ir::interp::random_inputs;
 use egpu_ir::{BinaryOp, Graph, Op, ReduceOp};
@@ -98,6 +98,11 @@ pub fn run(
     let mut device = open_device(device_name)
         .map_err(|e| CliError::User(format!("--device {}: {e}", shown(device_name))))?;
     let target = device.target_name().unwrap_or("gfx1100");
+    // Resolved once for all graphs (it may start programs: ptxas --version, docker info).
+    let toolchain = match device.name() {
+        CpuDevice::NAME => None,
+        _ => Some(Toolchain::from_process().map_err(toolchain_error)?),
+    };
     let mut rows = Vec::new();
     for file in files {
         let graph = load::graph(file)?;
@@ -105,7 +110,15 @@ pub fn run(
             || file.display().to_string(),
             |s| s.to_string_lossy().into(),
         );
-        rows.push(measure(&graph, name, device.as_mut(), target, runs.max(1))?);
+        let row = measure(
+            &graph,
+            name,
+            device.as_mut(),
+            toolchain.as_ref(),
+            target,
+            runs,
+        )?;
+        rows.push(row);
     }
     let text = if json {
         json_text(device.describe(), &rows)
@@ -115,32 +128,35 @@ pub fn run(
     out.write_all(text.as_bytes()).map_err(output)
 }
 
-/// Compiles `graph` for `target` (for a GPU: to PTX and cubins), then runs it `WARMUP_RUNS`
-/// times untimed and `runs` times timed; the time of a run is the sum of its launches.
+/// Compiles `graph` for `target` (to kernel IR for the cpu device, else to PTX and cubins with
+/// `toolchain`), then runs it `WARMUP_RUNS` times untimed and `runs` (at least 1) times timed;
+/// the time of a run is the sum of its launches.
 fn measure(
     graph: &Graph,
     name: String,
     device: &mut dyn Device,
+    toolchain: Option<&Toolchain>,
     target: &str,
     runs: usize,
 ) -> Result<Row, CliError> {
+    let runs = runs.max(1);
     let started = Instant::now();
     let options = pipeline_options(target, &[], false)?;
     let compiled = compile(graph, &options)?;
-    let binaries = if device.name() == CpuDevice::NAME {
-        compiled
+    let binaries = match toolchain {
+        None => compiled
             .program
             .kernels
             .iter()
             .cloned()
             .map(Binary::Kir)
-            .collect()
-    } else {
-        let toolchain = Toolchain::from_process().map_err(toolchain_error)?;
-        let options = egpu_codegen_ptx::PtxOptions::default();
-        nvidia::build_program(&compiled.program, &compiled.target, &toolchain, &options)
-            .map(nvidia::binaries)
-            .map_err(|e| run_error(&name, NvidiaRunError::Build(e)))?
+            .collect(),
+        Some(toolchain) => {
+            let options = egpu_codegen_ptx::PtxOptions::default();
+            nvidia::build_program(&compiled.program, &compiled.target, toolchain, &options)
+                .map(nvidia::binaries)
+                .map_err(nvidia_error)?
+        }
     };
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
     let inputs = random_inputs(graph, 1);
@@ -150,7 +166,7 @@ fn measure(
     let mut times = Vec::with_capacity(runs);
     for i in 0..WARMUP_RUNS + runs {
         let run: ProgramRun = run_program(device, &compiled.program, &binaries, &inputs, timed)
-            .map_err(|e| run_error(&name, NvidiaRunError::Run(e)))?;
+            .map_err(|e| CliError::Internal(format!("{name}: {e}")))?;
         if i >= WARMUP_RUNS {
             times.push(run.launch_ms.iter().sum::<f64>());
         }
@@ -166,14 +182,6 @@ fn measure(
         unit,
         value,
     })
-}
-
-fn run_error(name: &str, e: NvidiaRunError) -> CliError {
-    match e {
-        NvidiaRunError::Build(NvidiaError::Ptx(e)) => CliError::User(format!("{name}: {e}")),
-        NvidiaRunError::Build(NvidiaError::Toolchain(e)) => toolchain_error(e),
-        NvidiaRunError::Run(e) => CliError::Internal(format!("{name}: {e}")),
-    }
 }
 
 fn table_text(device: String, target: &str, runs: usize, rows: &[Row]) -> String {

@@ -182,7 +182,9 @@ pub fn toolchain_error(e: ToolchainError) -> CliError {
     }
 }
 
-fn nvidia_error(e: NvidiaError) -> CliError {
+/// An NVIDIA build failure for people: an unsupported construct is the user's (exit 1), a
+/// toolchain failure as [`toolchain_error`] says.
+pub fn nvidia_error(e: NvidiaError) -> CliError {
     match e {
         NvidiaError::Ptx(e) => CliError::User(e.to_string()),
         NvidiaError::Toolchain(e) => toolchain_error(e),

@@ -3,12 +3,12 @@
 //! to cubins when an assembler is found, else JIT-compiled by the driver) through
 //! `egpu-runtime`'s `run_program`.
 
-use super::compile::{compile, pipeline_options, toolchain_error};
+use super::compile::{compile, nvidia_error, pipeline_options, toolchain_error};
 use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
-use crate::nvidia::{self, NvidiaError, NvidiaRunError};
+use crate::nvidia::{self, NvidiaRunError};
 use egpu_codegen_ptx::toolchain::Toolchain;
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
@@ -125,8 +125,7 @@ fn run_on_gpu(
         RunOptions::default(),
     )
     .map_err(|e| match e {
-        NvidiaRunError::Build(NvidiaError::Ptx(e)) => CliError::User(e.to_string()),
-        NvidiaRunError::Build(NvidiaError::Toolchain(e)) => toolchain_error(e),
+        NvidiaRunError::Build(e) => nvidia_error(e),
         NvidiaRunError::Run(e) => CliError::Internal(format!("{}: {e}", device.name())),
     })?;
     Ok((run.outputs, device.take_notices()))

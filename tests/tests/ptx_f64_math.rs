@@ -115,6 +115,17 @@ fn special_values() -> Vec<f64> {
     v
 }
 
+/// The `n` doubles on each side of `t`.
+fn push_neighbours(v: &mut Vec<f64>, t: f64, n: usize) {
+    let (mut up, mut down) = (t, t);
+    for _ in 0..n {
+        up = up.next_up();
+        down = down.next_down();
+        v.push(up);
+        v.push(down);
+    }
+}
+
 /// Inputs for exp2: the specials, every integer and half in [−1100, 1100], values either side
 /// of the overflow (1024) and underflow (−1074, −1075, −1022) thresholds, tiny |x| (where
 /// 2^x ≈ 1 + x·ln2), and a seeded sweep of [−1080, 1030] and of the exponent range.
@@ -124,14 +135,7 @@ fn exp2_inputs() -> Vec<f64> {
         v.push(f64::from(k) * 0.5);
     }
     for t in [1024.0f64, -1022.0, -1074.0, -1075.0, -1076.0, 0.5, -0.5] {
-        let mut up = t;
-        let mut down = t;
-        for _ in 0..300 {
-            up = up.next_up();
-            down = down.next_down();
-            v.push(up);
-            v.push(down);
-        }
+        push_neighbours(&mut v, t, 300);
     }
     let mut rng = Rng(0x5EED_0E2F);
     for e in -1074..=10 {
@@ -230,14 +234,7 @@ fn log2_inputs() -> Vec<f64> {
         0.5,
         2.0,
     ] {
-        let mut up = t;
-        let mut down = t;
-        for _ in 0..300 {
-            up = up.next_up();
-            down = down.next_down();
-            v.push(up);
-            v.push(down);
-        }
+        push_neighbours(&mut v, t, 300);
     }
     let mut rng = Rng(0x1062_5EED);
     for _ in 0..10_000 {
@@ -303,13 +300,7 @@ fn sin_inputs() -> Vec<f64> {
         let x = 2f64.powi(e) * half_pi;
         v.extend([x, x.next_up(), -x.next_down()]);
     }
-    let edge = 2f64.powi(19) * half_pi;
-    let (mut up, mut down) = (edge, edge);
-    for _ in 0..500 {
-        up = up.next_up();
-        down = down.next_down();
-        v.extend([up, down]);
-    }
+    push_neighbours(&mut v, 2f64.powi(19) * half_pi, 500);
     for e in -1074..=1023 {
         for _ in 0..8 {
             let x = 2f64.powi(e) * (1.0 + rng.unit());
