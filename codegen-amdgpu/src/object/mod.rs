@@ -91,7 +91,7 @@ pub struct ReadKernel {
 }
 
 /// Errors writing or reading a code object.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ObjectError {
     #[error("code object: no kernels to write")]
     NoKernels,

@@ -1,0 +1,2 @@
+//! Values without arithmetic: workgroup and local ids, constants, scalar parameters,
+//! `vec`, `extract`, `where`.
