@@ -212,6 +212,7 @@ impl Sel<'_> {
     /// Moves sources into VGPRs until the instruction is encodable: 64-bit and tuple slots
     /// take no literal; VOP3 reads at most two scalar values (SGPRs or a literal) and one
     /// literal; VOP2-only ops (`v_fmac_*`) need a VGPR in src1; VOP3P takes no literal.
+    #[allow(clippy::needless_range_loop)] // srcs[i] is replaced while walking
     fn legalize_valu(&mut self, op: Op, srcs: &mut [Src]) {
         let info = op.info();
         for (i, s) in srcs.iter_mut().enumerate() {
