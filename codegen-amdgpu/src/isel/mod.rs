@@ -55,8 +55,9 @@ pub use select::{KernelInfo, select};
 
 use crate::isa::Operand;
 use crate::mir::{Mir, RegClass, VReg};
+use cranelift_entity::EntityRef;
 use egpu_ir::Target;
-use egpu_ir::kernel::Kernel;
+use egpu_ir::kernel::{Kernel, ValueId};
 
 /// Why a kernel has no RDNA3 code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -151,6 +152,31 @@ impl<'k> Sel<'k> {
             frags: vec![None; kernel.fragments().len()],
             lds_offsets: Vec::new(),
             entry: select::Entry::default(),
+        }
+    }
+
+    /// A selected value's registers.
+    pub fn val(&self, id: ValueId) -> Result<Val, IselError> {
+        self.vals
+            .get(id.index())
+            .and_then(|v| v.clone())
+            .ok_or_else(|| {
+                self.malformed(format!("value v{} used before it is selected", id.index()))
+            })
+    }
+
+    /// The single element of a scalar value.
+    pub fn piece(&self, id: ValueId) -> Result<Piece, IselError> {
+        let v = self.val(id)?;
+        v.elems
+            .first()
+            .copied()
+            .ok_or_else(|| self.malformed(format!("value v{} has no elements", id.index())))
+    }
+
+    pub fn set_val(&mut self, id: ValueId, v: Val) {
+        if let Some(slot) = self.vals.get_mut(id.index()) {
+            *slot = Some(v);
         }
     }
 
