@@ -280,3 +280,98 @@ fn every_suite_graph_assembly_is_snapshotted() {
         insta::assert_snapshot!(format!("amd_suite_{name}"), snapshot_text(&kernels));
     }
 }
+
+/// clang-19's object for an OpenCL kernel with our `add` kernel's name and parameters.
+const CLANG_ADD: &str = "kernel void k0_add(global const float* restrict a, \
+    global const float* restrict b, global float* restrict y) {
+  uint i = __builtin_amdgcn_workgroup_id_x() * 256 + __builtin_amdgcn_workitem_id_x();
+  y[i] = a[i] + b[i];
+}
+";
+
+/// Section names from `llvm-readelf-19 -S`, less what only the toolchain adds (`.comment`,
+/// lld's `.relro_padding`) or only we add (DWARF).
+fn section_names(object: &[u8]) -> Vec<String> {
+    let out = llvm::run_on("llvm-readelf-19", &["-S", "-W"], object).expect("readelf -S");
+    let mut names: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter(|n| n.starts_with('.'))
+        .filter(|n| !matches!(*n, ".comment" | ".relro_padding") && !n.starts_with(".debug"))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+/// `TYPE BIND VISIBILITY NAME` of the kernel symbols in `.dynsym` and `.symtab`.
+fn kernel_symbols(object: &[u8], kernel: &str) -> Vec<String> {
+    let out =
+        llvm::run_on("llvm-readelf-19", &["-s", "--dyn-syms", "-W"], object).expect("readelf -s");
+    let mut syms: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() == 8 && (f[7] == kernel || f[7] == format!("{kernel}.kd")))
+        .map(|f| format!("{} {} {} {}", f[3], f[4], f[5], f[7]))
+        .collect();
+    syms.sort();
+    syms
+}
+
+/// The distinct metadata keys, less those only a source language gives.
+fn note_keys(object: &[u8]) -> std::collections::BTreeSet<String> {
+    let notes = llvm::notes(object).expect("readelf --notes");
+    let language_only = [
+        ".language",
+        ".language_version",
+        ".is_const",
+        ".is_restrict",
+        ".type_name",
+        ".name",
+    ];
+    notes
+        .lines()
+        .filter_map(|l| l.trim_start().trim_start_matches("- ").split_once(':'))
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| k.starts_with('.') && !language_only.contains(&k.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_add_object_has_the_shape_of_clangs() {
+    let tools = ["llvm-readelf-19", "clang-19", "ld.lld-19"];
+    if !llvm::present("the_add_object_has_the_shape_of_clangs", &tools) {
+        return;
+    }
+    let (name, graph) = examples()
+        .into_iter()
+        .find(|(n, _)| n == "add")
+        .expect("the add example");
+    let (ours, kernels) = build(&graph);
+    assert_eq!(kernels.len(), 1, "{name} is one kernel");
+    assert_eq!(
+        kernels[0].name, "k0_add",
+        "the clang kernel below is named after ours"
+    );
+    let theirs = llvm::clang_object(CLANG_ADD).expect("clang-19 builds the OpenCL kernel");
+    assert_eq!(section_names(&ours), section_names(&theirs), "sections");
+    let syms = kernel_symbols(&ours, "k0_add");
+    assert_eq!(
+        syms.len(),
+        4,
+        "NAME and NAME.kd in .dynsym and .symtab: {syms:?}"
+    );
+    assert_eq!(syms, kernel_symbols(&theirs, "k0_add"), "symbols");
+    assert_eq!(note_keys(&ours), note_keys(&theirs), "metadata keys");
+    let read = |o: &[u8]| {
+        let mut k = egpu_codegen_amdgpu::object::CodeObject::read(o).expect("readable");
+        assert_eq!(k.len(), 1);
+        k.remove(0).descriptor
+    };
+    let (mut a, mut b) = (read(&ours), read(&theirs));
+    // Where the code sits and how many VGPRs it needs are the code's business.
+    (a.entry_offset, b.entry_offset) = (0, 0);
+    (a.vgpr_granules, b.vgpr_granules) = (0, 0);
+    assert_eq!(a, b, "descriptor fields");
+}
