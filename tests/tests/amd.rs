@@ -281,13 +281,18 @@ fn every_suite_graph_assembly_is_snapshotted() {
     }
 }
 
-/// clang-19's object for an OpenCL kernel with our `add` kernel's name and parameters.
-const CLANG_ADD: &str = "kernel void k0_add(global const float* restrict a, \
-    global const float* restrict b, global float* restrict y) {
-  uint i = __builtin_amdgcn_workgroup_id_x() * 256 + __builtin_amdgcn_workitem_id_x();
-  y[i] = a[i] + b[i];
+/// OpenCL C for clang-19 with our `add` kernel's name and parameters (three f32 buffers,
+/// 4 elements per lane).
+fn clang_add(name: &str) -> String {
+    format!(
+        "kernel void {name}(global const float4* restrict a, global const float4* restrict b,
+    global float4* restrict c) {{
+  uint i = __builtin_amdgcn_workgroup_id_x() * 32 + __builtin_amdgcn_workitem_id_x();
+  c[i] = a[i] + b[i];
+}}
+"
+    )
 }
-";
 
 /// Section names from `llvm-readelf-19 -S`, less what only the toolchain adds (`.comment`,
 /// lld's `.relro_padding`) or only we add (DWARF).
