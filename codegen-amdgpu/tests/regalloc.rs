@@ -11,7 +11,7 @@ mod common;
 
 use build::{B, S, k};
 use egpu_codegen_amdgpu::isa::{self, Operand};
-use egpu_codegen_amdgpu::mir::{MInst, Mir, RegClass, VReg, VRegInfo};
+use egpu_codegen_amdgpu::mir::{Label, MInst, Mir, RegClass, VReg, VRegInfo};
 use egpu_codegen_amdgpu::regalloc::{Allocation, RegallocError, allocate};
 use proptest::prelude::*;
 
@@ -293,6 +293,11 @@ fn errors_name_the_instruction() {
     };
     let e = allocate(&mut wide.mir).unwrap_err();
     assert!(e.to_string().contains("17"), "{e}");
+
+    let mut bad = B::new();
+    bad.mir.branch(checker::op("s_branch"), Label(5), 0);
+    let e = allocate(&mut bad.mir).unwrap_err();
+    assert!(e.to_string().contains("label 5"), "{e}");
 
     let mut b = B::new();
     let p = b.s(2);

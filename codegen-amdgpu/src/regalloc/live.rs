@@ -76,6 +76,7 @@ pub(crate) fn liveness(mir: &Mir) -> Result<Liveness, RegallocError> {
             }
         }
     }
+    check_labels(mir)?;
     let loops = Loops::new(&mir.loops(), mir.insts.len());
     for r in ranges.iter_mut().flatten() {
         *r = loops.widen(*r);
@@ -89,6 +90,29 @@ pub(crate) fn liveness(mir: &Mir) -> Result<Liveness, RegallocError> {
         ranges,
         fixed_until,
     })
+}
+
+/// Every label placed and branched to is one `Mir::label` made ([`Mir::loops`] indexes
+/// by them).
+fn check_labels(mir: &Mir) -> Result<(), RegallocError> {
+    for (i, m) in mir.insts.iter().enumerate() {
+        let (l, op) = match m {
+            MInst::Label(l) => (l, "label"),
+            MInst::Branch { target, op, .. } => (target, op.name()),
+            MInst::Inst { .. } => continue,
+        };
+        if l.0 >= mir.labels {
+            return Err(RegallocError::BadOperand {
+                inst: i,
+                op,
+                what: format!(
+                    "label {} was never made (the kernel has {})",
+                    l.0, mir.labels
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every register reference names a known virtual register of the slot's class, in a

@@ -11,6 +11,7 @@
 //! Afterwards every instruction holds physical registers, `MInst::Inst::regs` is empty, and
 //! [`Allocation`] says what the kernel descriptor needs.
 
+mod bits;
 mod live;
 mod scan;
 mod slots;
@@ -125,7 +126,9 @@ fn allocate_class(
         // register, then the lanes.
         let need = spill::temp_need(mir, class);
         let addr = usize::from(class == RegClass::V);
-        block = reserve(&forbidden, need + addr + extra, 4, class)?;
+        // SGPR temporaries hold tuples up to 4-aligned; VGPR tuples need no alignment.
+        let align = if class == RegClass::S { 4 } else { 1 };
+        block = reserve(&forbidden, need + addr + extra, align, class)?;
         temps = block.0;
         placed = Some(run_scan(&reqs, &vregs, fixed, size, block)?);
     }

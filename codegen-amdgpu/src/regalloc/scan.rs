@@ -9,6 +9,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::bits::Bits;
+
 /// One interval to place.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Req {
@@ -36,22 +38,78 @@ pub(crate) struct PinConflict {
 /// The register file: who holds each register, and what is off limits.
 struct File<'a> {
     owner: Vec<Option<usize>>,
+    /// Registers with no owner that requests may take now.
+    free: Bits,
     /// Reserved for spill code for the whole kernel.
     reserved: &'a [bool],
     /// Per register, the last position a directly named entry register needs it.
     fixed_until: &'a [Option<usize>],
+    /// Directly named registers by the position after which they come free.
+    unblock: Vec<(usize, usize)>,
+    next_unblock: usize,
+    /// The start of the request being placed.
+    at: usize,
 }
 
-impl File<'_> {
+impl<'a> File<'a> {
+    fn new(reserved: &'a [bool], fixed_until: &'a [Option<usize>]) -> File<'a> {
+        let mut free = Bits::default();
+        let mut unblock = Vec::new();
+        for (r, &res) in reserved.iter().enumerate() {
+            match fixed_until.get(r).copied().flatten() {
+                Some(end) => unblock.push((end, r)),
+                None => free.set(r, !res),
+            }
+        }
+        unblock.sort_unstable();
+        File {
+            owner: vec![None; reserved.len()],
+            free,
+            reserved,
+            fixed_until,
+            unblock,
+            next_unblock: 0,
+            at: 0,
+        }
+    }
+
     fn usable(&self, r: usize, at: usize) -> bool {
-        !self.reserved[r] && self.fixed_until[r].is_none_or(|e| e < at)
+        !self.reserved[r]
+            && self
+                .fixed_until
+                .get(r)
+                .copied()
+                .flatten()
+                .is_none_or(|e| e < at)
+    }
+
+    /// Moves to position `at`: directly named registers needed no more come free.
+    fn advance(&mut self, at: usize) {
+        self.at = at;
+        while let Some(&(end, r)) = self.unblock.get(self.next_unblock) {
+            if end >= at {
+                break;
+            }
+            self.next_unblock += 1;
+            let take = self.owner[r].is_none() && self.usable(r, at);
+            self.free.set(r, take);
+        }
+    }
+
+    fn take(&mut self, r: usize, i: usize) {
+        self.owner[r] = Some(i);
+        self.free.set(r, false);
+    }
+
+    fn give_back(&mut self, r: usize) {
+        self.owner[r] = None;
+        let usable = self.usable(r, self.at);
+        self.free.set(r, usable);
     }
 
     fn free_block(&self, req: &Req) -> Option<usize> {
         let (d, a) = (usize::from(req.dwords), usize::from(req.align.max(1)));
-        (0..=self.owner.len().checked_sub(d)?)
-            .step_by(a)
-            .find(|&b| (b..b + d).all(|r| self.owner[r].is_none() && self.usable(r, req.start)))
+        self.free.find_run(d, a, self.owner.len())
     }
 }
 
@@ -61,17 +119,14 @@ pub(crate) fn scan(
     reserved: &[bool],
     fixed_until: &[Option<usize>],
 ) -> Result<Placed, PinConflict> {
-    let mut file = File {
-        owner: vec![None; reserved.len()],
-        reserved,
-        fixed_until,
-    };
+    let mut file = File::new(reserved, fixed_until);
     let mut base: Vec<Option<u16>> = vec![None; reqs.len()];
     let mut order: Vec<usize> = (0..reqs.len()).collect();
     order.sort_by_key(|&i| (reqs[i].start, reqs[i].pinned.is_none(), i));
     let mut active: BinaryHeap<Reverse<(usize, usize)>> = BinaryHeap::new();
     for i in order {
         let req = reqs[i];
+        file.advance(req.start);
         while let Some(&Reverse((end, j))) = active.peek() {
             if end >= req.start {
                 break;
@@ -87,7 +142,7 @@ pub(crate) fn scan(
         };
         if let Some(b) = at {
             for r in b..b + usize::from(req.dwords) {
-                file.owner[r] = Some(i);
+                file.take(r, i);
             }
             base[i] = Some(b as u16);
             active.push(Reverse((req.end, i)));
@@ -100,7 +155,7 @@ fn release(file: &mut File, base: &mut [Option<u16>], j: usize, reqs: &[Req]) {
     if let Some(b) = base[j] {
         for r in usize::from(b)..usize::from(b) + usize::from(reqs[j].dwords) {
             if file.owner[r] == Some(j) {
-                file.owner[r] = None;
+                file.give_back(r);
             }
         }
     }
