@@ -105,8 +105,8 @@ impl Layout {
             .ok_or(AssembleError::MissingLabel { index })?;
         let next = i64::from(self.offsets[index]) + 4;
         let distance = (i64::from(to) - next) / 4;
-        let imm = i16::try_from(distance)
-            .map_err(|_| AssembleError::BranchRange { index, distance })?;
+        let imm =
+            i16::try_from(distance).map_err(|_| AssembleError::BranchRange { index, distance })?;
         Ok(Inst::Sopp {
             op,
             imm: imm as u16,

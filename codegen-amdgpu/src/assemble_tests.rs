@@ -25,7 +25,10 @@ fn backward_branch_is_negative_from_the_next_instruction() {
     // The label is at byte 0, the branch at 8: (0 - 12) / 4 = -3 = 0xfffd.
     let a = assemble(&prog("L0:\ns_nop 0\ns_nop 1\ns_cbranch_scc1 L0\ns_endpgm")).unwrap();
     assert_eq!(a.code[8..12], [0xfd, 0xff, 0xa2, 0xbf]);
-    let text = print(&prog("L0:\ns_nop 0\ns_nop 1\ns_cbranch_scc1 L0\ns_endpgm"), false);
+    let text = print(
+        &prog("L0:\ns_nop 0\ns_nop 1\ns_cbranch_scc1 L0\ns_endpgm"),
+        false,
+    );
     assert_eq!(
         text,
         "; .L0:\ns_nop 0\ns_nop 1\ns_cbranch_scc1 65533\ns_endpgm\n"
@@ -70,10 +73,7 @@ fn errors_name_the_instruction() {
         assemble(&prog("s_branch L1\ns_endpgm")),
         Err(AssembleError::MissingLabel { index: 0 })
     );
-    assert_eq!(
-        assemble(&prog("s_nop 0")),
-        Err(AssembleError::NoEndpgm)
-    );
+    assert_eq!(assemble(&prog("s_nop 0")), Err(AssembleError::NoEndpgm));
     let mut p = prog("s_mov_b32 s1, 0\ns_endpgm");
     if let MInst::Inst { regs, .. } = &mut p[0] {
         regs.push(RegRef::def(Slot::Dst, VReg(0)));

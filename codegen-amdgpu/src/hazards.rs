@@ -142,10 +142,9 @@ fn dealloc_without_nop(s: &InFlight, inst: &Inst) -> bool {
 
 /// The state after `inst` issues.
 fn advance(s: &mut InFlight, inst: &Inst, e: &Effects) {
-    if let Inst::Sopp { op, imm } = *inst {
-        if op.name() == "s_waitcnt_depctr" && imm >> 12 == 0 {
-            s.trans.iter_mut().for_each(|t| *t = None);
-        }
+    if matches!(*inst, Inst::Sopp { op, imm } if op.name() == "s_waitcnt_depctr" && imm >> 12 == 0)
+    {
+        s.trans.iter_mut().for_each(|t| *t = None);
     }
     s.after_nop = inst.op().name() == "s_nop";
     if !reguse::is_valu(inst) {
@@ -199,13 +198,13 @@ fn step(s: &mut InFlight, inst: &Inst) -> Insert {
 /// Inserts what `insts` (physical registers, waits already inserted) needs to be safe.
 pub fn fix(insts: &mut Vec<MInst>) -> Result<(), HazardError> {
     for (index, m) in insts.iter().enumerate() {
-        if let MInst::Inst { inst, .. } = m {
-            if mad_overlap(inst) {
-                return Err(HazardError::MadOverlap {
-                    index,
-                    text: crate::isa::print(inst),
-                });
-            }
+        if let MInst::Inst { inst, .. } = m
+            && mad_overlap(inst)
+        {
+            return Err(HazardError::MadOverlap {
+                index,
+                text: crate::isa::print(inst),
+            });
         }
     }
     flow::run(insts, InFlight::new(), step);

@@ -18,12 +18,16 @@ pub fn prog(text: &str) -> Vec<MInst> {
             out.push(MInst::Label(Label(l.parse().expect("label number"))));
             continue;
         }
-        if let Some((op, target)) = line.split_once(" L") {
-            if let Some(op) = Op::by_name(op).filter(|o| o.name().contains("branch")) {
-                let target = Label(target.parse().expect("label number"));
-                out.push(MInst::Branch { op, target, line: n });
-                continue;
-            }
+        if let Some((op, target)) = line.split_once(" L")
+            && let Some(op) = Op::by_name(op).filter(|o| o.name().contains("branch"))
+        {
+            let target = Label(target.parse().expect("label number"));
+            out.push(MInst::Branch {
+                op,
+                target,
+                line: n,
+            });
+            continue;
         }
         let inst = parse(line).unwrap_or_else(|e| panic!("`{line}`: {e}"));
         out.push(MInst::Inst {
