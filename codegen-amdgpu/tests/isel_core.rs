@@ -57,7 +57,11 @@ fn check_structure(mir: &Mir) {
     }
     for m in &mir.insts {
         if let MInst::Branch { target, .. } = m {
-            assert!(placed.contains(&target.0), "branch to unplaced label {}", target.0);
+            assert!(
+                placed.contains(&target.0),
+                "branch to unplaced label {}",
+                target.0
+            );
         }
     }
     let last = mir.insts.last().expect("some code");
@@ -131,7 +135,11 @@ fn objdump(src: &str) -> Option<String> {
         .output()
         .expect("run llvm-objdump-19");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!text.contains("<unknown>"), "{text}");
     assert!(text.contains(&format!("<{name}>:")), "{text}");
     assert!(text.contains("s_endpgm"), "{text}");
@@ -147,7 +155,8 @@ fn tempdir() -> std::path::PathBuf {
     d
 }
 
-const ADD: &str = "kernel k0_add(a: global f32[4096] read, b: global f32[4096] read, y: global f32[4096] write)
+const ADD: &str =
+    "kernel k0_add(a: global f32[4096] read, b: global f32[4096] read, y: global f32[4096] write)
   grid [4, 1, 1] workgroup [256, 1, 1] subgroup 32
 {
   v0: i32 = workgroup_id.x
