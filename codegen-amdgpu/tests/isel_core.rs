@@ -206,3 +206,385 @@ fn add_kernel_info() {
     assert_eq!(info.workitem_id_dims, 1);
     assert_eq!(info.max_flat_workgroup_size, 256);
 }
+
+/// Selects, checks structure and EXEC pairing, and runs the whole pipeline through
+/// llvm-objdump (when installed).
+fn full(src: &str) -> Mir {
+    let mir = selected(src);
+    let (saves, restores) = exec_saves_and_restores(&mir);
+    assert_eq!(saves, restores, "EXEC saves and restores must pair up");
+    objdump(src);
+    mir
+}
+
+const PER_LANE_IF: &str = "kernel per_lane_if(x: global f32[64] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  h: i32 = const 32
+  p: bool = cmplt i, h
+  z: f32 = const 0.0
+  acc: f32 = init z
+  a: f32 = load x[i]
+  if p {
+    acc = sum acc, a
+  } else {
+    n: f32 = neg a
+    acc = n
+  }
+  r: f32 = read acc
+  store y[i] = r
+}
+";
+
+#[test]
+fn per_lane_if_else_narrows_exec() {
+    let mir = full(PER_LANE_IF);
+    assert_eq!(count(&mir, "s_and_saveexec_b32"), 1);
+    // The else lanes: saved EXEC and not the condition.
+    assert_eq!(count(&mir, "s_and_not1_b32"), 1);
+    assert_eq!(count(&mir, "s_cbranch_execz"), 2);
+    assert_eq!(count(&mir, "s_cbranch_scc0"), 0);
+    // neg on f32 flips the sign bit.
+    assert_eq!(count(&mir, "v_xor_b32"), 1);
+}
+
+const UNIFORM_IF: &str =
+    "kernel uniform_if(x: global i32[64] read, y: global i32[64] write, n: i32)
+  grid [2, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  g: i32 = workgroup_id.x
+  m: i32 = param n
+  p: bool = cmplt g, m
+  i: i32 = local_id.x
+  k: i32 = const 32
+  base: i32 = mul g, k
+  j: i32 = add base, i
+  a: i32 = load x[j]
+  acc: i32 = init g
+  if p {
+    acc = sum acc, m
+  } else {
+    acc = max acc, k
+  }
+  r: i32 = read acc
+  s: i32 = add r, a
+  store y[j] = s
+}
+";
+
+#[test]
+fn uniform_if_branches_on_scc() {
+    let mir = full(UNIFORM_IF);
+    assert_eq!(count(&mir, "s_cbranch_scc0"), 1);
+    assert_eq!(count(&mir, "s_branch"), 1);
+    assert_eq!(count(&mir, "s_and_saveexec_b32"), 0);
+    // The accumulator is uniform: its updates use the scalar ALU.
+    assert_eq!(count(&mir, "s_add_u32"), 1);
+    assert_eq!(count(&mir, "s_max_i32"), 1);
+    // One scalar parameter after two buffer addresses.
+    assert_eq!(count(&mir, "s_load_b32"), 1);
+}
+
+const PER_LANE_LOOP: &str =
+    "kernel per_lane_loop(x: global f32[1024] read, y: global f32[32] write)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  z: f32 = const 0.0
+  acc: f32 = init z
+  n: i32 = const 1024
+  for j: i32 in i..n step 32 {
+    a: f32 = load x[j]
+    acc = max acc, a
+  }
+  r: f32 = read acc
+  store y[i] = r
+}
+";
+
+#[test]
+fn per_lane_loop_narrows_exec_each_iteration() {
+    let mir = full(PER_LANE_LOOP);
+    assert_eq!(count(&mir, "v_cmp_lt_i32"), 1);
+    assert_eq!(count(&mir, "s_cbranch_execnz"), 1);
+    assert_eq!(count(&mir, "v_cmp_gt_u32"), 1);
+    // max with the IR's NaN and signed-zero rules.
+    assert_eq!(count(&mir, "v_max_f32"), 1);
+    assert_eq!(count(&mir, "v_cmp_u_f32"), 1);
+}
+
+const WIDE_LOOP: &str =
+    "kernel wide_loop(x: global f64[1024] read, y: global f64[32] write, n: i64)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  s: i64 = const 0
+  e: i64 = param n
+  z: f64 = const 0.0
+  acc: f64 = init z
+  for j: i64 in s..e step 32 {
+    a: f64 = load x[j]
+    h: i32 = const 16
+    c: bool = cmplt i, h
+    b: f64 = where c, a, z
+    acc = b
+  }
+  r: f64 = read acc
+  store y[i] = r
+}
+";
+
+#[test]
+fn i64_loop_steps_with_carries() {
+    let mir = full(WIDE_LOOP);
+    assert_eq!(count(&mir, "v_cmp_lt_i64"), 1);
+    assert_eq!(count(&mir, "v_sub_co_ci_u32"), 1);
+    assert_eq!(count(&mir, "v_add_co_ci_u32"), 1);
+    assert_eq!(count(&mir, "global_load_b64"), 1);
+    // i64 kernarg: one 8-byte load (plus two buffer addresses).
+    assert_eq!(count(&mir, "s_load_b64"), 3);
+}
+
+const MASKS: &str = "kernel masks(x: global f32[64] read, h: global f16[64] read, b: global bool[64] read, y: global f32[64] write, g: global i8[64] write)
+  grid [1, 1, 1] workgroup [16, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  four: i32 = const 4
+  k: i32 = mul i, four
+  t: i32 = const 8
+  p: bool = cmplt i, t
+  v: f32x4 = load x[k] mask p
+  q: bool = cmpeq i, t
+  m: boolx4 = vec p, q, p, q
+  w: f32x4 = load x[k] mask m
+  u: f32x4 = add v, w
+  store y[k] = u mask m
+  hh: f16x4 = load h[k]
+  bb: boolx4 = load b[k]
+  e: bool = extract bb, 2
+  c: i8 = const -3
+  store g[i] = c mask e
+}
+";
+
+#[test]
+fn masked_and_narrow_accesses() {
+    let mir = full(MASKS);
+    // A whole-access mask: one b128 under one narrowing; per-element masks: one access
+    // per element, each under its own narrowing.
+    assert_eq!(count(&mir, "global_load_b128"), 1);
+    assert_eq!(count(&mir, "global_load_b32"), 4);
+    assert_eq!(count(&mir, "global_store_b32"), 4);
+    assert_eq!(count(&mir, "global_load_u16"), 4);
+    assert_eq!(count(&mir, "global_load_u8"), 4);
+    assert_eq!(count(&mir, "global_store_b8"), 1);
+    assert_eq!(count(&mir, "s_and_saveexec_b32"), 1 + 4 + 4 + 1);
+}
+
+const WIDE_VECTORS: &str =
+    "kernel wide(x: global f32[256] read, d: global f64[256] read_write, y: global f32[256] write)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  e: i32 = const 8
+  k: i32 = mul i, e
+  v: f32x8 = load x[k]
+  w: f32x8 = mul v, v
+  store y[k] = w
+  two: i32 = const 2
+  j: i32 = mul i, two
+  a: f64x2 = load d[j]
+  store d[j] = a
+}
+";
+
+#[test]
+fn wide_vectors_move_in_16_byte_chunks() {
+    let mir = full(WIDE_VECTORS);
+    assert_eq!(count(&mir, "global_load_b128"), 2 + 1);
+    assert_eq!(count(&mir, "global_store_b128"), 2 + 1);
+    assert_eq!(count(&mir, "v_mul_f32"), 8);
+}
+
+const HUGE_BUFFER: &str =
+    "kernel huge(x: global f32[2147483648] read, y: global f32[2147483648] write, n: i64)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  a: f32 = load x[i]
+  j: i64 = param n
+  store y[j] = a
+}
+";
+
+#[test]
+fn buffers_over_4_gib_use_64_bit_addresses() {
+    let mir = full(HUGE_BUFFER);
+    assert_eq!(count(&mir, "v_lshlrev_b64"), 2);
+    assert_eq!(count(&mir, "v_add_co_u32"), 2);
+    // The i32 index is sign-extended first.
+    assert_eq!(count(&mir, "v_ashrrev_i32"), 1);
+}
+
+const INT_OPS: &str = "kernel ints(x: global i32[64] read, u: global u32[64] read_write, y: global i32[64] write, n: i32)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  m: i32 = param n
+  a: i32 = load x[i]
+  s1: i32 = shl m, m
+  s2: i32 = shr m, m
+  s3: i32 = mulhi m, m
+  v1: i32 = shl a, m
+  v2: i32 = shr a, s1
+  v3: i32 = mulhi a, s2
+  v4: i32 = min v1, v2
+  v5: i32 = xor v4, v3
+  v6: i32 = not v5
+  v7: i32 = neg v6
+  v8: i32 = sub v7, s3
+  b: u32 = load u[i]
+  w1: u32 = shr b, b
+  w2: u32 = max w1, b
+  w3: u32 = mulhi w2, b
+  c: bool = cmplt w3, b
+  d: bool = cmpne a, m
+  e: bool = xor c, d
+  f: bool = cmpeq e, c
+  g: bool = not f
+  r: i32 = where g, v8, a
+  store y[i] = r
+  store u[i] = w3
+}
+";
+
+#[test]
+fn integer_ops_pick_scalar_or_vector_alu() {
+    let mir = full(INT_OPS);
+    for op in ["s_lshl_b32", "s_ashr_i32", "s_mul_hi_i32"] {
+        assert_eq!(count(&mir, op), 1, "{op}");
+    }
+    for op in [
+        "v_lshlrev_b32",
+        "v_ashrrev_i32",
+        "v_mul_hi_i32",
+        "v_min_i32",
+        "v_lshrrev_b32",
+        "v_max_u32",
+        "v_mul_hi_u32",
+        "v_cmp_lt_u32",
+        "v_cmp_ne_u32",
+        "v_cndmask_b32",
+    ] {
+        assert!(count(&mir, op) >= 1, "{op}");
+    }
+}
+
+const FLOAT_OPS: &str =
+    "kernel floats(x: global f32[64] read, y: global f32[64] write, z: global bool[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  a: f32 = load x[i]
+  one: f32 = const 1.0
+  big: f32 = const 1e30
+  b: f32 = sub a, one
+  c: f32 = mul b, big
+  d: f32 = fma a, b, c
+  e: f32 = min d, a
+  f: f32 = trunc e
+  g: f32 = neg f
+  store y[i] = g
+  l: bool = cmplt a, b
+  q: bool = cmpne a, a
+  r: bool = or l, q
+  t: bool = const true
+  s: bool = and r, t
+  store z[i] = s
+}
+";
+
+#[test]
+fn float_ops() {
+    let mir = full(FLOAT_OPS);
+    for op in [
+        "v_sub_f32",
+        "v_mul_f32",
+        "v_fma_f32",
+        "v_min_f32",
+        "v_trunc_f32",
+        "v_cmp_lt_f32",
+        "v_cmp_neq_f32",
+        "s_or_b32",
+    ] {
+        assert!(count(&mir, op) >= 1, "{op}");
+    }
+    // min: -0 wins over +0 through the bitwise or of equal operands.
+    assert_eq!(count(&mir, "v_or_b32"), 1);
+}
+
+#[test]
+fn nested_control_flow() {
+    let src = "kernel nested(x: global f32[4096] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  z: i32 = const 0
+  n: i32 = const 64
+  zero: f32 = const 0.0
+  acc: f32 = init zero
+  for r: i32 in z..n {
+    sixty: i32 = const 64
+    base: i32 = mul r, sixty
+    j: i32 = add base, i
+    a: f32 = load x[j]
+    p: bool = cmplt zero, a
+    if p {
+      for k: i32 in z..i {
+        acc = sum acc, a
+      }
+    }
+  }
+  s: f32 = read acc
+  store y[i] = s
+}
+";
+    let mir = full(src);
+    assert_eq!(count(&mir, "s_cbranch_scc1"), 1);
+    assert_eq!(count(&mir, "s_cbranch_execnz"), 1);
+    assert_eq!(count(&mir, "s_and_saveexec_b32"), 1);
+}
+
+/// Statement numbers follow the verifier's order: a loop before its body.
+#[test]
+fn lines_are_statement_numbers() {
+    let mir = selected(ADD);
+    let lines: Vec<u32> = mir
+        .insts
+        .iter()
+        .filter_map(|m| match m {
+            MInst::Inst { inst, line, .. } if inst.op().name() == "global_store_b32" => Some(*line),
+            _ => None,
+        })
+        .collect();
+    // v0..v4 are statements 0-4, the loop 5, its body 6-11: the store is statement 11.
+    assert_eq!(lines, [11]);
+}
+
+#[test]
+fn errors_name_the_kernel() {
+    let src = "kernel needs_exp(x: global f32[64] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  a: f32 = load x[i]
+  b: f32 = exp2 a
+  store y[i] = b
+}
+";
+    let k = kernel(src);
+    if let Err(e) = select_kernel(&k, &gfx1100()) {
+        assert!(e.to_string().contains("needs_exp"), "{e}");
+    }
+}
