@@ -588,3 +588,55 @@ fn errors_name_the_kernel() {
         assert!(e.to_string().contains("needs_exp"), "{e}");
     }
 }
+
+/// The SGPRs the workgroup ids are pinned to: after the user SGPRs padded so that user +
+/// system SGPRs reach 16 (gfx1100's UserSGPRInit16Bug), enabled ids densely in x, y, z
+/// order (AMDGPUUsage, "SGPR Register Set Up Order").
+fn workgroup_sgprs(axes: &[&str]) -> Vec<u8> {
+    let reads: String = axes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("  g{i}: i32 = workgroup_id.{a}\n  store y[g{i}] = g{i}\n"))
+        .collect();
+    let src = format!(
+        "kernel wg(y: global i32[64] write)
+  grid [4, 4, 4] workgroup [32, 1, 1] subgroup 32
+{{
+{reads}}}
+"
+    );
+    let mir = selected(&src);
+    // The kernarg pointer is pinned to s0 first; the ids follow in order.
+    mir.pinned.iter().skip(1).map(|&(_, r)| r).collect()
+}
+
+#[test]
+fn workgroup_ids_follow_the_padded_user_sgprs() {
+    assert_eq!(workgroup_sgprs(&["x"]), [15]);
+    assert_eq!(workgroup_sgprs(&["y"]), [15]);
+    assert_eq!(workgroup_sgprs(&["z", "x"]), [14, 15]);
+    assert_eq!(workgroup_sgprs(&["x", "y", "z"]), [13, 14, 15]);
+}
+
+#[test]
+fn local_ids_unpack_v0() {
+    let src = "kernel lid(y: global i32[4096] write)
+  grid [1, 1, 1] workgroup [8, 4, 2] subgroup 32
+{
+  a: i32 = local_id.x
+  b: i32 = local_id.y
+  c: i32 = local_id.z
+  d: i32 = add a, b
+  e: i32 = add d, c
+  store y[e] = e
+}
+";
+    let k = kernel(src);
+    let (mir, info) = select_kernel(&k, &gfx1100()).unwrap();
+    check_structure(&mir);
+    assert_eq!(info.workitem_id_dims, 3);
+    assert_eq!(info.workgroup_id, [false; 3]);
+    assert_eq!(count(&mir, "v_and_b32"), 1);
+    assert_eq!(count(&mir, "v_bfe_u32"), 2);
+    objdump(src);
+}

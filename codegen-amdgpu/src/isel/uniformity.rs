@@ -130,3 +130,97 @@ fn expr_uniform(kernel: &Kernel, e: &Expr, u: &Uniformity) -> bool {
         _ => e.each_operand().all(|v| u.value(v)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egpu_ir::kernel::text;
+
+    fn names(src: &str) -> (Uniformity, Vec<bool>) {
+        let k = text::parse(src).expect("valid kernel");
+        let u = analyze(&k);
+        let values = u.values.clone();
+        (u, values)
+    }
+
+    #[test]
+    fn launch_ids_constants_and_derived_values() {
+        // v0 wg.x, v1 local.x (64 lanes), v2 local.y (extent 1), v3 const, v4 = v0 * v3,
+        // v5 = v1 + v4, v6 = v2 + v4.
+        let src = "kernel k(x: global f32[64] read)
+  grid [2, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  a: i32 = workgroup_id.x
+  b: i32 = local_id.x
+  c: i32 = local_id.y
+  d: i32 = const 3
+  e: i32 = mul a, d
+  f: i32 = add b, e
+  g: i32 = add c, e
+}
+";
+        let (_, v) = names(src);
+        assert_eq!(v, [true, false, true, true, true, false, true]);
+    }
+
+    #[test]
+    fn loads_loops_and_reductions() {
+        // A load at a uniform index is uniform, at a per-lane index not; a loop variable
+        // follows its bounds; a subgroup reduction is uniform within the wave.
+        let src = "kernel k(x: global f32[64] read, n: i32)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  a: i32 = param n
+  b: f32 = load x[a]
+  c: i32 = local_id.x
+  d: f32 = load x[c]
+  e: f32 = subgroup_sum d
+  z: i32 = const 0
+  for i: i32 in z..a {
+    f: i32 = add i, a
+  }
+  for j: i32 in z..c {
+    g: i32 = add j, a
+  }
+}
+";
+        let (_, v) = names(src);
+        // a b c d e z i f j g
+        assert_eq!(
+            v,
+            [
+                true, true, false, false, true, true, true, true, false, false
+            ]
+        );
+    }
+
+    #[test]
+    fn accumulators_under_per_lane_control_are_per_lane() {
+        // acc0 updated with a uniform value under a per-lane if: per-lane, and so is its
+        // read, even the read before the update (in the loop); acc1 updated only under
+        // uniform control with uniform values stays uniform.
+        let src = "kernel k(x: global f32[64] read, n: i32)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  a: i32 = param n
+  c: i32 = local_id.x
+  p: bool = cmplt c, a
+  z: i32 = const 0
+  acc0: i32 = init z
+  acc1: i32 = init z
+  for i: i32 in z..a {
+    r: i32 = read acc0
+    if p {
+      acc0 = sum acc0, a
+    }
+    acc1 = sum acc1, i
+  }
+  s: i32 = read acc1
+}
+";
+        let (u, v) = names(src);
+        assert_eq!(u.accs, [false, true]);
+        // a c p z i r s
+        assert_eq!(v, [true, false, false, true, true, false, true]);
+    }
+}
