@@ -187,6 +187,8 @@ fn add_with_a_uniform_loop() {
     assert_eq!(count(&mir, "global_load_b32"), 2);
     assert_eq!(count(&mir, "global_store_b32"), 1);
     assert_eq!(count(&mir, "v_add_f32"), 1);
+    // One lane byte offset for the three accesses at one index.
+    assert_eq!(count(&mir, "v_lshlrev_b32"), 1);
     // Three buffer addresses from the kernarg segment.
     assert_eq!(count(&mir, "s_load_b64"), 3);
     objdump(ADD);
@@ -241,6 +243,8 @@ const PER_LANE_IF: &str = "kernel per_lane_if(x: global f32[64] read, y: global 
 fn per_lane_if_else_narrows_exec() {
     let mir = full(PER_LANE_IF);
     assert_eq!(count(&mir, "s_and_saveexec_b32"), 1);
+    // One lane offset for the load and the store.
+    assert_eq!(count(&mir, "v_lshlrev_b32"), 1);
     // The else lanes: saved EXEC and not the condition.
     assert_eq!(count(&mir, "s_and_not1_b32"), 1);
     assert_eq!(count(&mir, "s_cbranch_execz"), 2);
@@ -639,4 +643,31 @@ fn local_ids_unpack_v0() {
     assert_eq!(count(&mir, "v_and_b32"), 1);
     assert_eq!(count(&mir, "v_bfe_u32"), 2);
     objdump(src);
+}
+
+/// An offset computed inside a block is not reused after the block closes (its lanes or
+/// its execution may differ); one computed before is reused inside.
+#[test]
+fn lane_offsets_are_reused_only_in_scope() {
+    let src = "kernel scopes(x: global f32[64] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  h: i32 = const 32
+  p: bool = cmplt i, h
+  one: i32 = const 1
+  j: i32 = add i, one
+  if p {
+    a: f32 = load x[i]
+    b: f32 = load x[j]
+    store y[j] = a
+    store y[i] = b
+  }
+  c: f32 = load x[j]
+  store y[i] = c
+}
+";
+    let mir = full(src);
+    // i: computed in the then-body, again after it; j: once in the then-body, again after.
+    assert_eq!(count(&mir, "v_lshlrev_b32"), 4);
 }

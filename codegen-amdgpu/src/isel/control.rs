@@ -87,6 +87,7 @@ pub(super) fn begin_if(sel: &mut Sel, cond: ValueId, has_else: bool) -> Result<I
         branch(sel, "s_cbranch_execz", else_label);
         Some(save)
     };
+    sel.open_scope();
     Ok(IfState {
         save,
         mask,
@@ -99,6 +100,7 @@ pub(super) fn begin_if(sel: &mut Sel, cond: ValueId, has_else: bool) -> Result<I
 
 /// Between the then-body and the else-body.
 pub(super) fn begin_else(sel: &mut Sel, s: &IfState) {
+    sel.close_scope(true);
     if s.has_else && s.save.is_none() {
         branch(sel, "s_branch", s.join);
     }
@@ -117,6 +119,7 @@ pub(super) fn begin_else(sel: &mut Sel, s: &IfState) {
 
 /// After the else-body (or the then-body when there is none).
 pub(super) fn end_if(sel: &mut Sel, s: &IfState) {
+    sel.close_scope(false);
     if s.has_else {
         sel.mir.place(s.join);
     }
@@ -167,6 +170,7 @@ pub(super) fn begin_loop(sel: &mut Sel, l: &Loop) -> Result<LoopState, IselError
         (var, end, Some(save))
     };
     sel.mir.place(header);
+    sel.open_scope();
     sel.set_val(l.var, super::Val::scalar(var));
     Ok(LoopState {
         var,
@@ -182,6 +186,7 @@ pub(super) fn begin_loop(sel: &mut Sel, l: &Loop) -> Result<LoopState, IselError
 
 /// After the body: the latch, the back branch, the exit.
 pub(super) fn end_loop(sel: &mut Sel, s: &LoopState) {
+    sel.close_scope(false);
     let step = sel.imm(s.step);
     match s.save {
         None => {

@@ -52,13 +52,7 @@ fn address(sel: &mut Sel, p: ParamId, index: Piece, index_dt: DType) -> Result<A
     if bytes <= u128::from(u32::MAX) {
         // An active index lies in the buffer, so its low dword is the whole index (also
         // for i64) and the byte offset fits 32 bits.
-        let offset = if shift == 0 {
-            sel.to_vgpr(Src::Reg(index), 1)
-        } else {
-            let d = sel.new_v(1);
-            sel.valu(op("v_lshlrev_b32"), d, &[sel.imm(shift), Src::Reg(index)]);
-            d
-        };
+        let offset = lane_offset(sel, index, shift);
         return Ok(Addr::Offset { base, offset });
     }
     let idx = if index_dt == DType::I64 {
@@ -89,6 +83,26 @@ fn address(sel: &mut Sel, p: ParamId, index: Piece, index_dt: DType) -> Result<A
         mods,
     );
     Ok(Addr::Flat(a))
+}
+
+/// `index << shift` in a VGPR, computed once per block (see [`Sel::open_scope`]).
+fn lane_offset(sel: &mut Sel, index: Piece, shift: u32) -> Piece {
+    let known = sel
+        .offsets
+        .iter()
+        .find(|(i, s, _)| *i == index && *s == shift);
+    if let Some(&(_, _, off)) = known {
+        return off;
+    }
+    let offset = if shift == 0 {
+        sel.to_vgpr(Src::Reg(index), 1)
+    } else {
+        let d = sel.new_v(1);
+        sel.valu(op("v_lshlrev_b32"), d, &[sel.imm(shift), Src::Reg(index)]);
+        d
+    };
+    sel.offsets.push((index, shift, offset));
+    offset
 }
 
 /// One GLOBAL instruction. `vdst_access` says how the destination is written (a load

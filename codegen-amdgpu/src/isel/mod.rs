@@ -136,6 +136,11 @@ pub struct Sel<'k> {
     pub(crate) lds_offsets: Vec<u32>,
     /// The kernel's entry registers once copied into virtual registers.
     pub(crate) entry: select::Entry,
+    /// Values computed once per block and reused by later statements of the block or
+    /// blocks nested in it (lane byte offsets of global accesses: index, shift, offset).
+    pub(crate) offsets: Vec<(Piece, u32, Piece)>,
+    /// `offsets.len()` at the start of each open block, innermost last.
+    pub(crate) scopes: Vec<usize>,
 }
 
 impl<'k> Sel<'k> {
@@ -152,6 +157,8 @@ impl<'k> Sel<'k> {
             frags: vec![None; kernel.fragments().len()],
             lds_offsets: Vec::new(),
             entry: select::Entry::default(),
+            offsets: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -200,6 +207,20 @@ impl<'k> Sel<'k> {
             reg: self.mir.vreg(class, dwords),
             offset: 0,
             class,
+        }
+    }
+
+    /// A block opens: what it computes is forgotten when it closes.
+    pub fn open_scope(&mut self) {
+        self.scopes.push(self.offsets.len());
+    }
+
+    /// The innermost block closes (or, `reopen`, an else-body replaces a then-body).
+    pub fn close_scope(&mut self, reopen: bool) {
+        let at = self.scopes.last().copied().unwrap_or(0);
+        self.offsets.truncate(at);
+        if !reopen {
+            self.scopes.pop();
         }
     }
 
