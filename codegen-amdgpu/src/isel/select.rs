@@ -167,17 +167,40 @@ fn entry(sel: &mut Sel, usage: &Usage, args: &[KernelArg]) -> Result<(), IselErr
         sel.mir.pinned.push((v0.reg, 0));
         sel.entry.workitem = Some(v0);
     }
-    sel.entry.params = Vec::with_capacity(args.len());
-    for a in args {
-        let n = (a.size / 4) as u8;
-        let d = sel.new_s(n);
-        let name = if n == 2 { "s_load_b64" } else { "s_load_b32" };
+    load_kernargs(sel, kernarg, args);
+    Ok(())
+}
+
+/// Loads the kernarg segment with as few `s_load` as fit (16, 8, 4, 2, 1 dwords; each
+/// chunk but the last even-sized, so 8-byte arguments stay in even SGPR pairs) and points
+/// each parameter at its dwords.
+fn load_kernargs(sel: &mut Sel, kernarg: Piece, args: &[KernelArg]) {
+    let total = args
+        .iter()
+        .map(|a| (a.offset + a.size) / 4)
+        .max()
+        .unwrap_or(0);
+    let mut chunks: Vec<(u32, Piece)> = Vec::new();
+    let mut at = 0u32;
+    while at < total {
+        let n = [16u32, 8, 4, 2, 1]
+            .into_iter()
+            .find(|&n| n <= total - at)
+            .unwrap_or(1);
+        let d = sel.new_s(n as u8);
+        let name = match n {
+            16 => "s_load_b512",
+            8 => "s_load_b256",
+            4 => "s_load_b128",
+            2 => "s_load_b64",
+            _ => "s_load_b32",
+        };
         let inst = Inst::Smem {
             op: op(name),
             sdata: Operand::Sgpr(0),
             sbase: Operand::Sgpr(0),
             soffset: Operand::Null,
-            offset: a.offset as i32,
+            offset: (at * 4) as i32,
             cache: Cache::default(),
         };
         sel.push(
@@ -187,9 +210,23 @@ fn entry(sel: &mut Sel, usage: &Usage, args: &[KernelArg]) -> Result<(), IselErr
                 RegRef::use_(Slot::Addr, kernarg.reg),
             ],
         );
-        sel.entry.params.push(Some(d));
+        chunks.push((at, d));
+        at += n;
     }
-    Ok(())
+    sel.entry.params = args
+        .iter()
+        .map(|a| {
+            let dword = a.offset / 4;
+            chunks
+                .iter()
+                .rev()
+                .find(|(start, _)| *start <= dword)
+                .map(|&(start, d)| Piece {
+                    offset: (dword - start) as u8,
+                    ..d
+                })
+        })
+        .collect();
 }
 
 /// What to do when a block's statements are done.
