@@ -178,8 +178,10 @@ const ADD: &str =
 #[test]
 fn add_with_a_uniform_loop() {
     let mir = selected(ADD);
-    // The loop bounds are uniform: a scalar loop (compare, conditional branch back).
-    assert_eq!(count(&mir, "s_cmp_lt_i32"), 1);
+    // The loop bounds are uniform: a scalar loop (compare, conditional branch back);
+    // constant with start < end, so no entry test.
+    assert_eq!(count(&mir, "s_cmp_lt_i32"), 0);
+    assert_eq!(count(&mir, "s_cbranch_scc0"), 0);
     assert_eq!(count(&mir, "s_cbranch_scc1"), 1);
     assert_eq!(count(&mir, "s_cbranch_execnz"), 0);
     // workgroup_id.x * 1024 on the scalar ALU, + local id on the vector ALU.
@@ -673,4 +675,30 @@ fn lane_offsets_are_reused_only_in_scope() {
     let mir = full(src);
     // i: computed in the then-body, again after it; j: once in the then-body, again after.
     assert_eq!(count(&mir, "v_lshlrev_b32"), 4);
+}
+
+#[test]
+fn uniform_loop_with_a_parameter_bound() {
+    let src = "kernel ploop(x: global f32[1024] read, y: global f32[1024] write, n: i32)
+  grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  m: i32 = param n
+  z: i32 = const 0
+  for j: i32 in z..m step 32 {
+    k: i32 = add j, i
+    a: f32 = load x[k]
+    two: f32 = const 2.0
+    b: f32 = mul a, two
+    store y[k] = b
+  }
+}
+";
+    let mir = full(src);
+    // Zero iterations when n <= 0: tested on entry.
+    assert_eq!(count(&mir, "s_cmp_lt_i32"), 1);
+    assert_eq!(count(&mir, "s_cbranch_scc0"), 1);
+    // 2.0 is an inline constant of v_mul_f32: its move is dropped as dead.
+    assert_eq!(count(&mir, "v_mul_f32"), 1);
+    assert_eq!(count(&mir, "v_mov_b32"), 0);
 }

@@ -34,18 +34,19 @@ pub(super) fn binary(
 }
 
 fn f32_binary(sel: &mut Sel, bop: BinaryOp, a: Piece, b: Piece) -> Result<Piece, IselError> {
+    let (a, b) = (sel.src(a), sel.src(b));
     let name = match bop {
         BinaryOp::Add => "v_add_f32",
         BinaryOp::Sub => "v_sub_f32",
         BinaryOp::Mul => "v_mul_f32",
         BinaryOp::Max => return Ok(float_minmax(sel, true, a, b)),
         BinaryOp::Min => return Ok(float_minmax(sel, false, a, b)),
-        BinaryOp::CmpLt => return Ok(sel.vcmp(op("v_cmp_lt_f32"), a.into(), b.into())),
-        BinaryOp::CmpEq => return Ok(sel.vcmp(op("v_cmp_eq_f32"), a.into(), b.into())),
-        BinaryOp::CmpNe => return Ok(sel.vcmp(op("v_cmp_neq_f32"), a.into(), b.into())),
+        BinaryOp::CmpLt => return Ok(sel.vcmp(op("v_cmp_lt_f32"), a, b)),
+        BinaryOp::CmpEq => return Ok(sel.vcmp(op("v_cmp_eq_f32"), a, b)),
+        BinaryOp::CmpNe => return Ok(sel.vcmp(op("v_cmp_neq_f32"), a, b)),
         _ => return Err(sel.malformed(format!("{bop:?} on f32"))),
     };
-    Ok(vop(sel, op(name), a.into(), b.into()))
+    Ok(vop(sel, op(name), a, b))
 }
 
 /// A VALU op into a new VGPR.
@@ -63,25 +64,33 @@ fn sop(sel: &mut Sel, o: Op, a: Src, b: Src) -> Piece {
 }
 
 /// f32 max (`is_max`) or min with the IR's NaN and signed-zero rules (module docs).
-fn float_minmax(sel: &mut Sel, is_max: bool, a: Piece, b: Piece) -> Piece {
+fn float_minmax(sel: &mut Sel, is_max: bool, a: Src, b: Src) -> Piece {
     let (hw, bits) = if is_max {
         ("v_max_f32", "v_and_b32")
     } else {
         ("v_min_f32", "v_or_b32")
     };
-    let m = vop(sel, op(hw), a.into(), b.into());
-    let zeros = vop(sel, op(bits), a.into(), b.into());
-    let eq = sel.vcmp(op("v_cmp_eq_f32"), a.into(), b.into());
+    let m = vop(sel, op(hw), a, b);
+    let zeros = vop(sel, op(bits), a, b);
+    let eq = sel.vcmp(op("v_cmp_eq_f32"), a, b);
     let r = sel.new_v(1);
     sel.cndmask(r, m.into(), zeros.into(), eq);
-    let nan = sel.vcmp(op("v_cmp_u_f32"), a.into(), b.into());
+    let nan = sel.vcmp(op("v_cmp_u_f32"), a, b);
     let d = sel.new_v(1);
     sel.cndmask(d, r.into(), sel.imm(F32_QNAN), nan);
     d
 }
 
-fn both_scalar(a: Piece, b: Piece) -> bool {
-    a.class == RegClass::S && b.class == RegClass::S
+/// Whether the scalar ALU can read the operand (an SGPR or a constant).
+fn scalar(s: Src) -> bool {
+    match s {
+        Src::Reg(p) => p.class == RegClass::S,
+        Src::Const(_) => true,
+    }
+}
+
+fn both_scalar(a: Src, b: Src) -> bool {
+    scalar(a) && scalar(b)
 }
 
 fn int_binary(
@@ -92,6 +101,7 @@ fn int_binary(
     b: Piece,
 ) -> Result<Piece, IselError> {
     use BinaryOp::*;
+    let (a, b) = (sel.src(a), sel.src(b));
     let pick = |s: bool, u: &'static str, i: &'static str| if s { i } else { u };
     let cmp = match bop {
         CmpLt => Some(pick(signed, "v_cmp_lt_u32", "v_cmp_lt_i32")),
@@ -100,7 +110,7 @@ fn int_binary(
         _ => None,
     };
     if let Some(c) = cmp {
-        return Ok(sel.vcmp(op(c), a.into(), b.into()));
+        return Ok(sel.vcmp(op(c), a, b));
     }
     let (salu, valu) = match bop {
         Add => ("s_add_u32", "v_add_nc_u32"),
@@ -126,58 +136,63 @@ fn int_binary(
         _ => return Err(sel.malformed(format!("{bop:?} on a 32-bit integer"))),
     };
     if both_scalar(a, b) {
-        return Ok(sop(sel, op(salu), a.into(), b.into()));
+        return Ok(sop(sel, op(salu), a, b));
     }
     // The VALU shifts take the amount first (`*rev`).
     if matches!(bop, Shl | Shr) {
-        return Ok(vop(sel, op(valu), b.into(), a.into()));
+        return Ok(vop(sel, op(valu), b, a));
     }
-    Ok(vop(sel, op(valu), a.into(), b.into()))
+    Ok(vop(sel, op(valu), a, b))
 }
 
 fn bool_binary(sel: &mut Sel, bop: BinaryOp, a: Piece, b: Piece) -> Result<Piece, IselError> {
+    let (a, b) = (sel.src(a), sel.src(b));
     let name = match bop {
         BinaryOp::And => "s_and_b32",
         BinaryOp::Or => "s_or_b32",
         BinaryOp::Xor | BinaryOp::CmpNe => "s_xor_b32",
         BinaryOp::CmpEq => {
-            let x = sop(sel, op("s_xor_b32"), a.into(), b.into());
-            return Ok(not_mask(sel, x));
+            let x = sop(sel, op("s_xor_b32"), a, b);
+            return Ok(not_mask(sel, x.into()));
         }
         _ => return Err(sel.malformed(format!("{bop:?} on bool"))),
     };
-    let (a, b) = (sel.to_class(a.into(), RegClass::S, 1), b);
-    let b = sel.to_class(b.into(), RegClass::S, 1);
-    Ok(sop(sel, op(name), a.into(), b.into()))
+    Ok(sop(sel, op(name), a, b))
 }
 
-fn not_mask(sel: &mut Sel, x: Piece) -> Piece {
+fn not_mask(sel: &mut Sel, x: Src) -> Piece {
     let d = sel.new_s(1);
-    sel.sop1(op("s_not_b32"), d, x.into());
+    sel.sop1(op("s_not_b32"), d, x);
     d
 }
 
 /// `neg`, `not`, `trunc` of an f32, i32, u32 or bool element.
 pub(super) fn unary(sel: &mut Sel, uop: UnaryOp, dt: DType, x: Piece) -> Result<Piece, IselError> {
+    let xs = sel.src(x);
     match (uop, dt) {
         // Flipping the sign bit is exact for every input, NaN included.
-        (UnaryOp::Neg, DType::F32) => Ok(vop(sel, op("v_xor_b32"), sel.imm(0x8000_0000), x.into())),
+        (UnaryOp::Neg, DType::F32) => {
+            let sign = sel.imm(0x8000_0000);
+            Ok(vop(sel, op("v_xor_b32"), sign, xs))
+        }
         (UnaryOp::Trunc, DType::F32) => {
             let d = sel.new_v(1);
-            sel.valu(op("v_trunc_f32"), d, &[x.into()]);
+            sel.valu(op("v_trunc_f32"), d, &[xs]);
             Ok(d)
         }
-        (UnaryOp::Neg, DType::I32 | DType::U32) if x.is_sgpr() => {
-            Ok(sop(sel, op("s_sub_u32"), sel.imm(0), x.into()))
-        }
         (UnaryOp::Neg, DType::I32 | DType::U32) => {
-            Ok(vop(sel, op("v_sub_nc_u32"), sel.imm(0), x.into()))
+            let zero = sel.imm(0);
+            if scalar(xs) {
+                Ok(sop(sel, op("s_sub_u32"), zero, xs))
+            } else {
+                Ok(vop(sel, op("v_sub_nc_u32"), zero, xs))
+            }
         }
-        (UnaryOp::Not, DType::Bool) => Ok(not_mask(sel, x)),
-        (UnaryOp::Not, DType::I32 | DType::U32) if x.is_sgpr() => Ok(not_mask(sel, x)),
+        (UnaryOp::Not, DType::Bool) => Ok(not_mask(sel, xs)),
+        (UnaryOp::Not, DType::I32 | DType::U32) if scalar(xs) => Ok(not_mask(sel, xs)),
         (UnaryOp::Not, DType::I32 | DType::U32) => {
             let d = sel.new_v(1);
-            sel.valu(op("v_not_b32"), d, &[x.into()]);
+            sel.valu(op("v_not_b32"), d, &[xs]);
             Ok(d)
         }
         _ => Err(sel.malformed(format!("{uop:?} on {dt:?}"))),
@@ -186,26 +201,28 @@ pub(super) fn unary(sel: &mut Sel, uop: UnaryOp, dt: DType, x: Piece) -> Result<
 
 /// `fma` on f32 (`v_fma_f32`).
 pub(super) fn fma(sel: &mut Sel, a: Piece, b: Piece, c: Piece) -> Result<Piece, IselError> {
+    let srcs = [sel.src(a), sel.src(b), sel.src(c)];
     let d = sel.new_v(1);
-    sel.valu(op("v_fma_f32"), d, &[a.into(), b.into(), c.into()]);
+    sel.valu(op("v_fma_f32"), d, &srcs);
     Ok(d)
 }
 
 /// `mulhi` on i32/u32.
 pub(super) fn mulhi(sel: &mut Sel, dt: DType, a: Piece, b: Piece) -> Result<Piece, IselError> {
     let signed = dt == DType::I32;
+    let (a, b) = (sel.src(a), sel.src(b));
     if both_scalar(a, b) {
         let name = if signed {
             "s_mul_hi_i32"
         } else {
             "s_mul_hi_u32"
         };
-        return Ok(sop(sel, op(name), a.into(), b.into()));
+        return Ok(sop(sel, op(name), a, b));
     }
     let name = if signed {
         "v_mul_hi_i32"
     } else {
         "v_mul_hi_u32"
     };
-    Ok(vop(sel, op(name), a.into(), b.into()))
+    Ok(vop(sel, op(name), a, b))
 }

@@ -55,6 +55,14 @@ fn branch(sel: &mut Sel, name: &str, to: Label) {
     sel.mir.branch(op(name), to, line);
 }
 
+/// A uniform value as a scalar operand: a constant, or its SGPR.
+fn scalar_src(sel: &mut Sel, p: Piece) -> Src {
+    match sel.src(p) {
+        c @ Src::Const(_) => c,
+        Src::Reg(r) => Src::Reg(sel.to_class(r.into(), RegClass::S, 1)),
+    }
+}
+
 /// What closing an `if` needs.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct IfState {
@@ -132,7 +140,8 @@ pub(super) fn end_if(sel: &mut Sel, s: &IfState) {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct LoopState {
     var: Piece,
-    end: Piece,
+    /// The end bound: a register (pair for i64) or a 32-bit constant.
+    end: Src,
     step: u32,
     wide: bool,
     /// The saved EXEC of a per-lane loop; `None` for a scalar one.
@@ -147,27 +156,38 @@ pub(super) fn begin_loop(sel: &mut Sel, l: &Loop) -> Result<LoopState, IselError
     let dt = super::select::dtype_of(sel, l.var)?;
     let wide = dt == DType::I64;
     let (start, end) = (sel.piece(l.start)?, sel.piece(l.end)?);
+    let bounds = (start, end);
     let header = sel.mir.label();
     let exit = sel.mir.label();
     let scalar = !wide && sel.uniform.value(l.start) && sel.uniform.value(l.end);
     let (var, end, save) = if scalar {
-        let end = sel.to_class(end.into(), RegClass::S, 1);
-        let start = sel.to_class(start.into(), RegClass::S, 1);
+        // Constants stay operands; other bounds in SGPRs (uniform, so a VGPR's first
+        // lane is everyone's).
+        let end = scalar_src(sel, end);
+        let start = scalar_src(sel, start);
         let var = sel.new_s(1);
-        sel.copy(var, start.into(), 1);
-        sel.sopc(op("s_cmp_lt_i32"), start.into(), end.into());
-        branch(sel, "s_cbranch_scc0", exit);
+        sel.copy(var, start, 1);
+        let known = |p: Piece| sel.consts.get(&p.reg).map(|&c| c as i32);
+        match (known(bounds.0), known(bounds.1)) {
+            // Constant bounds with start < end: the first iteration surely runs.
+            (Some(a), Some(b)) if a < b => {}
+            _ => {
+                sel.sopc(op("s_cmp_lt_i32"), start, end);
+                branch(sel, "s_cbranch_scc0", exit);
+            }
+        }
         (var, end, None)
     } else {
         let save = sel.new_s(1);
         sel.copy(save, exec(), 1);
         let var = sel.new_v(dwords(dt));
-        sel.copy(var, start.into(), dwords(dt));
+        let (s, e) = (sel.src(start), sel.src(end));
+        sel.copy(var, s, dwords(dt));
         let name = if wide { "v_cmp_lt_i64" } else { "v_cmp_lt_i32" };
-        let m = sel.vcmp(op(name), start.into(), end.into());
+        let m = sel.vcmp(op(name), s, e);
         sel.sop2_fixed(op("s_and_b32"), Operand::ExecLo, exec(), m.into());
         branch(sel, "s_cbranch_execz", exit);
-        (var, end, Some(save))
+        (var, e, Some(save))
     };
     sel.mir.place(header);
     sel.open_scope();
@@ -191,7 +211,7 @@ pub(super) fn end_loop(sel: &mut Sel, s: &LoopState) {
     match s.save {
         None => {
             let d = sel.new_s(1);
-            sel.sop2(op("s_sub_u32"), d, s.end.into(), s.var.into());
+            sel.sop2(op("s_sub_u32"), d, s.end, s.var.into());
             sel.sop2(op("s_add_u32"), s.var, s.var.into(), step);
             sel.sopc(op("s_cmp_gt_u32"), d.into(), step);
             branch(sel, "s_cbranch_scc1", s.header);
@@ -201,7 +221,7 @@ pub(super) fn end_loop(sel: &mut Sel, s: &LoopState) {
                 wide_latch(sel, s, step)
             } else {
                 let d = sel.new_v(1);
-                sel.valu(op("v_sub_nc_u32"), d, &[s.end.into(), s.var.into()]);
+                sel.valu(op("v_sub_nc_u32"), d, &[s.end, s.var.into()]);
                 let m = sel.vcmp(op("v_cmp_gt_u32"), d.into(), step);
                 sel.valu(op("v_add_nc_u32"), s.var, &[s.var.into(), step]);
                 m
@@ -219,10 +239,16 @@ pub(super) fn end_loop(sel: &mut Sel, s: &LoopState) {
 /// The latch of an i64 loop: the lanes where `end - var > step` (64-bit), then
 /// `var += step`.
 fn wide_latch(sel: &mut Sel, s: &LoopState, step: Src) -> Piece {
+    // 64-bit bounds stay in registers (`Sel::src` turns only 32-bit constants into
+    // operands); a constant would be moved into a pair here.
+    let e = match s.end {
+        Src::Reg(e) => e,
+        c => sel.to_vgpr(c, 2),
+    };
     let mods = Default::default();
     let d = sel.new_v(2);
     let borrow = sel.new_s(1);
-    let (e, v) = (s.end, s.var);
+    let v = s.var;
     sel.valu_sd(
         op("v_sub_co_u32"),
         d,

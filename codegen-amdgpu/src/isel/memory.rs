@@ -94,11 +94,12 @@ fn lane_offset(sel: &mut Sel, index: Piece, shift: u32) -> Piece {
     if let Some(&(_, _, off)) = known {
         return off;
     }
+    let i = sel.src(index);
     let offset = if shift == 0 {
-        sel.to_vgpr(Src::Reg(index), 1)
+        sel.to_vgpr(i, 1)
     } else {
         let d = sel.new_v(1);
-        sel.valu(op("v_lshlrev_b32"), d, &[sel.imm(shift), Src::Reg(index)]);
+        sel.valu(op("v_lshlrev_b32"), d, &[sel.imm(shift), i]);
         d
     };
     sel.offsets.push((index, shift, offset));

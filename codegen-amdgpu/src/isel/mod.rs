@@ -5,6 +5,7 @@
 //! - [`select`]: the driver — walks statements iteratively, keeps the value map;
 //! - [`control`]: `if`/`for` with EXEC-mask structured control flow, accumulators;
 //! - [`value`]: ids, constants, parameters, vectors, `where`;
+//! - [`dce`]: drops moves whose result nothing reads (constants used as operands);
 //! - [`memory`]: global loads and stores (64-bit addresses, masks);
 //! - [`alu32`]: f32, i32/u32 and bool arithmetic and compares;
 //! - [`int`], [`divide`]: 8/16/64-bit integers, `idiv`/`mod`;
@@ -37,6 +38,7 @@ mod alu32;
 mod atomic;
 mod control;
 mod convert;
+mod dce;
 mod divide;
 pub mod emit;
 mod float16;
@@ -141,6 +143,10 @@ pub struct Sel<'k> {
     pub(crate) offsets: Vec<(Piece, u32, Piece)>,
     /// `offsets.len()` at the start of each open block, innermost last.
     pub(crate) scopes: Vec<usize>,
+    /// The 32-bit constants held by single-register values (`const` statements), so that
+    /// families may use them as operands ([`Sel::src`]); the moves that materialize
+    /// them are dropped when nothing reads the register ([`dce`]).
+    pub(crate) consts: std::collections::HashMap<VReg, u32>,
 }
 
 impl<'k> Sel<'k> {
@@ -159,6 +165,7 @@ impl<'k> Sel<'k> {
             entry: select::Entry::default(),
             offsets: Vec::new(),
             scopes: Vec::new(),
+            consts: std::collections::HashMap::new(),
         }
     }
 
@@ -207,6 +214,17 @@ impl<'k> Sel<'k> {
             reg: self.mir.vreg(class, dwords),
             offset: 0,
             class,
+        }
+    }
+
+    /// An element as a source operand of a 32-bit slot: the constant itself (inline or
+    /// literal) when the element is a 32-bit `const`, else its register.
+    pub fn src(&self, p: Piece) -> Src {
+        match self.consts.get(&p.reg) {
+            Some(&bits) if p.offset == 0 && self.mir.info(p.reg).dwords == 1 => {
+                Src::Const(Operand::constant(bits, crate::isa::Ty::B32))
+            }
+            _ => Src::Reg(p),
         }
     }
 

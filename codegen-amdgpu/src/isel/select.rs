@@ -57,6 +57,7 @@ pub fn select(kernel: &Kernel, target: &Target) -> Result<(Mir, KernelInfo), Ise
     entry(&mut sel, &usage, &args)?;
     walk(&mut sel)?;
     super::control::sopp(&mut sel, "s_endpgm");
+    super::dce::run(&mut sel.mir);
     let info = KernelInfo {
         args,
         kernarg_size,

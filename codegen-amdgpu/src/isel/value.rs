@@ -55,6 +55,9 @@ pub(super) fn constant(sel: &mut Sel, s: Scalar, dt: DType) -> Piece {
         };
         sel.copy(dst, Src::Const(Operand::constant(half, Ty::B32)), 1);
     }
+    if n == 1 {
+        sel.consts.insert(d.reg, bits as u32);
+    }
     d
 }
 
@@ -117,7 +120,12 @@ fn where_elem(sel: &mut Sel, dt: DType, m: Piece, x: Piece, y: Piece) -> Piece {
             offset: p.offset + i,
             ..p
         };
-        sel.cndmask(at(d), Src::Reg(at(y)), Src::Reg(at(x)), m);
+        let (f, t) = if n == 1 {
+            (sel.src(y), sel.src(x))
+        } else {
+            (Src::Reg(at(y)), Src::Reg(at(x)))
+        };
+        sel.cndmask(at(d), f, t, m);
     }
     d
 }
@@ -157,7 +165,8 @@ pub(super) fn init_acc(sel: &mut Sel, acc: AccId, x: ValueId) -> Result<(), Isel
     }
     // A plain copy: the registers are fresh, there are no other lanes' bits to keep.
     for (&r, &e) in regs.elems.iter().zip(&v.elems) {
-        sel.copy(r, Src::Reg(e), dwords(ty.dtype));
+        let src = sel.src(e);
+        sel.copy(r, src, dwords(ty.dtype));
     }
     sel.accs[acc.index()] = Some(regs);
     Ok(())
@@ -186,7 +195,8 @@ fn write_acc(sel: &mut Sel, dt: DType, regs: &Val, v: &Val) {
             sel.sop2(op("s_and_b32"), new, Src::Reg(x), exec);
             sel.sop2(op("s_or_b32"), r, Src::Reg(keep), Src::Reg(new));
         } else {
-            sel.copy(r, Src::Reg(x), dwords(dt));
+            let src = sel.src(x);
+            sel.copy(r, src, dwords(dt));
         }
     }
 }
