@@ -702,3 +702,33 @@ fn uniform_loop_with_a_parameter_bound() {
     assert_eq!(count(&mir, "v_mul_f32"), 1);
     assert_eq!(count(&mir, "v_mov_b32"), 0);
 }
+
+/// Every mnemonic written in isel's sources (a string literal starting `s_`, `v_`,
+/// `global_`, `ds_`, `scratch_`) is in the opcode table: `isel::emit::op` relies on it.
+#[test]
+fn isel_opcode_names_exist() {
+    use egpu_codegen_amdgpu::isa::Op;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/isel");
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("src/isel") {
+        let path = entry.expect("dir entry").path();
+        let text = std::fs::read_to_string(&path).expect("source");
+        for lit in text.split('"').skip(1).step_by(2) {
+            let mnemonic = ["s_", "v_", "global_", "ds_", "scratch_"]
+                .iter()
+                .any(|p| lit.starts_with(p))
+                && lit
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if mnemonic {
+                seen += 1;
+                if Op::by_name(lit).is_none() {
+                    missing.push(format!("{}: {lit}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "found only {seen} mnemonics");
+    assert!(missing.is_empty(), "not in the opcode table: {missing:?}");
+}

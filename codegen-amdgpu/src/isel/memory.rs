@@ -208,6 +208,7 @@ pub(super) fn load(
     mask: Option<&Val>,
 ) -> Result<Val, IselError> {
     let dt = ty.dtype;
+    check_mask(sel, mask, ty.width)?;
     let addr = address(sel, p, index, index_dt)?;
     // Sub-dword elements take a dword each; wider ones their natural registers.
     let per = dwords(dt);
@@ -271,8 +272,9 @@ pub(super) fn store(
     mask: Option<&Val>,
 ) -> Result<(), IselError> {
     let (dt, _, _) = buffer(sel, p)?;
-    let addr = address(sel, p, index, index_dt)?;
     let width = value.elems.len() as u32;
+    check_mask(sel, mask, width)?;
+    let addr = address(sel, p, index, index_dt)?;
     match mask {
         None => store_elems(sel, dt, addr, value, 0, width),
         Some(m) if m.elems.len() == 1 => {
@@ -289,6 +291,19 @@ pub(super) fn store(
         }
     }
     Ok(())
+}
+
+/// A mask is one bool or one per element.
+fn check_mask(sel: &Sel, mask: Option<&Val>, width: u32) -> Result<(), IselError> {
+    match mask {
+        Some(m) if m.elems.len() != 1 && m.elems.len() != width as usize => {
+            Err(sel.malformed(format!(
+                "a mask of width {} on an access of width {width}",
+                m.elems.len()
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Stores elements `first .. first + count` of `value`.
