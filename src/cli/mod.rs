@@ -6,6 +6,7 @@
 //! Graph files are read up to [`crate::bounded::GRAPH_FILE_LIMIT`], `.npy` inputs up to their
 //! data size plus [`crate::npy::HEADER_LIMIT`].
 
+mod amd;
 mod bench;
 mod bench_device;
 mod check;
@@ -202,6 +203,7 @@ fn targets() -> PossibleValuesParser {
 fn stages() -> PossibleValuesParser {
     let mut names: Vec<&'static str> = Stage::ALL.iter().map(|s| s.name()).collect();
     names.push(compile::EMIT_PTX);
+    names.push(compile::EMIT_ASM);
     PossibleValuesParser::new(names)
 }
 
