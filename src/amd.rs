@@ -117,4 +117,3 @@ pub fn asm_text(build: &AmdBuild) -> String {
     }
     text
 }
-

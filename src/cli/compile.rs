@@ -99,7 +99,11 @@ fn check_family(emit: Emit, target: &Target) -> Result<(), CliError> {
     let kind = if emit == Emit::Ptx { "PTX" } else { "AMD" };
     Err(CliError::User(format!(
         "--emit {}: {} is not an {family} target ({kind} targets: {})",
-        if emit == Emit::Ptx { EMIT_PTX } else { EMIT_ASM },
+        if emit == Emit::Ptx {
+            EMIT_PTX
+        } else {
+            EMIT_ASM
+        },
         target.name,
         names.join(", ")
     )))
