@@ -197,7 +197,9 @@ enum Command {
     /// Measure the compiler (--compile-only) or the compiled kernels on a device (--device).
     ///
     /// --compile-only: median time per graph from graph to kernel IR (and to PTX for an NVIDIA
-    /// target), per pass, on one thread. --device D: each graph compiled for D (cuda: PTX
+    /// target, to the code object for an AMD one: the hsaco column is the RDNA3 backend's
+    /// share, "-" with the reason below the table when it refuses a kernel), per pass, on one
+    /// thread. --device D: each graph compiled for D (cuda: PTX
     /// assembled to cubins as for `compile -o`), run on random inputs 3 times untimed and
     /// --runs times timed with the device's clock (CUDA events); prints per graph the kernels,
     /// compile ms, the median run ms (the sum of its kernels' times) and the rate: TFLOP/s for
