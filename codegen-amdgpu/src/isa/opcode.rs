@@ -122,6 +122,8 @@ pub enum Class {
     DelayAlu,
     Sendmsg,
     Hex,
+    /// Any 16-bit immediate, printed in hex (`s_clause`, `s_set_inst_prefetch_distance`).
+    HexAny,
     // memory
     Load,
     Store,
@@ -540,4 +542,7 @@ pub static TABLE: &[OpInfo] = &[
     op!("ds_swizzle_b32", Ds, 0x35, R1, [R1, N, N], Swizzle),
     op!("ds_bpermute_b32", Ds, 0xb3, R1, [R1, R1, N], Rtn),
     op!("ds_permute_b32", Ds, 0xb2, R1, [R1, R1, N], Rtn),
+    // D: what clang-19's gfx1100 code holds that `egpu disasm` met (tests/tests/cli_amd.rs).
+    op!("s_clause", Sopp, 0x5, N, [N, N, N], HexAny),
+    op!("s_set_inst_prefetch_distance", Sopp, 0x4, N, [N, N, N], HexAny),
 ];

@@ -415,3 +415,8 @@ v_add_co_u32 v0, vcc_lo, v1, 0x100
 v_mad_u64_u32 v[4:5], null, v0, 0x100, v[2:3]
 v_sub_f32_e64 v0, |v1|, -v2 clamp
 v_cvt_f32_u32_e64 v0, s1 clamp
+# D: clause and prefetch hints in clang-19's code (egpu disasm)
+s_clause 0x1
+s_clause 0x3f
+s_clause 0x100
+s_set_inst_prefetch_distance 0x1
