@@ -540,4 +540,7 @@ pub static TABLE: &[OpInfo] = &[
     op!("ds_swizzle_b32", Ds, 0x35, R1, [R1, N, N], Swizzle),
     op!("ds_bpermute_b32", Ds, 0xb3, R1, [R1, R1, N], Rtn),
     op!("ds_permute_b32", Ds, 0xb2, R1, [R1, R1, N], Rtn),
+    // E: instructions clang-19 emits in the emulator's fidelity kernels.
+    op!("s_clause", Sopp, 0x5, N, [N, N, N], Plain),
+    op!("v_cmp_ngt_f32", Vopc, 0x1b, B32, [B32, B32, N], NoOmod),
 ];

@@ -415,3 +415,7 @@ v_add_co_u32 v0, vcc_lo, v1, 0x100
 v_mad_u64_u32 v[4:5], null, v0, 0x100, v[2:3]
 v_sub_f32_e64 v0, |v1|, -v2 clamp
 v_cvt_f32_u32_e64 v0, s1 clamp
+# E: emulator fidelity kernels
+s_clause 0x1
+v_cmp_ngt_f32 vcc_lo, v1, v2
+v_cmp_ngt_f32_e64 s1, v1, v2
