@@ -40,6 +40,7 @@ pub mod bytes;
 pub mod cpu;
 pub mod cuda;
 pub mod device;
+pub mod emu;
 mod error;
 pub mod program;
 mod select;
@@ -47,6 +48,7 @@ mod slots;
 
 pub use cpu::CpuDevice;
 pub use cuda::CudaDevice;
+pub use emu::EmuDevice;
 pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
 pub use error::DeviceError;

@@ -253,19 +253,19 @@ fn qi(x: u64) -> i64 {
 pub fn vector(name: &str) -> Option<VectorFn> {
     match name {
         "v_mov_b32" => u!(|a, _b, _c| a),
-        "v_cvt_f32_i32" => fl!(|_a, _b, _c| i(s[0]) as f32),
-        "v_cvt_f32_u32" => fl!(|_a, _b, _c| lo(s[0]) as f32),
-        "v_cvt_u32_f32" => u!(|_a, _b, _c| f(s[0]) as u32),
-        "v_cvt_i32_f32" => u!(|_a, _b, _c| f(s[0]) as i32 as u32),
+        "v_cvt_f32_i32" => v!(|s, _c| (rf(i(s[0]) as f32), false)),
+        "v_cvt_f32_u32" => v!(|s, _c| (rf(lo(s[0]) as f32), false)),
+        "v_cvt_u32_f32" => v!(|s, _c| (u64::from(f(s[0]) as u32), false)),
+        "v_cvt_i32_f32" => v!(|s, _c| (u64::from(f(s[0]) as i32 as u32), false)),
         "v_cvt_f16_f32" => v!(|s, _c| (u64::from(f16::from_f32(f(s[0])).to_bits()), false)),
-        "v_cvt_f32_f16" => fl!(|_a, _b, _c| h(s[0])),
+        "v_cvt_f32_f16" => v!(|s, _c| (rf(h(s[0])), false)),
         "v_cvt_f64_f32" => v!(|s, _c| (rd(f64::from(f(s[0]))), false)),
-        "v_cvt_f32_f64" => fl!(|_a, _b, _c| d(s[0]) as f32),
+        "v_cvt_f32_f64" => v!(|s, _c| (rf(d(s[0]) as f32), false)),
         "v_cvt_f64_i32" => v!(|s, _c| (rd(f64::from(i(s[0]))), false)),
-        "v_cvt_i32_f64" => u!(|_a, _b, _c| d(s[0]) as i32 as u32),
+        "v_cvt_i32_f64" => v!(|s, _c| (u64::from(d(s[0]) as i32 as u32), false)),
         "v_cvt_f64_u32" => v!(|s, _c| (rd(f64::from(lo(s[0]))), false)),
-        "v_cvt_u32_f64" => u!(|_a, _b, _c| d(s[0]) as u32),
-        "v_cvt_f32_ubyte0" => fl!(|_a, _b, _c| (s[0] & 0xff) as f32),
+        "v_cvt_u32_f64" => v!(|s, _c| (u64::from(d(s[0]) as u32), false)),
+        "v_cvt_f32_ubyte0" => v!(|s, _c| (rf((s[0] & 0xff) as f32), false)),
         "v_cvt_f16_u16" => v!(|s, _c| (rd16(f64::from(s[0] as u16)), false)),
         "v_cvt_f16_i16" => v!(|s, _c| (rd16(f64::from(s[0] as u16 as i16)), false)),
         "v_cvt_u16_f16" => v!(|s, _c| (u64::from(h(s[0]) as u16), false)),
@@ -334,7 +334,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         }
         "v_max_f16" => hl!(|a, b, _c| ieee_max(a, b)),
         "v_min_f16" => hl!(|a, b, _c| ieee_min(a, b)),
-        "v_ldexp_f16" => hl!(|a, _b, _c| ldexp(a, i32::from(s[1] as u16 as i16))),
+        "v_ldexp_f16" => v!(|s, _c| (rd16(ldexp(d16(s[0]), i32::from(s[1] as u16 as i16))), false)),
         "v_cvt_pk_rtz_f16_f32" => v!(|s, _c| {
             let (x, y) = (rtz_f16(f(s[0])), rtz_f16(f(s[1])));
             (u64::from(x) | (u64::from(y) << 16), false)
@@ -375,7 +375,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_mul_f64" => dl!(|a, b, _c| a * b),
         "v_min_f64" => dl!(|a, b, _c| ieee_min(a, b)),
         "v_max_f64" => dl!(|a, b, _c| ieee_max(a, b)),
-        "v_ldexp_f64" => dl!(|a, _b, _c| ldexp(a, i(s[1]))),
+        "v_ldexp_f64" => v!(|s, _c| (rd(ldexp(d(s[0]), i(s[1]))), false)),
         "v_mul_hi_u32" => u!(|a, b, _c| ((u64::from(a) * u64::from(b)) >> 32) as u32),
         "v_mul_hi_i32" => u!(|a, b, _c| ((i64::from(a as i32) * i64::from(b as i32)) >> 32) as u32),
         "v_mul_lo_u32" => u!(|a, b, _c| a.wrapping_mul(b)),
@@ -406,7 +406,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         // v_div_fmas: the loader passes VCC as the lane bit; scaling (VCC set) is refused
         // by v_div_scale below, so the bit is always clear here.
         "v_div_fmas_f32" => fl!(|a, b, c| a.mul_add(b, c)),
-        "v_ldexp_f32" => fl!(|a, _b, _c| ldexp(f64::from(a), i(s[1])) as f32),
+        "v_ldexp_f32" => v!(|s, _c| (rf(ldexp(f64::from(f(s[0])), i(s[1])) as f32), false)),
         "v_perm_b32" => u!(|a, b, c| perm(a, b, c)),
         "v_cvt_pk_u16_u32" => u!(|a, b, _c| a.min(0xffff) | (b.min(0xffff) << 16)),
         "v_pack_b32_f16" => u!(|a, b, _c| (a & 0xffff) | (b << 16)),
