@@ -243,16 +243,20 @@ fn divergent_branches_and_loops_match() {
 #[test]
 #[ignore]
 fn speed() {
+    use egpu_runtime::{Arg, Binary, Device};
     let Some(code) = code() else { return };
     let n = 64usize;
-    let a: Vec<f32> = unit(12, n * n);
-    let b: Vec<f32> = unit(13, n * n);
     let mut dev = EmuDevice::new();
+    let k = dev.load(&Binary::CodeObject(code), "matmul").unwrap();
+    let bufs: Vec<_> = (0..3).map(|_| dev.alloc(4 * n * n).unwrap()).collect();
+    dev.upload(bufs[0], &f32s(&unit(12, n * n))).unwrap();
+    dev.upload(bufs[1], &f32s(&unit(13, n * n))).unwrap();
+    let mut args: Vec<Arg> = bufs.iter().map(|&b| Arg::Buffer(b)).collect();
+    args.push(Arg::I32(n as i32));
     let shape = Launch { grid: [8, 8, 1], workgroup: [64, 1, 1] };
     let start = std::time::Instant::now();
-    for _ in 0..5 {
-        let args = vec![A::Buf(f32s(&a)), A::Buf(f32s(&b)), A::Buf(f32s(&vec![0.0; n * n])), A::I32(n as i32)];
-        launch_on(&mut dev, &code, "matmul", shape, args).unwrap();
+    for _ in 0..10 {
+        dev.launch(k, shape, &args).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
     let n = dev.executed();

@@ -49,6 +49,8 @@ pub enum Exec {
     Barrier,
     End,
     Nop,
+    /// v_nop: a VALU that does nothing (it still separates hazards).
+    VNop,
     /// Reaching `s_code_end`: the wave ran past its program.
     CodeEnd,
     Smem,
@@ -346,7 +348,7 @@ fn sopp_semantics(name: &str) -> Exec {
 
 fn valu_semantics(name: &str, class: Class) -> Exec {
     match name {
-        "v_nop" => return Exec::Nop,
+        "v_nop" => return Exec::VNop,
         "v_readfirstlane_b32" => return Exec::ReadFirstLane,
         "v_readlane_b32" => return Exec::ReadLane,
         "v_writelane_b32" => return Exec::WriteLane,

@@ -297,6 +297,11 @@ impl Wave {
                 Ok(())
             }
             Exec::Nop => Ok(()),
+            Exec::VNop => {
+                self.hazards.issued(false, None, ins.pc);
+                self.hazards.wmma_d = None;
+                Ok(())
+            }
             Exec::CodeEnd => Err("reached s_code_end: the wave ran past the end of its program".into()),
             Exec::Smem => self.smem(ins, ctx.mem),
             Exec::Valu { f, cin, trans } => self.valu(ins, *f, *cin, *trans),

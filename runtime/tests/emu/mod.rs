@@ -55,10 +55,12 @@ pub fn assembly(name: &str, body: &str, directives: &str) -> Vec<u8> {
 .type {name},@function
 {name}:
 {body}
+.Lend:
+.size {name}, .Lend-{name}
 .rodata
 .p2align 6
 .amdhsa_kernel {name}
-  .amdhsa_next_free_vgpr 16
+  .amdhsa_next_free_vgpr 40
   .amdhsa_next_free_sgpr 32
   .amdhsa_user_sgpr_kernarg_segment_ptr 1
   .amdhsa_user_sgpr_count 15
