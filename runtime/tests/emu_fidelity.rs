@@ -238,6 +238,45 @@ fn divergent_branches_and_loops_match() {
     }
 }
 
+#[test]
+fn correctly_rounded_division_matches() {
+    if !tools() {
+        return;
+    }
+    // The IEEE division sequence: v_div_scale, v_rcp, FMA refinement, v_div_fmas,
+    // v_div_fixup. Operands span many binades, zeros, denormals and infinities.
+    let src = "kernel void fdiv(global const float *a, global const float *b, global float *c) {
+      uint i = __builtin_amdgcn_workgroup_id_x() * 64u + __builtin_amdgcn_workitem_id_x();
+      c[i] = a[i] / b[i]; }";
+    let code = opencl_with(src, &["-cl-fp32-correctly-rounded-divide-sqrt"]);
+    let r = rand(14, 256);
+    let spread = |v: u32| f32::from_bits((v & 0x807f_ffff) | (((v >> 23) % 60 + 97) << 23));
+    let mut a: Vec<f32> = r[..128].iter().map(|&v| spread(v)).collect();
+    let mut b: Vec<f32> = r[128..].iter().map(|&v| spread(v)).collect();
+    let special = [0.0, -0.0, f32::INFINITY, f32::NAN, 1e-40, 3.0, -7.5, 1e30];
+    for (k, &x) in special.iter().enumerate() {
+        a[k] = x;
+        b[k + 8] = x;
+        a[k + 16] = 1e-40 * (k as f32 + 1.0);
+    }
+    // The scaled paths: huge and tiny quotients, huge denominators (denormal reciprocal).
+    let p = |e: i32| 2f32.powi(e) * 1.375;
+    let pairs = [(p(100), p(-10)), (p(120), p(-20)), (p(-120), p(20)), (p(-100), p(40)),
+        (p(-20), p(127)), (p(100), p(127)), (p(-149), p(3)), (-p(110), p(-15))];
+    for (k, &(x, y)) in pairs.iter().enumerate() {
+        a[24 + k] = x;
+        b[24 + k] = y;
+    }
+    let args = vec![A::Buf(f32s(&a)), A::Buf(f32s(&b)), A::Buf(f32s(&[0.0; 128]))];
+    let out = launch(&code, "fdiv", Launch::linear(2, 64), args).unwrap();
+    let c = to_f32s(&out[2]);
+    for i in 0..128 {
+        let want = a[i] / b[i];
+        let same = c[i].to_bits() == want.to_bits() || (c[i].is_nan() && want.is_nan());
+        assert!(same, "{} / {} = {} (want {})", a[i], b[i], c[i], want);
+    }
+}
+
 /// Wave-instructions per second on the matmul kernel (release builds: `cargo test
 /// --release -p egpu-runtime --test emu_fidelity -- --ignored --nocapture speed`).
 #[test]

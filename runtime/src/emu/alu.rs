@@ -403,9 +403,8 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_max3_u32" => u!(|a, b, c| a.max(b).max(c)),
         "v_min3_u32" => u!(|a, b, c| a.min(b).min(c)),
         "v_div_fixup_f32" => fl!(|a, b, c| div_fixup(a, b, c)),
-        // v_div_fmas: the loader passes VCC as the lane bit; scaling (VCC set) is refused
-        // by v_div_scale below, so the bit is always clear here.
-        "v_div_fmas_f32" => fl!(|a, b, c| a.mul_add(b, c)),
+        // v_div_fmas: the loader passes VCC as the lane bit.
+        "v_div_fmas_f32" => Some(div_fmas32),
         "v_ldexp_f32" => v!(|s, _c| (rf(ldexp(f64::from(f(s[0])), i(s[1])) as f32), false)),
         "v_perm_b32" => u!(|a, b, c| perm(a, b, c)),
         "v_cvt_pk_u16_u32" => u!(|a, b, _c| a.min(0xffff) | (b.min(0xffff) << 16)),
@@ -574,6 +573,60 @@ fn rtz_f16(x: f32) -> u16 {
     }
     // Rounded away from zero: step one unit back toward zero (inf becomes max finite).
     r.to_bits() - 1
+}
+
+/// v_div_scale (S0 the value to scale, S1 the denominator, S2 the numerator): D and the
+/// lane's VCC bit. Operands whose quotient or reciprocal would leave the normal range are
+/// scaled by 2^±64 (2^±128 for f64): both alike (VCC clear) or only one of them (VCC set,
+/// and v_div_fmas scales the quotient back). `None` never happens today; kept for
+/// operand classes not modelled.
+pub fn div_scale(s0: f64, s1: f64, s2: f64, wide: bool) -> Option<(f64, bool)> {
+    let (gap, tiny, k) = if wide { (768, 53, 128) } else { (96, 23, 64) };
+    let round = |x: f64| if wide { x } else { f64::from(x as f32) };
+    let exp = |x: f64| -> i32 {
+        if wide {
+            ((x.to_bits() >> 52) & 0x7ff) as i32
+        } else {
+            (((x as f32).to_bits() >> 23) & 0xff) as i32
+        }
+    };
+    let denormal = |x: f64| x != 0.0 && exp(x) == 0;
+    if !(s0.is_finite() && s1.is_finite() && s2.is_finite()) {
+        return Some((s0, false));
+    }
+    if s1 == 0.0 || s2 == 0.0 {
+        return Some((f64::NAN, false));
+    }
+    let (rcp, quot) = (round(1.0 / s1), round(s2 / s1));
+    let only = |cond: bool, n: i32| Some((if cond { ldexp(s0, n) } else { s0 }, true));
+    if exp(s2) - exp(s1) >= gap {
+        only(s0 == s1, k)
+    } else if denormal(s1) {
+        Some((ldexp(s0, k), false))
+    } else if denormal(rcp) && denormal(quot) {
+        only(s0 == s1, -k)
+    } else if denormal(rcp) {
+        Some((ldexp(s0, -k), false))
+    } else if denormal(quot) {
+        only(s0 == s2, k)
+    } else if exp(s2) <= tiny {
+        Some((ldexp(s0, k), false))
+    } else {
+        Some((s0, false))
+    }
+}
+
+/// v_div_fmas_f32: the FMA, scaled back by 2^±64 where v_div_scale scaled only one
+/// operand (the lane's VCC bit): up when the quotient estimate S2 is large (the
+/// denominator was scaled up), down when it is small.
+fn div_fmas32(s: &[u64; 3], vcc: bool) -> (u64, bool) {
+    let (a, b, c) = (f64::from(f(s[0])), f64::from(f(s[1])), f64::from(f(s[2])));
+    let r = a.mul_add(b, c);
+    if !vcc {
+        return (rf(f(s[0]).mul_add(f(s[1]), f(s[2]))), false);
+    }
+    let up = ((s[2] >> 23) & 0xff) > 127;
+    (rf(ldexp(r, if up { 64 } else { -64 }) as f32), false)
 }
 
 /// VOP3P packed ops: the operation on one 16-bit half of each source.

@@ -59,6 +59,8 @@ pub enum Exec {
         cin: Cin,
         trans: bool,
     },
+    /// v_div_scale_f32 (false) / _f64 (true): per-lane, may refuse (see `alu::div_scale`).
+    DivScale(bool),
     ReadFirstLane,
     ReadLane,
     WriteLane,
@@ -352,9 +354,8 @@ fn valu_semantics(name: &str, class: Class) -> Exec {
         "v_readfirstlane_b32" => return Exec::ReadFirstLane,
         "v_readlane_b32" => return Exec::ReadLane,
         "v_writelane_b32" => return Exec::WriteLane,
-        "v_div_scale_f32" | "v_div_scale_f64" => {
-            return Exec::Bad(format!("{name}: division scaling is not modelled"));
-        }
+        "v_div_scale_f32" => return Exec::DivScale(false),
+        "v_div_scale_f64" => return Exec::DivScale(true),
         _ => {}
     }
     let cin = match class {

@@ -160,6 +160,52 @@ impl Wave {
         Ok(())
     }
 
+    /// v_div_scale_f32/f64: D to the VGPR, the VCC bits to the scalar destination.
+    pub(super) fn div_scale(&mut self, ins: &Ins, wide: bool) -> Result<(), String> {
+        let Inst::Valu { op, vdst, sdst, src, mods, .. } = ins.inst else {
+            return Err("not a VALU instruction".into());
+        };
+        let info = op.info();
+        let exec = self.exec();
+        let mut srcs = [Src::Const(0); 3];
+        for i in 0..3 {
+            srcs[i] = self.vsrc(src[i], info.src[i], exec)?;
+        }
+        if mods.abs != 0 || mods.clamp || mods.omod != 0 {
+            return Err(format!("{}: modifiers other than neg are not modelled", ins.name));
+        }
+        let Operand::Vgpr(d) = vdst else {
+            return Err(format!("{} without a VGPR destination", ins.name));
+        };
+        let d = usize::from(d);
+        let width = if wide { 2 } else { 1 };
+        self.check_vdst(d, width)?;
+        let mut mask = 0u32;
+        let mut lanes = exec;
+        while lanes != 0 {
+            let l = lanes.trailing_zeros() as usize;
+            lanes &= lanes - 1;
+            let val = |i: usize| {
+                let raw = srcs[i].lane(self, l) ^ if mods.neg >> i & 1 == 1 { sign_bit(info.src[i]) } else { 0 };
+                if wide { f64::from_bits(raw) } else { f64::from(f32::from_bits(raw as u32)) }
+            };
+            let (r, vcc) = super::alu::div_scale(val(0), val(1), val(2), wide).ok_or_else(|| {
+                format!("{}: lane {l}: operands that need VCC scaling are not modelled", ins.name)
+            })?;
+            mask |= u32::from(vcc) << l;
+            if wide {
+                self.set_v(d, l, r.to_bits() as u32);
+                self.set_v(d + 1, l, (r.to_bits() >> 32) as u32);
+            } else {
+                self.set_v(d, l, (r as f32).to_bits());
+            }
+        }
+        self.write_scalar(sdst, Ty::B32, u64::from(mask))?;
+        self.hazards.issued(false, Some((d, width)), ins.pc);
+        self.hazards.wmma_d = None;
+        Ok(())
+    }
+
     /// v_readfirstlane_b32, v_readlane_b32, v_writelane_b32.
     pub(super) fn lane_op(&mut self, ins: &Ins) -> Result<(), String> {
         let Inst::Valu { vdst, src, .. } = ins.inst else {

@@ -305,6 +305,7 @@ impl Wave {
             Exec::CodeEnd => Err("reached s_code_end: the wave ran past the end of its program".into()),
             Exec::Smem => self.smem(ins, ctx.mem),
             Exec::Valu { f, cin, trans } => self.valu(ins, *f, *cin, *trans),
+            Exec::DivScale(wide) => self.div_scale(ins, *wide),
             Exec::ReadFirstLane | Exec::ReadLane | Exec::WriteLane => self.lane_op(ins),
             Exec::Packed(f) => self.packed(ins, *f),
             Exec::Dot2 | Exec::FmaMix => self.mix(ins),

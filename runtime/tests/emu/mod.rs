@@ -30,16 +30,19 @@ fn run(cmd: &str, args: &[&str], dir: &Path) {
 
 /// OpenCL C → gfx1100 code object (VOPD off: the ISA layer does not model it).
 pub fn opencl(src: &str) -> Vec<u8> {
+    opencl_with(src, &[])
+}
+
+/// [`opencl`] with extra clang flags.
+pub fn opencl_with(src: &str, flags: &[&str]) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("k.cl"), src).expect("write k.cl");
-    run(
-        "clang-19",
-        &[
-            "-x", "cl", "-cl-std=CL2.0", "-target", "amdgcn-amd-amdhsa", "-mcpu=gfx1100",
-            "-nogpulib", "-O3", "-mllvm", "-amdgpu-enable-vopd=0", "-c", "k.cl", "-o", "k.o",
-        ],
-        dir.path(),
-    );
+    let mut args = vec![
+        "-x", "cl", "-cl-std=CL2.0", "-target", "amdgcn-amd-amdhsa", "-mcpu=gfx1100",
+        "-nogpulib", "-O3", "-mllvm", "-amdgpu-enable-vopd=0", "-c", "k.cl", "-o", "k.o",
+    ];
+    args.extend_from_slice(flags);
+    run("clang-19", &args, dir.path());
     run("ld.lld-19", &["-shared", "k.o", "-o", "k.hsaco"], dir.path());
     std::fs::read(dir.path().join("k.hsaco")).expect("read k.hsaco")
 }
