@@ -48,8 +48,8 @@ mod slots;
 
 pub use cpu::CpuDevice;
 pub use cuda::CudaDevice;
-pub use emu::EmuDevice;
 pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
+pub use emu::EmuDevice;
 pub use error::DeviceError;
 pub use select::{DEVICE_NAMES, open_device};

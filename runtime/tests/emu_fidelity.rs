@@ -84,7 +84,10 @@ fn rand(seed: u32, n: usize) -> Vec<u32> {
 }
 
 fn unit(seed: u32, n: usize) -> Vec<f32> {
-    rand(seed, n).iter().map(|&r| (r >> 8) as f32 / (1 << 24) as f32 * 2.0 - 1.0).collect()
+    rand(seed, n)
+        .iter()
+        .map(|&r| (r >> 8) as f32 / (1 << 24) as f32 * 2.0 - 1.0)
+        .collect()
 }
 
 fn ulps(a: f32, b: f32) -> u32 {
@@ -100,7 +103,12 @@ fn vector_add_matches() {
         &code,
         "vadd",
         Launch::linear(4, 64),
-        vec![A::Buf(f32s(&a)), A::Buf(f32s(&b)), A::Buf(f32s(&[-7.0; 256])), A::I32(n as i32)],
+        vec![
+            A::Buf(f32s(&a)),
+            A::Buf(f32s(&b)),
+            A::Buf(f32s(&[-7.0; 256])),
+            A::I32(n as i32),
+        ],
     )
     .unwrap();
     let c = to_f32s(&out[2]);
@@ -113,7 +121,10 @@ fn vector_add_matches() {
 #[test]
 fn half_saxpy_matches() {
     let Some(code) = code() else { return };
-    let x: Vec<f16> = unit(3, 128).iter().map(|&v| f16::from_f32(v * 4.0)).collect();
+    let x: Vec<f16> = unit(3, 128)
+        .iter()
+        .map(|&v| f16::from_f32(v * 4.0))
+        .collect();
     let y: Vec<f16> = unit(4, 128).iter().map(|&v| f16::from_f32(v)).collect();
     let bytes = |v: &[f16]| -> Vec<u8> { v.iter().flat_map(|h| h.to_le_bytes()).collect() };
     let alpha = 1.5f32;
@@ -134,7 +145,13 @@ fn half_saxpy_matches() {
 fn lds_reduction_with_barriers_matches() {
     let Some(code) = code() else { return };
     let x: Vec<f32> = rand(5, 256).iter().map(|&r| (r % 1000) as f32).collect();
-    let out = launch(&code, "reduce", Launch::linear(4, 64), vec![A::Buf(f32s(&x)), A::Buf(f32s(&[0.0; 4]))]).unwrap();
+    let out = launch(
+        &code,
+        "reduce",
+        Launch::linear(4, 64),
+        vec![A::Buf(f32s(&x)), A::Buf(f32s(&[0.0; 4]))],
+    )
+    .unwrap();
     let got = to_f32s(&out[1]);
     for g in 0..4 {
         // Integers below 2^24: every order of summation is exact.
@@ -146,8 +163,17 @@ fn lds_reduction_with_barriers_matches() {
 #[test]
 fn prefix_scan_matches() {
     let Some(code) = code() else { return };
-    let x: Vec<i32> = rand(6, 128).iter().map(|&r| (r % 201) as i32 - 100).collect();
-    let out = launch(&code, "scan", Launch::linear(2, 64), vec![A::Buf(i32s(&x)), A::Buf(i32s(&[0; 128]))]).unwrap();
+    let x: Vec<i32> = rand(6, 128)
+        .iter()
+        .map(|&r| (r % 201) as i32 - 100)
+        .collect();
+    let out = launch(
+        &code,
+        "scan",
+        Launch::linear(2, 64),
+        vec![A::Buf(i32s(&x)), A::Buf(i32s(&[0; 128]))],
+    )
+    .unwrap();
     let got = to_i32s(&out[1]);
     for g in 0..2 {
         let mut acc = 0;
@@ -162,10 +188,24 @@ fn prefix_scan_matches() {
 fn tiled_matmul_matches() {
     let Some(code) = code() else { return };
     let n = 16usize;
-    let a: Vec<f32> = rand(7, n * n).iter().map(|&r| (r % 7) as f32 - 3.0).collect();
-    let b: Vec<f32> = rand(8, n * n).iter().map(|&r| (r % 5) as f32 - 2.0).collect();
-    let launch_shape = Launch { grid: [2, 2, 1], workgroup: [64, 1, 1] };
-    let args = vec![A::Buf(f32s(&a)), A::Buf(f32s(&b)), A::Buf(f32s(&vec![0.0; n * n])), A::I32(n as i32)];
+    let a: Vec<f32> = rand(7, n * n)
+        .iter()
+        .map(|&r| (r % 7) as f32 - 3.0)
+        .collect();
+    let b: Vec<f32> = rand(8, n * n)
+        .iter()
+        .map(|&r| (r % 5) as f32 - 2.0)
+        .collect();
+    let launch_shape = Launch {
+        grid: [2, 2, 1],
+        workgroup: [64, 1, 1],
+    };
+    let args = vec![
+        A::Buf(f32s(&a)),
+        A::Buf(f32s(&b)),
+        A::Buf(f32s(&vec![0.0; n * n])),
+        A::I32(n as i32),
+    ];
     let out = launch(&code, "matmul", launch_shape, args).unwrap();
     let c = to_f32s(&out[2]);
     for i in 0..n {
@@ -179,8 +219,17 @@ fn tiled_matmul_matches() {
 #[test]
 fn transcendental_builtins_match() {
     let Some(code) = code() else { return };
-    let x: Vec<f32> = rand(9, 128).iter().map(|&r| 0.01 + (r % 10_000) as f32 / 1000.0).collect();
-    let out = launch(&code, "transc", Launch::linear(2, 64), vec![A::Buf(f32s(&x)), A::Buf(f32s(&[0.0; 512]))]).unwrap();
+    let x: Vec<f32> = rand(9, 128)
+        .iter()
+        .map(|&r| 0.01 + (r % 10_000) as f32 / 1000.0)
+        .collect();
+    let out = launch(
+        &code,
+        "transc",
+        Launch::linear(2, 64),
+        vec![A::Buf(f32s(&x)), A::Buf(f32s(&[0.0; 512]))],
+    )
+    .unwrap();
     let got = to_f32s(&out[1]);
     for (i, &v) in x.iter().enumerate() {
         let v64 = f64::from(v);
@@ -188,12 +237,28 @@ fn transcendental_builtins_match() {
         let log = v64.ln() as f32;
         let sqrt = v64.sqrt() as f32;
         let sin = v64.sin();
-        assert!(ulps(got[4 * i], exp) <= 2, "exp({v}) = {} vs {exp}", got[4 * i]);
-        assert!(ulps(got[4 * i + 1], log) <= 2, "log({v}) = {} vs {log}", got[4 * i + 1]);
-        assert!(ulps(got[4 * i + 2], sqrt) <= 1, "sqrt({v}) = {} vs {sqrt}", got[4 * i + 2]);
+        assert!(
+            ulps(got[4 * i], exp) <= 2,
+            "exp({v}) = {} vs {exp}",
+            got[4 * i]
+        );
+        assert!(
+            ulps(got[4 * i + 1], log) <= 2,
+            "log({v}) = {} vs {log}",
+            got[4 * i + 1]
+        );
+        assert!(
+            ulps(got[4 * i + 2], sqrt) <= 1,
+            "sqrt({v}) = {} vs {sqrt}",
+            got[4 * i + 2]
+        );
         // v_sin_f32 takes turns: clang scales by 1/(2 pi) in f32 first, which costs
         // accuracy growing with |x| (x < 10.01 here).
-        assert!((f64::from(got[4 * i + 3]) - sin).abs() < 1e-5, "sin({v}) = {} vs {sin}", got[4 * i + 3]);
+        assert!(
+            (f64::from(got[4 * i + 3]) - sin).abs() < 1e-5,
+            "sin({v}) = {} vs {sin}",
+            got[4 * i + 3]
+        );
     }
 }
 
@@ -202,24 +267,48 @@ fn integer_division_matches() {
     let Some(code) = code() else { return };
     let r = rand(10, 256);
     let a: Vec<i32> = r[..128].iter().map(|&v| v as i32).collect();
-    let b: Vec<i32> = r[128..].iter().enumerate().map(|(i, &v)| {
-        let d = (v as i32) >> (i % 31);
-        if d == 0 { 3 } else { d }
-    }).collect();
-    let args = vec![A::Buf(i32s(&a)), A::Buf(i32s(&b)), A::Buf(i32s(&[0; 128])), A::Buf(i32s(&[0; 128]))];
+    let b: Vec<i32> = r[128..]
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let d = (v as i32) >> (i % 31);
+            if d == 0 { 3 } else { d }
+        })
+        .collect();
+    let args = vec![
+        A::Buf(i32s(&a)),
+        A::Buf(i32s(&b)),
+        A::Buf(i32s(&[0; 128])),
+        A::Buf(i32s(&[0; 128])),
+    ];
     let out = launch(&code, "idiv", Launch::linear(2, 64), args).unwrap();
     let (q, rem) = (to_i32s(&out[2]), to_i32s(&out[3]));
     for i in 0..128 {
         assert_eq!(q[i], a[i].wrapping_div(b[i]), "{} / {}", a[i], b[i]);
-        assert_eq!(rem[i] as u32, a[i] as u32 % b[i] as u32, "{} % {}", a[i] as u32, b[i] as u32);
+        assert_eq!(
+            rem[i] as u32,
+            a[i] as u32 % b[i] as u32,
+            "{} % {}",
+            a[i] as u32,
+            b[i] as u32
+        );
     }
 }
 
 #[test]
 fn divergent_branches_and_loops_match() {
     let Some(code) = code() else { return };
-    let x: Vec<i32> = rand(11, 128).iter().map(|&r| (r % 100_000) as i32).collect();
-    let out = launch(&code, "diverge", Launch::linear(2, 64), vec![A::Buf(i32s(&x)), A::Buf(i32s(&[0; 128]))]).unwrap();
+    let x: Vec<i32> = rand(11, 128)
+        .iter()
+        .map(|&r| (r % 100_000) as i32)
+        .collect();
+    let out = launch(
+        &code,
+        "diverge",
+        Launch::linear(2, 64),
+        vec![A::Buf(i32s(&x)), A::Buf(i32s(&[0; 128]))],
+    )
+    .unwrap();
     let got = to_i32s(&out[1]);
     for i in 0..128 {
         let mut v = x[i];
@@ -261,13 +350,25 @@ fn correctly_rounded_division_matches() {
     }
     // The scaled paths: huge and tiny quotients, huge denominators (denormal reciprocal).
     let p = |e: i32| 2f32.powi(e) * 1.375;
-    let pairs = [(p(100), p(-10)), (p(120), p(-20)), (p(-120), p(20)), (p(-100), p(40)),
-        (p(-20), p(127)), (p(100), p(127)), (p(-149), p(3)), (-p(110), p(-15))];
+    let pairs = [
+        (p(100), p(-10)),
+        (p(120), p(-20)),
+        (p(-120), p(20)),
+        (p(-100), p(40)),
+        (p(-20), p(127)),
+        (p(100), p(127)),
+        (p(-149), p(3)),
+        (-p(110), p(-15)),
+    ];
     for (k, &(x, y)) in pairs.iter().enumerate() {
         a[24 + k] = x;
         b[24 + k] = y;
     }
-    let args = vec![A::Buf(f32s(&a)), A::Buf(f32s(&b)), A::Buf(f32s(&[0.0; 128]))];
+    let args = vec![
+        A::Buf(f32s(&a)),
+        A::Buf(f32s(&b)),
+        A::Buf(f32s(&[0.0; 128])),
+    ];
     let out = launch(&code, "fdiv", Launch::linear(2, 64), args).unwrap();
     let c = to_f32s(&out[2]);
     for i in 0..128 {
@@ -292,12 +393,18 @@ fn speed() {
     dev.upload(bufs[1], &f32s(&unit(13, n * n))).unwrap();
     let mut args: Vec<Arg> = bufs.iter().map(|&b| Arg::Buffer(b)).collect();
     args.push(Arg::I32(n as i32));
-    let shape = Launch { grid: [8, 8, 1], workgroup: [64, 1, 1] };
+    let shape = Launch {
+        grid: [8, 8, 1],
+        workgroup: [64, 1, 1],
+    };
     let start = std::time::Instant::now();
     for _ in 0..10 {
         dev.launch(k, shape, &args).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
     let n = dev.executed();
-    println!("{n} wave-instructions in {secs:.3} s: {:.1} M/s", n as f64 / secs / 1e6);
+    println!(
+        "{n} wave-instructions in {secs:.3} s: {:.1} M/s",
+        n as f64 / secs / 1e6
+    );
 }

@@ -49,7 +49,9 @@ fn vreg(op: Operand) -> Result<usize, String> {
 
 /// The 32-bit atomic operations: new value from (old, data).
 fn atomic32(name: &str, old: u32, data: u32) -> Option<u32> {
-    let op = name.trim_start_matches("global_atomic_").trim_start_matches("ds_");
+    let op = name
+        .trim_start_matches("global_atomic_")
+        .trim_start_matches("ds_");
     let op = op.replace("_rtn", "");
     Some(match op.as_str() {
         "add_u32" => old.wrapping_add(data),
@@ -68,26 +70,49 @@ fn atomic32(name: &str, old: u32, data: u32) -> Option<u32> {
 
 impl Wave {
     pub(super) fn smem(&mut self, ins: &Ins, mem: &Memory) -> Result<(), String> {
-        let Inst::Smem { op, sdata, sbase, soffset, offset, .. } = ins.inst else {
+        let Inst::Smem {
+            op,
+            sdata,
+            sbase,
+            soffset,
+            offset,
+            ..
+        } = ins.inst
+        else {
             return Err("not an SMEM instruction".into());
         };
         let n = usize::from(op.info().dst.dwords());
         let base = self.read_scalar(sbase, Ty::B64)?;
-        let extra = if soffset == Operand::Null { 0 } else { self.read_scalar(soffset, Ty::B32)? };
-        let addr = base.wrapping_add_signed(i64::from(offset)).wrapping_add(extra) & !3;
+        let extra = if soffset == Operand::Null {
+            0
+        } else {
+            self.read_scalar(soffset, Ty::B32)?
+        };
+        let addr = base
+            .wrapping_add_signed(i64::from(offset))
+            .wrapping_add(extra)
+            & !3;
         let Operand::Sgpr(d) = sdata else {
             return Err("SMEM destination is not an SGPR".into());
         };
         for k in 0..n {
-            let v = mem.read_u32(addr + 4 * k as u64).map_err(|e| unmapped(e, None))?;
+            let v = mem
+                .read_u32(addr + 4 * k as u64)
+                .map_err(|e| unmapped(e, None))?;
             self.set_s(usize::from(d) + k, v)?;
         }
-        self.counters.issue_lgkm(Regs::Sgpr(d, n as u8), ins.pc, true);
+        self.counters
+            .issue_lgkm(Regs::Sgpr(d, n as u8), ins.pc, true);
         Ok(())
     }
 
     /// The address of each active lane of a global/flat instruction.
-    fn global_addrs(&self, addr: Operand, saddr: Operand, offset: i16) -> Result<[u64; 32], String> {
+    fn global_addrs(
+        &self,
+        addr: Operand,
+        saddr: Operand,
+        offset: i16,
+    ) -> Result<[u64; 32], String> {
         let exec = self.exec();
         let a = vreg(addr)?;
         let mut out = [0u64; 32];
@@ -109,7 +134,16 @@ impl Wave {
     }
 
     pub(super) fn global(&mut self, ins: &Ins, mem: &mut Memory) -> Result<(), String> {
-        let Inst::Flat { op, vdst, addr, data, saddr, offset, cache } = ins.inst else {
+        let Inst::Flat {
+            op,
+            vdst,
+            addr,
+            data,
+            saddr,
+            offset,
+            cache,
+        } = ins.inst
+        else {
             return Err("not a FLAT/GLOBAL instruction".into());
         };
         let info = op.info();
@@ -123,9 +157,15 @@ impl Wave {
                 self.check_vdst(d, n)?;
                 for_lanes(exec, |l| {
                     let mut buf = [0u8; 16];
-                    mem.read(addrs[l], &mut buf[..bytes]).map_err(|e| unmapped(e, Some(l)))?;
+                    mem.read(addrs[l], &mut buf[..bytes])
+                        .map_err(|e| unmapped(e, Some(l)))?;
                     for k in 0..n {
-                        let raw = u32::from_le_bytes([buf[4 * k], buf[4 * k + 1], buf[4 * k + 2], buf[4 * k + 3]]);
+                        let raw = u32::from_le_bytes([
+                            buf[4 * k],
+                            buf[4 * k + 1],
+                            buf[4 * k + 2],
+                            buf[4 * k + 3],
+                        ]);
                         self.set_v(d + k, l, widen(info.name, raw));
                     }
                     Ok(())
@@ -141,7 +181,8 @@ impl Wave {
                     for k in 0..n {
                         buf[4 * k..4 * k + 4].copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
                     }
-                    mem.write(addrs[l], &buf[..bytes]).map_err(|e| unmapped(e, Some(l)))
+                    mem.write(addrs[l], &buf[..bytes])
+                        .map_err(|e| unmapped(e, Some(l)))
                 })?;
             }
             Class::Atomic => self.global_atomic(ins, mem, &addrs, vdst, data, cache.glc)?,
@@ -178,7 +219,8 @@ impl Wave {
                 mem.read(at, &mut b).map_err(err)?;
                 let old = u64::from_le_bytes(b);
                 let x = u64::from(self.get_v(s, l)) | u64::from(self.get_v(s + 1, l)) << 32;
-                mem.write(at, &old.wrapping_add(x).to_le_bytes()).map_err(err)?;
+                mem.write(at, &old.wrapping_add(x).to_le_bytes())
+                    .map_err(err)?;
                 old
             } else {
                 let old = mem.read_u32(at).map_err(err)?;
@@ -186,7 +228,8 @@ impl Wave {
                 let new = if cmpswap {
                     if old == self.get_v(s + 1, l) { x } else { old }
                 } else {
-                    atomic32(info.name, old, x).ok_or_else(|| format!("{} is not modelled", info.name))?
+                    atomic32(info.name, old, x)
+                        .ok_or_else(|| format!("{} is not modelled", info.name))?
                 };
                 mem.write(at, &new.to_le_bytes()).map_err(err)?;
                 u64::from(old)
@@ -200,18 +243,32 @@ impl Wave {
             Ok(())
         })?;
         if let Some(d) = d {
-            self.counters.issue_vm(Regs::Vgpr(d as u8, info.dst.dwords()), ins.pc);
+            self.counters
+                .issue_vm(Regs::Vgpr(d as u8, info.dst.dwords()), ins.pc);
         }
         Ok(())
     }
 
     pub(super) fn scratch_op(&mut self, ins: &Ins) -> Result<(), String> {
-        let Inst::Flat { op, vdst, addr, data, saddr, offset, .. } = ins.inst else {
+        let Inst::Flat {
+            op,
+            vdst,
+            addr,
+            data,
+            saddr,
+            offset,
+            ..
+        } = ins.inst
+        else {
             return Err("not a SCRATCH instruction".into());
         };
         let info = op.info();
         let exec = self.exec();
-        let sbase = if saddr == Operand::Null { 0 } else { self.read_scalar(saddr, Ty::B32)? as u32 };
+        let sbase = if saddr == Operand::Null {
+            0
+        } else {
+            self.read_scalar(saddr, Ty::B32)? as u32
+        };
         let va = match addr {
             Operand::Vgpr(r) => Some(self.check_vgprs(usize::from(r), 1, exec)?),
             _ => None,
@@ -250,13 +307,22 @@ impl Wave {
             Ok(())
         })?;
         if load {
-            self.counters.issue_vm(Regs::Vgpr(reg as u8, n as u8), ins.pc);
+            self.counters
+                .issue_vm(Regs::Vgpr(reg as u8, n as u8), ins.pc);
         }
         Ok(())
     }
 
     /// One LDS access by lane `l`: bounds, then the race check.
-    fn lds_check(&self, ctx: &mut Ctx, l: usize, at: u64, len: usize, write: bool, atomic: bool) -> Result<usize, String> {
+    fn lds_check(
+        &self,
+        ctx: &mut Ctx,
+        l: usize,
+        at: u64,
+        len: usize,
+        write: bool,
+        atomic: bool,
+    ) -> Result<usize, String> {
         let size = ctx.lds.len();
         if at + len as u64 > size as u64 {
             return Err(format!(
@@ -277,7 +343,17 @@ impl Wave {
     }
 
     pub(super) fn ds(&mut self, ins: &Ins, ctx: &mut Ctx) -> Result<(), String> {
-        let Inst::Ds { op, vdst, addr, data0, data1, offset0, offset1, .. } = ins.inst else {
+        let Inst::Ds {
+            op,
+            vdst,
+            addr,
+            data0,
+            data1,
+            offset0,
+            offset1,
+            ..
+        } = ins.inst
+        else {
             return Err("not a DS instruction".into());
         };
         let info = op.info();
@@ -291,7 +367,11 @@ impl Wave {
             _ => {}
         }
         let offset = u64::from(Inst::ds_offset(offset0, offset1));
-        let d0 = if data0 == Operand::None { None } else { Some(vreg(data0)?) };
+        let d0 = if data0 == Operand::None {
+            None
+        } else {
+            Some(vreg(data0)?)
+        };
         let dn = usize::from(info.src[1].dwords());
         if let Some(s) = d0 {
             self.check_vgprs(s, dn, exec)?;
@@ -305,7 +385,10 @@ impl Wave {
                 for_lanes(exec, |l| {
                     let base = u64::from(self.get_v(a, l));
                     let parts: Vec<(u64, usize)> = if info.class == Class::Load2 {
-                        vec![(base + 4 * u64::from(offset0), 4), (base + 4 * u64::from(offset1), 4)]
+                        vec![
+                            (base + 4 * u64::from(offset0), 4),
+                            (base + 4 * u64::from(offset1), 4),
+                        ]
                     } else {
                         vec![(base + offset, bytes)]
                     };
@@ -322,7 +405,8 @@ impl Wave {
                     }
                     Ok(())
                 })?;
-                self.counters.issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
+                self.counters
+                    .issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
             }
             Class::Store | Class::Store2 => {
                 let s = d0.ok_or("DS store without data")?;
@@ -333,7 +417,8 @@ impl Wave {
                     for_lanes(exec, |l| {
                         let base = u64::from(self.get_v(a, l));
                         for (off, r) in [(offset0, s), (offset1, s1)] {
-                            let at = self.lds_check(ctx, l, base + 4 * u64::from(off), 4, true, false)?;
+                            let at =
+                                self.lds_check(ctx, l, base + 4 * u64::from(off), 4, true, false)?;
                             ctx.lds[at..at + 4].copy_from_slice(&self.get_v(r, l).to_le_bytes());
                         }
                         Ok(())
@@ -342,16 +427,26 @@ impl Wave {
                     let bytes = access_bytes(name);
                     for_lanes(exec, |l| {
                         let at = u64::from(self.get_v(a, l)) + offset;
-                        let at = self.lds_check(ctx, l, at, if atomic { 4 } else { bytes }, true, atomic)?;
+                        let at = self.lds_check(
+                            ctx,
+                            l,
+                            at,
+                            if atomic { 4 } else { bytes },
+                            true,
+                            atomic,
+                        )?;
                         if atomic {
-                            let old = u32::from_le_bytes(ctx.lds[at..at + 4].try_into().unwrap_or([0; 4]));
+                            let old = u32::from_le_bytes(
+                                ctx.lds[at..at + 4].try_into().unwrap_or([0; 4]),
+                            );
                             let new = atomic32(name, old, self.get_v(s, l))
                                 .ok_or_else(|| format!("{name} is not modelled"))?;
                             ctx.lds[at..at + 4].copy_from_slice(&new.to_le_bytes());
                         } else {
                             let mut buf = [0u8; 16];
                             for k in 0..bytes.div_ceil(4) {
-                                buf[4 * k..4 * k + 4].copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
+                                buf[4 * k..4 * k + 4]
+                                    .copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
                             }
                             ctx.lds[at..at + bytes].copy_from_slice(&buf[..bytes]);
                         }
@@ -368,12 +463,14 @@ impl Wave {
                     let at = u64::from(self.get_v(a, l)) + offset;
                     let at = self.lds_check(ctx, l, at, 4, true, true)?;
                     let old = u32::from_le_bytes(ctx.lds[at..at + 4].try_into().unwrap_or([0; 4]));
-                    let new = atomic32(name, old, self.get_v(s, l)).ok_or_else(|| format!("{name} is not modelled"))?;
+                    let new = atomic32(name, old, self.get_v(s, l))
+                        .ok_or_else(|| format!("{name} is not modelled"))?;
                     ctx.lds[at..at + 4].copy_from_slice(&new.to_le_bytes());
                     self.set_v(d, l, old);
                     Ok(())
                 })?;
-                self.counters.issue_lgkm(Regs::Vgpr(d as u8, 1), ins.pc, false);
+                self.counters
+                    .issue_lgkm(Regs::Vgpr(d as u8, 1), ins.pc, false);
             }
             _ => return Err(format!("{name} is not modelled")),
         }
@@ -382,14 +479,31 @@ impl Wave {
 
     /// ds_swizzle_b32 / ds_bpermute_b32 / ds_permute_b32: lanes exchange values without
     /// touching LDS memory. A lane reading an inactive lane gets 0.
-    fn ds_cross_lane(&mut self, ins: &Ins, a: usize, vdst: Operand, data0: Operand, offset: u16) -> Result<(), String> {
+    fn ds_cross_lane(
+        &mut self,
+        ins: &Ins,
+        a: usize,
+        vdst: Operand,
+        data0: Operand,
+        offset: u16,
+    ) -> Result<(), String> {
         let exec = self.exec();
         let d = vreg(vdst)?;
         self.check_vdst(d, 1)?;
         let name = ins.name;
-        let src = if name == "ds_swizzle_b32" { a } else { vreg(data0)? };
+        let src = if name == "ds_swizzle_b32" {
+            a
+        } else {
+            vreg(data0)?
+        };
         self.check_vgprs(src, 1, exec)?;
-        let value = |w: &Wave, lane: usize| if exec >> lane & 1 == 1 { w.get_v(src, lane) } else { 0 };
+        let value = |w: &Wave, lane: usize| {
+            if exec >> lane & 1 == 1 {
+                w.get_v(src, lane)
+            } else {
+                0
+            }
+        };
         let mut out = [0u32; 32];
         let mut written = 0u32;
         for l in (0..32).filter(|l| exec >> l & 1 == 1) {
@@ -415,7 +529,8 @@ impl Wave {
             let v = if written >> l & 1 == 1 { out[l] } else { 0 };
             self.set_v(d, l, v);
         }
-        self.counters.issue_lgkm(Regs::Vgpr(d as u8, 1), ins.pc, false);
+        self.counters
+            .issue_lgkm(Regs::Vgpr(d as u8, 1), ins.pc, false);
         Ok(())
     }
 }

@@ -10,6 +10,7 @@
 //! far inside the AMD bounds of the precision model (docs/kir.md).
 
 use half::f16;
+use std::cmp::Ordering::{Greater, Less};
 
 pub type ScalarFn = fn(u64, u64, bool) -> (u64, Option<bool>);
 pub type VectorFn = fn(&[u64; 3], bool) -> (u64, bool);
@@ -150,7 +151,9 @@ pub fn scalar(name: &str) -> Option<ScalarFn> {
             let (r, o) = (old as i32).overflowing_add(sext16(k) as i32);
             (u64::from(r as u32), Some(o))
         }),
-        "s_mulk_i32" => Some(|old, k, _| (u64::from((old as u32).wrapping_mul(sext16(k) as u32)), None)),
+        "s_mulk_i32" => {
+            Some(|old, k, _| (u64::from((old as u32).wrapping_mul(sext16(k) as u32)), None))
+        }
         _ => None,
     }
 }
@@ -344,13 +347,13 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_cmp_eq_f32" => vc!(|a, b| a == b, f),
         "v_cmp_le_f32" => vc!(|a, b| a <= b, f),
         "v_cmp_gt_f32" => vc!(|a, b| a > b, f),
-        "v_cmp_lg_f32" => vc!(|a, b| a < b || a > b, f),
+        "v_cmp_lg_f32" => vc!(|a, b| matches!(a.partial_cmp(&b), Some(Less | Greater)), f),
         "v_cmp_ge_f32" => vc!(|a, b| a >= b, f),
         "v_cmp_o_f32" => vc!(|a, b| !a.is_nan() && !b.is_nan(), f),
         "v_cmp_u_f32" => vc!(|a, b| a.is_nan() || b.is_nan(), f),
         "v_cmp_neq_f32" => vc!(|a, b| a != b, f),
-        "v_cmp_nlt_f32" => vc!(|a, b| !(a < b), f),
-        "v_cmp_ngt_f32" => vc!(|a, b| !(a > b), f),
+        "v_cmp_nlt_f32" => vc!(|a, b| a.partial_cmp(&b) != Some(Less), f),
+        "v_cmp_ngt_f32" => vc!(|a, b| a.partial_cmp(&b) != Some(Greater), f),
         "v_cmp_lt_i32" => vc!(|a, b| a < b, i),
         "v_cmp_eq_i32" | "v_cmp_eq_u32" => vc!(|a, b| a == b, lo),
         "v_cmp_le_i32" => vc!(|a, b| a <= b, i),
@@ -379,12 +382,16 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_mul_hi_u32" => u!(|a, b, _c| ((u64::from(a) * u64::from(b)) >> 32) as u32),
         "v_mul_hi_i32" => u!(|a, b, _c| ((i64::from(a as i32) * i64::from(b as i32)) >> 32) as u32),
         "v_mul_lo_u32" => u!(|a, b, _c| a.wrapping_mul(b)),
-        "v_mad_u32_u24" => u!(|a, b, c| (a & 0xff_ffff).wrapping_mul(b & 0xff_ffff).wrapping_add(c)),
+        "v_mad_u32_u24" => {
+            u!(|a, b, c| (a & 0xff_ffff).wrapping_mul(b & 0xff_ffff).wrapping_add(c))
+        }
         "v_mad_i32_i24" => u!(|a, b, c| (sext24(a).wrapping_mul(sext24(b)) as u32).wrapping_add(c)),
         "v_bfe_u32" => u!(|a, b, c| bfe_u(a, b & 31, c & 31)),
         "v_bfe_i32" => u!(|a, b, c| bfe_i(a, b & 31, c & 31)),
         "v_bfi_b32" => u!(|a, b, c| (a & b) | (!a & c)),
-        "v_alignbit_b32" => u!(|a, b, c| (((u64::from(a) << 32) | u64::from(b)) >> (c & 31)) as u32),
+        "v_alignbit_b32" => {
+            u!(|a, b, c| (((u64::from(a) << 32) | u64::from(b)) >> (c & 31)) as u32)
+        }
         "v_lshlrev_b64" => v!(|s, _c| (s[1] << (s[0] & 63), false)),
         "v_lshrrev_b64" => v!(|s, _c| (s[1] >> (s[0] & 63), false)),
         "v_ashrrev_i64" => v!(|s, _c| (((s[1] as i64) >> (s[0] & 63)) as u64, false)),
@@ -486,7 +493,11 @@ fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
         return a;
     }
     let (x, y): (f64, f64) = (a.into(), b.into());
-    if x < y || (x == y && x.is_sign_negative()) { a } else { b }
+    if x < y || (x == y && x.is_sign_negative()) {
+        a
+    } else {
+        b
+    }
 }
 
 fn ieee_max<T: Ieee + Into<f64>>(a: T, b: T) -> T {
@@ -497,7 +508,11 @@ fn ieee_max<T: Ieee + Into<f64>>(a: T, b: T) -> T {
         return a;
     }
     let (x, y): (f64, f64) = (a.into(), b.into());
-    if x > y || (x == y && y.is_sign_negative()) { a } else { b }
+    if x > y || (x == y && y.is_sign_negative()) {
+        a
+    } else {
+        b
+    }
 }
 
 fn med3(a: f32, b: f32, c: f32) -> f32 {
@@ -520,10 +535,34 @@ fn class_bit(x: f32) -> u32 {
     let neg = x.is_sign_negative();
     match x.classify() {
         std::num::FpCategory::Nan => u32::from(x.to_bits() & 0x40_0000 != 0),
-        std::num::FpCategory::Infinite => if neg { 2 } else { 9 },
-        std::num::FpCategory::Normal => if neg { 3 } else { 8 },
-        std::num::FpCategory::Subnormal => if neg { 4 } else { 7 },
-        std::num::FpCategory::Zero => if neg { 5 } else { 6 },
+        std::num::FpCategory::Infinite => {
+            if neg {
+                2
+            } else {
+                9
+            }
+        }
+        std::num::FpCategory::Normal => {
+            if neg {
+                3
+            } else {
+                8
+            }
+        }
+        std::num::FpCategory::Subnormal => {
+            if neg {
+                4
+            } else {
+                7
+            }
+        }
+        std::num::FpCategory::Zero => {
+            if neg {
+                5
+            } else {
+                6
+            }
+        }
     }
 }
 

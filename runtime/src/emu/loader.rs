@@ -99,7 +99,7 @@ pub struct Program {
 impl Program {
     /// The instruction index at byte offset `pc`, if an instruction starts there.
     pub fn index(&self, pc: u64) -> Option<usize> {
-        if pc % 4 != 0 {
+        if !pc.is_multiple_of(4) {
             return None;
         }
         let k = *self.at.get(usize::try_from(pc / 4).ok()?)?;

@@ -26,7 +26,11 @@ pub struct Unmapped {
 impl Memory {
     /// A new allocation of `bytes` zero bytes; returns its base address.
     pub fn alloc(&mut self, bytes: usize) -> u64 {
-        let base = if self.next == 0 { FIRST_BASE } else { self.next };
+        let base = if self.next == 0 {
+            FIRST_BASE
+        } else {
+            self.next
+        };
         let end = base + bytes as u64;
         self.next = (end + GAP).div_ceil(GAP) * GAP;
         self.allocs.insert(base, vec![0; bytes]);
@@ -92,7 +96,13 @@ mod tests {
         assert!(b >= a + 16 + GAP, "{a:#x} {b:#x}");
         m.write(a + 12, &[1, 2, 3, 4]).unwrap();
         assert_eq!(m.read_u32(a + 12), Ok(0x0403_0201));
-        assert_eq!(m.read_u32(a + 13), Err(Unmapped { addr: a + 13, len: 4 }));
+        assert_eq!(
+            m.read_u32(a + 13),
+            Err(Unmapped {
+                addr: a + 13,
+                len: 4
+            })
+        );
         assert!(m.read_u32(a - 4).is_err());
         assert!(m.read_u32(a + 16).is_err());
         m.free(a);

@@ -74,10 +74,12 @@ impl EmuDevice {
     }
 
     fn program(&self, handle: KernelHandle) -> Result<&Program, DeviceError> {
-        self.kernels.get(handle.0).ok_or_else(|| DeviceError::NoSuchKernel {
-            device: EmuDevice::NAME.into(),
-            handle: handle.0,
-        })
+        self.kernels
+            .get(handle.0)
+            .ok_or_else(|| DeviceError::NoSuchKernel {
+                device: EmuDevice::NAME.into(),
+                handle: handle.0,
+            })
     }
 
     /// The kernarg segment for `args`: buffers as 64-bit addresses, scalars by value, each
@@ -107,7 +109,12 @@ impl EmuDevice {
         Ok(seg)
     }
 
-    fn run(&mut self, handle: KernelHandle, launch: Launch, args: &[Arg]) -> Result<(), DeviceError> {
+    fn run(
+        &mut self,
+        handle: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<(), DeviceError> {
         let program = self.program(handle)?.clone();
         let seg = self.kernarg(&program, args)?;
         let kernarg = self.mem.alloc(seg.len());
@@ -151,13 +158,24 @@ struct Runner<'p> {
 }
 
 impl<'p> Runner<'p> {
-    fn new(program: &'p Program, launch: Launch, kernarg: u64, budget: u64) -> Result<Runner<'p>, DeviceError> {
+    fn new(
+        program: &'p Program,
+        launch: Launch,
+        kernarg: u64,
+        budget: u64,
+    ) -> Result<Runner<'p>, DeviceError> {
         let size = launch.workgroup_size();
         if size == 0 || size > 1024 || launch.grid.contains(&0) {
-            return Err(fault(program, format!("launch shape {launch:?} is empty or exceeds 1024 lanes per workgroup")));
+            return Err(fault(
+                program,
+                format!("launch shape {launch:?} is empty or exceeds 1024 lanes per workgroup"),
+            ));
         }
         if launch.workgroup.iter().any(|&d| d > 1023) {
-            return Err(fault(program, "a workgroup dimension exceeds 1023 (10-bit work-item ids)".into()));
+            return Err(fault(
+                program,
+                "a workgroup dimension exceeds 1023 (10-bit work-item ids)".into(),
+            ));
         }
         Ok(Runner {
             program,
@@ -198,7 +216,11 @@ impl<'p> Runner<'p> {
         for w in 0..lanes.div_ceil(32) {
             let mut wave = Wave::new(w as u16, vgprs, scratch);
             let active = (lanes - 32 * w).min(32);
-            let exec = if active == 32 { u32::MAX } else { (1 << active) - 1 };
+            let exec = if active == 32 {
+                u32::MAX
+            } else {
+                (1 << active) - 1
+            };
             let _ = wave.set_s(wave::EXEC_LO, exec);
             let _ = wave.set_s(0, self.kernarg as u32);
             let _ = wave.set_s(1, (self.kernarg >> 32) as u32);
@@ -228,14 +250,25 @@ impl<'p> Runner<'p> {
         waves
     }
 
-    fn workgroup(&mut self, id: [u32; 3], mem: &mut Memory, lds: &mut [u8], races: &mut LdsRaces) -> Result<(), DeviceError> {
+    fn workgroup(
+        &mut self,
+        id: [u32; 3],
+        mem: &mut Memory,
+        lds: &mut [u8],
+        races: &mut LdsRaces,
+    ) -> Result<(), DeviceError> {
         let mut waves = self.waves(id);
         let first = self.waves_started;
         self.waves_started += waves.len() as u64;
         loop {
             for wave in waves.iter_mut() {
                 let traced = self.trace == Some(first + u64::from(wave.id));
-                let mut ctx = Ctx { program: self.program, mem, lds, races };
+                let mut ctx = Ctx {
+                    program: self.program,
+                    mem,
+                    lds,
+                    races,
+                };
                 self.run_wave(wave, &mut ctx, traced, id)?;
             }
             if waves.iter().all(|w| w.state == State::Done) {
@@ -250,18 +283,32 @@ impl<'p> Runner<'p> {
     }
 
     /// Runs `wave` until it reaches a barrier or ends.
-    fn run_wave(&mut self, wave: &mut Wave, ctx: &mut Ctx, traced: bool, group: [u32; 3]) -> Result<(), DeviceError> {
+    fn run_wave(
+        &mut self,
+        wave: &mut Wave,
+        ctx: &mut Ctx,
+        traced: bool,
+        group: [u32; 3],
+    ) -> Result<(), DeviceError> {
         let program = self.program;
         while wave.state == State::Running {
             let Some(ins) = program.ins.get(wave.ip) else {
-                return Err(self.error(wave, None, group, "ran past the end of the kernel's code".into()));
+                return Err(self.error(
+                    wave,
+                    None,
+                    group,
+                    "ran past the end of the kernel's code".into(),
+                ));
             };
             if self.executed >= self.budget {
                 return Err(self.error(
                     wave,
                     Some(ins),
                     group,
-                    format!("instruction budget of {} wave-instructions exhausted (a runaway loop?)", self.budget),
+                    format!(
+                        "instruction budget of {} wave-instructions exhausted (a runaway loop?)",
+                        self.budget
+                    ),
                 ));
             }
             self.executed += 1;
@@ -276,7 +323,13 @@ impl<'p> Runner<'p> {
         Ok(())
     }
 
-    fn error(&self, wave: &Wave, ins: Option<&loader::Ins>, group: [u32; 3], message: String) -> DeviceError {
+    fn error(
+        &self,
+        wave: &Wave,
+        ins: Option<&loader::Ins>,
+        group: [u32; 3],
+        message: String,
+    ) -> DeviceError {
         let at = match ins {
             Some(ins) => format!("pc {:#x} ({})", ins.pc, trace::text(ins)),
             None => "end of code".to_string(),
@@ -304,21 +357,30 @@ impl Device for EmuDevice {
 
     fn alloc(&mut self, bytes: usize) -> Result<BufferId, DeviceError> {
         let base = self.mem.alloc(bytes);
-        self.buffers.insert(base).map(BufferId).ok_or_else(|| DeviceError::TooManyIds {
-            device: EmuDevice::NAME.into(),
-            what: "buffers",
-        })
+        self.buffers
+            .insert(base)
+            .map(BufferId)
+            .ok_or_else(|| DeviceError::TooManyIds {
+                device: EmuDevice::NAME.into(),
+                what: "buffers",
+            })
     }
 
     fn free(&mut self, buffer: BufferId) -> Result<(), DeviceError> {
-        let base = self.buffers.remove(buffer.0).ok_or_else(|| no_buffer(buffer))?;
+        let base = self
+            .buffers
+            .remove(buffer.0)
+            .ok_or_else(|| no_buffer(buffer))?;
         self.mem.free(base);
         Ok(())
     }
 
     fn size(&self, buffer: BufferId) -> Result<usize, DeviceError> {
         let base = self.address(buffer)?;
-        self.mem.bytes(base).map(Vec::len).ok_or_else(|| no_buffer(buffer))
+        self.mem
+            .bytes(base)
+            .map(Vec::len)
+            .ok_or_else(|| no_buffer(buffer))
     }
 
     fn upload(&mut self, buffer: BufferId, data: &[u8]) -> Result<(), DeviceError> {
@@ -354,13 +416,21 @@ impl Device for EmuDevice {
             kernel: kernel.into(),
             message,
         })?;
-        self.kernels.insert(program).map(KernelHandle).ok_or_else(|| DeviceError::TooManyIds {
-            device: EmuDevice::NAME.into(),
-            what: "kernel handles",
-        })
+        self.kernels
+            .insert(program)
+            .map(KernelHandle)
+            .ok_or_else(|| DeviceError::TooManyIds {
+                device: EmuDevice::NAME.into(),
+                what: "kernel handles",
+            })
     }
 
-    fn launch(&mut self, kernel: KernelHandle, launch: Launch, args: &[Arg]) -> Result<(), DeviceError> {
+    fn launch(
+        &mut self,
+        kernel: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<(), DeviceError> {
         self.run(kernel, launch, args)
     }
 
@@ -368,14 +438,24 @@ impl Device for EmuDevice {
         Ok(()) // every launch has finished when `launch` returns
     }
 
-    fn timed_launch(&mut self, kernel: KernelHandle, launch: Launch, args: &[Arg]) -> Result<f64, DeviceError> {
+    fn timed_launch(
+        &mut self,
+        kernel: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<f64, DeviceError> {
         let start = Instant::now();
         self.run(kernel, launch, args)?;
         Ok(start.elapsed().as_secs_f64() * 1e3)
     }
 }
 
-fn copy_size(id: BufferId, buffer_bytes: usize, host_bytes: usize, direction: &'static str) -> DeviceError {
+fn copy_size(
+    id: BufferId,
+    buffer_bytes: usize,
+    host_bytes: usize,
+    direction: &'static str,
+) -> DeviceError {
     DeviceError::CopySize {
         device: EmuDevice::NAME.into(),
         buffer: id.0,

@@ -290,7 +290,13 @@ mod tests {
         assert_eq!(r.access(0, 0, 4, false), None);
         assert_eq!(r.access(1, 4, 4, false), None);
         let race = r.access(1, 0, 4, false);
-        assert_eq!(race, Some(Race { other: 0, other_wrote: true }));
+        assert_eq!(
+            race,
+            Some(Race {
+                other: 0,
+                other_wrote: true
+            })
+        );
         r.epoch += 1;
         assert_eq!(r.access(1, 0, 4, true), None);
         assert_eq!(r.access(2, 8, 4, false), None);

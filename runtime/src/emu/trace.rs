@@ -52,5 +52,11 @@ pub fn print(before: &Wave, after: &Wave, ins: &Ins) {
             changes.push(format!("v{r}[{}]", lanes.join(" ")));
         }
     }
-    eprintln!("emu wave {} pc {:#06x}: {:<48} {}", after.id, ins.pc, text(ins), changes.join(" "));
+    eprintln!(
+        "emu wave {} pc {:#06x}: {:<48} {}",
+        after.id,
+        ins.pc,
+        text(ins),
+        changes.join(" ")
+    );
 }

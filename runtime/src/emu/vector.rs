@@ -83,8 +83,22 @@ impl Wave {
         Ok(Src::Const(self.read_scalar(op, ty)?))
     }
 
-    pub(super) fn valu(&mut self, ins: &Ins, f: VectorFn, cin: Cin, trans: bool) -> Result<(), String> {
-        let Inst::Valu { op, vdst, sdst, src, mods, .. } = ins.inst else {
+    pub(super) fn valu(
+        &mut self,
+        ins: &Ins,
+        f: VectorFn,
+        cin: Cin,
+        trans: bool,
+    ) -> Result<(), String> {
+        let Inst::Valu {
+            op,
+            vdst,
+            sdst,
+            src,
+            mods,
+            ..
+        } = ins.inst
+        else {
             return Err("not a VALU instruction".into());
         };
         let info = op.info();
@@ -106,11 +120,15 @@ impl Wave {
         };
         let float = is_float_class(info.class);
         if mods.clamp && !float {
-            return Err(format!("{}: clamp on an integer op is not modelled", ins.name));
+            return Err(format!(
+                "{}: clamp on an integer op is not modelled",
+                ins.name
+            ));
         }
         let (neg, abs) = (mods.neg, mods.abs);
         let out_mod = float && (mods.clamp || mods.omod != 0);
-        let bit_out = info.fmt == Fmt::Vopc || matches!(info.class, Class::Sd | Class::CoCi | Class::SdFloat);
+        let bit_out =
+            info.fmt == Fmt::Vopc || matches!(info.class, Class::Sd | Class::CoCi | Class::SdFloat);
         let vreg = match vdst {
             Operand::Vgpr(r) if info.fmt != Fmt::Vopc && info.dst != Ty::N => Some(usize::from(r)),
             _ => None,
@@ -127,7 +145,11 @@ impl Wave {
         while lanes != 0 {
             let l = lanes.trailing_zeros() as usize;
             lanes &= lanes - 1;
-            let mut s = [srcs[0].lane(self, l), srcs[1].lane(self, l), srcs[2].lane(self, l)];
+            let mut s = [
+                srcs[0].lane(self, l),
+                srcs[1].lane(self, l),
+                srcs[2].lane(self, l),
+            ];
             if neg | abs != 0 {
                 for (i, v) in s.iter_mut().enumerate() {
                     let sb = sign_bit(info.src[i]);
@@ -162,7 +184,15 @@ impl Wave {
 
     /// v_div_scale_f32/f64: D to the VGPR, the VCC bits to the scalar destination.
     pub(super) fn div_scale(&mut self, ins: &Ins, wide: bool) -> Result<(), String> {
-        let Inst::Valu { op, vdst, sdst, src, mods, .. } = ins.inst else {
+        let Inst::Valu {
+            op,
+            vdst,
+            sdst,
+            src,
+            mods,
+            ..
+        } = ins.inst
+        else {
             return Err("not a VALU instruction".into());
         };
         let info = op.info();
@@ -172,7 +202,10 @@ impl Wave {
             srcs[i] = self.vsrc(src[i], info.src[i], exec)?;
         }
         if mods.abs != 0 || mods.clamp || mods.omod != 0 {
-            return Err(format!("{}: modifiers other than neg are not modelled", ins.name));
+            return Err(format!(
+                "{}: modifiers other than neg are not modelled",
+                ins.name
+            ));
         }
         let Operand::Vgpr(d) = vdst else {
             return Err(format!("{} without a VGPR destination", ins.name));
@@ -186,12 +219,25 @@ impl Wave {
             let l = lanes.trailing_zeros() as usize;
             lanes &= lanes - 1;
             let val = |i: usize| {
-                let raw = srcs[i].lane(self, l) ^ if mods.neg >> i & 1 == 1 { sign_bit(info.src[i]) } else { 0 };
-                if wide { f64::from_bits(raw) } else { f64::from(f32::from_bits(raw as u32)) }
+                let raw = srcs[i].lane(self, l)
+                    ^ if mods.neg >> i & 1 == 1 {
+                        sign_bit(info.src[i])
+                    } else {
+                        0
+                    };
+                if wide {
+                    f64::from_bits(raw)
+                } else {
+                    f64::from(f32::from_bits(raw as u32))
+                }
             };
-            let (r, vcc) = super::alu::div_scale(val(0), val(1), val(2), wide).ok_or_else(|| {
-                format!("{}: lane {l}: operands that need VCC scaling are not modelled", ins.name)
-            })?;
+            let (r, vcc) =
+                super::alu::div_scale(val(0), val(1), val(2), wide).ok_or_else(|| {
+                    format!(
+                        "{}: lane {l}: operands that need VCC scaling are not modelled",
+                        ins.name
+                    )
+                })?;
             mask |= u32::from(vcc) << l;
             if wide {
                 self.set_v(d, l, r.to_bits() as u32);
@@ -241,8 +287,17 @@ impl Wave {
         Ok(())
     }
 
-    fn vop3p_parts(&self, ins: &Ins) -> Result<(usize, [Src; 3], egpu_codegen_amdgpu::isa::PMods, usize), String> {
-        let Inst::Vop3p { op, vdst, src, mods } = ins.inst else {
+    fn vop3p_parts(
+        &self,
+        ins: &Ins,
+    ) -> Result<(usize, [Src; 3], egpu_codegen_amdgpu::isa::PMods, usize), String> {
+        let Inst::Vop3p {
+            op,
+            vdst,
+            src,
+            mods,
+        } = ins.inst
+        else {
             return Err("not a VOP3P instruction".into());
         };
         let info = op.info();
@@ -280,7 +335,13 @@ impl Wave {
             let mut hi = [0u16; 3];
             for i in 0..n {
                 let raw = srcs[i].lane(self, l) as u32;
-                let half = |sel: u8| if sel >> i & 1 == 1 { (raw >> 16) as u16 } else { raw as u16 };
+                let half = |sel: u8| {
+                    if sel >> i & 1 == 1 {
+                        (raw >> 16) as u16
+                    } else {
+                        raw as u16
+                    }
+                };
                 lo[i] = half(m.op_sel);
                 hi[i] = half(m.op_sel_hi);
                 if float {
@@ -308,7 +369,11 @@ impl Wave {
             let l = lanes.trailing_zeros() as usize;
             lanes &= lanes - 1;
             let raw: Vec<u32> = srcs.iter().map(|s| s.lane(self, l) as u32).collect();
-            let r = if dot { dot2(&raw, &m) } else { fma_mix(&raw, &m) };
+            let r = if dot {
+                dot2(&raw, &m)
+            } else {
+                fma_mix(&raw, &m)
+            };
             self.set_v(d, l, r.to_bits());
         }
         self.hazards.issued(false, Some((d, 1)), ins.pc);
@@ -328,7 +393,11 @@ impl Wave {
         };
         let (dr, ar, br, cr) = (reg(vdst)?, reg(src[0])?, reg(src[1])?, reg(src[2])?);
         if self.exec() != u32::MAX {
-            return Err(format!("{} needs all 32 lanes active (exec is {:#x})", ins.name, self.exec()));
+            return Err(format!(
+                "{} needs all 32 lanes active (exec is {:#x})",
+                ins.name,
+                self.exec()
+            ));
         }
         if let Some((d, n, pc)) = self.hazards.wmma_d {
             let (d, n) = (usize::from(d), usize::from(n));
@@ -348,18 +417,30 @@ impl Wave {
         let half_out = ins.name.starts_with("v_wmma_f16");
         let elem = |w: &Wave, r: usize, lane: usize, k: usize| -> f32 {
             let bits = (w.get_v(r + k / 2, lane) >> (16 * (k % 2))) as u16;
-            if bf { bf16::from_bits(bits).to_f32() } else { f16::from_bits(bits).to_f32() }
+            if bf {
+                bf16::from_bits(bits).to_f32()
+            } else {
+                f16::from_bits(bits).to_f32()
+            }
         };
         let mut out = [[0u32; 32]; 8];
         for (v, row_out) in out.iter_mut().enumerate() {
             for (l, o) in row_out.iter_mut().enumerate() {
                 let (i, j) = (2 * v + l / 16, l % 16);
                 let c = self.get_v(cr + v, l);
-                let mut acc = if half_out { f16::from_bits(c as u16).to_f32() } else { f32::from_bits(c) };
+                let mut acc = if half_out {
+                    f16::from_bits(c as u16).to_f32()
+                } else {
+                    f32::from_bits(c)
+                };
                 for k in 0..16 {
                     acc = elem(self, ar, i, k).mul_add(elem(self, br, j, k), acc);
                 }
-                *o = if half_out { u32::from(f16::from_f32(acc).to_bits()) } else { acc.to_bits() };
+                *o = if half_out {
+                    u32::from(f16::from_f32(acc).to_bits())
+                } else {
+                    acc.to_bits()
+                };
             }
         }
         for (v, row) in out.iter().enumerate() {
@@ -379,7 +460,9 @@ fn overlap_check(src: &[Operand; 3], d: usize, name: &str) -> Result<(), String>
             let n = if i == 2 { 2 } else { 1 };
             let r = usize::from(r);
             if r < d + 2 && d < r + n {
-                return Err(format!("{name}: the destination overlaps source {i} (v{r})"));
+                return Err(format!(
+                    "{name}: the destination overlaps source {i} (v{r})"
+                ));
             }
         }
     }
@@ -419,4 +502,3 @@ fn fma_mix(raw: &[u32], m: &egpu_codegen_amdgpu::isa::PMods) -> f32 {
     };
     arg(0).mul_add(arg(1), arg(2))
 }
-

@@ -135,7 +135,9 @@ impl Wave {
     /// Sets a scalar register (writes to `null` vanish).
     pub fn set_s(&mut self, r: usize, v: u32) -> Result<(), String> {
         if r >= 128 || (106 < r && r != VCC_LO + 1 && r < NULL) {
-            return Err(format!("write to scalar register {r}, which does not exist"));
+            return Err(format!(
+                "write to scalar register {r}, which does not exist"
+            ));
         }
         if let Some(pc) = self.counters.sgpr_busy(r) {
             return Err(format!(
@@ -154,7 +156,10 @@ impl Wave {
     #[inline]
     pub fn get_s(&self, r: usize) -> Result<u32, String> {
         if r >= 128 || self.s_written >> r & 1 == 0 {
-            return Err(format!("reads {}, which nothing in this wave has written", sreg_name(r)));
+            return Err(format!(
+                "reads {}, which nothing in this wave has written",
+                sreg_name(r)
+            ));
         }
         if let Some(pc) = self.counters.sgpr_busy(r) {
             return Err(format!(
@@ -196,7 +201,8 @@ impl Wave {
 
     /// Writes a scalar destination of type `ty`.
     pub fn write_scalar(&mut self, op: Operand, ty: Ty, v: u64) -> Result<(), String> {
-        let r = sreg_index(op).ok_or_else(|| format!("operand {op:?} is not a scalar destination"))?;
+        let r =
+            sreg_index(op).ok_or_else(|| format!("operand {op:?} is not a scalar destination"))?;
         self.set_s(r, v as u32)?;
         if ty.dwords() == 2 && r != NULL {
             self.set_s(r + 1, (v >> 32) as u32)?;
@@ -302,7 +308,9 @@ impl Wave {
                 self.hazards.wmma_d = None;
                 Ok(())
             }
-            Exec::CodeEnd => Err("reached s_code_end: the wave ran past the end of its program".into()),
+            Exec::CodeEnd => {
+                Err("reached s_code_end: the wave ran past the end of its program".into())
+            }
             Exec::Smem => self.smem(ins, ctx.mem),
             Exec::Valu { f, cin, trans } => self.valu(ins, *f, *cin, *trans),
             Exec::DivScale(wide) => self.div_scale(ins, *wide),
@@ -320,7 +328,9 @@ impl Wave {
     fn scalar(&mut self, ins: &Ins, f: super::alu::ScalarFn) -> Result<(), String> {
         let info = ins.inst.op().info();
         let (dst, a, b) = match ins.inst {
-            Inst::Sop2 { sdst, src0, src1, .. } => (sdst, src0, src1),
+            Inst::Sop2 {
+                sdst, src0, src1, ..
+            } => (sdst, src0, src1),
             Inst::Sop1 { sdst, src0, .. } => (sdst, src0, Operand::None),
             Inst::Sopc { src0, src1, .. } => (Operand::None, src0, src1),
             _ => return Err("not a scalar ALU instruction".into()),
@@ -328,7 +338,11 @@ impl Wave {
         let x = self.read_scalar(a, info.src[0])?;
         let y = if b == Operand::None {
             // s_cmov reads its destination.
-            if ins.name == "s_cmov_b32" { self.read_scalar(dst, info.dst)? } else { 0 }
+            if ins.name == "s_cmov_b32" {
+                self.read_scalar(dst, info.dst)?
+            } else {
+                0
+            }
         } else {
             self.read_scalar(b, info.src[1])?
         };
@@ -352,8 +366,16 @@ impl Wave {
             return Err("not a SOPK instruction".into());
         };
         let reads_dst = !matches!(ins.name, "s_movk_i32");
-        let old = if reads_dst { self.read_scalar(sdst, Ty::B32)? } else { 0 };
-        let scc = if ins.name == "s_cmovk_i32" { self.get_scc()? } else { false };
+        let old = if reads_dst {
+            self.read_scalar(sdst, Ty::B32)?
+        } else {
+            0
+        };
+        let scc = if ins.name == "s_cmovk_i32" {
+            self.get_scc()?
+        } else {
+            false
+        };
         let (r, new_scc) = f(old, u64::from(imm), scc);
         if !ins.name.starts_with("s_cmpk") {
             self.write_scalar(sdst, Ty::B32, r)?;

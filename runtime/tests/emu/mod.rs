@@ -20,7 +20,11 @@ pub fn tools() -> bool {
 }
 
 fn run(cmd: &str, args: &[&str], dir: &Path) {
-    let out = Command::new(cmd).args(args).current_dir(dir).output().expect(cmd);
+    let out = Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect(cmd);
     assert!(
         out.status.success(),
         "{cmd} {args:?} failed:\n{}",
@@ -38,12 +42,28 @@ pub fn opencl_with(src: &str, flags: &[&str]) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("k.cl"), src).expect("write k.cl");
     let mut args = vec![
-        "-x", "cl", "-cl-std=CL2.0", "-target", "amdgcn-amd-amdhsa", "-mcpu=gfx1100",
-        "-nogpulib", "-O3", "-mllvm", "-amdgpu-enable-vopd=0", "-c", "k.cl", "-o", "k.o",
+        "-x",
+        "cl",
+        "-cl-std=CL2.0",
+        "-target",
+        "amdgcn-amd-amdhsa",
+        "-mcpu=gfx1100",
+        "-nogpulib",
+        "-O3",
+        "-mllvm",
+        "-amdgpu-enable-vopd=0",
+        "-c",
+        "k.cl",
+        "-o",
+        "k.o",
     ];
     args.extend_from_slice(flags);
     run("clang-19", &args, dir.path());
-    run("ld.lld-19", &["-shared", "k.o", "-o", "k.hsaco"], dir.path());
+    run(
+        "ld.lld-19",
+        &["-shared", "k.o", "-o", "k.hsaco"],
+        dir.path(),
+    );
     std::fs::read(dir.path().join("k.hsaco")).expect("read k.hsaco")
 }
 
@@ -78,10 +98,21 @@ pub fn assembly(name: &str, body: &str, directives: &str) -> Vec<u8> {
     std::fs::write(dir.path().join("k.s"), src).expect("write k.s");
     run(
         "llvm-mc-19",
-        &["-triple=amdgcn-amd-amdhsa", "-mcpu=gfx1100", "-filetype=obj", "k.s", "-o", "k.o"],
+        &[
+            "-triple=amdgcn-amd-amdhsa",
+            "-mcpu=gfx1100",
+            "-filetype=obj",
+            "k.s",
+            "-o",
+            "k.o",
+        ],
         dir.path(),
     );
-    run("ld.lld-19", &["-shared", "k.o", "-o", "k.hsaco"], dir.path());
+    run(
+        "ld.lld-19",
+        &["-shared", "k.o", "-o", "k.hsaco"],
+        dir.path(),
+    );
     std::fs::read(dir.path().join("k.hsaco")).expect("read k.hsaco")
 }
 
@@ -99,10 +130,14 @@ pub fn i32s(v: &[i32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 pub fn to_f32s(b: &[u8]) -> Vec<f32> {
-    b.chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    b.chunks(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 pub fn to_i32s(b: &[u8]) -> Vec<i32> {
-    b.chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    b.chunks(4)
+        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 /// Runs `kernel` of `code` over `launch`; returns every buffer's bytes afterwards.
@@ -138,6 +173,11 @@ pub fn launch_on(
     Ok(out)
 }
 
-pub fn launch(code: &[u8], kernel: &str, launch: Launch, args: Vec<A>) -> Result<Vec<Vec<u8>>, DeviceError> {
+pub fn launch(
+    code: &[u8],
+    kernel: &str,
+    launch: Launch,
+    args: Vec<A>,
+) -> Result<Vec<Vec<u8>>, DeviceError> {
     launch_on(&mut EmuDevice::new(), code, kernel, launch, args)
 }
