@@ -545,4 +545,7 @@ pub static TABLE: &[OpInfo] = &[
     // D: what clang-19's gfx1100 code holds that `egpu disasm` met (tests/tests/cli_amd.rs).
     op!("s_clause", Sopp, 0x5, N, [N, N, N], HexAny),
     op!("s_set_inst_prefetch_distance", Sopp, 0x4, N, [N, N, N], HexAny),
+    // E: instructions clang-19 emits in the emulator's fidelity kernels.
+    op!("s_clause", Sopp, 0x5, N, [N, N, N], Plain),
+    op!("v_cmp_ngt_f32", Vopc, 0x1b, B32, [B32, B32, N], NoOmod),
 ];

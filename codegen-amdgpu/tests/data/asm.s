@@ -420,3 +420,6 @@ s_clause 0x1
 s_clause 0x3f
 s_clause 0x100
 s_set_inst_prefetch_distance 0x1
+# E: emulator fidelity kernels
+v_cmp_ngt_f32 vcc_lo, v1, v2
+v_cmp_ngt_f32_e64 s1, v1, v2
