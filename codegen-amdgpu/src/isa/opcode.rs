@@ -540,4 +540,14 @@ pub static TABLE: &[OpInfo] = &[
     op!("ds_swizzle_b32", Ds, 0x35, R1, [R1, N, N], Swizzle),
     op!("ds_bpermute_b32", Ds, 0xb3, R1, [R1, R1, N], Rtn),
     op!("ds_permute_b32", Ds, 0xb2, R1, [R1, R1, N], Rtn),
+    // INT: integer widths, division and conversions (isel/int.rs, divide.rs, convert.rs)
+    op!("v_cmp_lt_u64", Vopc, 0x59, B32, [B64, B64, N], Plain),
+    op!("v_cmp_ne_u64", Vopc, 0x5d, B32, [B64, B64, N], Plain),
+    op!("v_cmp_ge_u64", Vopc, 0x5e, B32, [B64, B64, N], Plain),
+    op!("v_cmp_gt_f64", Vopc, 0x24, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_lg_f64", Vopc, 0x25, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_ge_f64", Vopc, 0x26, B32, [F64, F64, N], NoOmod),
+    op!("v_med3_i32", Vop3, 0x220, B32, [B32, B32, B32], Plain),
+    op!("v_med3_u32", Vop3, 0x221, B32, [B32, B32, B32], Plain),
+    op!("v_trunc_f64", Vop1, 0x17, F64, [F64, N, N], Float),
 ];
