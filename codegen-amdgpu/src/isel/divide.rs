@@ -37,9 +37,7 @@
 //! (Step 1 never overflows: for d = 1 the estimate stays below 2^W; the 64-bit estimate
 //! is split into dwords exactly since an f32 has 24 significant bits.)
 
-use super::int::{
-    Half2, add64, halves, mul64, mulhi_u64, normalize, select64, sub64, vop,
-};
+use super::int::{Half2, add64, halves, mul64, mulhi_u64, normalize, select64, sub64, vop};
 use super::{IselError, Piece, Sel, Src};
 use crate::isa::Operand;
 use egpu_ir::BinaryOp;
@@ -138,7 +136,7 @@ fn sdivrem32(sel: &mut Sel, a: Piece, b: Piece, want: Want) -> Piece {
 }
 
 /// All ones where `x` is negative, else zero.
-fn sign32(sel: &mut Sel, x: Src) -> Piece {
+pub(super) fn sign32(sel: &mut Sel, x: Src) -> Piece {
     let c = sel.imm(31);
     vop(sel, "v_ashrrev_i32", &[c, x])
 }
@@ -221,7 +219,7 @@ fn sdivrem64(sel: &mut Sel, a: Piece, b: Piece, want: Want) -> Piece {
     apply_sign64(sel, m, s)
 }
 
-fn xor64(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
+pub(super) fn xor64(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
     let d = sel.new_v(2);
     let x_op = super::emit::op("v_xor_b32");
     sel.valu(x_op, d, &[x.into(), s.into()]);
@@ -229,12 +227,12 @@ fn xor64(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
     d
 }
 
-fn abs64(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
+pub(super) fn abs64(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
     let t = add64(sel, halves(x), [s.into(), s.into()]);
     xor64(sel, t, s)
 }
 
-fn apply_sign64(sel: &mut Sel, m: Piece, s: Piece) -> Piece {
+pub(super) fn apply_sign64(sel: &mut Sel, m: Piece, s: Piece) -> Piece {
     let t = xor64(sel, m, s);
     sub64(sel, halves(t), [s.into(), s.into()])
 }

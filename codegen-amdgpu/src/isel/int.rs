@@ -121,12 +121,20 @@ fn wide_binary(
         BinaryOp::Sub => sub64(sel, ha, hb),
         BinaryOp::Mul => mul64(sel, ha, hb),
         BinaryOp::Max | BinaryOp::Min => {
-            let lt = sel.vcmp(op_(pick(signed, "v_cmp_lt_i64", "v_cmp_lt_u64")), a.into(), b.into());
+            let lt = sel.vcmp(
+                op_(pick(signed, "v_cmp_lt_i64", "v_cmp_lt_u64")),
+                a.into(),
+                b.into(),
+            );
             // max: a < b ? b : a; min: a < b ? a : b.
             let (f, t) = if op == BinaryOp::Max { (a, b) } else { (b, a) };
             select64(sel, lt, halves(f), halves(t))
         }
-        BinaryOp::CmpLt => sel.vcmp(op_(pick(signed, "v_cmp_lt_i64", "v_cmp_lt_u64")), a.into(), b.into()),
+        BinaryOp::CmpLt => sel.vcmp(
+            op_(pick(signed, "v_cmp_lt_i64", "v_cmp_lt_u64")),
+            a.into(),
+            b.into(),
+        ),
         BinaryOp::CmpEq => sel.vcmp(op_("v_cmp_eq_u64"), a.into(), b.into()),
         BinaryOp::CmpNe => sel.vcmp(op_("v_cmp_ne_u64"), a.into(), b.into()),
         BinaryOp::And => per_half(sel, "v_and_b32", a, b),
@@ -220,7 +228,13 @@ fn carry_chain(sel: &mut Sel, first: &str, second: &str, a: Half2, b: Half2) -> 
     let d = sel.new_v(2);
     let c = sel.new_s(1);
     sel.valu_sd(op(first), d, Some(c), &[a[0], b[0]], Mods::default());
-    sel.valu_sd(op(second), d.hi(), None, &[a[1], b[1], c.into()], Mods::default());
+    sel.valu_sd(
+        op(second),
+        d.hi(),
+        None,
+        &[a[1], b[1], c.into()],
+        Mods::default(),
+    );
     d
 }
 
@@ -233,7 +247,11 @@ pub(super) fn mul64(sel: &mut Sel, a: Half2, b: Half2) -> Piece {
     let y = vop(sel, "v_mul_lo_u32", &[a[1], b[0]]);
     let d = sel.new_v(2);
     sel.copy(d, p.into(), 1);
-    sel.valu(op("v_add3_u32"), d.hi(), &[p.hi().into(), x.into(), y.into()]);
+    sel.valu(
+        op("v_add3_u32"),
+        d.hi(),
+        &[p.hi().into(), x.into(), y.into()],
+    );
     d
 }
 
