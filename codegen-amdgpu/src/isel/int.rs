@@ -321,3 +321,11 @@ fn shift64(sel: &mut Sel, name: &str, a: Piece, b: Piece) -> Piece {
     sel.valu(op(name), d, &[b.into(), a.into()]);
     d
 }
+
+#[cfg(test)]
+#[path = "lane_eval.rs"]
+pub(super) mod lane_eval;
+
+#[cfg(test)]
+#[path = "int_tests.rs"]
+mod tests;

@@ -1,0 +1,227 @@
+//! 8/16/64-bit integer ops run on the lane oracle over edge and random values, against
+//! the kernel-IR interpreter; plus a few readable checks of the selected sequences.
+
+use super::lane_eval::{
+    Lane, Rng, check_encodable, check_result, dummy_kernel, int_values, names, new_sel, operand,
+    oracle,
+};
+use egpu_ir::{BinaryOp, DType, Scalar, UnaryOp};
+
+const NARROW_WIDE: [DType; 6] = [
+    DType::I8,
+    DType::I16,
+    DType::U8,
+    DType::U16,
+    DType::I64,
+    DType::U64,
+];
+
+const BINARY: [BinaryOp; 13] = [
+    BinaryOp::Add,
+    BinaryOp::Sub,
+    BinaryOp::Mul,
+    BinaryOp::Max,
+    BinaryOp::Min,
+    BinaryOp::CmpLt,
+    BinaryOp::CmpEq,
+    BinaryOp::CmpNe,
+    BinaryOp::And,
+    BinaryOp::Or,
+    BinaryOp::Xor,
+    BinaryOp::Shl,
+    BinaryOp::Shr,
+];
+
+fn result_dtype(op: BinaryOp, dt: DType) -> DType {
+    match op {
+        BinaryOp::CmpLt | BinaryOp::CmpEq | BinaryOp::CmpNe => DType::Bool,
+        _ => dt,
+    }
+}
+
+/// Selects `op` on (a, b) with `f`, runs it, compares with the interpreter.
+pub(crate) fn run_binary(
+    what: &str,
+    dt: DType,
+    rdt: DType,
+    a: i128,
+    b: i128,
+    sgpr: bool,
+    want: Scalar,
+    rcp_ulps: i32,
+    f: impl Fn(&mut super::Sel, super::Piece, super::Piece) -> super::Piece,
+) {
+    let k = dummy_kernel();
+    let mut sel = new_sel(&k);
+    let mut lane = Lane {
+        rcp_ulps,
+        ..Lane::default()
+    };
+    let pa = operand(&mut sel, &mut lane, dt, Scalar::Int(a), sgpr);
+    let pb = operand(&mut sel, &mut lane, dt, Scalar::Int(b), sgpr);
+    let r = f(&mut sel, pa, pb);
+    check_encodable(&sel.mir);
+    lane.run(&sel.mir.insts);
+    check_result(
+        &lane,
+        rdt,
+        r,
+        want,
+        &format!("{what} {dt:?} {a} {b} (sgpr {sgpr})"),
+    );
+}
+
+fn want_binary(op: BinaryOp, dt: DType, a: i128, b: i128) -> Option<Scalar> {
+    oracle(|kb| {
+        let x = kb.constant(dt, Scalar::Int(a)).unwrap();
+        let y = kb.constant(dt, Scalar::Int(b)).unwrap();
+        kb.binary(op, x, y).unwrap()
+    })
+}
+
+#[test]
+fn binary_ops_match_the_interpreter() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for dt in NARROW_WIDE {
+        let vals = int_values(dt, &mut rng, 12);
+        for op in BINARY {
+            for (i, &a) in vals.iter().enumerate() {
+                for &b in &vals {
+                    let want = want_binary(op, dt, a, b).expect("oracle");
+                    let sgpr = i % 3 == 0;
+                    run_binary(
+                        &format!("{op:?}"),
+                        dt,
+                        result_dtype(op, dt),
+                        a,
+                        b,
+                        sgpr,
+                        want,
+                        0,
+                        |sel, x, y| super::binary(sel, op, dt, x, y).unwrap(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shifts_take_the_amount_modulo_the_width() {
+    for dt in NARROW_WIDE {
+        let bits = i128::from(dt.bits());
+        for amount in [bits, bits + 1, 2 * bits - 1, 100, -1, -bits] {
+            let amount = egpu_ir::wrap_int(amount, dt);
+            for op in [BinaryOp::Shl, BinaryOp::Shr] {
+                let a = egpu_ir::wrap_int(-0x1234_5678_9abc, dt);
+                let want = want_binary(op, dt, a, amount).expect("oracle");
+                run_binary("shift", dt, dt, a, amount, false, want, 0, |sel, x, y| {
+                    super::binary(sel, op, dt, x, y).unwrap()
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn unary_ops_match_the_interpreter() {
+    let mut rng = Rng(99);
+    for dt in NARROW_WIDE {
+        for a in int_values(dt, &mut rng, 20) {
+            for op in [UnaryOp::Neg, UnaryOp::Not] {
+                let want = oracle(|kb| {
+                    let x = kb.constant(dt, Scalar::Int(a)).unwrap();
+                    kb.unary(op, x).unwrap()
+                })
+                .expect("oracle");
+                run_binary("unary", dt, dt, a, 0, false, want, 0, |sel, x, _| {
+                    super::unary(sel, op, dt, x).unwrap()
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn mulhi_64_matches_the_interpreter() {
+    let mut rng = Rng(7);
+    for dt in [DType::I64, DType::U64] {
+        let vals = int_values(dt, &mut rng, 40);
+        for (i, &a) in vals.iter().enumerate() {
+            for &b in &vals {
+                let want = oracle(|kb| {
+                    let x = kb.constant(dt, Scalar::Int(a)).unwrap();
+                    let y = kb.constant(dt, Scalar::Int(b)).unwrap();
+                    kb.mulhi(x, y).unwrap()
+                })
+                .expect("oracle");
+                run_binary("mulhi", dt, dt, a, b, i % 2 == 0, want, 0, |sel, x, y| {
+                    super::mulhi(sel, dt, x, y).unwrap()
+                });
+            }
+        }
+    }
+}
+
+fn selected(
+    dt: DType,
+    f: impl Fn(&mut super::Sel, super::Piece, super::Piece) -> super::Piece,
+) -> Vec<&'static str> {
+    let k = dummy_kernel();
+    let mut sel = new_sel(&k);
+    let dw = if dt.bits() == 64 { 2 } else { 1 };
+    let (a, b) = (sel.new_v(dw), sel.new_v(dw));
+    f(&mut sel, a, b);
+    names(&sel.mir)
+}
+
+#[test]
+fn sequences_are_the_intended_ones() {
+    let bin = |op, dt| selected(dt, move |s, a, b| super::binary(s, op, dt, a, b).unwrap());
+    assert_eq!(bin(BinaryOp::Add, DType::I8), ["v_add_nc_u32", "v_bfe_i32"]);
+    assert_eq!(
+        bin(BinaryOp::Mul, DType::U16),
+        ["v_mul_u32_u24", "v_and_b32"]
+    );
+    assert_eq!(bin(BinaryOp::Max, DType::I16), ["v_max_i32"]);
+    assert_eq!(bin(BinaryOp::CmpLt, DType::U8), ["v_cmp_lt_u32"]);
+    assert_eq!(
+        bin(BinaryOp::Shr, DType::I8),
+        ["v_and_b32", "v_ashrrev_i32"]
+    );
+    assert_eq!(
+        bin(BinaryOp::Add, DType::U64),
+        ["v_add_co_u32", "v_add_co_ci_u32"]
+    );
+    assert_eq!(
+        bin(BinaryOp::Sub, DType::I64),
+        ["v_sub_co_u32", "v_sub_co_ci_u32"]
+    );
+    assert_eq!(bin(BinaryOp::CmpLt, DType::I64), ["v_cmp_lt_i64"]);
+    assert_eq!(bin(BinaryOp::Shr, DType::U64), ["v_lshrrev_b64"]);
+    assert_eq!(
+        bin(BinaryOp::Mul, DType::I64),
+        [
+            "v_mad_u64_u32",
+            "v_mul_lo_u32",
+            "v_mul_lo_u32",
+            "v_mov_b32",
+            "v_add3_u32"
+        ]
+    );
+    let not_u8 = selected(DType::U8, |s, a, _| {
+        super::unary(s, UnaryOp::Not, DType::U8, a).unwrap()
+    });
+    assert_eq!(not_u8, ["v_xor_b32"]);
+}
+
+#[test]
+fn other_dtypes_are_refused() {
+    let k = dummy_kernel();
+    let mut sel = new_sel(&k);
+    let (a, b) = (sel.new_v(1), sel.new_v(1));
+    assert!(super::binary(&mut sel, BinaryOp::Add, DType::F32, a, b).is_err());
+    assert!(super::binary(&mut sel, BinaryOp::Div, DType::I64, a, b).is_err());
+    assert!(super::mulhi(&mut sel, DType::I8, a, b).is_err());
+    assert!(super::unary(&mut sel, UnaryOp::Sqrt, DType::I16, a).is_err());
+}
