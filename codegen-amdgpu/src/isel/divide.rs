@@ -236,3 +236,7 @@ pub(super) fn apply_sign64(sel: &mut Sel, m: Piece, s: Piece) -> Piece {
     let t = xor64(sel, m, s);
     sub64(sel, halves(t), [s.into(), s.into()])
 }
+
+#[cfg(test)]
+#[path = "divide_tests.rs"]
+mod tests;

@@ -328,4 +328,4 @@ pub(super) mod lane_eval;
 
 #[cfg(test)]
 #[path = "int_tests.rs"]
-mod tests;
+pub(super) mod tests;
