@@ -335,7 +335,9 @@ fn float_to_int(sel: &mut Sel, from: DType, to: DType, x: Piece) -> Piece {
         (bits, true) => {
             let lo = sel.imm((-(1i64 << (bits - 1))) as u32);
             let hi = sel.imm((1u32 << (bits - 1)) - 1);
-            vop(sel, "v_med3_i32", &[v.into(), lo, hi])
+            // Two literals: max then min (v_med3 would take only one of them).
+            let m = vop(sel, "v_max_i32", &[lo, v.into()]);
+            vop(sel, "v_min_i32", &[hi, m.into()])
         }
         (bits, false) => {
             let hi = sel.imm((1u32 << bits) - 1);
@@ -404,3 +406,7 @@ fn f64_to_u64_parts(sel: &mut Sel, t: Piece) -> Piece {
     sel.valu(op("v_cvt_u32_f64"), d.hi(), &[hf.into()]);
     d
 }
+
+#[cfg(test)]
+#[path = "convert_tests.rs"]
+mod tests;
