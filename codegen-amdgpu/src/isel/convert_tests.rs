@@ -88,7 +88,7 @@ fn float_edges() -> Vec<f64> {
         1.0 + 3.0 * p(-8),
         0.1,
         -0.3,
-        3.141592653589793,
+        std::f64::consts::PI,
     ];
     let mut rng = Rng(77);
     for _ in 0..40 {

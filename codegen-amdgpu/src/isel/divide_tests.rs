@@ -3,7 +3,7 @@
 //! reciprocal that is off by up to ±4 ULPs (the error budget of the module docs).
 
 use super::super::int::lane_eval::{Rng, int_values};
-use super::super::int::tests::run_binary;
+use super::super::int::tests::{Case, run_binary};
 use egpu_ir::kernel::KernelBuilder;
 use egpu_ir::{BinaryOp, DType, Scalar};
 
@@ -33,17 +33,18 @@ fn check(dt: DType, a: i128, b: i128, sgpr: bool, ulps: i32) {
     }
     for op in [BinaryOp::Idiv, BinaryOp::Mod] {
         let w = want(op, dt, a, b);
-        run_binary(
-            &format!("{op:?} ulps {ulps}"),
+        let what = format!("{op:?} ulps {ulps}");
+        let case = Case {
+            what: &what,
             dt,
-            dt,
+            rdt: dt,
             a,
             b,
             sgpr,
-            w,
-            ulps,
-            |s, x, y| super::binary(s, op, dt, x, y).unwrap(),
-        );
+            want: w,
+            rcp_ulps: ulps,
+        };
+        run_binary(&case, |s, x, y| super::binary(s, op, dt, x, y).unwrap());
     }
 }
 
@@ -109,7 +110,7 @@ fn random_magnitudes() {
         for i in 0..1500 {
             let a = egpu_ir::wrap_int(i128::from(rng.bits()), dt);
             let b = egpu_ir::wrap_int(i128::from(rng.bits()), dt);
-            let ulps = (i % 9) as i32 - 4;
+            let ulps = i % 9 - 4;
             check(dt, a, b, false, ulps);
         }
     }

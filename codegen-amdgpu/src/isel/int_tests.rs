@@ -39,36 +39,53 @@ fn result_dtype(op: BinaryOp, dt: DType) -> DType {
     }
 }
 
-/// Selects `op` on (a, b) with `f`, runs it, compares with the interpreter.
+/// One case: operands `a`, `b` of `dt` (in SGPRs when `sgpr`), the interpreter's
+/// result `want` of dtype `rdt`, the reciprocal's error for the lane oracle.
+pub(crate) struct Case<'a> {
+    pub what: &'a str,
+    pub dt: DType,
+    pub rdt: DType,
+    pub a: i128,
+    pub b: i128,
+    pub sgpr: bool,
+    pub want: Scalar,
+    pub rcp_ulps: i32,
+}
+
+impl<'a> Case<'a> {
+    fn new(what: &'a str, dt: DType, a: i128, b: i128, want: Scalar) -> Case<'a> {
+        Case {
+            what,
+            dt,
+            rdt: dt,
+            a,
+            b,
+            sgpr: false,
+            want,
+            rcp_ulps: 0,
+        }
+    }
+}
+
+/// Selects the case with `f`, runs it on the lane oracle, compares with `want`.
 pub(crate) fn run_binary(
-    what: &str,
-    dt: DType,
-    rdt: DType,
-    a: i128,
-    b: i128,
-    sgpr: bool,
-    want: Scalar,
-    rcp_ulps: i32,
+    c: &Case,
     f: impl Fn(&mut super::Sel, super::Piece, super::Piece) -> super::Piece,
 ) {
     let k = dummy_kernel();
     let mut sel = new_sel(&k);
     let mut lane = Lane {
-        rcp_ulps,
+        rcp_ulps: c.rcp_ulps,
         ..Lane::default()
     };
-    let pa = operand(&mut sel, &mut lane, dt, Scalar::Int(a), sgpr);
-    let pb = operand(&mut sel, &mut lane, dt, Scalar::Int(b), sgpr);
+    let pa = operand(&mut sel, &mut lane, c.dt, Scalar::Int(c.a), c.sgpr);
+    let pb = operand(&mut sel, &mut lane, c.dt, Scalar::Int(c.b), c.sgpr);
     let r = f(&mut sel, pa, pb);
     check_encodable(&sel.mir);
     lane.run(&sel.mir.insts);
-    check_result(
-        &lane,
-        rdt,
-        r,
-        want,
-        &format!("{what} {dt:?} {a} {b} (sgpr {sgpr})"),
-    );
+    let (dt, a, b, sgpr) = (c.dt, c.a, c.b, c.sgpr);
+    let what = format!("{} {dt:?} {a} {b} (sgpr {sgpr})", c.what);
+    check_result(&lane, c.rdt, r, c.want, &what);
 }
 
 fn want_binary(op: BinaryOp, dt: DType, a: i128, b: i128) -> Option<Scalar> {
@@ -89,17 +106,13 @@ fn binary_ops_match_the_interpreter() {
                 for &b in &vals {
                     let want = want_binary(op, dt, a, b).expect("oracle");
                     let sgpr = i % 3 == 0;
-                    run_binary(
-                        &format!("{op:?}"),
-                        dt,
-                        result_dtype(op, dt),
-                        a,
-                        b,
+                    let what = format!("{op:?}");
+                    let case = Case {
+                        rdt: result_dtype(op, dt),
                         sgpr,
-                        want,
-                        0,
-                        |sel, x, y| super::binary(sel, op, dt, x, y).unwrap(),
-                    );
+                        ..Case::new(&what, dt, a, b, want)
+                    };
+                    run_binary(&case, |sel, x, y| super::binary(sel, op, dt, x, y).unwrap());
                 }
             }
         }
@@ -115,9 +128,8 @@ fn shifts_take_the_amount_modulo_the_width() {
             for op in [BinaryOp::Shl, BinaryOp::Shr] {
                 let a = egpu_ir::wrap_int(-0x1234_5678_9abc, dt);
                 let want = want_binary(op, dt, a, amount).expect("oracle");
-                run_binary("shift", dt, dt, a, amount, false, want, 0, |sel, x, y| {
-                    super::binary(sel, op, dt, x, y).unwrap()
-                });
+                let case = Case::new("shift", dt, a, amount, want);
+                run_binary(&case, |sel, x, y| super::binary(sel, op, dt, x, y).unwrap());
             }
         }
     }
@@ -134,9 +146,8 @@ fn unary_ops_match_the_interpreter() {
                     kb.unary(op, x).unwrap()
                 })
                 .expect("oracle");
-                run_binary("unary", dt, dt, a, 0, false, want, 0, |sel, x, _| {
-                    super::unary(sel, op, dt, x).unwrap()
-                });
+                let case = Case::new("unary", dt, a, 0, want);
+                run_binary(&case, |sel, x, _| super::unary(sel, op, dt, x).unwrap());
             }
         }
     }
@@ -155,9 +166,11 @@ fn mulhi_64_matches_the_interpreter() {
                     kb.mulhi(x, y).unwrap()
                 })
                 .expect("oracle");
-                run_binary("mulhi", dt, dt, a, b, i % 2 == 0, want, 0, |sel, x, y| {
-                    super::mulhi(sel, dt, x, y).unwrap()
-                });
+                let case = Case {
+                    sgpr: i % 2 == 0,
+                    ..Case::new("mulhi", dt, a, b, want)
+                };
+                run_binary(&case, |sel, x, y| super::mulhi(sel, dt, x, y).unwrap());
             }
         }
     }
