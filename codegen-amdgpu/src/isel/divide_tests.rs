@@ -82,7 +82,7 @@ fn divisors_near_powers_of_two_with_rcp_error() {
     for dt in INTS {
         let (lo, hi) = dt.int_range().unwrap_or((0, 1));
         for b in divisors(dt) {
-            for ulps in [-4, 0, 4] {
+            for ulps in [-4, 4] {
                 for a in [
                     hi,
                     lo,
@@ -107,7 +107,7 @@ fn divisors_near_powers_of_two_with_rcp_error() {
 fn random_magnitudes() {
     let mut rng = Rng(0x5eed);
     for dt in [DType::U32, DType::I32, DType::U64, DType::I64] {
-        for i in 0..1500 {
+        for i in 0..600 {
             let a = egpu_ir::wrap_int(i128::from(rng.bits()), dt);
             let b = egpu_ir::wrap_int(i128::from(rng.bits()), dt);
             let ulps = i % 9 - 4;

@@ -1,8 +1,9 @@
 //! 8-, 16- and 64-bit integers (i8, i16, u8, u16, i64, u64): arithmetic, compares, shifts,
 //! logic, `mulhi` on 64 bits (composed from 32-bit halves).
 //!
-//! Everything is computed on the VALU (operands may be SGPRs; results are VGPRs, compares
-//! give SGPR lane masks).
+//! Operands that are all SGPRs (uniform) are computed on the scalar ALU where it has the
+//! operation ([`int_salu`]); everything else on the VALU (operands may be SGPRs; results
+//! are VGPRs, compares give SGPR lane masks).
 //! - 8/16-bit values are kept in 32 bits sign- or zero-extended (see [`super`]), so
 //!   compares, `max`/`min`, `and`/`or`/`xor` and `shr` work on the 32-bit registers as
 //!   they are and keep the extension; `add`/`sub`/`mul`/`neg`/`shl` compute the low bits
@@ -24,6 +25,15 @@ pub(super) fn binary(
     a: Piece,
     b: Piece,
 ) -> Result<Piece, IselError> {
+    let scalar = a.is_sgpr() && b.is_sgpr();
+    let salu = match dt.bits() {
+        8 | 16 if scalar => int_salu::narrow_binary(sel, op, dt, a, b),
+        64 if scalar => int_salu::wide_binary(sel, op, dt.is_signed_int(), a, b),
+        _ => None,
+    };
+    if let Some(p) = salu {
+        return Ok(p);
+    }
     match dt.bits() {
         8 | 16 => narrow_binary(sel, op, dt, a, b),
         64 => wide_binary(sel, op, dt, a, b),
@@ -33,6 +43,12 @@ pub(super) fn binary(
 
 /// `neg`, `not` for the dtypes above.
 pub(super) fn unary(sel: &mut Sel, op: UnaryOp, dt: DType, x: Piece) -> Result<Piece, IselError> {
+    if x.is_sgpr()
+        && matches!(dt.bits(), 8 | 16 | 64)
+        && let Some(p) = int_salu::unary(sel, op, dt, x)
+    {
+        return Ok(p);
+    }
     let wide = dt.bits() == 64;
     match (op, wide) {
         (UnaryOp::Neg, false) => {
@@ -321,6 +337,9 @@ fn shift64(sel: &mut Sel, name: &str, a: Piece, b: Piece) -> Piece {
     sel.valu(op(name), d, &[b.into(), a.into()]);
     d
 }
+
+#[path = "int_salu.rs"]
+mod int_salu;
 
 #[cfg(test)]
 #[path = "lane_eval.rs"]

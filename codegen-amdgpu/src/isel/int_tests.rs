@@ -146,8 +146,13 @@ fn unary_ops_match_the_interpreter() {
                     kb.unary(op, x).unwrap()
                 })
                 .expect("oracle");
-                let case = Case::new("unary", dt, a, 0, want);
-                run_binary(&case, |sel, x, _| super::unary(sel, op, dt, x).unwrap());
+                for sgpr in [false, true] {
+                    let case = Case {
+                        sgpr,
+                        ..Case::new("unary", dt, a, 0, want)
+                    };
+                    run_binary(&case, |sel, x, _| super::unary(sel, op, dt, x).unwrap());
+                }
             }
         }
     }
@@ -226,6 +231,29 @@ fn sequences_are_the_intended_ones() {
         super::unary(s, UnaryOp::Not, DType::U8, a).unwrap()
     });
     assert_eq!(not_u8, ["v_xor_b32"]);
+}
+
+fn selected_scalar(dt: DType, op: BinaryOp) -> Vec<&'static str> {
+    let k = dummy_kernel();
+    let mut sel = new_sel(&k);
+    let dw = if dt.bits() == 64 { 2 } else { 1 };
+    let (a, b) = (sel.new_s(dw), sel.new_s(dw));
+    super::binary(&mut sel, op, dt, a, b).unwrap();
+    names(&sel.mir)
+}
+
+#[test]
+fn uniform_operands_use_the_scalar_alu() {
+    let s = selected_scalar;
+    assert_eq!(s(DType::U64, BinaryOp::Add), ["s_add_u32", "s_addc_u32"]);
+    assert_eq!(s(DType::I64, BinaryOp::Shr), ["s_ashr_i64"]);
+    assert_eq!(s(DType::I8, BinaryOp::Add), ["s_add_u32", "s_sext_i32_i8"]);
+    assert_eq!(
+        s(DType::U16, BinaryOp::CmpLt),
+        ["s_cmp_lt_u32", "s_cselect_b32"]
+    );
+    // No 64-bit scalar less-than: the VALU compare reads the SGPRs.
+    assert_eq!(s(DType::I64, BinaryOp::CmpLt), ["v_cmp_lt_i64"]);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! Only the VALU operations the integer/conversion families emit are known; anything
 //! else, and any read of a register nothing has written, fails the test.
 
-use crate::isa::{FloatConst, Inst, Mods, Operand, Ty};
+use crate::isa::{FloatConst, Fmt, Inst, Mods, Operand, Ty};
 use crate::mir::{MInst, Slot};
 use std::collections::HashMap;
 
@@ -14,6 +14,8 @@ pub struct Lane {
     pub regs: HashMap<(u32, u8), u32>,
     /// Added to the bits of every `v_rcp_iflag_f32` result (its error, in ULPs).
     pub rcp_ulps: i32,
+    /// SCC where the last scalar instruction that wrote it is modelled (None: unknown).
+    pub scc: Option<bool>,
 }
 
 /// The 64-bit value of an f64 inline constant or an integer one.
@@ -71,10 +73,12 @@ impl Lane {
     }
 
     fn step(&mut self, inst: &Inst, regs: &[crate::mir::RegRef]) {
+        let none = Operand::None;
         let (op, src, mods) = match *inst {
             Inst::Valu { op, src, mods, .. } => (op, src, mods),
-            Inst::Sop1 { op, src0, .. } => {
-                (op, [src0, Operand::None, Operand::None], Mods::default())
+            Inst::Sop1 { op, src0, .. } => (op, [src0, none, none], Mods::default()),
+            Inst::Sop2 { op, src0, src1, .. } | Inst::Sopc { op, src0, src1 } => {
+                (op, [src0, src1, none], Mods::default())
             }
             other => panic!("lane oracle: unexpected {other:?}"),
         };
@@ -99,8 +103,15 @@ impl Lane {
         }
         let dst = regs.iter().find(|r| r.slot == Slot::Dst);
         let old = dst.and_then(|r| self.regs.get(&(r.reg.0, r.offset)).copied());
-        let (mut d, carry) = eval(op.name(), s, old, self.rcp_ulps);
-        if info.fmt == crate::isa::Fmt::Vopc {
+        let scalar = matches!(info.fmt, Fmt::Sop1 | Fmt::Sop2 | Fmt::Sopc);
+        let (mut d, carry) = if scalar && op.name() != "s_mov_b32" {
+            let (d, scc) = eval_salu(op.name(), s, self.scc);
+            self.scc = scc;
+            (d, false)
+        } else {
+            eval(op.name(), s, old, self.rcp_ulps)
+        };
+        if info.fmt == Fmt::Vopc {
             d = u64::from(carry);
         }
         if let Some(r) = dst {
@@ -267,6 +278,59 @@ fn eval(name: &str, s: [u64; 3], old: Option<u32>, rcp_ulps: i32) -> (u64, bool)
     }
 }
 
+/// One scalar ALU operation: (result bits, SCC after it). SCC is modelled only where
+/// the code under test reads it (carries, compares); elsewhere it becomes unknown.
+fn eval_salu(name: &str, s: [u64; 3], scc: Option<bool>) -> (u64, Option<bool>) {
+    let (a, b) = (s[0] as u32, s[1] as u32);
+    let cin = || u32::from(scc.expect("SCC read while unknown"));
+    let keep = |v: u32| (u64::from(v), scc);
+    let unknown = |v: u64| (v, None);
+    match name {
+        "s_add_u32" => {
+            let t = u64::from(a) + u64::from(b);
+            (t & 0xffff_ffff, Some(t >> 32 != 0))
+        }
+        "s_addc_u32" => {
+            let t = u64::from(a) + u64::from(b) + u64::from(cin());
+            (t & 0xffff_ffff, Some(t >> 32 != 0))
+        }
+        "s_sub_u32" => (u64::from(a.wrapping_sub(b)), Some(b > a)),
+        "s_subb_u32" => {
+            let t = i64::from(a) - i64::from(b) - i64::from(cin());
+            (t as u64 & 0xffff_ffff, Some(t < 0))
+        }
+        "s_mul_i32" => keep(a.wrapping_mul(b)),
+        "s_mul_hi_u32" => keep(((u64::from(a) * u64::from(b)) >> 32) as u32),
+        "s_cselect_b32" => keep(if cin() == 1 { a } else { b }),
+        "s_cmp_lt_i32" => (0, Some((a as i32) < (b as i32))),
+        "s_cmp_lt_u32" => (0, Some(a < b)),
+        "s_cmp_eq_u32" => (0, Some(a == b)),
+        "s_cmp_lg_u32" => (0, Some(a != b)),
+        "s_cmp_eq_u64" => (0, Some(s[0] == s[1])),
+        "s_cmp_lg_u64" => (0, Some(s[0] != s[1])),
+        "s_max_i32" => unknown(u64::from((a as i32).max(b as i32) as u32)),
+        "s_min_i32" => unknown(u64::from((a as i32).min(b as i32) as u32)),
+        "s_max_u32" => unknown(u64::from(a.max(b))),
+        "s_min_u32" => unknown(u64::from(a.min(b))),
+        "s_and_b32" => unknown(u64::from(a & b)),
+        "s_or_b32" => unknown(u64::from(a | b)),
+        "s_xor_b32" => unknown(u64::from(a ^ b)),
+        "s_not_b32" => unknown(u64::from(!a)),
+        "s_and_b64" => unknown(s[0] & s[1]),
+        "s_or_b64" => unknown(s[0] | s[1]),
+        "s_xor_b64" => unknown(s[0] ^ s[1]),
+        "s_lshl_b32" => unknown(u64::from(a << (b & 31))),
+        "s_lshr_b32" => unknown(u64::from(a >> (b & 31))),
+        "s_ashr_i32" => unknown(u64::from(((a as i32) >> (b & 31)) as u32)),
+        "s_lshl_b64" => unknown(s[0] << (b & 63)),
+        "s_lshr_b64" => unknown(s[0] >> (b & 63)),
+        "s_ashr_i64" => unknown(((s[0] as i64) >> (b & 63)) as u64),
+        "s_sext_i32_i8" => keep(a as u8 as i8 as i32 as u32),
+        "s_sext_i32_i16" => keep(a as u16 as i16 as i32 as u32),
+        other => panic!("lane oracle: {other} not modelled"),
+    }
+}
+
 fn a_i32(v: u64) -> i32 {
     v as u32 as i32
 }
@@ -371,23 +435,23 @@ pub fn check_encodable(mir: &Mir) {
             continue;
         };
         let mut inst = *inst;
-        if let Inst::Valu {
-            vdst, sdst, src, ..
-        } = &mut inst
-        {
-            for r in regs {
-                let class = mir.info(r.reg).class;
-                let n = (r.reg.0 * 2 + u32::from(r.offset)) as u8;
-                let reg = match class {
-                    RegClass::S => Operand::Sgpr(n % 100),
-                    RegClass::V => Operand::Vgpr(n),
-                };
-                match r.slot {
-                    Slot::Dst => *vdst = reg,
-                    Slot::Sdst => *sdst = reg,
-                    Slot::Src(i) => src[usize::from(i)] = reg,
-                    _ => {}
-                }
+        for r in regs {
+            let class = mir.info(r.reg).class;
+            // Even numbers: SGPR pairs must start at an even register.
+            let n = (r.reg.0 * 2 + u32::from(r.offset)) as u8;
+            let reg = match class {
+                RegClass::S => Operand::Sgpr(n % 100),
+                RegClass::V => Operand::Vgpr(n),
+            };
+            match (&mut inst, r.slot) {
+                (Inst::Valu { vdst, .. }, Slot::Dst) => *vdst = reg,
+                (Inst::Valu { sdst, .. }, Slot::Sdst) => *sdst = reg,
+                (Inst::Valu { src, .. }, Slot::Src(i)) => src[usize::from(i)] = reg,
+                (Inst::Sop1 { sdst, .. } | Inst::Sop2 { sdst, .. }, Slot::Dst) => *sdst = reg,
+                (Inst::Sop1 { src0, .. }, Slot::Src(0)) => *src0 = reg,
+                (Inst::Sop2 { src0, .. } | Inst::Sopc { src0, .. }, Slot::Src(0)) => *src0 = reg,
+                (Inst::Sop2 { src1, .. } | Inst::Sopc { src1, .. }, Slot::Src(1)) => *src1 = reg,
+                _ => {}
             }
         }
         if let Err(e) = crate::isa::encode(&inst) {
