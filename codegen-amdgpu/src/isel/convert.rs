@@ -20,7 +20,7 @@
 
 use super::divide::{abs64, apply_sign64, sign32};
 use super::emit::op;
-use super::int::{const64, normalize, pair, select64, vop};
+use super::int::{const64, normalize, pair, pair_in, select64, vop};
 use super::{IselError, Piece, Sel, Src};
 use crate::isa::{Mods, Operand};
 use egpu_ir::DType;
@@ -58,6 +58,11 @@ pub(super) fn bitcast(sel: &mut Sel, from: DType, to: DType, x: Piece) -> Result
 /// The low `bits` bits of `x`, zero-extended.
 fn zext(sel: &mut Sel, bits: u32, x: Piece) -> Piece {
     let m = sel.imm(((1u64 << bits) - 1) as u32);
+    if x.is_sgpr() {
+        let d = sel.new_s(1);
+        sel.sop2(op("s_and_b32"), d, x.into(), m);
+        return d;
+    }
     vop(sel, "v_and_b32", &[m, x.into()])
 }
 
@@ -111,17 +116,22 @@ fn from_bool(sel: &mut Sel, to: DType, mask: Piece) -> Piece {
 }
 
 /// Wraps to the target's width: sign- or zero-extends to 64 bits, truncates from 64 bits,
-/// re-extends 8/16-bit results.
+/// re-extends 8/16-bit results. A uniform value (SGPR) stays in SGPRs.
 fn int_to_int(sel: &mut Sel, from: DType, to: DType, x: Piece) -> Piece {
     match (from.bits(), to.bits()) {
         (64, 64) => x,
         (_, 64) => {
-            let hi = if from.is_signed_int() {
-                sign32(sel, x.into()).into()
-            } else {
-                sel.imm(0)
+            let hi = match (from.is_signed_int(), x.is_sgpr()) {
+                (false, _) => sel.imm(0),
+                (true, false) => sign32(sel, x.into()).into(),
+                (true, true) => {
+                    let h = sel.new_s(1);
+                    let c31 = sel.imm(31);
+                    sel.sop2(op("s_ashr_i32"), h, x.into(), c31);
+                    h.into()
+                }
             };
-            pair(sel, [x.into(), hi])
+            pair_in(sel, x.class, [x.into(), hi])
         }
         (64, 32) => copy1(sel, x),
         (64, _) => normalize(sel, to, x),
@@ -137,9 +147,9 @@ fn int_to_int(sel: &mut Sel, from: DType, to: DType, x: Piece) -> Piece {
     }
 }
 
-/// The low dword of a pair as a register of its own.
+/// The low dword of a pair as a register of its own (of the same class).
 fn copy1(sel: &mut Sel, x: Piece) -> Piece {
-    let d = sel.new_v(1);
+    let d = sel.new_piece(x.class, 1);
     sel.copy(d, x.into(), 1);
     d
 }

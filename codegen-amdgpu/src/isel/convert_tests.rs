@@ -144,6 +144,12 @@ fn values(dt: DType, rng: &mut Rng) -> Vec<Scalar> {
 }
 
 fn run(from: DType, to: DType, x: Scalar, bit: bool) {
+    for sgpr in [false, true] {
+        run_in(from, to, x, bit, sgpr);
+    }
+}
+
+fn run_in(from: DType, to: DType, x: Scalar, bit: bool, sgpr: bool) {
     let want = oracle(|kb| {
         let c = kb.constant(from, x).unwrap();
         if bit {
@@ -156,7 +162,7 @@ fn run(from: DType, to: DType, x: Scalar, bit: bool) {
     let k = dummy_kernel();
     let mut sel = new_sel(&k);
     let mut lane = Lane::default();
-    let p = operand(&mut sel, &mut lane, from, x, false);
+    let p = operand(&mut sel, &mut lane, from, x, sgpr);
     let r = if bit {
         super::bitcast(&mut sel, from, to, p)
     } else {
@@ -219,6 +225,18 @@ fn selected(from: DType, to: DType) -> Vec<&'static str> {
     let p = sel.new_v(if from.bits() == 64 { 2 } else { 1 });
     super::cast(&mut sel, from, to, p).unwrap();
     names(&sel.mir)
+}
+
+#[test]
+fn uniform_integer_casts_stay_scalar() {
+    let k = dummy_kernel();
+    let mut sel = new_sel(&k);
+    let x = sel.new_s(1);
+    let r = super::cast(&mut sel, DType::I32, DType::I64, x).unwrap();
+    assert!(r.is_sgpr());
+    assert_eq!(names(&sel.mir), ["s_ashr_i32", "s_mov_b32", "s_mov_b32"]);
+    let n = super::cast(&mut sel, DType::I64, DType::I8, r).unwrap();
+    assert!(n.is_sgpr());
 }
 
 #[test]

@@ -194,19 +194,31 @@ pub(super) fn vop(sel: &mut Sel, name: &str, srcs: &[Src]) -> Piece {
 }
 
 /// The low bits of a 32-bit result brought back to the contract of `dt`: sign-extended
-/// (i8, i16) with `v_bfe_i32`, zero-extended (u8, u16) with `v_and_b32`; 32-bit and
-/// other dtypes unchanged.
+/// (i8, i16) with `v_bfe_i32`, zero-extended (u8, u16) with `v_and_b32` (their scalar
+/// forms for an SGPR, which stays an SGPR); 32-bit and other dtypes unchanged.
 pub(super) fn normalize(sel: &mut Sel, dt: DType, x: Piece) -> Piece {
-    match (dt.bits(), dt.is_signed_int()) {
-        (8 | 16, true) => {
-            let (z, w) = (sel.imm(0), sel.imm(dt.bits()));
-            vop(sel, "v_bfe_i32", &[x.into(), z, w])
+    let narrow = matches!(dt.bits(), 8 | 16) && dt.is_int();
+    if !narrow {
+        return x;
+    }
+    if x.is_sgpr() {
+        let d = sel.new_s(1);
+        match (dt.bits(), dt.is_signed_int()) {
+            (8, true) => sel.sop1(op("s_sext_i32_i8"), d, x.into()),
+            (_, true) => sel.sop1(op("s_sext_i32_i16"), d, x.into()),
+            _ => {
+                let m = sel.imm(low_mask(dt));
+                sel.sop2(op("s_and_b32"), d, x.into(), m);
+            }
         }
-        (8 | 16, false) if dt.is_int() => {
-            let m = sel.imm(low_mask(dt));
-            vop(sel, "v_and_b32", &[m, x.into()])
-        }
-        _ => x,
+        return d;
+    }
+    if dt.is_signed_int() {
+        let (z, w) = (sel.imm(0), sel.imm(dt.bits()));
+        vop(sel, "v_bfe_i32", &[x.into(), z, w])
+    } else {
+        let m = sel.imm(low_mask(dt));
+        vop(sel, "v_and_b32", &[m, x.into()])
     }
 }
 
@@ -224,7 +236,12 @@ pub(super) fn const64(sel: &Sel, v: u64) -> Half2 {
 
 /// A new VGPR pair holding `lo`, `hi`.
 pub(super) fn pair(sel: &mut Sel, h: Half2) -> Piece {
-    let d = sel.new_v(2);
+    pair_in(sel, crate::mir::RegClass::V, h)
+}
+
+/// A new register pair of `class` holding `lo`, `hi` (SGPRs only from scalar sources).
+pub(super) fn pair_in(sel: &mut Sel, class: crate::mir::RegClass, h: Half2) -> Piece {
+    let d = sel.new_piece(class, 2);
     sel.copy(d, h[0], 1);
     sel.copy(d.hi(), h[1], 1);
     d
