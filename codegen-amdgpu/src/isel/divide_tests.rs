@@ -125,3 +125,75 @@ fn min_over_minus_one_wraps() {
         check(dt, -1, lo, false, 0);
     }
 }
+
+/// f32 `x` (a positive finite value) as the nearest-even f32, then `ulps` steps off.
+fn rcp_model(x: f32, ulps: i32) -> f32 {
+    f32::from_bits((1.0 / x).to_bits().wrapping_add_signed(ulps))
+}
+
+/// The bounds the module docs prove, checked directly on the estimate itself (not only on
+/// the final quotients): z ≤ E = 2^W / d and E − z < 2 after the Newton steps, for
+/// divisors around every power of two and a dense range of small ones, with the
+/// reciprocal off by ±4 ULPs.
+#[test]
+fn the_estimate_stays_within_two_below_two_pow_w_over_d() {
+    let scale32 = f32::from_bits(super::SCALE32);
+    let check32 = |d: u32, ulps: i32| {
+        let z0 = (rcp_model(d as f32, ulps) * scale32) as u32;
+        let e = 0u32.wrapping_sub(d).wrapping_mul(z0);
+        let z = z0.wrapping_add(((u64::from(z0) * u64::from(e)) >> 32) as u32);
+        // E − z < 2  ⇔  2^32 < d·(z + 2), and z ≤ E  ⇔  d·z ≤ 2^32.
+        let (dz, d2) = (u128::from(d) * u128::from(z), u128::from(d) * 2);
+        assert!(
+            dz <= 1 << 32 && dz + d2 > 1 << 32,
+            "d {d} ulps {ulps}: z {z}"
+        );
+    };
+    let mut ds: Vec<u32> = (1..=1 << 16).collect();
+    for k in 0..32 {
+        for off in -64i64..=64 {
+            let d = (1i64 << k) + off;
+            if (1..=i64::from(u32::MAX)).contains(&d) {
+                ds.push(d as u32);
+            }
+        }
+    }
+    ds.extend((0..4096).map(|k| u32::MAX - k));
+    for d in ds {
+        for ulps in [-4, 0, 4] {
+            check32(d, ulps);
+        }
+    }
+    let scale64 = f32::from_bits(super::SCALE64);
+    let mut rng = Rng(11);
+    let check64 = |d: u64, ulps: i32| {
+        let fd = ((d >> 32) as u32 as f32).mul_add(2f32.powi(32), d as u32 as f32);
+        let m = rcp_model(fd, ulps) * scale64;
+        let mh = (m * 2f32.powi(-32)).trunc();
+        let ml = mh.mul_add(-(2f32.powi(32)), m);
+        let mut z = (u64::from(mh as u32) << 32) | u64::from(ml as u32);
+        for _ in 0..2 {
+            let e = 0u64.wrapping_sub(d).wrapping_mul(z);
+            z = z.wrapping_add(((u128::from(z) * u128::from(e)) >> 64) as u64);
+        }
+        let (dz, d2) = (u128::from(d) * u128::from(z), u128::from(d) * 2);
+        assert!(
+            dz <= 1 << 64 && dz + d2 > 1 << 64,
+            "d {d} ulps {ulps}: z {z}"
+        );
+    };
+    for i in 0..20000 {
+        let d = rng.bits().max(1);
+        check64(d, i % 9 - 4);
+    }
+    for k in 0..64 {
+        for off in -8i128..=8 {
+            let d = (1i128 << k) + off;
+            if (1..=i128::from(u64::MAX)).contains(&d) {
+                for ulps in [-4, 4] {
+                    check64(d as u64, ulps);
+                }
+            }
+        }
+    }
+}
