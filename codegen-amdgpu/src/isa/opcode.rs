@@ -548,4 +548,14 @@ pub static TABLE: &[OpInfo] = &[
     // E: instructions clang-19 emits in the emulator's fidelity kernels.
     op!("s_clause", Sopp, 0x5, N, [N, N, N], Plain),
     op!("v_cmp_ngt_f32", Vopc, 0x1b, B32, [B32, B32, N], NoOmod),
+    // INT: integer widths, division and conversions (isel/int.rs, divide.rs, convert.rs)
+    op!("v_cmp_lt_u64", Vopc, 0x59, B32, [B64, B64, N], Plain),
+    op!("v_cmp_ne_u64", Vopc, 0x5d, B32, [B64, B64, N], Plain),
+    op!("v_cmp_ge_u64", Vopc, 0x5e, B32, [B64, B64, N], Plain),
+    op!("v_cmp_gt_f64", Vopc, 0x24, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_lg_f64", Vopc, 0x25, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_ge_f64", Vopc, 0x26, B32, [F64, F64, N], NoOmod),
+    op!("v_med3_i32", Vop3, 0x220, B32, [B32, B32, B32], Plain),
+    op!("v_med3_u32", Vop3, 0x221, B32, [B32, B32, B32], Plain),
+    op!("v_trunc_f64", Vop1, 0x17, F64, [F64, N, N], Float),
 ];

@@ -423,3 +423,14 @@ s_set_inst_prefetch_distance 0x1
 # E: emulator fidelity kernels
 v_cmp_ngt_f32 vcc_lo, v1, v2
 v_cmp_ngt_f32_e64 s1, v1, v2
+# INT: integer widths, division and conversions
+v_cmp_lt_u64_e64 s0, v[0:1], v[2:3]
+v_cmp_ne_u64_e64 s0, v[0:1], 0
+v_cmp_ge_u64_e32 vcc_lo, v[0:1], v[2:3]
+v_cmp_gt_f64_e64 s0, |v[0:1]|, |v[2:3]|
+v_cmp_lg_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_ge_f64_e64 s0, v[0:1], 1.0
+v_med3_i32 v0, v1, -1, 0x7f
+v_med3_u32 v0, s1, v2, v3
+v_trunc_f64_e32 v[0:1], v[2:3]
+v_trunc_f64_e64 v[0:1], -v[2:3]
