@@ -151,14 +151,7 @@ impl Sel<'_> {
         self.valu(op("v_cndmask_b32"), dst, &[f, t, Src::Reg(mask)]);
     }
 
-    fn valu_full(
-        &mut self,
-        op: Op,
-        dst: Option<Piece>,
-        sdst: Sdst,
-        srcs: &[Src],
-        mods: Mods,
-    ) {
+    fn valu_full(&mut self, op: Op, dst: Option<Piece>, sdst: Sdst, srcs: &[Src], mods: Mods) {
         let info = op.info();
         let mut srcs: Vec<Src> = srcs.to_vec();
         self.legalize_valu(op, &mut srcs);
