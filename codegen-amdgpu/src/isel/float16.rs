@@ -161,20 +161,42 @@ pub(super) fn fma(
     }
 }
 
-/// bf16 `a·b + c` rounded once (docs/kir.md, "fma"): in f32 the product of two bf16 is
-/// exact (8 + 8 ≤ 24 bits; only a product below f32's subnormal range, far under every
-/// bf16, rounds); the sum s = RN(c + p) and its exact error e come from a two-sum; the sum
-/// rounded to odd (s when e = 0 or s is odd, else the odd neighbour on e's side) keeps the
-/// information a second rounding needs, so rounding it to bf16 (24 ≥ 8 + 2 bits) gives the
-/// correctly rounded result. An infinite s has a NaN e and is kept.
+/// bf16 `a·b + c` rounded once (docs/kir.md, "fma") — except where |a·b| < 2^-151 (below
+/// f32's subnormals even unscaled): that product rounds, which can change a tie against
+/// the least bf16 subnormals or the sign of a zero result. Computed in f32 scaled by ¼ so that no
+/// product of two bf16 overflows (|a·b| < 2^256·¼² fits; ¼ of a bf16 is exact in f32, its
+/// subnormals reaching 2^-149): the product of ¼a and b is exact (8 + 8 ≤ 24 bits; only a
+/// product below f32's subnormal range, far under every bf16, rounds); the sum
+/// s = RN(¼c + p) and its exact error e come from a two-sum; the sum rounded to odd (s when
+/// e = 0 or s is odd, else the odd neighbour on e's side) keeps what a second rounding
+/// needs, and ×4 is exact (or overflows to inf where the bf16 result does), so rounding it
+/// to bf16 (24 ≥ 8 + 2 bits, 14 extra bits still at bf16's least subnormal) is correctly
+/// rounded. An infinite s has a NaN e and is kept. A product that overflows even scaled
+/// (|a·b| ≥ 2^130) makes the result ±inf like the exact one, except with an infinite c,
+/// which is then the result (finite a·b + c = c) where inf − inf would give NaN.
 fn bf16_fma(sel: &mut Sel, a: Piece, b: Piece, c: Piece) -> Piece {
+    let quarter = super::fparts::kf(sel, 0.25);
     let wa = widen(sel, true, a);
+    let wa = v(sel, "v_mul_f32", &[wa.into(), quarter]);
     let wb = widen(sel, true, b);
     let wc = widen(sel, true, c);
+    let wc = v(sel, "v_mul_f32", &[wc.into(), quarter]);
     let p = v(sel, "v_mul_f32", &[wa.into(), wb.into()]);
     let (s, e) = two_sum(sel, wc, p);
     let odd = round_to_odd(sel, s, e);
-    round_bf16(sel, odd)
+    let four = Src::Const(crate::isa::Operand::Float(crate::isa::FloatConst::Four));
+    let r = v(sel, "v_mul_f32", &[odd.into(), four]);
+    let r = round_bf16(sel, r);
+    let class = op("v_cmp_class_f32");
+    let (inf, finite) = (k(sel, 0x204), k(sel, 0x1f8));
+    let c_inf = sel.vcmp(class, wc.into(), inf);
+    let a_fin = sel.vcmp(class, wa.into(), finite);
+    let b_fin = sel.vcmp(class, wb.into(), finite);
+    let m1 = sel.new_s(1);
+    sel.sop2(op("s_and_b32"), m1, c_inf.into(), a_fin.into());
+    let m = sel.new_s(1);
+    sel.sop2(op("s_and_b32"), m, m1.into(), b_fin.into());
+    pick(sel, m, c.into(), r.into())
 }
 
 /// Knuth's two-sum: s = RN(x + y) and e = (x + y) − s exactly, for any order of sizes.

@@ -41,6 +41,10 @@ mod divide;
 pub mod emit;
 mod float16;
 mod float64;
+#[cfg(test)]
+mod float_eval;
+#[cfg(test)]
+mod float_tests;
 mod fparts;
 mod int;
 mod lds;
