@@ -310,9 +310,9 @@ fn div_fixup(q: f64, d: f64, n: f64) -> f64 {
     } else {
         1.0
     };
-    if n.is_nan() || d.is_nan() {
-        f64::NAN
-    } else if (n == 0.0 && d == 0.0) || (n.is_infinite() && d.is_infinite()) {
+    let both_zero = n == 0.0 && d == 0.0;
+    let both_inf = n.is_infinite() && d.is_infinite();
+    if n.is_nan() || d.is_nan() || both_zero || both_inf {
         f64::NAN
     } else if d == 0.0 || n.is_infinite() {
         sign * f64::INFINITY

@@ -163,12 +163,15 @@ fn check_upper(bits: u64, dt: DType, what: &str) {
     }
 }
 
+type Arith = fn(f64, f64) -> f64;
+type Compare = fn(f64, f64) -> bool;
+
 const FLOATS: [DType; 4] = [DType::F16, DType::BF16, DType::F32, DType::F64];
 const SMALL: [DType; 3] = [DType::F16, DType::BF16, DType::F64];
 
 #[test]
 fn exact_binary_ops_match_correct_rounding() {
-    let ops: [(BinaryOp, fn(f64, f64) -> f64); 3] = [
+    let ops: [(BinaryOp, Arith); 3] = [
         (BinaryOp::Add, |a, b| a + b),
         (BinaryOp::Sub, |a, b| a - b),
         (BinaryOp::Mul, |a, b| a * b),
@@ -319,7 +322,7 @@ fn max_min_order_zeros_and_propagate_nan() {
 
 #[test]
 fn compares_follow_ieee() {
-    let ops: [(BinaryOp, fn(f64, f64) -> bool); 3] = [
+    let ops: [(BinaryOp, Compare); 3] = [
         (BinaryOp::CmpLt, |a, b| a < b),
         (BinaryOp::CmpEq, |a, b| a == b),
         (BinaryOp::CmpNe, |a, b| a != b),
@@ -404,14 +407,14 @@ fn unary_inputs(op: UnaryOp, dt: DType) -> Vec<f64> {
             1024.0,
         ],
         UnaryOp::Sin => vec![
-            3.141_592_653_589_793,
+            std::f64::consts::PI,
             1e4,
             355.0,
             65504.0,
             -22.0,
             1e-3,
             2f64.powi(-13),
-            0.7853981633974483,
+            std::f64::consts::FRAC_PI_4,
         ],
         _ => vec![
             2f64.powi(-140),
@@ -516,10 +519,10 @@ fn all_sequences() -> Vec<(String, Seq)> {
 fn every_instruction_is_encodable() {
     for (name, seq) in all_sequences() {
         for m in &seq.mir.insts {
-            if let MInst::Inst { inst, .. } = m {
-                if let Err(e) = crate::isa::encode(inst) {
-                    panic!("{name}: {} does not encode: {e}", crate::isa::print(inst));
-                }
+            if let MInst::Inst { inst, .. } = m
+                && let Err(e) = crate::isa::encode(inst)
+            {
+                panic!("{name}: {} does not encode: {e}", crate::isa::print(inst));
             }
         }
     }
