@@ -689,3 +689,69 @@ fn set_slot(inst: &mut Inst, slot: Slot, o: Operand) {
         (i, s) => panic!("slot {s:?} of {i:?}"),
     }
 }
+
+/// Random f64 operands across the exponent range (bits from a xorshift), finite.
+fn random_f64(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    let mut v = Vec::new();
+    while v.len() < n {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let x = f64::from_bits(s);
+        if x.is_finite() {
+            v.push(x);
+        }
+    }
+    v
+}
+
+#[test]
+fn f64_sqrt_recip_div_are_correctly_rounded_on_random_operands() {
+    let sqrt = unary(UnaryOp::Sqrt, DType::F64);
+    let recip = unary(UnaryOp::Recip, DType::F64);
+    let div = binary(BinaryOp::Div, DType::F64);
+    let xs = random_f64(3000, 0x9e37_79b9_7f4a_7c15);
+    for (i, &x) in xs.iter().enumerate() {
+        let a = x.abs();
+        let got = f64::from_bits(sqrt.eval(&[a.to_bits()]));
+        assert!(same(got, a.sqrt()), "sqrt {a:e}: got {got:e}");
+        if (1.0 / x).is_normal() {
+            let got = f64::from_bits(recip.eval(&[x.to_bits()]));
+            assert!(same(got, 1.0 / x), "recip {x:e}: got {got:e}");
+        }
+        // moderate exponents: the model of v_div_scale leaves out the far cases
+        let y = xs[(i * 7 + 1) % xs.len()];
+        let (p, q) = (
+            x * 2f64.powi(-x.abs().log2() as i32 / 2),
+            y * 2f64.powi(-y.abs().log2() as i32 / 2),
+        );
+        if (p / q).is_normal() {
+            let got = f64::from_bits(div.eval(&[p.to_bits(), q.to_bits()]));
+            assert!(same(got, p / q), "div {p:e} / {q:e}: got {got:e}");
+        }
+    }
+}
+
+#[test]
+fn f64_exp2_log2_within_one_ulp_on_random_operands() {
+    let exp2 = unary(UnaryOp::Exp2, DType::F64);
+    let log2 = unary(UnaryOp::Log2, DType::F64);
+    let ulp = |v: f64| egpu_ir::precision::ulp(v, DType::F64);
+    for x in random_f64(3000, 0x51_7cc1_b727_220a) {
+        let got = f64::from_bits(log2.eval(&[x.abs().to_bits()]));
+        let want = x.abs().log2();
+        assert!(
+            (got - want).abs() <= ulp(want),
+            "log2 {x:e}: got {got:e}, libm {want:e}"
+        );
+        // arguments spread over the whole finite result range
+        let e = (x.to_bits() % 2_150_000) as f64 / 1000.0 - 1075.0;
+        let got = f64::from_bits(exp2.eval(&[e.to_bits()]));
+        let want = e.exp2();
+        assert!(
+            same(got, want) || (got - want).abs() <= ulp(want),
+            "exp2 {e}: got {got:e}, libm {want:e}"
+        );
+    }
+}

@@ -35,14 +35,14 @@ pub(super) fn div(sel: &mut Sel, a: Src, b: Src) -> Piece {
     let scale = op("v_div_scale_f64");
     let den = sel.new_v(2);
     sel.valu_sd_fixed(scale, den, Operand::Null, &[b, b, a], NONE);
+    // VCC is set early, well before v_div_fmas reads it; nothing between writes VCC
+    let num = sel.new_v(2);
+    sel.valu_sd_fixed(scale, num, Operand::VccLo, &[a, b, a], NONE);
     let mut r = v2(sel, "v_rcp_f64", &[den.into()], NONE);
     for _ in 0..2 {
         let e = v2(sel, "v_fma_f64", &[den.into(), r.into(), one()], neg(1));
         r = v2(sel, "v_fma_f64", &[r.into(), e.into(), r.into()], NONE);
     }
-    // from here to v_div_fmas nothing may write VCC
-    let num = sel.new_v(2);
-    sel.valu_sd_fixed(scale, num, Operand::VccLo, &[a, b, a], NONE);
     let q = v2(sel, "v_mul_f64", &[num.into(), r.into()], NONE);
     let e = v2(
         sel,
