@@ -88,6 +88,7 @@ impl Eval {
                 if sdst == Operand::VccLo {
                     self.vcc = sd;
                 }
+                self.write(Slot::Sdst, regs, u64::from(sd), 1);
             }
             Inst::Sop1 { op, src0, .. } => {
                 let a = self.operand(Slot::Src(0), src0, Ty::B32, regs);
@@ -193,6 +194,30 @@ fn valu(name: &str, s: &[u64], m: Mods) -> (u64, bool) {
         ),
         "v_add3_u32" => (u64::from(u(0).wrapping_add(u(1)).wrapping_add(u(2))), false),
         "v_add_nc_u32" => (u64::from(u(0).wrapping_add(u(1))), false),
+        "v_sub_nc_u32" => (u64::from(u(0).wrapping_sub(u(1))), false),
+        "v_and_or_b32" => (u64::from((u(0) & u(1)) | u(2)), false),
+        "v_ashrrev_i32" => (u64::from(((u(1) as i32) >> (u(0) & 31)) as u32), false),
+        "v_not_b32" => (u64::from(!u(0)), false),
+        "v_clz_i32_u32" => (u64::from(if u(0) == 0 { u32::MAX } else { u(0).leading_zeros() }), false),
+        "v_alignbit_b32" => ((((u64::from(u(0)) << 32) | u64::from(u(1))) >> (u(2) & 31)) & 0xffff_ffff, false),
+        "v_lshlrev_b64" => (s[1] << (u(0) & 63), false),
+        "v_lshrrev_b64" => (s[1] >> (u(0) & 63), false),
+        "v_mad_u64_u32" => (u64::from(u(0)).wrapping_mul(u64::from(u(1))).wrapping_add(s[2]), false),
+        "v_add_co_u32" => {
+            let r = u64::from(u(0)) + u64::from(u(1));
+            (r & 0xffff_ffff, r >> 32 != 0)
+        }
+        "v_add_co_ci_u32" => {
+            let r = u64::from(u(0)) + u64::from(u(1)) + (s[2] & 1);
+            (r & 0xffff_ffff, r >> 32 != 0)
+        }
+        "v_sub_co_u32" => (u64::from(u(0).wrapping_sub(u(1))), u(1) > u(0)),
+        "v_sub_co_ci_u32" => {
+            let sub = u64::from(u(1)) + (s[2] & 1);
+            (u64::from(u(0)).wrapping_sub(sub) & 0xffff_ffff, sub > u64::from(u(0)))
+        }
+        "v_cmp_ne_u32" => b(u(0) != u(1)),
+        "v_cvt_f64_u32" => r64(f64::from(u(0))),
         "v_cndmask_b32" => (if s[2] & 1 == 1 { s[1] } else { s[0] }, false),
         "v_cmp_eq_u32" => b(u(0) == u(1)),
         "v_cmp_gt_i32" => b((u(0) as i32) > (u(1) as i32)),

@@ -60,7 +60,7 @@ pub(super) fn unary(sel: &mut Sel, uop: UnaryOp, x: Piece) -> Result<Piece, Isel
         UnaryOp::Recip => div(sel, one(), x.into()),
         UnaryOp::Exp2 => exp2(sel, x),
         UnaryOp::Log2 => log2(sel, x),
-        UnaryOp::Sin => return Err(sel.unsupported("sin on f64 (not written yet for gfx1100)")),
+        UnaryOp::Sin => super::sin64::sin(sel, x),
         _ => return Err(sel.malformed(format!("{uop:?} on F64 routed to math"))),
     })
 }

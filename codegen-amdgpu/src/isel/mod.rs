@@ -53,6 +53,7 @@ mod math64;
 mod matrix;
 mod memory;
 mod select;
+mod sin64;
 mod subgroup;
 pub mod uniformity;
 mod value;
