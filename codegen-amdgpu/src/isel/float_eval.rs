@@ -198,11 +198,26 @@ fn valu(name: &str, s: &[u64], m: Mods) -> (u64, bool) {
         "v_and_or_b32" => (u64::from((u(0) & u(1)) | u(2)), false),
         "v_ashrrev_i32" => (u64::from(((u(1) as i32) >> (u(0) & 31)) as u32), false),
         "v_not_b32" => (u64::from(!u(0)), false),
-        "v_clz_i32_u32" => (u64::from(if u(0) == 0 { u32::MAX } else { u(0).leading_zeros() }), false),
-        "v_alignbit_b32" => ((((u64::from(u(0)) << 32) | u64::from(u(1))) >> (u(2) & 31)) & 0xffff_ffff, false),
+        "v_clz_i32_u32" => (
+            u64::from(if u(0) == 0 {
+                u32::MAX
+            } else {
+                u(0).leading_zeros()
+            }),
+            false,
+        ),
+        "v_alignbit_b32" => (
+            (((u64::from(u(0)) << 32) | u64::from(u(1))) >> (u(2) & 31)) & 0xffff_ffff,
+            false,
+        ),
         "v_lshlrev_b64" => (s[1] << (u(0) & 63), false),
         "v_lshrrev_b64" => (s[1] >> (u(0) & 63), false),
-        "v_mad_u64_u32" => (u64::from(u(0)).wrapping_mul(u64::from(u(1))).wrapping_add(s[2]), false),
+        "v_mad_u64_u32" => (
+            u64::from(u(0))
+                .wrapping_mul(u64::from(u(1)))
+                .wrapping_add(s[2]),
+            false,
+        ),
         "v_add_co_u32" => {
             let r = u64::from(u(0)) + u64::from(u(1));
             (r & 0xffff_ffff, r >> 32 != 0)
@@ -214,7 +229,10 @@ fn valu(name: &str, s: &[u64], m: Mods) -> (u64, bool) {
         "v_sub_co_u32" => (u64::from(u(0).wrapping_sub(u(1))), u(1) > u(0)),
         "v_sub_co_ci_u32" => {
             let sub = u64::from(u(1)) + (s[2] & 1);
-            (u64::from(u(0)).wrapping_sub(sub) & 0xffff_ffff, sub > u64::from(u(0)))
+            (
+                u64::from(u(0)).wrapping_sub(sub) & 0xffff_ffff,
+                sub > u64::from(u(0)),
+            )
         }
         "v_cmp_ne_u32" => b(u(0) != u(1)),
         "v_cvt_f64_u32" => r64(f64::from(u(0))),

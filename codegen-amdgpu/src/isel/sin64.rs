@@ -233,7 +233,11 @@ fn add_chain(sel: &mut Sel, p: &[Piece], from: usize, addends: &[Piece]) -> Vec<
 fn fraction(sel: &mut Sel, p: &[Piece]) -> ([Piece; 4], Piece) {
     let c30 = k(sel, 30);
     let f: [Piece; 4] = std::array::from_fn(|i| {
-        v(sel, "v_alignbit_b32", &[p[i + 2].into(), p[i + 1].into(), c30])
+        v(
+            sel,
+            "v_alignbit_b32",
+            &[p[i + 2].into(), p[i + 1].into(), c30],
+        )
     });
     let (c31, c30b) = (k(sel, 31), k(sel, 30));
     let int = v(sel, "v_lshrrev_b32", &[c30b, p[5].into()]);
