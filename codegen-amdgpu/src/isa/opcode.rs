@@ -558,4 +558,16 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_med3_i32", Vop3, 0x220, B32, [B32, B32, B32], Plain),
     op!("v_med3_u32", Vop3, 0x221, B32, [B32, B32, B32], Plain),
     op!("v_trunc_f64", Vop1, 0x17, F64, [F64, N, N], Float),
+    // FLOAT: f16/f64 rounding, compares, division and the f64 frexp split
+    op!("v_trunc_f16", Vop1, 0x5d, B16, [B16, N, N], Float),
+    op!("v_rndne_f64", Vop1, 0x19, F64, [F64, N, N], Float),
+    op!("v_frexp_mant_f64", Vop1, 0x3d, F64, [F64, N, N], Float),
+    op!("v_frexp_exp_i32_f64", Vop1, 0x3c, B32, [F64, N, N], FloatIn),
+    op!("v_cmp_u_f16", Vopc, 0x8, B32, [B16, B16, N], NoOmod),
+    op!("v_cmp_neq_f16", Vopc, 0xd, B32, [B16, B16, N], NoOmod),
+    op!("v_cmp_u_f64", Vopc, 0x28, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_neq_f64", Vopc, 0x2d, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_class_f64", Vopc, 0x7f, B32, [F64, B32, N], NoOmod),
+    op!("v_div_fixup_f64", Vop3, 0x228, F64, [F64, F64, F64], Float),
+    op!("v_div_fmas_f64", Vop3, 0x238, F64, [F64, F64, F64], Float),
 ];

@@ -433,4 +433,29 @@ v_cmp_ge_f64_e64 s0, v[0:1], 1.0
 v_med3_i32 v0, v1, -1, 0x7f
 v_med3_u32 v0, s1, v2, v3
 v_trunc_f64_e32 v[0:1], v[2:3]
+# FLOAT: f16/f64 rounding, compares, division, frexp
+v_trunc_f16 v0, v1
+v_trunc_f16_e64 v0, -v1
+v_trunc_f64 v[0:1], v[2:3]
+v_rndne_f64 v[0:1], v[2:3]
+v_frexp_mant_f64 v[0:1], v[2:3]
+v_frexp_exp_i32_f64 v0, v[2:3]
+v_frexp_exp_i32_f64_e64 v0, |v[2:3]|
+v_cmp_u_f16 vcc_lo, v1, v2
+v_cmp_u_f16_e64 s0, v1, v2
+v_cmp_neq_f16_e64 s0, v1, v2
+v_cmp_gt_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_u_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_neq_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_class_f64_e64 s0, v[0:1], 0x204
+v_cmp_class_f64 vcc_lo, v[0:1], v2
+v_div_fixup_f64 v[0:1], v[2:3], v[4:5], v[6:7]
+v_div_fmas_f64 v[0:1], v[2:3], v[4:5], v[6:7]
+v_div_scale_f64 v[0:1], vcc_lo, v[2:3], v[4:5], v[2:3]
+v_div_scale_f32 v0, null, v1, v1, v2
+v_div_fmas_f32 v0, v1, v2, v3
+v_div_fixup_f32 v0, v1, v2, v3
+v_fma_f64 v[0:1], -v[2:3], v[4:5], 1.0
+v_add_f64 v[0:1], v[2:3], -v[4:5]
+v_max_f64 v[0:1], v[2:3], v[4:5]
 v_trunc_f64_e64 v[0:1], -v[2:3]
