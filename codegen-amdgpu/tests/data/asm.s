@@ -415,3 +415,9 @@ v_add_co_u32 v0, vcc_lo, v1, 0x100
 v_mad_u64_u32 v[4:5], null, v0, 0x100, v[2:3]
 v_sub_f32_e64 v0, |v1|, -v2 clamp
 v_cvt_f32_u32_e64 v0, s1 clamp
+# COOP: cache invalidates, d16 LDS loads, lane id
+buffer_gl0_inv
+buffer_gl1_inv
+ds_load_u16_d16 v0, v1 offset:2
+ds_load_u16_d16_hi v0, v1 offset:34
+v_mbcnt_lo_u32_b32 v0, -1, 0
