@@ -12,10 +12,10 @@ use super::emit::op;
 use super::{IselError, Piece, Sel, Src, Val};
 use crate::isa::{Inst, Op, Operand};
 use crate::mir::{Access, RegRef, Slot};
-use egpu_ir::DType;
-use egpu_ir::kernel::{Access as MemAccess, Expr, Kernel, Param, SharedId, ValueType};
 use cranelift_entity::EntityRef;
+use egpu_ir::DType;
 use egpu_ir::Scalar;
+use egpu_ir::kernel::{Access as MemAccess, Expr, Kernel, Param, SharedId, ValueType};
 
 /// Each shared array's byte offset in LDS (16-byte aligned, in declaration order) and the
 /// total LDS bytes.
@@ -187,7 +187,10 @@ pub(super) fn load(
     let addr = element_addr(sel, array, index, size)?;
     let w = ty.width;
     let elems = match mask.map(|m| m.elems.as_slice()) {
-        None => load_run(sel, addr, dt, 0, w),
+        None => {
+            let raw = load_run(sel, addr, dt, 0, w);
+            raw.into_iter().map(|p| to_bool(sel, dt, p)).collect()
+        }
         Some([m]) => {
             let raw = sel.with_exec(*m, |sel| load_run(sel, addr, dt, 0, w));
             zero_off(sel, dt, &raw, *m)
@@ -231,7 +234,13 @@ fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> 
         let bytes = n * size;
         let (base, off) = addr.at(sel, start * size);
         let d = sel.new_v((bytes / 4) as u8);
-        sel.ds(op(wide_name("ds_load", bytes)), Some((d, Access::Def)), base, None, off);
+        sel.ds(
+            op(wide_name("ds_load", bytes)),
+            Some((d, Access::Def)),
+            base,
+            None,
+            off,
+        );
         for j in 0..n as u8 {
             out.push(Piece {
                 offset: j * per_elem,
@@ -275,15 +284,25 @@ fn zero_off(sel: &mut Sel, dt: DType, raw: &[Piece], mask: Piece) -> Vec<Piece> 
                     offset: x.offset + k,
                     ..x
                 };
-                sel.cndmask(part(d), Src::Const(Operand::Int(0)), Src::Reg(part(p)), mask);
+                sel.cndmask(
+                    part(d),
+                    Src::Const(Operand::Int(0)),
+                    Src::Reg(part(p)),
+                    mask,
+                );
             }
-            if dt == DType::Bool {
-                sel.vcmp(op("v_cmp_ne_u32"), Src::Const(Operand::Int(0)), Src::Reg(d))
-            } else {
-                d
-            }
+            to_bool(sel, dt, d)
         })
         .collect()
+}
+
+/// A loaded element in the value representation: a bool byte becomes a lane mask.
+fn to_bool(sel: &mut Sel, dt: DType, p: Piece) -> Piece {
+    if dt == DType::Bool {
+        sel.vcmp(op("v_cmp_ne_u32"), Src::Const(Operand::Int(0)), Src::Reg(p))
+    } else {
+        p
+    }
 }
 
 /// `store array[index] = value` (elements of `value` of the array's dtype).
@@ -318,12 +337,21 @@ pub(super) fn store(
 fn store_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, elems: &[Piece]) {
     let size = dt.size_bytes() as u32;
     if size < 4 {
-        let name = if size == 1 { "ds_store_b8" } else { "ds_store_b16" };
+        let name = if size == 1 {
+            "ds_store_b8"
+        } else {
+            "ds_store_b16"
+        };
         for (i, &e) in elems.iter().enumerate() {
             let data = match dt {
                 DType::Bool => {
                     let d = sel.new_v(1);
-                    sel.cndmask(d, Src::Const(Operand::Int(0)), Src::Const(Operand::Int(1)), e);
+                    sel.cndmask(
+                        d,
+                        Src::Const(Operand::Int(0)),
+                        Src::Const(Operand::Int(1)),
+                        e,
+                    );
                     d
                 }
                 _ => sel.to_vgpr(Src::Reg(e), 1),
@@ -337,7 +365,13 @@ fn store_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, elems: &[Piece
         let part = &elems[(start - first) as usize..(start - first + n) as usize];
         let data = tuple(sel, part, (size / 4) as u8);
         let (base, off) = addr.at(sel, start * size);
-        sel.ds(op(wide_name("ds_store", n * size)), None, base, Some(data), off);
+        sel.ds(
+            op(wide_name("ds_store", n * size)),
+            None,
+            base,
+            Some(data),
+            off,
+        );
     }
 }
 

@@ -77,7 +77,11 @@ fn tile_addr(
             return Err(sel.unsupported(format!("a tile stride of {mul}")));
         }
         let k = sel.imm(mul);
-        sel.valu(op("v_mad_u32_u24"), e, &[Src::Reg(row_part), k, Src::Reg(o)]);
+        sel.valu(
+            op("v_mad_u32_u24"),
+            e,
+            &[Src::Reg(row_part), k, Src::Reg(o)],
+        );
     }
     let e = match col_part {
         Some(c) => {
@@ -97,7 +101,7 @@ fn tile_addr(
 /// aligned, which the `ds_load_b128` of A needs).
 fn half_dtype(sel: &Sel, t: &TileRef) -> Result<DType, IselError> {
     let dt = array_dtype(sel, t.array)?;
-    if !matches!(dt, DType::F16 | DType::BF16) || t.stride < 16 || t.stride % 8 != 0 {
+    if !matches!(dt, DType::F16 | DType::BF16) || t.stride < 16 || !t.stride.is_multiple_of(8) {
         return Err(sel.malformed(format!(
             "matrix operand tile of {dt:?} with stride {}",
             t.stride
@@ -113,7 +117,13 @@ fn load_a(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
     for k in 0..2u8 {
         let (base, off) = addr.at(sel, u32::from(k) * 16);
         let part = Piece { offset: 4 * k, ..a };
-        sel.ds(op("ds_load_b128"), Some((part, Access::Def)), base, None, off);
+        sel.ds(
+            op("ds_load_b128"),
+            Some((part, Access::Def)),
+            base,
+            None,
+            off,
+        );
     }
     Ok(a)
 }
@@ -160,7 +170,13 @@ fn move_d(sel: &mut Sel, addr: LdsAddr, stride: u32, frag: Piece, load: bool) {
             ..frag
         };
         if load {
-            sel.ds(op("ds_load_b32"), Some((part, Access::Def)), base, None, off);
+            sel.ds(
+                op("ds_load_b32"),
+                Some((part, Access::Def)),
+                base,
+                None,
+                off,
+            );
         } else {
             sel.ds(op("ds_store_b32"), None, base, Some(part), off);
         }
@@ -196,7 +212,12 @@ fn wmma_inst(op: Op) -> Inst {
 }
 
 /// A and B loaded for one multiply, with their dtype.
-fn operands(sel: &mut Sel, a: &TileRef, b: &TileRef, ln: Lane) -> Result<(DType, Piece, Piece), IselError> {
+fn operands(
+    sel: &mut Sel,
+    a: &TileRef,
+    b: &TileRef,
+    ln: Lane,
+) -> Result<(DType, Piece, Piece), IselError> {
     let (da, db) = (half_dtype(sel, a)?, half_dtype(sel, b)?);
     if da != db {
         return Err(sel.malformed(format!("matrix operands of {da:?} and {db:?}")));
@@ -220,9 +241,11 @@ pub(super) fn tile(sel: &mut Sel, t: &MatrixTile) -> Result<(), IselError> {
 /// The fragment's 8-VGPR tuple: one per fragment for the whole kernel, so every version
 /// (zero, each multiply, across loops and ifs) lives in the same registers.
 fn frag_reg(sel: &mut Sel, f: FragId) -> Result<Piece, IselError> {
-    let slot = sel.frags.get(f.index()).copied().ok_or_else(|| {
-        sel.malformed(format!("fragment {} does not exist", f.index()))
-    })?;
+    let slot = sel
+        .frags
+        .get(f.index())
+        .copied()
+        .ok_or_else(|| sel.malformed(format!("fragment {} does not exist", f.index())))?;
     let reg = match slot {
         Some(r) => r,
         None => {

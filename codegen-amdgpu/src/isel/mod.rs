@@ -37,6 +37,10 @@ mod alu32;
 mod atomic;
 mod control;
 mod convert;
+#[cfg(test)]
+mod coop_sim;
+#[cfg(test)]
+mod coop_tests;
 mod divide;
 pub mod emit;
 mod float16;

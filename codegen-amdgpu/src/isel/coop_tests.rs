@@ -1,0 +1,675 @@
+//! Tests of the LDS, barrier, atomic, subgroup and matrix families: selection state built by
+//! hand (values given registers directly), the machine IR run on [`super::coop_sim`], and
+//! the results compared with values computed here from the IR's meaning (docs/kir.md) and
+//! the ISA facts (LLVM's encodings for the swizzle pattern).
+
+use super::coop_sim::{LANES, Wave};
+use super::{Piece, Sel, Val, atomic, lds, matrix, subgroup};
+use crate::isa::{Inst, Operand};
+use crate::mir::{MInst, RegClass, Slot};
+use cranelift_entity::EntityRef;
+use egpu_ir::kernel::{
+    Atomic, AtomicOp, FragId, Kernel, MatrixTile, Memory, ParamId, SharedId, TileRef, ValueId,
+    ValueType,
+};
+use egpu_ir::{DType, Target};
+
+fn kernel(header: &str, body: &str) -> Kernel {
+    let src =
+        format!("kernel t({header}) grid [1, 1, 1] workgroup [32, 1, 1] subgroup 32\n{body}\n");
+    egpu_ir::kernel::text::parse(&src).expect("test kernel parses")
+}
+
+fn sel<'k>(k: &'k Kernel) -> Sel<'k> {
+    let mut s = Sel::new(k, &Target::GFX1100);
+    s.lds_offsets = lds::layout(k).0;
+    s
+}
+
+/// A VGPR holding `f(lane)` in the simulator.
+fn vgpr(s: &mut Sel, w: &mut Wave, f: impl Fn(usize) -> u32) -> Piece {
+    let p = s.new_v(1);
+    w.v.insert((p.reg.0, 0), std::array::from_fn(f));
+    p
+}
+
+fn sgpr(s: &mut Sel, w: &mut Wave, x: u32) -> Piece {
+    let p = s.new_s(1);
+    w.s.insert((p.reg.0, 0), x);
+    p
+}
+
+fn lane_vals(w: &Wave, p: Piece) -> [u32; LANES] {
+    w.vget(p.reg.0, p.offset)
+}
+
+fn ds_insts(s: &Sel) -> Vec<Inst> {
+    s.mir
+        .insts
+        .iter()
+        .filter_map(|m| match m {
+            MInst::Inst {
+                inst: i @ Inst::Ds { .. },
+                ..
+            } => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Header with a 3-byte array first, so the array under test sits at LDS offset 16.
+const PAD: &str = "shared pad: u8[3]\n";
+
+/// Stores `w` 4- or 8-byte elements per lane at index `lane·w`, loads them back from the
+/// next lane's slot, and checks the values and the LDS bytes.
+fn round_trip_wide(dt: DType, width: u32) {
+    let name = format!("{dt:?}").to_lowercase();
+    let k = kernel("", &format!("{PAD}shared s: {name}[512]\n{{\n}}"));
+    let mut s = sel(&k);
+    let mut w = Wave::new(16 + 512 * 8);
+    let dwords = (dt.size_bytes() / 4) as u8;
+    let word =
+        |lane: usize, e: u32, d: u8| (lane as u32) << 16 | e << 4 | u32::from(d) | 0x8000_0000;
+    let mut elems = Vec::new();
+    for e in 0..width {
+        let p = s.new_v(dwords);
+        for d in 0..dwords {
+            w.v.insert((p.reg.0, d), std::array::from_fn(|l| word(l, e, d)));
+        }
+        elems.push(p);
+    }
+    let arr = SharedId::new(1);
+    let store_at = vgpr(&mut s, &mut w, |l| l as u32 * width);
+    let load_at = vgpr(&mut s, &mut w, |l| ((l + 1) % LANES) as u32 * width);
+    lds::store(&mut s, arr, store_at, &Val { elems }, None).unwrap();
+    let ty = ValueType { dtype: dt, width };
+    let got = lds::load(&mut s, arr, load_at, ty, None).unwrap();
+    w.run(&s.mir);
+    assert_eq!(got.elems.len(), width as usize);
+    for (e, p) in got.elems.iter().enumerate() {
+        for d in 0..dwords {
+            let vals = w.vget(p.reg.0, p.offset + d);
+            for (l, v) in vals.iter().enumerate() {
+                assert_eq!(
+                    *v,
+                    word((l + 1) % LANES, e as u32, d),
+                    "{dt:?}x{width} lane {l}"
+                );
+            }
+        }
+    }
+    // Element e, dword d of lane l sits at 16 + ((l·w + e)·size + 4d).
+    let size = dt.size_bytes() as u32;
+    for l in [0usize, 7, 31] {
+        for e in 0..width {
+            let at = (16 + (l as u32 * width + e) * size) as usize;
+            let b = &w.lds[at..at + 4];
+            assert_eq!(u32::from_le_bytes(b.try_into().unwrap()), word(l, e, 0));
+        }
+    }
+    // Accesses of 16 bytes where the vector allows it.
+    let max = ds_insts(&s)
+        .iter()
+        .map(|i| i.op().info().dst.dwords())
+        .max();
+    assert_eq!(max, Some(((width * size).min(16) / 4) as u8));
+}
+
+#[test]
+fn lds_round_trip_wide() {
+    for (dt, w) in [
+        (DType::F32, 1),
+        (DType::F32, 4),
+        (DType::I32, 8),
+        (DType::F64, 1),
+        (DType::F64, 2),
+        (DType::U64, 8),
+    ] {
+        round_trip_wide(dt, w);
+    }
+}
+
+/// 8- and 16-bit elements come back extended by their dtype's sign.
+#[test]
+fn lds_round_trip_narrow() {
+    let cases = [
+        (DType::I8, 0xf0u32, 0xffff_fff0u32),
+        (DType::U8, 0xf0, 0xf0),
+        (DType::I16, 0x8001, 0xffff_8001),
+        (DType::U16, 0x8001, 0x8001),
+        (DType::F16, 0xbc00, 0xbc00),
+        (DType::BF16, 0xbf80, 0xbf80),
+    ];
+    for (dt, stored, loaded) in cases {
+        let name = format!("{dt:?}").to_lowercase();
+        let k = kernel("", &format!("{PAD}shared s: {name}[256]\n{{\n}}"));
+        let mut s = sel(&k);
+        let mut w = Wave::new(16 + 512);
+        let arr = SharedId::new(1);
+        let x: Vec<Piece> = (0..2)
+            .map(|e| vgpr(&mut s, &mut w, |l| stored + (l as u32 + e) % 2))
+            .collect();
+        let at = vgpr(&mut s, &mut w, |l| 2 * l as u32);
+        lds::store(&mut s, arr, at, &Val { elems: x }, None).unwrap();
+        let ty = ValueType {
+            dtype: dt,
+            width: 2,
+        };
+        let got = lds::load(&mut s, arr, at, ty, None).unwrap();
+        w.run(&s.mir);
+        for (e, p) in got.elems.iter().enumerate() {
+            let vals = lane_vals(&w, *p);
+            for (l, v) in vals.iter().enumerate() {
+                assert_eq!(*v, loaded + (l as u32 + e as u32) % 2, "{dt:?} lane {l}");
+            }
+        }
+        let at = 16 + 2 * 5 * dt.size_bytes();
+        assert_eq!(w.lds[at], stored as u8 + 1, "{dt:?} byte of lane 5");
+    }
+}
+
+/// Bools are stored as bytes 0/1 and load back as lane masks.
+#[test]
+fn lds_bool_round_trip() {
+    let k = kernel("", "shared s: bool[64]\n{\n}");
+    let mut s = sel(&k);
+    let mut w = Wave::new(64);
+    let pattern = 0xa5c3_0ff1u32;
+    let m = sgpr(&mut s, &mut w, pattern);
+    let at = vgpr(&mut s, &mut w, |l| l as u32);
+    lds::store(&mut s, SharedId::new(0), at, &Val::scalar(m), None).unwrap();
+    let ty = ValueType::scalar(DType::Bool);
+    let got = lds::load(&mut s, SharedId::new(0), at, ty, None).unwrap();
+    w.run(&s.mir);
+    let p = got.elems[0];
+    assert_eq!(p.class, RegClass::S);
+    assert_eq!(w.s[&(p.reg.0, 0)], pattern);
+    assert_eq!(
+        w.lds[..32].iter().map(|b| u32::from(*b)).sum::<u32>(),
+        pattern.count_ones()
+    );
+}
+
+/// A whole-access mask and per-element masks: off lanes read 0, write nothing, and EXEC
+/// is all ones again afterwards.
+#[test]
+fn lds_masked_access() {
+    let k = kernel("", "shared s: f32[128]\n{\n}");
+    let mut s = sel(&k);
+    let mut w = Wave::new(512);
+    for (i, b) in w.lds.iter_mut().enumerate() {
+        *b = i as u8 | 0x80;
+    }
+    let before = w.lds.clone();
+    let arr = SharedId::new(0);
+    let at = vgpr(&mut s, &mut w, |l| 2 * l as u32);
+    let odd = sgpr(&mut s, &mut w, 0xaaaa_aaaa);
+    let low = sgpr(&mut s, &mut w, 0x0000_ffff);
+    let ty = ValueType {
+        dtype: DType::F32,
+        width: 2,
+    };
+    let whole = lds::load(&mut s, arr, at, ty, Some(&Val::scalar(odd))).unwrap();
+    let masks = Val {
+        elems: vec![odd, low],
+    };
+    let per = lds::load(&mut s, arr, at, ty, Some(&masks)).unwrap();
+    let x = vgpr(&mut s, &mut w, |l| 1000 + l as u32);
+    let y = vgpr(&mut s, &mut w, |l| 2000 + l as u32);
+    let xy = Val { elems: vec![x, y] };
+    lds::store(&mut s, arr, at, &xy, Some(&masks)).unwrap();
+    w.run(&s.mir);
+    assert_eq!(w.exec, u32::MAX);
+    let word = |m: &[u8], i: usize| u32::from_le_bytes(m[4 * i..4 * i + 4].try_into().unwrap());
+    for l in 0..LANES {
+        let on = |m: u32| m >> l & 1 == 1;
+        let exp = |m: u32, e: usize| if on(m) { word(&before, 2 * l + e) } else { 0 };
+        assert_eq!(lane_vals(&w, whole.elems[0])[l], exp(0xaaaa_aaaa, 0));
+        assert_eq!(lane_vals(&w, whole.elems[1])[l], exp(0xaaaa_aaaa, 1));
+        assert_eq!(lane_vals(&w, per.elems[0])[l], exp(0xaaaa_aaaa, 0));
+        assert_eq!(lane_vals(&w, per.elems[1])[l], exp(0xffff, 1));
+        let stored = |m: u32, e: usize, v: u32| if on(m) { v } else { word(&before, 2 * l + e) };
+        assert_eq!(word(&w.lds, 2 * l), stored(0xaaaa_aaaa, 0, 1000 + l as u32));
+        assert_eq!(word(&w.lds, 2 * l + 1), stored(0xffff, 1, 2000 + l as u32));
+    }
+}
+
+/// A constant index goes into the DS offset field: array offset 16 + 5·4.
+#[test]
+fn lds_constant_index_in_offset_field() {
+    let k = kernel(
+        "",
+        &format!("{PAD}shared s: f32[64]\n{{\n  v0: i32 = const 5\n}}"),
+    );
+    let mut s = sel(&k);
+    let mut w = Wave::new(16 + 256);
+    let c = sgpr(&mut s, &mut w, 5);
+    s.set_val(ValueId::new(0), Val::scalar(c));
+    w.lds[36..40].copy_from_slice(&7.5f32.to_bits().to_le_bytes());
+    let got = lds::load(
+        &mut s,
+        SharedId::new(1),
+        c,
+        ValueType::scalar(DType::F32),
+        None,
+    )
+    .unwrap();
+    let ds = ds_insts(&s);
+    assert_eq!(ds.len(), 1);
+    let Inst::Ds {
+        offset0, offset1, ..
+    } = ds[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(Inst::ds_offset(offset0, offset1), 36);
+    w.run(&s.mir);
+    assert!(
+        lane_vals(&w, got.elems[0])
+            .iter()
+            .all(|v| *v == 7.5f32.to_bits())
+    );
+}
+
+fn op_names(s: &Sel) -> Vec<&'static str> {
+    s.mir
+        .insts
+        .iter()
+        .filter_map(|m| match m {
+            MInst::Inst { inst, .. } => Some(inst.op().name()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Without a `read_write` buffer only LDS needs ordering; with one, the global release
+/// and acquire of the memory model (LLVM AMDGPUUsage, GFX11 workgroup fences).
+#[test]
+fn barrier_release_acquire() {
+    let k = kernel(
+        "x: global f32[4] read, y: global f32[4] write",
+        "shared s: f32[4]\n{\n}",
+    );
+    let mut s = sel(&k);
+    lds::barrier(&mut s).unwrap();
+    assert_eq!(op_names(&s), ["s_waitcnt", "s_barrier"]);
+    let print: Vec<String> = s.mir.insts.iter().map(print_inst).collect();
+    assert_eq!(print[0], "s_waitcnt lgkmcnt(0)");
+
+    let k = kernel("x: global f32[4] read_write", "{\n}");
+    let mut s = sel(&k);
+    lds::barrier(&mut s).unwrap();
+    let print: Vec<String> = s.mir.insts.iter().map(print_inst).collect();
+    assert_eq!(
+        print,
+        [
+            "s_waitcnt vmcnt(0) lgkmcnt(0)",
+            "s_waitcnt_vscnt null, 0x0",
+            "s_barrier",
+            "buffer_gl0_inv"
+        ]
+    );
+}
+
+fn print_inst(m: &MInst) -> String {
+    match m {
+        MInst::Inst { inst, .. } => crate::isa::print(inst),
+        other => format!("{other:?}"),
+    }
+}
+
+/// 32 lanes update one element: the sum (wrapping), max and min of every lane's value.
+#[test]
+fn lds_atomics_from_every_lane() {
+    let k = kernel(
+        "",
+        "shared s: i32[8]\nshared f: f32[4]\n{\n  v0: i32 = const 0\n  v1: f32 = const 0\n}",
+    );
+    let cases = [
+        (
+            AtomicOp::Add,
+            5u32,
+            5 + (0..32).map(|l| l * 1000).sum::<u32>(),
+        ),
+        (AtomicOp::Max, 5, 31 * 1000 - 16_000),
+        (AtomicOp::Min, 5, (-16_000i32) as u32),
+    ];
+    for (op, init, want) in cases {
+        let mut s = sel(&k);
+        let mut w = Wave::new(64);
+        w.lds[12..16].copy_from_slice(&init.to_le_bytes());
+        let at = vgpr(&mut s, &mut w, |_| 3);
+        let bias = if op == AtomicOp::Add { 0 } else { 16_000 };
+        let x = vgpr(&mut s, &mut w, |l| (l as u32 * 1000).wrapping_sub(bias));
+        let a = Atomic {
+            op,
+            target: Memory::Shared(SharedId::new(0)),
+            index: ValueId::new(0),
+            value: ValueId::new(0),
+        };
+        atomic::atomic(&mut s, &a, at, x).unwrap();
+        w.run(&s.mir);
+        assert_eq!(
+            u32::from_le_bytes(w.lds[12..16].try_into().unwrap()),
+            want,
+            "{op:?}"
+        );
+        assert_eq!(
+            ds_insts(&s)[0].op().name(),
+            format!(
+                "ds_{}_{}",
+                op.name(),
+                if op == AtomicOp::Add { "u32" } else { "i32" }
+            )
+        );
+    }
+    // f32: small integers, so every order gives the same sum.
+    let mut s = sel(&k);
+    let mut w = Wave::new(64);
+    let at = vgpr(&mut s, &mut w, |_| 1);
+    let x = vgpr(&mut s, &mut w, |l| (l as f32).to_bits());
+    let a = Atomic {
+        op: AtomicOp::Add,
+        target: Memory::Shared(SharedId::new(1)),
+        index: ValueId::new(0),
+        value: ValueId::new(1),
+    };
+    atomic::atomic(&mut s, &a, at, x).unwrap();
+    w.run(&s.mir);
+    let got = f32::from_le_bytes(w.lds[32 + 4..32 + 8].try_into().unwrap());
+    assert_eq!(got, 496.0);
+}
+
+/// Global atomics: GLOBAL with the buffer's SGPR pair as saddr and `index << 2` as the
+/// VGPR offset, no GLC (no return value, no vdst).
+#[test]
+fn global_atomic_form() {
+    let k = kernel(
+        "n: i32, x: global i32[64] read_write",
+        "{\n  v0: i32 = const 0\n}",
+    );
+    let mut s = sel(&k);
+    let base = s.new_s(2);
+    s.entry.params = vec![None, Some(base)];
+    let idx = s.new_v(1);
+    let val = s.new_s(1);
+    let a = Atomic {
+        op: AtomicOp::Max,
+        target: Memory::Global(ParamId::new(1)),
+        index: ValueId::new(0),
+        value: ValueId::new(0),
+    };
+    atomic::atomic(&mut s, &a, idx, val).unwrap();
+    let MInst::Inst { inst, regs, .. } = s.mir.insts.last().unwrap() else {
+        panic!("no instruction");
+    };
+    let Inst::Flat {
+        op, vdst, cache, ..
+    } = *inst
+    else {
+        panic!("not GLOBAL: {inst:?}");
+    };
+    assert_eq!(op.name(), "global_atomic_max_i32");
+    assert_eq!(vdst, Operand::None);
+    assert!(!cache.glc);
+    let saddr = regs.iter().find(|r| r.slot == Slot::Saddr).unwrap();
+    assert_eq!(saddr.reg, base.reg);
+    let names = op_names(&s);
+    assert!(names.contains(&"v_lshlrev_b32") && names.contains(&"v_mov_b32"));
+}
+
+/// `ds_swizzle_b32` with the xor pattern: lane i reads lane i ^ o, for 32- and 64-bit
+/// values; the pattern for o = 16 is LLVM's `swizzle(SWAP,16)` (offset 0x401f).
+#[test]
+fn swizzle_butterfly_steps() {
+    assert_eq!(subgroup::xor_pattern(16), 0x401f);
+    let k = kernel("", "{\n}");
+    for xor in subgroup::BUTTERFLY {
+        let mut s = sel(&k);
+        let mut w = Wave::new(0);
+        let x = s.new_v(2);
+        w.v.insert((x.reg.0, 0), std::array::from_fn(|l| l as u32));
+        w.v.insert((x.reg.0, 1), std::array::from_fn(|l| 100 + l as u32));
+        let y = subgroup::swap(&mut s, x, 2, xor);
+        w.run(&s.mir);
+        for l in 0..LANES {
+            let from = l ^ usize::from(xor);
+            assert_eq!(w.vget(y.reg.0, 0)[l], from as u32);
+            assert_eq!(w.vget(y.reg.0, 1)[l], 100 + from as u32);
+        }
+    }
+}
+
+const TILES: &str = "shared pad: u8[4]
+shared a: f16[1024]
+shared b: f16[1024]
+shared d: f32[1024]
+fragment acc: f32[16, 16]
+{
+  v0: i32 = const 8
+  v1: i32 = const 16
+  v2: i32 = const 4
+  v3: i32 = const 400
+  v4: i32 = const 512
+}";
+
+/// A/B element (r, c) of test tile `t`: small integers, exact in f16, bf16 and sums.
+fn elem(t: usize, r: usize, c: usize) -> f32 {
+    ((r * 3 + c * 5 + t * 7) % 9) as f32 - 4.0
+}
+
+fn put_half(w: &mut Wave, at: usize, x: f32, dt: DType) {
+    let bits = match dt {
+        DType::BF16 => (x.to_bits() >> 16) as u16,
+        _ => half::f16::from_f32(x).to_bits(),
+    };
+    w.lds[at..at + 2].copy_from_slice(&bits.to_le_bytes());
+}
+
+struct TileSetup<'k> {
+    s: Sel<'k>,
+    w: Wave,
+    refs: [TileRef; 5],
+}
+
+/// Tiles: A at offset 8 stride 24, B at 16 stride 32, D at 4 stride 20, and a second A/B
+/// pair at 400 / 512 (strides 24, 32).
+fn tiles(k: &Kernel, dt: DType) -> TileSetup<'_> {
+    let mut s = sel(k);
+    let mut w = Wave::new(16 + 2048 * 2 + 4096);
+    for (i, c) in [8u32, 16, 4, 400, 512].iter().enumerate() {
+        let p = sgpr(&mut s, &mut w, *c);
+        s.set_val(ValueId::new(i), Val::scalar(p));
+    }
+    let t = |arr: usize, v: usize, stride: u32| TileRef {
+        array: SharedId::new(arr),
+        offset: ValueId::new(v),
+        stride,
+    };
+    let refs = [
+        t(1, 0, 24),
+        t(2, 1, 32),
+        t(3, 2, 20),
+        t(1, 3, 24),
+        t(2, 4, 32),
+    ];
+    let off = s.lds_offsets.clone();
+    for (n, r) in refs.iter().enumerate().filter(|(n, _)| *n != 2) {
+        let base = [8, 16, 0, 400, 512][n];
+        for i in 0..16 {
+            for j in 0..16 {
+                let at = off[r.array.index()] as usize + 2 * (base + i * r.stride as usize + j);
+                put_half(&mut w, at, elem(n, i, j), dt);
+            }
+        }
+    }
+    for i in 0..16 {
+        for j in 0..16 {
+            let at = off[3] as usize + 4 * (4 + i * 20 + j);
+            w.lds[at..at + 4].copy_from_slice(&((i as f32) - (j as f32) * 0.5).to_le_bytes());
+        }
+    }
+    TileSetup { s, w, refs }
+}
+
+fn d_elem(w: &Wave, off: u32, i: usize, j: usize) -> f32 {
+    let at = off as usize + 4 * (4 + i * 20 + j);
+    f32::from_le_bytes(w.lds[at..at + 4].try_into().unwrap())
+}
+
+/// `matrix_tile` through LDS: D = D + A·B for f16 and bf16 (exact small integers).
+#[test]
+fn matrix_tile_f16_bf16() {
+    for dt in [DType::F16, DType::BF16] {
+        let tiles_kir = TILES.replace("f16", &format!("{dt:?}").to_lowercase());
+        let k = kernel("", &tiles_kir);
+        let TileSetup { mut s, mut w, refs } = tiles(&k, dt);
+        let t = MatrixTile {
+            a: refs[0],
+            b: refs[1],
+            d: refs[2],
+        };
+        matrix::tile(&mut s, &t).unwrap();
+        let names = op_names(&s);
+        assert_eq!(names.iter().filter(|n| n.starts_with("v_wmma")).count(), 1);
+        assert_eq!(names.iter().filter(|n| **n == "ds_load_b128").count(), 2);
+        w.run(&s.mir);
+        let d_off = s.lds_offsets[3];
+        for i in 0..16 {
+            for j in 0..16 {
+                let dot: f32 = (0..16).map(|kk| elem(0, i, kk) * elem(1, kk, j)).sum();
+                let want = (i as f32) - (j as f32) * 0.5 + dot;
+                assert_eq!(d_elem(&w, d_off, i, j), want, "{dt:?} ({i}, {j})");
+            }
+        }
+    }
+}
+
+/// A 3-step fragment k-loop (unrolled): zero, three multiplies from two tile pairs, store.
+#[test]
+fn fragment_k_loop() {
+    let k = kernel("", TILES);
+    let TileSetup { mut s, mut w, refs } = tiles(&k, DType::F16);
+    let f = FragId::new(0);
+    matrix::fragment_zero(&mut s, f).unwrap();
+    let steps = [(0, 1), (3, 4), (0, 4)];
+    for (a, b) in steps {
+        matrix::fragment_mma(&mut s, f, &refs[a], &refs[b]).unwrap();
+    }
+    matrix::fragment_store(&mut s, f, &refs[2]).unwrap();
+    // Every multiply reads and writes the one fragment tuple in place.
+    let frag = s.frags[0].unwrap();
+    for m in &s.mir.insts {
+        if let MInst::Inst {
+            inst: Inst::Vop3p { .. },
+            regs,
+            ..
+        } = m
+        {
+            let d = regs.iter().find(|r| r.slot == Slot::Dst).unwrap();
+            let c = regs.iter().find(|r| r.slot == Slot::Src(2)).unwrap();
+            assert_eq!((d.reg, c.reg), (frag, frag));
+            assert!(d.reads() && d.writes());
+        }
+    }
+    w.run(&s.mir);
+    let d_off = s.lds_offsets[3];
+    for i in 0..16 {
+        for j in 0..16 {
+            let want: f32 = steps
+                .iter()
+                .map(|(a, b)| {
+                    (0..16)
+                        .map(|kk| elem(*a, i, kk) * elem(*b, kk, j))
+                        .sum::<f32>()
+                })
+                .sum();
+            let per: Vec<f32> = steps
+                .iter()
+                .map(|(a, b)| {
+                    (0..16)
+                        .map(|kk| elem(*a, i, kk) * elem(*b, kk, j))
+                        .sum::<f32>()
+                })
+                .collect();
+            assert_eq!(d_elem(&w, d_off, i, j), want, "({i}, {j}) {per:?}");
+        }
+    }
+}
+
+/// A tile whose B stride pushes row offsets past the 16-bit DS offset field still
+/// addresses correctly (the excess goes into the address VGPR).
+#[test]
+fn tile_offsets_beyond_ds_field() {
+    let k = kernel(
+        "",
+        "shared a: f16[16384]\nshared b: f16[32768]\nshared d: f32[256]\n{\n  v0: i32 = const 0\n}",
+    );
+    let mut s = sel(&k);
+    let mut w = Wave::new(98304 + 1024);
+    let z = sgpr(&mut s, &mut w, 0);
+    s.set_val(ValueId::new(0), Val::scalar(z));
+    let off = s.lds_offsets.clone();
+    let t = |arr: usize, stride: u32| TileRef {
+        array: SharedId::new(arr),
+        offset: ValueId::new(0),
+        stride,
+    };
+    let (ta, tb, td) = (t(0, 16), t(1, 2048), t(2, 16));
+    for i in 0..16 {
+        for j in 0..16 {
+            put_half(
+                &mut w,
+                off[0] as usize + 2 * (i * 16 + j),
+                elem(0, i, j),
+                DType::F16,
+            );
+            put_half(
+                &mut w,
+                off[1] as usize + 2 * (i * 2048 + j),
+                elem(1, i, j),
+                DType::F16,
+            );
+        }
+    }
+    let mt = MatrixTile {
+        a: ta,
+        b: tb,
+        d: td,
+    };
+    matrix::tile(&mut s, &mt).unwrap();
+    w.run(&s.mir);
+    for i in 0..16 {
+        for j in 0..16 {
+            let dot: f32 = (0..16).map(|kk| elem(0, i, kk) * elem(1, kk, j)).sum();
+            let at = off[2] as usize + 4 * (i * 16 + j);
+            let got = f32::from_le_bytes(w.lds[at..at + 4].try_into().unwrap());
+            assert_eq!(got, dot, "({i}, {j})");
+        }
+    }
+}
+
+/// Bad input is an error naming the kernel, not a panic.
+#[test]
+fn errors_name_the_kernel() {
+    let k = kernel("", "shared s: f32[4]\n{\n}");
+    let mut s = sel(&k);
+    s.lds_offsets.clear();
+    let p = s.new_v(1);
+    let e = lds::load(
+        &mut s,
+        SharedId::new(0),
+        p,
+        ValueType::scalar(DType::F32),
+        None,
+    );
+    assert!(e.unwrap_err().to_string().starts_with("kernel t:"));
+    let e = lds::load(
+        &mut s,
+        SharedId::new(5),
+        p,
+        ValueType::scalar(DType::F32),
+        None,
+    );
+    assert!(e.is_err());
+}
