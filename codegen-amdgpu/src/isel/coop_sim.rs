@@ -119,6 +119,7 @@ impl Wave {
                 "v_lshrrev_b32" => b >> (a & 31),
                 "v_and_b32" => a & b,
                 "v_add_nc_u32" => a.wrapping_add(b),
+                "v_mul_lo_u32" => a.wrapping_mul(b),
                 "v_mad_u32_u24" => (a & 0xff_ffff).wrapping_mul(b & 0xff_ffff).wrapping_add(c),
                 "v_mbcnt_lo_u32_b32" => (a & ((1u64 << lane) - 1) as u32).count_ones() + b,
                 "v_cndmask_b32" => {

@@ -751,3 +751,33 @@ fn input(dt: DType, i: usize) -> f64 {
         _ => x - 5.0,
     }
 }
+
+/// The butterfly combines in kir.md's pairwise-tree order on every lane: with the
+/// commutative, pairing-sensitive `f(a, b) = a² + b²` (wrapping u32), every lane ends
+/// with f applied to lanes (0,1), (2,3), … then to pairs of those, and so on.
+#[test]
+fn butterfly_is_the_pairwise_tree() {
+    let k = kernel("", "{\n}");
+    let mut s = sel(&k);
+    let mut w = Wave::new(0);
+    let x = vgpr(&mut s, &mut w, |l| (l as u32 + 1).wrapping_mul(0x9e37_79b9));
+    let r = subgroup::butterfly(&mut s, x, 1, |sel, a, b| {
+        let (a2, b2, d) = (sel.new_v(1), sel.new_v(1), sel.new_v(1));
+        sel.valu(super::emit::op("v_mul_lo_u32"), a2, &[a.into(), a.into()]);
+        sel.valu(super::emit::op("v_mul_lo_u32"), b2, &[b.into(), b.into()]);
+        sel.valu(super::emit::op("v_add_nc_u32"), d, &[a2.into(), b2.into()]);
+        Ok(d)
+    })
+    .unwrap();
+    w.run(&s.mir);
+    let f = |a: u32, b: u32| a.wrapping_mul(a).wrapping_add(b.wrapping_mul(b));
+    let mut level: Vec<u32> = (0..32u32)
+        .map(|l| (l + 1).wrapping_mul(0x9e37_79b9))
+        .collect();
+    while level.len() > 1 {
+        level = level.chunks(2).map(|p| f(p[0], p[1])).collect();
+    }
+    assert!(lane_vals(&w, r).iter().all(|v| *v == level[0]));
+    let swizzles = ds_insts(&s).len();
+    assert_eq!(swizzles, 5);
+}

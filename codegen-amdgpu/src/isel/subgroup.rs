@@ -40,20 +40,31 @@ fn combine_op(op: ReduceOp) -> BinaryOp {
     }
 }
 
-/// `subgroup_OP x` for one element: every lane gets the result (in a VGPR).
+/// `subgroup_OP x` for one element: every lane gets the result (in a VGPR, although it is
+/// the same on every lane).
 pub(super) fn reduce(sel: &mut Sel, op: ReduceOp, dt: DType, x: Piece) -> Result<Piece, IselError> {
     if dt == DType::Bool {
         return Err(sel.malformed(format!("subgroup {op:?} on bool")));
     }
     let dwords = if dt.size_bytes() == 8 { 2 } else { 1 };
+    let bop = combine_op(op);
+    butterfly(sel, x, dwords, |sel, a, b| binary(sel, bop, dt, a, b))
+}
+
+/// The butterfly over `x` (`dwords` registers per lane) with `combine` at each step.
+pub(super) fn butterfly(
+    sel: &mut Sel,
+    x: Piece,
+    dwords: u8,
+    mut combine: impl FnMut(&mut Sel, Piece, Piece) -> Result<Piece, IselError>,
+) -> Result<Piece, IselError> {
     // A uniform x still combines 32 copies: move it into a VGPR so each lane holds one.
     let mut acc = sel.to_vgpr(Src::Reg(x), dwords);
     for xor in BUTTERFLY {
         let other = swap(sel, acc, dwords, xor);
-        acc = binary(sel, combine_op(op), dt, acc, other)?;
-        if acc.class != crate::mir::RegClass::V {
-            acc = sel.to_vgpr(Src::Reg(acc), dwords);
-        }
+        acc = combine(sel, acc, other)?;
+        // The swizzle reads a VGPR; a family may have answered in an SGPR.
+        acc = sel.to_vgpr(Src::Reg(acc), dwords);
     }
     Ok(acc)
 }
