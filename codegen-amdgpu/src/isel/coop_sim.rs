@@ -120,6 +120,13 @@ impl Wave {
                 "v_and_b32" => a & b,
                 "v_add_nc_u32" => a.wrapping_add(b),
                 "v_mul_lo_u32" => a.wrapping_mul(b),
+                "v_ashrrev_i32" => ((b as i32) >> (a & 31)) as u32,
+                "v_bfe_u32" => (a >> (b & 31)) & ((1u64 << (c & 31)) - 1) as u32,
+                "v_bfe_i32" => {
+                    let w = c & 31;
+                    (((a >> (b & 31)) << (32 - w)) as i32 >> (32 - w)) as u32
+                }
+                "v_perm_b32" => perm(a, b, c),
                 "v_mad_u32_u24" => (a & 0xff_ffff).wrapping_mul(b & 0xff_ffff).wrapping_add(c),
                 "v_mbcnt_lo_u32_b32" => (a & ((1u64 << lane) - 1) as u32).count_ones() + b,
                 "v_cndmask_b32" => {
@@ -268,4 +275,20 @@ impl Wave {
             }
         }
     }
+}
+
+/// `v_perm_b32`: result byte i is byte `sel_i` of the 8 bytes {src0 (high), src1 (low)};
+/// selector 12 gives 0x00, 13 and above 0xff.
+fn perm(a: u32, b: u32, sel: u32) -> u32 {
+    let both = u64::from(a) << 32 | u64::from(b);
+    (0..4).fold(0, |x, i| {
+        let s = (sel >> (8 * i)) & 0xff;
+        let byte = match s {
+            0..=7 => (both >> (8 * s)) as u8,
+            12 => 0,
+            13.. => 0xff,
+            _ => panic!("simulator: v_perm_b32 selector {s:#x}"),
+        };
+        x | u32::from(byte) << (8 * i)
+    })
 }

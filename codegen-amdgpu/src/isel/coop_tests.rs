@@ -129,7 +129,9 @@ fn lds_round_trip_wide() {
     }
 }
 
-/// 8- and 16-bit elements come back extended by their dtype's sign.
+/// 8- and 16-bit elements come back extended by their dtype's sign, for every width (one
+/// element at a time, or packed: wide loads split with bfe/shifts, 16-bit pairs packed with
+/// v_perm_b32 whatever their upper bits hold).
 #[test]
 fn lds_round_trip_narrow() {
     let cases = [
@@ -141,31 +143,54 @@ fn lds_round_trip_narrow() {
         (DType::BF16, 0xbf80, 0xbf80),
     ];
     for (dt, stored, loaded) in cases {
-        let name = format!("{dt:?}").to_lowercase();
-        let k = kernel("", &format!("{PAD}shared s: {name}[256]\n{{\n}}"));
-        let mut s = sel(&k);
-        let mut w = Wave::new(16 + 512);
-        let arr = SharedId::new(1);
-        let x: Vec<Piece> = (0..2)
-            .map(|e| vgpr(&mut s, &mut w, |l| stored + (l as u32 + e) % 2))
-            .collect();
-        let at = vgpr(&mut s, &mut w, |l| 2 * l as u32);
-        lds::store(&mut s, arr, at, &Val { elems: x }, None).unwrap();
-        let ty = ValueType {
-            dtype: dt,
-            width: 2,
-        };
-        let got = lds::load(&mut s, arr, at, ty, None).unwrap();
-        w.run(&s.mir);
-        for (e, p) in got.elems.iter().enumerate() {
-            let vals = lane_vals(&w, *p);
-            for (l, v) in vals.iter().enumerate() {
-                assert_eq!(*v, loaded + (l as u32 + e as u32) % 2, "{dt:?} lane {l}");
-            }
+        for width in [1u32, 2, 4, 8] {
+            narrow(dt, width, stored, loaded);
         }
-        let at = 16 + 2 * 5 * dt.size_bytes();
-        assert_eq!(w.lds[at], stored as u8 + 1, "{dt:?} byte of lane 5");
     }
+}
+
+fn narrow(dt: DType, width: u32, stored: u32, loaded: u32) {
+    let name = format!("{dt:?}").to_lowercase();
+    let k = kernel("", &format!("{PAD}shared s: {name}[256]\n{{\n}}"));
+    let mut s = sel(&k);
+    let mut w = Wave::new(16 + 512);
+    let arr = SharedId::new(1);
+    let k_of = |l: usize, e: u32| e + 8 * (l as u32 % 2);
+    // Registers hold the value representation (i8/i16 sign-extended).
+    let x: Vec<Piece> = (0..width)
+        .map(|e| vgpr(&mut s, &mut w, |l| loaded + k_of(l, e)))
+        .collect();
+    let at = vgpr(&mut s, &mut w, |l| width * l as u32);
+    let next = vgpr(&mut s, &mut w, |l| width * ((l + 1) % LANES) as u32);
+    lds::store(&mut s, arr, at, &Val { elems: x }, None).unwrap();
+    let ty = ValueType { dtype: dt, width };
+    let got = lds::load(&mut s, arr, next, ty, None).unwrap();
+    w.run(&s.mir);
+    for (e, p) in got.elems.iter().enumerate() {
+        for (l, v) in lane_vals(&w, *p).iter().enumerate() {
+            let want = loaded + k_of((l + 1) % LANES, e as u32);
+            assert_eq!(*v, want, "{dt:?}x{width} lane {l} element {e}");
+        }
+    }
+    // One load per 16 bytes; 16-bit stores packed, 8-bit ones a byte at a time.
+    let bytes = width * dt.size_bytes() as u32;
+    let stores = if dt.size_bytes() == 2 && width > 1 {
+        bytes.div_ceil(16)
+    } else {
+        width
+    };
+    assert_eq!(
+        ds_insts(&s).len() as u32,
+        stores + bytes.div_ceil(16),
+        "{dt:?}x{width}"
+    );
+    let e = width - 1;
+    let at = 16 + (5 * width + e) as usize * dt.size_bytes();
+    assert_eq!(
+        w.lds[at],
+        (stored + k_of(5, e)) as u8,
+        "{dt:?}x{width} lane 5"
+    );
 }
 
 /// Bools are stored as bytes 0/1 and load back as lane masks.

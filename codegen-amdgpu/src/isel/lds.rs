@@ -214,6 +214,9 @@ pub(super) fn load(
 fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> Vec<Piece> {
     let size = dt.size_bytes() as u32;
     let mut out = Vec::new();
+    if size < 4 && count > 1 {
+        return load_packed(sel, addr, dt, first, count);
+    }
     if size < 4 {
         let name = match dt {
             DType::I8 => "ds_load_i8",
@@ -251,7 +254,51 @@ fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> 
     out
 }
 
-/// Runs of whole 4- or 8-byte elements, at most 16 bytes each: `(first element, count)`.
+/// 8- or 16-bit elements of a vector: one load per 16 bytes, then each element taken out
+/// of its dword with the dtype's extension (the value representation's 32-bit form).
+fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> Vec<Piece> {
+    let size = dt.size_bytes() as u32;
+    let mut words = Vec::new();
+    for (start, n) in chunks(first, count, size) {
+        let bytes = n * size;
+        let (base, off) = addr.at(sel, start * size);
+        let d = sel.new_v(bytes.div_ceil(4) as u8);
+        let name = if bytes == 2 {
+            "ds_load_u16"
+        } else {
+            wide_name("ds_load", bytes)
+        };
+        sel.ds(op(name), Some((d, Access::Def)), base, None, off);
+        words.extend((0..bytes.div_ceil(4) as u8).map(|k| Piece { offset: k, ..d }));
+    }
+    (0..count)
+        .map(|e| {
+            let byte = e * size;
+            let p = extract(sel, dt, words[(byte / 4) as usize], (byte % 4) * 8);
+            to_bool(sel, dt, p)
+        })
+        .collect()
+}
+
+/// The 8- or 16-bit field at `bit` of `w`, sign-extended for i8/i16, else zero-extended.
+fn extract(sel: &mut Sel, dt: DType, w: Piece, bit: u32) -> Piece {
+    let bits = dt.size_bytes() as u32 * 8;
+    let signed = matches!(dt, DType::I8 | DType::I16);
+    let d = sel.new_v(1);
+    let (name, srcs) = match (signed, bit) {
+        (true, _) if bit + bits == 32 => ("v_ashrrev_i32", vec![sel.imm(bit), Src::Reg(w)]),
+        (false, _) if bit + bits == 32 => ("v_lshrrev_b32", vec![sel.imm(bit), Src::Reg(w)]),
+        (false, 0) => ("v_and_b32", vec![sel.imm((1 << bits) - 1), Src::Reg(w)]),
+        _ => {
+            let name = if signed { "v_bfe_i32" } else { "v_bfe_u32" };
+            (name, vec![Src::Reg(w), sel.imm(bit), sel.imm(bits)])
+        }
+    };
+    sel.valu(op(name), d, &srcs);
+    d
+}
+
+/// Runs of whole elements, at most 16 bytes each: `(first element, count)`.
 /// The IR keeps a width-`w` access at an index that is a multiple of `w`, and arrays are
 /// 16-byte aligned, so each run is naturally aligned.
 fn chunks(first: u32, count: u32, size: u32) -> Vec<(u32, u32)> {
@@ -336,6 +383,9 @@ pub(super) fn store(
 /// Stores `elems` as elements `first ..` from `addr`.
 fn store_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, elems: &[Piece]) {
     let size = dt.size_bytes() as u32;
+    if size == 2 && elems.len() > 1 {
+        return store_packed16(sel, addr, first, elems);
+    }
     if size < 4 {
         let name = if size == 1 {
             "ds_store_b8"
@@ -367,6 +417,36 @@ fn store_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, elems: &[Piece
         let (base, off) = addr.at(sel, start * size);
         sel.ds(
             op(wide_name("ds_store", n * size)),
+            None,
+            base,
+            Some(data),
+            off,
+        );
+    }
+}
+
+/// 16-bit elements of a vector, two per dword (`v_perm_b32` takes the low halves whatever
+/// the upper bits hold: selector bytes 0, 1 from src1, 4, 5 from src0), one store per 16 bytes.
+fn store_packed16(sel: &mut Sel, addr: LdsAddr, first: u32, elems: &[Piece]) {
+    for (start, n) in chunks(first, elems.len() as u32, 2) {
+        let at = (start - first) as usize;
+        let data = sel.new_v((n / 2) as u8);
+        for j in 0..(n / 2) as usize {
+            let (lo, hi) = (elems[at + 2 * j], elems[at + 2 * j + 1]);
+            let dst = Piece {
+                offset: j as u8,
+                ..data
+            };
+            let sel_bytes = Src::Const(Operand::Literal(0x0504_0100));
+            sel.valu(
+                op("v_perm_b32"),
+                dst,
+                &[Src::Reg(hi), Src::Reg(lo), sel_bytes],
+            );
+        }
+        let (base, off) = addr.at(sel, start * 2);
+        sel.ds(
+            op(wide_name("ds_store", n * 2)),
             None,
             base,
             Some(data),
