@@ -806,3 +806,116 @@ fn butterfly_is_the_pairwise_tree() {
     let swizzles = ds_insts(&s).len();
     assert_eq!(swizzles, 5);
 }
+
+/// `clang-19` then `llvm-objdump-19 -d` of an OpenCL file in tests/data/coop, or None
+/// where the LLVM 19 tools are not installed.
+fn clang_disasm(file: &str) -> Option<String> {
+    use std::process::Command;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/coop");
+    let tmp = tempfile::tempdir().ok()?;
+    let obj = tmp.path().join("k.o");
+    let cl = Command::new("clang-19")
+        .args(["-x", "cl", "-cl-std=CL2.0", "-target", "amdgcn-amd-amdhsa"])
+        .args(["-mcpu=gfx1100", "-nogpulib", "-O3", "-c"])
+        .arg(dir.join(file))
+        .arg("-o")
+        .arg(&obj)
+        .status()
+        .ok()?;
+    assert!(cl.success(), "clang-19 failed on {file}");
+    let out = Command::new("llvm-objdump-19")
+        .args(["-d", "--mcpu=gfx1100"])
+        .arg(&obj)
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The instruction text of a disassembly line (without the address comment).
+fn asm_text(line: &str) -> &str {
+    line.split("//").next().unwrap_or("").trim()
+}
+
+/// Our barrier for a kernel that may share global data has LLVM's workgroup
+/// release/acquire around `s_barrier`: every wait LLVM emits (it omits `vmcnt(0)` only
+/// where no load is in flight), the barrier, then `buffer_gl0_inv`.
+#[test]
+fn barrier_matches_llvm_fences() {
+    let Some(dis) = clang_disasm("fence_barrier.cl") else {
+        return;
+    };
+    let lines: Vec<&str> = dis.lines().map(asm_text).collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "s_barrier")
+        .expect("s_barrier");
+    let before: Vec<&str> = lines[..at]
+        .iter()
+        .rev()
+        .take_while(|l| l.starts_with("s_waitcnt") || l.starts_with("v_"))
+        .filter(|l| l.starts_with("s_waitcnt"))
+        .copied()
+        .collect();
+    assert_eq!(lines[at + 1], "buffer_gl0_inv");
+    let k = kernel("x: global f32[4] read_write", "{\n}");
+    let mut s = sel(&k);
+    lds::barrier(&mut s).unwrap();
+    let ours: Vec<String> = s.mir.insts.iter().map(print_inst).collect();
+    let b = ours.iter().position(|l| l == "s_barrier").unwrap();
+    assert_eq!(ours[b + 1], "buffer_gl0_inv");
+    for wait in before {
+        let covered = match wait {
+            "s_waitcnt lgkmcnt(0)" => ours.contains(&"s_waitcnt vmcnt(0) lgkmcnt(0)".to_string()),
+            w => ours[..b].iter().any(|o| o == w),
+        };
+        assert!(
+            covered,
+            "LLVM waits with `{wait}` before the barrier; we do not: {ours:?}"
+        );
+    }
+}
+
+/// LLVM packs WMMA operand element k into VGPR k / 2 of the tuple, the low half for even k
+/// and the high half (a `d16_hi` load, keeping the low one) for odd k — what the B loads
+/// of the matrix family do (and what the simulator's WMMA assumes).
+#[test]
+fn wmma_operand_packing_matches_llvm() {
+    let Some(dis) = clang_disasm("wmma_pack.cl") else {
+        return;
+    };
+    let lines: Vec<&str> = dis.lines().map(asm_text).collect();
+    let wmma = lines
+        .iter()
+        .find(|l| l.starts_with("v_wmma"))
+        .expect("v_wmma");
+    // v_wmma_f32_16x16x16_f16 vD, vA, v[B0:B7], vC: the B tuple is the third operand.
+    let ops: Vec<&str> = wmma.split_whitespace().skip(1).collect();
+    let b = ops[2].trim_end_matches(',');
+    let b0: u32 = b[2..b.find(':').unwrap()].parse().unwrap();
+    let mut seen = 0u32;
+    for l in &lines {
+        let hi = l.starts_with("global_load_d16_hi_b16");
+        if !(hi || l.starts_with("global_load_u16")) {
+            continue;
+        }
+        let reg: u32 = l
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .trim_start_matches('v')
+            .trim_end_matches(',')
+            .parse()
+            .unwrap();
+        let off: u32 = l
+            .split("offset:")
+            .nth(1)
+            .map_or(0, |o| o.trim().parse().unwrap());
+        // Element k of the column is at byte 14·k (stride 7 halves).
+        let k = off / 14;
+        assert_eq!(off % 14, 0);
+        assert_eq!(reg, b0 + k / 2, "element {k}");
+        assert_eq!(hi, k % 2 == 1, "element {k}");
+        seen |= 1 << k;
+    }
+    assert_eq!(seen, 0xffff);
+}
