@@ -3,7 +3,7 @@
 //! llvm-objdump prints, so [`print`] writes exactly the instruction lines objdump would,
 //! plus optional comments naming the kernel-IR statement).
 
-use crate::isa::EncodeError;
+use crate::isa::{EncodeError, Inst, encode};
 use crate::mir::MInst;
 
 /// A kernel's machine code and its line table.
@@ -32,15 +32,92 @@ pub enum AssembleError {
 }
 
 /// Encodes allocated machine code.
+/// NOTE: a stand-in (no padding rules, no checks beyond the encoder's) until the real
+/// assembler lands.
 pub fn assemble(insts: &[MInst]) -> Result<Assembled, AssembleError> {
-    let _ = insts;
-    Ok(Assembled::default())
+    let sizes: Vec<usize> = insts
+        .iter()
+        .enumerate()
+        .map(|(index, m)| match m {
+            MInst::Inst { inst, .. } => {
+                encode(inst)
+                    .map(|b| b.len())
+                    .map_err(|error| AssembleError::Encode {
+                        index,
+                        text: crate::isa::print(inst),
+                        error,
+                    })
+            }
+            MInst::Label(_) => Ok(0),
+            MInst::Branch { .. } => Ok(4),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut label_at = std::collections::HashMap::new();
+    let mut at = 0usize;
+    for (m, n) in insts.iter().zip(&sizes) {
+        if let MInst::Label(l) = m {
+            label_at.insert(*l, at);
+        }
+        at += n;
+    }
+    let mut out = Assembled::default();
+    for (index, m) in insts.iter().enumerate() {
+        let here = out.code.len();
+        match m {
+            MInst::Inst { inst, line, .. } => {
+                out.lines.push((here as u32, *line));
+                out.code
+                    .extend(encode(inst).map_err(|error| AssembleError::Encode {
+                        index,
+                        text: crate::isa::print(inst),
+                        error,
+                    })?);
+            }
+            MInst::Label(_) => {}
+            MInst::Branch { op, target, line } => {
+                let to = *label_at
+                    .get(target)
+                    .ok_or(AssembleError::MissingLabel { index })?;
+                let distance = (to as i64 - here as i64 - 4) / 4;
+                let imm = i16::try_from(distance)
+                    .map_err(|_| AssembleError::BranchRange { index, distance })?;
+                out.lines.push((here as u32, *line));
+                let inst = Inst::Sopp {
+                    op: *op,
+                    imm: imm as u16,
+                };
+                out.code
+                    .extend(encode(&inst).map_err(|error| AssembleError::Encode {
+                        index,
+                        text: crate::isa::print(&inst),
+                        error,
+                    })?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The assembly text of allocated machine code, one instruction per line as
 /// `llvm-objdump-19 -d` prints it (branch offsets as numbers); with `comments`, each
 /// kernel-IR statement's first instruction is preceded by `; stmt N`.
 pub fn print(insts: &[MInst], comments: bool) -> String {
-    let _ = (insts, comments);
-    String::new()
+    let mut s = String::new();
+    for m in insts {
+        match m {
+            MInst::Inst { inst, .. } => {
+                s.push_str(&crate::isa::print(inst));
+                s.push('\n');
+            }
+            MInst::Label(l) => {
+                if comments {
+                    s.push_str(&format!("; .L{}:\n", l.0));
+                }
+            }
+            MInst::Branch { op, target, .. } => {
+                s.push_str(&format!("{} .L{}\n", op.name(), target.0));
+            }
+        }
+    }
+    s
 }

@@ -6,8 +6,12 @@
 //!
 //! Afterwards every instruction holds physical registers, `MInst::Inst::regs` is empty, and
 //! [`Allocation`] says what the kernel descriptor needs.
+//!
+//! NOTE: this is a stand-in that gives every virtual register registers of its own (no
+//! reuse, no spills), so the pipeline runs end to end while the linear scan is written.
 
-use crate::mir::Mir;
+use crate::isa::Operand;
+use crate::mir::{MInst, Mir, RegClass, set_slot};
 
 /// What allocation used, for the kernel descriptor and metadata.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,8 +33,66 @@ pub enum RegallocError {
     Failed(String),
 }
 
+const VGPRS: u32 = 256;
+const SGPRS: u32 = 106;
+
 /// Allocates `mir` in place.
 pub fn allocate(mir: &mut Mir) -> Result<Allocation, RegallocError> {
-    let _ = mir;
-    Err(RegallocError::Failed("not written yet".into()))
+    let mut base = vec![u32::MAX; mir.vregs.len()];
+    let mut next = [0u32; 2];
+    for &(v, phys) in &mir.pinned {
+        let info = mir.info(v);
+        base[v.0 as usize] = u32::from(phys);
+        let k = class_index(info.class);
+        next[k] = next[k].max(u32::from(phys) + u32::from(info.dwords));
+    }
+    for (i, info) in mir.vregs.iter().enumerate() {
+        if base[i] != u32::MAX {
+            continue;
+        }
+        let k = class_index(info.class);
+        let align = u32::from(info.align());
+        let start = next[k].div_ceil(align) * align;
+        base[i] = start;
+        next[k] = start + u32::from(info.dwords);
+    }
+    if next[0] > SGPRS || next[1] > VGPRS {
+        return Err(RegallocError::Failed(format!(
+            "the stand-in allocator ran out of registers ({} SGPRs, {} VGPRs needed)",
+            next[0], next[1]
+        )));
+    }
+    let mut uses_vcc = false;
+    for m in &mut mir.insts {
+        if let MInst::Inst { inst, regs, .. } = m {
+            for r in regs.drain(..) {
+                let n = base[r.reg.0 as usize] + u32::from(r.offset);
+                let o = match mir.vregs[r.reg.0 as usize].class {
+                    RegClass::S => Operand::Sgpr(n as u8),
+                    RegClass::V => Operand::Vgpr(n as u8),
+                };
+                if !set_slot(inst, r.slot, o) {
+                    return Err(RegallocError::Failed(format!(
+                        "{} has no slot {:?}",
+                        inst.op().name(),
+                        r.slot
+                    )));
+                }
+            }
+            uses_vcc |= crate::isa::print(inst).contains("vcc");
+        }
+    }
+    Ok(Allocation {
+        vgprs: next[1],
+        sgprs: next[0],
+        uses_vcc,
+        scratch_bytes_per_lane: 0,
+    })
+}
+
+fn class_index(c: RegClass) -> usize {
+    match c {
+        RegClass::S => 0,
+        RegClass::V => 1,
+    }
 }
