@@ -919,3 +919,144 @@ fn wmma_operand_packing_matches_llvm() {
     }
     assert_eq!(seen, 0xffff);
 }
+
+/// The selected code of each family allocates (stand-in allocator) and encodes, and where
+/// llvm-mc-19 is installed, LLVM assembles our printed text to the same bytes.
+#[test]
+fn selected_code_encodes_like_llvm() {
+    let mut programs: Vec<crate::mir::Mir> = Vec::new();
+    // LDS: wide, narrow packed, masked, bool; barrier; atomics; swizzle; matrix.
+    let k = kernel(
+        "x: global i32[64] read_write",
+        &format!("{PAD}shared s: f32[256]\nshared h: i16[256]\nshared m: bool[64]\n{{\n}}"),
+    );
+    let mut s = sel(&k);
+    let mut w = Wave::new(0);
+    let at = vgpr(&mut s, &mut w, |l| l as u32);
+    let us = sgpr(&mut s, &mut w, 3);
+    let mask = sgpr(&mut s, &mut w, 1);
+    let v4 = lds::load(
+        &mut s,
+        SharedId::new(1),
+        at,
+        ValueType {
+            dtype: DType::F32,
+            width: 4,
+        },
+        Some(&Val::scalar(mask)),
+    )
+    .unwrap();
+    lds::store(&mut s, SharedId::new(1), us, &v4, None).unwrap();
+    let h8 = lds::load(
+        &mut s,
+        SharedId::new(2),
+        at,
+        ValueType {
+            dtype: DType::I16,
+            width: 8,
+        },
+        None,
+    )
+    .unwrap();
+    lds::store(&mut s, SharedId::new(2), at, &h8, Some(&Val::scalar(mask))).unwrap();
+    let b = lds::load(
+        &mut s,
+        SharedId::new(3),
+        at,
+        ValueType::scalar(DType::Bool),
+        None,
+    )
+    .unwrap();
+    lds::store(&mut s, SharedId::new(3), us, &b, None).unwrap();
+    lds::barrier(&mut s).unwrap();
+    subgroup::swap(&mut s, at, 1, 16);
+    let k2 = kernel(
+        "x: global i32[64] read_write",
+        "shared s: i32[8]\n{\n  v0: i32 = const 1\n}",
+    );
+    let mut s2 = sel(&k2);
+    let base = s2.new_s(2);
+    s2.entry.params = vec![Some(base)];
+    let (i2, x2) = (s2.new_v(1), s2.new_s(1));
+    for target in [
+        Memory::Global(ParamId::new(0)),
+        Memory::Shared(SharedId::new(0)),
+    ] {
+        for op in AtomicOp::ALL {
+            let a = Atomic {
+                op,
+                target,
+                index: ValueId::new(0),
+                value: ValueId::new(0),
+            };
+            atomic::atomic(&mut s2, &a, i2, x2).unwrap();
+        }
+    }
+    programs.push(s.mir);
+    programs.push(s2.mir);
+    let kt = kernel("", TILES);
+    let TileSetup { mut s, refs, .. } = tiles(&kt, DType::BF16);
+    let t = MatrixTile {
+        a: refs[0],
+        b: refs[1],
+        d: refs[2],
+    };
+    matrix::tile(&mut s, &t).unwrap();
+    matrix::fragment_zero(&mut s, FragId::new(0)).unwrap();
+    matrix::fragment_mma(&mut s, FragId::new(0), &refs[3], &refs[4]).unwrap();
+    matrix::fragment_store(&mut s, FragId::new(0), &refs[2]).unwrap();
+    programs.push(s.mir);
+    for mut mir in programs {
+        crate::regalloc::allocate(&mut mir).unwrap();
+        let asm = crate::assemble::assemble(&mir.insts).unwrap();
+        let text: Vec<String> = mir.insts.iter().map(print_inst).collect();
+        if let Some(bytes) = llvm_mc(&text) {
+            assert!(bytes.len() > 40, "llvm-mc-19 gave {} bytes", bytes.len());
+            assert_eq!(
+                bytes,
+                asm.code,
+                "llvm-mc-19 disagrees on:\n{}",
+                text.join("\n")
+            );
+        }
+    }
+}
+
+/// The bytes llvm-mc-19 assembles `lines` to, or None where it is not installed.
+fn llvm_mc(lines: &[String]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("llvm-mc-19")
+        .args([
+            "-triple=amdgcn-amd-amdhsa",
+            "-mcpu=gfx1100",
+            "-show-encoding",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()?
+        .write_all(lines.join("\n").as_bytes())
+        .ok()?;
+    let out = child.wait_with_output().ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut bytes = Vec::new();
+    for l in text.lines() {
+        let Some(enc) = l.split("encoding: [").nth(1) else {
+            continue;
+        };
+        for b in enc.trim_end_matches(']').split(',') {
+            bytes.push(u8::from_str_radix(b.trim().trim_start_matches("0x"), 16).ok()?);
+        }
+    }
+    Some(bytes)
+}
