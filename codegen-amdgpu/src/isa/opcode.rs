@@ -25,6 +25,9 @@ pub enum Fmt {
     /// FLAT segment 2.
     Global,
     Ds,
+    /// MUBUF: only the operandless cache invalidates (`buffer_gl0_inv`, `buffer_gl1_inv`),
+    /// held as `Inst::Sopp` with immediate 0 (they have no operands to model).
+    Mubuf,
 }
 
 /// The type of one operand slot: how wide it is and which constants it takes.
@@ -570,4 +573,10 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_cmp_class_f64", Vopc, 0x7f, B32, [F64, B32, N], NoOmod),
     op!("v_div_fixup_f64", Vop3, 0x228, F64, [F64, F64, F64], Float),
     op!("v_div_fmas_f64", Vop3, 0x238, F64, [F64, F64, F64], Float),
+    // COOP: cache invalidates for barriers, d16 loads for WMMA B fragments, lane ids.
+    op!("buffer_gl0_inv", Mubuf, 0x2b, N, [N, N, N], NoImm),
+    op!("buffer_gl1_inv", Mubuf, 0x2c, N, [N, N, N], NoImm),
+    op!("ds_load_u16_d16", Ds, 0xa6, R1, [R1, N, N], Load),
+    op!("ds_load_u16_d16_hi", Ds, 0xa7, R1, [R1, N, N], Load),
+    op!("v_mbcnt_lo_u32_b32", Vop3, 0x31f, B32, [B32, B32, N], Plain),
 ];

@@ -459,3 +459,9 @@ v_fma_f64 v[0:1], -v[2:3], v[4:5], 1.0
 v_add_f64 v[0:1], v[2:3], -v[4:5]
 v_max_f64 v[0:1], v[2:3], v[4:5]
 v_trunc_f64_e64 v[0:1], -v[2:3]
+# COOP: cache invalidates, d16 LDS loads, lane id
+buffer_gl0_inv
+buffer_gl1_inv
+ds_load_u16_d16 v0, v1 offset:2
+ds_load_u16_d16_hi v0, v1 offset:34
+v_mbcnt_lo_u32_b32 v0, -1, 0
