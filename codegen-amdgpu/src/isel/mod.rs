@@ -38,14 +38,11 @@ mod alu32;
 mod atomic;
 mod control;
 mod convert;
-<<<<<<< HEAD
 mod dce;
-=======
 #[cfg(test)]
 mod coop_sim;
 #[cfg(test)]
 mod coop_tests;
->>>>>>> isel-coop
 mod divide;
 pub mod emit;
 mod float16;
