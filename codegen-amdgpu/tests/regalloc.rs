@@ -371,6 +371,18 @@ fn spill_code_encodes_as_llvm_does() {
     }
 }
 
+/// Random machine IR under pressure high enough that both files spill, with loops.
+#[test]
+fn random_high_pressure_spills_both_files() {
+    for seed in [3, 11, 29] {
+        let mir = random_mir(&ops_for(3000, seed), 4000);
+        assert!(!mir.loops().is_empty());
+        let (out, a) = alloc_checked(&mir);
+        assert!(a.scratch_bytes_per_lane > 0, "seed {seed}");
+        assert!(count_ops(&out, "v_writelane_b32") > 0, "seed {seed}");
+    }
+}
+
 /// Allocation time for growing kernels (printed, not asserted: near-linear growth).
 #[test]
 fn allocation_time_grows_near_linearly() {
