@@ -133,6 +133,23 @@ fn allocate_class(
         placed = Some(run_scan(&reqs, &vregs, fixed, size, block)?);
     }
     let placed = placed.unwrap_or(first);
+    let lanes = block.0 + block.1 - extra;
+    let mut a = collect(mir, class, &reqs, &vregs, &placed);
+    a.temps = temps as u16;
+    a.addr = (lanes.max(1) - 1) as u16;
+    a.lanes = lanes as u16;
+    Ok(a)
+}
+
+/// Registers per virtual register from a scan's placements, and spill slots for the rest
+/// (reserved registers still to be filled in).
+fn collect(
+    mir: &Mir,
+    class: RegClass,
+    reqs: &[Req],
+    vregs: &[VReg],
+    placed: &[Option<u16>],
+) -> ClassAlloc {
     let mut base = vec![None; mir.vregs.len()];
     let mut spilled = Vec::new();
     for (k, &v) in vregs.iter().enumerate() {
@@ -142,16 +159,15 @@ fn allocate_class(
         }
     }
     let (slots, slot_count) = spill::assign_slots(&spilled, mir.vregs.len());
-    let lanes = block.0 + block.1 - extra;
-    Ok(ClassAlloc {
+    ClassAlloc {
         class,
         base,
         slots,
         slot_count,
-        temps: temps as u16,
-        addr: (lanes.max(1) - 1) as u16,
-        lanes: lanes as u16,
-    })
+        temps: 0,
+        addr: 0,
+        lanes: 0,
+    }
 }
 
 /// The intervals of `class`'s virtual registers that appear, and which register each is.
