@@ -92,3 +92,63 @@ fn spilled_values_survive_on_the_emulator() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(to_f32s(&out[1]), expected(&x));
 }
+
+const P: usize = 130;
+
+/// `y[i] = i + (p0 + p129) + p1 + … + p128` with all 130 uniform parameters live at once:
+/// more than the SGPRs hold, so some go to VGPR lanes.
+fn uniform_source() -> String {
+    let params: Vec<String> = (0..P).map(|k| format!("n{k}: i32")).collect();
+    let mut src = format!(
+        "kernel uni(y: global i32[64] write, {})
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{{
+  i: i32 = local_id.x
+",
+        params.join(", ")
+    );
+    for k in 0..P {
+        src += &format!("  q{k}: i32 = param n{k}\n");
+    }
+    src += &format!("  s0: i32 = add q0, q{}\n", P - 1);
+    for k in 1..P - 1 {
+        src += &format!("  s{k}: i32 = add s{}, q{k}\n", k - 1);
+    }
+    src += &format!("  r: i32 = add s{}, i\n  store y[i] = r\n}}\n", P - 2);
+    src
+}
+
+#[test]
+fn spilled_uniform_values_survive_on_the_emulator() {
+    let kernel = text::parse(&uniform_source()).unwrap_or_else(|e| panic!("{e}"));
+    let program = Program {
+        name: "uni".into(),
+        buffers: Vec::new(),
+        kernels: vec![kernel],
+        launches: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let target = Target::by_name("gfx1100").expect("gfx1100");
+    let (object, kernels) = compile_program(&program, &target).unwrap_or_else(|e| panic!("{e}"));
+    let asm = kernels[0].asm(false);
+    assert!(
+        asm.contains("v_writelane_b32"),
+        "the kernel must spill SGPRs"
+    );
+    let p: Vec<i32> = (0..P as i32).map(|k| k * 1000 + 7).collect();
+    let mut args = vec![A::Buf(vec![0; 256])];
+    args.extend(p.iter().map(|&v| A::I32(v)));
+    let out = launch(
+        &object,
+        "uni",
+        Launch {
+            grid: [1, 1, 1],
+            workgroup: [64, 1, 1],
+        },
+        args,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sum: i32 = p.iter().sum();
+    let want: Vec<i32> = (0..64).map(|i| sum + i).collect();
+    assert_eq!(to_i32s(&out[0]), want);
+}
