@@ -10,6 +10,13 @@
 //!
 //! Afterwards every instruction holds physical registers, `MInst::Inst::regs` is empty, and
 //! [`Allocation`] says what the kernel descriptor needs.
+//!
+//! Cost: intervals, the loop widening (a walk up the loop tree from each end), the scan
+//! (a heap of active intervals by end, free registers as a bit set) and the rewrite are
+//! each O(n log n) or O(n · loop depth); spilling adds a pass over at most 256 candidate
+//! blocks per spill. Limits: a spilled value is reloaded at every read (no splitting);
+//! SGPR spill lanes come out of the VGPR file (32 SGPR dwords per VGPR), so a kernel with
+//! thousands of uniform values live at once is refused rather than spilled to scratch.
 
 mod bits;
 mod live;
