@@ -312,6 +312,23 @@ fn errors_name_the_instruction() {
     assert!(e.to_string().contains("does not fit"), "{e}");
 }
 
+/// More uniform values live at once than VGPR lanes can hold: an error, not a panic.
+#[test]
+fn too_many_live_sgprs_is_an_error() {
+    let mut b = B::new();
+    let vals: Vec<VReg> = (0..256 * 32 + 300).map(|_| b.s(1)).collect();
+    for &s in &vals {
+        b.smov(s, 1);
+    }
+    let sum = b.s(1);
+    b.smov(sum, 0);
+    for &s in vals.iter().rev() {
+        b.sop2("s_add_u32", Some(sum), S::R(sum), S::R(s));
+    }
+    let e = allocate(&mut b.mir).unwrap_err();
+    assert!(matches!(e, RegallocError::OutOfRegisters(_)), "{e}");
+}
+
 #[test]
 fn vcc_use_is_reported() {
     let mut b = B::new();
