@@ -54,6 +54,7 @@ mod matrix;
 mod memory;
 mod select;
 mod sin64;
+mod sin_small;
 mod subgroup;
 pub mod uniformity;
 mod value;
