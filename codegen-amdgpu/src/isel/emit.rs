@@ -245,7 +245,13 @@ impl Sel<'_> {
         }
         let mut scalars: Vec<Src> = Vec::new();
         let mut literal: Option<Operand> = None;
-        for i in 0..srcs.len() {
+        // The mask of v_cndmask and the carry of v_*_co_ci must stay SGPRs: count them
+        // first so that the other sources are the ones moved into VGPRs.
+        let mut order: Vec<usize> = (0..srcs.len()).collect();
+        if matches!(info.class, Class::CndMask | Class::CoCi) && srcs.len() == 3 {
+            order = vec![2, 0, 1];
+        }
+        for i in order {
             let dwords = info.src.get(i).map_or(1, |t| t.dwords().max(1));
             match srcs[i] {
                 Src::Reg(p) if p.class == RegClass::S => {
