@@ -315,6 +315,7 @@ fn semantics(inst: &Inst) -> Exec {
         Fmt::Global | Fmt::Flat => Exec::Global,
         Fmt::Scratch => Exec::Scratch,
         Fmt::Ds => Exec::Ds,
+        Fmt::Mubuf => bad_op(name),
     }
 }
 
