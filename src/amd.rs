@@ -6,7 +6,7 @@ use egpu_codegen_amdgpu::dwarf::{KernelLines, kernel_lines};
 use egpu_codegen_amdgpu::object::{CodeObject, KernelCode};
 use egpu_codegen_amdgpu::{AmdError, CompiledKernel, compile_kernel};
 use egpu_ir::Target;
-use egpu_ir::kernel::Program;
+use egpu_ir::kernel::{Kernel, KernelIndex, Program, StmtId, print_with_lines, statement_text};
 use egpu_ir::precision::Family;
 
 pub use egpu_codegen_amdgpu::isel::IselError;
@@ -102,18 +102,46 @@ pub fn instruction_count(kernel: &CompiledKernel) -> usize {
 }
 
 /// `--emit asm`: each kernel's assembly after a comment header naming it and its
-/// resources, kernels separated by a blank line.
-pub fn asm_text(build: &AmdBuild) -> String {
+/// resources, kernels separated by a blank line. Each `; stmt N` comment gets the
+/// statement's line in `KERNEL.kir` and its text, so the assembly reads beside the IR.
+pub fn asm_text(program: &Program, build: &AmdBuild) -> String {
     let mut text = String::new();
     for (i, kernel) in build.kernels.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
         text += &format!("; kernel {}\n; {}\n", kernel.name, resources(kernel));
-        text += &kernel.asm(true);
+        let asm = kernel.asm(true);
+        match program.kernels.get(i) {
+            Some(ir) => text += &annotate(ir, &asm),
+            None => text += &asm,
+        }
         if !text.ends_with('\n') {
             text.push('\n');
         }
     }
     text
+}
+
+/// `; stmt N` → `; stmt N, line L: TEXT` (the statement's `.kir` line and text).
+fn annotate(kernel: &Kernel, asm: &str) -> String {
+    let index = KernelIndex::new(kernel);
+    let (_, lines) = print_with_lines(kernel);
+    let mut out = String::with_capacity(asm.len() * 2);
+    for line in asm.lines() {
+        let stmt = line
+            .strip_prefix("; stmt ")
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        let info = stmt.and_then(|n| Some((n, index.stmt(StmtId::from_u32(n))?)));
+        match info {
+            Some((n, info)) => {
+                let at = lines.get(n as usize).copied().unwrap_or(0);
+                let stmt_text = statement_text(kernel, info.stmt);
+                out += &format!("; stmt {n}, line {at}: {stmt_text}");
+            }
+            None => out += line,
+        }
+        out.push('\n');
+    }
+    out
 }

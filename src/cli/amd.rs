@@ -32,7 +32,7 @@ fn build(compiled: &Compiled, file: &Path) -> Result<AmdBuild, CliError> {
 
 /// `--emit asm`: every kernel's assembly with a header comment (name and resources).
 pub fn asm(compiled: &Compiled, file: &Path) -> Result<String, CliError> {
-    Ok(amd::asm_text(&build(compiled, file)?))
+    Ok(amd::asm_text(&compiled.program, &build(compiled, file)?))
 }
 
 /// The AMD part of `-o`: `DIR/GRAPH.hsaco`, named with each kernel's descriptor symbol in
