@@ -621,3 +621,34 @@ fn emit_asm_names_a_refused_kernel_in_one_line() {
         "{err}"
     );
 }
+
+/// The AMD examples in `compile --help` and `disasm --help` run as printed (examples/ from
+/// the repository, out/ in a temporary folder), in order, and succeed.
+#[test]
+fn help_examples_for_amd_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let examples = egpu_tests::examples_dir();
+    let out = format!("{}/", path_str(dir.path()));
+    let mut ran = 0;
+    for command in ["compile", "disasm"] {
+        let (code, help, _) = egpu(&[command, "--help"]);
+        assert_eq!(code, 0);
+        for line in help
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Example: egpu "))
+        {
+            if command == "compile" && !line.contains("gfx1100") {
+                continue;
+            }
+            let line = line
+                .replace("examples/", &format!("{}/", examples.display()))
+                .replace("out/", &out);
+            let args: Vec<&str> = line.split_whitespace().collect();
+            let (code, stdout, err) = egpu(&args);
+            assert_eq!(code, 0, "egpu {line}: {err}");
+            assert!(!stdout.is_empty(), "egpu {line}");
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 4, "two gfx1100 compile examples, two disasm examples");
+}
