@@ -262,6 +262,17 @@ fn disasm_of_clang_code_equals_llvm_objdump_line_by_line() {
         "{one}"
     );
     assert!(one.contains(".amdhsa_wavefront_size32 1\n"), "{one}");
+    // vadd's arguments: three pointers and a uint, 3 × 8 + 4 bytes; no LDS; the ids it reads.
+    let (_, vadd, _) = egpu(&["disasm", path_str(&so), "--kernel", "vadd"]);
+    for field in [
+        ".amdhsa_kernarg_size 28\n",
+        ".amdhsa_group_segment_fixed_size 0\n",
+        ".amdhsa_system_sgpr_workgroup_id_x 1\n",
+        ".amdhsa_system_sgpr_workgroup_id_y 0\n",
+        ".amdhsa_system_vgpr_workitem_id 0\n",
+    ] {
+        assert!(vadd.contains(field), "{field} in {vadd}");
+    }
 }
 
 const S_NOP_0: u32 = 0xBF80_0000;
