@@ -663,3 +663,38 @@ fn help_examples_for_amd_run() {
     }
     assert_eq!(ran, 4, "two gfx1100 compile examples, two disasm examples");
 }
+
+/// `bench --compile-only` for gfx1100 has an `hsaco` column: a time for a graph the backend
+/// compiles (`add`), `-` and a line naming the refused kernel for one it does not.
+#[test]
+fn bench_compile_only_has_an_hsaco_column() {
+    let add = egpu_tests::example_path("add");
+    let softmax = egpu_tests::example_path("softmax");
+    let (code, out, err) = egpu(&[
+        "bench",
+        "--compile-only",
+        path_str(&add),
+        path_str(&softmax),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains("-> code object"), "{out}");
+    let header: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(header.last(), Some(&"hsaco"), "{out}");
+    let cell = |row: &str| {
+        row.split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let hsaco: f64 = cell(lines[2]).parse().expect("a time for add");
+    assert!(hsaco > 0.0, "{out}");
+    if cell(lines[3]) == "-" {
+        assert!(
+            lines[4].contains("softmax.egir: no code object: kernel k0_softmax"),
+            "{out}"
+        );
+    } else {
+        cell(lines[3]).parse::<f64>().expect("a time for softmax");
+    }
+}
