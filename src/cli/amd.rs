@@ -46,6 +46,9 @@ pub fn write(
     files: &mut [KernelFiles],
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if compiled.program.kernels.is_empty() {
+        return Ok(()); // nothing to put in a code object (and an empty one is not valid)
+    }
     let built = build(compiled, source)?;
     let object = format!("{}.hsaco", compiled.program.name);
     let path = dir.join(&object);
