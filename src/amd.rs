@@ -145,3 +145,31 @@ fn annotate(kernel: &Kernel, asm: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KIR: &str = "\
+kernel k(a: global f32[64] read_write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  v0: i32 = local_id.x
+  v1: f32 = load a[v0]
+  store a[v0] = v1
+}
+";
+
+    /// Statement comments gain the `.kir` line (counted by hand above) and text; other
+    /// lines, and a statement number the kernel does not have, stay as they were.
+    #[test]
+    fn statement_comments_name_their_kir_line_and_text() {
+        let kernel = egpu_ir::kernel::text::parse(KIR).expect("parses");
+        let asm = "; stmt 0\nv_and_b32_e32 v1, 0x3ff, v0\n; .L0:\n; stmt 2\ns_endpgm\n; stmt 9\n";
+        assert_eq!(
+            annotate(&kernel, asm),
+            "; stmt 0, line 4: v0: i32 = local_id.x\nv_and_b32_e32 v1, 0x3ff, v0\n; .L0:\n\
+             ; stmt 2, line 6: store a[v0] = v1\ns_endpgm\n; stmt 9\n"
+        );
+    }
+}
