@@ -38,11 +38,11 @@ mod alu32;
 mod atomic;
 mod control;
 mod convert;
-mod dce;
 #[cfg(test)]
 mod coop_sim;
 #[cfg(test)]
 mod coop_tests;
+mod dce;
 mod divide;
 pub mod emit;
 mod float16;

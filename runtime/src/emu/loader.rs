@@ -315,6 +315,9 @@ fn semantics(inst: &Inst) -> Exec {
         Fmt::Global | Fmt::Flat => Exec::Global,
         Fmt::Scratch => Exec::Scratch,
         Fmt::Ds => Exec::Ds,
+        // Cache invalidations (buffer_gl0_inv, buffer_gl1_inv): memory here is coherent.
+        Fmt::Mubuf if name.ends_with("_inv") => Exec::Nop,
+        Fmt::Mubuf => bad_op(name),
     }
 }
 
