@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the edge-value kernels of the integer/conversion isel family (helper INT):
-each loads its operands from read buffers (filled by tests/isel_int_kernels.rs with edge
+each loads its operands from read buffers (filled by runtime/tests/amd_int.rs with edge
 values), applies every operation of a family, and stores each result in its own slice of
 an output buffer. Usage: ./gen.py (writes the .kir files next to it)."""
 import os
