@@ -315,9 +315,8 @@ fn semantics(inst: &Inst) -> Exec {
         Fmt::Global | Fmt::Flat => Exec::Global,
         Fmt::Scratch => Exec::Scratch,
         Fmt::Ds => Exec::Ds,
-        // Cache invalidations (buffer_gl0_inv, buffer_gl1_inv): memory here is coherent.
-        Fmt::Mubuf if name.ends_with("_inv") => Exec::Nop,
-        Fmt::Mubuf => bad_op(name),
+        // buffer_gl0_inv / buffer_gl1_inv: cache invalidations; the emulator has no caches.
+        Fmt::Mubuf => Exec::Nop,
     }
 }
 
