@@ -290,6 +290,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_clz_i32_u32" => u!(|a, _b, _c| find_bit(a, a.leading_zeros())),
         "v_ctz_i32_b32" => u!(|a, _b, _c| find_bit(a, a.trailing_zeros())),
         "v_rcp_f64" => dl!(|a, _b, _c| 1.0 / a),
+        "v_trunc_f64" => dl!(|a, _b, _c| a.trunc()),
         "v_rsq_f64" => dl!(|a, _b, _c| 1.0 / a.sqrt()),
         "v_sqrt_f64" => dl!(|a, _b, _c| a.sqrt()),
         "v_exp_f16" => hl!(|a, _b, _c| a.exp2()),
@@ -370,6 +371,13 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_cmp_eq_f64" => vc!(|a, b| a == b, d),
         "v_cmp_lt_i64" => vc!(|a, b| a < b, qi),
         "v_cmp_eq_u64" => vc!(|a, b| a == b, q),
+        // INT: the 64-bit unsigned and f64 compares the integer/conversion isel adds.
+        "v_cmp_lt_u64" => vc!(|a, b| a < b, q),
+        "v_cmp_ne_u64" => vc!(|a, b| a != b, q),
+        "v_cmp_ge_u64" => vc!(|a, b| a >= b, q),
+        "v_cmp_gt_f64" => vc!(|a, b| a > b, d),
+        "v_cmp_ge_f64" => vc!(|a, b| a >= b, d),
+        "v_cmp_lg_f64" => vc!(|a, b| a != b && !a.is_nan() && !b.is_nan(), d),
         "v_cmp_class_f32" => v!(|s, _c| (0, lo(s[1]) >> class_bit(f(s[0])) & 1 == 1)),
         // VOP3.
         "v_fma_f32" => fl!(|a, b, c| a.mul_add(b, c)),
@@ -406,6 +414,11 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_min3_f32" => fl!(|a, b, c| ieee_min(ieee_min(a, b), c)),
         "v_med3_f32" => fl!(|a, b, c| med3(a, b, c)),
         "v_max3_i32" => u!(|a, b, c| (a as i32).max(b as i32).max(c as i32) as u32),
+        "v_med3_i32" => u!(|a, b, c| {
+            let (a, b, c) = (a as i32, b as i32, c as i32);
+            a.max(b).min(a.min(b).max(c)) as u32
+        }),
+        "v_med3_u32" => u!(|a, b, c| a.max(b).min(a.min(b).max(c))),
         "v_min3_i32" => u!(|a, b, c| (a as i32).min(b as i32).min(c as i32) as u32),
         "v_max3_u32" => u!(|a, b, c| a.max(b).max(c)),
         "v_min3_u32" => u!(|a, b, c| a.min(b).min(c)),
