@@ -442,13 +442,11 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         }),
         // FLOAT (isel-float): f16/f64 rounding, compares, f64 division and frexp
         "v_trunc_f16" => hl!(|a, _b, _c| a.trunc()),
-        "v_trunc_f64" => dl!(|a, _b, _c| a.trunc()),
         "v_rndne_f64" => dl!(|a, _b, _c| a.round_ties_even()),
         "v_frexp_mant_f64" => dl!(|a, _b, _c| frexp64(a).0),
         "v_frexp_exp_i32_f64" => v!(|s, _c| (u64::from(frexp64(d(s[0])).1 as u32), false)),
         "v_cmp_u_f16" => vc!(|a, b| a.is_nan() || b.is_nan(), h),
         "v_cmp_neq_f16" => vc!(|a, b| a != b, h),
-        "v_cmp_gt_f64" => vc!(|a, b| a > b, d),
         "v_cmp_u_f64" => vc!(|a, b| a.is_nan() || b.is_nan(), d),
         "v_cmp_neq_f64" => vc!(|a, b| a != b, d),
         "v_cmp_class_f64" => v!(|s, _c| (0, lo(s[1]) >> class_bit64(d(s[0])) & 1 == 1)),
