@@ -8,27 +8,13 @@ use super::strict::Regs;
 use super::wave::{Ctx, Wave};
 use egpu_codegen_amdgpu::isa::{Class, Inst, Operand, Ty};
 
-/// Bytes a load or store moves, from its mnemonic.
-fn access_bytes(name: &str) -> usize {
-    let suffix = name.rsplit('_').next().unwrap_or("");
-    match suffix {
-        "b8" | "u8" | "i8" => 1,
-        "b16" | "u16" | "i16" => 2,
-        "b64" => 8,
-        "b96" => 12,
-        "b128" => 16,
-        _ => 4,
-    }
-}
-
 /// A loaded 1- or 2-byte value widened as the op says.
-fn widen(name: &str, raw: u32) -> u32 {
-    if name.ends_with("i8") {
-        raw as u8 as i8 as i32 as u32
-    } else if name.ends_with("i16") {
-        raw as u16 as i16 as i32 as u32
-    } else {
-        raw
+#[inline]
+fn widen(ins: &Ins, raw: u32) -> u32 {
+    match (ins.sext, ins.bytes) {
+        (true, 1) => raw as u8 as i8 as i32 as u32,
+        (true, 2) => raw as u16 as i16 as i32 as u32,
+        _ => raw,
     }
 }
 
@@ -149,7 +135,7 @@ impl Wave {
         let info = op.info();
         let exec = self.exec();
         let addrs = self.global_addrs(addr, saddr, offset)?;
-        let bytes = access_bytes(info.name);
+        let bytes = usize::from(ins.bytes);
         match info.class {
             Class::Load => {
                 let d = vreg(vdst)?;
@@ -166,7 +152,7 @@ impl Wave {
                             buf[4 * k + 2],
                             buf[4 * k + 3],
                         ]);
-                        self.set_v(d + k, l, widen(info.name, raw));
+                        self.set_v(d + k, l, widen(ins, raw));
                     }
                     Ok(())
                 })?;
@@ -273,7 +259,7 @@ impl Wave {
             Operand::Vgpr(r) => Some(self.check_vgprs(usize::from(r), 1, exec)?),
             _ => None,
         };
-        let bytes = access_bytes(info.name);
+        let bytes = usize::from(ins.bytes);
         let n = bytes.div_ceil(4);
         let size = self.scratch_per_lane;
         let load = info.class == Class::Load;
@@ -381,25 +367,23 @@ impl Wave {
                 let d = vreg(vdst)?;
                 let n = usize::from(info.dst.dwords());
                 self.check_vdst(d, n)?;
-                let bytes = access_bytes(name);
+                let bytes = usize::from(ins.bytes);
                 for_lanes(exec, |l| {
                     let base = u64::from(self.get_v(a, l));
-                    let parts: Vec<(u64, usize)> = if info.class == Class::Load2 {
-                        vec![
-                            (base + 4 * u64::from(offset0), 4),
-                            (base + 4 * u64::from(offset1), 4),
-                        ]
-                    } else {
-                        vec![(base + offset, bytes)]
-                    };
+                    let two = [
+                        (base + 4 * u64::from(offset0), 4),
+                        (base + 4 * u64::from(offset1), 4),
+                    ];
+                    let one = [(base + offset, bytes)];
+                    let parts: &[(u64, usize)] = if info.class == Class::Load2 { &two } else { &one };
                     let mut k = 0;
-                    for (at, len) in parts {
+                    for &(at, len) in parts {
                         let at = self.lds_check(ctx, l, at, len, false, false)?;
                         let mut buf = [0u8; 16];
                         buf[..len].copy_from_slice(&ctx.lds[at..at + len]);
                         for c in buf[..len.max(4)].chunks(4) {
                             let raw = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                            self.set_v(d + k, l, widen(name, raw));
+                            self.set_v(d + k, l, widen(ins, raw));
                             k += 1;
                         }
                     }
@@ -424,7 +408,7 @@ impl Wave {
                         Ok(())
                     })?;
                 } else {
-                    let bytes = access_bytes(name);
+                    let bytes = usize::from(ins.bytes);
                     for_lanes(exec, |l| {
                         let at = u64::from(self.get_v(a, l)) + offset;
                         let at = self.lds_check(

@@ -22,6 +22,31 @@ pub struct Ins {
     /// The mnemonic, as LLVM spells it.
     pub name: &'static str,
     pub exec: Exec,
+    /// Memory instructions: bytes per lane (or per scalar load) and whether a 1- or
+    /// 2-byte load sign-extends; computed once here rather than from the name per lane.
+    pub bytes: u8,
+    pub sext: bool,
+}
+
+impl Ins {
+    fn new(pc: u32, len: u32, inst: Inst, name: &'static str, exec: Exec) -> Ins {
+        let (bytes, sext) = mem_shape(name);
+        Ins { pc, len, inst, name, exec, bytes, sext }
+    }
+}
+
+/// Bytes a load or store moves and whether it sign-extends, from its mnemonic.
+fn mem_shape(name: &str) -> (u8, bool) {
+    let suffix = name.rsplit('_').next().unwrap_or("");
+    let bytes = match suffix {
+        "b8" | "u8" | "i8" => 1,
+        "b16" | "u16" | "i16" => 2,
+        "b64" => 8,
+        "b96" => 12,
+        "b128" => 16,
+        _ => 4,
+    };
+    (bytes, suffix.starts_with('i'))
 }
 
 /// Where a VALU op's lane bit comes from.
@@ -37,7 +62,12 @@ pub enum Cin {
 /// What executing the instruction does.
 #[derive(Clone, Debug)]
 pub enum Exec {
-    Scalar(ScalarFn),
+    /// A scalar ALU op; `scc_in`: it reads SCC; `dst_in`: it reads its destination.
+    Scalar {
+        f: ScalarFn,
+        scc_in: bool,
+        dst_in: bool,
+    },
     /// SOPK: the destination is also the first source.
     ScalarK(ScalarFn),
     SaveExec(fn(u32, u32) -> u32),
@@ -164,21 +194,15 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
     match isa::decode(bytes) {
         Ok((inst, len)) => {
             let name = inst.op().name();
-            Ins {
-                pc,
-                len: len as u32,
-                inst,
-                name,
-                exec: semantics(&inst),
-            }
+            Ins::new(pc, len as u32, inst, name, semantics(&inst))
         }
-        Err(e) => Ins {
+        Err(e) => Ins::new(
             pc,
-            len: 4,
-            inst: nop_inst(),
-            name: "<undecoded>",
-            exec: Exec::Bad(format!("cannot decode: {e}")),
-        },
+            4,
+            nop_inst(),
+            "<undecoded>",
+            Exec::Bad(format!("cannot decode: {e}")),
+        ),
     }
 }
 
@@ -192,13 +216,7 @@ fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
             (0xE0B0_0000, 0) => "buffer_gl1_inv",
             _ => return None,
         };
-        return Some(Ins {
-            pc,
-            len: 8,
-            inst: nop_inst(),
-            name,
-            exec: Exec::Nop,
-        });
+        return Some(Ins::new(pc, 8, nop_inst(), name, Exec::Nop));
     }
     // VOPC with opcode bit 7 set: v_cmpx_* (32-bit encoding).
     if w0 >> 25 == 0x3E && (w0 >> 24) & 1 == 1 {
@@ -231,13 +249,7 @@ fn cmpx(bytes: &[u8], w0: u32, _unused: u32, pc: u32) -> Option<Ins> {
     if let Inst::Valu { vdst, .. } = &mut inst {
         *vdst = Operand::ExecLo;
     }
-    Some(Ins {
-        pc,
-        len: len as u32,
-        inst,
-        name,
-        exec: semantics(&inst),
-    })
+    Some(Ins::new(pc, len as u32, inst, name, semantics(&inst)))
 }
 
 /// `v_cmp_X` → `v_cmpx_X`, as a static string (leaked once per distinct mnemonic).
@@ -279,13 +291,7 @@ fn fmak(bytes: &[u8], w0: u32, pc: u32, op: &str, name: &'static str, k_mid: boo
         src,
         mods: Mods::default(),
     };
-    Some(Ins {
-        pc,
-        len,
-        inst,
-        name,
-        exec: semantics(&inst),
-    })
+    Some(Ins::new(pc, len, inst, name, semantics(&inst)))
 }
 
 fn bad_op(name: &str) -> Exec {
@@ -325,7 +331,17 @@ fn scalar_semantics(name: &str) -> Exec {
         "s_and_not1_saveexec_b32" => Exec::SaveExec(|src, exec| src & !exec),
         "s_getpc_b64" => Exec::GetPc,
         "s_setpc_b64" => Exec::SetPc,
-        _ => alu::scalar(name).map_or_else(|| bad_op(name), Exec::Scalar),
+        _ => alu::scalar(name).map_or_else(
+            || bad_op(name),
+            |f| Exec::Scalar {
+                f,
+                scc_in: matches!(
+                    name,
+                    "s_addc_u32" | "s_subb_u32" | "s_cselect_b32" | "s_cselect_b64" | "s_cmov_b32"
+                ),
+                dst_in: name == "s_cmov_b32",
+            },
+        ),
     }
 }
 

@@ -115,16 +115,22 @@ impl EmuDevice {
         launch: Launch,
         args: &[Arg],
     ) -> Result<(), DeviceError> {
-        let program = self.program(handle)?.clone();
-        let seg = self.kernarg(&program, args)?;
+        let seg = self.kernarg(self.program(handle)?, args)?;
         let kernarg = self.mem.alloc(seg.len());
         if let Some(held) = self.mem.bytes_mut(kernarg) {
             held.copy_from_slice(&seg);
         }
+        // Borrow the program from its own field so memory can change meanwhile.
+        let program = self.kernels.get(handle.0).ok_or_else(|| DeviceError::NoSuchKernel {
+            device: EmuDevice::NAME.into(),
+            handle: handle.0,
+        })?;
         let budget = self.budget.unwrap_or(DEFAULT_BUDGET);
-        let mut runner = Runner::new(&program, launch, kernarg, budget)?;
-        let result = runner.run_all(&mut self.mem);
-        self.executed += runner.executed;
+        let result = Runner::new(program, launch, kernarg, budget).and_then(|mut runner| {
+            let result = runner.run_all(&mut self.mem);
+            self.executed += runner.executed;
+            result
+        });
         self.mem.free(kernarg);
         result
     }

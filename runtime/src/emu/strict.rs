@@ -117,8 +117,12 @@ impl Counters {
     fn remark(&mut self) {
         self.vbusy.iter_mut().for_each(|b| *b = 0);
         self.sbusy = [0; 128];
-        let all: Vec<Pending> = self.vm.iter().chain(self.lgkm.iter()).copied().collect();
-        for p in all {
+        for i in 0..self.vm.len() {
+            let p = self.vm[i];
+            self.mark(p.regs, p.pc + 1);
+        }
+        for i in 0..self.lgkm.len() {
+            let p = self.lgkm[i];
             self.mark(p.regs, p.pc + 1);
         }
     }

@@ -268,7 +268,7 @@ impl Wave {
     pub fn step(&mut self, ins: &Ins, ctx: &mut Ctx) -> Result<(), String> {
         self.ip += 1;
         match &ins.exec {
-            Exec::Scalar(f) => self.scalar(ins, *f),
+            Exec::Scalar { f, scc_in, dst_in } => self.scalar(ins, *f, *scc_in, *dst_in),
             Exec::ScalarK(f) => self.scalar_k(ins, *f),
             Exec::SaveExec(f) => self.save_exec(ins, *f),
             Exec::GetPc => self.get_pc(ins),
@@ -325,32 +325,29 @@ impl Wave {
         }
     }
 
-    fn scalar(&mut self, ins: &Ins, f: super::alu::ScalarFn) -> Result<(), String> {
+    fn scalar(
+        &mut self,
+        ins: &Ins,
+        f: super::alu::ScalarFn,
+        scc_in: bool,
+        dst_in: bool,
+    ) -> Result<(), String> {
         let info = ins.inst.op().info();
         let (dst, a, b) = match ins.inst {
-            Inst::Sop2 {
-                sdst, src0, src1, ..
-            } => (sdst, src0, src1),
+            Inst::Sop2 { sdst, src0, src1, .. } => (sdst, src0, src1),
             Inst::Sop1 { sdst, src0, .. } => (sdst, src0, Operand::None),
             Inst::Sopc { src0, src1, .. } => (Operand::None, src0, src1),
             _ => return Err("not a scalar ALU instruction".into()),
         };
         let x = self.read_scalar(a, info.src[0])?;
-        let y = if b == Operand::None {
-            // s_cmov reads its destination.
-            if ins.name == "s_cmov_b32" {
-                self.read_scalar(dst, info.dst)?
-            } else {
-                0
-            }
+        let y = if dst_in {
+            self.read_scalar(dst, info.dst)?
+        } else if b == Operand::None {
+            0
         } else {
             self.read_scalar(b, info.src[1])?
         };
-        let uses_scc = matches!(
-            ins.name,
-            "s_addc_u32" | "s_subb_u32" | "s_cselect_b32" | "s_cselect_b64" | "s_cmov_b32"
-        );
-        let scc = if uses_scc { self.get_scc()? } else { false };
+        let scc = if scc_in { self.get_scc()? } else { false };
         let (r, new_scc) = f(x, y, scc);
         if dst != Operand::None && info.dst != Ty::N {
             self.write_scalar(dst, info.dst, r)?;
