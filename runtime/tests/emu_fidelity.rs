@@ -119,6 +119,36 @@ fn vector_add_matches() {
 }
 
 #[test]
+fn arguments_are_checked_against_the_metadata() {
+    let Some(code) = code() else { return };
+    let three = vec![
+        A::Buf(vec![0; 16]),
+        A::Buf(vec![0; 16]),
+        A::Buf(vec![0; 16]),
+    ];
+    let err = launch(&code, "vadd", Launch::linear(1, 64), three)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("kernel 'vadd': 4 parameters, 3 arguments"),
+        "{err}"
+    );
+    let swapped = vec![
+        A::Buf(vec![0; 16]),
+        A::I32(1),
+        A::Buf(vec![0; 16]),
+        A::I32(1),
+    ];
+    let err = launch(&code, "vadd", Launch::linear(1, 64), swapped)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("parameter 1 (Buffer, 8 bytes) given I32(1)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn half_saxpy_matches() {
     let Some(code) = code() else { return };
     let x: Vec<f16> = unit(3, 128)
@@ -403,7 +433,10 @@ fn speed() {
     }
     let secs = start.elapsed().as_secs_f64();
     let n = dev.executed() as f64;
-    print!("{n} wave-instructions in {secs:.3} s wall: {:.1} M/s", n / secs / 1e6);
+    print!(
+        "{n} wave-instructions in {secs:.3} s wall: {:.1} M/s",
+        n / secs / 1e6
+    );
     if let (Some(a), Some(b)) = (cpu, thread_cpu_seconds()) {
         println!("; {:.3} s on the CPU: {:.1} M/s", b - a, n / (b - a) / 1e6);
     }

@@ -375,7 +375,11 @@ impl Wave {
                         (base + 4 * u64::from(offset1), 4),
                     ];
                     let one = [(base + offset, bytes)];
-                    let parts: &[(u64, usize)] = if info.class == Class::Load2 { &two } else { &one };
+                    let parts: &[(u64, usize)] = if info.class == Class::Load2 {
+                        &two
+                    } else {
+                        &one
+                    };
                     let mut k = 0;
                     for &(at, len) in parts {
                         let at = self.lds_check(ctx, l, at, len, false, false)?;

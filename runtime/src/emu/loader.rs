@@ -31,7 +31,15 @@ pub struct Ins {
 impl Ins {
     fn new(pc: u32, len: u32, inst: Inst, name: &'static str, exec: Exec) -> Ins {
         let (bytes, sext) = mem_shape(name);
-        Ins { pc, len, inst, name, exec, bytes, sext }
+        Ins {
+            pc,
+            len,
+            inst,
+            name,
+            exec,
+            bytes,
+            sext,
+        }
     }
 }
 
@@ -122,6 +130,8 @@ pub struct Program {
     pub name: String,
     pub descriptor: DescriptorFields,
     pub ins: Vec<Ins>,
+    /// The kernarg slots the metadata note declares (`None`: the object has no note).
+    pub args: Option<Vec<super::metadata::Slot>>,
     /// Index into `ins` of the instruction starting at byte `4 * k`, or `u32::MAX`.
     pub at: Vec<u32>,
 }
@@ -149,6 +159,7 @@ pub fn load(bytes: &[u8], kernel: &str) -> Result<Program, String> {
     if !d.wavefront32 {
         return Err("the descriptor asks for wave64; the emulator runs wave32 only".into());
     }
+    let args = super::metadata::kernel_args(bytes, kernel)?;
     let ins = decode_all(&found.code);
     let mut at = vec![u32::MAX; found.code.len().div_ceil(4)];
     for (k, i) in ins.iter().enumerate() {
@@ -158,6 +169,7 @@ pub fn load(bytes: &[u8], kernel: &str) -> Result<Program, String> {
         name: kernel.to_string(),
         descriptor: *d,
         ins,
+        args,
         at,
     })
 }

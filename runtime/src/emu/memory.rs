@@ -29,7 +29,11 @@ pub struct Unmapped {
 impl Memory {
     /// A new allocation of `bytes` zero bytes; returns its base address.
     pub fn alloc(&mut self, bytes: usize) -> u64 {
-        let base = if self.next == 0 { FIRST_BASE } else { self.next };
+        let base = if self.next == 0 {
+            FIRST_BASE
+        } else {
+            self.next
+        };
         let end = base + bytes as u64;
         self.next = (end + GAP).div_ceil(GAP) * GAP;
         self.allocs.push((base, vec![0; bytes]));
@@ -67,7 +71,10 @@ impl Memory {
             return Ok(hit);
         }
         let i = self.allocs.partition_point(|(b, _)| *b <= addr);
-        let hit = i.checked_sub(1).and_then(fits).ok_or(Unmapped { addr, len })?;
+        let hit = i
+            .checked_sub(1)
+            .and_then(fits)
+            .ok_or(Unmapped { addr, len })?;
         self.last.set(hit.0);
         Ok(hit)
     }

@@ -334,7 +334,9 @@ impl Wave {
     ) -> Result<(), String> {
         let info = ins.inst.op().info();
         let (dst, a, b) = match ins.inst {
-            Inst::Sop2 { sdst, src0, src1, .. } => (sdst, src0, src1),
+            Inst::Sop2 {
+                sdst, src0, src1, ..
+            } => (sdst, src0, src1),
             Inst::Sop1 { sdst, src0, .. } => (sdst, src0, Operand::None),
             Inst::Sopc { src0, src1, .. } => (Operand::None, src0, src1),
             _ => return Err("not a scalar ALU instruction".into()),
