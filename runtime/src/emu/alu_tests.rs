@@ -52,14 +52,11 @@ fn scalar_carries_and_flags() {
 fn vector_integer_ops() {
     assert_eq!(v("v_add_co_ci_u32", [0xffff_ffff, 0, 0], true), (0, true));
     assert_eq!(v("v_sub_co_ci_u32", [0, 0, 0], true), (0xffff_ffff, true));
+    // (2^32 - 1)^2 + 2^64 - 1 = 2^64 + 2^64 - 2^33: a carry out, low half 2^64 - 2^33.
+    let big = [0xffff_ffff, 0xffff_ffff, 0xffff_ffff_ffff_ffff];
     assert_eq!(
-        v(
-            "v_mad_u64_u32",
-            [0xffff_ffff, 0xffff_ffff, 0xffff_ffff_ffff_ffff],
-            false
-        )
-        .1,
-        true
+        v("v_mad_u64_u32", big, false),
+        (0xffff_fffe_0000_0000, true)
     );
     assert_eq!(
         v("v_mul_i32_i24", [0x00ff_ffff, 2, 0], false).0,
