@@ -368,31 +368,31 @@ impl Wave {
                 let n = usize::from(info.dst.dwords());
                 self.check_vdst(d, n)?;
                 let bytes = usize::from(ins.bytes);
+                let two = info.class == Class::Load2;
                 for_lanes(exec, |l| {
-                    let base = u64::from(self.get_v(a, l));
-                    let two = [
-                        (base + 4 * u64::from(offset0), 4),
-                        (base + 4 * u64::from(offset1), 4),
-                    ];
-                    let one = [(base + offset, bytes)];
-                    let parts: &[(u64, usize)] = if info.class == Class::Load2 {
-                        &two
+                    let base = u64::from(self.v[a * 32 + l]);
+                    if two {
+                        for (k, off) in [(0, offset0), (1, offset1)] {
+                            let at = self.lds_check(ctx, l, base + 4 * u64::from(off), 4, false, false)?;
+                            self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
+                        }
+                        return Ok(());
+                    }
+                    let at = self.lds_check(ctx, l, base + offset, bytes, false, false)?;
+                    if bytes < 4 {
+                        let mut b = [0u8; 4];
+                        b[..bytes].copy_from_slice(&ctx.lds[at..at + bytes]);
+                        self.v[d * 32 + l] = widen(ins, u32::from_le_bytes(b));
                     } else {
-                        &one
-                    };
-                    let mut k = 0;
-                    for &(at, len) in parts {
-                        let at = self.lds_check(ctx, l, at, len, false, false)?;
-                        let mut buf = [0u8; 16];
-                        buf[..len].copy_from_slice(&ctx.lds[at..at + len]);
-                        for c in buf[..len.max(4)].chunks(4) {
-                            let raw = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                            self.set_v(d + k, l, widen(ins, raw));
-                            k += 1;
+                        for k in 0..bytes / 4 {
+                            self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at + 4 * k);
                         }
                     }
                     Ok(())
                 })?;
+                for k in 0..n {
+                    self.v_written[d + k] |= exec;
+                }
                 self.counters
                     .issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
             }
@@ -535,6 +535,12 @@ fn swizzle_source(offset: u16, lane: usize) -> usize {
         let xor = usize::from((offset >> 10) & 0x1f);
         ((lane & and) | or) ^ xor
     }
+}
+
+/// The dword at LDS byte `at` (in bounds: checked by `lds_check`).
+#[inline]
+fn lds_u32(lds: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([lds[at], lds[at + 1], lds[at + 2], lds[at + 3]])
 }
 
 /// Runs `f` for each lane set in `mask`, stopping at the first error.

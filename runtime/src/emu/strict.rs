@@ -232,10 +232,15 @@ impl LdsRaces {
     }
 
     /// Records an access of `[addr, addr + len)` by `wave`.
+    #[inline]
     pub fn access(&mut self, wave: u16, addr: usize, len: usize, write: bool) -> Option<Race> {
         let e = self.epoch + 1;
         let end = (addr + len).div_ceil(4).min(self.cells.len());
         for c in &mut self.cells[addr / 4..end] {
+            // The common case: this wave's own earlier access in this epoch.
+            if c.write_epoch == e && c.writer == wave && (!write || c.read_epoch != e) {
+                continue;
+            }
             if c.write_epoch == e && c.writer != wave {
                 return Some(Race {
                     other: c.writer,

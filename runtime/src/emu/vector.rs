@@ -167,10 +167,15 @@ impl Wave {
                 if out_mod {
                     r = out_mods(r, info.dst, &mods);
                 }
-                self.set_v(d, l, r as u32);
+                self.v[d * 32 + l] = r as u32;
                 if width == 2 {
-                    self.set_v(d + 1, l, (r >> 32) as u32);
+                    self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
                 }
+            }
+        }
+        if let Some(d) = vreg {
+            for k in d..d + width {
+                self.v_written[k] |= exec;
             }
         }
         if bit_out {
