@@ -373,7 +373,8 @@ impl Wave {
                     let base = u64::from(self.v[a * 32 + l]);
                     if two {
                         for (k, off) in [(0, offset0), (1, offset1)] {
-                            let at = self.lds_check(ctx, l, base + 4 * u64::from(off), 4, false, false)?;
+                            let at =
+                                self.lds_check(ctx, l, base + 4 * u64::from(off), 4, false, false)?;
                             self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
                         }
                         return Ok(());

@@ -2,8 +2,18 @@
 
 use super::*;
 
+/// One lane (lane 0) of the op.
 fn v(name: &str, s: [u64; 3], c: bool) -> (u64, bool) {
-    vector(name).unwrap_or_else(|| panic!("{name} has no semantics"))(&s, c)
+    let f = vector(name).unwrap_or_else(|| panic!("{name} has no semantics"));
+    let mut l = Lanes {
+        src: [[s[0]; 32], [s[1]; 32], [s[2]; 32]],
+        cin: u32::from(c),
+        exec: 1,
+        out: [0; 32],
+        bits: 0,
+    };
+    f(&mut l);
+    (l.out[0], l.bits & 1 == 1)
 }
 
 fn sc(name: &str, a: u64, b: u64, scc: bool) -> (u64, Option<bool>) {

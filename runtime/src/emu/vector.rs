@@ -2,7 +2,7 @@
 //! through (sources, modifiers, carry/condition masks, destinations, strict checks and
 //! hazards), cross-lane moves, packed math and WMMA.
 
-use super::alu::{HalfFn, VectorFn};
+use super::alu::{HalfFn, Lanes, VectorFn};
 use super::loader::{Cin, Ins};
 use super::wave::{VCC_LO, Wave};
 use egpu_codegen_amdgpu::isa::{Class, Fmt, Inst, Mods, Operand, Ty};
@@ -17,6 +17,28 @@ enum Src {
 }
 
 impl Src {
+    /// Every lane's value (lanes outside `exec` may hold anything).
+    #[inline]
+    fn gather(self, w: &Wave, out: &mut [u64; 32]) {
+        match self {
+            Src::Const(c) => *out = [c; 32],
+            Src::V1(r) => {
+                for (o, &v) in out.iter_mut().zip(&w.v[r * 32..r * 32 + 32]) {
+                    *o = u64::from(v);
+                }
+            }
+            Src::V2(r) => {
+                let (lo, hi) = (
+                    &w.v[r * 32..r * 32 + 32],
+                    &w.v[(r + 1) * 32..(r + 1) * 32 + 32],
+                );
+                for (o, (&a, &b)) in out.iter_mut().zip(lo.iter().zip(hi)) {
+                    *o = u64::from(a) | u64::from(b) << 32;
+                }
+            }
+        }
+    }
+
     #[inline]
     fn lane(self, w: &Wave, l: usize) -> u64 {
         match self {
@@ -140,30 +162,31 @@ impl Wave {
                 overlap_check(&src, r, ins.name)?;
             }
         }
-        let mut mask = 0u32;
-        let mut lanes = exec;
-        while lanes != 0 {
-            let l = lanes.trailing_zeros() as usize;
-            lanes &= lanes - 1;
-            let mut s = [
-                srcs[0].lane(self, l),
-                srcs[1].lane(self, l),
-                srcs[2].lane(self, l),
-            ];
-            if neg | abs != 0 {
-                for (i, v) in s.iter_mut().enumerate() {
-                    let sb = sign_bit(info.src[i]);
-                    if abs >> i & 1 == 1 {
-                        *v &= !sb;
-                    }
-                    if neg >> i & 1 == 1 {
-                        *v ^= sb;
-                    }
+        let mut lanes = Lanes {
+            src: [[0; 32]; 3],
+            cin: cmask,
+            exec,
+            out: [0; 32],
+            bits: 0,
+        };
+        for (i, src) in srcs.iter().enumerate() {
+            src.gather(self, &mut lanes.src[i]);
+            let sb = sign_bit(info.src[i]);
+            let (clear, flip) = (abs >> i & 1 == 1, neg >> i & 1 == 1);
+            if clear || flip {
+                for v in lanes.src[i].iter_mut() {
+                    *v = if clear { *v & !sb } else { *v } ^ if flip { sb } else { 0 };
                 }
             }
-            let (mut r, bit) = f(&s, cmask >> l & 1 == 1);
-            mask |= u32::from(bit) << l;
-            if let Some(d) = vreg {
+        }
+        f(&mut lanes);
+        let mask = lanes.bits;
+        if let Some(d) = vreg {
+            let mut m = exec;
+            while m != 0 {
+                let l = m.trailing_zeros() as usize;
+                m &= m - 1;
+                let mut r = lanes.out[l];
                 if out_mod {
                     r = out_mods(r, info.dst, &mods);
                 }
@@ -172,8 +195,6 @@ impl Wave {
                     self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
                 }
             }
-        }
-        if let Some(d) = vreg {
             for k in d..d + width {
                 self.v_written[k] |= exec;
             }
