@@ -300,6 +300,7 @@ impl Wave {
     }
 
     /// One LDS access by lane `l`: bounds, then the race check.
+    #[inline]
     fn lds_check(
         &self,
         ctx: &mut Ctx,
@@ -311,19 +312,11 @@ impl Wave {
     ) -> Result<usize, String> {
         let size = ctx.lds.len();
         if at + len as u64 > size as u64 {
-            return Err(format!(
-                "lane {l} accesses LDS bytes {at:#x}..{:#x}; the workgroup has {size} bytes of LDS",
-                at + len as u64
-            ));
+            return Err(lds_bounds(l, at, len, size));
         }
         let at = at as usize;
         if !atomic && let Some(race) = ctx.races.access(self.id, at, len, write) {
-            let what = if write { "writes" } else { "reads" };
-            let other = if race.other_wrote { "written" } else { "read" };
-            return Err(format!(
-                "LDS race: lane {l} {what} LDS byte {at:#x}, {other} by wave {} of this workgroup with no s_barrier in between",
-                race.other
-            ));
+            return Err(lds_race(l, at, write, race));
         }
         Ok(at)
     }
@@ -536,6 +529,24 @@ fn swizzle_source(offset: u16, lane: usize) -> usize {
         let xor = usize::from((offset >> 10) & 0x1f);
         ((lane & and) | or) ^ xor
     }
+}
+
+#[cold]
+fn lds_bounds(l: usize, at: u64, len: usize, size: usize) -> String {
+    format!(
+        "lane {l} accesses LDS bytes {at:#x}..{:#x}; the workgroup has {size} bytes of LDS",
+        at + len as u64
+    )
+}
+
+#[cold]
+fn lds_race(l: usize, at: usize, write: bool, race: super::strict::Race) -> String {
+    let what = if write { "writes" } else { "reads" };
+    let other = if race.other_wrote { "written" } else { "read" };
+    format!(
+        "LDS race: lane {l} {what} LDS byte {at:#x}, {other} by wave {} of this workgroup with no s_barrier in between",
+        race.other
+    )
 }
 
 /// The dword at LDS byte `at` (in bounds: checked by `lds_check`).

@@ -237,33 +237,44 @@ impl LdsRaces {
         let e = self.epoch + 1;
         let end = (addr + len).div_ceil(4).min(self.cells.len());
         for c in &mut self.cells[addr / 4..end] {
-            // The common case: this wave's own earlier access in this epoch.
-            if c.write_epoch == e && c.writer == wave && (!write || c.read_epoch != e) {
-                continue;
+            if let Some(race) = c.touch(wave, e, write) {
+                return Some(race);
             }
-            if c.write_epoch == e && c.writer != wave {
-                return Some(Race {
-                    other: c.writer,
-                    other_wrote: true,
-                });
-            }
-            if write && c.read_epoch == e && (c.readers || c.reader != wave) {
-                let other = if c.reader != wave { c.reader } else { u16::MAX };
-                return Some(Race {
-                    other,
-                    other_wrote: false,
-                });
-            }
-            if write {
-                c.write_epoch = e;
-                c.writer = wave;
-            } else if c.read_epoch != e {
-                c.read_epoch = e;
-                c.reader = wave;
-                c.readers = false;
-            } else if c.reader != wave {
-                c.readers = true;
-            }
+        }
+        None
+    }
+}
+
+impl Cell {
+    /// One access of this dword by `wave` in epoch `e` (+1).
+    #[inline(always)]
+    fn touch(&mut self, wave: u16, e: u32, write: bool) -> Option<Race> {
+        if self.write_epoch == e && self.writer != wave {
+            return Some(Race {
+                other: self.writer,
+                other_wrote: true,
+            });
+        }
+        if write && self.read_epoch == e && (self.readers || self.reader != wave) {
+            let other = if self.reader != wave {
+                self.reader
+            } else {
+                u16::MAX
+            };
+            return Some(Race {
+                other,
+                other_wrote: false,
+            });
+        }
+        if write {
+            self.write_epoch = e;
+            self.writer = wave;
+        } else if self.read_epoch != e {
+            self.read_epoch = e;
+            self.reader = wave;
+            self.readers = false;
+        } else if self.reader != wave {
+            self.readers = true;
         }
         None
     }
