@@ -16,7 +16,7 @@
 //! header. A backward branch marks a loop: values live on entry to its header stay live
 //! until the branch (see [`Mir::loops`]).
 
-use crate::isa::{Inst, Op};
+use crate::isa::{Inst, Op, Operand};
 
 /// A register file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -216,5 +216,97 @@ impl Mir {
             }
         }
         loops
+    }
+}
+
+/// The operand in `slot` of `inst`, or `None` when the instruction's format has no such
+/// slot.
+pub fn slot_operand(inst: &Inst, slot: Slot) -> Option<Operand> {
+    slot_ref(&mut inst.clone(), slot).map(|o| *o)
+}
+
+/// Writes `o` into `slot` of `inst`; false when the format has no such slot.
+pub fn set_slot(inst: &mut Inst, slot: Slot, o: Operand) -> bool {
+    match slot_ref(inst, slot) {
+        Some(r) => {
+            *r = o;
+            true
+        }
+        None => false,
+    }
+}
+
+fn slot_ref(inst: &mut Inst, slot: Slot) -> Option<&mut Operand> {
+    match inst {
+        Inst::Sop2 {
+            sdst, src0, src1, ..
+        } => match slot {
+            Slot::Dst => Some(sdst),
+            Slot::Src(0) => Some(src0),
+            Slot::Src(1) => Some(src1),
+            _ => None,
+        },
+        Inst::Sop1 { sdst, src0, .. } => match slot {
+            Slot::Dst => Some(sdst),
+            Slot::Src(0) => Some(src0),
+            _ => None,
+        },
+        Inst::Sopc { src0, src1, .. } => match slot {
+            Slot::Src(0) => Some(src0),
+            Slot::Src(1) => Some(src1),
+            _ => None,
+        },
+        Inst::Sopk { sdst, .. } => (slot == Slot::Dst).then_some(sdst),
+        Inst::Sopp { .. } => None,
+        Inst::Smem {
+            sdata,
+            sbase,
+            soffset,
+            ..
+        } => match slot {
+            Slot::Dst => Some(sdata),
+            Slot::Addr => Some(sbase),
+            Slot::Saddr => Some(soffset),
+            _ => None,
+        },
+        Inst::Valu {
+            vdst, sdst, src, ..
+        } => match slot {
+            Slot::Dst => Some(vdst),
+            Slot::Sdst => Some(sdst),
+            Slot::Src(i) => src.get_mut(usize::from(i)),
+            _ => None,
+        },
+        Inst::Vop3p { vdst, src, .. } => match slot {
+            Slot::Dst => Some(vdst),
+            Slot::Src(i) => src.get_mut(usize::from(i)),
+            _ => None,
+        },
+        Inst::Flat {
+            vdst,
+            addr,
+            data,
+            saddr,
+            ..
+        } => match slot {
+            Slot::Dst => Some(vdst),
+            Slot::Addr => Some(addr),
+            Slot::Data0 => Some(data),
+            Slot::Saddr => Some(saddr),
+            _ => None,
+        },
+        Inst::Ds {
+            vdst,
+            addr,
+            data0,
+            data1,
+            ..
+        } => match slot {
+            Slot::Dst => Some(vdst),
+            Slot::Addr => Some(addr),
+            Slot::Data0 => Some(data0),
+            Slot::Data1 => Some(data1),
+            _ => None,
+        },
     }
 }

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod fault;
 pub mod generated;
 pub mod large_graph;
+pub mod llvm;
 pub mod ptx_sim;
 pub mod ptxas;
 pub mod random_graph;

@@ -9,18 +9,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A fresh folder under the system's temporary folder, removed when dropped (the library
 /// part of the test crate has no `tempfile`).
-struct Scratch(PathBuf);
+pub struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new() -> Result<Scratch, String> {
+    pub fn new() -> Result<Scratch, String> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("egpu-ptxas-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("egpu-test-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         Ok(Scratch(dir))
     }
 
-    fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.0
     }
 }

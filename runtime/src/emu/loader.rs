@@ -333,6 +333,8 @@ fn semantics(inst: &Inst) -> Exec {
         Fmt::Global | Fmt::Flat => Exec::Global,
         Fmt::Scratch => Exec::Scratch,
         Fmt::Ds => Exec::Ds,
+        // buffer_gl0_inv / buffer_gl1_inv: cache invalidations; the emulator has no caches.
+        Fmt::Mubuf => Exec::Nop,
     }
 }
 
