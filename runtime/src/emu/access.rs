@@ -140,7 +140,7 @@ impl Wave {
             Class::Load => {
                 let d = vreg(vdst)?;
                 let n = bytes.div_ceil(4);
-                self.check_vdst(d, n)?;
+                self.check_load_dst(d, n, true)?;
                 for_lanes(exec, |l| {
                     let mut buf = [0u8; 16];
                     mem.read(addrs[l], &mut buf[..bytes])
@@ -359,7 +359,15 @@ impl Wave {
             Class::Load | Class::Load2 => {
                 let d = vreg(vdst)?;
                 let n = usize::from(info.dst.dwords());
-                self.check_vdst(d, n)?;
+                self.check_load_dst(d, n, false)?;
+                // d16 loads replace one half of the register and keep the other.
+                let d16 = if name.ends_with("_d16_hi") {
+                    Some(16)
+                } else if name.ends_with("_d16") {
+                    Some(0)
+                } else {
+                    None
+                };
                 let bytes = usize::from(ins.bytes);
                 let two = info.class == Class::Load2;
                 for_lanes(exec, |l| {
@@ -376,7 +384,12 @@ impl Wave {
                     if bytes < 4 {
                         let mut b = [0u8; 4];
                         b[..bytes].copy_from_slice(&ctx.lds[at..at + bytes]);
-                        self.v[d * 32 + l] = widen(ins, u32::from_le_bytes(b));
+                        let value = widen(ins, u32::from_le_bytes(b));
+                        let slot = &mut self.v[d * 32 + l];
+                        *slot = match d16 {
+                            Some(shift) => (*slot & !(0xffff << shift)) | (value & 0xffff) << shift,
+                            None => value,
+                        };
                     } else {
                         for k in 0..bytes / 4 {
                             self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at + 4 * k);

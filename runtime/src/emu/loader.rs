@@ -4,9 +4,9 @@
 //! Bytes the ISA layer does not decode stay in the program as [`Exec::Bad`] and are an
 //! error only if a wave reaches them (LLVM pads `.text` with `s_code_end`, and data may
 //! follow code). A few gfx11 encodings clang emits that the ISA layer does not model are
-//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC), `v_fmamk/fmaak`
-//! (an FMA with an inline literal), and the cache invalidates `buffer_gl0_inv` and
-//! `buffer_gl1_inv` (no-ops: the emulator has no caches).
+//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC) and `v_fmamk/fmaak`
+//! (an FMA with an inline literal). The cache invalidates `buffer_gl0_inv`/`_gl1_inv`
+//! are no-ops: the emulator has no caches.
 
 use super::alu::{self, HalfFn, ScalarFn, VectorFn};
 use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Mods, Op, Operand};
@@ -45,7 +45,8 @@ impl Ins {
 
 /// Bytes a load or store moves and whether it sign-extends, from its mnemonic.
 fn mem_shape(name: &str) -> (u8, bool) {
-    let suffix = name.rsplit('_').next().unwrap_or("");
+    let base = name.trim_end_matches("_hi").trim_end_matches("_d16");
+    let suffix = base.rsplit('_').next().unwrap_or("");
     let bytes = match suffix {
         "b8" | "u8" | "i8" => 1,
         "b16" | "u16" | "i16" => 2,
@@ -99,6 +100,8 @@ pub enum Exec {
     },
     /// v_div_scale_f32 (false) / _f64 (true): per-lane, may refuse (see `alu::div_scale`).
     DivScale(bool),
+    /// v_mbcnt_lo_u32_b32: the lane's count of mask bits below it (needs the lane id).
+    MbcntLo,
     ReadFirstLane,
     ReadLane,
     WriteLane,
@@ -220,16 +223,6 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
 
 /// The gfx11 encodings decoded here rather than by the ISA layer (see the module doc).
 fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
-    // MUBUF buffer_gl0_inv (op 0x2b) / buffer_gl1_inv (0x2c), all other fields zero.
-    if w0 >> 26 == 0x38 {
-        let w1 = word(bytes, 4)?;
-        let name = match (w0, w1) {
-            (0xE0AC_0000, 0) => "buffer_gl0_inv",
-            (0xE0B0_0000, 0) => "buffer_gl1_inv",
-            _ => return None,
-        };
-        return Some(Ins::new(pc, 8, nop_inst(), name, Exec::Nop));
-    }
     // VOPC with opcode bit 7 set: v_cmpx_* (32-bit encoding).
     if w0 >> 25 == 0x3E && (w0 >> 24) & 1 == 1 {
         return cmpx(bytes, w0 & !(1 << 24), 0, pc);
@@ -384,6 +377,7 @@ fn valu_semantics(name: &str, class: Class) -> Exec {
         "v_readfirstlane_b32" => return Exec::ReadFirstLane,
         "v_readlane_b32" => return Exec::ReadLane,
         "v_writelane_b32" => return Exec::WriteLane,
+        "v_mbcnt_lo_u32_b32" => return Exec::MbcntLo,
         "v_div_scale_f32" => return Exec::DivScale(false),
         "v_div_scale_f64" => return Exec::DivScale(true),
         _ => {}

@@ -93,6 +93,19 @@ impl Counters {
         }
     }
 
+    /// Whether every outstanding load into VGPR `r` is a vector memory load (`vm`) or an
+    /// LDS load (`!vm`): loads of one kind return in order, so another load of that kind
+    /// may target the register meanwhile.
+    pub fn vgpr_pending_only_in(&self, r: usize, vm: bool) -> bool {
+        let covers = |p: &Pending| matches!(p.regs, Regs::Vgpr(s, n) if (usize::from(s)..usize::from(s) + usize::from(n)).contains(&r));
+        let (same, other) = if vm {
+            (&self.vm, &self.lgkm)
+        } else {
+            (&self.lgkm, &self.vm)
+        };
+        !other.iter().any(covers) && same.iter().filter(|p| covers(p)).all(|p| !p.smem)
+    }
+
     /// `s_waitcnt` with these counts. VMEM loads return in order. LDS results return in
     /// order, scalar loads in any order: while a scalar load is outstanding only
     /// `lgkmcnt(0)` guarantees anything.

@@ -278,6 +278,41 @@ impl Wave {
         Ok(())
     }
 
+    /// v_mbcnt_lo_u32_b32: D = popcount(S0 & lanes below this one) + S1.
+    pub(super) fn mbcnt_lo(&mut self, ins: &Ins) -> Result<(), String> {
+        let Inst::Valu {
+            vdst, src, mods, ..
+        } = ins.inst
+        else {
+            return Err("not a VALU instruction".into());
+        };
+        if mods.clamp {
+            return Err(format!("{}: clamp is not modelled", ins.name));
+        }
+        let exec = self.exec();
+        let (a, b) = (
+            self.vsrc(src[0], Ty::B32, exec)?,
+            self.vsrc(src[1], Ty::B32, exec)?,
+        );
+        let Operand::Vgpr(d) = vdst else {
+            return Err(format!("{} without a VGPR destination", ins.name));
+        };
+        let d = usize::from(d);
+        self.check_vdst(d, 1)?;
+        let mut m = exec;
+        while m != 0 {
+            let l = m.trailing_zeros() as usize;
+            m &= m - 1;
+            let below = (a.lane(self, l) as u32) & ((1u32 << l) - 1);
+            let r = below.count_ones().wrapping_add(b.lane(self, l) as u32);
+            self.v[d * 32 + l] = r;
+        }
+        self.v_written[d] |= exec;
+        self.hazards.issued(false, Some((d, 1)), ins.pc);
+        self.hazards.wmma_d = None;
+        Ok(())
+    }
+
     /// v_readfirstlane_b32, v_readlane_b32, v_writelane_b32.
     pub(super) fn lane_op(&mut self, ins: &Ins) -> Result<(), String> {
         let Inst::Valu { vdst, src, .. } = ins.inst else {

@@ -253,6 +253,21 @@ impl Wave {
         Ok(())
     }
 
+    /// `check_vdst` for a load of kind `vm` (vector memory) or LDS: an outstanding load
+    /// of the same kind into the register is fine (they return in order).
+    pub fn check_load_dst(&self, r: usize, n: usize, vm: bool) -> Result<(), String> {
+        for k in r..r + n {
+            if k < self.vgprs
+                && self.counters.vgpr_busy(k).is_some()
+                && self.counters.vgpr_pending_only_in(k, vm)
+            {
+                continue;
+            }
+            self.check_vdst(k, 1)?;
+        }
+        Ok(())
+    }
+
     #[inline]
     pub fn set_v(&mut self, r: usize, lane: usize, v: u32) {
         self.v[r * 32 + lane] = v;
@@ -314,6 +329,7 @@ impl Wave {
             Exec::Smem => self.smem(ins, ctx.mem),
             Exec::Valu { f, cin, trans } => self.valu(ins, *f, *cin, *trans),
             Exec::DivScale(wide) => self.div_scale(ins, *wide),
+            Exec::MbcntLo => self.mbcnt_lo(ins),
             Exec::ReadFirstLane | Exec::ReadLane | Exec::WriteLane => self.lane_op(ins),
             Exec::Packed(f) => self.packed(ins, *f),
             Exec::Dot2 | Exec::FmaMix => self.mix(ins),
