@@ -305,7 +305,11 @@ fn bad_op(name: &str) -> Exec {
 
 /// What an instruction the ISA layer decoded does.
 fn semantics(inst: &Inst) -> Exec {
-    let op = inst.op();
+    semantics_of(inst.op())
+}
+
+/// What an opcode does (it depends on nothing else of the instruction).
+pub(super) fn semantics_of(op: Op) -> Exec {
     let info = op.info();
     let name = info.name;
     match info.fmt {
@@ -354,7 +358,10 @@ fn scalar_semantics(name: &str) -> Exec {
 
 fn sopp_semantics(name: &str) -> Exec {
     match name {
-        "s_nop" | "s_delay_alu" | "s_sendmsg" | "s_sleep" | "s_clause" => Exec::Nop,
+        // Scheduling hints, prefetch control and the VGPR-release message change nothing
+        // the emulator models.
+        "s_nop" | "s_delay_alu" | "s_sendmsg" | "s_sleep" | "s_clause"
+        | "s_set_inst_prefetch_distance" => Exec::Nop,
         "s_endpgm" => Exec::End,
         "s_code_end" => Exec::CodeEnd,
         "s_barrier" => Exec::Barrier,
