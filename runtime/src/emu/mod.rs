@@ -246,10 +246,10 @@ impl<'p> Runner<'p> {
                 format!("launch shape {launch:?} is empty or exceeds 1024 lanes per workgroup"),
             ));
         }
-        if launch.workgroup.iter().any(|&d| d > 1023) {
+        if launch.workgroup.iter().any(|&d| d > 1024) {
             return Err(fault(
                 program,
-                "a workgroup dimension exceeds 1023 (10-bit work-item ids)".into(),
+                "a workgroup dimension exceeds 1024 (ids are 10 bits)".into(),
             ));
         }
         Ok(Runner {
