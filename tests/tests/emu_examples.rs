@@ -35,7 +35,7 @@ fn random_graphs_run_on_the_emulator_and_match_the_reference() {
 fn check_all(graphs: Vec<(String, Graph)>) {
     let target = Target::by_name("gfx1100").expect("gfx1100 is a target");
     let options = PipelineOptions {
-        target: target.clone(),
+        target,
         disabled: Vec::new(),
         simplify: SimplifyOptions::default(),
     };
