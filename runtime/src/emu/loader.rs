@@ -360,7 +360,11 @@ fn sopp_semantics(name: &str) -> Exec {
     match name {
         // Scheduling hints, prefetch control and the VGPR-release message change nothing
         // the emulator models.
-        "s_nop" | "s_delay_alu" | "s_sendmsg" | "s_sleep" | "s_clause"
+        "s_nop"
+        | "s_delay_alu"
+        | "s_sendmsg"
+        | "s_sleep"
+        | "s_clause"
         | "s_set_inst_prefetch_distance" => Exec::Nop,
         "s_endpgm" => Exec::End,
         "s_code_end" => Exec::CodeEnd,
