@@ -16,6 +16,7 @@ pub type ScalarFn = fn(u64, u64, bool) -> (u64, Option<bool>);
 
 /// One VALU instruction's operands for all 32 lanes: each lane's sources (after
 /// modifiers) and carry/condition bit in, its result and output bit out.
+#[derive(Clone, Debug)]
 pub struct Lanes {
     pub src: [[u64; 32]; 3],
     pub cin: u32,

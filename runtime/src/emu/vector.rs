@@ -162,13 +162,16 @@ impl Wave {
                 overlap_check(&src, r, ins.name)?;
             }
         }
-        let mut lanes = Lanes {
-            src: [[0; 32]; 3],
-            cin: cmask,
-            exec,
-            out: [0; 32],
-            bits: 0,
-        };
+        let mut lanes = self.lanes.take().unwrap_or_else(|| {
+            Box::new(Lanes {
+                src: [[0; 32]; 3],
+                cin: 0,
+                exec: 0,
+                out: [0; 32],
+                bits: 0,
+            })
+        });
+        (lanes.cin, lanes.exec) = (cmask, exec);
         for (i, src) in srcs.iter().enumerate() {
             src.gather(self, &mut lanes.src[i]);
             let sb = sign_bit(info.src[i]);
@@ -181,12 +184,14 @@ impl Wave {
         }
         f(&mut lanes);
         let mask = lanes.bits;
+        let out = lanes.out;
+        self.lanes = Some(lanes);
         if let Some(d) = vreg {
             let mut m = exec;
             while m != 0 {
                 let l = m.trailing_zeros() as usize;
                 m &= m - 1;
-                let mut r = lanes.out[l];
+                let mut r = out[l];
                 if out_mod {
                     r = out_mods(r, info.dst, &mods);
                 }

@@ -53,6 +53,8 @@ pub struct Wave {
     pub hazards: Hazards,
     pub scratch: Vec<u8>,
     pub scratch_per_lane: usize,
+    /// The VALU operand buffer, kept between instructions so it is not cleared each time.
+    pub(super) lanes: Option<Box<super::alu::Lanes>>,
 }
 
 /// A register read or written, for messages.
@@ -121,6 +123,7 @@ impl Wave {
             hazards: Hazards::new(vgprs),
             scratch: vec![0; scratch_per_lane * 32],
             scratch_per_lane,
+            lanes: None,
         };
         // null reads as zero; exec_hi is zero in wave32 and M0 needs no setup for LDS.
         w.s_written |= (1u128 << NULL) | (1u128 << EXEC_HI);
