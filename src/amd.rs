@@ -6,8 +6,12 @@ use egpu_codegen_amdgpu::dwarf::{KernelLines, kernel_lines};
 use egpu_codegen_amdgpu::object::{CodeObject, KernelCode};
 use egpu_codegen_amdgpu::{AmdError, CompiledKernel, compile_kernel};
 use egpu_ir::Target;
+use egpu_ir::interp::Tensor;
 use egpu_ir::kernel::Program;
 use egpu_ir::precision::Family;
+use egpu_runtime::program::{ProgramRun, RunError, RunOptions, run_program};
+use egpu_runtime::{Binary, Device};
+use std::collections::BTreeMap;
 
 pub use egpu_codegen_amdgpu::isel::IselError;
 
@@ -116,4 +120,38 @@ pub fn asm_text(build: &AmdBuild) -> String {
         }
     }
     text
+}
+
+/// The binary each kernel of `build` is loaded from: the one code object, which holds them
+/// all (the device finds each by name).
+pub fn binaries(build: &AmdBuild) -> Vec<Binary> {
+    vec![Binary::CodeObject(build.object.clone()); build.kernels.len()]
+}
+
+/// Why a program did not run on an AMD device (the emulator, later HSA).
+#[derive(Debug, thiserror::Error)]
+pub enum AmdRunError {
+    #[error(transparent)]
+    Build(#[from] AmdBuildError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Compiles every kernel of `program` for `target` into one code object and runs the
+/// program on `device` with `inputs`.
+pub fn run_on_device(
+    device: &mut dyn Device,
+    program: &Program,
+    target: &Target,
+    inputs: &BTreeMap<String, Tensor>,
+    options: RunOptions,
+) -> Result<ProgramRun, AmdRunError> {
+    let build = build_program(program, target)?;
+    Ok(run_program(
+        device,
+        program,
+        &binaries(&build),
+        inputs,
+        options,
+    )?)
 }

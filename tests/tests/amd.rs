@@ -43,7 +43,8 @@ fn asm_lines(k: &CompiledKernel) -> Vec<String> {
 }
 
 /// objdump's lines for each kernel equal our printer's, byte for byte and text for text;
-/// what follows the last kernel is `s_code_end` padding.
+/// what follows a kernel is padding: `s_nop 0` up to the next kernel's 256-byte aligned
+/// entry, `s_code_end` after the last.
 fn check_disassembly(label: &str, object: &[u8], kernels: &[CompiledKernel]) {
     let listing = llvm::disassemble(object).unwrap_or_else(|e| panic!("{label}: {e}"));
     for k in kernels {
@@ -67,7 +68,9 @@ fn check_disassembly(label: &str, object: &[u8], kernels: &[CompiledKernel]) {
             .collect();
         assert_eq!(bytes, k.assembled.code, "{label}: {}: code bytes", k.name);
         assert!(
-            theirs[ours.len()..].iter().all(|l| l.text == "s_code_end"),
+            theirs[ours.len()..]
+                .iter()
+                .all(|l| l.text == "s_code_end" || l.text == "s_nop 0"),
             "{label}: {}: after the kernel objdump shows {:?}",
             k.name,
             &theirs[ours.len()..]
