@@ -2,9 +2,10 @@
 //! with its backends, and [`program::run_program`], which runs a compiled program on any
 //! of them. Depends on `egpu-ir` only; it never runs a pass.
 //!
-//! Devices today: [`cpu::CpuDevice`] (kernel IR through the kernel-IR interpreter) and
+//! Devices today: [`cpu::CpuDevice`] (kernel IR through the kernel-IR interpreter),
+//! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator) and
 //! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
-//! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` and `emu` (RDNA3).
+//! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` (RDNA3 hardware).
 //! docs/runtime.md describes them.
 //!
 //! ```

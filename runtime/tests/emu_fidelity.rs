@@ -119,6 +119,36 @@ fn vector_add_matches() {
 }
 
 #[test]
+fn arguments_are_checked_against_the_metadata() {
+    let Some(code) = code() else { return };
+    let three = vec![
+        A::Buf(vec![0; 16]),
+        A::Buf(vec![0; 16]),
+        A::Buf(vec![0; 16]),
+    ];
+    let err = launch(&code, "vadd", Launch::linear(1, 64), three)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("kernel 'vadd': 4 parameters, 3 arguments"),
+        "{err}"
+    );
+    let swapped = vec![
+        A::Buf(vec![0; 16]),
+        A::I32(1),
+        A::Buf(vec![0; 16]),
+        A::I32(1),
+    ];
+    let err = launch(&code, "vadd", Launch::linear(1, 64), swapped)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("parameter 1 (Buffer, 8 bytes) given I32(1)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn half_saxpy_matches() {
     let Some(code) = code() else { return };
     let x: Vec<f16> = unit(3, 128)
@@ -378,8 +408,9 @@ fn correctly_rounded_division_matches() {
     }
 }
 
-/// Wave-instructions per second on the matmul kernel (release builds: `cargo test
-/// --release -p egpu-runtime --test emu_fidelity -- --ignored --nocapture speed`).
+/// Wave-instructions per second on two kernels: the LDS-bound tiled matmul and the
+/// ALU-bound divergent loops (release builds: `cargo test --release -p egpu-runtime
+/// --test emu_fidelity -- --ignored --nocapture speed`).
 #[test]
 #[ignore]
 fn speed() {
@@ -387,7 +418,10 @@ fn speed() {
     let Some(code) = code() else { return };
     let n = 64usize;
     let mut dev = EmuDevice::new();
-    let k = dev.load(&Binary::CodeObject(code), "matmul").unwrap();
+    let matmul = dev
+        .load(&Binary::CodeObject(code.clone()), "matmul")
+        .unwrap();
+    let diverge = dev.load(&Binary::CodeObject(code), "diverge").unwrap();
     let bufs: Vec<_> = (0..3).map(|_| dev.alloc(4 * n * n).unwrap()).collect();
     dev.upload(bufs[0], &f32s(&unit(12, n * n))).unwrap();
     dev.upload(bufs[1], &f32s(&unit(13, n * n))).unwrap();
@@ -397,14 +431,43 @@ fn speed() {
         grid: [8, 8, 1],
         workgroup: [64, 1, 1],
     };
-    let start = std::time::Instant::now();
+    measure("matmul", &mut dev, || (matmul, shape, args.clone()));
+    let x: Vec<i32> = rand(15, n * n)
+        .iter()
+        .map(|&r| (r % 100_000) as i32)
+        .collect();
+    dev.upload(bufs[0], &i32s(&x)).unwrap();
+    let args = vec![Arg::Buffer(bufs[0]), Arg::Buffer(bufs[1])];
+    measure("diverge", &mut dev, || {
+        (diverge, Launch::linear(64, 64), args.clone())
+    });
+}
+
+type Job = (egpu_runtime::KernelHandle, Launch, Vec<egpu_runtime::Arg>);
+
+fn measure(name: &str, dev: &mut EmuDevice, job: impl Fn() -> Job) {
+    use egpu_runtime::Device;
+    let before = dev.executed();
+    let (start, cpu) = (std::time::Instant::now(), thread_cpu_seconds());
     for _ in 0..10 {
+        let (k, shape, args) = job();
         dev.launch(k, shape, &args).unwrap();
     }
     let secs = start.elapsed().as_secs_f64();
-    let n = dev.executed();
-    println!(
-        "{n} wave-instructions in {secs:.3} s: {:.1} M/s",
-        n as f64 / secs / 1e6
+    let n = (dev.executed() - before) as f64;
+    print!(
+        "{name}: {n} wave-instructions in {secs:.3} s wall: {:.1} M/s",
+        n / secs / 1e6
     );
+    if let (Some(a), Some(b)) = (cpu, thread_cpu_seconds()) {
+        println!("; {:.3} s on the CPU: {:.1} M/s", b - a, n / (b - a) / 1e6);
+    }
+}
+
+/// Seconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`), so a
+/// busy machine does not distort the measurement.
+fn thread_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
 }

@@ -8,27 +8,13 @@ use super::strict::Regs;
 use super::wave::{Ctx, Wave};
 use egpu_codegen_amdgpu::isa::{Class, Inst, Operand, Ty};
 
-/// Bytes a load or store moves, from its mnemonic.
-fn access_bytes(name: &str) -> usize {
-    let suffix = name.rsplit('_').next().unwrap_or("");
-    match suffix {
-        "b8" | "u8" | "i8" => 1,
-        "b16" | "u16" | "i16" => 2,
-        "b64" => 8,
-        "b96" => 12,
-        "b128" => 16,
-        _ => 4,
-    }
-}
-
 /// A loaded 1- or 2-byte value widened as the op says.
-fn widen(name: &str, raw: u32) -> u32 {
-    if name.ends_with("i8") {
-        raw as u8 as i8 as i32 as u32
-    } else if name.ends_with("i16") {
-        raw as u16 as i16 as i32 as u32
-    } else {
-        raw
+#[inline]
+fn widen(ins: &Ins, raw: u32) -> u32 {
+    match (ins.sext, ins.bytes) {
+        (true, 1) => raw as u8 as i8 as i32 as u32,
+        (true, 2) => raw as u16 as i16 as i32 as u32,
+        _ => raw,
     }
 }
 
@@ -149,12 +135,12 @@ impl Wave {
         let info = op.info();
         let exec = self.exec();
         let addrs = self.global_addrs(addr, saddr, offset)?;
-        let bytes = access_bytes(info.name);
+        let bytes = usize::from(ins.bytes);
         match info.class {
             Class::Load => {
                 let d = vreg(vdst)?;
                 let n = bytes.div_ceil(4);
-                self.check_vdst(d, n)?;
+                self.check_load_dst(d, n, true)?;
                 for_lanes(exec, |l| {
                     let mut buf = [0u8; 16];
                     mem.read(addrs[l], &mut buf[..bytes])
@@ -166,7 +152,7 @@ impl Wave {
                             buf[4 * k + 2],
                             buf[4 * k + 3],
                         ]);
-                        self.set_v(d + k, l, widen(info.name, raw));
+                        self.set_v(d + k, l, widen(ins, raw));
                     }
                     Ok(())
                 })?;
@@ -273,7 +259,7 @@ impl Wave {
             Operand::Vgpr(r) => Some(self.check_vgprs(usize::from(r), 1, exec)?),
             _ => None,
         };
-        let bytes = access_bytes(info.name);
+        let bytes = usize::from(ins.bytes);
         let n = bytes.div_ceil(4);
         let size = self.scratch_per_lane;
         let load = info.class == Class::Load;
@@ -314,6 +300,7 @@ impl Wave {
     }
 
     /// One LDS access by lane `l`: bounds, then the race check.
+    #[inline]
     fn lds_check(
         &self,
         ctx: &mut Ctx,
@@ -325,19 +312,11 @@ impl Wave {
     ) -> Result<usize, String> {
         let size = ctx.lds.len();
         if at + len as u64 > size as u64 {
-            return Err(format!(
-                "lane {l} accesses LDS bytes {at:#x}..{:#x}; the workgroup has {size} bytes of LDS",
-                at + len as u64
-            ));
+            return Err(lds_bounds(l, at, len, size));
         }
         let at = at as usize;
         if !atomic && let Some(race) = ctx.races.access(self.id, at, len, write) {
-            let what = if write { "writes" } else { "reads" };
-            let other = if race.other_wrote { "written" } else { "read" };
-            return Err(format!(
-                "LDS race: lane {l} {what} LDS byte {at:#x}, {other} by wave {} of this workgroup with no s_barrier in between",
-                race.other
-            ));
+            return Err(lds_race(l, at, write, race));
         }
         Ok(at)
     }
@@ -380,31 +359,47 @@ impl Wave {
             Class::Load | Class::Load2 => {
                 let d = vreg(vdst)?;
                 let n = usize::from(info.dst.dwords());
-                self.check_vdst(d, n)?;
-                let bytes = access_bytes(name);
+                self.check_load_dst(d, n, false)?;
+                // d16 loads replace one half of the register and keep the other.
+                let d16 = if name.ends_with("_d16_hi") {
+                    Some(16)
+                } else if name.ends_with("_d16") {
+                    Some(0)
+                } else {
+                    None
+                };
+                let bytes = usize::from(ins.bytes);
+                let two = info.class == Class::Load2;
                 for_lanes(exec, |l| {
-                    let base = u64::from(self.get_v(a, l));
-                    let parts: Vec<(u64, usize)> = if info.class == Class::Load2 {
-                        vec![
-                            (base + 4 * u64::from(offset0), 4),
-                            (base + 4 * u64::from(offset1), 4),
-                        ]
+                    let base = u64::from(self.v[a * 32 + l]);
+                    if two {
+                        for (k, off) in [(0, offset0), (1, offset1)] {
+                            let at =
+                                self.lds_check(ctx, l, base + 4 * u64::from(off), 4, false, false)?;
+                            self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
+                        }
+                        return Ok(());
+                    }
+                    let at = self.lds_check(ctx, l, base + offset, bytes, false, false)?;
+                    if bytes < 4 {
+                        let mut b = [0u8; 4];
+                        b[..bytes].copy_from_slice(&ctx.lds[at..at + bytes]);
+                        let value = widen(ins, u32::from_le_bytes(b));
+                        let slot = &mut self.v[d * 32 + l];
+                        *slot = match d16 {
+                            Some(shift) => (*slot & !(0xffff << shift)) | (value & 0xffff) << shift,
+                            None => value,
+                        };
                     } else {
-                        vec![(base + offset, bytes)]
-                    };
-                    let mut k = 0;
-                    for (at, len) in parts {
-                        let at = self.lds_check(ctx, l, at, len, false, false)?;
-                        let mut buf = [0u8; 16];
-                        buf[..len].copy_from_slice(&ctx.lds[at..at + len]);
-                        for c in buf[..len.max(4)].chunks(4) {
-                            let raw = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                            self.set_v(d + k, l, widen(name, raw));
-                            k += 1;
+                        for k in 0..bytes / 4 {
+                            self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at + 4 * k);
                         }
                     }
                     Ok(())
                 })?;
+                for k in 0..n {
+                    self.v_written[d + k] |= exec;
+                }
                 self.counters
                     .issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
             }
@@ -424,7 +419,7 @@ impl Wave {
                         Ok(())
                     })?;
                 } else {
-                    let bytes = access_bytes(name);
+                    let bytes = usize::from(ins.bytes);
                     for_lanes(exec, |l| {
                         let at = u64::from(self.get_v(a, l)) + offset;
                         let at = self.lds_check(
@@ -547,6 +542,30 @@ fn swizzle_source(offset: u16, lane: usize) -> usize {
         let xor = usize::from((offset >> 10) & 0x1f);
         ((lane & and) | or) ^ xor
     }
+}
+
+#[cold]
+fn lds_bounds(l: usize, at: u64, len: usize, size: usize) -> String {
+    format!(
+        "lane {l} accesses LDS bytes {at:#x}..{:#x}; the workgroup has {size} bytes of LDS",
+        at + len as u64
+    )
+}
+
+#[cold]
+fn lds_race(l: usize, at: usize, write: bool, race: super::strict::Race) -> String {
+    let what = if write { "writes" } else { "reads" };
+    let other = if race.other_wrote { "written" } else { "read" };
+    format!(
+        "LDS race: lane {l} {what} LDS byte {at:#x}, {other} by wave {} of this workgroup with no s_barrier in between",
+        race.other
+    )
+}
+
+/// The dword at LDS byte `at` (in bounds: checked by `lds_check`).
+#[inline]
+fn lds_u32(lds: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([lds[at], lds[at + 1], lds[at + 2], lds[at + 3]])
 }
 
 /// Runs `f` for each lane set in `mask`, stopping at the first error.

@@ -13,7 +13,49 @@ use half::f16;
 use std::cmp::Ordering::{Greater, Less};
 
 pub type ScalarFn = fn(u64, u64, bool) -> (u64, Option<bool>);
-pub type VectorFn = fn(&[u64; 3], bool) -> (u64, bool);
+
+/// One VALU instruction's operands for all 32 lanes: each lane's sources (after
+/// modifiers) and carry/condition bit in, its result and output bit out.
+#[derive(Clone, Debug)]
+pub struct Lanes {
+    pub src: [[u64; 32]; 3],
+    pub cin: u32,
+    pub exec: u32,
+    pub out: [u64; 32],
+    pub bits: u32,
+}
+
+/// A vector op over the active lanes of [`Lanes`]. Each op is written per lane (below);
+/// `lanes!` turns that into a function with the lane loop inside, so the per-lane code
+/// is inlined rather than called through a pointer 32 times.
+pub type VectorFn = fn(&mut Lanes);
+
+/// The lane loop every vector op runs.
+#[inline(always)]
+pub fn run_lanes(l: &mut Lanes, f: impl Fn(&[u64; 3], bool) -> (u64, bool)) {
+    let mut m = l.exec;
+    let mut bits = 0;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        m &= m - 1;
+        let (r, b) = f(
+            &[l.src[0][i], l.src[1][i], l.src[2][i]],
+            l.cin >> i & 1 == 1,
+        );
+        l.out[i] = r;
+        bits |= u32::from(b) << i;
+    }
+    l.bits = bits;
+}
+
+macro_rules! lanes {
+    ($f:expr) => {{
+        fn w(l: &mut Lanes) {
+            run_lanes(l, $f)
+        }
+        Some(w as VectorFn)
+    }};
+}
 
 fn lo(x: u64) -> u32 {
     x as u32
@@ -192,13 +234,13 @@ fn bfe_i(a: u32, off: u32, width: u32) -> u32 {
 
 macro_rules! v {
     (|$s:ident, $c:ident| $e:expr) => {
-        Some(|$s: &[u64; 3], $c: bool| $e)
+        lanes!(|$s: &[u64; 3], $c: bool| $e)
     };
 }
 /// 32-bit integer op of up to three sources.
 macro_rules! u {
     (|$a:ident, $b:ident, $c:ident| $e:expr) => {
-        Some(|s: &[u64; 3], _cin: bool| {
+        lanes!(|s: &[u64; 3], _cin: bool| {
             let ($a, $b, $c) = (lo(s[0]), lo(s[1]), lo(s[2]));
             (u64::from($e), false)
         })
@@ -207,7 +249,7 @@ macro_rules! u {
 /// f32 op of up to three sources.
 macro_rules! fl {
     (|$a:ident, $b:ident, $c:ident| $e:expr) => {
-        Some(|s: &[u64; 3], _cin: bool| {
+        lanes!(|s: &[u64; 3], _cin: bool| {
             let ($a, $b, $c) = (f(s[0]), f(s[1]), f(s[2]));
             (rf($e), false)
         })
@@ -217,7 +259,7 @@ macro_rules! fl {
 /// add/sub/mul: an f64 holds the exact result of f16 operands).
 macro_rules! hl {
     (|$a:ident, $b:ident, $c:ident| $e:expr) => {
-        Some(|s: &[u64; 3], _cin: bool| {
+        lanes!(|s: &[u64; 3], _cin: bool| {
             let ($a, $b, $c) = (d16(s[0]), d16(s[1]), d16(s[2]));
             (rd16($e), false)
         })
@@ -226,7 +268,7 @@ macro_rules! hl {
 /// f64 op.
 macro_rules! dl {
     (|$a:ident, $b:ident, $c:ident| $e:expr) => {
-        Some(|s: &[u64; 3], _cin: bool| {
+        lanes!(|s: &[u64; 3], _cin: bool| {
             let ($a, $b, $c) = (d(s[0]), d(s[1]), d(s[2]));
             (rd($e), false)
         })
@@ -235,7 +277,7 @@ macro_rules! dl {
 /// Compare: the result is the lane's bit.
 macro_rules! vc {
     (|$a:ident, $b:ident| $e:expr, $conv:ident) => {
-        Some(|s: &[u64; 3], _cin: bool| {
+        lanes!(|s: &[u64; 3], _cin: bool| {
             let ($a, $b) = ($conv(s[0]), $conv(s[1]));
             (0, $e)
         })
@@ -413,6 +455,8 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_max3_f32" => fl!(|a, b, c| ieee_max(ieee_max(a, b), c)),
         "v_min3_f32" => fl!(|a, b, c| ieee_min(ieee_min(a, b), c)),
         "v_med3_f32" => fl!(|a, b, c| med3(a, b, c)),
+        "v_med3_i32" => u!(|a, b, c| med3_int(a as i32, b as i32, c as i32) as u32),
+        "v_med3_u32" => u!(|a, b, c| med3_int(a, b, c)),
         "v_max3_i32" => u!(|a, b, c| (a as i32).max(b as i32).max(c as i32) as u32),
         "v_med3_i32" => u!(|a, b, c| {
             let (a, b, c) = (a as i32, b as i32, c as i32);
@@ -424,7 +468,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_min3_u32" => u!(|a, b, c| a.min(b).min(c)),
         "v_div_fixup_f32" => fl!(|a, b, c| div_fixup(a, b, c)),
         // v_div_fmas: the loader passes VCC as the lane bit.
-        "v_div_fmas_f32" => Some(div_fmas32),
+        "v_div_fmas_f32" => lanes!(div_fmas32),
         "v_ldexp_f32" => v!(|s, _c| (rf(ldexp(f64::from(f(s[0])), i(s[1])) as f32), false)),
         "v_perm_b32" => u!(|a, b, c| perm(a, b, c)),
         "v_cvt_pk_u16_u32" => u!(|a, b, _c| a.min(0xffff) | (b.min(0xffff) << 16)),
@@ -451,7 +495,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_cmp_neq_f64" => vc!(|a, b| a != b, d),
         "v_cmp_class_f64" => v!(|s, _c| (0, lo(s[1]) >> class_bit64(d(s[0])) & 1 == 1)),
         "v_div_fixup_f64" => dl!(|a, b, c| div_fixup64(a, b, c)),
-        "v_div_fmas_f64" => Some(div_fmas64),
+        "v_div_fmas_f64" => lanes!(div_fmas64),
         _ => None,
     }
 }
@@ -618,10 +662,10 @@ fn med3(a: f32, b: f32, c: f32) -> f32 {
 
 /// v_cmp_class bit: 0 sNaN, 1 qNaN, 2 -inf, 3 -normal, 4 -denormal, 5 -0, 6 +0,
 /// 7 +denormal, 8 +normal, 9 +inf.
-fn class_bit(x: f32) -> u32 {
-    let neg = x.is_sign_negative();
-    match x.classify() {
-        std::num::FpCategory::Nan => u32::from(x.to_bits() & 0x40_0000 != 0),
+fn class_bit(x: impl Classify) -> u32 {
+    let (category, neg, quiet) = x.parts();
+    match category {
+        std::num::FpCategory::Nan => u32::from(quiet),
         std::num::FpCategory::Infinite => {
             if neg {
                 2
@@ -653,6 +697,29 @@ fn class_bit(x: f32) -> u32 {
     }
 }
 
+/// A float's category, sign and quiet-NaN bit, in its own width.
+trait Classify {
+    fn parts(self) -> (std::num::FpCategory, bool, bool);
+}
+impl Classify for f32 {
+    fn parts(self) -> (std::num::FpCategory, bool, bool) {
+        (
+            self.classify(),
+            self.is_sign_negative(),
+            self.to_bits() & (1 << 22) != 0,
+        )
+    }
+}
+impl Classify for f64 {
+    fn parts(self) -> (std::num::FpCategory, bool, bool) {
+        (
+            self.classify(),
+            self.is_sign_negative(),
+            self.to_bits() & (1 << 51) != 0,
+        )
+    }
+}
+
 /// v_div_fixup_f32 (quotient, denominator, numerator): special cases of a division, else
 /// the quotient with the sign of the division.
 fn div_fixup(q: f32, den: f32, num: f32) -> f32 {
@@ -678,6 +745,10 @@ fn div_fixup(q: f32, den: f32, num: f32) -> f32 {
     } else {
         signed(q.abs())
     }
+}
+
+fn med3_int<T: Ord + Copy>(a: T, b: T, c: T) -> T {
+    a.max(b).min(a.min(b).max(c))
 }
 
 fn biased32(x: f32) -> i32 {

@@ -2,8 +2,18 @@
 
 use super::*;
 
+/// One lane (lane 0) of the op.
 fn v(name: &str, s: [u64; 3], c: bool) -> (u64, bool) {
-    vector(name).unwrap_or_else(|| panic!("{name} has no semantics"))(&s, c)
+    let f = vector(name).unwrap_or_else(|| panic!("{name} has no semantics"));
+    let mut l = Lanes {
+        src: [[s[0]; 32], [s[1]; 32], [s[2]; 32]],
+        cin: u32::from(c),
+        exec: 1,
+        out: [0; 32],
+        bits: 0,
+    };
+    f(&mut l);
+    (l.out[0], l.bits & 1 == 1)
 }
 
 fn sc(name: &str, a: u64, b: u64, scc: bool) -> (u64, Option<bool>) {
@@ -52,14 +62,11 @@ fn scalar_carries_and_flags() {
 fn vector_integer_ops() {
     assert_eq!(v("v_add_co_ci_u32", [0xffff_ffff, 0, 0], true), (0, true));
     assert_eq!(v("v_sub_co_ci_u32", [0, 0, 0], true), (0xffff_ffff, true));
+    // (2^32 - 1)^2 + 2^64 - 1 = 2^64 + 2^64 - 2^33: a carry out, low half 2^64 - 2^33.
+    let big = [0xffff_ffff, 0xffff_ffff, 0xffff_ffff_ffff_ffff];
     assert_eq!(
-        v(
-            "v_mad_u64_u32",
-            [0xffff_ffff, 0xffff_ffff, 0xffff_ffff_ffff_ffff],
-            false
-        )
-        .1,
-        true
+        v("v_mad_u64_u32", big, false),
+        (0xffff_fffe_0000_0000, true)
     );
     assert_eq!(
         v("v_mul_i32_i24", [0x00ff_ffff, 2, 0], false).0,
@@ -147,6 +154,12 @@ fn compares_and_classes() {
     assert!(v("v_cmp_class_f32", [nan, 1 << 1, 0], false).1);
     assert!(v("v_cmp_class_f32", [1, 1 << 7, 0], false).1);
     assert!(!v("v_cmp_class_f32", [1, 1 << 8, 0], false).1);
+    // The f64 classes, in f64's own width: 1e-310 is denormal, 1e-40 normal.
+    let f64b = |x: f64| x.to_bits();
+    assert!(v("v_cmp_class_f64", [f64b(1e-310), 1 << 7, 0], false).1);
+    assert!(v("v_cmp_class_f64", [f64b(-1e-40), 1 << 3, 0], false).1);
+    assert!(v("v_cmp_lt_u64", [1, 1 << 40, 0], false).1);
+    assert!(v("v_cmp_neq_f64", [f64b(f64::NAN), f64b(1.0), 0], false).1);
 }
 
 #[test]
@@ -178,6 +191,34 @@ fn division_helpers() {
 }
 
 #[test]
+fn f64_helpers_and_medians() {
+    let f64b = |x: f64| x.to_bits();
+    // frexp: 12 = 0.75 * 2^4; the denormal 2^-1070 = 0.5 * 2^-1069.
+    assert_eq!(
+        v("v_frexp_mant_f64", [f64b(-12.0), 0, 0], false).0,
+        f64b(-0.75)
+    );
+    assert_eq!(v("v_frexp_exp_i32_f64", [f64b(12.0), 0, 0], false).0, 4);
+    assert_eq!(
+        v("v_frexp_exp_i32_f64", [1 << 4, 0, 0], false).0,
+        (-1069i32) as u32 as u64
+    );
+    assert_eq!(v("v_trunc_f64", [f64b(-2.5), 0, 0], false).0, f64b(-2.0));
+    assert_eq!(v("v_rndne_f64", [f64b(2.5), 0, 0], false).0, f64b(2.0));
+    assert_eq!(v("v_trunc_f16", [0xc100, 0, 0], false).0, 0xc000); // -2.5 -> -2
+    assert_eq!(v("v_med3_i32", [0xffff_fffb, 7, 2], false).0, 2);
+    assert_eq!(v("v_med3_u32", [0xffff_fffb, 7, 2], false).0, 7);
+    assert_eq!(
+        v("v_div_fixup_f64", [f64b(2.0), f64b(-1.0), f64b(2.0)], false).0,
+        f64b(-2.0)
+    );
+    assert_eq!(
+        v("v_div_fmas_f64", [f64b(1.0), f64b(1.0), f64b(3.0)], true).0,
+        f64b(4.0 * 2f64.powi(128))
+    );
+}
+
+#[test]
 fn packed_halves() {
     let add = packed("v_pk_add_f16").unwrap();
     assert_eq!(add(0x3c00, 0x3c00, 0), 0x4000);
@@ -202,6 +243,7 @@ fn every_alu_opcode_in_the_table_has_semantics() {
         "v_div_scale_f64",
         "v_dot2_f32_f16",
         "v_fma_mix_f32",
+        "v_mbcnt_lo_u32_b32",
     ];
     let mut missing = Vec::new();
     for op in Op::all() {

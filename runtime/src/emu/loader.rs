@@ -4,9 +4,9 @@
 //! Bytes the ISA layer does not decode stay in the program as [`Exec::Bad`] and are an
 //! error only if a wave reaches them (LLVM pads `.text` with `s_code_end`, and data may
 //! follow code). A few gfx11 encodings clang emits that the ISA layer does not model are
-//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC), `v_fmamk/fmaak`
-//! (an FMA with an inline literal), and the cache invalidates `buffer_gl0_inv` and
-//! `buffer_gl1_inv` (no-ops: the emulator has no caches).
+//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC) and `v_fmamk/fmaak`
+//! (an FMA with an inline literal). The cache invalidates `buffer_gl0_inv`/`_gl1_inv`
+//! are no-ops: the emulator has no caches.
 
 use super::alu::{self, HalfFn, ScalarFn, VectorFn};
 use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Mods, Op, Operand};
@@ -22,6 +22,40 @@ pub struct Ins {
     /// The mnemonic, as LLVM spells it.
     pub name: &'static str,
     pub exec: Exec,
+    /// Memory instructions: bytes per lane (or per scalar load) and whether a 1- or
+    /// 2-byte load sign-extends; computed once here rather than from the name per lane.
+    pub bytes: u8,
+    pub sext: bool,
+}
+
+impl Ins {
+    fn new(pc: u32, len: u32, inst: Inst, name: &'static str, exec: Exec) -> Ins {
+        let (bytes, sext) = mem_shape(name);
+        Ins {
+            pc,
+            len,
+            inst,
+            name,
+            exec,
+            bytes,
+            sext,
+        }
+    }
+}
+
+/// Bytes a load or store moves and whether it sign-extends, from its mnemonic.
+fn mem_shape(name: &str) -> (u8, bool) {
+    let base = name.trim_end_matches("_hi").trim_end_matches("_d16");
+    let suffix = base.rsplit('_').next().unwrap_or("");
+    let bytes = match suffix {
+        "b8" | "u8" | "i8" => 1,
+        "b16" | "u16" | "i16" => 2,
+        "b64" => 8,
+        "b96" => 12,
+        "b128" => 16,
+        _ => 4,
+    };
+    (bytes, suffix.starts_with('i'))
 }
 
 /// Where a VALU op's lane bit comes from.
@@ -37,7 +71,12 @@ pub enum Cin {
 /// What executing the instruction does.
 #[derive(Clone, Debug)]
 pub enum Exec {
-    Scalar(ScalarFn),
+    /// A scalar ALU op; `scc_in`: it reads SCC; `dst_in`: it reads its destination.
+    Scalar {
+        f: ScalarFn,
+        scc_in: bool,
+        dst_in: bool,
+    },
     /// SOPK: the destination is also the first source.
     ScalarK(ScalarFn),
     SaveExec(fn(u32, u32) -> u32),
@@ -61,6 +100,8 @@ pub enum Exec {
     },
     /// v_div_scale_f32 (false) / _f64 (true): per-lane, may refuse (see `alu::div_scale`).
     DivScale(bool),
+    /// v_mbcnt_lo_u32_b32: the lane's count of mask bits below it (needs the lane id).
+    MbcntLo,
     ReadFirstLane,
     ReadLane,
     WriteLane,
@@ -92,6 +133,8 @@ pub struct Program {
     pub name: String,
     pub descriptor: DescriptorFields,
     pub ins: Vec<Ins>,
+    /// The kernarg slots the metadata note declares (`None`: the object has no note).
+    pub args: Option<Vec<super::metadata::Slot>>,
     /// Index into `ins` of the instruction starting at byte `4 * k`, or `u32::MAX`.
     pub at: Vec<u32>,
 }
@@ -119,6 +162,7 @@ pub fn load(bytes: &[u8], kernel: &str) -> Result<Program, String> {
     if !d.wavefront32 {
         return Err("the descriptor asks for wave64; the emulator runs wave32 only".into());
     }
+    let args = super::metadata::kernel_args(bytes, kernel)?;
     let ins = decode_all(&found.code);
     let mut at = vec![u32::MAX; found.code.len().div_ceil(4)];
     for (k, i) in ins.iter().enumerate() {
@@ -128,6 +172,7 @@ pub fn load(bytes: &[u8], kernel: &str) -> Result<Program, String> {
         name: kernel.to_string(),
         descriptor: *d,
         ins,
+        args,
         at,
     })
 }
@@ -164,42 +209,20 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
     match isa::decode(bytes) {
         Ok((inst, len)) => {
             let name = inst.op().name();
-            Ins {
-                pc,
-                len: len as u32,
-                inst,
-                name,
-                exec: semantics(&inst),
-            }
+            Ins::new(pc, len as u32, inst, name, semantics(&inst))
         }
-        Err(e) => Ins {
+        Err(e) => Ins::new(
             pc,
-            len: 4,
-            inst: nop_inst(),
-            name: "<undecoded>",
-            exec: Exec::Bad(format!("cannot decode: {e}")),
-        },
+            4,
+            nop_inst(),
+            "<undecoded>",
+            Exec::Bad(format!("cannot decode: {e}")),
+        ),
     }
 }
 
 /// The gfx11 encodings decoded here rather than by the ISA layer (see the module doc).
 fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
-    // MUBUF buffer_gl0_inv (op 0x2b) / buffer_gl1_inv (0x2c), all other fields zero.
-    if w0 >> 26 == 0x38 {
-        let w1 = word(bytes, 4)?;
-        let name = match (w0, w1) {
-            (0xE0AC_0000, 0) => "buffer_gl0_inv",
-            (0xE0B0_0000, 0) => "buffer_gl1_inv",
-            _ => return None,
-        };
-        return Some(Ins {
-            pc,
-            len: 8,
-            inst: nop_inst(),
-            name,
-            exec: Exec::Nop,
-        });
-    }
     // VOPC with opcode bit 7 set: v_cmpx_* (32-bit encoding).
     if w0 >> 25 == 0x3E && (w0 >> 24) & 1 == 1 {
         return cmpx(bytes, w0 & !(1 << 24), 0, pc);
@@ -231,13 +254,7 @@ fn cmpx(bytes: &[u8], w0: u32, _unused: u32, pc: u32) -> Option<Ins> {
     if let Inst::Valu { vdst, .. } = &mut inst {
         *vdst = Operand::ExecLo;
     }
-    Some(Ins {
-        pc,
-        len: len as u32,
-        inst,
-        name,
-        exec: semantics(&inst),
-    })
+    Some(Ins::new(pc, len as u32, inst, name, semantics(&inst)))
 }
 
 /// `v_cmp_X` → `v_cmpx_X`, as a static string (leaked once per distinct mnemonic).
@@ -279,13 +296,7 @@ fn fmak(bytes: &[u8], w0: u32, pc: u32, op: &str, name: &'static str, k_mid: boo
         src,
         mods: Mods::default(),
     };
-    Some(Ins {
-        pc,
-        len,
-        inst,
-        name,
-        exec: semantics(&inst),
-    })
+    Some(Ins::new(pc, len, inst, name, semantics(&inst)))
 }
 
 fn bad_op(name: &str) -> Exec {
@@ -294,7 +305,11 @@ fn bad_op(name: &str) -> Exec {
 
 /// What an instruction the ISA layer decoded does.
 fn semantics(inst: &Inst) -> Exec {
-    let op = inst.op();
+    semantics_of(inst.op())
+}
+
+/// What an opcode does (it depends on nothing else of the instruction).
+pub(super) fn semantics_of(op: Op) -> Exec {
     let info = op.info();
     let name = info.name;
     match info.fmt {
@@ -327,13 +342,30 @@ fn scalar_semantics(name: &str) -> Exec {
         "s_and_not1_saveexec_b32" => Exec::SaveExec(|src, exec| src & !exec),
         "s_getpc_b64" => Exec::GetPc,
         "s_setpc_b64" => Exec::SetPc,
-        _ => alu::scalar(name).map_or_else(|| bad_op(name), Exec::Scalar),
+        _ => alu::scalar(name).map_or_else(
+            || bad_op(name),
+            |f| Exec::Scalar {
+                f,
+                scc_in: matches!(
+                    name,
+                    "s_addc_u32" | "s_subb_u32" | "s_cselect_b32" | "s_cselect_b64" | "s_cmov_b32"
+                ),
+                dst_in: name == "s_cmov_b32",
+            },
+        ),
     }
 }
 
 fn sopp_semantics(name: &str) -> Exec {
     match name {
-        "s_nop" | "s_delay_alu" | "s_sendmsg" | "s_sleep" | "s_clause" => Exec::Nop,
+        // Scheduling hints, prefetch control and the VGPR-release message change nothing
+        // the emulator models.
+        "s_nop"
+        | "s_delay_alu"
+        | "s_sendmsg"
+        | "s_sleep"
+        | "s_clause"
+        | "s_set_inst_prefetch_distance" => Exec::Nop,
         "s_endpgm" => Exec::End,
         "s_code_end" => Exec::CodeEnd,
         "s_barrier" => Exec::Barrier,
@@ -356,6 +388,7 @@ fn valu_semantics(name: &str, class: Class) -> Exec {
         "v_readfirstlane_b32" => return Exec::ReadFirstLane,
         "v_readlane_b32" => return Exec::ReadLane,
         "v_writelane_b32" => return Exec::WriteLane,
+        "v_mbcnt_lo_u32_b32" => return Exec::MbcntLo,
         "v_div_scale_f32" => return Exec::DivScale(false),
         "v_div_scale_f64" => return Exec::DivScale(true),
         _ => {}

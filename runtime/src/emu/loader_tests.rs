@@ -73,3 +73,12 @@ fn undecodable_bytes_become_errors_at_run_time() {
     );
     assert!(matches!(ins.last().map(|i| &i.exec), Some(Exec::End)));
 }
+
+#[test]
+fn every_opcode_in_the_table_has_semantics() {
+    let missing: Vec<&str> = Op::all()
+        .filter(|op| matches!(semantics_of(*op), Exec::Bad(_)))
+        .map(|op| op.name())
+        .collect();
+    assert!(missing.is_empty(), "no semantics for {missing:?}");
+}

@@ -3,7 +3,7 @@
 //! gap around it, so an access that strays past a buffer's end is caught rather than
 //! landing in a neighbour; and the LDS of the running workgroup.
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
 
 /// Where the first allocation starts (a canonical 48-bit GPU-like address).
 const FIRST_BASE: u64 = 0x1000_0000_0000;
@@ -12,8 +12,11 @@ const GAP: u64 = 1 << 20;
 
 #[derive(Clone, Debug, Default)]
 pub struct Memory {
-    allocs: BTreeMap<u64, Vec<u8>>,
+    /// Live allocations by base address, ascending (bases only grow).
+    allocs: Vec<(u64, Vec<u8>)>,
     next: u64,
+    /// The allocation the last access hit: accesses come in runs on one buffer.
+    last: Cell<usize>,
 }
 
 /// An access outside every live allocation.
@@ -33,47 +36,58 @@ impl Memory {
         };
         let end = base + bytes as u64;
         self.next = (end + GAP).div_ceil(GAP) * GAP;
-        self.allocs.insert(base, vec![0; bytes]);
+        self.allocs.push((base, vec![0; bytes]));
         base
     }
 
+    fn find(&self, base: u64) -> Option<usize> {
+        self.allocs.binary_search_by_key(&base, |(b, _)| *b).ok()
+    }
+
     pub fn free(&mut self, base: u64) -> Option<Vec<u8>> {
-        self.allocs.remove(&base)
+        let i = self.find(base)?;
+        self.last.set(0);
+        Some(self.allocs.remove(i).1)
     }
 
     pub fn bytes(&self, base: u64) -> Option<&Vec<u8>> {
-        self.allocs.get(&base)
+        self.find(base).map(|i| &self.allocs[i].1)
     }
 
     pub fn bytes_mut(&mut self, base: u64) -> Option<&mut Vec<u8>> {
-        self.allocs.get_mut(&base)
+        self.find(base).map(|i| &mut self.allocs[i].1)
     }
 
     /// The allocation holding `[addr, addr + len)` and the offset of `addr` in it.
-    fn locate(&self, addr: u64, len: usize) -> Result<(u64, usize), Unmapped> {
-        let miss = Unmapped { addr, len };
-        let (&base, data) = self.allocs.range(..=addr).next_back().ok_or(miss)?;
-        let off = addr - base;
-        let end = off.checked_add(len as u64).ok_or(miss)?;
-        if end > data.len() as u64 {
-            return Err(miss);
+    #[inline]
+    fn locate(&self, addr: u64, len: usize) -> Result<(usize, usize), Unmapped> {
+        let fits = |i: usize| {
+            let (base, data) = self.allocs.get(i)?;
+            let off = addr.checked_sub(*base)?;
+            let end = off.checked_add(len as u64)?;
+            (end <= data.len() as u64).then_some((i, off as usize))
+        };
+        if let Some(hit) = fits(self.last.get()) {
+            return Ok(hit);
         }
-        Ok((base, off as usize))
+        let i = self.allocs.partition_point(|(b, _)| *b <= addr);
+        let hit = i
+            .checked_sub(1)
+            .and_then(fits)
+            .ok_or(Unmapped { addr, len })?;
+        self.last.set(hit.0);
+        Ok(hit)
     }
 
     pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), Unmapped> {
-        let (base, off) = self.locate(addr, out.len())?;
-        out.copy_from_slice(&self.allocs[&base][off..off + out.len()]);
+        let (i, off) = self.locate(addr, out.len())?;
+        out.copy_from_slice(&self.allocs[i].1[off..off + out.len()]);
         Ok(())
     }
 
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Unmapped> {
-        let (base, off) = self.locate(addr, data.len())?;
-        let held = self.allocs.get_mut(&base).ok_or(Unmapped {
-            addr,
-            len: data.len(),
-        })?;
-        held[off..off + data.len()].copy_from_slice(data);
+        let (i, off) = self.locate(addr, data.len())?;
+        self.allocs[i].1[off..off + data.len()].copy_from_slice(data);
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod access;
 mod alu;
 pub mod loader;
 pub mod memory;
+pub mod metadata;
 pub mod strict;
 mod trace;
 mod vector;
@@ -82,30 +83,77 @@ impl EmuDevice {
             })
     }
 
-    /// The kernarg segment for `args`: buffers as 64-bit addresses, scalars by value, each
-    /// naturally aligned in parameter order (the layout clang and our code generator use).
-    fn kernarg(&self, program: &Program, args: &[Arg]) -> Result<Vec<u8>, DeviceError> {
-        let mut seg = Vec::new();
-        for arg in args {
-            let bytes: Vec<u8> = match *arg {
+    /// The kernarg segment for `args`: buffers as 64-bit addresses, scalars by value, at
+    /// the offsets the metadata note gives (checked against it: count, kinds and sizes),
+    /// or naturally aligned in parameter order when the object has no note. Hidden
+    /// arguments get the launch's block counts and group sizes, or zero.
+    fn kernarg(
+        &self,
+        program: &Program,
+        args: &[Arg],
+        launch: Launch,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let bad = |m: String| fault(program, m);
+        let mut seg = vec![0u8; program.descriptor.kernarg_size as usize];
+        let put = |seg: &mut Vec<u8>, offset: usize, bytes: &[u8]| {
+            if seg.len() < offset + bytes.len() {
+                seg.resize(offset + bytes.len(), 0);
+            }
+            seg[offset..offset + bytes.len()].copy_from_slice(bytes);
+        };
+        let value = |arg: &Arg| -> Result<Vec<u8>, DeviceError> {
+            Ok(match *arg {
                 Arg::Buffer(id) => self.address(id)?.to_le_bytes().to_vec(),
                 Arg::I32(v) => v.to_le_bytes().to_vec(),
                 Arg::I64(v) => v.to_le_bytes().to_vec(),
+            })
+        };
+        let Some(slots) = &program.args else {
+            let mut end = 0;
+            for arg in args {
+                let bytes = value(arg)?;
+                let at = usize::next_multiple_of(end, bytes.len());
+                put(&mut seg, at, &bytes);
+                end = at + bytes.len();
+            }
+            return Ok(seg);
+        };
+        let explicit: Vec<&metadata::Slot> = slots
+            .iter()
+            .filter(|s| !matches!(s.kind, metadata::Kind::Hidden(_)))
+            .collect();
+        if explicit.len() != args.len() {
+            return Err(bad(format!(
+                "{} parameters, {} arguments",
+                explicit.len(),
+                args.len()
+            )));
+        }
+        for (i, (slot, arg)) in explicit.iter().zip(args).enumerate() {
+            let bytes = value(arg)?;
+            let fits = match (&slot.kind, arg) {
+                (metadata::Kind::Buffer, Arg::Buffer(_)) => slot.size == 8,
+                (metadata::Kind::Value, Arg::I32(_) | Arg::I64(_)) => {
+                    slot.size as usize == bytes.len()
+                }
+                _ => false,
             };
-            seg.resize(seg.len().next_multiple_of(bytes.len()), 0);
-            seg.extend_from_slice(&bytes);
+            if !fits {
+                return Err(bad(format!(
+                    "parameter {i} ({:?}, {} bytes) given {arg:?}",
+                    slot.kind, slot.size
+                )));
+            }
+            put(&mut seg, slot.offset as usize, &bytes);
         }
-        let declared = program.descriptor.kernarg_size as usize;
-        if seg.len() > declared {
-            return Err(fault(
-                program,
-                format!(
-                    "the arguments take {} kernarg bytes, the kernel declares {declared}",
-                    seg.len()
-                ),
-            ));
+        for slot in slots {
+            if let metadata::Kind::Hidden(kind) = &slot.kind {
+                let v = hidden_value(kind, launch);
+                let bytes = v.to_le_bytes();
+                let n = (slot.size as usize).min(8);
+                put(&mut seg, slot.offset as usize, &bytes[..n]);
+            }
         }
-        seg.resize(declared, 0);
         Ok(seg)
     }
 
@@ -115,18 +163,45 @@ impl EmuDevice {
         launch: Launch,
         args: &[Arg],
     ) -> Result<(), DeviceError> {
-        let program = self.program(handle)?.clone();
-        let seg = self.kernarg(&program, args)?;
+        let seg = self.kernarg(self.program(handle)?, args, launch)?;
         let kernarg = self.mem.alloc(seg.len());
         if let Some(held) = self.mem.bytes_mut(kernarg) {
             held.copy_from_slice(&seg);
         }
+        // Borrow the program from its own field so memory can change meanwhile.
+        let program = self
+            .kernels
+            .get(handle.0)
+            .ok_or_else(|| DeviceError::NoSuchKernel {
+                device: EmuDevice::NAME.into(),
+                handle: handle.0,
+            })?;
         let budget = self.budget.unwrap_or(DEFAULT_BUDGET);
-        let mut runner = Runner::new(&program, launch, kernarg, budget)?;
-        let result = runner.run_all(&mut self.mem);
-        self.executed += runner.executed;
+        let result = Runner::new(program, launch, kernarg, budget).and_then(|mut runner| {
+            let result = runner.run_all(&mut self.mem);
+            self.executed += runner.executed;
+            result
+        });
         self.mem.free(kernarg);
         result
+    }
+}
+
+/// The value of a hidden argument the emulator knows; others are zero.
+fn hidden_value(kind: &str, launch: Launch) -> u64 {
+    let dim = |s: &str| match s.chars().last() {
+        Some('x') => 0,
+        Some('y') => 1,
+        _ => 2,
+    };
+    match kind {
+        k if k.starts_with("hidden_block_count_") => u64::from(launch.grid[dim(k)]),
+        k if k.starts_with("hidden_group_size_") => u64::from(launch.workgroup[dim(k)]),
+        "hidden_grid_dims" => {
+            1 + u64::from(launch.grid[1] * launch.workgroup[1] > 1)
+                + u64::from(launch.grid[2] * launch.workgroup[2] > 1)
+        }
+        _ => 0,
     }
 }
 
@@ -171,10 +246,10 @@ impl<'p> Runner<'p> {
                 format!("launch shape {launch:?} is empty or exceeds 1024 lanes per workgroup"),
             ));
         }
-        if launch.workgroup.iter().any(|&d| d > 1023) {
+        if launch.workgroup.iter().any(|&d| d > 1024) {
             return Err(fault(
                 program,
-                "a workgroup dimension exceeds 1023 (10-bit work-item ids)".into(),
+                "a workgroup dimension exceeds 1024 (ids are 10 bits)".into(),
             ));
         }
         Ok(Runner {

@@ -93,6 +93,19 @@ impl Counters {
         }
     }
 
+    /// Whether every outstanding load into VGPR `r` is a vector memory load (`vm`) or an
+    /// LDS load (`!vm`): loads of one kind return in order, so another load of that kind
+    /// may target the register meanwhile.
+    pub fn vgpr_pending_only_in(&self, r: usize, vm: bool) -> bool {
+        let covers = |p: &Pending| matches!(p.regs, Regs::Vgpr(s, n) if (usize::from(s)..usize::from(s) + usize::from(n)).contains(&r));
+        let (same, other) = if vm {
+            (&self.vm, &self.lgkm)
+        } else {
+            (&self.lgkm, &self.vm)
+        };
+        !other.iter().any(covers) && same.iter().filter(|p| covers(p)).all(|p| !p.smem)
+    }
+
     /// `s_waitcnt` with these counts. VMEM loads return in order. LDS results return in
     /// order, scalar loads in any order: while a scalar load is outstanding only
     /// `lgkmcnt(0)` guarantees anything.
@@ -117,8 +130,12 @@ impl Counters {
     fn remark(&mut self) {
         self.vbusy.iter_mut().for_each(|b| *b = 0);
         self.sbusy = [0; 128];
-        let all: Vec<Pending> = self.vm.iter().chain(self.lgkm.iter()).copied().collect();
-        for p in all {
+        for i in 0..self.vm.len() {
+            let p = self.vm[i];
+            self.mark(p.regs, p.pc + 1);
+        }
+        for i in 0..self.lgkm.len() {
+            let p = self.lgkm[i];
             self.mark(p.regs, p.pc + 1);
         }
     }
@@ -228,33 +245,49 @@ impl LdsRaces {
     }
 
     /// Records an access of `[addr, addr + len)` by `wave`.
+    #[inline]
     pub fn access(&mut self, wave: u16, addr: usize, len: usize, write: bool) -> Option<Race> {
         let e = self.epoch + 1;
         let end = (addr + len).div_ceil(4).min(self.cells.len());
         for c in &mut self.cells[addr / 4..end] {
-            if c.write_epoch == e && c.writer != wave {
-                return Some(Race {
-                    other: c.writer,
-                    other_wrote: true,
-                });
+            if let Some(race) = c.touch(wave, e, write) {
+                return Some(race);
             }
-            if write && c.read_epoch == e && (c.readers || c.reader != wave) {
-                let other = if c.reader != wave { c.reader } else { u16::MAX };
-                return Some(Race {
-                    other,
-                    other_wrote: false,
-                });
-            }
-            if write {
-                c.write_epoch = e;
-                c.writer = wave;
-            } else if c.read_epoch != e {
-                c.read_epoch = e;
-                c.reader = wave;
-                c.readers = false;
-            } else if c.reader != wave {
-                c.readers = true;
-            }
+        }
+        None
+    }
+}
+
+impl Cell {
+    /// One access of this dword by `wave` in epoch `e` (+1).
+    #[inline(always)]
+    fn touch(&mut self, wave: u16, e: u32, write: bool) -> Option<Race> {
+        if self.write_epoch == e && self.writer != wave {
+            return Some(Race {
+                other: self.writer,
+                other_wrote: true,
+            });
+        }
+        if write && self.read_epoch == e && (self.readers || self.reader != wave) {
+            let other = if self.reader != wave {
+                self.reader
+            } else {
+                u16::MAX
+            };
+            return Some(Race {
+                other,
+                other_wrote: false,
+            });
+        }
+        if write {
+            self.write_epoch = e;
+            self.writer = wave;
+        } else if self.read_epoch != e {
+            self.read_epoch = e;
+            self.reader = wave;
+            self.readers = false;
+        } else if self.reader != wave {
+            self.readers = true;
         }
         None
     }

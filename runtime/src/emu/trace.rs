@@ -30,6 +30,12 @@ pub fn text(ins: &Ins) -> String {
 
 /// Prints the instruction and what changed between `before` and `after`.
 pub fn print(before: &Wave, after: &Wave, ins: &Ins) {
+    eprintln!("{}", line(before, after, ins));
+}
+
+/// The trace line: wave, pc, instruction, then each changed register (`s4=0x1`,
+/// `v3[0:0x2 5:0x7]` by lane).
+pub fn line(before: &Wave, after: &Wave, ins: &Ins) -> String {
     let mut changes = Vec::new();
     for r in 0..128 {
         let was = before.s_written >> r & 1 == 1;
@@ -52,11 +58,34 @@ pub fn print(before: &Wave, after: &Wave, ins: &Ins) {
             changes.push(format!("v{r}[{}]", lanes.join(" ")));
         }
     }
-    eprintln!(
+    format!(
         "emu wave {} pc {:#06x}: {:<48} {}",
         after.id,
         ins.pc,
         text(ins),
         changes.join(" ")
-    );
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::loader::decode_all;
+    use super::*;
+
+    #[test]
+    fn a_line_names_the_instruction_and_the_changed_registers() {
+        // v_fmamk_f32 v1, v2, 0x40400000, v3 (bytes from llvm-mc-19).
+        let ins = &decode_all(&[0x02, 0x07, 0x02, 0x58, 0x00, 0x00, 0x40, 0x40])[0];
+        let before = Wave::new(0, 8, 0);
+        let mut after = before.clone();
+        after.set_v(1, 0, 2);
+        after.set_v(1, 5, 7);
+        let _ = after.set_s(4, 1);
+        let text = line(&before, &after, ins);
+        assert!(
+            text.starts_with("emu wave 0 pc 0x0000: v_fmamk_f32 v1, v2, 0x40400000, v3"),
+            "{text}"
+        );
+        assert!(text.ends_with("s4=0x1 v1[0:0x2 5:0x7]"), "{text}");
+    }
 }

@@ -2,7 +2,7 @@
 //! through (sources, modifiers, carry/condition masks, destinations, strict checks and
 //! hazards), cross-lane moves, packed math and WMMA.
 
-use super::alu::{HalfFn, VectorFn};
+use super::alu::{HalfFn, Lanes, VectorFn};
 use super::loader::{Cin, Ins};
 use super::wave::{VCC_LO, Wave};
 use egpu_codegen_amdgpu::isa::{Class, Fmt, Inst, Mods, Operand, Ty};
@@ -17,6 +17,28 @@ enum Src {
 }
 
 impl Src {
+    /// Every lane's value (lanes outside `exec` may hold anything).
+    #[inline]
+    fn gather(self, w: &Wave, out: &mut [u64; 32]) {
+        match self {
+            Src::Const(c) => *out = [c; 32],
+            Src::V1(r) => {
+                for (o, &v) in out.iter_mut().zip(&w.v[r * 32..r * 32 + 32]) {
+                    *o = u64::from(v);
+                }
+            }
+            Src::V2(r) => {
+                let (lo, hi) = (
+                    &w.v[r * 32..r * 32 + 32],
+                    &w.v[(r + 1) * 32..(r + 1) * 32 + 32],
+                );
+                for (o, (&a, &b)) in out.iter_mut().zip(lo.iter().zip(hi)) {
+                    *o = u64::from(a) | u64::from(b) << 32;
+                }
+            }
+        }
+    }
+
     #[inline]
     fn lane(self, w: &Wave, l: usize) -> u64 {
         match self {
@@ -140,37 +162,46 @@ impl Wave {
                 overlap_check(&src, r, ins.name)?;
             }
         }
-        let mut mask = 0u32;
-        let mut lanes = exec;
-        while lanes != 0 {
-            let l = lanes.trailing_zeros() as usize;
-            lanes &= lanes - 1;
-            let mut s = [
-                srcs[0].lane(self, l),
-                srcs[1].lane(self, l),
-                srcs[2].lane(self, l),
-            ];
-            if neg | abs != 0 {
-                for (i, v) in s.iter_mut().enumerate() {
-                    let sb = sign_bit(info.src[i]);
-                    if abs >> i & 1 == 1 {
-                        *v &= !sb;
-                    }
-                    if neg >> i & 1 == 1 {
-                        *v ^= sb;
-                    }
+        let mut lanes = self.lanes.take().unwrap_or_else(|| {
+            Box::new(Lanes {
+                src: [[0; 32]; 3],
+                cin: 0,
+                exec: 0,
+                out: [0; 32],
+                bits: 0,
+            })
+        });
+        (lanes.cin, lanes.exec) = (cmask, exec);
+        for (i, src) in srcs.iter().enumerate() {
+            src.gather(self, &mut lanes.src[i]);
+            let sb = sign_bit(info.src[i]);
+            let (clear, flip) = (abs >> i & 1 == 1, neg >> i & 1 == 1);
+            if clear || flip {
+                for v in lanes.src[i].iter_mut() {
+                    *v = if clear { *v & !sb } else { *v } ^ if flip { sb } else { 0 };
                 }
             }
-            let (mut r, bit) = f(&s, cmask >> l & 1 == 1);
-            mask |= u32::from(bit) << l;
-            if let Some(d) = vreg {
+        }
+        f(&mut lanes);
+        let mask = lanes.bits;
+        let out = lanes.out;
+        self.lanes = Some(lanes);
+        if let Some(d) = vreg {
+            let mut m = exec;
+            while m != 0 {
+                let l = m.trailing_zeros() as usize;
+                m &= m - 1;
+                let mut r = out[l];
                 if out_mod {
                     r = out_mods(r, info.dst, &mods);
                 }
-                self.set_v(d, l, r as u32);
+                self.v[d * 32 + l] = r as u32;
                 if width == 2 {
-                    self.set_v(d + 1, l, (r >> 32) as u32);
+                    self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
                 }
+            }
+            for k in d..d + width {
+                self.v_written[k] |= exec;
             }
         }
         if bit_out {
@@ -248,6 +279,41 @@ impl Wave {
         }
         self.write_scalar(sdst, Ty::B32, u64::from(mask))?;
         self.hazards.issued(false, Some((d, width)), ins.pc);
+        self.hazards.wmma_d = None;
+        Ok(())
+    }
+
+    /// v_mbcnt_lo_u32_b32: D = popcount(S0 & lanes below this one) + S1.
+    pub(super) fn mbcnt_lo(&mut self, ins: &Ins) -> Result<(), String> {
+        let Inst::Valu {
+            vdst, src, mods, ..
+        } = ins.inst
+        else {
+            return Err("not a VALU instruction".into());
+        };
+        if mods.clamp {
+            return Err(format!("{}: clamp is not modelled", ins.name));
+        }
+        let exec = self.exec();
+        let (a, b) = (
+            self.vsrc(src[0], Ty::B32, exec)?,
+            self.vsrc(src[1], Ty::B32, exec)?,
+        );
+        let Operand::Vgpr(d) = vdst else {
+            return Err(format!("{} without a VGPR destination", ins.name));
+        };
+        let d = usize::from(d);
+        self.check_vdst(d, 1)?;
+        let mut m = exec;
+        while m != 0 {
+            let l = m.trailing_zeros() as usize;
+            m &= m - 1;
+            let below = (a.lane(self, l) as u32) & ((1u32 << l) - 1);
+            let r = below.count_ones().wrapping_add(b.lane(self, l) as u32);
+            self.v[d * 32 + l] = r;
+        }
+        self.v_written[d] |= exec;
+        self.hazards.issued(false, Some((d, 1)), ins.pc);
         self.hazards.wmma_d = None;
         Ok(())
     }

@@ -53,6 +53,8 @@ pub struct Wave {
     pub hazards: Hazards,
     pub scratch: Vec<u8>,
     pub scratch_per_lane: usize,
+    /// The VALU operand buffer, kept between instructions so it is not cleared each time.
+    pub(super) lanes: Option<Box<super::alu::Lanes>>,
 }
 
 /// A register read or written, for messages.
@@ -121,6 +123,7 @@ impl Wave {
             hazards: Hazards::new(vgprs),
             scratch: vec![0; scratch_per_lane * 32],
             scratch_per_lane,
+            lanes: None,
         };
         // null reads as zero; exec_hi is zero in wave32 and M0 needs no setup for LDS.
         w.s_written |= (1u128 << NULL) | (1u128 << EXEC_HI);
@@ -253,6 +256,21 @@ impl Wave {
         Ok(())
     }
 
+    /// `check_vdst` for a load of kind `vm` (vector memory) or LDS: an outstanding load
+    /// of the same kind into the register is fine (they return in order).
+    pub fn check_load_dst(&self, r: usize, n: usize, vm: bool) -> Result<(), String> {
+        for k in r..r + n {
+            if k < self.vgprs
+                && self.counters.vgpr_busy(k).is_some()
+                && self.counters.vgpr_pending_only_in(k, vm)
+            {
+                continue;
+            }
+            self.check_vdst(k, 1)?;
+        }
+        Ok(())
+    }
+
     #[inline]
     pub fn set_v(&mut self, r: usize, lane: usize, v: u32) {
         self.v[r * 32 + lane] = v;
@@ -268,7 +286,7 @@ impl Wave {
     pub fn step(&mut self, ins: &Ins, ctx: &mut Ctx) -> Result<(), String> {
         self.ip += 1;
         match &ins.exec {
-            Exec::Scalar(f) => self.scalar(ins, *f),
+            Exec::Scalar { f, scc_in, dst_in } => self.scalar(ins, *f, *scc_in, *dst_in),
             Exec::ScalarK(f) => self.scalar_k(ins, *f),
             Exec::SaveExec(f) => self.save_exec(ins, *f),
             Exec::GetPc => self.get_pc(ins),
@@ -314,6 +332,7 @@ impl Wave {
             Exec::Smem => self.smem(ins, ctx.mem),
             Exec::Valu { f, cin, trans } => self.valu(ins, *f, *cin, *trans),
             Exec::DivScale(wide) => self.div_scale(ins, *wide),
+            Exec::MbcntLo => self.mbcnt_lo(ins),
             Exec::ReadFirstLane | Exec::ReadLane | Exec::WriteLane => self.lane_op(ins),
             Exec::Packed(f) => self.packed(ins, *f),
             Exec::Dot2 | Exec::FmaMix => self.mix(ins),
@@ -325,7 +344,13 @@ impl Wave {
         }
     }
 
-    fn scalar(&mut self, ins: &Ins, f: super::alu::ScalarFn) -> Result<(), String> {
+    fn scalar(
+        &mut self,
+        ins: &Ins,
+        f: super::alu::ScalarFn,
+        scc_in: bool,
+        dst_in: bool,
+    ) -> Result<(), String> {
         let info = ins.inst.op().info();
         let (dst, a, b) = match ins.inst {
             Inst::Sop2 {
@@ -336,21 +361,14 @@ impl Wave {
             _ => return Err("not a scalar ALU instruction".into()),
         };
         let x = self.read_scalar(a, info.src[0])?;
-        let y = if b == Operand::None {
-            // s_cmov reads its destination.
-            if ins.name == "s_cmov_b32" {
-                self.read_scalar(dst, info.dst)?
-            } else {
-                0
-            }
+        let y = if dst_in {
+            self.read_scalar(dst, info.dst)?
+        } else if b == Operand::None {
+            0
         } else {
             self.read_scalar(b, info.src[1])?
         };
-        let uses_scc = matches!(
-            ins.name,
-            "s_addc_u32" | "s_subb_u32" | "s_cselect_b32" | "s_cselect_b64" | "s_cmov_b32"
-        );
-        let scc = if uses_scc { self.get_scc()? } else { false };
+        let scc = if scc_in { self.get_scc()? } else { false };
         let (r, new_scc) = f(x, y, scc);
         if dst != Operand::None && info.dst != Ty::N {
             self.write_scalar(dst, info.dst, r)?;
