@@ -732,3 +732,40 @@ fn isel_opcode_names_exist() {
     assert!(seen > 50, "found only {seen} mnemonics");
     assert!(missing.is_empty(), "not in the opcode table: {missing:?}");
 }
+
+#[test]
+fn uniform_loads_of_read_buffers_use_the_scalar_cache() {
+    let src = "kernel sload(w: global f32[256] read, t: global i32[256] read, o: global f32[256] read_write, y: global f32[256] write, n: i32)
+  grid [8, 1, 1] workgroup [32, 1, 1] subgroup 32
+{
+  g: i32 = workgroup_id.x
+  i: i32 = local_id.x
+  four: i32 = const 4
+  k: i32 = mul g, four
+  a: f32x4 = load w[k]
+  c: i32 = const 3
+  b: i32 = load t[c]
+  m: i32 = param n
+  d: i32 = load t[m]
+  e: f32 = load o[g]
+  f: f32 = load w[i]
+  a0: f32 = extract a, 0
+  s: f32 = add a0, e
+  u: f32 = add s, f
+  j: i32 = add b, d
+  h: i32 = add j, i
+  store y[h] = u
+}
+";
+    let mir = full(src);
+    // w[k] (uniform index, read buffer): one 16-byte scalar load; t[3] at an immediate
+    // offset, t[n] at a shifted scalar offset; o is read_write and w[i] per-lane: global.
+    assert_eq!(count(&mir, "s_load_b128"), 1);
+    // The kernarg segment: 4 addresses and an i32, 36 bytes: 32 + 4.
+    assert_eq!(count(&mir, "s_load_b256"), 1);
+    assert_eq!(count(&mir, "s_load_b32"), 1 + 2);
+    assert_eq!(count(&mir, "s_lshl_b32"), 2);
+    assert_eq!(count(&mir, "global_load_b32"), 2);
+    // t's values stay scalar: their sum is a scalar add.
+    assert_eq!(count(&mir, "s_add_u32"), 1);
+}
