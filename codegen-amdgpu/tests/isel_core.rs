@@ -189,6 +189,8 @@ fn add_with_a_uniform_loop() {
     assert_eq!(count(&mir, "global_load_b32"), 2);
     assert_eq!(count(&mir, "global_store_b32"), 1);
     assert_eq!(count(&mir, "v_add_f32"), 1);
+    // Only local_id.x is enabled: v0 holds it alone, unmasked.
+    assert_eq!(count(&mir, "v_and_b32"), 0);
     // One lane byte offset for the three accesses at one index.
     assert_eq!(count(&mir, "v_lshlrev_b32"), 1);
     // Three buffer addresses, 24 bytes of kernarg segment: 16 + 8 bytes.
@@ -768,4 +770,29 @@ fn uniform_loads_of_read_buffers_use_the_scalar_cache() {
     assert_eq!(count(&mir, "global_load_b32"), 2);
     // t's values stay scalar: their sum is a scalar add.
     assert_eq!(count(&mir, "s_add_u32"), 1);
+}
+
+#[test]
+fn a_workgroup_id_along_an_axis_of_one_workgroup_is_zero() {
+    let src = "kernel one(y: global i32[64] write)
+  grid [1, 2, 1] workgroup [32, 1, 1] subgroup 32
+{
+  g: i32 = workgroup_id.x
+  h: i32 = workgroup_id.y
+  i: i32 = local_id.x
+  j: i32 = add g, i
+  k: i32 = add j, h
+  store y[k] = k
+}
+";
+    let k = kernel(src);
+    let (mir, info) = select_kernel(&k, &gfx1100()).unwrap();
+    check_structure(&mir);
+    assert_eq!(info.workgroup_id, [false, true, false]);
+    // s0 (kernarg), then y alone after 15 user SGPRs.
+    assert_eq!(
+        mir.pinned.iter().map(|&(_, r)| r).collect::<Vec<_>>(),
+        [0, 15, 0]
+    );
+    objdump(src);
 }
