@@ -461,7 +461,8 @@ fn valu(
             let r = if name == "v_cmp_lt_i64" {
                 (w.lane64(src[0], l, false)? as i64) < (w.lane64(src[1], l, false)? as i64)
             } else {
-                cmp_op(name, w.lane(src[0], l)?, w.lane(src[1], l)?).ok_or(format!("{name} not simulated"))?
+                cmp_op(name, w.lane(src[0], l)?, w.lane(src[1], l)?)
+                    .ok_or(format!("{name} not simulated"))?
             };
             mask |= u32::from(r) << l;
         }
