@@ -100,7 +100,7 @@ fn check(src: &str, scalars: &[i64]) {
                     .find(|&j| !Scalar::same(&got.get(j), &want.get(j)))
                     .unwrap_or(0);
                 panic!(
-                    "{} (seed {seed}): buffer {i} element {at}: got {}, want {}\n{}",
+                    "{} (seed {seed}, scalars {scalars:?}): buffer {i} element {at}: got {}, want {}\n{src}\n{}",
                     k.name(),
                     got.get(at),
                     want.get(at),
@@ -179,7 +179,7 @@ fn random_kernels() {
     for seed in 0..count {
         let src = random::kernel(seed);
         for n in [5i64, 0, 12] {
-            check(&src, &[n]);
+            check(&src, &[n, 3 * n + 1]);
         }
     }
 }

@@ -66,7 +66,8 @@ impl Gen {
     }
 
     fn f32_value(&mut self) {
-        let e = match self.pick(8) {
+        let e = match self.pick(9) {
+            8 => return self.vector_load(),
             0..=2 => {
                 let op = ["add", "sub", "mul", "max", "min"][self.pick(5)];
                 format!("{op} {}, {}", self.any("f32"), self.any("f32"))
@@ -132,6 +133,91 @@ impl Gen {
         self.let_("bool", e);
     }
 
+    /// An aligned 4-wide index: `(v & 15) * 4`.
+    fn index4(&mut self) -> String {
+        let a = self.any("i32");
+        let k = self.let_("i32", format!("and {a}, c15"));
+        self.let_("i32", format!("mul {k}, c4"))
+    }
+
+    /// A mask: one bool, or one per element of a 4-wide access.
+    fn mask4(&mut self) -> String {
+        if self.chance(50) {
+            self.any("bool")
+        } else {
+            let b: Vec<String> = (0..4).map(|_| self.any("bool")).collect();
+            self.let_("boolx4", format!("vec {}", b.join(", ")))
+        }
+    }
+
+    /// `f32x4` load (maybe masked), one element extracted as an f32 value.
+    fn vector_load(&mut self) {
+        let k = self.index4();
+        let m = if self.chance(50) {
+            format!(" mask {}", self.mask4())
+        } else {
+            String::new()
+        };
+        let v = self.let_("f32x4", format!("load x[{k}]{m}"));
+        let lane = self.pick(4);
+        self.let_("f32", format!("extract {v}, {lane}"));
+    }
+
+    /// A 4-wide store, or loads and stores of 1- and 2-byte elements and bools.
+    fn memory(&mut self) {
+        match self.pick(4) {
+            0 => {
+                let f: Vec<String> = (0..4).map(|_| self.any("f32")).collect();
+                let v = self.let_("f32x4", format!("vec {}", f.join(", ")));
+                // Each lane its own elements: lanes storing to one element would race.
+                let k = self.let_("i32", "mul i, c4".to_string());
+                let m = if self.chance(50) {
+                    format!(" mask {}", self.mask4())
+                } else {
+                    String::new()
+                };
+                self.line(&format!("store y4[{k}] = {v}{m}"));
+            }
+            1 => {
+                let i = self.index();
+                let v = self.let_("i8", format!("load xb[{i}]"));
+                self.line(&format!("store yb[i] = {v}"));
+            }
+            2 => {
+                let i = self.index();
+                let v = self.let_("f16", format!("load xh[{i}]"));
+                self.line(&format!("store yh[i] = {v}"));
+            }
+            _ => {
+                let i = self.index();
+                self.let_("bool", format!("load xq[{i}]"));
+                let b = self.any("bool");
+                self.line(&format!("store yq[i] = {b}"));
+            }
+        }
+    }
+
+    /// An i64 loop whose variable indexes a load.
+    fn wide_for(&mut self, depth: u32) {
+        let lo = self.pick(3);
+        let hi = self.pick(40);
+        let lo = self.let_("i64", format!("const {lo}"));
+        let hi = if self.chance(50) {
+            self.let_("i64", format!("const {hi}"))
+        } else {
+            "m64".to_string()
+        };
+        let step = 1 + self.pick(9);
+        let var = format!("v{}", self.next);
+        self.next += 1;
+        self.line(&format!("for {var}: i64 in {lo}..{hi} step {step} {{"));
+        self.scopes.push(Vec::new());
+        self.let_("f32", format!("load x[{var}]"));
+        self.block(depth + 1);
+        self.scopes.pop();
+        self.line("}");
+    }
+
     fn update(&mut self) {
         if self.chance(50) {
             let op = ["sum", "max", "min", "prod"][self.pick(4)];
@@ -155,13 +241,15 @@ impl Gen {
                 return;
             }
             self.budget -= 1;
-            match self.pick(10) {
+            match self.pick(12) {
                 0..=2 => self.f32_value(),
                 3 => self.i32_value(),
                 4 => self.bool_value(),
                 5 | 6 => self.update(),
                 7 if depth < 3 => self.if_(depth),
                 8 if depth < 3 => self.for_(depth),
+                9 if depth < 3 && self.chance(30) => self.wide_for(depth),
+                10 => self.memory(),
                 _ => {
                     let v = self.any("f32");
                     if self.chance(50) {
@@ -235,7 +323,7 @@ pub fn kernel(seed: u64) -> String {
     let lanes = [32, 64, 48][g.pick(3)];
     let _ = writeln!(
         g.out,
-        "kernel rnd{seed}(x: global f32[64] read, xi: global i32[64] read, y: global f32[64] write, yi: global i32[64] write, n: i32)\n  grid [2, 1, 1] workgroup [{lanes}, 1, 1] subgroup 32\n{{"
+        "kernel rnd{seed}(x: global f32[64] read, xi: global i32[64] read, xb: global i8[64] read, xh: global f16[64] read, xq: global bool[64] read, y: global f32[64] write, yi: global i32[64] write, y4: global f32[256] write, yb: global i8[64] write, yh: global f16[64] write, yq: global bool[64] write, n: i32, n64: i64)\n  grid [2, 1, 1] workgroup [{lanes}, 1, 1] subgroup 32\n{{"
     );
     let head = [
         ("i", "i32", "local_id.x"),
@@ -243,6 +331,9 @@ pub fn kernel(seed: u64) -> String {
         ("m", "i32", "param n"),
         ("c63", "i32", "const 63"),
         ("c7", "i32", "const 7"),
+        ("c15", "i32", "const 15"),
+        ("c4", "i32", "const 4"),
+        ("m64", "i64", "param n64"),
         ("f1", "f32", "const 1.5"),
         ("f0", "f32", "const -0.0"),
         ("b0", "bool", "cmplt i, c7"),
