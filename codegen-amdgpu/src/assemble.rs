@@ -8,7 +8,7 @@
 //! dwords from the instruction after the branch to the label, which must fit 16 bits.
 //! The `.text` padding and `s_code_end` fill are the code object writer's.
 
-use crate::isa::{EncodeError, Inst, Op, encode};
+use crate::isa::{Class, EncodeError, Inst, Op, encode};
 use crate::mir::{Label, MInst};
 
 /// A kernel's machine code and its line table.
@@ -36,6 +36,8 @@ pub enum AssembleError {
     Unallocated { index: usize },
     #[error("the code does not end in s_endpgm")]
     NoEndpgm,
+    #[error("instruction {index}: {op} is not a branch")]
+    NotABranch { index: usize, op: &'static str },
     #[error("label .L{label} is placed twice (instruction {index})")]
     DuplicateLabel { index: usize, label: u32 },
 }
@@ -97,6 +99,12 @@ fn layout(insts: &[MInst]) -> Result<Layout, AssembleError> {
 impl Layout {
     /// The branch at `index` as an instruction with its offset filled in.
     fn branch(&self, index: usize, op: Op, target: Label) -> Result<Inst, AssembleError> {
+        if op.info().class != Class::Branch {
+            return Err(AssembleError::NotABranch {
+                index,
+                op: op.name(),
+            });
+        }
         let to = self
             .labels
             .get(target.0 as usize)

@@ -95,6 +95,18 @@ fn errors_name_the_instruction() {
         matches!(&err, AssembleError::Encode { index: 0, text, .. } if text == "s_mov_b32 v1, 0"),
         "{err}"
     );
+    let not_branch = MInst::Branch {
+        op: Op::by_name("s_nop").unwrap(),
+        target: Label(0),
+        line: 0,
+    };
+    assert_eq!(
+        assemble(&[vec![MInst::Label(Label(0)), not_branch], prog("s_endpgm")].concat()),
+        Err(AssembleError::NotABranch {
+            index: 1,
+            op: "s_nop"
+        })
+    );
     let twice = vec![MInst::Label(Label(0)), MInst::Label(Label(0))];
     assert_eq!(
         assemble(&[twice, prog("s_endpgm")].concat()),

@@ -37,10 +37,13 @@ pub(crate) fn run<S: Lattice>(
     entry: S,
     mut step: impl FnMut(&mut S, &Inst) -> Insert,
 ) {
-    let labels = label_count(insts);
-    let mut at_label: Vec<Option<S>> = vec![None; labels];
-    while walk(insts, &entry, &mut at_label, &mut step).0 {}
-    let (_, inserts) = walk(insts, &entry, &mut at_label, &mut step);
+    let mut w = Walk {
+        at_label: vec![None; label_count(insts)],
+        endpgm: Op::by_name("s_endpgm"),
+        jump: Op::by_name("s_branch"),
+    };
+    while w.walk(insts, &entry, &mut step).0 {}
+    let (_, inserts) = w.walk(insts, &entry, &mut step);
     apply(insts, inserts);
 }
 
@@ -75,49 +78,57 @@ fn merge<S: Lattice>(slot: &mut Option<S>, state: &S) -> bool {
 
 type Inserts = Vec<(usize, Insert)>;
 
-/// One walk over the program: whether any label's state grew, and the insertions.
-fn walk<S: Lattice>(
-    insts: &[MInst],
-    entry: &S,
-    at_label: &mut [Option<S>],
-    step: &mut impl FnMut(&mut S, &Inst) -> Insert,
-) -> (bool, Inserts) {
-    let endpgm = Op::by_name("s_endpgm");
-    let jump = Op::by_name("s_branch");
-    let mut changed = false;
-    let mut inserts = Vec::new();
-    let mut cur = Some(entry.clone());
-    for (i, m) in insts.iter().enumerate() {
-        match m {
-            MInst::Label(l) => {
-                let slot = &mut at_label[l.0 as usize];
-                if let Some(c) = &cur {
-                    changed |= merge(slot, c);
+/// The walks' state: each label's state so far, and the opcodes that end a path.
+struct Walk<S> {
+    at_label: Vec<Option<S>>,
+    endpgm: Option<Op>,
+    jump: Option<Op>,
+}
+
+impl<S: Lattice> Walk<S> {
+    /// One walk over the program: whether any label's state grew, and the insertions.
+    fn walk(
+        &mut self,
+        insts: &[MInst],
+        entry: &S,
+        step: &mut impl FnMut(&mut S, &Inst) -> Insert,
+    ) -> (bool, Inserts) {
+        let at_label = &mut self.at_label;
+        let mut changed = false;
+        let mut inserts = Vec::new();
+        let mut cur = Some(entry.clone());
+        for (i, m) in insts.iter().enumerate() {
+            match m {
+                MInst::Label(l) => {
+                    let slot = &mut at_label[l.0 as usize];
+                    if let Some(c) = &cur {
+                        changed |= merge(slot, c);
+                    }
+                    cur = slot.clone();
                 }
-                cur = slot.clone();
-            }
-            MInst::Branch { op, target, .. } => {
-                if let Some(c) = &cur {
-                    changed |= merge(&mut at_label[target.0 as usize], c);
-                }
-                if Some(*op) == jump {
-                    cur = None;
-                }
-            }
-            MInst::Inst { inst, .. } => {
-                if let Some(c) = cur.as_mut() {
-                    let ins = step(c, inst);
-                    if !ins.is_empty() {
-                        inserts.push((i, ins));
+                MInst::Branch { op, target, .. } => {
+                    if let Some(c) = &cur {
+                        changed |= merge(&mut at_label[target.0 as usize], c);
+                    }
+                    if Some(*op) == self.jump {
+                        cur = None;
                     }
                 }
-                if Some(inst.op()) == endpgm {
-                    cur = None;
+                MInst::Inst { inst, .. } => {
+                    if let Some(c) = cur.as_mut() {
+                        let ins = step(c, inst);
+                        if !ins.is_empty() {
+                            inserts.push((i, ins));
+                        }
+                    }
+                    if Some(inst.op()) == self.endpgm {
+                        cur = None;
+                    }
                 }
             }
         }
+        (changed, inserts)
     }
-    (changed, inserts)
 }
 
 /// Inserts the instructions, each with the kernel-IR line of the one it surrounds.

@@ -40,10 +40,11 @@ struct Pending {
     lds: Vec<u8>,
     /// Per register: written by an out-of-order lgkm event (SMEM, FLAT).
     ooo: Vec<bool>,
-    /// Upper bounds of the outstanding events per counter.
-    vm_count: u8,
-    lds_count: u8,
-    vs_count: u8,
+    /// Whether any event of each in-order kind may be outstanding (for `s_barrier`;
+    /// flags rather than counts so loops reach their fixed point in a few walks).
+    vm_any: bool,
+    lds_any: bool,
+    vs_any: bool,
     /// An out-of-order lgkm event may be outstanding.
     ooo_any: bool,
 }
@@ -54,9 +55,9 @@ impl Pending {
             vm: vec![NONE; UNITS],
             lds: vec![NONE; UNITS],
             ooo: vec![false; UNITS],
-            vm_count: 0,
-            lds_count: 0,
-            vs_count: 0,
+            vm_any: false,
+            lds_any: false,
+            vs_any: false,
             ooo_any: false,
         }
     }
@@ -73,9 +74,9 @@ impl Lattice for Pending {
         for (a, b) in self.ooo.iter_mut().zip(&o.ooo) {
             *a |= *b;
         }
-        self.vm_count = self.vm_count.max(o.vm_count);
-        self.lds_count = self.lds_count.max(o.lds_count);
-        self.vs_count = self.vs_count.max(o.vs_count);
+        self.vm_any |= o.vm_any;
+        self.lds_any |= o.lds_any;
+        self.vs_any |= o.vs_any;
         self.ooo_any |= o.ooo_any;
     }
 }
@@ -195,13 +196,13 @@ fn needs(s: &Pending, inst: &Inst, e: &Effects, ev: Event) -> Wait {
 
 /// Before `s_barrier`: every LDS access and store done, so other waves see them.
 fn barrier(s: &Pending, w: &mut Wait) {
-    if s.vm_count > 0 {
+    if s.vm_any {
         tighten(&mut w.vm, 0);
     }
-    if s.lds_count > 0 || s.ooo_any {
+    if s.lds_any || s.ooo_any {
         tighten(&mut w.lgkm, 0);
     }
-    if s.vs_count > 0 {
+    if s.vs_any {
         tighten(&mut w.vs, 0);
     }
 }
@@ -234,18 +235,18 @@ fn existing(inst: &Inst) -> Wait {
 fn settle(s: &mut Pending, w: Wait) {
     if let Some(n) = w.vm {
         retire(&mut s.vm, n);
-        s.vm_count = s.vm_count.min(n);
+        s.vm_any &= n > 0;
     }
     if let Some(n) = w.lgkm {
         retire(&mut s.lds, n);
-        s.lds_count = s.lds_count.min(n);
+        s.lds_any &= n > 0;
         if n == 0 {
             s.ooo.iter_mut().for_each(|b| *b = false);
             s.ooo_any = false;
         }
     }
     if let Some(n) = w.vs {
-        s.vs_count = s.vs_count.min(n);
+        s.vs_any &= n > 0;
     }
 }
 
@@ -257,11 +258,11 @@ fn retire(dist: &mut [u8], n: u8) {
 }
 
 /// One more in-order event: every older one is one further back.
-fn age(dist: &mut [u8], count: &mut u8) {
+fn age(dist: &mut [u8], any: &mut bool) {
     for d in dist.iter_mut().filter(|d| **d != NONE) {
         *d = (*d + 1).min(MAX_DIST);
     }
-    *count = (*count + 1).min(FIELD_MAX);
+    *any = true;
 }
 
 /// The state after `inst` issues event `ev` writing `e.writes`.
@@ -270,12 +271,12 @@ fn issue(s: &mut Pending, ev: Event, e: &Effects) {
     match ev {
         Event::None => {}
         Event::VmLoad | Event::FlatLoad => {
-            age(&mut s.vm, &mut s.vm_count);
+            age(&mut s.vm, &mut s.vm_any);
             units().for_each(|u| s.vm[u] = 0);
         }
-        Event::VmStore | Event::FlatStore => s.vs_count = (s.vs_count + 1).min(FIELD_MAX),
+        Event::VmStore | Event::FlatStore => s.vs_any = true,
         Event::Lds => {
-            age(&mut s.lds, &mut s.lds_count);
+            age(&mut s.lds, &mut s.lds_any);
             units().for_each(|u| s.lds[u] = 0);
         }
         Event::Smem | Event::Msg => units().for_each(|u| s.ooo[u] = true),

@@ -60,6 +60,7 @@ fn seeded_word(op: Op, e64: bool, r: u32) -> u32 {
         Fmt::Scratch => (0x37 << 26) | (c << 18) | (1 << 16) | (r & 0xffff),
         Fmt::Global => (0x37 << 26) | (c << 18) | (2 << 16) | (r & 0xffff),
         Fmt::Ds => (0x36 << 26) | (c << 18) | (r & 0x3_ffff),
+        Fmt::Mubuf => (0x38 << 26) | (c << 18) | (r & 0x3_ffff),
     }
 }
 

@@ -335,7 +335,7 @@ fn listing(insts: &[MInst]) -> String {
 #[test]
 fn random_programs_never_touch_a_register_with_a_load_in_flight() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..200 {
+    for _ in 0..300 {
         let mut g = Gen {
             rng: Rng(rng.next() | 1),
             insts: Vec::new(),

@@ -26,6 +26,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
         _ if w0 >> 24 == 0xCC => d.vop3p(w0)?,
         _ if w0 >> 26 == 0x37 => d.flat(w0)?,
         _ if w0 >> 26 == 0x36 => d.ds(w0)?,
+        _ if w0 >> 26 == 0x38 => d.mubuf(w0)?,
         _ => return Err(DecodeError::UnknownFormat { bytes: d.hex() }),
     };
     check(&inst).map_err(|err| DecodeError::Invalid {
@@ -165,6 +166,14 @@ impl Dec<'_> {
     fn sopp(&mut self, w0: u32) -> Result<Inst, DecodeError> {
         let op = self.op(Fmt::Sopp, bits(w0, 16, 7))?;
         Ok(Inst::Sopp { op, imm: w0 as u16 })
+    }
+
+    /// MUBUF: only the operandless cache invalidates, every other field 0.
+    fn mubuf(&mut self, w0: u32) -> Result<Inst, DecodeError> {
+        let op = self.op(Fmt::Mubuf, bits(w0, 18, 8))?;
+        let w1 = self.word(4)?;
+        self.require(op, "operands", w0 & 0x3_ffff == 0 && w1 == 0)?;
+        Ok(Inst::Sopp { op, imm: 0 })
     }
 
     fn smem(&mut self, w0: u32) -> Result<Inst, DecodeError> {

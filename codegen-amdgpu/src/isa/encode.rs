@@ -26,6 +26,7 @@ pub fn encode(inst: &Inst) -> Result<Vec<u8>, EncodeError> {
         Inst::Sopk { sdst, imm, .. } => {
             vec![(0xB << 28) | (code << 23) | (f(sdst) << 16) | u32::from(imm)]
         }
+        Inst::Sopp { .. } if info.fmt == Fmt::Mubuf => vec![(0x38 << 26) | (code << 18), 0],
         Inst::Sopp { imm, .. } => vec![(0x17F << 23) | (code << 16) | u32::from(imm)],
         Inst::Smem {
             sdata,

@@ -21,7 +21,7 @@ pub fn parse(text: &str) -> Result<Inst, ParseError> {
     let info = op.info();
     let p = Line::split(text, rest)?;
     let inst = match info.fmt {
-        Fmt::Sopp => {
+        Fmt::Sopp | Fmt::Mubuf => {
             let imm = super::sopp::parse_imm(info, rest).ok_or_else(|| p.bad("bad immediate"))?;
             Inst::Sopp { op, imm }
         }

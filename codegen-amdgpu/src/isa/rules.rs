@@ -40,7 +40,7 @@ pub fn check(inst: &Inst) -> Result<(), EncodeError> {
             sdst_ok(info, "sdst", sdst, info.dst)
         }
         Inst::Sopp { imm, .. } => {
-            expect_fmt(info, &[Fmt::Sopp])?;
+            expect_fmt(info, &[Fmt::Sopp, Fmt::Mubuf])?;
             super::sopp::check_imm(info, imm)
         }
         Inst::Smem {
@@ -105,6 +105,7 @@ pub fn fmt_name(fmt: Fmt) -> &'static str {
         Fmt::Scratch => "SCRATCH",
         Fmt::Global => "GLOBAL",
         Fmt::Ds => "DS",
+        Fmt::Mubuf => "MUBUF",
     }
 }
 

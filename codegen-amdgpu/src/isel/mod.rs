@@ -38,17 +38,28 @@ mod alu32;
 mod atomic;
 mod control;
 mod convert;
+#[cfg(test)]
+mod coop_sim;
+#[cfg(test)]
+mod coop_tests;
 mod dce;
 mod divide;
 pub mod emit;
 mod float16;
 mod float64;
+#[cfg(test)]
+mod float_eval;
+#[cfg(test)]
+mod float_tests;
+mod fparts;
 mod int;
 mod lds;
 mod math;
+mod math64;
 mod matrix;
 mod memory;
 mod select;
+mod sin64;
 mod subgroup;
 pub mod uniformity;
 mod value;
