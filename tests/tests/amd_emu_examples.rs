@@ -15,7 +15,7 @@ use egpu_tests::examples;
 fn run(name: &str, graph: &egpu_ir::Graph) -> Result<(), String> {
     let target = Target::by_name("gfx1100").expect("target");
     let options = PipelineOptions {
-        target: target.clone(),
+        target,
         disabled: Vec::new(),
         simplify: SimplifyOptions::default(),
     };
