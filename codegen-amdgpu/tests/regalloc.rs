@@ -312,6 +312,23 @@ fn errors_name_the_instruction() {
     assert!(e.to_string().contains("does not fit"), "{e}");
 }
 
+/// More uniform values live at once than VGPR lanes can hold: an error, not a panic.
+#[test]
+fn too_many_live_sgprs_is_an_error() {
+    let mut b = B::new();
+    let vals: Vec<VReg> = (0..256 * 32 + 300).map(|_| b.s(1)).collect();
+    for &s in &vals {
+        b.smov(s, 1);
+    }
+    let sum = b.s(1);
+    b.smov(sum, 0);
+    for &s in vals.iter().rev() {
+        b.sop2("s_add_u32", Some(sum), S::R(sum), S::R(s));
+    }
+    let e = allocate(&mut b.mir).unwrap_err();
+    assert!(matches!(e, RegallocError::OutOfRegisters(_)), "{e}");
+}
+
 #[test]
 fn vcc_use_is_reported() {
     let mut b = B::new();
@@ -368,6 +385,18 @@ fn spill_code_encodes_as_llvm_does() {
     assert_eq!(theirs.len(), ours.len(), "{got}");
     for ((o, t), line) in ours.iter().zip(&theirs).zip(text.lines()) {
         assert_eq!(o, t, "{line}");
+    }
+}
+
+/// Random machine IR under pressure high enough that both files spill, with loops.
+#[test]
+fn random_high_pressure_spills_both_files() {
+    for seed in [3, 11, 29] {
+        let mir = random_mir(&ops_for(3000, seed), 4000);
+        assert!(!mir.loops().is_empty());
+        let (out, a) = alloc_checked(&mir);
+        assert!(a.scratch_bytes_per_lane > 0, "seed {seed}");
+        assert!(count_ops(&out, "v_writelane_b32") > 0, "seed {seed}");
     }
 }
 
@@ -559,5 +588,133 @@ proptest! {
         let mut out = mir.clone();
         let a = allocate(&mut out).map_err(|e| TestCaseError::fail(e.to_string()))?;
         checker::check(&mir, &out, &a).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// Kernels through instruction selection, then allocated and checked. Isel's own
+/// `v_mov_b32` copies become `v_not_b32` (same operand shape) first, so the checker can
+/// tell them from spill code.
+mod selected {
+    use super::*;
+    use egpu_codegen_amdgpu::isel::select_kernel;
+    use egpu_ir::Target;
+    use egpu_ir::kernel::text;
+
+    fn select(src: &str) -> Mir {
+        let k = text::parse(src).unwrap_or_else(|e| panic!("{e}\n{src}"));
+        let target = Target::by_name("gfx1100").expect("gfx1100");
+        let (mut mir, _) = select_kernel(&k, &target).unwrap_or_else(|e| panic!("{e}"));
+        for m in &mut mir.insts {
+            if let MInst::Inst {
+                inst: isa::Inst::Valu { op, .. },
+                ..
+            } = m
+                && op.name() == "v_mov_b32"
+            {
+                *op = checker::op("v_not_b32");
+            }
+        }
+        mir
+    }
+
+    fn check(src: &str) -> Allocation {
+        let mir = select(src);
+        alloc_checked(&mir).1
+    }
+
+    #[test]
+    fn uniform_loop_per_lane_if_and_nested_loops() {
+        check(
+            "kernel k0_add(a: global f32[4096] read, b: global f32[4096] read, y: global f32[4096] write)
+  grid [4, 1, 1] workgroup [256, 1, 1] subgroup 32
+{
+  v0: i32 = workgroup_id.x
+  v1: i32 = local_id.x
+  v2: i32 = const 1024
+  v3: i32 = mul v0, v2
+  v4: i32 = const 0
+  for v5: i32 in v4..v2 step 256 {
+    v6: i32 = add v3, v5
+    v7: i32 = add v6, v1
+    v8: f32 = load a[v7]
+    v9: f32 = load b[v7]
+    v10: f32 = add v8, v9
+    store y[v7] = v10
+  }
+}
+",
+        );
+        check(
+            "kernel per_lane_if(x: global f32[64] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  h: i32 = const 32
+  p: bool = cmplt i, h
+  z: f32 = const 0.0
+  acc: f32 = init z
+  a: f32 = load x[i]
+  if p {
+    acc = sum acc, a
+  } else {
+    n: f32 = neg a
+    acc = n
+  }
+  r: f32 = read acc
+  store y[i] = r
+}
+",
+        );
+        check(
+            "kernel nested(x: global f32[4096] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+  z: i32 = const 0
+  n: i32 = const 64
+  zero: f32 = const 0.0
+  acc: f32 = init zero
+  for r: i32 in z..n {
+    sixty: i32 = const 64
+    base: i32 = mul r, sixty
+    j: i32 = add base, i
+    a: f32 = load x[j]
+    p: bool = cmplt zero, a
+    if p {
+      for k: i32 in z..i {
+        acc = sum acc, a
+      }
+    }
+  }
+  s: f32 = read acc
+  store y[i] = s
+}
+",
+        );
+    }
+
+    /// 400 loaded values all live until a reduction: isel's code spills.
+    #[test]
+    fn many_live_loads_spill() {
+        let mut src = String::from(
+            "kernel wide(x: global f32[65536] read, y: global f32[64] write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  i: i32 = local_id.x
+",
+        );
+        for k in 0..400 {
+            src += &format!(
+                "  c{k}: i32 = const {}\n  j{k}: i32 = add i, c{k}\n  a{k}: f32 = load x[j{k}]\n",
+                64 * k
+            );
+        }
+        src += "  s0: f32 = add a0, a399\n";
+        for k in 1..399 {
+            src += &format!("  s{k}: f32 = add s{}, a{k}\n", k - 1);
+        }
+        src += "  store y[i] = s398\n}\n";
+        let a = check(&src);
+        assert!(a.scratch_bytes_per_lane > 0);
     }
 }

@@ -10,6 +10,13 @@
 //!
 //! Afterwards every instruction holds physical registers, `MInst::Inst::regs` is empty, and
 //! [`Allocation`] says what the kernel descriptor needs.
+//!
+//! Cost: intervals, the loop widening (a walk up the loop tree from each end), the scan
+//! (a heap of active intervals by end, free registers as a bit set) and the rewrite are
+//! each O(n log n) or O(n · loop depth); spilling adds a pass over at most 256 candidate
+//! blocks per spill. Limits: a spilled value is reloaded at every read (no splitting);
+//! SGPR spill lanes come out of the VGPR file (32 SGPR dwords per VGPR), so a kernel with
+//! thousands of uniform values live at once is refused rather than spilled to scratch.
 
 mod bits;
 mod live;
@@ -133,6 +140,23 @@ fn allocate_class(
         placed = Some(run_scan(&reqs, &vregs, fixed, size, block)?);
     }
     let placed = placed.unwrap_or(first);
+    let lanes = block.0 + block.1 - extra;
+    let mut a = collect(mir, class, &reqs, &vregs, &placed);
+    a.temps = temps as u16;
+    a.addr = (lanes.max(1) - 1) as u16;
+    a.lanes = lanes as u16;
+    Ok(a)
+}
+
+/// Registers per virtual register from a scan's placements, and spill slots for the rest
+/// (reserved registers still to be filled in).
+fn collect(
+    mir: &Mir,
+    class: RegClass,
+    reqs: &[Req],
+    vregs: &[VReg],
+    placed: &[Option<u16>],
+) -> ClassAlloc {
     let mut base = vec![None; mir.vregs.len()];
     let mut spilled = Vec::new();
     for (k, &v) in vregs.iter().enumerate() {
@@ -142,16 +166,15 @@ fn allocate_class(
         }
     }
     let (slots, slot_count) = spill::assign_slots(&spilled, mir.vregs.len());
-    let lanes = block.0 + block.1 - extra;
-    Ok(ClassAlloc {
+    ClassAlloc {
         class,
         base,
         slots,
         slot_count,
-        temps: temps as u16,
-        addr: (lanes.max(1) - 1) as u16,
-        lanes: lanes as u16,
-    })
+        temps: 0,
+        addr: 0,
+        lanes: 0,
+    }
 }
 
 /// The intervals of `class`'s virtual registers that appear, and which register each is.

@@ -14,7 +14,10 @@
 //! like the register it replaces, through `if`s (two writes under complementary masks
 //! fill complementary lanes), accumulators updated under a partial mask (the other lanes
 //! keep the older store) and loops. A value is never carried in a register across a
-//! region whose EXEC differs.
+//! region whose EXEC differs. The one read this does not cover is a cross-lane read of a
+//! lane outside the reader's EXEC (`v_readlane` of an inactive lane, DPP or permutes
+//! fetching from one): kernel IR leaves such reads undefined, and isel must not rely on
+//! them for a value that may be spilled.
 //!
 //! SGPRs go to lanes of reserved VGPRs (`v_writelane_b32` / `v_readlane_b32`), which
 //! ignore EXEC, as an SGPR does.
