@@ -36,9 +36,9 @@ pub(super) fn binary(
 fn f32_binary(sel: &mut Sel, bop: BinaryOp, a: Piece, b: Piece) -> Result<Piece, IselError> {
     let (a, b) = (sel.src(a), sel.src(b));
     let name = match bop {
-        BinaryOp::Add => "v_add_f32",
+        BinaryOp::Add => return Ok(vop_commutative(sel, op("v_add_f32"), a, b)),
         BinaryOp::Sub => "v_sub_f32",
-        BinaryOp::Mul => "v_mul_f32",
+        BinaryOp::Mul => return Ok(vop_commutative(sel, op("v_mul_f32"), a, b)),
         BinaryOp::Max => return Ok(float_minmax(sel, true, a, b)),
         BinaryOp::Min => return Ok(float_minmax(sel, false, a, b)),
         BinaryOp::CmpLt => return Ok(sel.vcmp(op("v_cmp_lt_f32"), a, b)),
@@ -56,6 +56,20 @@ fn vop(sel: &mut Sel, o: Op, a: Src, b: Src) -> Piece {
     d
 }
 
+fn is_vgpr(s: Src) -> bool {
+    matches!(s, Src::Reg(p) if p.class == RegClass::V)
+}
+
+/// A commutative VALU op, operands ordered so that the 32-bit encoding fits (VOP2 wants
+/// a VGPR in src1; src0 takes anything).
+fn vop_commutative(sel: &mut Sel, o: Op, a: Src, b: Src) -> Piece {
+    if is_vgpr(a) && !is_vgpr(b) {
+        vop(sel, o, b, a)
+    } else {
+        vop(sel, o, a, b)
+    }
+}
+
 /// A SALU op into a new SGPR.
 fn sop(sel: &mut Sel, o: Op, a: Src, b: Src) -> Piece {
     let d = sel.new_s(1);
@@ -70,8 +84,8 @@ fn float_minmax(sel: &mut Sel, is_max: bool, a: Src, b: Src) -> Piece {
     } else {
         ("v_min_f32", "v_or_b32")
     };
-    let m = vop(sel, op(hw), a, b);
-    let zeros = vop(sel, op(bits), a, b);
+    let m = vop_commutative(sel, op(hw), a, b);
+    let zeros = vop_commutative(sel, op(bits), a, b);
     let eq = sel.vcmp(op("v_cmp_eq_f32"), a, b);
     let r = sel.new_v(1);
     sel.cndmask(r, m.into(), zeros.into(), eq);
@@ -139,10 +153,11 @@ fn int_binary(
         return Ok(sop(sel, op(salu), a, b));
     }
     // The VALU shifts take the amount first (`*rev`).
-    if matches!(bop, Shl | Shr) {
-        return Ok(vop(sel, op(valu), b, a));
+    match bop {
+        Shl | Shr => Ok(vop(sel, op(valu), b, a)),
+        Sub => Ok(vop(sel, op(valu), a, b)),
+        _ => Ok(vop_commutative(sel, op(valu), a, b)),
     }
-    Ok(vop(sel, op(valu), a, b))
 }
 
 fn bool_binary(sel: &mut Sel, bop: BinaryOp, a: Piece, b: Piece) -> Result<Piece, IselError> {

@@ -223,7 +223,8 @@ pub(super) fn end_loop(sel: &mut Sel, s: &LoopState) {
                 let d = sel.new_v(1);
                 sel.valu(op("v_sub_nc_u32"), d, &[s.end, s.var.into()]);
                 let m = sel.vcmp(op("v_cmp_gt_u32"), d.into(), step);
-                sel.valu(op("v_add_nc_u32"), s.var, &[s.var.into(), step]);
+                // The constant first: src1 of the 32-bit encoding must be a VGPR.
+                sel.valu(op("v_add_nc_u32"), s.var, &[step, s.var.into()]);
                 m
             };
             sel.sop2_fixed(op("s_and_b32"), Operand::ExecLo, exec(), more.into());

@@ -1,8 +1,10 @@
-//! Dead moves: after selection, a `v_mov_b32`, `s_mov_b32` or other VALU instruction
-//! whose every result register nothing reads is dropped — typically a constant that every
-//! user took as an operand ([`super::Sel::src`]). A worklist over read counts, so chains
-//! (a copy of a dead copy) go too, in time linear in the code. SALU instructions other
-//! than `s_mov_b32` stay: they set SCC, which a branch may read.
+//! Dead code: after selection, a `v_mov_b32`, `s_mov_b32`, other VALU instruction or
+//! memory load whose every result register nothing reads is dropped — typically a
+//! constant that every user took as an operand ([`super::Sel::src`]), or a load whose
+//! value the kernel never uses (a load has no effect but its result; an access out of
+//! bounds is already an error of the kernel). A worklist over read counts, so chains (a
+//! copy of a dead copy, the address of a dead load) go too, in time linear in the code.
+//! SALU instructions other than `s_mov_b32` stay: they set SCC, which a branch may read.
 
 use crate::isa::Inst;
 use crate::mir::{MInst, Mir};
@@ -17,6 +19,9 @@ fn removable(m: &MInst) -> bool {
     let pure = match inst {
         Inst::Valu { .. } => !regs.iter().any(|r| r.reads() && r.writes()),
         Inst::Sop1 { op, .. } => op.name() == "s_mov_b32",
+        Inst::Smem { .. } => true,
+        // Loads only: a masked load also reads its zeroed destination (UseDef).
+        Inst::Flat { op, .. } => op.info().class == crate::isa::Class::Load,
         _ => false,
     };
     writes_vreg && pure && fixed_dst_free(inst)
@@ -41,7 +46,9 @@ pub(super) fn run(mir: &mut Mir) {
         if let MInst::Inst { regs, .. } = m {
             for r in regs {
                 let v = r.reg.0 as usize;
-                if r.reads() {
+                // A read-and-write of one register (a masked load keeping the other
+                // lanes' zeros) only matters if someone reads the result.
+                if r.reads() && !r.writes() {
                     reads[v] += 1;
                 }
                 if r.writes() {
@@ -63,7 +70,7 @@ pub(super) fn run(mir: &mut Mir) {
             }
             dead[i] = true;
             if let MInst::Inst { regs, .. } = &mir.insts[i] {
-                for r in regs.iter().filter(|r| r.reads()) {
+                for r in regs.iter().filter(|r| r.reads() && !r.writes()) {
                     let u = r.reg.0 as usize;
                     reads[u] -= 1;
                     if reads[u] == 0 {

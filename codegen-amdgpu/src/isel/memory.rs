@@ -209,6 +209,11 @@ pub(super) fn load(
 ) -> Result<Val, IselError> {
     let dt = ty.dtype;
     check_mask(sel, mask, ty.width)?;
+    if mask.is_none()
+        && let Some(v) = scalar_load(sel, p, index, ty)?
+    {
+        return Ok(v);
+    }
     let addr = address(sel, p, index, index_dt)?;
     // Sub-dword elements take a dword each; wider ones their natural registers.
     let per = dwords(dt);
@@ -291,6 +296,87 @@ pub(super) fn store(
         }
     }
     Ok(())
+}
+
+/// A load at a uniform index from a `read` buffer through the scalar cache (`s_load`;
+/// nothing in this launch writes the buffer, and the cache is invalidated between
+/// launches): elements of 4 or 8 bytes, buffers under 4 GiB. Integers stay in the SGPRs;
+/// floats are copied into VGPRs, where the value representation keeps them. `None` when
+/// the load does not qualify.
+fn scalar_load(
+    sel: &mut Sel,
+    p: ParamId,
+    index: Piece,
+    ty: ValueType,
+) -> Result<Option<Val>, IselError> {
+    let read_only = matches!(
+        sel.kernel.param(p),
+        Some(Param::Buffer { access, .. }) if !access.can_write()
+    );
+    let (dt, len, base) = buffer(sel, p)?;
+    let size = dt.size_bytes() as u32;
+    let per = dwords(dt);
+    let total = ty.width * u32::from(per);
+    let name = match total {
+        1 => "s_load_b32",
+        2 => "s_load_b64",
+        4 => "s_load_b128",
+        8 => "s_load_b256",
+        16 => "s_load_b512",
+        _ => return Ok(None),
+    };
+    let small = (len as u128) * u128::from(size) <= u128::from(u32::MAX);
+    let idx = match sel.src(index) {
+        Src::Reg(r) if r.is_sgpr() => Src::Reg(r),
+        c @ Src::Const(_) => c,
+        _ => return Ok(None),
+    };
+    if !(read_only && small && size >= 4 && sel.uniform_piece(index)) {
+        return Ok(None);
+    }
+    let shift = size.trailing_zeros();
+    let (soffset, offset) = match sel.consts.get(&index.reg) {
+        Some(&c) if index.offset == 0 && ((c as i32) << shift) >= 0 && (c << shift) < 1 << 20 => {
+            (None, (c << shift) as i32)
+        }
+        _ => {
+            let o = sel.new_s(1);
+            sel.sop2(op("s_lshl_b32"), o, idx, sel.imm(shift));
+            (Some(o), 0)
+        }
+    };
+    let d = sel.new_s(total as u8);
+    let mut regs = vec![
+        reg(Slot::Dst, d, Access::Def),
+        reg(Slot::Addr, base, Access::Use),
+    ];
+    if let Some(o) = soffset {
+        regs.push(reg(Slot::Saddr, o, Access::Use));
+    }
+    let inst = Inst::Smem {
+        op: op(name),
+        sdata: Operand::Sgpr(0),
+        sbase: Operand::Sgpr(0),
+        soffset: if soffset.is_some() {
+            Operand::Sgpr(0)
+        } else {
+            Operand::Null
+        },
+        offset,
+        cache: Cache::default(),
+    };
+    sel.push(inst, regs);
+    let elem = |k: u32| Piece {
+        offset: (k * u32::from(per)) as u8,
+        ..d
+    };
+    let mut elems: Vec<Piece> = (0..ty.width).map(elem).collect();
+    if dt.is_float() {
+        for e in &mut elems {
+            *e = sel.to_vgpr(Src::Reg(*e), per);
+        }
+    }
+    Ok(Some(Val { elems }))
 }
 
 /// A mask is one bool or one per element.

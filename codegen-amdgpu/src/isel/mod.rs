@@ -242,6 +242,12 @@ impl<'k> Sel<'k> {
         }
     }
 
+    /// Whether the value held by `p` is uniform: it is an SGPR (the scalar ALU computed
+    /// it, or it is a launch register or a kernarg).
+    pub fn uniform_piece(&self, p: Piece) -> bool {
+        p.class == RegClass::S
+    }
+
     /// A block opens: what it computes is forgotten when it closes.
     pub fn open_scope(&mut self) {
         self.scopes.push(self.offsets.len());

@@ -23,6 +23,9 @@ pub struct Entry {
     pub workgroup_id: [Option<Piece>; 3],
     /// `v0`: work-item ids packed x [9:0], y [19:10], z [29:20].
     pub workitem: Option<Piece>,
+    /// Work-item id dimensions the descriptor enables: with only x, v0 holds x alone
+    /// (the hardware writes y and z only when enabled; LLVM relies on the same).
+    pub workitem_dims: u8,
     /// Per parameter (by `ParamId` index): a buffer's 64-bit base address (SGPR pair) or a
     /// scalar parameter's value (SGPR, or pair for i64).
     pub params: Vec<Option<Piece>>,
@@ -87,7 +90,10 @@ impl Usage {
         };
         for (_, v) in kernel.values() {
             match v.expr {
-                Expr::WorkgroupId(a) => u.workgroup_id[a.index()] = true,
+                // Along an axis of one workgroup the id is the constant 0.
+                Expr::WorkgroupId(a) if kernel.launch().grid[a.index()] > 1 => {
+                    u.workgroup_id[a.index()] = true
+                }
                 Expr::LocalId(a) if kernel.launch().workgroup[a.index()] > 1 => {
                     u.workitem_dims = u.workitem_dims.max(a.index() as u8 + 1);
                 }
@@ -167,6 +173,7 @@ fn entry(sel: &mut Sel, usage: &Usage, args: &[KernelArg]) -> Result<(), IselErr
         let v0 = sel.new_v(1);
         sel.mir.pinned.push((v0.reg, 0));
         sel.entry.workitem = Some(v0);
+        sel.entry.workitem_dims = usage.workitem_dims;
     }
     load_kernargs(sel, kernarg, args);
     Ok(())
@@ -335,6 +342,9 @@ fn expr(sel: &mut Sel, v: ValueId) -> Result<(), IselError> {
         .ok_or_else(|| sel.malformed(format!("value {v:?} does not exist")))?;
     let ty = value.ty;
     let val = match &value.expr {
+        Expr::WorkgroupId(a) if sel.kernel.launch().grid[a.index()] == 1 => Val::scalar(
+            super::value::constant(sel, egpu_ir::Scalar::Int(0), DType::I32),
+        ),
         Expr::WorkgroupId(a) => Val::scalar(
             sel.entry.workgroup_id[a.index()]
                 .ok_or_else(|| sel.malformed("workgroup id register missing"))?,

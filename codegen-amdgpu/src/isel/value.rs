@@ -71,6 +71,9 @@ pub(super) fn local_id(sel: &mut Sel, axis: Axis) -> Result<Piece, IselError> {
         .entry
         .workitem
         .ok_or_else(|| sel.malformed("local id read without the work-item id register"))?;
+    if axis == Axis::X && sel.entry.workitem_dims == 1 {
+        return Ok(v0);
+    }
     let d = sel.new_v(1);
     match axis {
         Axis::X => sel.valu(op("v_and_b32"), d, &[sel.imm(0x3ff), Src::Reg(v0)]),
