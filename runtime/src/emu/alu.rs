@@ -458,11 +458,6 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_med3_i32" => u!(|a, b, c| med3_int(a as i32, b as i32, c as i32) as u32),
         "v_med3_u32" => u!(|a, b, c| med3_int(a, b, c)),
         "v_max3_i32" => u!(|a, b, c| (a as i32).max(b as i32).max(c as i32) as u32),
-        "v_med3_i32" => u!(|a, b, c| {
-            let (a, b, c) = (a as i32, b as i32, c as i32);
-            a.max(b).min(a.min(b).max(c)) as u32
-        }),
-        "v_med3_u32" => u!(|a, b, c| a.max(b).min(a.min(b).max(c))),
         "v_min3_i32" => u!(|a, b, c| (a as i32).min(b as i32).min(c as i32) as u32),
         "v_max3_u32" => u!(|a, b, c| a.max(b).max(c)),
         "v_min3_u32" => u!(|a, b, c| a.min(b).min(c)),
