@@ -1007,6 +1007,7 @@ fn selected_code_encodes_like_llvm() {
     matrix::fragment_store(&mut s, FragId::new(0), &refs[2]).unwrap();
     programs.push(s.mir);
     for mut mir in programs {
+        define_inputs(&mut mir);
         crate::regalloc::allocate(&mut mir).unwrap();
         let asm = crate::assemble::assemble(&mir.insts).unwrap();
         let text: Vec<String> = mir.insts.iter().map(print_inst).collect();
@@ -1020,6 +1021,60 @@ fn selected_code_encodes_like_llvm() {
             );
         }
     }
+}
+
+/// Makes a test program a whole one: prepends a definition (`v_mov_b32`/`s_mov_b32` 0 per
+/// dword) of every virtual register it reads before writing (the tests give such inputs
+/// values in the simulator; an allocator wants them defined) and appends `s_endpgm`.
+fn define_inputs(mir: &mut crate::mir::Mir) {
+    use crate::mir::{Access, RegRef};
+    let mut seen = std::collections::HashSet::new();
+    let mut inputs = Vec::new();
+    for m in &mir.insts {
+        if let MInst::Inst { regs, .. } = m {
+            for r in regs {
+                if seen.insert(r.reg) && r.access != Access::Def {
+                    inputs.push(r.reg);
+                }
+            }
+        }
+    }
+    let mut prologue = Vec::new();
+    for reg in inputs {
+        let info = mir.info(reg);
+        for k in 0..info.dwords {
+            let (inst, dst) = match info.class {
+                RegClass::V => (
+                    Inst::Valu {
+                        op: super::emit::op("v_mov_b32"),
+                        e64: false,
+                        vdst: Operand::Vgpr(0),
+                        sdst: Operand::None,
+                        src: [Operand::Int(0), Operand::None, Operand::None],
+                        mods: Default::default(),
+                    },
+                    Slot::Dst,
+                ),
+                RegClass::S => (
+                    Inst::Sop1 {
+                        op: super::emit::op("s_mov_b32"),
+                        sdst: Operand::Sgpr(0),
+                        src0: Operand::Int(0),
+                    },
+                    Slot::Dst,
+                ),
+            };
+            let regs = vec![RegRef::def(dst, reg).at(k)];
+            prologue.push(MInst::Inst { inst, regs, line: 0 });
+        }
+    }
+    prologue.append(&mut mir.insts);
+    mir.insts = prologue;
+    let end = Inst::Sopp {
+        op: super::emit::op("s_endpgm"),
+        imm: 0,
+    };
+    mir.push(end, Vec::new(), 0);
 }
 
 /// The bytes llvm-mc-19 assembles `lines` to, or None where it is not installed.
