@@ -1065,7 +1065,11 @@ fn define_inputs(mir: &mut crate::mir::Mir) {
                 ),
             };
             let regs = vec![RegRef::def(dst, reg).at(k)];
-            prologue.push(MInst::Inst { inst, regs, line: 0 });
+            prologue.push(MInst::Inst {
+                inst,
+                regs,
+                line: 0,
+            });
         }
     }
     prologue.append(&mut mir.insts);

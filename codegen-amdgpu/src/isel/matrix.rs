@@ -129,11 +129,13 @@ fn load_a(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
 }
 
 /// The B operand: lane `l` column `l % 16`, K = 2v in the low and 2v + 1 in the high
-/// half of VGPR v.
+/// half of VGPR v. The eight low halves are loaded first, then the eight high halves: LDS
+/// returns a wave's loads in order, so a `d16_hi` load merges into its register after the
+/// low half has arrived without a wait in between (LLVM issues them the same way).
 fn load_b(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
     let addr = tile_addr(sel, t, 2, ln.low, 1, None)?;
     let b = sel.new_v(8);
-    for k in 0..16u32 {
+    for k in (0..16u32).step_by(2).chain((1..16u32).step_by(2)) {
         let (base, off) = addr.at(sel, k * t.stride * 2);
         let part = Piece {
             offset: (k / 2) as u8,
