@@ -165,14 +165,30 @@ fn narrow(dt: DType, width: u32, stored: u32, loaded: u32) {
     lds::store(&mut s, arr, at, &Val { elems: x }, None).unwrap();
     let ty = ValueType { dtype: dt, width };
     let got = lds::load(&mut s, arr, next, ty, None).unwrap();
+    let ds_before_masked = ds_insts(&s).len();
+    let on = sgpr(&mut s, &mut w, 0x0f0f_3c3c);
+    let masked = lds::load(&mut s, arr, next, ty, Some(&Val::scalar(on))).unwrap();
     w.run(&s.mir);
     for (e, p) in got.elems.iter().enumerate() {
         for (l, v) in lane_vals(&w, *p).iter().enumerate() {
             let want = loaded + k_of((l + 1) % LANES, e as u32);
             assert_eq!(*v, want, "{dt:?}x{width} lane {l} element {e}");
+            let m = lane_vals(&w, masked.elems[e])[l];
+            let want = if 0x0f0f_3c3cu32 >> l & 1 == 1 {
+                want
+            } else {
+                0
+            };
+            assert_eq!(m, want, "{dt:?}x{width} masked lane {l} element {e}");
         }
     }
-    // One load per 16 bytes; 16-bit stores packed, 8-bit ones a byte at a time.
+    let ds_masked = ds_insts(&s).len() - ds_before_masked;
+    assert_eq!(
+        ds_masked as u32,
+        (width * dt.size_bytes() as u32).div_ceil(16)
+    );
+    // One load per 16 bytes (twice: unmasked and masked); 16-bit stores packed, 8-bit
+    // ones a byte at a time.
     let bytes = width * dt.size_bytes() as u32;
     let stores = if dt.size_bytes() == 2 && width > 1 {
         bytes.div_ceil(16)
@@ -181,7 +197,7 @@ fn narrow(dt: DType, width: u32, stored: u32, loaded: u32) {
     };
     assert_eq!(
         ds_insts(&s).len() as u32,
-        stores + bytes.div_ceil(16),
+        stores + 2 * bytes.div_ceil(16),
         "{dt:?}x{width}"
     );
     let e = width - 1;
@@ -193,25 +209,41 @@ fn narrow(dt: DType, width: u32, stored: u32, loaded: u32) {
     );
 }
 
-/// Bools are stored as bytes 0/1 and load back as lane masks.
+/// Bools are stored as bytes 0/1 and load back as lane masks: scalars, a bool×4 vector
+/// (one packed load), and a masked load (lanes off read false).
 #[test]
 fn lds_bool_round_trip() {
-    let k = kernel("", "shared s: bool[64]\n{\n}");
+    let k = kernel("", "shared s: bool[256]\n{\n}");
     let mut s = sel(&k);
-    let mut w = Wave::new(64);
-    let pattern = 0xa5c3_0ff1u32;
-    let m = sgpr(&mut s, &mut w, pattern);
+    let mut w = Wave::new(256);
+    let patterns = [0xa5c3_0ff1u32, 0x1234_5678, 0xffff_0000, 0x8000_0001];
+    let ms: Vec<Piece> = patterns.iter().map(|p| sgpr(&mut s, &mut w, *p)).collect();
     let at = vgpr(&mut s, &mut w, |l| l as u32);
-    lds::store(&mut s, SharedId::new(0), at, &Val::scalar(m), None).unwrap();
-    let ty = ValueType::scalar(DType::Bool);
-    let got = lds::load(&mut s, SharedId::new(0), at, ty, None).unwrap();
+    let at4 = vgpr(&mut s, &mut w, |l| 4 * l as u32 + 128);
+    let arr = SharedId::new(0);
+    lds::store(&mut s, arr, at, &Val::scalar(ms[0]), None).unwrap();
+    lds::store(&mut s, arr, at4, &Val { elems: ms.clone() }, None).unwrap();
+    let one = ValueType::scalar(DType::Bool);
+    let four = ValueType {
+        dtype: DType::Bool,
+        width: 4,
+    };
+    let got = lds::load(&mut s, arr, at, one, None).unwrap();
+    let got4 = lds::load(&mut s, arr, at4, four, None).unwrap();
+    let masked = lds::load(&mut s, arr, at, one, Some(&Val::scalar(ms[1]))).unwrap();
     w.run(&s.mir);
-    let p = got.elems[0];
-    assert_eq!(p.class, RegClass::S);
-    assert_eq!(w.s[&(p.reg.0, 0)], pattern);
+    let mask_of = |p: &Piece| {
+        assert_eq!(p.class, RegClass::S);
+        w.s[&(p.reg.0, 0)]
+    };
+    assert_eq!(mask_of(&got.elems[0]), patterns[0]);
+    let got4: Vec<u32> = got4.elems.iter().map(mask_of).collect();
+    assert_eq!(got4, patterns);
+    assert_eq!(mask_of(&masked.elems[0]), patterns[0] & patterns[1]);
+    assert!(w.lds.iter().all(|b| *b <= 1));
     assert_eq!(
         w.lds[..32].iter().map(|b| u32::from(*b)).sum::<u32>(),
-        pattern.count_ones()
+        patterns[0].count_ones()
     );
 }
 

@@ -210,7 +210,8 @@ pub(super) fn load(
     Ok(Val { elems })
 }
 
-/// Elements `first .. first + count` from `addr` (raw: bools as bytes 0/1 in VGPRs).
+/// Elements `first .. first + count` from `addr`, raw: bools as bytes 0/1 in VGPRs (the
+/// callers make lane masks of them, after zeroing masked-off lanes).
 fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> Vec<Piece> {
     let size = dt.size_bytes() as u32;
     let mut out = Vec::new();
@@ -255,7 +256,7 @@ fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> 
 }
 
 /// 8- or 16-bit elements of a vector: one load per 16 bytes, then each element taken out
-/// of its dword with the dtype's extension (the value representation's 32-bit form).
+/// of its dword with the dtype's extension (raw, like [`load_run`]: bools as bytes).
 fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> Vec<Piece> {
     let size = dt.size_bytes() as u32;
     let mut words = Vec::new();
@@ -274,8 +275,7 @@ fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) 
     (0..count)
         .map(|e| {
             let byte = e * size;
-            let p = extract(sel, dt, words[(byte / 4) as usize], (byte % 4) * 8);
-            to_bool(sel, dt, p)
+            extract(sel, dt, words[(byte / 4) as usize], (byte % 4) * 8)
         })
         .collect()
 }
