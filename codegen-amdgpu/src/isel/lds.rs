@@ -137,8 +137,10 @@ pub(super) fn element_addr(
 ) -> Result<LdsAddr, IselError> {
     let at = array_offset(sel, array)?;
     if let Some(c) = known_const(sel, index) {
-        let bytes = i64::from(at) + c * i64::from(size);
-        if let Ok(imm @ 0..=0xffff) = u32::try_from(bytes) {
+        let bytes = c
+            .checked_mul(i64::from(size))
+            .and_then(|b| b.checked_add(i64::from(at)));
+        if let Some(imm @ 0..=0xffff) = bytes.and_then(|b| u32::try_from(b).ok()) {
             let base = sel.to_vgpr(Src::Const(Operand::Int(0)), 1);
             return Ok(LdsAddr { base, imm });
         }

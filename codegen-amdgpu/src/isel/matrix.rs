@@ -97,10 +97,17 @@ fn tile_addr(
     Ok(LdsAddr { base, imm: at })
 }
 
+/// Strides beyond this many elements cannot address a tile inside LDS (64 KiB); refusing
+/// them keeps every offset computed here within 32 bits.
+const MAX_STRIDE: u32 = 1 << 16;
+
 /// The half-precision dtype of an A or B tile (and a check that its rows stay 16-byte
 /// aligned, which the `ds_load_b128` of A needs).
 fn half_dtype(sel: &Sel, t: &TileRef) -> Result<DType, IselError> {
     let dt = array_dtype(sel, t.array)?;
+    if t.stride > MAX_STRIDE {
+        return Err(sel.unsupported(format!("a matrix tile stride of {}", t.stride)));
+    }
     if !matches!(dt, DType::F16 | DType::BF16) || t.stride < 16 || !t.stride.is_multiple_of(8) {
         return Err(sel.malformed(format!(
             "matrix operand tile of {dt:?} with stride {}",
@@ -154,6 +161,9 @@ fn load_b(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
 /// The address of a lane's C/D elements: row `l / 16`, column `l % 16` (VGPR v adds 2v rows).
 fn d_addr(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<LdsAddr, IselError> {
     let dt = array_dtype(sel, t.array)?;
+    if t.stride > MAX_STRIDE {
+        return Err(sel.unsupported(format!("a matrix tile stride of {}", t.stride)));
+    }
     if dt != DType::F32 || t.stride < 16 {
         return Err(sel.malformed(format!(
             "matrix result tile of {dt:?} with stride {}",
