@@ -729,6 +729,30 @@ fn errors_name_the_kernel() {
         None,
     );
     assert!(e.is_err());
+
+    // A constant index whose byte offset overflows: no panic, the register path.
+    let k = kernel(
+        "",
+        "shared s: f64[4]\nshared h: f16[64]\nshared d: f32[64]\n{\n  v0: i64 = const 9223372036854775807\n}",
+    );
+    let mut s = sel(&k);
+    let c = s.new_s(2);
+    s.set_val(ValueId::new(0), Val::scalar(c));
+    let ty = ValueType::scalar(DType::F64);
+    assert!(lds::load(&mut s, SharedId::new(0), c, ty, None).is_ok());
+    // A tile stride no LDS tile can have: an error, not an overflow.
+    let t = |array: usize, stride: u32| TileRef {
+        array: SharedId::new(array),
+        offset: ValueId::new(0),
+        stride,
+    };
+    let huge = MatrixTile {
+        a: t(1, 1 << 30),
+        b: t(1, 16),
+        d: t(2, 16),
+    };
+    let e = matrix::tile(&mut s, &huge).unwrap_err();
+    assert!(e.to_string().contains("stride"), "{e}");
 }
 
 /// The `.kir` kernels in tests/data/kir (prepared for the emulator against the interpreter)
