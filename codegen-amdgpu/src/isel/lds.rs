@@ -7,6 +7,12 @@
 //! (element `i` of a vector, a constant index), so the elements of a vector share one
 //! address register. Masks switch lanes off through EXEC (`s_and_saveexec_b32`), and a
 //! masked load then selects 0 for the lanes that were off.
+//!
+//! Widths: 4- and 8-byte elements move in naturally aligned runs of up to 16 bytes
+//! (`ds_load_b32/b64/b128`, the elements being pieces of the loaded tuple); 8- and 16-bit
+//! vectors load the same way and split with shifts/`v_bfe` into the 32-bit value form,
+//! 16-bit vectors store packed in pairs (`v_perm_b32`), bytes and bools one at a time.
+//! Bools are bytes 0/1 in memory and lane masks in registers.
 
 use super::emit::op;
 use super::{IselError, Piece, Sel, Src, Val};

@@ -10,7 +10,9 @@
 //!   (K = 2v low half, 2v + 1 high half) — one contiguous 32-byte row: two `ds_load_b128`;
 //! - B (K×N): lane `l` holds column `l % 16`, K = 0..15 packed the same way — a strided
 //!   column: `ds_load_u16` (low half) and `ds_load_u16_d16_hi` (high half, keeping the low);
-//! - C/D (f32): VGPR `v` of lane `l` holds element (row `2v + l / 16`, column `l % 16`).
+//! - C/D (f32): VGPR `v` of lane `l` holds element (row `2v + l / 16`, column `l % 16`)
+//!   (the interleaved rows are also what third-party RDNA3 kernels validated on hardware
+//!   use; the packing test `wmma_operand_packing_matches_llvm` checks LLVM's side).
 //!
 //! Every lane of the wave takes part (the IR requires whole subgroups arriving together).
 //! DS instructions of one wave execute in order, so the tile statements are ordered against
