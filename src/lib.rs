@@ -34,11 +34,13 @@
 //! # }
 //! ```
 
+pub mod amd;
 pub mod bounded;
 pub mod cli;
 pub mod npy;
 pub mod nvidia;
 
+pub use egpu_codegen_amdgpu as codegen_amdgpu;
 pub use egpu_codegen_ptx as codegen_ptx;
 pub use egpu_ir as ir;
 pub use egpu_passes as passes;

@@ -2,9 +2,14 @@
 //! the assembly text in LLVM's syntax (labels as comments-free `.LBB` lines are not what
 //! llvm-objdump prints, so [`print`] writes exactly the instruction lines objdump would,
 //! plus optional comments naming the kernel-IR statement).
+//!
+//! Two passes: the first encodes every instruction (a branch is always one dword) and
+//! places the labels; the second fills in each branch's immediate, the signed number of
+//! dwords from the instruction after the branch to the label, which must fit 16 bits.
+//! The `.text` padding and `s_code_end` fill are the code object writer's.
 
-use crate::isa::{EncodeError, Inst, encode};
-use crate::mir::MInst;
+use crate::isa::{Class, EncodeError, Inst, Op, encode};
+use crate::mir::{Label, MInst};
 
 /// A kernel's machine code and its line table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,69 +34,121 @@ pub enum AssembleError {
     MissingLabel { index: usize },
     #[error("instruction {index} still holds virtual registers")]
     Unallocated { index: usize },
+    #[error("the code does not end in s_endpgm")]
+    NoEndpgm,
+    #[error("instruction {index}: {op} is not a branch")]
+    NotABranch { index: usize, op: &'static str },
+    #[error("label .L{label} is placed twice (instruction {index})")]
+    DuplicateLabel { index: usize, label: u32 },
+}
+
+/// The first pass: each instruction's encoding (branches: none yet), its byte offset,
+/// and each label's byte offset.
+struct Layout {
+    bytes: Vec<Vec<u8>>,
+    offsets: Vec<u32>,
+    labels: Vec<Option<u32>>,
+    end: u32,
+}
+
+fn encode_at(index: usize, inst: &Inst) -> Result<Vec<u8>, AssembleError> {
+    encode(inst).map_err(|error| AssembleError::Encode {
+        index,
+        text: crate::isa::print(inst),
+        error,
+    })
+}
+
+fn layout(insts: &[MInst]) -> Result<Layout, AssembleError> {
+    let mut l = Layout {
+        bytes: Vec::with_capacity(insts.len()),
+        offsets: Vec::with_capacity(insts.len()),
+        labels: Vec::new(),
+        end: 0,
+    };
+    for (index, m) in insts.iter().enumerate() {
+        l.offsets.push(l.end);
+        let bytes = match m {
+            MInst::Inst { inst, regs, .. } => {
+                if !regs.is_empty() {
+                    return Err(AssembleError::Unallocated { index });
+                }
+                encode_at(index, inst)?
+            }
+            MInst::Label(Label(n)) => {
+                let n = *n as usize;
+                if l.labels.len() <= n {
+                    l.labels.resize(n + 1, None);
+                }
+                if l.labels[n].replace(l.end).is_some() {
+                    return Err(AssembleError::DuplicateLabel {
+                        index,
+                        label: n as u32,
+                    });
+                }
+                Vec::new()
+            }
+            MInst::Branch { .. } => vec![0; 4],
+        };
+        l.end += bytes.len() as u32;
+        l.bytes.push(bytes);
+    }
+    Ok(l)
+}
+
+impl Layout {
+    /// The branch at `index` as an instruction with its offset filled in.
+    fn branch(&self, index: usize, op: Op, target: Label) -> Result<Inst, AssembleError> {
+        if op.info().class != Class::Branch {
+            return Err(AssembleError::NotABranch {
+                index,
+                op: op.name(),
+            });
+        }
+        let to = self
+            .labels
+            .get(target.0 as usize)
+            .copied()
+            .flatten()
+            .ok_or(AssembleError::MissingLabel { index })?;
+        let next = i64::from(self.offsets[index]) + 4;
+        let distance = (i64::from(to) - next) / 4;
+        let imm =
+            i16::try_from(distance).map_err(|_| AssembleError::BranchRange { index, distance })?;
+        Ok(Inst::Sopp {
+            op,
+            imm: imm as u16,
+        })
+    }
+}
+
+fn check_end(insts: &[MInst]) -> Result<(), AssembleError> {
+    let last = insts.iter().rev().find(|m| !matches!(m, MInst::Label(_)));
+    match last {
+        Some(MInst::Inst { inst, .. }) if inst.op().name() == "s_endpgm" => Ok(()),
+        _ => Err(AssembleError::NoEndpgm),
+    }
 }
 
 /// Encodes allocated machine code.
-/// NOTE: a stand-in (no padding rules, no checks beyond the encoder's) until the real
-/// assembler lands.
 pub fn assemble(insts: &[MInst]) -> Result<Assembled, AssembleError> {
-    let sizes: Vec<usize> = insts
-        .iter()
-        .enumerate()
-        .map(|(index, m)| match m {
-            MInst::Inst { inst, .. } => {
-                encode(inst)
-                    .map(|b| b.len())
-                    .map_err(|error| AssembleError::Encode {
-                        index,
-                        text: crate::isa::print(inst),
-                        error,
-                    })
-            }
-            MInst::Label(_) => Ok(0),
-            MInst::Branch { .. } => Ok(4),
-        })
-        .collect::<Result<_, _>>()?;
-    let mut label_at = std::collections::HashMap::new();
-    let mut at = 0usize;
-    for (m, n) in insts.iter().zip(&sizes) {
-        if let MInst::Label(l) = m {
-            label_at.insert(*l, at);
-        }
-        at += n;
-    }
-    let mut out = Assembled::default();
+    check_end(insts)?;
+    let l = layout(insts)?;
+    let mut out = Assembled {
+        code: Vec::with_capacity(l.end as usize),
+        lines: Vec::new(),
+    };
     for (index, m) in insts.iter().enumerate() {
-        let here = out.code.len();
         match m {
-            MInst::Inst { inst, line, .. } => {
-                out.lines.push((here as u32, *line));
-                out.code
-                    .extend(encode(inst).map_err(|error| AssembleError::Encode {
-                        index,
-                        text: crate::isa::print(inst),
-                        error,
-                    })?);
+            MInst::Label(_) => continue,
+            MInst::Inst { line, .. } => {
+                out.lines.push((l.offsets[index], *line));
+                out.code.extend_from_slice(&l.bytes[index]);
             }
-            MInst::Label(_) => {}
             MInst::Branch { op, target, line } => {
-                let to = *label_at
-                    .get(target)
-                    .ok_or(AssembleError::MissingLabel { index })?;
-                let distance = (to as i64 - here as i64 - 4) / 4;
-                let imm = i16::try_from(distance)
-                    .map_err(|_| AssembleError::BranchRange { index, distance })?;
-                out.lines.push((here as u32, *line));
-                let inst = Inst::Sopp {
-                    op: *op,
-                    imm: imm as u16,
-                };
-                out.code
-                    .extend(encode(&inst).map_err(|error| AssembleError::Encode {
-                        index,
-                        text: crate::isa::print(&inst),
-                        error,
-                    })?);
+                out.lines.push((l.offsets[index], *line));
+                let inst = l.branch(index, *op, *target)?;
+                out.code.extend(encode_at(index, &inst)?);
             }
         }
     }
@@ -100,24 +157,41 @@ pub fn assemble(insts: &[MInst]) -> Result<Assembled, AssembleError> {
 
 /// The assembly text of allocated machine code, one instruction per line as
 /// `llvm-objdump-19 -d` prints it (branch offsets as numbers); with `comments`, each
-/// kernel-IR statement's first instruction is preceded by `; stmt N`.
+/// kernel-IR statement's first instruction is preceded by `; stmt N`. Labels are comment
+/// lines (`; .L3:`). Code that does not lay out (an unencodable instruction, a missing
+/// label) prints its branches by label name instead.
 pub fn print(insts: &[MInst], comments: bool) -> String {
+    let l = layout(insts).ok();
     let mut s = String::new();
-    for m in insts {
-        match m {
-            MInst::Inst { inst, .. } => {
-                s.push_str(&crate::isa::print(inst));
-                s.push('\n');
+    let mut stmt = None;
+    for (index, m) in insts.iter().enumerate() {
+        let line = match m {
+            MInst::Inst { line, .. } | MInst::Branch { line, .. } => *line,
+            MInst::Label(Label(n)) => {
+                s.push_str(&format!("; .L{n}:\n"));
+                continue;
             }
-            MInst::Label(l) => {
-                if comments {
-                    s.push_str(&format!("; .L{}:\n", l.0));
+        };
+        if comments && stmt != Some(line) {
+            s.push_str(&format!("; stmt {line}\n"));
+        }
+        stmt = Some(line);
+        let text = match m {
+            MInst::Branch { op, target, .. } => {
+                match l.as_ref().map(|l| l.branch(index, *op, *target)) {
+                    Some(Ok(inst)) => crate::isa::print(&inst),
+                    _ => format!("{} .L{}", op.name(), target.0),
                 }
             }
-            MInst::Branch { op, target, .. } => {
-                s.push_str(&format!("{} .L{}\n", op.name(), target.0));
-            }
-        }
+            MInst::Inst { inst, .. } => crate::isa::print(inst),
+            MInst::Label(_) => continue,
+        };
+        s.push_str(&text);
+        s.push('\n');
     }
     s
 }
+
+#[cfg(test)]
+#[path = "assemble_tests.rs"]
+mod tests;

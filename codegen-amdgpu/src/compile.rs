@@ -20,6 +20,11 @@ pub enum AmdError {
         error: RegallocError,
     },
     #[error("kernel {kernel}: {error}")]
+    Hazard {
+        kernel: String,
+        error: crate::hazards::HazardError,
+    },
+    #[error("kernel {kernel}: {error}")]
     Assemble {
         kernel: String,
         error: AssembleError,
@@ -79,7 +84,10 @@ pub fn compile_kernel(kernel: &Kernel, target: &Target) -> Result<CompiledKernel
     })?;
     let mut insts = mir.insts;
     crate::waitcnt::insert(&mut insts);
-    crate::hazards::fix(&mut insts);
+    crate::hazards::fix(&mut insts).map_err(|error| AmdError::Hazard {
+        kernel: name.clone(),
+        error,
+    })?;
     let assembled = crate::assemble::assemble(&insts).map_err(|error| AmdError::Assemble {
         kernel: name.clone(),
         error,

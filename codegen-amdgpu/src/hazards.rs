@@ -4,10 +4,213 @@
 //! overlap its sources (refused at isel; checked here), `s_nop 0` before
 //! `s_sendmsg sendmsg(MSG_DEALLOC_VGPRS)`. One rule per function; each fix inserts only
 //! what the rule needs.
+//!
+//! Which gfx11 hazards apply to egpu's code, and why the others do not (sources: LLVM 19's
+//! AMDGPU.td feature lists for gfx1100 and its GCNHazardRecognizer, read for the facts; the
+//! RDNA3 ISA guide, "Manually inserted wait states"):
+//! - gfx10+ interlocks plain data dependencies (VALU→VALU, VALU writes SGPR → VMEM or
+//!   `v_readlane` lane select, VALU writes VCC → branch), so no wait states are counted.
+//! - TRANS result used by a VALU: hardware does not interlock; fixed here.
+//! - WMMA D → next WMMA A/B: fixed here. gfx11 lets C overlap the previous D.
+//! - `v_mad_u64_u32`/`v_mad_i64_i32` dst overlapping a source (gfx11's MAD intra-forwarding
+//!   bug): an error here, isel/regalloc must avoid it.
+//! - VALU partial forwarding (EXEC written between two VALU writes that one VALU reads) and
+//!   VALU mask write (SALU overwrites an SGPR a VALU is still reading as a lane mask):
+//!   wave64 only; egpu runs wave32.
+//! - VcmpxPermlane (needs `v_cmpx` then `v_permlane`), LDS-direct, export priority, the
+//!   gfx10 VMEM/SMEM→scalar-write and LDS-branch-VMEM WAR hazards: not gfx1100 or not
+//!   instructions egpu emits.
+//!
+//! The in-flight state follows control flow like `s_waitcnt` insertion ([`crate::flow`]):
+//! a TRANS at the end of a loop body is checked against the reads at its top.
 
+use crate::flow::{self, Insert, Lattice};
+use crate::isa::sopp::MSG_DEALLOC_VGPRS;
+use crate::isa::{Class, Inst, Op, Operand, Ty};
 use crate::mir::MInst;
+use crate::reguse::{self, Effects, Regs};
+
+/// Why allocated code cannot run correctly whatever is inserted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HazardError {
+    #[error(
+        "instruction {index} ({text}): the 64-bit multiply-add's destination overlaps a source (gfx11 forwards it wrongly)"
+    )]
+    MadOverlap { index: usize, text: String },
+}
+
+/// LLVM treats a TRANS result as safe after 5 VALUs or 1 TRANS in between; one more of
+/// each here, to be conservative.
+const TRANS_VALUS: u8 = 6;
+const TRANS_TRANS: u8 = 2;
+/// `s_waitcnt_depctr` with va_vdst = 0: waits until every VALU has written its VGPRs.
+const DEPCTR_VA_VDST0: u16 = 0x0fff;
+
+/// What is in flight at a program point, on any path to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct InFlight {
+    /// Per VGPR: (VALUs, TRANS) issued since a TRANS wrote it, while within the window.
+    trans: Vec<Option<(u8, u8)>>,
+    /// The destinations of WMMAs with no other VALU issued after them.
+    wmma_d: Vec<Regs>,
+    /// The last instruction was `s_nop`.
+    after_nop: bool,
+}
+
+impl InFlight {
+    fn new() -> InFlight {
+        InFlight {
+            trans: vec![None; 256],
+            wmma_d: Vec::new(),
+            after_nop: false,
+        }
+    }
+}
+
+impl Lattice for InFlight {
+    fn join(&mut self, o: &InFlight) {
+        for (a, b) in self.trans.iter_mut().zip(&o.trans) {
+            *a = match (*a, *b) {
+                (Some((v, t)), Some((w, u))) => Some((v.min(w), t.min(u))),
+                (x, None) | (None, x) => x,
+            };
+        }
+        self.wmma_d.extend(o.wmma_d.iter().copied());
+        self.wmma_d.sort_by_key(|r| (r.first, r.count));
+        self.wmma_d.dedup();
+        self.after_nop &= o.after_nop;
+    }
+}
+
+fn vgprs(regs: &[Regs]) -> impl Iterator<Item = usize> + '_ {
+    regs.iter()
+        .filter(|r| r.is_vgpr())
+        .flat_map(|r| r.units())
+        .map(|u| usize::from(u - 256))
+}
+
+fn sopp(name: &str, imm: u16) -> Vec<Inst> {
+    Op::by_name(name)
+        .map(|op| Inst::Sopp { op, imm })
+        .into_iter()
+        .collect()
+}
+
+/// Rule 1: a VALU reading a VGPR a TRANS wrote within the window.
+fn trans_use(s: &InFlight, inst: &Inst, e: &Effects) -> bool {
+    reguse::is_valu(inst) && vgprs(&e.reads).any(|v| s.trans[v].is_some())
+}
+
+/// Rule 2: a WMMA whose A or B overlaps a WMMA's D with no VALU in between.
+fn wmma_reads_previous_d(s: &InFlight, inst: &Inst) -> bool {
+    let Inst::Vop3p { op, src, .. } = *inst else {
+        return false;
+    };
+    if op.info().class != Class::Wmma {
+        return false;
+    }
+    let info = op.info();
+    let ab = [Regs::of(src[0], info.src[0]), Regs::of(src[1], info.src[1])];
+    ab.into_iter()
+        .flatten()
+        .any(|r| s.wmma_d.iter().any(|d| d.overlaps(r)))
+}
+
+/// Rule 3: `v_mad_u64_u32`/`v_mad_i64_i32` whose destination overlaps a source.
+fn mad_overlap(inst: &Inst) -> bool {
+    let Inst::Valu { op, vdst, src, .. } = *inst else {
+        return false;
+    };
+    if !matches!(op.name(), "v_mad_u64_u32" | "v_mad_i64_i32") {
+        return false;
+    }
+    let info = op.info();
+    let Some(d) = Regs::of(vdst, Ty::R2) else {
+        return false;
+    };
+    src.iter()
+        .zip(info.src)
+        .filter_map(|(o, ty)| Regs::of(*o, ty))
+        .any(|r| r.overlaps(d))
+}
+
+/// Rule 4: `s_sendmsg sendmsg(MSG_DEALLOC_VGPRS)` needs an `s_nop` right before it.
+fn dealloc_without_nop(s: &InFlight, inst: &Inst) -> bool {
+    matches!(*inst, Inst::Sopp { op, imm } if op.name() == "s_sendmsg" && imm == MSG_DEALLOC_VGPRS)
+        && !s.after_nop
+}
+
+/// The state after `inst` issues.
+fn advance(s: &mut InFlight, inst: &Inst, e: &Effects) {
+    if matches!(*inst, Inst::Sopp { op, imm } if op.name() == "s_waitcnt_depctr" && imm >> 12 == 0)
+    {
+        s.trans.iter_mut().for_each(|t| *t = None);
+    }
+    s.after_nop = inst.op().name() == "s_nop";
+    if !reguse::is_valu(inst) {
+        return;
+    }
+    let trans = reguse::is_trans(inst);
+    for t in s.trans.iter_mut() {
+        *t = t
+            .map(|(v, n)| (v + 1, n + u8::from(trans)))
+            .filter(|&(v, n)| v <= TRANS_VALUS && n <= TRANS_TRANS);
+    }
+    if trans {
+        for v in vgprs(&e.writes).collect::<Vec<_>>() {
+            s.trans[v] = Some((0, 0));
+        }
+    }
+    s.wmma_d.clear();
+    if inst.op().info().class == Class::Wmma {
+        s.wmma_d.extend(e.writes.iter().copied());
+    }
+}
+
+fn step(s: &mut InFlight, inst: &Inst) -> Insert {
+    let e = reguse::effects(inst);
+    let mut before = Vec::new();
+    if trans_use(s, inst, &e) {
+        before.extend(sopp("s_waitcnt_depctr", DEPCTR_VA_VDST0));
+        s.trans.iter_mut().for_each(|t| *t = None);
+    }
+    if wmma_reads_previous_d(s, inst) {
+        before.extend(Op::by_name("v_nop").map(|op| Inst::Valu {
+            op,
+            e64: false,
+            vdst: Operand::None,
+            sdst: Operand::None,
+            src: [Operand::None; 3],
+            mods: Default::default(),
+        }));
+        s.wmma_d.clear();
+    }
+    if dealloc_without_nop(s, inst) {
+        before.extend(sopp("s_nop", 0));
+    }
+    advance(s, inst, &e);
+    Insert {
+        before,
+        after: Vec::new(),
+    }
+}
 
 /// Inserts what `insts` (physical registers, waits already inserted) needs to be safe.
-pub fn fix(insts: &mut Vec<MInst>) {
-    let _ = insts;
+pub fn fix(insts: &mut Vec<MInst>) -> Result<(), HazardError> {
+    for (index, m) in insts.iter().enumerate() {
+        if let MInst::Inst { inst, .. } = m
+            && mad_overlap(inst)
+        {
+            return Err(HazardError::MadOverlap {
+                index,
+                text: crate::isa::print(inst),
+            });
+        }
+    }
+    flow::run(insts, InFlight::new(), step);
+    Ok(())
 }
+
+#[cfg(test)]
+#[path = "hazards_tests.rs"]
+mod tests;

@@ -11,12 +11,16 @@ pub use egpu_ir as ir;
 pub mod assemble;
 pub mod compile;
 pub mod dwarf;
+mod flow;
 pub mod hazards;
 pub mod isa;
 pub mod isel;
 pub mod mir;
 pub mod object;
 pub mod regalloc;
+pub mod reguse;
+#[cfg(test)]
+mod test_prog;
 pub mod waitcnt;
 
 pub use compile::{AmdError, CompiledKernel, compile_kernel, compile_program};

@@ -79,4 +79,12 @@ pub enum DeviceError {
         device: String,
         error: Box<KernelError>,
     },
+    /// The emulator stopped a launch: a fault, a strict check, or the instruction budget;
+    /// the message names the workgroup, wave, pc, instruction and what went wrong.
+    #[error("{device}: kernel '{kernel}': {message}")]
+    Emulator {
+        device: String,
+        kernel: String,
+        message: String,
+    },
 }

@@ -1,10 +1,12 @@
 //! `egpu bench --compile-only`: how long the compiler takes per graph, and in which pass;
-//! for an NVIDIA target also the PTX writer (graph → kernel IR → PTX; ptxas not included).
+//! for an NVIDIA target also the PTX writer (graph → kernel IR → PTX; ptxas not included),
+//! for an AMD target the RDNA3 backend (kernel IR → code object: isel, register allocation,
+//! waits, hazards, encoding, the ELF and its DWARF), in the `hsaco` column.
 
 use super::compile::{compile, pipeline_options};
 use super::error::output;
 use super::{CliError, load};
-use crate::nvidia;
+use crate::{amd, nvidia};
 use egpu_codegen_ptx::PtxOptions;
 use egpu_passes::pipeline::Pass;
 use std::io::Write;
@@ -19,9 +21,16 @@ const MIN_TIME: Duration = Duration::from_millis(300);
 pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), CliError> {
     let options = pipeline_options(target, &[], false)?;
     let ptx = nvidia::is_nvidia(&options.target);
+    let hsaco = amd::is_amd(&options.target);
+    let backend = if ptx {
+        " -> PTX"
+    } else if hsaco {
+        " -> code object"
+    } else {
+        ""
+    };
     let mut text = format!(
-        "compile time, graph -> kernel IR{}, target {target}, one thread, median of repeated runs (ms)\n",
-        if ptx { " -> PTX" } else { "" }
+        "compile time, graph -> kernel IR{backend}, target {target}, one thread, median of repeated runs (ms)\n"
     );
     text += &format!("{:<28} {:>7} {:>9}", "graph", "kernels", "total");
     for pass in Pass::TIMED.map(Pass::name) {
@@ -30,13 +39,20 @@ pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), C
     if ptx {
         text += &format!(" {:>9}", "ptx");
     }
+    if hsaco {
+        text += &format!(" {:>9}", "hsaco");
+    }
     text += "\n";
+    // Graphs the RDNA3 backend refuses: their column shows `-`, the reason follows the table.
+    let mut refused = String::new();
     for file in files {
         let graph = load::graph(file)?;
         let mut totals = Vec::new();
         let mut passes: [Vec<Duration>; Pass::TIMED.len()] = Default::default();
         let mut emits = Vec::new();
         let mut kernels = 0;
+        let mut objects = Vec::new();
+        let mut amd_failed = false;
         let started = Instant::now();
         while totals.len() < MIN_RUNS || started.elapsed() < MIN_TIME {
             let t = Instant::now();
@@ -46,6 +62,16 @@ pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), C
                 nvidia::emit_program(&compiled.program, &compiled.target, &PtxOptions::default())
                     .map_err(|e| CliError::User(format!("{}: {e}", file.display())))?;
                 emits.push(e.elapsed());
+            }
+            if hsaco && !amd_failed {
+                let e = Instant::now();
+                match amd::build_program(&compiled.program, &compiled.target) {
+                    Ok(_) => objects.push(e.elapsed()),
+                    Err(error) => {
+                        amd_failed = true;
+                        refused += &format!("{}: no code object: {error}\n", file.display());
+                    }
+                }
             }
             totals.push(t.elapsed());
             kernels = compiled.kernel_count();
@@ -61,8 +87,14 @@ pub fn run(files: &[PathBuf], target: &str, out: &mut dyn Write) -> Result<(), C
         if ptx {
             text += &format!(" {:>9.3}", median_ms(&mut emits));
         }
+        if hsaco && amd_failed {
+            text += &format!(" {:>9}", "-");
+        } else if hsaco {
+            text += &format!(" {:>9.3}", median_ms(&mut objects));
+        }
         text += "\n";
     }
+    text += &refused;
     out.write_all(text.as_bytes()).map_err(output)
 }
 

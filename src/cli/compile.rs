@@ -1,8 +1,9 @@
 //! `egpu compile FILE --target T`: run the pass pipeline and print or dump its stages, print
-//! the PTX of an NVIDIA target (`--emit ptx`), or write the kernels with a manifest (`-o`).
+//! the PTX of an NVIDIA target (`--emit ptx`) or the assembly of an AMD one (`--emit asm`),
+//! or write the kernels with a manifest (`-o`).
 
 use super::error::{create_dir, output, shown, unwritable};
-use super::{CliError, load};
+use super::{CliError, amd, load};
 use crate::nvidia::{self, NvidiaError};
 use egpu_codegen_ptx::PtxOptions;
 use egpu_codegen_ptx::toolchain::{Assembler, Toolchain, ToolchainError};
@@ -27,18 +28,22 @@ pub struct CompileArgs<'a> {
 
 /// What `--emit` may name besides the pipeline's stages: the PTX of an NVIDIA target.
 pub const EMIT_PTX: &str = "ptx";
+/// ... and the assembly of an AMD target.
+pub const EMIT_ASM: &str = "asm";
+
+/// What `--emit` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Emit {
+    Stage(Stage),
+    Ptx,
+    Asm,
+}
 
 pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), CliError> {
-    let stage = emitted(args.emit)?;
+    let emit = emitted(args.emit)?;
     let graph = load::graph(args.file)?;
     let options = pipeline_options(args.target, args.disabled, args.fast_math)?;
-    if stage.is_none() && !nvidia::is_nvidia(&options.target) {
-        return Err(CliError::User(format!(
-            "--emit ptx: {} is not an NVIDIA target (PTX targets: {})",
-            options.target.name,
-            ptx_targets()
-        )));
-    }
+    check_family(emit, &options.target)?;
     let compiled = compile(&graph, &options)?;
     if args.verbose {
         report(&compiled, err)?;
@@ -47,39 +52,61 @@ pub fn run(args: &CompileArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resu
         dump(&compiled, dir)?;
     }
     if let Some(dir) = args.out_dir {
-        let text = write_program(&compiled, dir, args.verbose, err)?;
+        let text = write_program(&compiled, args.file, dir, args.verbose, err)?;
         return out.write_all(text.as_bytes()).map_err(output);
     }
-    let text = match stage {
-        Some(stage) => compiled.stage_text(stage),
-        None => ptx_text(&compiled, &PtxOptions { comments: true })?.join("\n"),
+    let text = match emit {
+        Emit::Stage(stage) => compiled.stage_text(stage),
+        Emit::Ptx => ptx_text(&compiled, &PtxOptions { comments: true })?.join("\n"),
+        Emit::Asm => amd::asm(&compiled, args.file)?,
     };
     out.write_all(text.as_bytes()).map_err(output)
 }
 
-/// The pipeline stage `--emit` names, or `None` for `ptx`.
-fn emitted(name: &str) -> Result<Option<Stage>, CliError> {
-    if name == EMIT_PTX {
-        return Ok(None);
+/// What `--emit` names.
+fn emitted(name: &str) -> Result<Emit, CliError> {
+    match name {
+        EMIT_PTX => return Ok(Emit::Ptx),
+        EMIT_ASM => return Ok(Emit::Asm),
+        _ => {}
     }
     let stage = Stage::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
         CliError::User(format!(
-            "--emit {}: unknown stage (stages: {}, {EMIT_PTX})",
+            "--emit {}: unknown stage (stages: {}, {EMIT_PTX}, {EMIT_ASM})",
             shown(name),
             names.join(", ")
         ))
     })?;
-    Ok(Some(stage))
+    Ok(Emit::Stage(stage))
 }
 
-fn ptx_targets() -> String {
+/// `--emit ptx` needs an NVIDIA target, `--emit asm` an AMD one.
+fn check_family(emit: Emit, target: &Target) -> Result<(), CliError> {
+    let (family, is) = match emit {
+        Emit::Ptx => ("NVIDIA", nvidia::is_nvidia as fn(&Target) -> bool),
+        Emit::Asm => ("AMD", crate::amd::is_amd as fn(&Target) -> bool),
+        Emit::Stage(_) => return Ok(()),
+    };
+    if is(target) {
+        return Ok(());
+    }
     let names: Vec<&str> = Target::ALL
         .iter()
-        .filter(|t| nvidia::is_nvidia(t))
+        .filter(|t| is(t))
         .map(|t| t.name)
         .collect();
-    names.join(", ")
+    let kind = if emit == Emit::Ptx { "PTX" } else { "AMD" };
+    Err(CliError::User(format!(
+        "--emit {}: {} is not an {family} target ({kind} targets: {})",
+        if emit == Emit::Ptx {
+            EMIT_PTX
+        } else {
+            EMIT_ASM
+        },
+        target.name,
+        names.join(", ")
+    )))
 }
 
 /// Every kernel's PTX module, in kernel order. A construct the backend does not support on
@@ -92,10 +119,14 @@ fn ptx_text(compiled: &Compiled, options: &PtxOptions) -> Result<Vec<String>, Cl
 
 /// Writes each kernel's IR as `DIR/NAME.kir`, for an NVIDIA target its PTX as `DIR/NAME.ptx`
 /// (with a comment per kernel-IR statement when `verbose`) and its cubin as `DIR/NAME.cubin`
-/// when an assembler is found, and `DIR/manifest.json`; returns what it wrote. `verbose`
-/// reports the assembler and ptxas's registers, spills and shared bytes per kernel on `err`.
+/// when an assembler is found, for an AMD target one code object `DIR/GRAPH.hsaco`, and
+/// `DIR/manifest.json`; returns what it wrote. `verbose` reports the assembler and ptxas's
+/// registers, spills and shared bytes per kernel (NVIDIA), or each kernel's registers,
+/// scratch, LDS and instruction count (AMD), on `err`. `source` names the graph file in
+/// errors.
 fn write_program(
     compiled: &Compiled,
+    source: &Path,
     dir: &Path,
     verbose: bool,
     err: &mut dyn Write,
@@ -111,13 +142,22 @@ fn write_program(
     let mut notice = String::new();
     if nvidia::is_nvidia(&compiled.target) {
         notice = write_nvidia(compiled, dir, verbose, &mut files, err)?;
+    } else if crate::amd::is_amd(&compiled.target) {
+        amd::write(compiled, source, dir, verbose, &mut files, err)?;
     }
     let manifest = program.manifest_json(compiled.target.name, &files);
     write_file(&dir.join("manifest.json"), manifest)?;
-    let written: usize = files.iter().map(Vec::len).sum();
+    // One code object holds every kernel; a symbol is a name in it, not a file.
+    let written: std::collections::BTreeSet<&str> = files
+        .iter()
+        .flatten()
+        .filter(|(key, _)| *key != amd::SYMBOL_KEY)
+        .map(|(_, file)| file.as_str())
+        .collect();
     Ok(format!(
-        "{notice}wrote {} kernel(s) ({written} files) and manifest.json to {}\n",
+        "{notice}wrote {} kernel(s) ({} files) and manifest.json to {}\n",
         files.len(),
+        written.len(),
         dir.display()
     ))
 }

@@ -1,4 +1,5 @@
-//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `run`, `run-kernel`, `bench`.
+//! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `disasm`, `run`, `run-kernel`,
+//! `bench`.
 //!
 //! Exit codes: 0 success; 1 anything the user can fix (a bad graph, flag or `.npy` file, an
 //! output folder that cannot be written, a division by zero in their data); 2 only a bug in
@@ -6,10 +7,12 @@
 //! Graph files are read up to [`crate::bounded::GRAPH_FILE_LIMIT`], `.npy` inputs up to their
 //! data size plus [`crate::npy::HEADER_LIMIT`].
 
+mod amd;
 mod bench;
 mod bench_device;
 mod check;
 mod compile;
+mod disasm;
 mod error;
 mod eval;
 mod fmt;
@@ -84,7 +87,16 @@ enum Command {
     /// Stages: graph (as parsed), simplified (after e-graph simplification), schedule (kernels
     /// and their buffers), kernels (lowered, target-optimized kernel IR and launches), ptx (each
     /// kernel's PTX module, with the kernel-IR statement before its instructions; NVIDIA
-    /// targets only).
+    /// targets only), asm (each kernel's RDNA3 assembly in LLVM's syntax after a header
+    /// comment with its registers, scratch, LDS and instruction count, with `; stmt N`
+    /// comments naming the kernel-IR statement; AMD targets only).
+    ///
+    /// AMD targets (gfx1100): with -o, every kernel's machine code goes into one HSA code
+    /// object DIR/GRAPH.hsaco (GRAPH = the graph's name), with DWARF line tables mapping each
+    /// instruction to its line in DIR/KERNEL.kir; the manifest names the object ("hsaco") and
+    /// each kernel's descriptor symbol ("symbol": KERNEL.kd). -v prints per kernel its VGPRs,
+    /// SGPRs, scratch bytes, LDS bytes and instruction count. A kernel the backend cannot
+    /// compile yet exits 1 naming it. docs/amd.md explains the output.
     ///
     /// NVIDIA targets (sm_*): with -o, each kernel's PTX is assembled to a cubin by the first
     /// assembler found: EGPU_PTXAS (a path) → ptxas on PATH → $CUDA_HOME/bin/ptxas →
@@ -97,6 +109,10 @@ enum Command {
     /// Example: egpu compile examples/softmax.egir --target sm_90 --emit ptx
     ///
     /// Example: egpu compile examples/mlp.egir --target sm_80 -o out/ -v
+    ///
+    /// Example: egpu compile examples/softmax.egir --target gfx1100 --emit asm
+    ///
+    /// Example: egpu compile examples/mlp.egir --target gfx1100 -o out/ -v
     Compile {
         /// The .egir file.
         file: PathBuf,
@@ -112,9 +128,10 @@ enum Command {
         /// Write every stage to DIR/N-STAGE.txt.
         #[arg(long, value_name = "DIR")]
         dump_dir: Option<PathBuf>,
-        /// Write each kernel's IR (NAME.kir), for an NVIDIA target its PTX (NAME.ptx), and
-        /// manifest.json (kernels in launch order with their files, launch shapes, buffer
-        /// bindings, buffers, inputs and outputs) to DIR instead of printing.
+        /// Write each kernel's IR (NAME.kir), for an NVIDIA target its PTX (NAME.ptx), for an
+        /// AMD target the code object (GRAPH.hsaco), and manifest.json (kernels in launch
+        /// order with their files, launch shapes, buffer bindings, buffers, inputs and
+        /// outputs) to DIR instead of printing.
         #[arg(short = 'o', value_name = "DIR")]
         out_dir: Option<PathBuf>,
         /// Allow rewrites that change floating-point results (reassociation, x·0 → 0, …).
@@ -123,6 +140,26 @@ enum Command {
         /// Print what each pass did (e-graph stop reason and size, kernel count, plans) to stderr.
         #[arg(short, long)]
         verbose: bool,
+    },
+    /// Disassemble a gfx1100 code object: each kernel's descriptor and instructions.
+    ///
+    /// Reads any gfx1100 HSA code object (egpu's, or one clang and ld.lld made) and prints,
+    /// per kernel, its descriptor fields (as .amdhsa_* directives) and one instruction per line:
+    /// the byte offset from the kernel's entry, the instruction in llvm-objdump's syntax, and
+    /// its dwords after `//`. A dword egpu's decoder does not know prints as
+    /// `.long 0x...  ; unknown instruction (reason)` and decoding goes on at the next dword.
+    /// Exits 1 only when the file cannot be read as a gfx1100 code object or --kernel names
+    /// no kernel in it.
+    ///
+    /// Example: egpu disasm out/mlp.hsaco
+    ///
+    /// Example: egpu disasm out/mlp.hsaco --kernel k0_matmul
+    Disasm {
+        /// The code object (.hsaco).
+        file: PathBuf,
+        /// Only this kernel.
+        #[arg(long, value_name = "NAME")]
+        kernel: Option<String>,
     },
     /// Compile a graph and run its kernels on a device.
     ///
@@ -160,7 +197,9 @@ enum Command {
     /// Measure the compiler (--compile-only) or the compiled kernels on a device (--device).
     ///
     /// --compile-only: median time per graph from graph to kernel IR (and to PTX for an NVIDIA
-    /// target), per pass, on one thread. --device D: each graph compiled for D (cuda: PTX
+    /// target, to the code object for an AMD one: the hsaco column is the RDNA3 backend's
+    /// share, "-" with the reason below the table when it refuses a kernel), per pass, on one
+    /// thread. --device D: each graph compiled for D (cuda: PTX
     /// assembled to cubins as for `compile -o`), run on random inputs 3 times untimed and
     /// --runs times timed with the device's clock (CUDA events); prints per graph the kernels,
     /// compile ms, the median run ms (the sum of its kernels' times) and the rate: TFLOP/s for
@@ -202,6 +241,7 @@ fn targets() -> PossibleValuesParser {
 fn stages() -> PossibleValuesParser {
     let mut names: Vec<&'static str> = Stage::ALL.iter().map(|s| s.name()).collect();
     names.push(compile::EMIT_PTX);
+    names.push(compile::EMIT_ASM);
     PossibleValuesParser::new(names)
 }
 
@@ -261,6 +301,7 @@ where
             };
             compile::run(&args, out, err)
         }
+        Command::Disasm { file, kernel } => disasm::run(&file, kernel.as_deref(), out),
         Command::Run {
             file,
             device,

@@ -8,10 +8,12 @@ use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
+use crate::amd::{self, AmdRunError};
 use crate::nvidia::{self, NvidiaRunError};
 use egpu_codegen_ptx::toolchain::Toolchain;
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
+use egpu_ir::precision::Family;
 use egpu_passes::pipeline::Compiled;
 use egpu_runtime::program::RunOptions;
 use egpu_runtime::{CpuDevice, Device, DeviceError, open_device};
@@ -54,7 +56,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
             (results, cpu.description().to_string())
         }
         Some(device) => {
-            let (results, notices) = run_on_gpu(device, &compiled, &inputs)?;
+            let (results, notices) = run_on_gpu(device, &compiled, &inputs, args.file)?;
             for notice in notices {
                 text += &format!("note: {notice}\n");
             }
@@ -88,10 +90,10 @@ fn chosen_target<'a>(args: &RunArgs<'a>, device: Option<&dyn Device>) -> Result<
     let own = device.and_then(Device::target_name);
     match (args.target, own) {
         (Some(t), Some(own)) => {
-            let nvidia = Target::by_name(t).is_some_and(|t| nvidia::is_nvidia(&t));
-            if !nvidia {
+            let family = |name: &str| Target::by_name(name).map(|t| Family::of(&t));
+            if family(t) != family(own) {
                 return Err(CliError::User(format!(
-                    "--target {}: device {} runs NVIDIA code (its own target is {own})",
+                    "--target {}: device {} runs {own} code",
                     shown(t),
                     args.device
                 )));
@@ -114,7 +116,22 @@ fn run_on_gpu(
     device: &mut dyn Device,
     compiled: &Compiled,
     inputs: &std::collections::BTreeMap<String, Tensor>,
+    file: &Path,
 ) -> Result<(Outputs, Vec<String>), CliError> {
+    if amd::is_amd(&compiled.target) {
+        let run = amd::run_on_device(
+            device,
+            &compiled.program,
+            &compiled.target,
+            inputs,
+            RunOptions::default(),
+        )
+        .map_err(|e| match e {
+            AmdRunError::Build(e) => super::amd::build_error(file, e),
+            AmdRunError::Run(e) => CliError::Internal(format!("{}: {e}", device.name())),
+        })?;
+        return Ok((run.outputs, device.take_notices()));
+    }
     let toolchain = Toolchain::from_process().map_err(toolchain_error)?;
     let run = nvidia::run_on_device(
         device,

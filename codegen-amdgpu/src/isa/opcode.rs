@@ -125,6 +125,8 @@ pub enum Class {
     DelayAlu,
     Sendmsg,
     Hex,
+    /// Any 16-bit immediate, printed in hex (`s_clause`, `s_set_inst_prefetch_distance`).
+    HexAny,
     // memory
     Load,
     Store,
@@ -543,6 +545,34 @@ pub static TABLE: &[OpInfo] = &[
     op!("ds_swizzle_b32", Ds, 0x35, R1, [R1, N, N], Swizzle),
     op!("ds_bpermute_b32", Ds, 0xb3, R1, [R1, R1, N], Rtn),
     op!("ds_permute_b32", Ds, 0xb2, R1, [R1, R1, N], Rtn),
+    // D: what clang-19's gfx1100 code holds that `egpu disasm` met (tests/tests/cli_amd.rs).
+    op!("s_clause", Sopp, 0x5, N, [N, N, N], HexAny),
+    op!("s_set_inst_prefetch_distance", Sopp, 0x4, N, [N, N, N], HexAny),
+    // E: instructions clang-19 emits in the emulator's fidelity kernels.
+    op!("s_clause", Sopp, 0x5, N, [N, N, N], Plain),
+    op!("v_cmp_ngt_f32", Vopc, 0x1b, B32, [B32, B32, N], NoOmod),
+    // INT: integer widths, division and conversions (isel/int.rs, divide.rs, convert.rs)
+    op!("v_cmp_lt_u64", Vopc, 0x59, B32, [B64, B64, N], Plain),
+    op!("v_cmp_ne_u64", Vopc, 0x5d, B32, [B64, B64, N], Plain),
+    op!("v_cmp_ge_u64", Vopc, 0x5e, B32, [B64, B64, N], Plain),
+    op!("v_cmp_gt_f64", Vopc, 0x24, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_lg_f64", Vopc, 0x25, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_ge_f64", Vopc, 0x26, B32, [F64, F64, N], NoOmod),
+    op!("v_med3_i32", Vop3, 0x220, B32, [B32, B32, B32], Plain),
+    op!("v_med3_u32", Vop3, 0x221, B32, [B32, B32, B32], Plain),
+    op!("v_trunc_f64", Vop1, 0x17, F64, [F64, N, N], Float),
+    // FLOAT: f16/f64 rounding, compares, division and the f64 frexp split
+    op!("v_trunc_f16", Vop1, 0x5d, B16, [B16, N, N], Float),
+    op!("v_rndne_f64", Vop1, 0x19, F64, [F64, N, N], Float),
+    op!("v_frexp_mant_f64", Vop1, 0x3d, F64, [F64, N, N], Float),
+    op!("v_frexp_exp_i32_f64", Vop1, 0x3c, B32, [F64, N, N], FloatIn),
+    op!("v_cmp_u_f16", Vopc, 0x8, B32, [B16, B16, N], NoOmod),
+    op!("v_cmp_neq_f16", Vopc, 0xd, B32, [B16, B16, N], NoOmod),
+    op!("v_cmp_u_f64", Vopc, 0x28, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_neq_f64", Vopc, 0x2d, B32, [F64, F64, N], NoOmod),
+    op!("v_cmp_class_f64", Vopc, 0x7f, B32, [F64, B32, N], NoOmod),
+    op!("v_div_fixup_f64", Vop3, 0x228, F64, [F64, F64, F64], Float),
+    op!("v_div_fmas_f64", Vop3, 0x238, F64, [F64, F64, F64], Float),
     // COOP: cache invalidates for barriers, d16 loads for WMMA B fragments, lane ids.
     op!("buffer_gl0_inv", Mubuf, 0x2b, N, [N, N, N], NoImm),
     op!("buffer_gl1_inv", Mubuf, 0x2c, N, [N, N, N], NoImm),

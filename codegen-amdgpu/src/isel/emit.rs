@@ -24,6 +24,15 @@ fn placeholder(p: Piece) -> Operand {
     }
 }
 
+/// The VOP3SD scalar destination of [`Sel::valu_full`]: none (not a VOP3SD), a virtual
+/// register, or a fixed operand (`null`, `vcc_lo`).
+#[derive(Clone, Copy)]
+enum Sdst {
+    None,
+    Reg(Piece),
+    Fixed(Operand),
+}
+
 fn reg_ref(slot: Slot, p: Piece, access: Access) -> RegRef {
     RegRef {
         slot,
@@ -98,32 +107,42 @@ impl Sel<'_> {
     /// A VALU instruction (VOP1, VOP2, VOPC, VOP3) writing `dst` (a VGPR, or the SGPR mask
     /// of a compare, or the SGPR of `v_readfirstlane_b32`).
     pub fn valu(&mut self, op: Op, dst: Piece, srcs: &[Src]) {
-        self.valu_full(op, Some(dst), None, srcs, Mods::default());
+        self.valu_full(op, Some(dst), Sdst::None, srcs, Mods::default());
     }
 
     /// [`Sel::valu`] with source/output modifiers (forces the VOP3 encoding when any is set).
     pub fn valu_mods(&mut self, op: Op, dst: Piece, srcs: &[Src], mods: Mods) {
-        self.valu_full(op, Some(dst), None, srcs, mods);
+        self.valu_full(op, Some(dst), Sdst::None, srcs, mods);
     }
 
     /// A VOP3SD instruction (`v_add_co_u32`, `v_add_co_ci_u32`, `v_mad_u64_u32`,
     /// `v_div_scale_f32`): `sdst` is the scalar result (carry out, VCC of div_scale), or
     /// `null` when `None`. A carry in is the last source, an SGPR mask.
     pub fn valu_sd(&mut self, op: Op, dst: Piece, sdst: Option<Piece>, srcs: &[Src], mods: Mods) {
-        self.valu_full(op, Some(dst), Some(sdst), srcs, mods);
+        let sdst = match sdst {
+            Some(p) => Sdst::Reg(p),
+            None => Sdst::Fixed(Operand::Null),
+        };
+        self.valu_full(op, Some(dst), sdst, srcs, mods);
+    }
+
+    /// A VOP3SD instruction whose scalar result goes to a fixed register: `v_div_scale_*`
+    /// writes `vcc_lo`, which the `v_div_fmas_*` after it reads implicitly.
+    pub fn valu_sd_fixed(&mut self, op: Op, dst: Piece, sdst: Operand, srcs: &[Src], mods: Mods) {
+        self.valu_full(op, Some(dst), Sdst::Fixed(sdst), srcs, mods);
     }
 
     /// A lane-mask compare: `v_cmp_*` in the VOP3 encoding into a new SGPR.
     pub fn vcmp(&mut self, op: Op, a: Src, b: Src) -> Piece {
         let m = self.new_s(1);
-        self.valu_full(op, Some(m), None, &[a, b], Mods::default());
+        self.valu_full(op, Some(m), Sdst::None, &[a, b], Mods::default());
         m
     }
 
     /// Like [`Sel::vcmp`] with modifiers (e.g. `abs` for class tests).
     pub fn vcmp_mods(&mut self, op: Op, a: Src, b: Src, mods: Mods) -> Piece {
         let m = self.new_s(1);
-        self.valu_full(op, Some(m), None, &[a, b], mods);
+        self.valu_full(op, Some(m), Sdst::None, &[a, b], mods);
         m
     }
 
@@ -132,14 +151,7 @@ impl Sel<'_> {
         self.valu(op("v_cndmask_b32"), dst, &[f, t, Src::Reg(mask)]);
     }
 
-    fn valu_full(
-        &mut self,
-        op: Op,
-        dst: Option<Piece>,
-        sdst: Option<Option<Piece>>,
-        srcs: &[Src],
-        mods: Mods,
-    ) {
+    fn valu_full(&mut self, op: Op, dst: Option<Piece>, sdst: Sdst, srcs: &[Src], mods: Mods) {
         let info = op.info();
         let mut srcs: Vec<Src> = srcs.to_vec();
         self.legalize_valu(op, &mut srcs);
@@ -159,12 +171,12 @@ impl Sel<'_> {
             _ => Operand::None,
         };
         let sdst_op = match sdst {
-            Some(Some(p)) => {
+            Sdst::Reg(p) => {
                 regs.push(reg_ref(Slot::Sdst, p, Access::Def));
                 placeholder(p)
             }
-            Some(None) => Operand::Null,
-            None => Operand::None,
+            Sdst::Fixed(o) => o,
+            Sdst::None => Operand::None,
         };
         let mut src = [Operand::None; 3];
         for (i, s) in srcs.iter().enumerate().take(3) {
@@ -233,7 +245,13 @@ impl Sel<'_> {
         }
         let mut scalars: Vec<Src> = Vec::new();
         let mut literal: Option<Operand> = None;
-        for i in 0..srcs.len() {
+        // The mask of v_cndmask and the carry of v_*_co_ci must stay SGPRs: count them
+        // first so that the other sources are the ones moved into VGPRs.
+        let mut order: Vec<usize> = (0..srcs.len()).collect();
+        if matches!(info.class, Class::CndMask | Class::CoCi) && srcs.len() == 3 {
+            order = vec![2, 0, 1];
+        }
+        for i in order {
             let dwords = info.src.get(i).map_or(1, |t| t.dwords().max(1));
             match srcs[i] {
                 Src::Reg(p) if p.class == RegClass::S => {

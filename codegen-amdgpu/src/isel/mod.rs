@@ -5,6 +5,7 @@
 //! - [`select`]: the driver — walks statements iteratively, keeps the value map;
 //! - [`control`]: `if`/`for` with EXEC-mask structured control flow, accumulators;
 //! - [`value`]: ids, constants, parameters, vectors, `where`;
+//! - [`dce`]: drops moves whose result nothing reads (constants used as operands);
 //! - [`memory`]: global loads and stores (64-bit addresses, masks);
 //! - [`alu32`]: f32, i32/u32 and bool arithmetic and compares;
 //! - [`int`], [`divide`]: 8/16/64-bit integers, `idiv`/`mod`;
@@ -41,16 +42,24 @@ mod convert;
 mod coop_sim;
 #[cfg(test)]
 mod coop_tests;
+mod dce;
 mod divide;
 pub mod emit;
 mod float16;
 mod float64;
+#[cfg(test)]
+mod float_eval;
+#[cfg(test)]
+mod float_tests;
+mod fparts;
 mod int;
 mod lds;
 mod math;
+mod math64;
 mod matrix;
 mod memory;
 mod select;
+mod sin64;
 mod subgroup;
 pub mod uniformity;
 mod value;
@@ -140,6 +149,15 @@ pub struct Sel<'k> {
     pub(crate) lds_offsets: Vec<u32>,
     /// The kernel's entry registers once copied into virtual registers.
     pub(crate) entry: select::Entry,
+    /// Values computed once per block and reused by later statements of the block or
+    /// blocks nested in it (lane byte offsets of global accesses: index, shift, offset).
+    pub(crate) offsets: Vec<(Piece, u32, Piece)>,
+    /// `offsets.len()` at the start of each open block, innermost last.
+    pub(crate) scopes: Vec<usize>,
+    /// The 32-bit constants held by single-register values (`const` statements), so that
+    /// families may use them as operands ([`Sel::src`]); the moves that materialize
+    /// them are dropped when nothing reads the register ([`dce`]).
+    pub(crate) consts: std::collections::HashMap<VReg, u32>,
 }
 
 impl<'k> Sel<'k> {
@@ -156,6 +174,9 @@ impl<'k> Sel<'k> {
             frags: vec![None; kernel.fragments().len()],
             lds_offsets: Vec::new(),
             entry: select::Entry::default(),
+            offsets: Vec::new(),
+            scopes: Vec::new(),
+            consts: std::collections::HashMap::new(),
         }
     }
 
@@ -204,6 +225,31 @@ impl<'k> Sel<'k> {
             reg: self.mir.vreg(class, dwords),
             offset: 0,
             class,
+        }
+    }
+
+    /// An element as a source operand of a 32-bit slot: the constant itself (inline or
+    /// literal) when the element is a 32-bit `const`, else its register.
+    pub fn src(&self, p: Piece) -> Src {
+        match self.consts.get(&p.reg) {
+            Some(&bits) if p.offset == 0 && self.mir.info(p.reg).dwords == 1 => {
+                Src::Const(Operand::constant(bits, crate::isa::Ty::B32))
+            }
+            _ => Src::Reg(p),
+        }
+    }
+
+    /// A block opens: what it computes is forgotten when it closes.
+    pub fn open_scope(&mut self) {
+        self.scopes.push(self.offsets.len());
+    }
+
+    /// The innermost block closes (or, `reopen`, an else-body replaces a then-body).
+    pub fn close_scope(&mut self, reopen: bool) {
+        let at = self.scopes.last().copied().unwrap_or(0);
+        self.offsets.truncate(at);
+        if !reopen {
+            self.scopes.pop();
         }
     }
 

@@ -11,8 +11,10 @@ use ::object::elf as e;
 use ::object::write::StringId;
 use ::object::write::elf::{FileHeader, ProgramHeader, SectionHeader, SectionIndex, Sym, Writer};
 
+use super::debug::{self, DebugSection};
 use super::descriptor::{self, DESCRIPTOR_SIZE};
 use super::{KernelCode, ObjectError, metadata};
+use crate::dwarf::KernelLines;
 
 pub use super::read::read;
 
@@ -92,11 +94,22 @@ struct Plan<'k> {
     names: Vec<Vec<u8>>,
     /// Symbols in each hash table (all but the null symbol).
     hashed: u32,
+    /// Line tables to write as DWARF (none: no debug sections).
+    lines: Option<&'k [KernelLines]>,
+    /// The debug sections' names and sizes (addresses do not change their sizes).
+    debug: Vec<DebugSection>,
 }
 
 impl<'k> Plan<'k> {
-    fn new(kernels: &'k [KernelCode]) -> Result<Self, ObjectError> {
+    fn new(
+        kernels: &'k [KernelCode],
+        lines: Option<&'k [KernelLines]>,
+    ) -> Result<Self, ObjectError> {
         let (text, entries) = layout_text(kernels);
+        let debug = match lines {
+            Some(lines) => debug::sections(kernels, lines, &entries, 0)?,
+            None => Vec::new(),
+        };
         let names = kernels
             .iter()
             .flat_map(|k| {
@@ -114,6 +127,8 @@ impl<'k> Plan<'k> {
             entries,
             names,
             hashed,
+            lines,
+            debug,
         })
     }
 }
@@ -126,6 +141,8 @@ struct Sections {
     note_name: StringId,
     rodata_name: StringId,
     text_name: StringId,
+    /// Each debug section's index and name, in [`Plan::debug`] order.
+    debug: Vec<(SectionIndex, StringId)>,
 }
 
 /// File offsets of the allocated sections (= addresses in the read-only segment), and the
@@ -141,6 +158,8 @@ struct Offsets {
     dynamic: usize,
     text_addr: usize,
     dynamic_addr: usize,
+    /// File offset of each debug section.
+    debug: Vec<usize>,
 }
 
 /// The address a segment starting at file offset `offset` gets when the previous segment
@@ -161,15 +180,20 @@ struct Layout {
     s: Sections,
     o: Offsets,
     syms: Symbols,
+    /// The debug sections with the kernels' final addresses.
+    debug: Vec<DebugSection>,
 }
 
 const DYNAMIC_ENTRIES: usize = 7;
 const PROGRAM_HEADERS: u32 = 5;
 
-/// Write the code object.
-pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
+/// Write the code object, with DWARF line tables when `lines` are given (one per kernel).
+pub fn write(
+    kernels: &[KernelCode],
+    lines: Option<&[KernelLines]>,
+) -> Result<Vec<u8>, ObjectError> {
     validate(kernels)?;
-    let plan = Plan::new(kernels)?;
+    let plan = Plan::new(kernels, lines)?;
     let mut buf = Vec::new();
     let mut w = Writer::new(Endianness::Little, true, &mut buf);
     let layout = reserve(&mut w, &plan)?;
@@ -177,7 +201,7 @@ pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
     Ok(buf)
 }
 
-fn reserve_sections(w: &mut Writer) -> Sections {
+fn reserve_sections(w: &mut Writer, plan: &Plan) -> Sections {
     w.reserve_null_section_index();
     let note_name = w.add_section_name(b".note");
     w.reserve_section_index();
@@ -190,6 +214,14 @@ fn reserve_sections(w: &mut Writer) -> Sections {
     let text_name = w.add_section_name(b".text");
     let text = w.reserve_section_index();
     let dynamic = w.reserve_dynamic_section_index();
+    let debug = plan
+        .debug
+        .iter()
+        .map(|(name, _)| {
+            let name = w.add_section_name(name.as_bytes());
+            (w.reserve_section_index(), name)
+        })
+        .collect();
     w.reserve_symtab_section_index();
     w.reserve_shstrtab_section_index();
     w.reserve_strtab_section_index();
@@ -200,6 +232,7 @@ fn reserve_sections(w: &mut Writer) -> Sections {
         note_name,
         rodata_name,
         text_name,
+        debug,
     }
 }
 
@@ -228,7 +261,7 @@ fn reserve_symbols<'a>(w: &mut Writer<'a>, s: &Sections, names: &'a [Vec<u8>]) -
 fn reserve<'a>(w: &mut Writer<'a>, plan: &'a Plan) -> Result<Layout, ObjectError> {
     w.reserve_file_header();
     w.reserve_program_headers(PROGRAM_HEADERS);
-    let s = reserve_sections(w);
+    let s = reserve_sections(w, plan);
     let syms = reserve_symbols(w, &s, &plan.names);
     let note = w.reserve(plan.note.len(), 4);
     let dynsym = w.reserve_dynsym();
@@ -241,6 +274,12 @@ fn reserve<'a>(w: &mut Writer<'a>, plan: &'a Plan) -> Result<Layout, ObjectError
     let dynamic = w.reserve_dynamic(DYNAMIC_ENTRIES);
     let text_addr = next_segment(rodata + rodata_len, text);
     let dynamic_addr = next_segment(text_addr + plan.text.len(), dynamic);
+    let debug = match plan.lines {
+        Some(lines) => debug::sections(plan.kernels, lines, &plan.entries, text_addr as u64)?,
+        None => Vec::new(),
+    };
+    debug::same_sizes(&plan.debug, &debug)?;
+    let debug_offsets = debug.iter().map(|(_, b)| w.reserve(b.len(), 1)).collect();
     let o = Offsets {
         note,
         dynsym,
@@ -252,6 +291,7 @@ fn reserve<'a>(w: &mut Writer<'a>, plan: &'a Plan) -> Result<Layout, ObjectError
         dynamic,
         text_addr,
         dynamic_addr,
+        debug: debug_offsets,
     };
     w.reserve_symtab();
     w.reserve_shstrtab();
@@ -261,7 +301,7 @@ fn reserve<'a>(w: &mut Writer<'a>, plan: &'a Plan) -> Result<Layout, ObjectError
     if u32::try_from(w.reserved_len()).is_err() {
         return Err(ObjectError::TooLarge);
     }
-    Ok(Layout { s, o, syms })
+    Ok(Layout { s, o, syms, debug })
 }
 
 fn emit(w: &mut Writer, plan: &Plan, l: &Layout) -> Result<(), ObjectError> {
@@ -300,6 +340,9 @@ fn emit(w: &mut Writer, plan: &Plan, l: &Layout) -> Result<(), ObjectError> {
     w.write_align(ENTRY_ALIGN);
     w.write(&plan.text);
     write_dynamic(w, o)?;
+    for (_, bytes) in &l.debug {
+        w.write(bytes);
+    }
     write_symtab(w, plan, l);
     w.write_shstrtab();
     w.write_strtab();
@@ -451,6 +494,9 @@ fn write_section_headers(w: &mut Writer, plan: &Plan, l: &Layout) {
     w.write_section_header(&rodata);
     w.write_section_header(&text);
     w.write_dynamic_section_header(o.dynamic_addr as u64);
+    for ((&(_, name), (_, bytes)), &at) in s.debug.iter().zip(&l.debug).zip(&o.debug) {
+        w.write_section_header(&header(name, e::SHT_PROGBITS, 0, (at, 0), bytes.len(), 1));
+    }
     // Locals: the null symbol and _DYNAMIC.
     w.write_symtab_section_header(2);
     w.write_shstrtab_section_header();

@@ -3,6 +3,7 @@
 //! lays out what clang-19 compiles (see docs in [`elf`]). [`CodeObject::read`] finds each
 //! kernel's descriptor and code again, for the emulator and for tests.
 
+mod debug;
 pub mod descriptor;
 pub mod elf;
 pub mod metadata;
@@ -109,6 +110,8 @@ pub enum ObjectError {
     Write(String),
     #[error("code object: {what}")]
     Malformed { what: String },
+    #[error("code object: {0}")]
+    Debug(#[from] crate::dwarf::DwarfError),
 }
 
 /// The HSA code object writer and reader.
@@ -117,7 +120,17 @@ pub struct CodeObject;
 impl CodeObject {
     /// An ET_DYN HSA code object v5 for gfx1100 holding these kernels, byte-deterministic.
     pub fn write(kernels: &[KernelCode]) -> Result<Vec<u8>, ObjectError> {
-        elf::write(kernels)
+        elf::write(kernels, None)
+    }
+
+    /// [`CodeObject::write`] plus DWARF (`.debug_line` and the units pointing at it, as
+    /// non-allocated sections after `.dynamic`) mapping each kernel's instructions to lines
+    /// of its `.kir` file; `lines[i]` is kernel `i`'s table, offsets from its entry.
+    pub fn write_with_debug(
+        kernels: &[KernelCode],
+        lines: &[crate::dwarf::KernelLines],
+    ) -> Result<Vec<u8>, ObjectError> {
+        elf::write(kernels, Some(lines))
     }
 
     /// Every kernel (a `NAME.kd` descriptor symbol with its `NAME` code symbol) in a code

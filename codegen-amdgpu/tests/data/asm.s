@@ -415,6 +415,50 @@ v_add_co_u32 v0, vcc_lo, v1, 0x100
 v_mad_u64_u32 v[4:5], null, v0, 0x100, v[2:3]
 v_sub_f32_e64 v0, |v1|, -v2 clamp
 v_cvt_f32_u32_e64 v0, s1 clamp
+# D: clause and prefetch hints in clang-19's code (egpu disasm)
+s_clause 0x1
+s_clause 0x3f
+s_clause 0x100
+s_set_inst_prefetch_distance 0x1
+# E: emulator fidelity kernels
+v_cmp_ngt_f32 vcc_lo, v1, v2
+v_cmp_ngt_f32_e64 s1, v1, v2
+# INT: integer widths, division and conversions
+v_cmp_lt_u64_e64 s0, v[0:1], v[2:3]
+v_cmp_ne_u64_e64 s0, v[0:1], 0
+v_cmp_ge_u64_e32 vcc_lo, v[0:1], v[2:3]
+v_cmp_gt_f64_e64 s0, |v[0:1]|, |v[2:3]|
+v_cmp_lg_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_ge_f64_e64 s0, v[0:1], 1.0
+v_med3_i32 v0, v1, -1, 0x7f
+v_med3_u32 v0, s1, v2, v3
+v_trunc_f64_e32 v[0:1], v[2:3]
+# FLOAT: f16/f64 rounding, compares, division, frexp
+v_trunc_f16 v0, v1
+v_trunc_f16_e64 v0, -v1
+v_trunc_f64 v[0:1], v[2:3]
+v_rndne_f64 v[0:1], v[2:3]
+v_frexp_mant_f64 v[0:1], v[2:3]
+v_frexp_exp_i32_f64 v0, v[2:3]
+v_frexp_exp_i32_f64_e64 v0, |v[2:3]|
+v_cmp_u_f16 vcc_lo, v1, v2
+v_cmp_u_f16_e64 s0, v1, v2
+v_cmp_neq_f16_e64 s0, v1, v2
+v_cmp_gt_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_u_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_neq_f64_e64 s0, v[0:1], v[2:3]
+v_cmp_class_f64_e64 s0, v[0:1], 0x204
+v_cmp_class_f64 vcc_lo, v[0:1], v2
+v_div_fixup_f64 v[0:1], v[2:3], v[4:5], v[6:7]
+v_div_fmas_f64 v[0:1], v[2:3], v[4:5], v[6:7]
+v_div_scale_f64 v[0:1], vcc_lo, v[2:3], v[4:5], v[2:3]
+v_div_scale_f32 v0, null, v1, v1, v2
+v_div_fmas_f32 v0, v1, v2, v3
+v_div_fixup_f32 v0, v1, v2, v3
+v_fma_f64 v[0:1], -v[2:3], v[4:5], 1.0
+v_add_f64 v[0:1], v[2:3], -v[4:5]
+v_max_f64 v[0:1], v[2:3], v[4:5]
+v_trunc_f64_e64 v[0:1], -v[2:3]
 # COOP: cache invalidates, d16 LDS loads, lane id
 buffer_gl0_inv
 buffer_gl1_inv

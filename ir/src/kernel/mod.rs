@@ -103,7 +103,7 @@ pub use index::{
 };
 pub use interp::{fma, mulhi, run, run_limited};
 pub use manifest::KernelFiles;
-pub use printer::{print, statement_text};
+pub use printer::{print, print_with_lines, statement_text};
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError, poison};
 pub use types::{
     AccId, AccUpdate, Access, Atomic, AtomicOp, Axis, Expr, FragId, Kernel, Launch, Loop,

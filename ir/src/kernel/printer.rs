@@ -6,12 +6,36 @@ use std::fmt::{self, Write};
 
 /// The text of `kernel`, ending with a newline.
 pub fn print(kernel: &Kernel) -> String {
+    print_with_lines(kernel).0
+}
+
+/// The text of `kernel` (as [`print`]) and the 1-based line of each statement in it, indexed
+/// by statement number (`StmtId`: program order, a `for` or `if` before its body): what
+/// a line table maps machine code to.
+pub fn print_with_lines(kernel: &Kernel) -> (String, Vec<u32>) {
     let mut out = String::new();
     header(kernel, &mut out);
     out.push_str("{\n");
-    block(kernel, kernel.body(), 1, &mut out);
+    let mut starts = Vec::new();
+    block(kernel, kernel.body(), 1, &mut out, &mut starts);
     out.push_str("}\n");
-    out
+    let lines = lines_of(&out, &starts);
+    (out, lines)
+}
+
+/// The 1-based line of each byte offset in `starts` (ascending), in one pass over `text`.
+fn lines_of(text: &str, starts: &[usize]) -> Vec<u32> {
+    let mut lines = Vec::with_capacity(starts.len());
+    let (mut line, mut at) = (1u32, 0usize);
+    for &start in starts {
+        line += text.as_bytes()[at..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        at = start;
+        lines.push(line);
+    }
+    lines
 }
 
 impl fmt::Display for Kernel {
@@ -71,18 +95,20 @@ fn param_text(param: &Param) -> String {
 /// Recurses once per nested loop or if: kernels come from lowering, whose blocks nest as
 /// deep as its loops (bounded by the launch shape and tensor rank) and its pads (one `if`
 /// per fused pad). A long chain of values never nests (values are `Let` statements).
-fn block(kernel: &Kernel, stmts: &[Stmt], depth: usize, out: &mut String) {
+/// `starts` receives the byte offset of each statement's line, in program order.
+fn block(kernel: &Kernel, stmts: &[Stmt], depth: usize, out: &mut String, starts: &mut Vec<usize>) {
     for s in stmts {
-        stmt(kernel, s, depth, out);
+        stmt(kernel, s, depth, out, starts);
     }
 }
 
-fn stmt(kernel: &Kernel, stmt: &Stmt, depth: usize, out: &mut String) {
+fn stmt(kernel: &Kernel, stmt: &Stmt, depth: usize, out: &mut String, starts: &mut Vec<usize>) {
     let pad = "  ".repeat(depth);
+    starts.push(out.len());
     match stmt {
         Stmt::Loop(l) => {
             let _ = writeln!(out, "{pad}{} {{", loop_header(kernel, l));
-            block(kernel, &l.body, depth + 1, out);
+            block(kernel, &l.body, depth + 1, out, starts);
         }
         Stmt::If {
             cond,
@@ -90,10 +116,10 @@ fn stmt(kernel: &Kernel, stmt: &Stmt, depth: usize, out: &mut String) {
             else_body,
         } => {
             let _ = writeln!(out, "{pad}if {cond} {{");
-            block(kernel, then_body, depth + 1, out);
+            block(kernel, then_body, depth + 1, out, starts);
             if !else_body.is_empty() {
                 let _ = writeln!(out, "{pad}}} else {{");
-                block(kernel, else_body, depth + 1, out);
+                block(kernel, else_body, depth + 1, out, starts);
             }
         }
         _ => {

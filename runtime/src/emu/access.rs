@@ -1,0 +1,563 @@
+//! Memory instructions: scalar loads, global/flat loads, stores and atomics, scratch,
+//! and LDS (with its cross-lane ds_swizzle/ds_permute/ds_bpermute). Results reach
+//! registers at once, but the registers stay "outstanding" (strict.rs) until the
+//! `s_waitcnt` that covers them, so an early read is an error as on hardware it is garbage.
+
+use super::memory::{Memory, Unmapped};
+use super::strict::Regs;
+use super::wave::{Ctx, Wave};
+use egpu_codegen_amdgpu::isa::{Class, Inst, Operand, Ty};
+
+/// Bytes a load or store moves, from its mnemonic.
+fn access_bytes(name: &str) -> usize {
+    let suffix = name.rsplit('_').next().unwrap_or("");
+    match suffix {
+        "b8" | "u8" | "i8" => 1,
+        "b16" | "u16" | "i16" => 2,
+        "b64" => 8,
+        "b96" => 12,
+        "b128" => 16,
+        _ => 4,
+    }
+}
+
+/// A loaded 1- or 2-byte value widened as the op says.
+fn widen(name: &str, raw: u32) -> u32 {
+    if name.ends_with("i8") {
+        raw as u8 as i8 as i32 as u32
+    } else if name.ends_with("i16") {
+        raw as u16 as i16 as i32 as u32
+    } else {
+        raw
+    }
+}
+
+fn unmapped(e: Unmapped, lane: Option<usize>) -> String {
+    let who = lane.map_or("the scalar unit".to_string(), |l| format!("lane {l}"));
+    format!(
+        "{who} accesses {} bytes at {:#x}, outside every allocated buffer",
+        e.len, e.addr
+    )
+}
+
+fn vreg(op: Operand) -> Result<usize, String> {
+    match op {
+        Operand::Vgpr(r) => Ok(usize::from(r)),
+        other => Err(format!("expected a VGPR operand, found {other:?}")),
+    }
+}
+
+/// The 32-bit atomic operations: new value from (old, data).
+fn atomic32(name: &str, old: u32, data: u32) -> Option<u32> {
+    let op = name
+        .trim_start_matches("global_atomic_")
+        .trim_start_matches("ds_");
+    let op = op.replace("_rtn", "");
+    Some(match op.as_str() {
+        "add_u32" => old.wrapping_add(data),
+        "add_f32" => (f32::from_bits(old) + f32::from_bits(data)).to_bits(),
+        "max_i32" => (old as i32).max(data as i32) as u32,
+        "min_i32" => (old as i32).min(data as i32) as u32,
+        "max_u32" => old.max(data),
+        "min_u32" => old.min(data),
+        "swap_b32" => data,
+        "and_b32" => old & data,
+        "or_b32" => old | data,
+        "xor_b32" => old ^ data,
+        _ => return None,
+    })
+}
+
+impl Wave {
+    pub(super) fn smem(&mut self, ins: &Ins, mem: &Memory) -> Result<(), String> {
+        let Inst::Smem {
+            op,
+            sdata,
+            sbase,
+            soffset,
+            offset,
+            ..
+        } = ins.inst
+        else {
+            return Err("not an SMEM instruction".into());
+        };
+        let n = usize::from(op.info().dst.dwords());
+        let base = self.read_scalar(sbase, Ty::B64)?;
+        let extra = if soffset == Operand::Null {
+            0
+        } else {
+            self.read_scalar(soffset, Ty::B32)?
+        };
+        let addr = base
+            .wrapping_add_signed(i64::from(offset))
+            .wrapping_add(extra)
+            & !3;
+        let Operand::Sgpr(d) = sdata else {
+            return Err("SMEM destination is not an SGPR".into());
+        };
+        for k in 0..n {
+            let v = mem
+                .read_u32(addr + 4 * k as u64)
+                .map_err(|e| unmapped(e, None))?;
+            self.set_s(usize::from(d) + k, v)?;
+        }
+        self.counters
+            .issue_lgkm(Regs::Sgpr(d, n as u8), ins.pc, true);
+        Ok(())
+    }
+
+    /// The address of each active lane of a global/flat instruction.
+    fn global_addrs(
+        &self,
+        addr: Operand,
+        saddr: Operand,
+        offset: i16,
+    ) -> Result<[u64; 32], String> {
+        let exec = self.exec();
+        let a = vreg(addr)?;
+        let mut out = [0u64; 32];
+        if saddr == Operand::Null {
+            self.check_vgprs(a, 2, exec)?;
+            for (l, o) in out.iter_mut().enumerate() {
+                let v = u64::from(self.get_v(a, l)) | u64::from(self.get_v(a + 1, l)) << 32;
+                *o = v.wrapping_add_signed(i64::from(offset));
+            }
+        } else {
+            self.check_vgprs(a, 1, exec)?;
+            let base = self.read_scalar(saddr, Ty::B64)?;
+            for (l, o) in out.iter_mut().enumerate() {
+                let v = base + u64::from(self.get_v(a, l));
+                *o = v.wrapping_add_signed(i64::from(offset));
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn global(&mut self, ins: &Ins, mem: &mut Memory) -> Result<(), String> {
+        let Inst::Flat {
+            op,
+            vdst,
+            addr,
+            data,
+            saddr,
+            offset,
+            cache,
+        } = ins.inst
+        else {
+            return Err("not a FLAT/GLOBAL instruction".into());
+        };
+        let info = op.info();
+        let exec = self.exec();
+        let addrs = self.global_addrs(addr, saddr, offset)?;
+        let bytes = access_bytes(info.name);
+        match info.class {
+            Class::Load => {
+                let d = vreg(vdst)?;
+                let n = bytes.div_ceil(4);
+                self.check_vdst(d, n)?;
+                for_lanes(exec, |l| {
+                    let mut buf = [0u8; 16];
+                    mem.read(addrs[l], &mut buf[..bytes])
+                        .map_err(|e| unmapped(e, Some(l)))?;
+                    for k in 0..n {
+                        let raw = u32::from_le_bytes([
+                            buf[4 * k],
+                            buf[4 * k + 1],
+                            buf[4 * k + 2],
+                            buf[4 * k + 3],
+                        ]);
+                        self.set_v(d + k, l, widen(info.name, raw));
+                    }
+                    Ok(())
+                })?;
+                self.counters.issue_vm(Regs::Vgpr(d as u8, n as u8), ins.pc);
+            }
+            Class::Store => {
+                let s = vreg(data)?;
+                let n = bytes.div_ceil(4);
+                self.check_vgprs(s, n, exec)?;
+                for_lanes(exec, |l| {
+                    let mut buf = [0u8; 16];
+                    for k in 0..n {
+                        buf[4 * k..4 * k + 4].copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
+                    }
+                    mem.write(addrs[l], &buf[..bytes])
+                        .map_err(|e| unmapped(e, Some(l)))
+                })?;
+            }
+            Class::Atomic => self.global_atomic(ins, mem, &addrs, vdst, data, cache.glc)?,
+            _ => return Err(format!("{} is not modelled", info.name)),
+        }
+        Ok(())
+    }
+
+    fn global_atomic(
+        &mut self,
+        ins: &Ins,
+        mem: &mut Memory,
+        addrs: &[u64; 32],
+        vdst: Operand,
+        data: Operand,
+        returns: bool,
+    ) -> Result<(), String> {
+        let info = ins.inst.op().info();
+        let exec = self.exec();
+        let s = vreg(data)?;
+        let wide = info.name.ends_with("u64");
+        let cmpswap = info.name.contains("cmpswap");
+        let n = usize::from(info.src[1].dwords());
+        self.check_vgprs(s, n, exec)?;
+        let d = if returns { Some(vreg(vdst)?) } else { None };
+        if let Some(d) = d {
+            self.check_vdst(d, usize::from(info.dst.dwords()))?;
+        }
+        for_lanes(exec, |l| {
+            let at = addrs[l];
+            let err = |e| unmapped(e, Some(l));
+            let old = if wide {
+                let mut b = [0u8; 8];
+                mem.read(at, &mut b).map_err(err)?;
+                let old = u64::from_le_bytes(b);
+                let x = u64::from(self.get_v(s, l)) | u64::from(self.get_v(s + 1, l)) << 32;
+                mem.write(at, &old.wrapping_add(x).to_le_bytes())
+                    .map_err(err)?;
+                old
+            } else {
+                let old = mem.read_u32(at).map_err(err)?;
+                let x = self.get_v(s, l);
+                let new = if cmpswap {
+                    if old == self.get_v(s + 1, l) { x } else { old }
+                } else {
+                    atomic32(info.name, old, x)
+                        .ok_or_else(|| format!("{} is not modelled", info.name))?
+                };
+                mem.write(at, &new.to_le_bytes()).map_err(err)?;
+                u64::from(old)
+            };
+            if let Some(d) = d {
+                self.set_v(d, l, old as u32);
+                if wide {
+                    self.set_v(d + 1, l, (old >> 32) as u32);
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(d) = d {
+            self.counters
+                .issue_vm(Regs::Vgpr(d as u8, info.dst.dwords()), ins.pc);
+        }
+        Ok(())
+    }
+
+    pub(super) fn scratch_op(&mut self, ins: &Ins) -> Result<(), String> {
+        let Inst::Flat {
+            op,
+            vdst,
+            addr,
+            data,
+            saddr,
+            offset,
+            ..
+        } = ins.inst
+        else {
+            return Err("not a SCRATCH instruction".into());
+        };
+        let info = op.info();
+        let exec = self.exec();
+        let sbase = if saddr == Operand::Null {
+            0
+        } else {
+            self.read_scalar(saddr, Ty::B32)? as u32
+        };
+        let va = match addr {
+            Operand::Vgpr(r) => Some(self.check_vgprs(usize::from(r), 1, exec)?),
+            _ => None,
+        };
+        let bytes = access_bytes(info.name);
+        let n = bytes.div_ceil(4);
+        let size = self.scratch_per_lane;
+        let load = info.class == Class::Load;
+        let reg = vreg(if load { vdst } else { data })?;
+        if load {
+            self.check_vdst(reg, n)?;
+        } else {
+            self.check_vgprs(reg, n, exec)?;
+        }
+        for_lanes(exec, |l| {
+            let off = i64::from(va.map_or(0, |r| self.get_v(r, l)))
+                + i64::from(sbase)
+                + i64::from(offset);
+            if off < 0 || off as usize + bytes > size {
+                return Err(format!(
+                    "lane {l} accesses scratch offset {off} ({bytes} bytes); the kernel has {size} bytes per lane"
+                ));
+            }
+            let at = l * size + off as usize;
+            for k in 0..n {
+                let p = at + 4 * k;
+                if load {
+                    let b = &self.scratch[p..p + 4];
+                    let v = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    self.set_v(reg + k, l, v);
+                } else {
+                    let v = self.get_v(reg + k, l).to_le_bytes();
+                    self.scratch[p..p + 4].copy_from_slice(&v);
+                }
+            }
+            Ok(())
+        })?;
+        if load {
+            self.counters
+                .issue_vm(Regs::Vgpr(reg as u8, n as u8), ins.pc);
+        }
+        Ok(())
+    }
+
+    /// One LDS access by lane `l`: bounds, then the race check.
+    fn lds_check(
+        &self,
+        ctx: &mut Ctx,
+        l: usize,
+        at: u64,
+        len: usize,
+        write: bool,
+        atomic: bool,
+    ) -> Result<usize, String> {
+        let size = ctx.lds.len();
+        if at + len as u64 > size as u64 {
+            return Err(format!(
+                "lane {l} accesses LDS bytes {at:#x}..{:#x}; the workgroup has {size} bytes of LDS",
+                at + len as u64
+            ));
+        }
+        let at = at as usize;
+        if !atomic && let Some(race) = ctx.races.access(self.id, at, len, write) {
+            let what = if write { "writes" } else { "reads" };
+            let other = if race.other_wrote { "written" } else { "read" };
+            return Err(format!(
+                "LDS race: lane {l} {what} LDS byte {at:#x}, {other} by wave {} of this workgroup with no s_barrier in between",
+                race.other
+            ));
+        }
+        Ok(at)
+    }
+
+    pub(super) fn ds(&mut self, ins: &Ins, ctx: &mut Ctx) -> Result<(), String> {
+        let Inst::Ds {
+            op,
+            vdst,
+            addr,
+            data0,
+            data1,
+            offset0,
+            offset1,
+            ..
+        } = ins.inst
+        else {
+            return Err("not a DS instruction".into());
+        };
+        let info = op.info();
+        let name = info.name;
+        let exec = self.exec();
+        let a = self.check_vgprs(vreg(addr)?, 1, exec)?;
+        match name {
+            "ds_swizzle_b32" | "ds_bpermute_b32" | "ds_permute_b32" => {
+                return self.ds_cross_lane(ins, a, vdst, data0, Inst::ds_offset(offset0, offset1));
+            }
+            _ => {}
+        }
+        let offset = u64::from(Inst::ds_offset(offset0, offset1));
+        let d0 = if data0 == Operand::None {
+            None
+        } else {
+            Some(vreg(data0)?)
+        };
+        let dn = usize::from(info.src[1].dwords());
+        if let Some(s) = d0 {
+            self.check_vgprs(s, dn, exec)?;
+        }
+        match info.class {
+            Class::Load | Class::Load2 => {
+                let d = vreg(vdst)?;
+                let n = usize::from(info.dst.dwords());
+                self.check_vdst(d, n)?;
+                let bytes = access_bytes(name);
+                for_lanes(exec, |l| {
+                    let base = u64::from(self.get_v(a, l));
+                    let parts: Vec<(u64, usize)> = if info.class == Class::Load2 {
+                        vec![
+                            (base + 4 * u64::from(offset0), 4),
+                            (base + 4 * u64::from(offset1), 4),
+                        ]
+                    } else {
+                        vec![(base + offset, bytes)]
+                    };
+                    let mut k = 0;
+                    for (at, len) in parts {
+                        let at = self.lds_check(ctx, l, at, len, false, false)?;
+                        let mut buf = [0u8; 16];
+                        buf[..len].copy_from_slice(&ctx.lds[at..at + len]);
+                        for c in buf[..len.max(4)].chunks(4) {
+                            let raw = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                            self.set_v(d + k, l, widen(name, raw));
+                            k += 1;
+                        }
+                    }
+                    Ok(())
+                })?;
+                self.counters
+                    .issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
+            }
+            Class::Store | Class::Store2 => {
+                let s = d0.ok_or("DS store without data")?;
+                let atomic = !name.starts_with("ds_store");
+                if info.class == Class::Store2 {
+                    let s1 = vreg(data1)?;
+                    self.check_vgprs(s1, 1, exec)?;
+                    for_lanes(exec, |l| {
+                        let base = u64::from(self.get_v(a, l));
+                        for (off, r) in [(offset0, s), (offset1, s1)] {
+                            let at =
+                                self.lds_check(ctx, l, base + 4 * u64::from(off), 4, true, false)?;
+                            ctx.lds[at..at + 4].copy_from_slice(&self.get_v(r, l).to_le_bytes());
+                        }
+                        Ok(())
+                    })?;
+                } else {
+                    let bytes = access_bytes(name);
+                    for_lanes(exec, |l| {
+                        let at = u64::from(self.get_v(a, l)) + offset;
+                        let at = self.lds_check(
+                            ctx,
+                            l,
+                            at,
+                            if atomic { 4 } else { bytes },
+                            true,
+                            atomic,
+                        )?;
+                        if atomic {
+                            let old = u32::from_le_bytes(
+                                ctx.lds[at..at + 4].try_into().unwrap_or([0; 4]),
+                            );
+                            let new = atomic32(name, old, self.get_v(s, l))
+                                .ok_or_else(|| format!("{name} is not modelled"))?;
+                            ctx.lds[at..at + 4].copy_from_slice(&new.to_le_bytes());
+                        } else {
+                            let mut buf = [0u8; 16];
+                            for k in 0..bytes.div_ceil(4) {
+                                buf[4 * k..4 * k + 4]
+                                    .copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
+                            }
+                            ctx.lds[at..at + bytes].copy_from_slice(&buf[..bytes]);
+                        }
+                        Ok(())
+                    })?;
+                }
+                self.counters.issue_lgkm(Regs::None, ins.pc, false);
+            }
+            Class::Rtn => {
+                let s = d0.ok_or("DS atomic without data")?;
+                let d = vreg(vdst)?;
+                self.check_vdst(d, 1)?;
+                for_lanes(exec, |l| {
+                    let at = u64::from(self.get_v(a, l)) + offset;
+                    let at = self.lds_check(ctx, l, at, 4, true, true)?;
+                    let old = u32::from_le_bytes(ctx.lds[at..at + 4].try_into().unwrap_or([0; 4]));
+                    let new = atomic32(name, old, self.get_v(s, l))
+                        .ok_or_else(|| format!("{name} is not modelled"))?;
+                    ctx.lds[at..at + 4].copy_from_slice(&new.to_le_bytes());
+                    self.set_v(d, l, old);
+                    Ok(())
+                })?;
+                self.counters
+                    .issue_lgkm(Regs::Vgpr(d as u8, 1), ins.pc, false);
+            }
+            _ => return Err(format!("{name} is not modelled")),
+        }
+        Ok(())
+    }
+
+    /// ds_swizzle_b32 / ds_bpermute_b32 / ds_permute_b32: lanes exchange values without
+    /// touching LDS memory. A lane reading an inactive lane gets 0.
+    fn ds_cross_lane(
+        &mut self,
+        ins: &Ins,
+        a: usize,
+        vdst: Operand,
+        data0: Operand,
+        offset: u16,
+    ) -> Result<(), String> {
+        let exec = self.exec();
+        let d = vreg(vdst)?;
+        self.check_vdst(d, 1)?;
+        let name = ins.name;
+        let src = if name == "ds_swizzle_b32" {
+            a
+        } else {
+            vreg(data0)?
+        };
+        self.check_vgprs(src, 1, exec)?;
+        let value = |w: &Wave, lane: usize| {
+            if exec >> lane & 1 == 1 {
+                w.get_v(src, lane)
+            } else {
+                0
+            }
+        };
+        let mut out = [0u32; 32];
+        let mut written = 0u32;
+        for l in (0..32).filter(|l| exec >> l & 1 == 1) {
+            match name {
+                "ds_swizzle_b32" => {
+                    let from = swizzle_source(offset, l);
+                    out[l] = value(self, from);
+                    written |= 1 << l;
+                }
+                "ds_bpermute_b32" => {
+                    let from = ((self.get_v(a, l) as usize + usize::from(offset)) / 4) % 32;
+                    out[l] = value(self, from);
+                    written |= 1 << l;
+                }
+                _ => {
+                    let to = ((self.get_v(a, l) as usize + usize::from(offset)) / 4) % 32;
+                    out[to] = self.get_v(src, l);
+                    written |= 1 << to;
+                }
+            }
+        }
+        for l in (0..32).filter(|l| exec >> l & 1 == 1) {
+            let v = if written >> l & 1 == 1 { out[l] } else { 0 };
+            self.set_v(d, l, v);
+        }
+        self.counters
+            .issue_lgkm(Regs::Vgpr(d as u8, 1), ins.pc, false);
+        Ok(())
+    }
+}
+
+/// The lane `lane` reads under a ds_swizzle pattern: quad-permute mode (bit 15) or the
+/// and/or/xor bit-mask mode on lane ids within 32.
+fn swizzle_source(offset: u16, lane: usize) -> usize {
+    if offset & 0x8000 != 0 {
+        let sel = (usize::from(offset) >> (2 * (lane % 4))) & 3;
+        (lane & !3) | sel
+    } else {
+        let and = usize::from(offset & 0x1f);
+        let or = usize::from((offset >> 5) & 0x1f);
+        let xor = usize::from((offset >> 10) & 0x1f);
+        ((lane & and) | or) ^ xor
+    }
+}
+
+/// Runs `f` for each lane set in `mask`, stopping at the first error.
+fn for_lanes(mask: u32, mut f: impl FnMut(usize) -> Result<(), String>) -> Result<(), String> {
+    let mut m = mask;
+    while m != 0 {
+        let l = m.trailing_zeros() as usize;
+        m &= m - 1;
+        f(l)?;
+    }
+    Ok(())
+}
+
+use super::loader::Ins;

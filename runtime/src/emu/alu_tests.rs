@@ -1,0 +1,221 @@
+//! ALU semantics against values derived by hand from the RDNA3 ISA manual's definitions.
+
+use super::*;
+
+fn v(name: &str, s: [u64; 3], c: bool) -> (u64, bool) {
+    vector(name).unwrap_or_else(|| panic!("{name} has no semantics"))(&s, c)
+}
+
+fn sc(name: &str, a: u64, b: u64, scc: bool) -> (u64, Option<bool>) {
+    scalar(name).unwrap_or_else(|| panic!("{name} has no semantics"))(a, b, scc)
+}
+
+fn fb(x: f32) -> u64 {
+    u64::from(x.to_bits())
+}
+
+#[test]
+fn scalar_carries_and_flags() {
+    assert_eq!(sc("s_add_u32", 0xffff_ffff, 2, false), (1, Some(true)));
+    assert_eq!(sc("s_addc_u32", 0xffff_fffe, 1, true), (0, Some(true)));
+    assert_eq!(sc("s_sub_u32", 1, 2, false), (0xffff_ffff, Some(true)));
+    assert_eq!(sc("s_subb_u32", 5, 5, true), (0xffff_ffff, Some(true)));
+    assert_eq!(
+        sc("s_add_i32", 0x7fff_ffff, 1, false),
+        (0x8000_0000, Some(true))
+    );
+    // s_bfe: offset in bits 4:0, width in bits 22:16.
+    assert_eq!(
+        sc("s_bfe_u32", 0xabcd_1234, 8 | (8 << 16), false),
+        (0x12, Some(true))
+    );
+    assert_eq!(
+        sc("s_bfe_i32", 0x0000_8000, 12 | (4 << 16), false),
+        (0xffff_fff8, Some(true))
+    );
+    assert_eq!(sc("s_ctz_i32_b32", 0, 0, false).0, 0xffff_ffff);
+    assert_eq!(sc("s_clz_i32_u32", 1, 0, false).0, 31);
+    assert_eq!(
+        sc("s_lshl2_add_u32", 0x4000_0000, 1, false),
+        (1, Some(true))
+    );
+    assert_eq!(sc("s_movk_i32", 0, 0xfffe, false).0, 0xffff_fffe);
+    assert_eq!(sc("s_cmpk_eq_u32", 0xfffe, 0xfffe, false).1, Some(true));
+    assert_eq!(sc("s_cselect_b32", 1, 2, false).0, 2);
+    assert_eq!(
+        sc("s_min_i32", 0xffff_ffff, 3, false),
+        (0xffff_ffff, Some(true))
+    );
+}
+
+#[test]
+fn vector_integer_ops() {
+    assert_eq!(v("v_add_co_ci_u32", [0xffff_ffff, 0, 0], true), (0, true));
+    assert_eq!(v("v_sub_co_ci_u32", [0, 0, 0], true), (0xffff_ffff, true));
+    assert_eq!(
+        v(
+            "v_mad_u64_u32",
+            [0xffff_ffff, 0xffff_ffff, 0xffff_ffff_ffff_ffff],
+            false
+        )
+        .1,
+        true
+    );
+    assert_eq!(
+        v("v_mul_i32_i24", [0x00ff_ffff, 2, 0], false).0,
+        0xffff_fffe
+    );
+    assert_eq!(
+        v("v_alignbit_b32", [0x1234_5678, 0x9abc_def0, 8], false).0,
+        0x789a_bcde
+    );
+    assert_eq!(
+        v("v_bfi_b32", [0xff00_ff00, 0x1111_1111, 0x2222_2222], false).0,
+        0x1122_1122
+    );
+    // v_perm: selectors 0-3 pick S1's bytes, 4-7 S0's, 12 is 0x00, 13+ is 0xff.
+    assert_eq!(
+        v("v_perm_b32", [0x4433_2211, 0x8877_6655, 0x0c0d_0407], false).0,
+        0x00ff_1144
+    );
+    assert_eq!(
+        v("v_lshlrev_b64", [4, 0x8000_0000_0000_0001, 0], false).0,
+        0x10
+    );
+    assert_eq!(
+        v("v_cvt_pk_u16_u32", [0x1_0000, 7, 0], false).0,
+        0x0007_ffff
+    );
+    assert_eq!(v("v_ctz_i32_b32", [0, 0, 0], false).0, 0xffff_ffff);
+}
+
+#[test]
+fn vector_float_ops() {
+    assert_eq!(
+        v("v_fma_f32", [fb(2.0), fb(3.0), fb(1.0)], false).0,
+        fb(7.0)
+    );
+    // IEEE mode: a NaN operand gives the other one.
+    assert_eq!(v("v_max_f32", [fb(f32::NAN), fb(1.0), 0], false).0, fb(1.0));
+    assert_eq!(v("v_min_f32", [fb(0.0), fb(-0.0), 0], false).0, fb(-0.0));
+    assert_eq!(
+        v("v_med3_f32", [fb(5.0), fb(-1.0), fb(2.0)], false).0,
+        fb(2.0)
+    );
+    // v_sin takes turns: sin(2 pi * 0.25) = 1.
+    assert_eq!(v("v_sin_f32", [fb(0.25), 0, 0], false).0, fb(1.0));
+    assert_eq!(v("v_exp_f32", [fb(-1.0), 0, 0], false).0, fb(0.5));
+    assert_eq!(v("v_log_f32", [fb(8.0), 0, 0], false).0, fb(3.0));
+    assert_eq!(v("v_fract_f32", [fb(-0.25), 0, 0], false).0, fb(0.75));
+    // Denormals are kept: 2^-126 * 2^-3.
+    assert_eq!(
+        v(
+            "v_ldexp_f32",
+            [fb(f32::MIN_POSITIVE), (-3i32) as u32 as u64, 0],
+            false
+        )
+        .0,
+        0x0010_0000
+    );
+    assert_eq!(v("v_cvt_u32_f32", [fb(-3.0), 0, 0], false).0, 0);
+    assert_eq!(v("v_cvt_i32_f32", [fb(3e9), 0, 0], false).0, 0x7fff_ffff);
+    // f16: 1.0 = 0x3c00; v_cvt_pk_rtz rounds toward zero (1 + 2^-11 + 2^-12 -> 1.0).
+    assert_eq!(
+        v(
+            "v_cvt_pk_rtz_f16_f32",
+            [fb(1.0 + 2f32.powi(-11) + 2f32.powi(-12)), fb(-2.0), 0],
+            false
+        )
+        .0,
+        0xc000_3c00
+    );
+    assert_eq!(v("v_fma_f16", [0x3c00, 0x4000, 0x3c00], false).0, 0x4200);
+}
+
+#[test]
+fn compares_and_classes() {
+    let nan = fb(f32::NAN);
+    assert!(!v("v_cmp_lg_f32", [nan, fb(1.0), 0], false).1);
+    assert!(v("v_cmp_neq_f32", [nan, fb(1.0), 0], false).1);
+    assert!(v("v_cmp_nlt_f32", [nan, fb(1.0), 0], false).1);
+    assert!(v("v_cmp_u_f32", [nan, fb(1.0), 0], false).1);
+    assert!(v("v_cmp_lt_i32", [0xffff_ffff, 0, 0], false).1);
+    assert!(!v("v_cmp_lt_u32", [0xffff_ffff, 0, 0], false).1);
+    // v_cmp_class: bit 9 +inf, bit 5 -0, bit 1 quiet NaN, bit 7 +denormal.
+    assert!(v("v_cmp_class_f32", [fb(f32::INFINITY), 1 << 9, 0], false).1);
+    assert!(v("v_cmp_class_f32", [fb(-0.0), 1 << 5, 0], false).1);
+    assert!(v("v_cmp_class_f32", [nan, 1 << 1, 0], false).1);
+    assert!(v("v_cmp_class_f32", [1, 1 << 7, 0], false).1);
+    assert!(!v("v_cmp_class_f32", [1, 1 << 8, 0], false).1);
+}
+
+#[test]
+fn division_helpers() {
+    // Plain operands are left alone with VCC clear.
+    assert_eq!(div_scale(3.0, 3.0, 1.0, false), Some((3.0, false)));
+    // A quotient near the top of the range: only the denominator is scaled up.
+    let (d, vcc) = div_scale(2f64.powi(-10), 2f64.powi(-10), 2f64.powi(100), false).unwrap();
+    assert_eq!((d, vcc), (2f64.powi(54), true));
+    let (n, vcc) = div_scale(2f64.powi(100), 2f64.powi(-10), 2f64.powi(100), false).unwrap();
+    assert_eq!((n, vcc), (2f64.powi(100), true));
+    assert_eq!(
+        v("v_div_fixup_f32", [fb(5.0), fb(-2.0), fb(10.0)], false).0,
+        fb(-5.0)
+    );
+    assert_eq!(
+        v("v_div_fixup_f32", [fb(5.0), fb(0.0), fb(-1.0)], false).0,
+        fb(f32::NEG_INFINITY)
+    );
+    // With VCC set the FMA is scaled back: a large estimate by 2^64.
+    assert_eq!(
+        v("v_div_fmas_f32", [fb(1.0), fb(1.0), fb(3.0)], true).0,
+        fb(4.0 * 2f32.powi(64))
+    );
+    assert_eq!(
+        v("v_div_fmas_f32", [fb(1.0), fb(1.0), fb(0.5)], true).0,
+        fb(1.5 * 2f32.powi(-64))
+    );
+}
+
+#[test]
+fn packed_halves() {
+    let add = packed("v_pk_add_f16").unwrap();
+    assert_eq!(add(0x3c00, 0x3c00, 0), 0x4000);
+    assert_eq!(packed("v_pk_mul_lo_u16").unwrap()(0x8000, 2, 0), 0);
+}
+
+#[test]
+fn every_alu_opcode_in_the_table_has_semantics() {
+    use egpu_codegen_amdgpu::isa::{Fmt, Op};
+    let special = [
+        "s_and_saveexec_b32",
+        "s_or_saveexec_b32",
+        "s_and_not1_saveexec_b32",
+        "s_getpc_b64",
+        "s_setpc_b64",
+        "s_waitcnt_vscnt",
+        "v_nop",
+        "v_readfirstlane_b32",
+        "v_readlane_b32",
+        "v_writelane_b32",
+        "v_div_scale_f32",
+        "v_div_scale_f64",
+        "v_dot2_f32_f16",
+        "v_fma_mix_f32",
+    ];
+    let mut missing = Vec::new();
+    for op in Op::all() {
+        let info = op.info();
+        let name = info.name;
+        let has = match info.fmt {
+            Fmt::Sop1 | Fmt::Sop2 | Fmt::Sopc | Fmt::Sopk => scalar(name).is_some(),
+            Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc | Fmt::Vop3 => vector(name).is_some(),
+            Fmt::Vop3p => packed(name).is_some() || name.starts_with("v_wmma"),
+            _ => true,
+        };
+        if !has && !special.contains(&name) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "no semantics for {missing:?}");
+}

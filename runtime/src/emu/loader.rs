@@ -1,0 +1,380 @@
+//! Loading a kernel from an HSA code object: its descriptor, and its code decoded once
+//! into [`Ins`] values indexed by pc, each with the semantics the wave executes.
+//!
+//! Bytes the ISA layer does not decode stay in the program as [`Exec::Bad`] and are an
+//! error only if a wave reaches them (LLVM pads `.text` with `s_code_end`, and data may
+//! follow code). A few gfx11 encodings clang emits that the ISA layer does not model are
+//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC), `v_fmamk/fmaak`
+//! (an FMA with an inline literal), and the cache invalidates `buffer_gl0_inv` and
+//! `buffer_gl1_inv` (no-ops: the emulator has no caches).
+
+use super::alu::{self, HalfFn, ScalarFn, VectorFn};
+use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Mods, Op, Operand};
+use egpu_codegen_amdgpu::object::{CodeObject, DescriptorFields};
+
+/// One decoded instruction.
+#[derive(Clone, Debug)]
+pub struct Ins {
+    pub pc: u32,
+    pub len: u32,
+    /// The instruction value (for extra forms: an equivalent value; see `name`).
+    pub inst: Inst,
+    /// The mnemonic, as LLVM spells it.
+    pub name: &'static str,
+    pub exec: Exec,
+}
+
+/// Where a VALU op's lane bit comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cin {
+    None,
+    /// The SGPR mask in source slot 2 (vcc_lo in the 32-bit encoding).
+    Src2,
+    /// VCC (v_div_fmas).
+    Vcc,
+}
+
+/// What executing the instruction does.
+#[derive(Clone, Debug)]
+pub enum Exec {
+    Scalar(ScalarFn),
+    /// SOPK: the destination is also the first source.
+    ScalarK(ScalarFn),
+    SaveExec(fn(u32, u32) -> u32),
+    GetPc,
+    SetPc,
+    Branch(Cond),
+    Waitcnt,
+    DepCtr,
+    Barrier,
+    End,
+    Nop,
+    /// v_nop: a VALU that does nothing (it still separates hazards).
+    VNop,
+    /// Reaching `s_code_end`: the wave ran past its program.
+    CodeEnd,
+    Smem,
+    Valu {
+        f: VectorFn,
+        cin: Cin,
+        trans: bool,
+    },
+    /// v_div_scale_f32 (false) / _f64 (true): per-lane, may refuse (see `alu::div_scale`).
+    DivScale(bool),
+    ReadFirstLane,
+    ReadLane,
+    WriteLane,
+    Packed(HalfFn),
+    Dot2,
+    FmaMix,
+    Wmma,
+    Global,
+    Scratch,
+    Ds,
+    /// Bytes that did not decode, or an op without semantics: the message says which.
+    Bad(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cond {
+    Always,
+    Scc0,
+    Scc1,
+    Vccz,
+    Vccnz,
+    Execz,
+    Execnz,
+}
+
+/// A loaded kernel.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub name: String,
+    pub descriptor: DescriptorFields,
+    pub ins: Vec<Ins>,
+    /// Index into `ins` of the instruction starting at byte `4 * k`, or `u32::MAX`.
+    pub at: Vec<u32>,
+}
+
+impl Program {
+    /// The instruction index at byte offset `pc`, if an instruction starts there.
+    pub fn index(&self, pc: u64) -> Option<usize> {
+        if !pc.is_multiple_of(4) {
+            return None;
+        }
+        let k = *self.at.get(usize::try_from(pc / 4).ok()?)?;
+        (k != u32::MAX).then_some(k as usize)
+    }
+}
+
+/// Loads kernel `kernel` of the code object `bytes`.
+pub fn load(bytes: &[u8], kernel: &str) -> Result<Program, String> {
+    let kernels = CodeObject::read(bytes).map_err(|e| e.to_string())?;
+    let names: Vec<&str> = kernels.iter().map(|k| k.name.as_str()).collect();
+    let found = kernels
+        .iter()
+        .find(|k| k.name == kernel)
+        .ok_or_else(|| format!("no kernel '{kernel}' in the code object (it holds {names:?})"))?;
+    let d = &found.descriptor;
+    if !d.wavefront32 {
+        return Err("the descriptor asks for wave64; the emulator runs wave32 only".into());
+    }
+    let ins = decode_all(&found.code);
+    let mut at = vec![u32::MAX; found.code.len().div_ceil(4)];
+    for (k, i) in ins.iter().enumerate() {
+        at[(i.pc / 4) as usize] = k as u32;
+    }
+    Ok(Program {
+        name: kernel.to_string(),
+        descriptor: *d,
+        ins,
+        at,
+    })
+}
+
+/// Decodes `code` front to back; undecodable dwords become one 4-byte `Bad` each.
+pub fn decode_all(code: &[u8]) -> Vec<Ins> {
+    let mut out = Vec::new();
+    let mut pc = 0usize;
+    while pc + 4 <= code.len() {
+        let ins = decode_one(&code[pc..], pc as u32);
+        pc += ins.len as usize;
+        out.push(ins);
+    }
+    out
+}
+
+fn nop_inst() -> Inst {
+    Inst::Sopp {
+        op: Op::by_name("s_nop").expect("s_nop is in the opcode table"),
+        imm: 0,
+    }
+}
+
+fn word(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at + 4)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn decode_one(bytes: &[u8], pc: u32) -> Ins {
+    let w0 = word(bytes, 0).unwrap_or(0);
+    if let Some(ins) = decode_extra(bytes, w0, pc) {
+        return ins;
+    }
+    match isa::decode(bytes) {
+        Ok((inst, len)) => {
+            let name = inst.op().name();
+            Ins {
+                pc,
+                len: len as u32,
+                inst,
+                name,
+                exec: semantics(&inst),
+            }
+        }
+        Err(e) => Ins {
+            pc,
+            len: 4,
+            inst: nop_inst(),
+            name: "<undecoded>",
+            exec: Exec::Bad(format!("cannot decode: {e}")),
+        },
+    }
+}
+
+/// The gfx11 encodings decoded here rather than by the ISA layer (see the module doc).
+fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
+    // MUBUF buffer_gl0_inv (op 0x2b) / buffer_gl1_inv (0x2c), all other fields zero.
+    if w0 >> 26 == 0x38 {
+        let w1 = word(bytes, 4)?;
+        let name = match (w0, w1) {
+            (0xE0AC_0000, 0) => "buffer_gl0_inv",
+            (0xE0B0_0000, 0) => "buffer_gl1_inv",
+            _ => return None,
+        };
+        return Some(Ins {
+            pc,
+            len: 8,
+            inst: nop_inst(),
+            name,
+            exec: Exec::Nop,
+        });
+    }
+    // VOPC with opcode bit 7 set: v_cmpx_* (32-bit encoding).
+    if w0 >> 25 == 0x3E && (w0 >> 24) & 1 == 1 {
+        return cmpx(bytes, w0 & !(1 << 24), 0, pc);
+    }
+    // VOP3 encoding of v_cmpx_* (opcode 0x80-0xff).
+    if w0 >> 26 == 0x35 && (0x80..=0xff).contains(&((w0 >> 16) & 0x3ff)) {
+        return cmpx(bytes, w0 & !(0x80 << 16), 0, pc);
+    }
+    // VOP2 v_fmamk_f32 (0x2c), v_fmaak_f32 (0x2d), v_fmamk_f16 (0x37), v_fmaak_f16 (0x38).
+    if w0 >> 31 == 0 {
+        let (op, name, k_mid) = match (w0 >> 25) & 0x3f {
+            0x2c => ("v_fma_f32", "v_fmamk_f32", true),
+            0x2d => ("v_fma_f32", "v_fmaak_f32", false),
+            0x37 => ("v_fma_f16", "v_fmamk_f16", true),
+            0x38 => ("v_fma_f16", "v_fmaak_f16", false),
+            _ => return None,
+        };
+        return fmak(bytes, w0, pc, op, name, k_mid);
+    }
+    None
+}
+
+/// A v_cmpx: decoded as the matching v_cmp with EXEC as its destination.
+fn cmpx(bytes: &[u8], w0: u32, _unused: u32, pc: u32) -> Option<Ins> {
+    let mut copy = bytes.to_vec();
+    copy[..4].copy_from_slice(&w0.to_le_bytes());
+    let (mut inst, len) = isa::decode(&copy).ok()?;
+    let name = cmpx_name(inst.op().name())?;
+    if let Inst::Valu { vdst, .. } = &mut inst {
+        *vdst = Operand::ExecLo;
+    }
+    Some(Ins {
+        pc,
+        len: len as u32,
+        inst,
+        name,
+        exec: semantics(&inst),
+    })
+}
+
+/// `v_cmp_X` → `v_cmpx_X`, as a static string (leaked once per distinct mnemonic).
+fn cmpx_name(cmp: &str) -> Option<&'static str> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let rest = cmp.strip_prefix("v_cmp_")?;
+    let mut names = NAMES.get_or_init(Default::default).lock().ok()?;
+    let name = names
+        .entry(rest.to_string())
+        .or_insert_with(|| Box::leak(format!("v_cmpx_{rest}").into_boxed_str()));
+    Some(*name)
+}
+
+/// v_fmamk (D = S0 * K + V1) / v_fmaak (D = S0 * V1 + K), as the equivalent v_fma.
+fn fmak(bytes: &[u8], w0: u32, pc: u32, op: &str, name: &'static str, k_mid: bool) -> Option<Ins> {
+    let op = Op::by_name(op)?;
+    let src0_code = (w0 & 0x1ff) as u16;
+    let k = word(bytes, 4)?;
+    let (src0, len) = if src0_code == 255 {
+        // A second literal cannot exist; the K literal doubles as src0's literal.
+        (Operand::Literal(k), 8)
+    } else {
+        (Operand::from_code(src0_code, 0)?, 8)
+    };
+    let v1 = Operand::Vgpr(((w0 >> 9) & 0xff) as u8);
+    let vdst = Operand::Vgpr(((w0 >> 17) & 0xff) as u8);
+    let src = if k_mid {
+        [src0, Operand::Literal(k), v1]
+    } else {
+        [src0, v1, Operand::Literal(k)]
+    };
+    let inst = Inst::Valu {
+        op,
+        e64: true,
+        vdst,
+        sdst: Operand::None,
+        src,
+        mods: Mods::default(),
+    };
+    Some(Ins {
+        pc,
+        len,
+        inst,
+        name,
+        exec: semantics(&inst),
+    })
+}
+
+fn bad_op(name: &str) -> Exec {
+    Exec::Bad(format!("{name} has no semantics in the emulator"))
+}
+
+/// What an instruction the ISA layer decoded does.
+fn semantics(inst: &Inst) -> Exec {
+    let op = inst.op();
+    let info = op.info();
+    let name = info.name;
+    match info.fmt {
+        Fmt::Sop2 | Fmt::Sop1 | Fmt::Sopc => scalar_semantics(name),
+        Fmt::Sopk => match name {
+            "s_waitcnt_vscnt" => Exec::Nop,
+            _ => alu::scalar(name).map_or_else(|| bad_op(name), Exec::ScalarK),
+        },
+        Fmt::Sopp => sopp_semantics(name),
+        Fmt::Smem => Exec::Smem,
+        Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc | Fmt::Vop3 => valu_semantics(name, info.class),
+        Fmt::Vop3p => match name {
+            "v_dot2_f32_f16" => Exec::Dot2,
+            "v_fma_mix_f32" => Exec::FmaMix,
+            _ if info.class == Class::Wmma => Exec::Wmma,
+            _ => alu::packed(name).map_or_else(|| bad_op(name), Exec::Packed),
+        },
+        Fmt::Global | Fmt::Flat => Exec::Global,
+        Fmt::Scratch => Exec::Scratch,
+        Fmt::Ds => Exec::Ds,
+        // buffer_gl0_inv / buffer_gl1_inv: cache invalidations; the emulator has no caches.
+        Fmt::Mubuf => Exec::Nop,
+    }
+}
+
+fn scalar_semantics(name: &str) -> Exec {
+    match name {
+        "s_and_saveexec_b32" => Exec::SaveExec(|src, exec| src & exec),
+        "s_or_saveexec_b32" => Exec::SaveExec(|src, exec| src | exec),
+        "s_and_not1_saveexec_b32" => Exec::SaveExec(|src, exec| src & !exec),
+        "s_getpc_b64" => Exec::GetPc,
+        "s_setpc_b64" => Exec::SetPc,
+        _ => alu::scalar(name).map_or_else(|| bad_op(name), Exec::Scalar),
+    }
+}
+
+fn sopp_semantics(name: &str) -> Exec {
+    match name {
+        "s_nop" | "s_delay_alu" | "s_sendmsg" | "s_sleep" | "s_clause" => Exec::Nop,
+        "s_endpgm" => Exec::End,
+        "s_code_end" => Exec::CodeEnd,
+        "s_barrier" => Exec::Barrier,
+        "s_waitcnt" => Exec::Waitcnt,
+        "s_waitcnt_depctr" => Exec::DepCtr,
+        "s_branch" => Exec::Branch(Cond::Always),
+        "s_cbranch_scc0" => Exec::Branch(Cond::Scc0),
+        "s_cbranch_scc1" => Exec::Branch(Cond::Scc1),
+        "s_cbranch_vccz" => Exec::Branch(Cond::Vccz),
+        "s_cbranch_vccnz" => Exec::Branch(Cond::Vccnz),
+        "s_cbranch_execz" => Exec::Branch(Cond::Execz),
+        "s_cbranch_execnz" => Exec::Branch(Cond::Execnz),
+        _ => bad_op(name),
+    }
+}
+
+fn valu_semantics(name: &str, class: Class) -> Exec {
+    match name {
+        "v_nop" => return Exec::VNop,
+        "v_readfirstlane_b32" => return Exec::ReadFirstLane,
+        "v_readlane_b32" => return Exec::ReadLane,
+        "v_writelane_b32" => return Exec::WriteLane,
+        "v_div_scale_f32" => return Exec::DivScale(false),
+        "v_div_scale_f64" => return Exec::DivScale(true),
+        _ => {}
+    }
+    let cin = match class {
+        Class::CndMask | Class::CoCi => Cin::Src2,
+        _ if name.starts_with("v_div_fmas") => Cin::Vcc,
+        _ => Cin::None,
+    };
+    match alu::vector(name) {
+        Some(f) => Exec::Valu {
+            f,
+            cin,
+            trans: alu::is_trans(name),
+        },
+        None => bad_op(name),
+    }
+}
+
+#[cfg(test)]
+#[path = "loader_tests.rs"]
+mod tests;

@@ -1,0 +1,466 @@
+//! The `emu` device: an RDNA3 (gfx1100, wave32) emulator that loads HSA code objects and
+//! runs them wave by wave, strict where hardware is unforgiving (docs/runtime.md "emu").
+//!
+//! - [`loader`]: the code object's kernel, decoded once into instructions by pc.
+//! - [`wave`]: a wave's registers and scalar/control instructions; [`vector`]: VALU;
+//!   [`access`]: memory instructions; [`alu`]: what each opcode computes.
+//! - [`memory`]: the flat global address space; [`strict`]: outstanding loads, hazards,
+//!   LDS races.
+//!
+//! A launch runs the workgroups one after another; the waves of a workgroup run in turn,
+//! each until it reaches `s_barrier` or ends, and a barrier releases when every live wave
+//! of the group has reached it. `EGPU_EMU_TRACE=1` prints each instruction of one wave
+//! (`EGPU_EMU_TRACE_WAVE=N`, counted over the launch; default 0) with the registers it
+//! changed, to stderr.
+
+mod access;
+mod alu;
+pub mod loader;
+pub mod memory;
+pub mod strict;
+mod trace;
+mod vector;
+pub mod wave;
+
+use crate::DeviceError;
+use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use crate::slots::Slots;
+use egpu_ir::kernel::Launch;
+use loader::Program;
+use memory::Memory;
+use std::time::Instant;
+use strict::LdsRaces;
+use wave::{Ctx, State, Wave};
+
+/// Wave-instructions one launch may execute by default (a runaway loop stops here).
+pub const DEFAULT_BUDGET: u64 = 1 << 32;
+
+/// The RDNA3 emulator as a device.
+#[derive(Debug, Default)]
+pub struct EmuDevice {
+    mem: Memory,
+    /// Each buffer's base address in `mem`.
+    buffers: Slots<u64>,
+    kernels: Slots<Program>,
+    budget: Option<u64>,
+    /// Wave-instructions executed by all launches so far.
+    executed: u64,
+}
+
+impl EmuDevice {
+    /// The name `--device` selects it by.
+    pub const NAME: &'static str = "emu";
+
+    pub fn new() -> EmuDevice {
+        EmuDevice::default()
+    }
+
+    /// A device whose launches stop after `n` wave-instructions each.
+    pub fn with_budget(n: u64) -> EmuDevice {
+        EmuDevice {
+            budget: Some(n),
+            ..EmuDevice::default()
+        }
+    }
+
+    /// Wave-instructions executed by every launch so far (for speed measurements).
+    pub fn executed(&self) -> u64 {
+        self.executed
+    }
+
+    /// The base address of a buffer in the emulated address space.
+    pub fn address(&self, id: BufferId) -> Result<u64, DeviceError> {
+        self.buffers.get(id.0).copied().ok_or_else(|| no_buffer(id))
+    }
+
+    fn program(&self, handle: KernelHandle) -> Result<&Program, DeviceError> {
+        self.kernels
+            .get(handle.0)
+            .ok_or_else(|| DeviceError::NoSuchKernel {
+                device: EmuDevice::NAME.into(),
+                handle: handle.0,
+            })
+    }
+
+    /// The kernarg segment for `args`: buffers as 64-bit addresses, scalars by value, each
+    /// naturally aligned in parameter order (the layout clang and our code generator use).
+    fn kernarg(&self, program: &Program, args: &[Arg]) -> Result<Vec<u8>, DeviceError> {
+        let mut seg = Vec::new();
+        for arg in args {
+            let bytes: Vec<u8> = match *arg {
+                Arg::Buffer(id) => self.address(id)?.to_le_bytes().to_vec(),
+                Arg::I32(v) => v.to_le_bytes().to_vec(),
+                Arg::I64(v) => v.to_le_bytes().to_vec(),
+            };
+            seg.resize(seg.len().next_multiple_of(bytes.len()), 0);
+            seg.extend_from_slice(&bytes);
+        }
+        let declared = program.descriptor.kernarg_size as usize;
+        if seg.len() > declared {
+            return Err(fault(
+                program,
+                format!(
+                    "the arguments take {} kernarg bytes, the kernel declares {declared}",
+                    seg.len()
+                ),
+            ));
+        }
+        seg.resize(declared, 0);
+        Ok(seg)
+    }
+
+    fn run(
+        &mut self,
+        handle: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<(), DeviceError> {
+        let program = self.program(handle)?.clone();
+        let seg = self.kernarg(&program, args)?;
+        let kernarg = self.mem.alloc(seg.len());
+        if let Some(held) = self.mem.bytes_mut(kernarg) {
+            held.copy_from_slice(&seg);
+        }
+        let budget = self.budget.unwrap_or(DEFAULT_BUDGET);
+        let mut runner = Runner::new(&program, launch, kernarg, budget)?;
+        let result = runner.run_all(&mut self.mem);
+        self.executed += runner.executed;
+        self.mem.free(kernarg);
+        result
+    }
+}
+
+fn no_buffer(id: BufferId) -> DeviceError {
+    DeviceError::NoSuchBuffer {
+        device: EmuDevice::NAME.into(),
+        buffer: id.0,
+    }
+}
+
+fn fault(program: &Program, message: String) -> DeviceError {
+    DeviceError::Arguments {
+        device: EmuDevice::NAME.into(),
+        kernel: program.name.clone(),
+        message,
+    }
+}
+
+/// One launch in progress.
+struct Runner<'p> {
+    program: &'p Program,
+    launch: Launch,
+    kernarg: u64,
+    budget: u64,
+    executed: u64,
+    trace: Option<u64>,
+    /// Waves started so far in this launch (to find the traced one).
+    waves_started: u64,
+}
+
+impl<'p> Runner<'p> {
+    fn new(
+        program: &'p Program,
+        launch: Launch,
+        kernarg: u64,
+        budget: u64,
+    ) -> Result<Runner<'p>, DeviceError> {
+        let size = launch.workgroup_size();
+        if size == 0 || size > 1024 || launch.grid.contains(&0) {
+            return Err(fault(
+                program,
+                format!("launch shape {launch:?} is empty or exceeds 1024 lanes per workgroup"),
+            ));
+        }
+        if launch.workgroup.iter().any(|&d| d > 1023) {
+            return Err(fault(
+                program,
+                "a workgroup dimension exceeds 1023 (10-bit work-item ids)".into(),
+            ));
+        }
+        Ok(Runner {
+            program,
+            launch,
+            kernarg,
+            budget,
+            executed: 0,
+            trace: trace::chosen_wave(),
+            waves_started: 0,
+        })
+    }
+
+    fn run_all(&mut self, mem: &mut Memory) -> Result<(), DeviceError> {
+        let d = &self.program.descriptor;
+        let mut lds = vec![0u8; d.group_segment_fixed_size as usize];
+        let mut races = LdsRaces::new(lds.len());
+        let [gx, gy, gz] = self.launch.grid;
+        for z in 0..gz {
+            for y in 0..gy {
+                for x in 0..gx {
+                    lds.iter_mut().for_each(|b| *b = 0);
+                    races.reset();
+                    self.workgroup([x, y, z], mem, &mut lds, &mut races)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The waves of workgroup `id`, in their initial state.
+    fn waves(&self, id: [u32; 3]) -> Vec<Wave> {
+        let d = &self.program.descriptor;
+        let [wx, wy, _] = self.launch.workgroup;
+        let lanes = self.launch.workgroup_size() as u32;
+        let vgprs = (d.vgpr_granules * 8) as usize;
+        let scratch = d.private_segment_fixed_size as usize;
+        let mut waves = Vec::new();
+        for w in 0..lanes.div_ceil(32) {
+            let mut wave = Wave::new(w as u16, vgprs, scratch);
+            let active = (lanes - 32 * w).min(32);
+            let exec = if active == 32 {
+                u32::MAX
+            } else {
+                (1 << active) - 1
+            };
+            let _ = wave.set_s(wave::EXEC_LO, exec);
+            let _ = wave.set_s(0, self.kernarg as u32);
+            let _ = wave.set_s(1, (self.kernarg >> 32) as u32);
+            let mut sgpr = d.user_sgpr_count as usize;
+            for (dim, on) in d.workgroup_id.iter().enumerate() {
+                if *on {
+                    let _ = wave.set_s(sgpr, id[dim]);
+                    sgpr += 1;
+                }
+            }
+            for l in 0..active as usize {
+                let flat = 32 * w + l as u32;
+                let (x, y, z) = (flat % wx, (flat / wx) % wy, flat / (wx * wy));
+                let mut v0 = x;
+                if d.workitem_id_dims >= 2 {
+                    v0 |= y << 10;
+                }
+                if d.workitem_id_dims >= 3 {
+                    v0 |= z << 20;
+                }
+                if vgprs > 0 {
+                    wave.set_v(0, l, v0);
+                }
+            }
+            waves.push(wave);
+        }
+        waves
+    }
+
+    fn workgroup(
+        &mut self,
+        id: [u32; 3],
+        mem: &mut Memory,
+        lds: &mut [u8],
+        races: &mut LdsRaces,
+    ) -> Result<(), DeviceError> {
+        let mut waves = self.waves(id);
+        let first = self.waves_started;
+        self.waves_started += waves.len() as u64;
+        loop {
+            for wave in waves.iter_mut() {
+                let traced = self.trace == Some(first + u64::from(wave.id));
+                let mut ctx = Ctx {
+                    program: self.program,
+                    mem,
+                    lds,
+                    races,
+                };
+                self.run_wave(wave, &mut ctx, traced, id)?;
+            }
+            if waves.iter().all(|w| w.state == State::Done) {
+                return Ok(());
+            }
+            // Every live wave waits at the barrier: release them all.
+            races.epoch += 1;
+            for w in waves.iter_mut().filter(|w| w.state == State::Barrier) {
+                w.state = State::Running;
+            }
+        }
+    }
+
+    /// Runs `wave` until it reaches a barrier or ends.
+    fn run_wave(
+        &mut self,
+        wave: &mut Wave,
+        ctx: &mut Ctx,
+        traced: bool,
+        group: [u32; 3],
+    ) -> Result<(), DeviceError> {
+        let program = self.program;
+        while wave.state == State::Running {
+            let Some(ins) = program.ins.get(wave.ip) else {
+                return Err(self.error(
+                    wave,
+                    None,
+                    group,
+                    "ran past the end of the kernel's code".into(),
+                ));
+            };
+            if self.executed >= self.budget {
+                return Err(self.error(
+                    wave,
+                    Some(ins),
+                    group,
+                    format!(
+                        "instruction budget of {} wave-instructions exhausted (a runaway loop?)",
+                        self.budget
+                    ),
+                ));
+            }
+            self.executed += 1;
+            let before = traced.then(|| wave.clone());
+            if let Err(message) = wave.step(ins, ctx) {
+                return Err(self.error(wave, Some(ins), group, message));
+            }
+            if let Some(before) = before {
+                trace::print(&before, wave, ins);
+            }
+        }
+        Ok(())
+    }
+
+    fn error(
+        &self,
+        wave: &Wave,
+        ins: Option<&loader::Ins>,
+        group: [u32; 3],
+        message: String,
+    ) -> DeviceError {
+        let at = match ins {
+            Some(ins) => format!("pc {:#x} ({})", ins.pc, trace::text(ins)),
+            None => "end of code".to_string(),
+        };
+        DeviceError::Emulator {
+            device: EmuDevice::NAME.into(),
+            kernel: self.program.name.clone(),
+            message: format!("workgroup {group:?} wave {}: {at}: {message}", wave.id),
+        }
+    }
+}
+
+impl Device for EmuDevice {
+    fn name(&self) -> &str {
+        EmuDevice::NAME
+    }
+
+    fn describe(&self) -> String {
+        "emu (RDNA3 gfx1100 wave32 emulator, strict)".into()
+    }
+
+    fn target_name(&self) -> Option<&'static str> {
+        Some("gfx1100")
+    }
+
+    fn alloc(&mut self, bytes: usize) -> Result<BufferId, DeviceError> {
+        let base = self.mem.alloc(bytes);
+        self.buffers
+            .insert(base)
+            .map(BufferId)
+            .ok_or_else(|| DeviceError::TooManyIds {
+                device: EmuDevice::NAME.into(),
+                what: "buffers",
+            })
+    }
+
+    fn free(&mut self, buffer: BufferId) -> Result<(), DeviceError> {
+        let base = self
+            .buffers
+            .remove(buffer.0)
+            .ok_or_else(|| no_buffer(buffer))?;
+        self.mem.free(base);
+        Ok(())
+    }
+
+    fn size(&self, buffer: BufferId) -> Result<usize, DeviceError> {
+        let base = self.address(buffer)?;
+        self.mem
+            .bytes(base)
+            .map(Vec::len)
+            .ok_or_else(|| no_buffer(buffer))
+    }
+
+    fn upload(&mut self, buffer: BufferId, data: &[u8]) -> Result<(), DeviceError> {
+        let base = self.address(buffer)?;
+        let held = self.mem.bytes_mut(base).ok_or_else(|| no_buffer(buffer))?;
+        if held.len() != data.len() {
+            return Err(copy_size(buffer, held.len(), data.len(), "upload"));
+        }
+        held.copy_from_slice(data);
+        Ok(())
+    }
+
+    fn download(&mut self, buffer: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {
+        let base = self.address(buffer)?;
+        let held = self.mem.bytes(base).ok_or_else(|| no_buffer(buffer))?;
+        if held.len() != out.len() {
+            return Err(copy_size(buffer, held.len(), out.len(), "download"));
+        }
+        out.copy_from_slice(held);
+        Ok(())
+    }
+
+    fn load(&mut self, binary: &Binary, kernel: &str) -> Result<KernelHandle, DeviceError> {
+        let Binary::CodeObject(bytes) = binary else {
+            return Err(DeviceError::UnsupportedBinary {
+                device: EmuDevice::NAME.into(),
+                kind: binary.kind(),
+                hint: "the emu device runs RDNA3 code objects only",
+            });
+        };
+        let program = loader::load(bytes, kernel).map_err(|message| DeviceError::Load {
+            device: EmuDevice::NAME.into(),
+            kernel: kernel.into(),
+            message,
+        })?;
+        self.kernels
+            .insert(program)
+            .map(KernelHandle)
+            .ok_or_else(|| DeviceError::TooManyIds {
+                device: EmuDevice::NAME.into(),
+                what: "kernel handles",
+            })
+    }
+
+    fn launch(
+        &mut self,
+        kernel: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<(), DeviceError> {
+        self.run(kernel, launch, args)
+    }
+
+    fn synchronize(&mut self) -> Result<(), DeviceError> {
+        Ok(()) // every launch has finished when `launch` returns
+    }
+
+    fn timed_launch(
+        &mut self,
+        kernel: KernelHandle,
+        launch: Launch,
+        args: &[Arg],
+    ) -> Result<f64, DeviceError> {
+        let start = Instant::now();
+        self.run(kernel, launch, args)?;
+        Ok(start.elapsed().as_secs_f64() * 1e3)
+    }
+}
+
+fn copy_size(
+    id: BufferId,
+    buffer_bytes: usize,
+    host_bytes: usize,
+    direction: &'static str,
+) -> DeviceError {
+    DeviceError::CopySize {
+        device: EmuDevice::NAME.into(),
+        buffer: id.0,
+        buffer_bytes,
+        host_bytes,
+        direction,
+    }
+}

@@ -1,0 +1,305 @@
+//! The emulator's strict checks, kept apart from what instructions compute:
+//! outstanding loads (a register a load writes may be read only after the `s_waitcnt`
+//! that covers the load), the GFX11 TRANS-use and WMMA hazards (reference/rdna3.md
+//! "GFX11 rules"), and LDS races between the waves of a workgroup.
+
+use std::collections::VecDeque;
+
+/// Registers one outstanding memory operation will write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Regs {
+    /// No registers (an LDS store, tracked so `s_barrier` can see it is not done).
+    None,
+    Sgpr(u8, u8),
+    Vgpr(u8, u8),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Pending {
+    pub regs: Regs,
+    pub pc: u32,
+    pub smem: bool,
+}
+
+/// Outstanding loads of one wave, by counter, oldest first.
+#[derive(Clone, Debug)]
+pub struct Counters {
+    pub vm: VecDeque<Pending>,
+    pub lgkm: VecDeque<Pending>,
+    /// Per VGPR: the pc+1 of a load still writing it (0: none).
+    vbusy: Vec<u32>,
+    /// Per SGPR: likewise.
+    sbusy: [u32; 128],
+}
+
+impl Counters {
+    pub fn new(vgprs: usize) -> Counters {
+        Counters {
+            vm: VecDeque::new(),
+            lgkm: VecDeque::new(),
+            vbusy: vec![0; vgprs],
+            sbusy: [0; 128],
+        }
+    }
+
+    pub fn issue_vm(&mut self, regs: Regs, pc: u32) {
+        self.mark(regs, pc + 1);
+        self.vm.push_back(Pending {
+            regs,
+            pc,
+            smem: false,
+        });
+    }
+
+    pub fn issue_lgkm(&mut self, regs: Regs, pc: u32, smem: bool) {
+        self.mark(regs, pc + 1);
+        self.lgkm.push_back(Pending { regs, pc, smem });
+    }
+
+    fn mark(&mut self, regs: Regs, v: u32) {
+        match regs {
+            Regs::None => {}
+            Regs::Sgpr(r, n) => {
+                for k in r..r.saturating_add(n) {
+                    if let Some(b) = self.sbusy.get_mut(usize::from(k)) {
+                        *b = v;
+                    }
+                }
+            }
+            Regs::Vgpr(r, n) => {
+                for k in usize::from(r)..usize::from(r) + usize::from(n) {
+                    if let Some(b) = self.vbusy.get_mut(k) {
+                        *b = v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pc of the load still writing VGPR `r`, if any.
+    #[inline]
+    pub fn vgpr_busy(&self, r: usize) -> Option<u32> {
+        match self.vbusy.get(r) {
+            Some(&v) if v != 0 => Some(v - 1),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub fn sgpr_busy(&self, r: usize) -> Option<u32> {
+        match self.sbusy.get(r) {
+            Some(&v) if v != 0 => Some(v - 1),
+            _ => None,
+        }
+    }
+
+    /// `s_waitcnt` with these counts. VMEM loads return in order. LDS results return in
+    /// order, scalar loads in any order: while a scalar load is outstanding only
+    /// `lgkmcnt(0)` guarantees anything.
+    pub fn wait(&mut self, vm: usize, lgkm: usize) {
+        let mut retired = false;
+        while self.vm.len() > vm {
+            self.vm.pop_front();
+            retired = true;
+        }
+        let smem = self.lgkm.iter().any(|p| p.smem);
+        if !smem || lgkm == 0 {
+            while self.lgkm.len() > lgkm {
+                self.lgkm.pop_front();
+                retired = true;
+            }
+        }
+        if retired {
+            self.remark();
+        }
+    }
+
+    fn remark(&mut self) {
+        self.vbusy.iter_mut().for_each(|b| *b = 0);
+        self.sbusy = [0; 128];
+        let all: Vec<Pending> = self.vm.iter().chain(self.lgkm.iter()).copied().collect();
+        for p in all {
+            self.mark(p.regs, p.pc + 1);
+        }
+    }
+
+    /// An LDS store not yet waited for, if any (`s_barrier` needs every one done).
+    pub fn lds_store_pending(&self) -> Option<u32> {
+        self.lgkm
+            .iter()
+            .find(|p| p.regs == Regs::None && !p.smem)
+            .map(|p| p.pc)
+    }
+}
+
+/// VALU instructions after a TRANS write before a VALU may read its result without
+/// `s_waitcnt_depctr`, and TRANS instructions that clear it likewise.
+const TRANS_VALU_WINDOW: u64 = 5;
+const TRANS_TRANS_WINDOW: u64 = 1;
+
+/// The TRANS-use and WMMA hazard state of one wave.
+#[derive(Clone, Debug, Default)]
+pub struct Hazards {
+    /// VALU and TRANS instructions issued so far.
+    pub valu: u64,
+    pub trans: u64,
+    /// Per VGPR: (valu count, trans count) after the TRANS op that last wrote it, and
+    /// its pc; `None` once out of the window or after a depctr wait.
+    trans_writes: Vec<Option<(u64, u64, u32)>>,
+    /// Registers the last WMMA wrote, while no VALU has issued after it.
+    pub wmma_d: Option<(u8, u8, u32)>,
+}
+
+impl Hazards {
+    pub fn new(vgprs: usize) -> Hazards {
+        Hazards {
+            trans_writes: vec![None; vgprs],
+            ..Hazards::default()
+        }
+    }
+
+    /// A VALU reading VGPR `r` now: the pc of the TRANS write it must not yet see.
+    #[inline]
+    pub fn trans_use(&self, r: usize) -> Option<u32> {
+        let (valu, trans, pc) = (*self.trans_writes.get(r)?)?;
+        let close = self.valu - valu < TRANS_VALU_WINDOW && self.trans - trans < TRANS_TRANS_WINDOW;
+        close.then_some(pc)
+    }
+
+    /// After a VALU op issued (`trans`: on the TRANS unit) writing `dst` VGPRs.
+    pub fn issued(&mut self, trans: bool, dst: Option<(usize, usize)>, pc: u32) {
+        self.valu += 1;
+        if trans {
+            self.trans += 1;
+            if let Some((r, n)) = dst {
+                for k in r..r + n {
+                    if let Some(w) = self.trans_writes.get_mut(k) {
+                        *w = Some((self.valu, self.trans, pc));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `s_waitcnt_depctr` with va_vdst = 0: every VALU result is written.
+    pub fn depctr(&mut self) {
+        self.trans_writes.iter_mut().for_each(|w| *w = None);
+    }
+}
+
+/// Per-dword LDS access history within the current barrier epoch of a workgroup.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cell {
+    /// Epoch + 1 of the last write (0: none) and the writing wave.
+    write_epoch: u32,
+    writer: u16,
+    /// Epoch + 1 of the reads recorded, the reading wave, and whether several waves read.
+    read_epoch: u32,
+    reader: u16,
+    readers: bool,
+}
+
+/// LDS race detection: two waves touching the same dword in one epoch (between two
+/// `s_barrier`s), at least one of them writing, is a race. Atomics are not races.
+#[derive(Clone, Debug, Default)]
+pub struct LdsRaces {
+    cells: Vec<Cell>,
+    pub epoch: u32,
+}
+
+/// A race found: the other wave and whether it wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Race {
+    pub other: u16,
+    pub other_wrote: bool,
+}
+
+impl LdsRaces {
+    pub fn new(lds_bytes: usize) -> LdsRaces {
+        LdsRaces {
+            cells: vec![Cell::default(); lds_bytes.div_ceil(4)],
+            epoch: 0,
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.cells.iter_mut().for_each(|c| *c = Cell::default());
+        self.epoch = 0;
+    }
+
+    /// Records an access of `[addr, addr + len)` by `wave`.
+    pub fn access(&mut self, wave: u16, addr: usize, len: usize, write: bool) -> Option<Race> {
+        let e = self.epoch + 1;
+        let end = (addr + len).div_ceil(4).min(self.cells.len());
+        for c in &mut self.cells[addr / 4..end] {
+            if c.write_epoch == e && c.writer != wave {
+                return Some(Race {
+                    other: c.writer,
+                    other_wrote: true,
+                });
+            }
+            if write && c.read_epoch == e && (c.readers || c.reader != wave) {
+                let other = if c.reader != wave { c.reader } else { u16::MAX };
+                return Some(Race {
+                    other,
+                    other_wrote: false,
+                });
+            }
+            if write {
+                c.write_epoch = e;
+                c.writer = wave;
+            } else if c.read_epoch != e {
+                c.read_epoch = e;
+                c.reader = wave;
+                c.readers = false;
+            } else if c.reader != wave {
+                c.readers = true;
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_retire_by_counter() {
+        let mut c = Counters::new(8);
+        c.issue_vm(Regs::Vgpr(1, 2), 0x10);
+        c.issue_vm(Regs::Vgpr(4, 1), 0x20);
+        assert_eq!(c.vgpr_busy(2), Some(0x10));
+        c.wait(1, 63);
+        assert_eq!(c.vgpr_busy(2), None);
+        assert_eq!(c.vgpr_busy(4), Some(0x20));
+        c.issue_lgkm(Regs::Sgpr(4, 2), 0x30, true);
+        c.issue_lgkm(Regs::Vgpr(6, 1), 0x40, false);
+        // A scalar load is outstanding: lgkmcnt(1) says nothing about which returned.
+        c.wait(63, 1);
+        assert_eq!(c.sgpr_busy(5), Some(0x30));
+        assert_eq!(c.vgpr_busy(6), Some(0x40));
+        c.wait(63, 0);
+        assert_eq!(c.sgpr_busy(5), None);
+    }
+
+    #[test]
+    fn lds_races_need_two_waves_and_a_write_in_one_epoch() {
+        let mut r = LdsRaces::new(64);
+        assert_eq!(r.access(0, 0, 4, true), None);
+        assert_eq!(r.access(0, 0, 4, false), None);
+        assert_eq!(r.access(1, 4, 4, false), None);
+        let race = r.access(1, 0, 4, false);
+        assert_eq!(
+            race,
+            Some(Race {
+                other: 0,
+                other_wrote: true
+            })
+        );
+        r.epoch += 1;
+        assert_eq!(r.access(1, 0, 4, true), None);
+        assert_eq!(r.access(2, 8, 4, false), None);
+        assert!(r.access(3, 8, 4, true).is_some());
+    }
+}

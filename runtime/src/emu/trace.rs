@@ -1,0 +1,62 @@
+//! `EGPU_EMU_TRACE=1`: one line per instruction of one wave, with the registers it changed.
+
+use super::loader::Ins;
+use super::wave::{Wave, sreg_name};
+use egpu_codegen_amdgpu::isa;
+
+/// The launch-wide index of the wave to trace, when tracing is on.
+pub fn chosen_wave() -> Option<u64> {
+    let on = std::env::var("EGPU_EMU_TRACE").is_ok_and(|v| !v.is_empty() && v != "0");
+    if !on {
+        return None;
+    }
+    let wave = std::env::var("EGPU_EMU_TRACE_WAVE").ok();
+    Some(wave.and_then(|w| w.parse().ok()).unwrap_or(0))
+}
+
+/// The instruction as LLVM prints it (extra forms under their own mnemonic).
+pub fn text(ins: &Ins) -> String {
+    let printed = isa::print(&ins.inst);
+    let base = ins.inst.op().name();
+    if ins.name == base {
+        printed
+    } else if ins.name.starts_with("v_cmpx") || ins.name.starts_with("v_fma") {
+        let rest = printed.split_once(' ').map_or("", |(_, r)| r);
+        format!("{} {rest}", ins.name)
+    } else {
+        ins.name.to_string()
+    }
+}
+
+/// Prints the instruction and what changed between `before` and `after`.
+pub fn print(before: &Wave, after: &Wave, ins: &Ins) {
+    let mut changes = Vec::new();
+    for r in 0..128 {
+        let was = before.s_written >> r & 1 == 1;
+        if after.s[r] != before.s[r] || (after.s_written >> r & 1 == 1) != was {
+            changes.push(format!("{}={:#x}", sreg_name(r), after.s[r]));
+        }
+    }
+    if after.scc != before.scc || after.scc_written != before.scc_written {
+        changes.push(format!("scc={}", u8::from(after.scc)));
+    }
+    for r in 0..after.vgprs {
+        let lanes: Vec<String> = (0..32)
+            .filter(|&l| {
+                after.get_v(r, l) != before.get_v(r, l)
+                    || (after.v_written[r] ^ before.v_written[r]) >> l & 1 == 1
+            })
+            .map(|l| format!("{l}:{:#x}", after.get_v(r, l)))
+            .collect();
+        if !lanes.is_empty() {
+            changes.push(format!("v{r}[{}]", lanes.join(" ")));
+        }
+    }
+    eprintln!(
+        "emu wave {} pc {:#06x}: {:<48} {}",
+        after.id,
+        ins.pc,
+        text(ins),
+        changes.join(" ")
+    );
+}

@@ -1,0 +1,157 @@
+//! The AMD route of a compiled program: every kernel through `egpu-codegen-amdgpu`'s
+//! pipeline (isel → regalloc → waitcnt → hazards → assemble) into one HSA code object, with
+//! a DWARF line table mapping each instruction to its line in the kernel's `.kir` file.
+
+use egpu_codegen_amdgpu::dwarf::{KernelLines, kernel_lines};
+use egpu_codegen_amdgpu::object::{CodeObject, KernelCode};
+use egpu_codegen_amdgpu::{AmdError, CompiledKernel, compile_kernel};
+use egpu_ir::Target;
+use egpu_ir::interp::Tensor;
+use egpu_ir::kernel::Program;
+use egpu_ir::precision::Family;
+use egpu_runtime::program::{ProgramRun, RunError, RunOptions, run_program};
+use egpu_runtime::{Binary, Device};
+use std::collections::BTreeMap;
+
+pub use egpu_codegen_amdgpu::isel::IselError;
+
+/// Whether `target` is one the RDNA3 backend compiles for.
+pub fn is_amd(target: &Target) -> bool {
+    Family::of(target) == Family::Amd
+}
+
+/// A program's code object and each kernel's compiled form (its machine code, assembly
+/// text, registers and resources), in the program's kernel order.
+#[derive(Clone, Debug)]
+pub struct AmdBuild {
+    /// The HSA code object (`.hsaco`) holding every kernel, with DWARF line tables.
+    pub object: Vec<u8>,
+    pub kernels: Vec<CompiledKernel>,
+}
+
+/// Why a program has no RDNA3 code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmdBuildError {
+    /// The target is not an AMD one.
+    #[error("{0} is not an AMD target")]
+    NotAmd(String),
+    /// The program has no kernels: there is nothing to put in a code object.
+    #[error("program {0} has no kernels")]
+    Empty(String),
+    /// A stage of the backend refused a kernel (the message names it).
+    #[error(transparent)]
+    Compile(#[from] AmdError),
+}
+
+impl AmdBuildError {
+    /// Whether the user can avoid it (a construct the backend does not support, a wrong
+    /// target, an empty program); anything else is a bug in egpu.
+    pub fn is_users(&self) -> bool {
+        matches!(
+            self,
+            AmdBuildError::NotAmd(_)
+                | AmdBuildError::Empty(_)
+                | AmdBuildError::Compile(AmdError::Isel(IselError::Unsupported { .. }))
+        )
+    }
+}
+
+/// Every kernel of `program` compiled for `target` and written into one code object.
+pub fn build_program(program: &Program, target: &Target) -> Result<AmdBuild, AmdBuildError> {
+    if !is_amd(target) {
+        return Err(AmdBuildError::NotAmd(target.name.to_string()));
+    }
+    if program.kernels.is_empty() {
+        return Err(AmdBuildError::Empty(program.name.clone()));
+    }
+    let kernels = program
+        .kernels
+        .iter()
+        .map(|k| compile_kernel(k, target))
+        .collect::<Result<Vec<_>, _>>()?;
+    let codes: Vec<KernelCode> = kernels.iter().map(CompiledKernel::code).collect();
+    let lines: Vec<KernelLines> = program
+        .kernels
+        .iter()
+        .zip(&kernels)
+        .map(|(k, c)| kernel_lines(k, &c.assembled.lines))
+        .collect();
+    let object = CodeObject::write_with_debug(&codes, &lines).map_err(AmdError::from)?;
+    Ok(AmdBuild { object, kernels })
+}
+
+/// Per-kernel resources as `-v` and `--emit asm` report them.
+pub fn resources(kernel: &CompiledKernel) -> String {
+    let a = &kernel.allocation;
+    let instructions = instruction_count(kernel);
+    format!(
+        "{} VGPRs, {} SGPRs{}, {} scratch bytes per lane, {} LDS bytes, {instructions} instructions ({} bytes)",
+        a.vgprs.max(1),
+        a.sgprs,
+        if a.uses_vcc { " + VCC" } else { "" },
+        a.scratch_bytes_per_lane,
+        kernel.info.lds_bytes,
+        kernel.assembled.code.len()
+    )
+}
+
+/// The number of machine instructions (labels not counted).
+pub fn instruction_count(kernel: &CompiledKernel) -> usize {
+    use egpu_codegen_amdgpu::mir::MInst;
+    kernel
+        .insts
+        .iter()
+        .filter(|m| !matches!(m, MInst::Label(_)))
+        .count()
+}
+
+/// `--emit asm`: each kernel's assembly after a comment header naming it and its
+/// resources, kernels separated by a blank line.
+pub fn asm_text(build: &AmdBuild) -> String {
+    let mut text = String::new();
+    for (i, kernel) in build.kernels.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text += &format!("; kernel {}\n; {}\n", kernel.name, resources(kernel));
+        text += &kernel.asm(true);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// The binary each kernel of `build` is loaded from: the one code object, which holds them
+/// all (the device finds each by name).
+pub fn binaries(build: &AmdBuild) -> Vec<Binary> {
+    vec![Binary::CodeObject(build.object.clone()); build.kernels.len()]
+}
+
+/// Why a program did not run on an AMD device (the emulator, later HSA).
+#[derive(Debug, thiserror::Error)]
+pub enum AmdRunError {
+    #[error(transparent)]
+    Build(#[from] AmdBuildError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Compiles every kernel of `program` for `target` into one code object and runs the
+/// program on `device` with `inputs`.
+pub fn run_on_device(
+    device: &mut dyn Device,
+    program: &Program,
+    target: &Target,
+    inputs: &BTreeMap<String, Tensor>,
+    options: RunOptions,
+) -> Result<ProgramRun, AmdRunError> {
+    let build = build_program(program, target)?;
+    Ok(run_program(
+        device,
+        program,
+        &binaries(&build),
+        inputs,
+        options,
+    )?)
+}
