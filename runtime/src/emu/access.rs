@@ -10,6 +10,7 @@ use egpu_codegen_amdgpu::isa::{Class, Inst, Operand, Ty};
 
 /// Bytes a load or store moves, from its mnemonic.
 fn access_bytes(name: &str) -> usize {
+    let name = name.trim_end_matches("_d16_hi").trim_end_matches("_d16");
     let suffix = name.rsplit('_').next().unwrap_or("");
     match suffix {
         "b8" | "u8" | "i8" => 1,
@@ -399,7 +400,16 @@ impl Wave {
                         buf[..len].copy_from_slice(&ctx.lds[at..at + len]);
                         for c in buf[..len.max(4)].chunks(4) {
                             let raw = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                            self.set_v(d + k, l, widen(name, raw));
+                            // d16 loads write one half and keep the other.
+                            let old = self.get_v(d + k, l);
+                            let v = if name.ends_with("_d16_hi") {
+                                (old & 0xffff) | (raw & 0xffff) << 16
+                            } else if name.ends_with("_d16") {
+                                (old & 0xffff_0000) | (raw & 0xffff)
+                            } else {
+                                widen(name, raw)
+                            };
+                            self.set_v(d + k, l, v);
                             k += 1;
                         }
                     }

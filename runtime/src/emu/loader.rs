@@ -355,7 +355,8 @@ fn valu_semantics(name: &str, class: Class) -> Exec {
         "v_nop" => return Exec::VNop,
         "v_readfirstlane_b32" => return Exec::ReadFirstLane,
         "v_readlane_b32" => return Exec::ReadLane,
-        "v_writelane_b32" => return Exec::WriteLane,
+        // mbcnt counts the lanes below this one: a per-lane op, run with the lane ops.
+        "v_writelane_b32" | "v_mbcnt_lo_u32_b32" => return Exec::WriteLane,
         "v_div_scale_f32" => return Exec::DivScale(false),
         "v_div_scale_f64" => return Exec::DivScale(true),
         _ => {}
