@@ -171,10 +171,11 @@ impl<'p> Runner<'p> {
                 format!("launch shape {launch:?} is empty or exceeds 1024 lanes per workgroup"),
             ));
         }
-        if launch.workgroup.iter().any(|&d| d > 1023) {
+        // Ids along a dimension of d lanes run 0..d-1: 1024 lanes still fit 10 bits.
+        if launch.workgroup.iter().any(|&d| d > 1024) {
             return Err(fault(
                 program,
-                "a workgroup dimension exceeds 1023 (10-bit work-item ids)".into(),
+                "a workgroup dimension exceeds 1024 (10-bit work-item ids)".into(),
             ));
         }
         Ok(Runner {
