@@ -548,8 +548,7 @@ pub static TABLE: &[OpInfo] = &[
     // D: what clang-19's gfx1100 code holds that `egpu disasm` met (tests/tests/cli_amd.rs).
     op!("s_clause", Sopp, 0x5, N, [N, N, N], HexAny),
     op!("s_set_inst_prefetch_distance", Sopp, 0x4, N, [N, N, N], HexAny),
-    // E: instructions clang-19 emits in the emulator's fidelity kernels.
-    op!("s_clause", Sopp, 0x5, N, [N, N, N], Plain),
+    // E: instructions clang-19 emits in the emulator's fidelity kernels (s_clause: D's row).
     op!("v_cmp_ngt_f32", Vopc, 0x1b, B32, [B32, B32, N], NoOmod),
     // INT: integer widths, division and conversions (isel/int.rs, divide.rs, convert.rs)
     op!("v_cmp_lt_u64", Vopc, 0x59, B32, [B64, B64, N], Plain),
