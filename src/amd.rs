@@ -7,7 +7,7 @@ use egpu_codegen_amdgpu::object::{CodeObject, KernelCode};
 use egpu_codegen_amdgpu::{AmdError, CompiledKernel, compile_kernel};
 use egpu_ir::Target;
 use egpu_ir::interp::Tensor;
-use egpu_ir::kernel::Program;
+use egpu_ir::kernel::{Kernel, KernelIndex, Program, StmtId, print_with_lines, statement_text};
 use egpu_ir::precision::Family;
 use egpu_runtime::program::{ProgramRun, RunError, RunOptions, run_program};
 use egpu_runtime::{Binary, Device};
@@ -106,15 +106,20 @@ pub fn instruction_count(kernel: &CompiledKernel) -> usize {
 }
 
 /// `--emit asm`: each kernel's assembly after a comment header naming it and its
-/// resources, kernels separated by a blank line.
-pub fn asm_text(build: &AmdBuild) -> String {
+/// resources, kernels separated by a blank line. Each `; stmt N` comment gets the
+/// statement's line in `KERNEL.kir` and its text, so the assembly reads beside the IR.
+pub fn asm_text(program: &Program, build: &AmdBuild) -> String {
     let mut text = String::new();
     for (i, kernel) in build.kernels.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
         text += &format!("; kernel {}\n; {}\n", kernel.name, resources(kernel));
-        text += &kernel.asm(true);
+        let asm = kernel.asm(true);
+        match program.kernels.get(i) {
+            Some(ir) => text += &annotate(ir, &asm),
+            None => text += &asm,
+        }
         if !text.ends_with('\n') {
             text.push('\n');
         }
@@ -154,4 +159,55 @@ pub fn run_on_device(
         inputs,
         options,
     )?)
+}
+
+/// `; stmt N` → `; stmt N, line L: TEXT` (the statement's `.kir` line and text).
+fn annotate(kernel: &Kernel, asm: &str) -> String {
+    let index = KernelIndex::new(kernel);
+    let (_, lines) = print_with_lines(kernel);
+    let mut out = String::with_capacity(asm.len() * 2);
+    for line in asm.lines() {
+        let stmt = line
+            .strip_prefix("; stmt ")
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        let info = stmt.and_then(|n| Some((n, index.stmt(StmtId::from_u32(n))?)));
+        match info {
+            Some((n, info)) => {
+                let at = lines.get(n as usize).copied().unwrap_or(0);
+                let stmt_text = statement_text(kernel, info.stmt);
+                out += &format!("; stmt {n}, line {at}: {stmt_text}");
+            }
+            None => out += line,
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KIR: &str = "\
+kernel k(a: global f32[64] read_write)
+  grid [1, 1, 1] workgroup [64, 1, 1] subgroup 32
+{
+  v0: i32 = local_id.x
+  v1: f32 = load a[v0]
+  store a[v0] = v1
+}
+";
+
+    /// Statement comments gain the `.kir` line (counted by hand above) and text; other
+    /// lines, and a statement number the kernel does not have, stay as they were.
+    #[test]
+    fn statement_comments_name_their_kir_line_and_text() {
+        let kernel = egpu_ir::kernel::text::parse(KIR).expect("parses");
+        let asm = "; stmt 0\nv_and_b32_e32 v1, 0x3ff, v0\n; .L0:\n; stmt 2\ns_endpgm\n; stmt 9\n";
+        assert_eq!(
+            annotate(&kernel, asm),
+            "; stmt 0, line 4: v0: i32 = local_id.x\nv_and_b32_e32 v1, 0x3ff, v0\n; .L0:\n\
+             ; stmt 2, line 6: store a[v0] = v1\ns_endpgm\n; stmt 9\n"
+        );
+    }
 }

@@ -2,7 +2,8 @@
 //! and hand-chosen rows; dwarfdump must list exactly those rows at the addresses
 //! llvm-readelf-19 gives the kernels' symbols, name each kernel's `.kir` file, and find
 //! nothing wrong with `--verify`. The object must still be read by our reader and
-//! disassembled by llvm-objdump-19. The statement → `.kir` line mapping is checked against
+//! disassembled by llvm-objdump-19, and llvm-symbolizer-19 must resolve addresses to the
+//! same lines. The statement → `.kir` line mapping is checked against
 //! line numbers counted by hand in a printed kernel.
 
 mod common;
@@ -123,6 +124,36 @@ fn dwarfdump_shows_our_rows_at_the_kernels_addresses() {
     assert_eq!(rows(&dump), expected, "{dump}");
     assert!(dump.contains("\"first.kir\"") && dump.contains("\"second.kir\""));
     assert!(dump.contains("version: 5"), "{dump}");
+
+    // llvm-symbolizer-19 reads the same tables as a debugger does: an address inside a
+    // run of instructions resolves to that run's line, in the kernel's function.
+    let obj = format!("--obj={}", file.display());
+    let addrs = [a + 4, a + 8, a + 12, b + 8].map(|x| format!("{x:#x}"));
+    let mut args = vec![obj.as_str()];
+    args.extend(addrs.iter().map(String::as_str));
+    let Some(path) = common::llvm_tool(test, "llvm-symbolizer-19") else {
+        return;
+    };
+    let out = Command::new(path)
+        .args(&args)
+        .output()
+        .expect("run llvm-symbolizer-19");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let resolved: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        resolved,
+        [
+            "first",
+            "./first.kir:6:0",
+            "first",
+            "./first.kir:7:0",
+            "first",
+            "./first.kir:9:0",
+            "second",
+            "./second.kir:12:0"
+        ],
+        "{text}"
+    );
 
     let info = tool(test, "llvm-dwarfdump-19", &["--debug-info"], &file).expect("found above");
     assert_eq!(info.matches("DW_TAG_compile_unit").count(), 2, "{info}");

@@ -182,7 +182,17 @@ pub fn ulp(v: f64, dtype: DType) -> f64 {
     } else {
         emin
     };
-    2f64.powi(e - p as i32 + 1)
+    pow2_exact(e - p as i32 + 1)
+}
+
+/// 2^k exactly for k in f64's range, subnormal powers included (`powi` computes 1/2^-k
+/// there, which overflows to inf and gives 0 below 2^-1023).
+fn pow2_exact(k: i32) -> f64 {
+    if k >= -1022 {
+        2f64.powi(k)
+    } else {
+        2f64.powi(k + 100) * 2f64.powi(-100)
+    }
 }
 
 /// floor(log2(a)) for a finite a > 0, exactly (from the f64 bits).
@@ -548,6 +558,9 @@ mod tests {
         assert_eq!(ulp(1e-40, DType::F32), 2f64.powi(-149));
         assert_eq!(ulp(3.0, DType::BF16), 2f64.powi(-6));
         assert_eq!(ulp(-1024.0, DType::F64), 2f64.powi(-42));
+        // f64 subnormals: the least subnormal, 2^-1074 (bits 1)
+        assert_eq!(ulp(5.3e-309, DType::F64), f64::from_bits(1));
+        assert_eq!(ulp(0.0, DType::F64), f64::from_bits(1));
         assert_eq!(Family::of(&Target::GFX1100), Family::Amd);
         assert_eq!(Family::of(&Target::SM_90), Family::Nvidia);
     }

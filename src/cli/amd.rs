@@ -32,7 +32,7 @@ fn build(compiled: &Compiled, file: &Path) -> Result<AmdBuild, CliError> {
 
 /// `--emit asm`: every kernel's assembly with a header comment (name and resources).
 pub fn asm(compiled: &Compiled, file: &Path) -> Result<String, CliError> {
-    Ok(amd::asm_text(&build(compiled, file)?))
+    Ok(amd::asm_text(&compiled.program, &build(compiled, file)?))
 }
 
 /// The AMD part of `-o`: `DIR/GRAPH.hsaco`, named with each kernel's descriptor symbol in
@@ -46,6 +46,9 @@ pub fn write(
     files: &mut [KernelFiles],
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if compiled.program.kernels.is_empty() {
+        return Ok(()); // nothing to put in a code object (and an empty one is not valid)
+    }
     let built = build(compiled, source)?;
     let object = format!("{}.hsaco", compiled.program.name);
     let path = dir.join(&object);
@@ -67,4 +70,49 @@ pub fn write(
         err.write_all(report.as_bytes()).map_err(output)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egpu_codegen_amdgpu::AmdError;
+    use egpu_codegen_amdgpu::isel::IselError;
+    use egpu_codegen_amdgpu::regalloc::RegallocError;
+
+    /// What the user can avoid exits 1; a bug in egpu exits 2; the message names the file
+    /// and the kernel once.
+    #[test]
+    fn backend_failures_are_sorted_by_whose_they_are() {
+        let file = Path::new("g.egir");
+        let unsupported = AmdBuildError::Compile(AmdError::Isel(IselError::Unsupported {
+            kernel: "k0".into(),
+            what: "fragment_zero".into(),
+        }));
+        let e = build_error(file, unsupported);
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "error: g.egir: kernel k0: fragment_zero is not supported on gfx1100"
+        );
+        let malformed = AmdBuildError::Compile(AmdError::Isel(IselError::Malformed {
+            kernel: "k0".into(),
+            what: "v3 has no type".into(),
+        }));
+        assert_eq!(build_error(file, malformed).exit_code(), 2);
+        let regalloc = AmdBuildError::Compile(AmdError::Regalloc {
+            kernel: "k1".into(),
+            error: RegallocError::Failed("out of VGPRs".into()),
+        });
+        let e = build_error(file, regalloc);
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string()
+                .starts_with("internal error: g.egir: kernel k1: "),
+            "{e}"
+        );
+        assert_eq!(
+            build_error(file, AmdBuildError::NotAmd("sm_90".into())).exit_code(),
+            1
+        );
+    }
 }

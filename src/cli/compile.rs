@@ -83,9 +83,10 @@ fn emitted(name: &str) -> Result<Emit, CliError> {
 
 /// `--emit ptx` needs an NVIDIA target, `--emit asm` an AMD one.
 fn check_family(emit: Emit, target: &Target) -> Result<(), CliError> {
-    let (family, is) = match emit {
-        Emit::Ptx => ("NVIDIA", nvidia::is_nvidia as fn(&Target) -> bool),
-        Emit::Asm => ("AMD", crate::amd::is_amd as fn(&Target) -> bool),
+    // (flag value, family, what its targets are called, the test)
+    let (flag, family, kind, is): (_, _, _, fn(&Target) -> bool) = match emit {
+        Emit::Ptx => (EMIT_PTX, "NVIDIA", "PTX", nvidia::is_nvidia),
+        Emit::Asm => (EMIT_ASM, "AMD", "AMD", crate::amd::is_amd),
         Emit::Stage(_) => return Ok(()),
     };
     if is(target) {
@@ -96,14 +97,8 @@ fn check_family(emit: Emit, target: &Target) -> Result<(), CliError> {
         .filter(|t| is(t))
         .map(|t| t.name)
         .collect();
-    let kind = if emit == Emit::Ptx { "PTX" } else { "AMD" };
     Err(CliError::User(format!(
-        "--emit {}: {} is not an {family} target ({kind} targets: {})",
-        if emit == Emit::Ptx {
-            EMIT_PTX
-        } else {
-            EMIT_ASM
-        },
+        "--emit {flag}: {} is not an {family} target ({kind} targets: {})",
         target.name,
         names.join(", ")
     )))

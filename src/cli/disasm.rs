@@ -66,7 +66,7 @@ fn kernel_text(k: &ReadKernel) -> String {
 /// The descriptor's fields, named as the `.amdhsa_*` assembler directives that set them.
 fn descriptor_text(d: &DescriptorFields) -> String {
     let flag = |b: bool| u8::from(b);
-    let fields: [(&str, String); 15] = [
+    let fields: [(&str, String); 16] = [
         (
             "group_segment_fixed_size",
             d.group_segment_fixed_size.to_string(),
@@ -112,14 +112,8 @@ fn descriptor_text(d: &DescriptorFields) -> String {
         ),
         ("float_denorm_mode_32", d.float_denorm_32.to_string()),
         ("float_denorm_mode_16_64", d.float_denorm_16_64.to_string()),
-        (
-            "ieee_mode",
-            format!(
-                "{}\n  .amdhsa_dx10_clamp {}",
-                flag(d.ieee_mode),
-                flag(d.dx10_clamp)
-            ),
-        ),
+        ("ieee_mode", flag(d.ieee_mode).to_string()),
+        ("dx10_clamp", flag(d.dx10_clamp).to_string()),
     ];
     let mut text = String::new();
     for (name, value) in fields {

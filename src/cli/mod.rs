@@ -110,9 +110,9 @@ enum Command {
     ///
     /// Example: egpu compile examples/mlp.egir --target sm_80 -o out/ -v
     ///
-    /// Example: egpu compile examples/softmax.egir --target gfx1100 --emit asm
+    /// Example: egpu compile examples/add.egir --target gfx1100 --emit asm
     ///
-    /// Example: egpu compile examples/mlp.egir --target gfx1100 -o out/ -v
+    /// Example: egpu compile examples/add.egir --target gfx1100 -o out/ -v
     Compile {
         /// The .egir file.
         file: PathBuf,
@@ -151,9 +151,9 @@ enum Command {
     /// Exits 1 only when the file cannot be read as a gfx1100 code object or --kernel names
     /// no kernel in it.
     ///
-    /// Example: egpu disasm out/mlp.hsaco
+    /// Example: egpu disasm out/add.hsaco
     ///
-    /// Example: egpu disasm out/mlp.hsaco --kernel k0_matmul
+    /// Example: egpu disasm out/add.hsaco --kernel k0_elementwise
     Disasm {
         /// The code object (.hsaco).
         file: PathBuf,

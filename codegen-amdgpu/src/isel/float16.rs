@@ -7,7 +7,6 @@
 use super::emit::op;
 use super::fparts::{MinMax, k, low16, min_max, narrow, pick, round_bf16, v, widen};
 use super::{IselError, Piece, Sel, Src};
-use crate::isa::Mods;
 use egpu_ir::DType;
 use egpu_ir::{BinaryOp, UnaryOp};
 
@@ -242,11 +241,3 @@ pub(super) fn via_f32(
     let r = f(sel, w);
     narrow(sel, bf16, r)
 }
-
-/// Unused modifiers, named for readability at call sites.
-pub(super) const NO_MODS: Mods = Mods {
-    neg: 0,
-    abs: 0,
-    clamp: false,
-    omod: 0,
-};

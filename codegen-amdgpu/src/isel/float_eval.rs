@@ -29,10 +29,10 @@ impl Eval {
     }
 
     pub fn get(&self, reg: VReg, offset: u8, dwords: u8) -> u64 {
-        let r = self.regs.get(&reg).cloned().unwrap_or_else(|| vec![0; 16]);
-        let lo = u64::from(r[usize::from(offset)]);
+        let at = |i: usize| self.regs.get(&reg).map_or(0, |r| r[i]);
+        let lo = u64::from(at(usize::from(offset)));
         if dwords == 2 {
-            lo | (u64::from(r[usize::from(offset) + 1]) << 32)
+            lo | (u64::from(at(usize::from(offset) + 1)) << 32)
         } else {
             lo
         }
@@ -98,8 +98,12 @@ impl Eval {
             Inst::Sop2 { op, src0, src1, .. } => {
                 let a = self.operand(Slot::Src(0), src0, Ty::B32, regs);
                 let b = self.operand(Slot::Src(1), src1, Ty::B32, regs);
-                assert_eq!(op.name(), "s_and_b32");
-                self.write(Slot::Dst, regs, a & b, 1);
+                let r = match op.name() {
+                    "s_and_b32" => a & b,
+                    "s_and_not1_b32" => a & !b,
+                    other => panic!("the float evaluator does not model {other}"),
+                };
+                self.write(Slot::Dst, regs, r, 1);
             }
             ref other => panic!("the float evaluator does not model {other:?}"),
         }
@@ -235,7 +239,9 @@ fn valu(name: &str, s: &[u64], m: Mods) -> (u64, bool) {
             )
         }
         "v_cmp_ne_u32" => b(u(0) != u(1)),
+        "v_mul_lo_u32" => (u64::from(u(0).wrapping_mul(u(1))), false),
         "v_cvt_f64_u32" => r64(f64::from(u(0))),
+        "v_cvt_f32_f64" => r32(d(0) as f32),
         "v_cndmask_b32" => (if s[2] & 1 == 1 { s[1] } else { s[0] }, false),
         "v_cmp_eq_u32" => b(u(0) == u(1)),
         "v_cmp_gt_i32" => b((u(0) as i32) > (u(1) as i32)),

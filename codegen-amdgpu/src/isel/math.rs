@@ -81,7 +81,7 @@ fn f32_unary(sel: &mut Sel, uop: UnaryOp, x: Piece) -> Result<Piece, IselError> 
 /// f16/bf16: the f32 routine, rounded once (its error is far below half an f16/bf16 ULP,
 /// so the result is within 1 ULP). bf16 `recip` divides instead: bf16 reaches f32's
 /// range, where `v_rcp_f32` flushes denormal results. `sin` has its own f32 routine
-/// ([`sin_small`]): `v_sin_f32`'s absolute error is too coarse for an f16 ULP near zeros.
+/// ([`super::sin_small`]): `v_sin_f32`'s absolute error is too coarse for an f16 ULP near zeros.
 fn small_unary(sel: &mut Sel, uop: UnaryOp, bf16: bool, x: Piece) -> Result<Piece, IselError> {
     let f: fn(&mut Sel, Piece) -> Piece = match uop {
         UnaryOp::Exp2 => exp2_f32,
@@ -92,7 +92,8 @@ fn small_unary(sel: &mut Sel, uop: UnaryOp, bf16: bool, x: Piece) -> Result<Piec
             div_f32(sel, one, w.into())
         },
         UnaryOp::Recip => |sel, w| v(sel, "v_rcp_f32", &[w.into()]),
-        UnaryOp::Sin => sin_small,
+        UnaryOp::Sin if bf16 => super::sin_small::sin_bf16,
+        UnaryOp::Sin => super::sin_small::sin_f16,
         _ => return Err(sel.malformed(format!("{uop:?} on f16/bf16 routed to math"))),
     };
     Ok(via_f32(sel, bf16, x, f))
@@ -177,7 +178,7 @@ fn sin_f32(sel: &mut Sel, x: Piece) -> Piece {
 }
 
 /// `|x| < 2^-12 ? x : s`.
-fn keep_tiny(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
+pub(super) fn keep_tiny(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
     let lim = kf(sel, SIN_TINY);
     let abs = Mods {
         abs: 1,
@@ -185,87 +186,4 @@ fn keep_tiny(sel: &mut Sel, x: Piece, s: Piece) -> Piece {
     };
     let tiny = sel.vcmp_mods(super::emit::op("v_cmp_lt_f32"), x.into(), lim, abs);
     pick(sel, tiny, x.into(), s.into())
-}
-
-/// 1/(2π) as a sum of two f32 (hi = RN(1/2π), lo = RN(1/2π − hi)).
-const INV2PI_HI: f32 = 0.159_154_94;
-const INV2PI_LO: f32 = 6.420_638_2e-9;
-
-/// sin(2π·t)/t as a polynomial in t², |t| ≤ ¼: (2π)^(2k+1)·(−1)^k/(2k+1)! for k = 0..=5
-/// (the first term left out is below 2^-23 of the result).
-const SIN_REV: [f32; 6] = [
-    6.283_185_5,
-    -41.341_7,
-    81.605_25,
-    -76.705_86,
-    42.058_693,
-    -15.094_643,
-];
-
-/// sin x for an f16/bf16 value widened to f32, accurate relative to the result (the
-/// f16/bf16 bound is 1 ULP of the result, also where sin x is near 0 for large x, which
-/// `v_sin_f32`'s absolute error cannot meet):
-/// - y = x·(1/2π) as hi + lo: p = RN(x·hi) and its error by fma, plus x·lo; n = rndne(p);
-///   r = (p − n) + (err + x·lo), with p − n exact — error ~2^-48·|x| revolutions, below
-///   2^-32 for every f16 (|x| < 2^16); bf16 beyond 2^16 loses accuracy (see below);
-/// - t = r folded into [−¼, ¼] (sin 2π(±½ − r) = sin 2πr; exact);
-/// - sin 2πt by the odd polynomial [`SIN_REV`].
-///
-/// For bf16 |x| ≥ 2^24 every value is a multiple of 2π·2^k only approximately; the
-/// two-part constant leaves an error of about 2^-48·|x| revolutions there, so such
-/// arguments are not within 1 ULP.
-fn sin_small(sel: &mut Sel, x: Piece) -> Piece {
-    let (hi, lo) = (kf(sel, INV2PI_HI), kf(sel, INV2PI_LO));
-    let p = v(sel, "v_mul_f32", &[x.into(), hi]);
-    // the product's rounding error, exactly: fma(x, hi, −p)
-    let err = vm(
-        sel,
-        "v_fma_f32",
-        &[x.into(), hi, p.into()],
-        Mods {
-            neg: 4,
-            ..Mods::default()
-        },
-    );
-    let corr = v(sel, "v_fma_f32", &[x.into(), lo, err.into()]);
-    let n = v(sel, "v_rndne_f32", &[p.into()]);
-    let f = v(sel, "v_sub_f32", &[p.into(), n.into()]);
-    let r = v(sel, "v_add_f32", &[f.into(), corr.into()]);
-    // once more: keeps r in [−½, ½] where corr is large (bf16 beyond 2^24), exact elsewhere
-    let n = v(sel, "v_rndne_f32", &[r.into()]);
-    let r = v(sel, "v_sub_f32", &[r.into(), n.into()]);
-    let t = fold_quarter(sel, r);
-    let s = odd_poly(sel, t, &SIN_REV);
-    // ±inf: p = inf, p − n = NaN; NaN stays NaN; ±0 gives ±0 through t·P(t²)
-    keep_tiny(sel, x, s)
-}
-
-/// r ∈ [−½, ½] → t ∈ [−¼, ¼] with sin 2πt = sin 2πr: t = ±½ − r (sign of r) when |r| > ¼.
-fn fold_quarter(sel: &mut Sel, r: Piece) -> Piece {
-    let abs = Mods {
-        abs: 1,
-        ..Mods::default()
-    };
-    let q = kf(sel, 0.25);
-    let far = sel.vcmp_mods(super::emit::op("v_cmp_gt_f32"), r.into(), q, abs);
-    let half = k(sel, 0x3f00_0000);
-    let sign = k(sel, 0x8000_0000);
-    let sbit = v(sel, "v_and_b32", &[sign, r.into()]);
-    let h = v(sel, "v_or_b32", &[half, sbit.into()]);
-    let t = v(sel, "v_sub_f32", &[h.into(), r.into()]);
-    pick(sel, far, t.into(), r.into())
-}
-
-/// t·P(t²) by Horner (coefficients lowest first).
-fn odd_poly(sel: &mut Sel, t: Piece, coeffs: &[f32]) -> Piece {
-    let z = v(sel, "v_mul_f32", &[t.into(), t.into()]);
-    let Some((last, rest)) = coeffs.split_last() else {
-        return t;
-    };
-    let mut acc = kf(sel, *last);
-    for c in rest.iter().rev() {
-        let cs = kf(sel, *c);
-        acc = v(sel, "v_fma_f32", &[acc, z.into(), cs]).into();
-    }
-    v(sel, "v_mul_f32", &[acc, t.into()])
 }

@@ -10,7 +10,9 @@
 //! - [`alu32`]: f32, i32/u32 and bool arithmetic and compares;
 //! - [`int`], [`divide`]: 8/16/64-bit integers, `idiv`/`mod`;
 //! - [`convert`]: `cast` and `bitcast` between every pair of dtypes;
-//! - [`float16`], [`float64`], [`math`]: f16/bf16, f64, division and transcendentals;
+//! - [`float16`], [`float64`], [`math`]: f16/bf16, f64, division and transcendentals
+//!   ([`math64`]: f64 division, sqrt, recip, exp2, log2; [`sin64`]: f64 sin;
+//!   [`sin_small`]: f16/bf16 sin; [`fparts`]: their shared builders);
 //! - [`lds`], [`atomic`], [`subgroup`], [`matrix`]: shared arrays, barriers, atomics,
 //!   subgroup reductions, WMMA tiles and fragments.
 //!
@@ -60,6 +62,7 @@ mod matrix;
 mod memory;
 mod select;
 mod sin64;
+mod sin_small;
 mod subgroup;
 pub mod uniformity;
 mod value;

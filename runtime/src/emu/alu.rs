@@ -290,6 +290,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_clz_i32_u32" => u!(|a, _b, _c| find_bit(a, a.leading_zeros())),
         "v_ctz_i32_b32" => u!(|a, _b, _c| find_bit(a, a.trailing_zeros())),
         "v_rcp_f64" => dl!(|a, _b, _c| 1.0 / a),
+        "v_trunc_f64" => dl!(|a, _b, _c| a.trunc()),
         "v_rsq_f64" => dl!(|a, _b, _c| 1.0 / a.sqrt()),
         "v_sqrt_f64" => dl!(|a, _b, _c| a.sqrt()),
         "v_exp_f16" => hl!(|a, _b, _c| a.exp2()),
@@ -370,6 +371,13 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_cmp_eq_f64" => vc!(|a, b| a == b, d),
         "v_cmp_lt_i64" => vc!(|a, b| a < b, qi),
         "v_cmp_eq_u64" => vc!(|a, b| a == b, q),
+        // INT: the 64-bit unsigned and f64 compares the integer/conversion isel adds.
+        "v_cmp_lt_u64" => vc!(|a, b| a < b, q),
+        "v_cmp_ne_u64" => vc!(|a, b| a != b, q),
+        "v_cmp_ge_u64" => vc!(|a, b| a >= b, q),
+        "v_cmp_gt_f64" => vc!(|a, b| a > b, d),
+        "v_cmp_ge_f64" => vc!(|a, b| a >= b, d),
+        "v_cmp_lg_f64" => vc!(|a, b| a != b && !a.is_nan() && !b.is_nan(), d),
         "v_cmp_class_f32" => v!(|s, _c| (0, lo(s[1]) >> class_bit(f(s[0])) & 1 == 1)),
         // VOP3.
         "v_fma_f32" => fl!(|a, b, c| a.mul_add(b, c)),
@@ -406,6 +414,11 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_min3_f32" => fl!(|a, b, c| ieee_min(ieee_min(a, b), c)),
         "v_med3_f32" => fl!(|a, b, c| med3(a, b, c)),
         "v_max3_i32" => u!(|a, b, c| (a as i32).max(b as i32).max(c as i32) as u32),
+        "v_med3_i32" => u!(|a, b, c| {
+            let (a, b, c) = (a as i32, b as i32, c as i32);
+            a.max(b).min(a.min(b).max(c)) as u32
+        }),
+        "v_med3_u32" => u!(|a, b, c| a.max(b).min(a.min(b).max(c))),
         "v_min3_i32" => u!(|a, b, c| (a as i32).min(b as i32).min(c as i32) as u32),
         "v_max3_u32" => u!(|a, b, c| a.max(b).max(c)),
         "v_min3_u32" => u!(|a, b, c| a.min(b).min(c)),
@@ -427,8 +440,82 @@ pub fn vector(name: &str) -> Option<VectorFn> {
             let p = i128::from(i(s[0])) * i128::from(i(s[1])) + i128::from(s[2] as i64);
             (p as u64, p != i128::from(p as i64))
         }),
+        // FLOAT (isel-float): f16/f64 rounding, compares, f64 division and frexp
+        "v_trunc_f16" => hl!(|a, _b, _c| a.trunc()),
+        "v_rndne_f64" => dl!(|a, _b, _c| a.round_ties_even()),
+        "v_frexp_mant_f64" => dl!(|a, _b, _c| frexp64(a).0),
+        "v_frexp_exp_i32_f64" => v!(|s, _c| (u64::from(frexp64(d(s[0])).1 as u32), false)),
+        "v_cmp_u_f16" => vc!(|a, b| a.is_nan() || b.is_nan(), h),
+        "v_cmp_neq_f16" => vc!(|a, b| a != b, h),
+        "v_cmp_u_f64" => vc!(|a, b| a.is_nan() || b.is_nan(), d),
+        "v_cmp_neq_f64" => vc!(|a, b| a != b, d),
+        "v_cmp_class_f64" => v!(|s, _c| (0, lo(s[1]) >> class_bit64(d(s[0])) & 1 == 1)),
+        "v_div_fixup_f64" => dl!(|a, b, c| div_fixup64(a, b, c)),
+        "v_div_fmas_f64" => Some(div_fmas64),
         _ => None,
     }
+}
+
+/// x = m·2^e with |m| in [½, 1), denormals included; ±0, ±inf and NaN give (x, 0).
+fn frexp64(x: f64) -> (f64, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let (y, adj) = if x.is_subnormal() {
+        (x * 2f64.powi(64), -64)
+    } else {
+        (x, 0)
+    };
+    let bits = y.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i32 - 1022;
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, e + adj)
+}
+
+/// The v_cmp_class bit of an f64 (see [`class_bit`]).
+fn class_bit64(x: f64) -> u32 {
+    let neg = x.is_sign_negative();
+    let pick = |n: u32, p: u32| if neg { n } else { p };
+    match x.classify() {
+        std::num::FpCategory::Nan => u32::from(x.to_bits() & (1 << 51) != 0),
+        std::num::FpCategory::Infinite => pick(2, 9),
+        std::num::FpCategory::Normal => pick(3, 8),
+        std::num::FpCategory::Subnormal => pick(4, 7),
+        std::num::FpCategory::Zero => pick(5, 6),
+    }
+}
+
+/// v_div_fixup_f64, as [`div_fixup`] for f32.
+fn div_fixup64(q: f64, den: f64, num: f64) -> f64 {
+    let neg = den.is_sign_negative() != num.is_sign_negative();
+    let signed = |x: f64| if neg { -x } else { x };
+    if num.is_nan() {
+        num
+    } else if den.is_nan() {
+        den
+    } else if (den == 0.0 && num == 0.0) || (den.is_infinite() && num.is_infinite()) {
+        f64::NAN
+    } else if den == 0.0 || num.is_infinite() {
+        signed(f64::INFINITY)
+    } else if den.is_infinite() || num == 0.0 || biased64(num) - biased64(den) < -1075 {
+        // x/inf, 0/y, and the ISA's underflow clause (biased exponents)
+        signed(0.0)
+    } else if biased64(q) == 2047 {
+        signed(f64::INFINITY)
+    } else {
+        signed(q.abs())
+    }
+}
+
+/// v_div_fmas_f64: the FMA, scaled back by 2^±128 where v_div_scale_f64 scaled only one
+/// operand (as [`div_fmas32`]).
+fn div_fmas64(s: &[u64; 3], vcc: bool) -> (u64, bool) {
+    let r = d(s[0]).mul_add(d(s[1]), d(s[2]));
+    if !vcc {
+        return (rd(r), false);
+    }
+    let up = ((s[2] >> 52) & 0x7ff) > 1023;
+    (rd(ldexp(r, if up { 128 } else { -128 })), false)
 }
 
 fn d16(x: u64) -> f64 {
@@ -579,13 +666,26 @@ fn div_fixup(q: f32, den: f32, num: f32) -> f32 {
         f32::NAN
     } else if den == 0.0 || num.is_infinite() {
         signed(f32::INFINITY)
-    } else if den.is_infinite() || num == 0.0 {
+    } else if den.is_infinite() || num == 0.0 || biased32(num) - biased32(den) < -150 {
+        // x/inf, 0/y, and the ISA's underflow clause (biased exponents)
         signed(0.0)
-    } else if q.is_nan() {
-        f32::NAN
+    } else if biased32(q) == 255 {
+        // overflow: the scaled quotient ran out of range on the way (inf or NaN); the
+        // ISA text names S1 here, which is unreachable after the clauses above — S0 is
+        // meant (compiler-generated division of finite operands never gives NaN on
+        // hardware)
+        signed(f32::INFINITY)
     } else {
         signed(q.abs())
     }
+}
+
+fn biased32(x: f32) -> i32 {
+    ((x.to_bits() >> 23) & 0xff) as i32
+}
+
+fn biased64(x: f64) -> i32 {
+    ((x.to_bits() >> 52) & 0x7ff) as i32
 }
 
 fn perm(s0: u32, s1: u32, sel: u32) -> u32 {
