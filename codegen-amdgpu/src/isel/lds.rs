@@ -247,7 +247,7 @@ fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> 
         let (base, off) = addr.at(sel, start * size);
         let d = sel.new_v((bytes / 4) as u8);
         sel.ds(
-            op(wide_name("ds_load", bytes)),
+            op(wide_name(Dir::Load, bytes)),
             Some((d, Access::Def)),
             base,
             None,
@@ -275,7 +275,7 @@ fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) 
         let name = if bytes == 2 {
             "ds_load_u16"
         } else {
-            wide_name("ds_load", bytes)
+            wide_name(Dir::Load, bytes)
         };
         sel.ds(op(name), Some((d, Access::Def)), base, None, off);
         words.extend((0..bytes.div_ceil(4) as u8).map(|k| Piece { offset: k, ..d }));
@@ -316,15 +316,22 @@ fn chunks(first: u32, count: u32, size: u32) -> Vec<(u32, u32)> {
         .collect()
 }
 
-fn wide_name(prefix: &str, bytes: u32) -> &'static str {
-    match (prefix, bytes) {
-        ("ds_load", 4) => "ds_load_b32",
-        ("ds_load", 8) => "ds_load_b64",
-        ("ds_load", _) => "ds_load_b128",
-        (_, 4) => "ds_store_b32",
-        (_, 8) => "ds_store_b64",
-        _ => "ds_store_b128",
+fn wide_name(dir: Dir, bytes: u32) -> &'static str {
+    match (dir, bytes) {
+        (Dir::Load, 4) => "ds_load_b32",
+        (Dir::Load, 8) => "ds_load_b64",
+        (Dir::Load, _) => "ds_load_b128",
+        (Dir::Store, 4) => "ds_store_b32",
+        (Dir::Store, 8) => "ds_store_b64",
+        (Dir::Store, _) => "ds_store_b128",
     }
+}
+
+/// Which way a wide DS access goes.
+#[derive(Clone, Copy)]
+enum Dir {
+    Load,
+    Store,
 }
 
 /// The loaded elements with the lanes outside `mask` set to 0, in the value representation
@@ -424,7 +431,7 @@ fn store_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, elems: &[Piece
         let data = tuple(sel, part, (size / 4) as u8);
         let (base, off) = addr.at(sel, start * size);
         sel.ds(
-            op(wide_name("ds_store", n * size)),
+            op(wide_name(Dir::Store, n * size)),
             None,
             base,
             Some(data),
@@ -454,7 +461,7 @@ fn store_packed16(sel: &mut Sel, addr: LdsAddr, first: u32, elems: &[Piece]) {
         }
         let (base, off) = addr.at(sel, start * 2);
         sel.ds(
-            op(wide_name("ds_store", n * 2)),
+            op(wide_name(Dir::Store, n * 2)),
             None,
             base,
             Some(data),
