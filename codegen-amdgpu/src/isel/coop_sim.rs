@@ -144,7 +144,7 @@ impl Wave {
             };
             self.write_v(d, 0, lane, x);
         }
-        if name.starts_with("v_cmp") {
+        if name == "v_cmp_ne_u32" {
             self.s.insert((d.reg.0, d.offset), mask);
         }
     }

@@ -7,6 +7,12 @@
 //! (element `i` of a vector, a constant index), so the elements of a vector share one
 //! address register. Masks switch lanes off through EXEC (`s_and_saveexec_b32`), and a
 //! masked load then selects 0 for the lanes that were off.
+//!
+//! Widths: 4- and 8-byte elements move in naturally aligned runs of up to 16 bytes
+//! (`ds_load_b32/b64/b128`, the elements being pieces of the loaded tuple); 8- and 16-bit
+//! vectors load the same way and split with shifts/`v_bfe` into the 32-bit value form,
+//! 16-bit vectors store packed in pairs (`v_perm_b32`), bytes and bools one at a time.
+//! Bools are bytes 0/1 in memory and lane masks in registers.
 
 use super::emit::op;
 use super::{IselError, Piece, Sel, Src, Val};
@@ -137,8 +143,10 @@ pub(super) fn element_addr(
 ) -> Result<LdsAddr, IselError> {
     let at = array_offset(sel, array)?;
     if let Some(c) = known_const(sel, index) {
-        let bytes = i64::from(at) + c * i64::from(size);
-        if let Ok(imm @ 0..=0xffff) = u32::try_from(bytes) {
+        let bytes = c
+            .checked_mul(i64::from(size))
+            .and_then(|b| b.checked_add(i64::from(at)));
+        if let Some(imm @ 0..=0xffff) = bytes.and_then(|b| u32::try_from(b).ok()) {
             let base = sel.to_vgpr(Src::Const(Operand::Int(0)), 1);
             return Ok(LdsAddr { base, imm });
         }
@@ -210,7 +218,8 @@ pub(super) fn load(
     Ok(Val { elems })
 }
 
-/// Elements `first .. first + count` from `addr` (raw: bools as bytes 0/1 in VGPRs).
+/// Elements `first .. first + count` from `addr`, raw: bools as bytes 0/1 in VGPRs (the
+/// callers make lane masks of them, after zeroing masked-off lanes).
 fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> Vec<Piece> {
     let size = dt.size_bytes() as u32;
     let mut out = Vec::new();
@@ -238,7 +247,7 @@ fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> 
         let (base, off) = addr.at(sel, start * size);
         let d = sel.new_v((bytes / 4) as u8);
         sel.ds(
-            op(wide_name("ds_load", bytes)),
+            op(wide_name(Dir::Load, bytes)),
             Some((d, Access::Def)),
             base,
             None,
@@ -255,7 +264,7 @@ fn load_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> 
 }
 
 /// 8- or 16-bit elements of a vector: one load per 16 bytes, then each element taken out
-/// of its dword with the dtype's extension (the value representation's 32-bit form).
+/// of its dword with the dtype's extension (raw, like [`load_run`]: bools as bytes).
 fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) -> Vec<Piece> {
     let size = dt.size_bytes() as u32;
     let mut words = Vec::new();
@@ -266,7 +275,7 @@ fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) 
         let name = if bytes == 2 {
             "ds_load_u16"
         } else {
-            wide_name("ds_load", bytes)
+            wide_name(Dir::Load, bytes)
         };
         sel.ds(op(name), Some((d, Access::Def)), base, None, off);
         words.extend((0..bytes.div_ceil(4) as u8).map(|k| Piece { offset: k, ..d }));
@@ -274,8 +283,7 @@ fn load_packed(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, count: u32) 
     (0..count)
         .map(|e| {
             let byte = e * size;
-            let p = extract(sel, dt, words[(byte / 4) as usize], (byte % 4) * 8);
-            to_bool(sel, dt, p)
+            extract(sel, dt, words[(byte / 4) as usize], (byte % 4) * 8)
         })
         .collect()
 }
@@ -308,15 +316,22 @@ fn chunks(first: u32, count: u32, size: u32) -> Vec<(u32, u32)> {
         .collect()
 }
 
-fn wide_name(prefix: &str, bytes: u32) -> &'static str {
-    match (prefix, bytes) {
-        ("ds_load", 4) => "ds_load_b32",
-        ("ds_load", 8) => "ds_load_b64",
-        ("ds_load", _) => "ds_load_b128",
-        (_, 4) => "ds_store_b32",
-        (_, 8) => "ds_store_b64",
-        _ => "ds_store_b128",
+fn wide_name(dir: Dir, bytes: u32) -> &'static str {
+    match (dir, bytes) {
+        (Dir::Load, 4) => "ds_load_b32",
+        (Dir::Load, 8) => "ds_load_b64",
+        (Dir::Load, _) => "ds_load_b128",
+        (Dir::Store, 4) => "ds_store_b32",
+        (Dir::Store, 8) => "ds_store_b64",
+        (Dir::Store, _) => "ds_store_b128",
     }
+}
+
+/// Which way a wide DS access goes.
+#[derive(Clone, Copy)]
+enum Dir {
+    Load,
+    Store,
 }
 
 /// The loaded elements with the lanes outside `mask` set to 0, in the value representation
@@ -416,7 +431,7 @@ fn store_run(sel: &mut Sel, addr: LdsAddr, dt: DType, first: u32, elems: &[Piece
         let data = tuple(sel, part, (size / 4) as u8);
         let (base, off) = addr.at(sel, start * size);
         sel.ds(
-            op(wide_name("ds_store", n * size)),
+            op(wide_name(Dir::Store, n * size)),
             None,
             base,
             Some(data),
@@ -446,7 +461,7 @@ fn store_packed16(sel: &mut Sel, addr: LdsAddr, first: u32, elems: &[Piece]) {
         }
         let (base, off) = addr.at(sel, start * 2);
         sel.ds(
-            op(wide_name("ds_store", n * 2)),
+            op(wide_name(Dir::Store, n * 2)),
             None,
             base,
             Some(data),

@@ -10,7 +10,9 @@
 //!   (K = 2v low half, 2v + 1 high half) — one contiguous 32-byte row: two `ds_load_b128`;
 //! - B (K×N): lane `l` holds column `l % 16`, K = 0..15 packed the same way — a strided
 //!   column: `ds_load_u16` (low half) and `ds_load_u16_d16_hi` (high half, keeping the low);
-//! - C/D (f32): VGPR `v` of lane `l` holds element (row `2v + l / 16`, column `l % 16`).
+//! - C/D (f32): VGPR `v` of lane `l` holds element (row `2v + l / 16`, column `l % 16`)
+//!   (the interleaved rows are also what third-party RDNA3 kernels validated on hardware
+//!   use; the packing test `wmma_operand_packing_matches_llvm` checks LLVM's side).
 //!
 //! Every lane of the wave takes part (the IR requires whole subgroups arriving together).
 //! DS instructions of one wave execute in order, so the tile statements are ordered against
@@ -97,10 +99,17 @@ fn tile_addr(
     Ok(LdsAddr { base, imm: at })
 }
 
+/// Strides beyond this many elements cannot address a tile inside LDS (64 KiB); refusing
+/// them keeps every offset computed here within 32 bits.
+const MAX_STRIDE: u32 = 1 << 16;
+
 /// The half-precision dtype of an A or B tile (and a check that its rows stay 16-byte
 /// aligned, which the `ds_load_b128` of A needs).
 fn half_dtype(sel: &Sel, t: &TileRef) -> Result<DType, IselError> {
     let dt = array_dtype(sel, t.array)?;
+    if t.stride > MAX_STRIDE {
+        return Err(sel.unsupported(format!("a matrix tile stride of {}", t.stride)));
+    }
     if !matches!(dt, DType::F16 | DType::BF16) || t.stride < 16 || !t.stride.is_multiple_of(8) {
         return Err(sel.malformed(format!(
             "matrix operand tile of {dt:?} with stride {}",
@@ -129,11 +138,13 @@ fn load_a(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
 }
 
 /// The B operand: lane `l` column `l % 16`, K = 2v in the low and 2v + 1 in the high
-/// half of VGPR v.
+/// half of VGPR v. The eight low halves are loaded first, then the eight high halves: LDS
+/// returns a wave's loads in order, so a `d16_hi` load merges into its register after the
+/// low half has arrived without a wait in between (LLVM issues them the same way).
 fn load_b(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
     let addr = tile_addr(sel, t, 2, ln.low, 1, None)?;
     let b = sel.new_v(8);
-    for k in 0..16u32 {
+    for k in (0..16u32).step_by(2).chain((1..16u32).step_by(2)) {
         let (base, off) = addr.at(sel, k * t.stride * 2);
         let part = Piece {
             offset: (k / 2) as u8,
@@ -152,6 +163,9 @@ fn load_b(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<Piece, IselError> {
 /// The address of a lane's C/D elements: row `l / 16`, column `l % 16` (VGPR v adds 2v rows).
 fn d_addr(sel: &mut Sel, t: &TileRef, ln: Lane) -> Result<LdsAddr, IselError> {
     let dt = array_dtype(sel, t.array)?;
+    if t.stride > MAX_STRIDE {
+        return Err(sel.unsupported(format!("a matrix tile stride of {}", t.stride)));
+    }
     if dt != DType::F32 || t.stride < 16 {
         return Err(sel.malformed(format!(
             "matrix result tile of {dt:?} with stride {}",

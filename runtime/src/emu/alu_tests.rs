@@ -239,6 +239,7 @@ fn every_alu_opcode_in_the_table_has_semantics() {
         "v_readfirstlane_b32",
         "v_readlane_b32",
         "v_writelane_b32",
+        "v_mbcnt_lo_u32_b32",
         "v_div_scale_f32",
         "v_div_scale_f64",
         "v_dot2_f32_f16",

@@ -325,6 +325,19 @@ impl Wave {
         };
         let exec = self.exec();
         match ins.name {
+            "v_mbcnt_lo_u32_b32" => {
+                // D = popcount(S0 & lanes below this one) + S1 (constants or SGPRs here).
+                let mask = self.read_scalar(src[0], Ty::B32)? as u32;
+                let add = self.read_scalar(src[1], Ty::B32)? as u32;
+                let Operand::Vgpr(r) = vdst else {
+                    return Err("v_mbcnt_lo_u32_b32 without a VGPR destination".into());
+                };
+                self.check_vdst(usize::from(r), 1)?;
+                for lane in (0..32).filter(|l| exec >> l & 1 == 1) {
+                    let below = (mask & ((1u64 << lane) - 1) as u32).count_ones();
+                    self.set_v(usize::from(r), lane, below.wrapping_add(add));
+                }
+            }
             "v_writelane_b32" => {
                 let v = self.read_scalar(src[0], Ty::B32)? as u32;
                 let lane = (self.read_scalar(src[1], Ty::B32)? & 31) as usize;
