@@ -166,18 +166,20 @@ enum Command {
     /// Inputs are as for `eval`. With --check, every output is compared with the reference
     /// interpreter (per-dtype tolerance); a mismatch exits 1 and names the worst element.
     ///
-    /// Example: egpu run examples/softmax.egir --check
+    /// Example: egpu run examples/softmax.egir --device emu --check
     ///
     /// Example: egpu run examples/mlp.egir --device cuda --check
     Run {
         /// The .egir file.
         file: PathBuf,
-        /// Where to run: cpu (the kernel-IR interpreter), cuda or cuda:N (an NVIDIA GPU through
-        /// the CUDA driver; the kernels are compiled to PTX, assembled as for `compile -o`).
+        /// Where to run: cpu (the kernel-IR interpreter), emu (the strict RDNA3 emulator: the
+        /// kernels compiled for gfx1100 into one code object, run instruction by instruction),
+        /// cuda or cuda:N (an NVIDIA GPU through the CUDA driver; the kernels are compiled to
+        /// PTX, assembled as for `compile -o`).
         #[arg(long, default_value = "cpu")]
         device: String,
         /// The target to compile for: by default the device's own (cuda: from its compute
-        /// capability; cpu: gfx1100).
+        /// capability; emu and cpu: gfx1100).
         #[arg(long, value_parser = targets())]
         target: Option<String>,
         /// Seed for the random inputs.
