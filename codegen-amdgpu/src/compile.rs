@@ -78,16 +78,23 @@ impl CompiledKernel {
 pub fn compile_kernel(kernel: &Kernel, target: &Target) -> Result<CompiledKernel, AmdError> {
     let name = kernel.name().to_string();
     let (mut mir, info) = crate::isel::select(kernel, target)?;
-    let allocation = crate::regalloc::allocate(&mut mir).map_err(|error| AmdError::Regalloc {
-        kernel: name.clone(),
-        error,
-    })?;
+    let mut allocation =
+        crate::regalloc::allocate(&mut mir).map_err(|error| AmdError::Regalloc {
+            kernel: name.clone(),
+            error,
+        })?;
     let mut insts = mir.insts;
     crate::waitcnt::insert(&mut insts);
     crate::hazards::fix(&mut insts).map_err(|error| AmdError::Hazard {
         kernel: name.clone(),
         error,
     })?;
+    if crate::branches::relax(&mut insts) {
+        // The far-branch pair s[104:105] is in use.
+        allocation.sgprs = allocation
+            .sgprs
+            .max(u32::from(crate::branches::FAR_PAIR) + 2);
+    }
     let assembled = crate::assemble::assemble(&insts).map_err(|error| AmdError::Assemble {
         kernel: name.clone(),
         error,

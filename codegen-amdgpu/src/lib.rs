@@ -9,6 +9,7 @@
 pub use egpu_ir as ir;
 
 pub mod assemble;
+pub mod branches;
 pub mod compile;
 pub mod dwarf;
 mod flow;

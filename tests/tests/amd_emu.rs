@@ -72,3 +72,28 @@ fn random_graphs_run_on_the_emulator_as_the_reference_says() {
         failures.join("\n\n")
     );
 }
+
+/// The robustness issue's generated families at small tensor sizes: a 10,000-op fused
+/// chain, 30 softmaxes in a row, 100 outputs, 100 independent branches, a 20-layer mlp.
+#[test]
+fn large_generated_graphs_run_on_the_emulator_as_the_reference_says() {
+    let sizes = [
+        ("chain", 10_000),
+        ("softmax", 30),
+        ("layernorm_gelu", 10),
+        ("outputs", 100),
+        ("branches", 100),
+        ("mlp", 20),
+    ];
+    let mut failures = Vec::new();
+    for (family, n) in sizes {
+        let graph = egpu_tests::generated::family(family, n)
+            .expect("a known family")
+            .unwrap_or_else(|e| panic!("{family} {n}: {e}"));
+        let inputs = interp::random_inputs(&graph, 3);
+        if let Err(e) = check(&graph, &inputs) {
+            failures.push(format!("{family} {n}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

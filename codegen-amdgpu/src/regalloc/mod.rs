@@ -66,7 +66,8 @@ pub enum RegallocError {
     OutOfRegisters(String),
 }
 
-const SGPRS: usize = 106;
+/// s104 and s105 stay free for far branches (`crate::branches::FAR_PAIR`).
+const SGPRS: usize = crate::branches::FAR_PAIR as usize;
 const VGPRS: usize = 256;
 
 /// Allocates `mir` in place.
