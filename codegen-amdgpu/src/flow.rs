@@ -13,9 +13,10 @@
 use crate::isa::{Inst, Op};
 use crate::mir::MInst;
 
-/// A data-flow state: `join` merges the state of another path into this one.
-pub(crate) trait Lattice: Clone + PartialEq {
-    fn join(&mut self, other: &Self);
+/// A data-flow state: `join` merges the state of another path into this one and says
+/// whether that changed it.
+pub(crate) trait Lattice: Clone {
+    fn join(&mut self, other: &Self) -> bool;
 }
 
 /// Instructions to insert around one instruction.
@@ -76,13 +77,7 @@ fn merge<S: Lattice>(slot: &mut Option<S>, state: &S) -> bool {
             *slot = Some(state.clone());
             true
         }
-        Some(old) => {
-            let mut joined = old.clone();
-            joined.join(state);
-            let changed = joined != *old;
-            *old = joined;
-            changed
-        }
+        Some(old) => old.join(state),
     }
 }
 

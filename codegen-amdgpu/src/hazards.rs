@@ -93,7 +93,7 @@ impl InFlight {
 }
 
 impl Lattice for InFlight {
-    fn join(&mut self, o: &InFlight) {
+    fn join(&mut self, o: &InFlight) -> bool {
         // Per VGPR: in flight on either path, the smaller distances of the two.
         let mine = std::mem::take(&mut self.trans);
         let (mut i, mut j) = (0, 0);
@@ -113,10 +113,16 @@ impl Lattice for InFlight {
         }
         self.trans.extend_from_slice(&mine[i..]);
         self.trans.extend_from_slice(&o.trans[j..]);
+        let mut changed = self.trans != mine;
+        // Almost always empty: the clone does not allocate.
+        let wmma_d = self.wmma_d.clone();
         self.wmma_d.extend(o.wmma_d.iter().copied());
         self.wmma_d.sort_by_key(|r| (r.first, r.count));
         self.wmma_d.dedup();
+        changed |= self.wmma_d != wmma_d;
+        changed |= self.after_nop && !o.after_nop;
         self.after_nop &= o.after_nop;
+        changed
     }
 }
 
