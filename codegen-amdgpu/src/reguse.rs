@@ -87,6 +87,10 @@ impl Default for RegList {
 impl RegList {
     pub fn push(&mut self, r: Regs) {
         // Every instruction form names at most MAX_RANGES ranges (see `effects`).
+        debug_assert!(
+            usize::from(self.len) < MAX_RANGES,
+            "more ranges than {MAX_RANGES}"
+        );
         if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
             *slot = r;
             self.len += 1;
