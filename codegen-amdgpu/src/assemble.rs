@@ -42,13 +42,13 @@ pub enum AssembleError {
     DuplicateLabel { index: usize, label: u32 },
 }
 
-/// The first pass: each instruction's encoding (branches: none yet), its byte offset,
-/// and each label's byte offset.
+/// The first pass: the code with every instruction encoded in place (branches as a
+/// zero dword, filled in by the second pass), each instruction's byte offset, and each
+/// label's byte offset.
 struct Layout {
-    bytes: Vec<Vec<u8>>,
+    code: Vec<u8>,
     offsets: Vec<u32>,
     labels: Vec<Option<u32>>,
-    end: u32,
 }
 
 fn encode_at(index: usize, inst: &Inst) -> Result<Vec<u8>, AssembleError> {
@@ -61,37 +61,35 @@ fn encode_at(index: usize, inst: &Inst) -> Result<Vec<u8>, AssembleError> {
 
 fn layout(insts: &[MInst]) -> Result<Layout, AssembleError> {
     let mut l = Layout {
-        bytes: Vec::with_capacity(insts.len()),
+        // Most instructions are one or two dwords.
+        code: Vec::with_capacity(insts.len() * 8),
         offsets: Vec::with_capacity(insts.len()),
         labels: Vec::new(),
-        end: 0,
     };
     for (index, m) in insts.iter().enumerate() {
-        l.offsets.push(l.end);
-        let bytes = match m {
+        let here = l.code.len() as u32;
+        l.offsets.push(here);
+        match m {
             MInst::Inst { inst, regs, .. } => {
                 if !regs.is_empty() {
                     return Err(AssembleError::Unallocated { index });
                 }
-                encode_at(index, inst)?
+                l.code.extend_from_slice(&encode_at(index, inst)?);
             }
             MInst::Label(Label(n)) => {
                 let n = *n as usize;
                 if l.labels.len() <= n {
                     l.labels.resize(n + 1, None);
                 }
-                if l.labels[n].replace(l.end).is_some() {
+                if l.labels[n].replace(here).is_some() {
                     return Err(AssembleError::DuplicateLabel {
                         index,
                         label: n as u32,
                     });
                 }
-                Vec::new()
             }
-            MInst::Branch { .. } => vec![0; 4],
-        };
-        l.end += bytes.len() as u32;
-        l.bytes.push(bytes);
+            MInst::Branch { .. } => l.code.extend_from_slice(&[0; 4]),
+        }
     }
     Ok(l)
 }
@@ -133,26 +131,32 @@ fn check_end(insts: &[MInst]) -> Result<(), AssembleError> {
 /// Encodes allocated machine code.
 pub fn assemble(insts: &[MInst]) -> Result<Assembled, AssembleError> {
     check_end(insts)?;
-    let l = layout(insts)?;
-    let mut out = Assembled {
-        code: Vec::with_capacity(l.end as usize),
-        lines: Vec::new(),
-    };
+    let mut l = layout(insts)?;
+    let mut lines = Vec::with_capacity(insts.len());
+    // Bytes earlier branches added beyond their dword (none: every branch is one SOPP
+    // dword; kept so the code is exactly the concatenation of the encodings regardless).
+    let mut grown = 0;
     for (index, m) in insts.iter().enumerate() {
         match m {
             MInst::Label(_) => continue,
-            MInst::Inst { line, .. } => {
-                out.lines.push((l.offsets[index], *line));
-                out.code.extend_from_slice(&l.bytes[index]);
-            }
+            MInst::Inst { line, .. } => lines.push((l.offsets[index], *line)),
             MInst::Branch { op, target, line } => {
-                out.lines.push((l.offsets[index], *line));
-                let inst = l.branch(index, *op, *target)?;
-                out.code.extend(encode_at(index, &inst)?);
+                lines.push((l.offsets[index], *line));
+                let bytes = encode_at(index, &l.branch(index, *op, *target)?)?;
+                let at = l.offsets[index] as usize + grown;
+                if bytes.len() == 4 {
+                    l.code[at..at + 4].copy_from_slice(&bytes);
+                } else {
+                    grown += bytes.len().saturating_sub(4);
+                    l.code.splice(at..at + 4, bytes);
+                }
             }
         }
     }
-    Ok(out)
+    Ok(Assembled {
+        code: l.code,
+        lines,
+    })
 }
 
 /// The assembly text of allocated machine code, one instruction per line as

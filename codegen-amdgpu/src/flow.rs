@@ -2,8 +2,8 @@
 //! hazard fixes. Program order is the order a wave issues instructions in (isel's control
 //! flow is structured and EXEC-masked), with branches as may-go edges: the state at a
 //! label is the join of the state falling into it and of every branch to it. Backward
-//! branches (loops) are handled by repeating the walk until no label's state changes; the
-//! states form finite lattices whose joins only grow, so this ends.
+//! branches (loops) are handled by repeating the walk until no backward branch changes a
+//! label's state; the states form finite lattices whose joins only grow, so this ends.
 //!
 //! A pass's `step` sees the state before an instruction, decides what must be inserted
 //! around it (which changes the state as the inserted instructions would), and applies
@@ -13,9 +13,10 @@
 use crate::isa::{Inst, Op};
 use crate::mir::MInst;
 
-/// A data-flow state: `join` merges the state of another path into this one.
-pub(crate) trait Lattice: Clone + PartialEq {
-    fn join(&mut self, other: &Self);
+/// A data-flow state: `join` merges the state of another path into this one and says
+/// whether that changed it.
+pub(crate) trait Lattice: Clone {
+    fn join(&mut self, other: &Self) -> bool;
 }
 
 /// Instructions to insert around one instruction.
@@ -32,6 +33,11 @@ impl Insert {
 }
 
 /// Runs `step` to a fixed point from `entry` and inserts what its last walk asked for.
+///
+/// A walk is the last one needed when no branch back to a label it already passed changed
+/// that label's state: every label then held, when the walk read it, the join of all its
+/// incoming states, so the next walk would read the same states and repeat this one
+/// (joins are idempotent). Straight-line and forward-branching code takes one walk.
 pub(crate) fn run<S: Lattice>(
     insts: &mut Vec<MInst>,
     entry: S,
@@ -39,12 +45,17 @@ pub(crate) fn run<S: Lattice>(
 ) {
     let mut w = Walk {
         at_label: vec![None; label_count(insts)],
+        passed: vec![false; label_count(insts)],
         endpgm: Op::by_name("s_endpgm"),
         jump: Op::by_name("s_branch"),
     };
-    while w.walk(insts, &entry, &mut step).0 {}
-    let (_, inserts) = w.walk(insts, &entry, &mut step);
-    apply(insts, inserts);
+    loop {
+        let (changed, inserts) = w.walk(insts, &entry, &mut step);
+        if !changed {
+            apply(insts, inserts);
+            return;
+        }
+    }
 }
 
 fn label_count(insts: &[MInst]) -> usize {
@@ -66,27 +77,24 @@ fn merge<S: Lattice>(slot: &mut Option<S>, state: &S) -> bool {
             *slot = Some(state.clone());
             true
         }
-        Some(old) => {
-            let mut joined = old.clone();
-            joined.join(state);
-            let changed = joined != *old;
-            *old = joined;
-            changed
-        }
+        Some(old) => old.join(state),
     }
 }
 
 type Inserts = Vec<(usize, Insert)>;
 
-/// The walks' state: each label's state so far, and the opcodes that end a path.
+/// The walks' state: each label's state so far, whether the current walk has passed it,
+/// and the opcodes that end a path.
 struct Walk<S> {
     at_label: Vec<Option<S>>,
+    passed: Vec<bool>,
     endpgm: Option<Op>,
     jump: Option<Op>,
 }
 
 impl<S: Lattice> Walk<S> {
-    /// One walk over the program: whether any label's state grew, and the insertions.
+    /// One walk over the program: whether the state of a label it had already passed grew
+    /// (another walk is needed), and the insertions.
     fn walk(
         &mut self,
         insts: &[MInst],
@@ -94,6 +102,8 @@ impl<S: Lattice> Walk<S> {
         step: &mut impl FnMut(&mut S, &Inst) -> Insert,
     ) -> (bool, Inserts) {
         let at_label = &mut self.at_label;
+        let passed = &mut self.passed;
+        passed.iter_mut().for_each(|p| *p = false);
         let mut changed = false;
         let mut inserts = Vec::new();
         let mut cur = Some(entry.clone());
@@ -101,14 +111,17 @@ impl<S: Lattice> Walk<S> {
             match m {
                 MInst::Label(l) => {
                     let slot = &mut at_label[l.0 as usize];
+                    // A label placed twice grows after the first placement was read.
                     if let Some(c) = &cur {
-                        changed |= merge(slot, c);
+                        changed |= merge(slot, c) && passed[l.0 as usize];
                     }
+                    passed[l.0 as usize] = true;
                     cur = slot.clone();
                 }
                 MInst::Branch { op, target, .. } => {
+                    let t = target.0 as usize;
                     if let Some(c) = &cur {
-                        changed |= merge(&mut at_label[target.0 as usize], c);
+                        changed |= merge(&mut at_label[t], c) && passed[t];
                     }
                     if Some(*op) == self.jump {
                         cur = None;

@@ -29,6 +29,7 @@ use crate::isa::sopp::MSG_DEALLOC_VGPRS;
 use crate::isa::{Class, Inst, Op, Operand, Ty};
 use crate::mir::MInst;
 use crate::reguse::{self, Effects, Regs};
+use std::cmp::Ordering;
 
 /// Why allocated code cannot run correctly whatever is inserted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,11 +47,22 @@ const TRANS_TRANS: u8 = 2;
 /// `s_waitcnt_depctr` with va_vdst = 0: waits until every VALU has written its VGPRs.
 const DEPCTR_VA_VDST0: u16 = 0x0fff;
 
+/// A VGPR a TRANS wrote and the (VALUs, TRANS) issued since, while within the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TransWrite {
+    vgpr: u8,
+    valus: u8,
+    trans: u8,
+}
+
 /// What is in flight at a program point, on any path to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct InFlight {
-    /// Per VGPR: (VALUs, TRANS) issued since a TRANS wrote it, while within the window.
-    trans: Vec<Option<(u8, u8)>>,
+    /// The VGPRs TRANS results are still in flight to, sorted by VGPR, each once (a
+    /// canonical form, so equal states compare equal). Only VGPRs written within the
+    /// window are held: a handful, where a per-VGPR table would be walked 256 wide on
+    /// every VALU.
+    trans: Vec<TransWrite>,
     /// The destinations of WMMAs with no other VALU issued after them.
     wmma_d: Vec<Regs>,
     /// The last instruction was `s_nop`.
@@ -60,25 +72,57 @@ struct InFlight {
 impl InFlight {
     fn new() -> InFlight {
         InFlight {
-            trans: vec![None; 256],
+            trans: Vec::new(),
             wmma_d: Vec::new(),
             after_nop: false,
+        }
+    }
+
+    /// A TRANS wrote `vgpr` just now.
+    fn trans_wrote(&mut self, vgpr: u8) {
+        let fresh = TransWrite {
+            vgpr,
+            valus: 0,
+            trans: 0,
+        };
+        match self.trans.binary_search_by_key(&vgpr, |t| t.vgpr) {
+            Ok(i) => self.trans[i] = fresh,
+            Err(i) => self.trans.insert(i, fresh),
         }
     }
 }
 
 impl Lattice for InFlight {
-    fn join(&mut self, o: &InFlight) {
-        for (a, b) in self.trans.iter_mut().zip(&o.trans) {
-            *a = match (*a, *b) {
-                (Some((v, t)), Some((w, u))) => Some((v.min(w), t.min(u))),
-                (x, None) | (None, x) => x,
+    fn join(&mut self, o: &InFlight) -> bool {
+        // Per VGPR: in flight on either path, the smaller distances of the two.
+        let mine = std::mem::take(&mut self.trans);
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&x), Some(&y)) = (mine.get(i), o.trans.get(j)) {
+            let t = match x.vgpr.cmp(&y.vgpr) {
+                Ordering::Less => x,
+                Ordering::Greater => y,
+                Ordering::Equal => TransWrite {
+                    vgpr: x.vgpr,
+                    valus: x.valus.min(y.valus),
+                    trans: x.trans.min(y.trans),
+                },
             };
+            i += usize::from(x.vgpr <= y.vgpr);
+            j += usize::from(y.vgpr <= x.vgpr);
+            self.trans.push(t);
         }
+        self.trans.extend_from_slice(&mine[i..]);
+        self.trans.extend_from_slice(&o.trans[j..]);
+        let mut changed = self.trans != mine;
+        // Almost always empty: the clone does not allocate.
+        let wmma_d = self.wmma_d.clone();
         self.wmma_d.extend(o.wmma_d.iter().copied());
         self.wmma_d.sort_by_key(|r| (r.first, r.count));
         self.wmma_d.dedup();
+        changed |= self.wmma_d != wmma_d;
+        changed |= self.after_nop && !o.after_nop;
         self.after_nop &= o.after_nop;
+        changed
     }
 }
 
@@ -98,7 +142,11 @@ fn sopp(name: &str, imm: u16) -> Vec<Inst> {
 
 /// Rule 1: a VALU reading a VGPR a TRANS wrote within the window.
 fn trans_use(s: &InFlight, inst: &Inst, e: &Effects) -> bool {
-    reguse::is_valu(inst) && vgprs(&e.reads).any(|v| s.trans[v].is_some())
+    reguse::is_valu(inst)
+        && s.trans.iter().any(|t| {
+            let code = 256 + u16::from(t.vgpr);
+            e.reads.iter().any(|r| r.units().contains(&code))
+        })
 }
 
 /// Rule 2: a WMMA whose A or B overlaps a WMMA's D with no VALU in between.
@@ -144,21 +192,22 @@ fn dealloc_without_nop(s: &InFlight, inst: &Inst) -> bool {
 fn advance(s: &mut InFlight, inst: &Inst, e: &Effects) {
     if matches!(*inst, Inst::Sopp { op, imm } if op.name() == "s_waitcnt_depctr" && imm >> 12 == 0)
     {
-        s.trans.iter_mut().for_each(|t| *t = None);
+        s.trans.clear();
     }
     s.after_nop = inst.op().name() == "s_nop";
     if !reguse::is_valu(inst) {
         return;
     }
     let trans = reguse::is_trans(inst);
-    for t in s.trans.iter_mut() {
-        *t = t
-            .map(|(v, n)| (v + 1, n + u8::from(trans)))
-            .filter(|&(v, n)| v <= TRANS_VALUS && n <= TRANS_TRANS);
-    }
+    s.trans.retain_mut(|t| {
+        t.valus += 1;
+        t.trans += u8::from(trans);
+        t.valus <= TRANS_VALUS && t.trans <= TRANS_TRANS
+    });
     if trans {
-        for v in vgprs(&e.writes).collect::<Vec<_>>() {
-            s.trans[v] = Some((0, 0));
+        for v in vgprs(&e.writes) {
+            // VGPR codes are 256-511, so the index fits.
+            s.trans_wrote(v as u8);
         }
     }
     s.wmma_d.clear();
@@ -172,7 +221,7 @@ fn step(s: &mut InFlight, inst: &Inst) -> Insert {
     let mut before = Vec::new();
     if trans_use(s, inst, &e) {
         before.extend(sopp("s_waitcnt_depctr", DEPCTR_VA_VDST0));
-        s.trans.iter_mut().for_each(|t| *t = None);
+        s.trans.clear();
     }
     if wmma_reads_previous_d(s, inst) {
         before.extend(Op::by_name("v_nop").map(|op| Inst::Valu {

@@ -63,20 +63,74 @@ impl Regs {
     }
 }
 
+/// The most register ranges one instruction reads (a VALU: three sources, its
+/// destination, VCC and EXEC).
+const MAX_RANGES: usize = 6;
+
+/// A few register ranges held inline: [`effects`] runs for every instruction of every
+/// walk of the passes after allocation, so it must not allocate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegList {
+    items: [Regs; MAX_RANGES],
+    len: u8,
+}
+
+impl Default for RegList {
+    fn default() -> RegList {
+        RegList {
+            items: [Regs::one(0); MAX_RANGES],
+            len: 0,
+        }
+    }
+}
+
+impl RegList {
+    pub fn push(&mut self, r: Regs) {
+        // Every instruction form names at most MAX_RANGES ranges (see `effects`).
+        debug_assert!(
+            usize::from(self.len) < MAX_RANGES,
+            "more ranges than {MAX_RANGES}"
+        );
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
+            *slot = r;
+            self.len += 1;
+        }
+    }
+}
+
+impl std::ops::Deref for RegList {
+    type Target = [Regs];
+    fn deref(&self) -> &[Regs] {
+        &self.items[..usize::from(self.len)]
+    }
+}
+
+impl<'a> IntoIterator for &'a RegList {
+    type Item = &'a Regs;
+    type IntoIter = std::slice::Iter<'a, Regs>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// The registers an instruction reads and writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Effects {
-    pub reads: Vec<Regs>,
-    pub writes: Vec<Regs>,
+    pub reads: RegList,
+    pub writes: RegList,
 }
 
 impl Effects {
     fn read(&mut self, o: Operand, ty: Ty) {
-        self.reads.extend(Regs::of(o, ty));
+        if let Some(r) = Regs::of(o, ty) {
+            self.reads.push(r);
+        }
     }
 
     fn write(&mut self, o: Operand, ty: Ty) {
-        self.writes.extend(Regs::of(o, ty));
+        if let Some(r) = Regs::of(o, ty) {
+            self.writes.push(r);
+        }
     }
 
     pub fn reads_any(&self, r: Regs) -> bool {

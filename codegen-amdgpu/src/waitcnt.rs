@@ -30,16 +30,124 @@ const FIELD_MAX: u8 = 63;
 /// `vmcnt(62)`, which is correct (at most 63 can be outstanding) if slightly early.
 const MAX_DIST: u8 = FIELD_MAX - 1;
 
+/// Words of a bit set over the register codes.
+const WORDS: usize = UNITS / 64;
+
+/// A set of register codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+struct UnitSet([u64; WORDS]);
+
+impl UnitSet {
+    fn contains(&self, u: usize) -> bool {
+        self.0[u / 64] >> (u % 64) & 1 != 0
+    }
+
+    fn insert(&mut self, u: usize) {
+        self.0[u / 64] |= 1 << (u % 64);
+    }
+
+    fn remove(&mut self, u: usize) {
+        self.0[u / 64] &= !(1 << (u % 64));
+    }
+
+    fn clear(&mut self) {
+        self.0 = [0; WORDS];
+    }
+
+    /// Adds `o`'s members; whether any was new.
+    fn union(&mut self, o: &UnitSet) -> bool {
+        let mut changed = false;
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            changed |= b & !*a != 0;
+            *a |= b;
+        }
+        changed
+    }
+
+    /// The members, in increasing order.
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    w * 64 + b
+                })
+            })
+        })
+    }
+}
+
+/// Per register: how many in-order events of one counter were issued after the one that
+/// writes it, or `NONE`; with the set of registers that are not `NONE`, so that aging and
+/// retiring touch only those (a few dozen at most, of 512).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Distances {
+    dist: [u8; UNITS],
+    pending: UnitSet,
+}
+
+impl Distances {
+    fn new() -> Distances {
+        Distances {
+            dist: [NONE; UNITS],
+            pending: UnitSet::default(),
+        }
+    }
+
+    fn get(&self, u: usize) -> u8 {
+        self.dist[u]
+    }
+
+    /// An event writing `u` was issued just now.
+    fn issued(&mut self, u: usize) {
+        self.dist[u] = 0;
+        self.pending.insert(u);
+    }
+
+    /// One more event: every older one is one further back.
+    fn age(&mut self) {
+        for u in self.pending.iter() {
+            self.dist[u] = (self.dist[u] + 1).min(MAX_DIST);
+        }
+    }
+
+    /// After waiting for at most `n` outstanding, events `n` or more back are done.
+    fn retire(&mut self, n: u8) {
+        let pending = self.pending;
+        for u in pending.iter() {
+            if self.dist[u] >= n {
+                self.dist[u] = NONE;
+                self.pending.remove(u);
+            }
+        }
+    }
+
+    /// The smaller distance of the two paths per register; whether any changed.
+    fn join(&mut self, o: &Distances) -> bool {
+        let mut changed = false;
+        for u in o.pending.iter() {
+            if o.dist[u] < self.dist[u] {
+                self.dist[u] = o.dist[u];
+                changed = true;
+            }
+        }
+        self.pending.union(&o.pending);
+        changed
+    }
+}
+
 /// What may be outstanding at a program point, on every path to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Pending {
     /// Per register: how many vmcnt events were issued after the load that writes it
     /// (the smallest over all paths: the wait that covers every path), or `NONE`.
-    vm: Vec<u8>,
+    vm: Distances,
     /// Per register: how many LDS operations were issued after the one that writes it.
-    lds: Vec<u8>,
-    /// Per register: written by an out-of-order lgkm event (SMEM, FLAT).
-    ooo: Vec<bool>,
+    lds: Distances,
+    /// Registers written by an out-of-order lgkm event (SMEM, FLAT).
+    ooo: UnitSet,
     /// Whether any event of each in-order kind may be outstanding (for `s_barrier`;
     /// flags rather than counts so loops reach their fixed point in a few walks).
     vm_any: bool,
@@ -52,9 +160,9 @@ struct Pending {
 impl Pending {
     fn new() -> Pending {
         Pending {
-            vm: vec![NONE; UNITS],
-            lds: vec![NONE; UNITS],
-            ooo: vec![false; UNITS],
+            vm: Distances::new(),
+            lds: Distances::new(),
+            ooo: UnitSet::default(),
             vm_any: false,
             lds_any: false,
             vs_any: false,
@@ -64,20 +172,17 @@ impl Pending {
 }
 
 impl Lattice for Pending {
-    fn join(&mut self, o: &Pending) {
-        for (a, b) in self.vm.iter_mut().zip(&o.vm) {
-            *a = (*a).min(*b);
-        }
-        for (a, b) in self.lds.iter_mut().zip(&o.lds) {
-            *a = (*a).min(*b);
-        }
-        for (a, b) in self.ooo.iter_mut().zip(&o.ooo) {
-            *a |= *b;
-        }
+    fn join(&mut self, o: &Pending) -> bool {
+        let mut changed = self.vm.join(&o.vm);
+        changed |= self.lds.join(&o.lds);
+        changed |= self.ooo.union(&o.ooo);
+        let flags = |p: &Pending| [p.vm_any, p.lds_any, p.vs_any, p.ooo_any];
+        changed |= flags(o).iter().zip(flags(self)).any(|(b, a)| *b && !a);
         self.vm_any |= o.vm_any;
         self.lds_any |= o.lds_any;
         self.vs_any |= o.vs_any;
         self.ooo_any |= o.ooo_any;
+        changed
     }
 }
 
@@ -160,15 +265,17 @@ impl Wait {
 
 /// The wait that makes register `u` safe to read or overwrite.
 fn cover(s: &Pending, u: usize, skip_vm: bool, w: &mut Wait) {
-    if s.vm[u] != NONE && !skip_vm {
-        tighten(&mut w.vm, s.vm[u]);
+    let vm = s.vm.get(u);
+    if vm != NONE && !skip_vm {
+        tighten(&mut w.vm, vm);
     }
-    if s.ooo[u] {
+    if s.ooo.contains(u) {
         tighten(&mut w.lgkm, 0);
     }
-    if s.lds[u] != NONE {
+    let lds = s.lds.get(u);
+    if lds != NONE {
         // An out-of-order event may be counted too: only lgkmcnt(0) is then certain.
-        tighten(&mut w.lgkm, if s.ooo_any { 0 } else { s.lds[u] });
+        tighten(&mut w.lgkm, if s.ooo_any { 0 } else { lds });
     }
 }
 
@@ -234,14 +341,14 @@ fn existing(inst: &Inst) -> Wait {
 /// The state after waiting: whatever the wait guarantees complete is no longer pending.
 fn settle(s: &mut Pending, w: Wait) {
     if let Some(n) = w.vm {
-        retire(&mut s.vm, n);
+        s.vm.retire(n);
         s.vm_any &= n > 0;
     }
     if let Some(n) = w.lgkm {
-        retire(&mut s.lds, n);
+        s.lds.retire(n);
         s.lds_any &= n > 0;
         if n == 0 {
-            s.ooo.iter_mut().for_each(|b| *b = false);
+            s.ooo.clear();
             s.ooo_any = false;
         }
     }
@@ -250,36 +357,23 @@ fn settle(s: &mut Pending, w: Wait) {
     }
 }
 
-/// After waiting for at most `n` outstanding, events `n` or more back are done.
-fn retire(dist: &mut [u8], n: u8) {
-    for d in dist.iter_mut().filter(|d| **d != NONE && **d >= n) {
-        *d = NONE;
-    }
-}
-
-/// One more in-order event: every older one is one further back.
-fn age(dist: &mut [u8], any: &mut bool) {
-    for d in dist.iter_mut().filter(|d| **d != NONE) {
-        *d = (*d + 1).min(MAX_DIST);
-    }
-    *any = true;
-}
-
 /// The state after `inst` issues event `ev` writing `e.writes`.
 fn issue(s: &mut Pending, ev: Event, e: &Effects) {
     let units = || e.writes.iter().flat_map(|r| r.units()).map(usize::from);
     match ev {
         Event::None => {}
         Event::VmLoad | Event::FlatLoad => {
-            age(&mut s.vm, &mut s.vm_any);
-            units().for_each(|u| s.vm[u] = 0);
+            s.vm.age();
+            s.vm_any = true;
+            units().for_each(|u| s.vm.issued(u));
         }
         Event::VmStore | Event::FlatStore => s.vs_any = true,
         Event::Lds => {
-            age(&mut s.lds, &mut s.lds_any);
-            units().for_each(|u| s.lds[u] = 0);
+            s.lds.age();
+            s.lds_any = true;
+            units().for_each(|u| s.lds.issued(u));
         }
-        Event::Smem | Event::Msg => units().for_each(|u| s.ooo[u] = true),
+        Event::Smem | Event::Msg => units().for_each(|u| s.ooo.insert(u)),
     }
     if matches!(
         ev,
@@ -287,7 +381,7 @@ fn issue(s: &mut Pending, ev: Event, e: &Effects) {
     ) {
         s.ooo_any = true;
         if ev == Event::FlatLoad {
-            units().for_each(|u| s.ooo[u] = true);
+            units().for_each(|u| s.ooo.insert(u));
         }
     }
 }

@@ -78,11 +78,11 @@ pub fn allocate(mir: &mut Mir) -> Result<Allocation, RegallocError> {
     let v = allocate_class(mir, &live, RegClass::V, lanes)?;
     let insts = spill::rewrite(mir, &s, &v)?;
     mir.insts = insts;
-    let top = |c| mir.insts.iter().map(|m| slots::top_register(m, c)).max();
+    let usage = slots::usage(&mir.insts);
     Ok(Allocation {
-        vgprs: top(RegClass::V).unwrap_or(0),
-        sgprs: top(RegClass::S).unwrap_or(0),
-        uses_vcc: mir.insts.iter().any(slots::uses_vcc),
+        vgprs: usage.vgprs,
+        sgprs: usage.sgprs,
+        uses_vcc: usage.uses_vcc,
         scratch_bytes_per_lane: v.slot_count * 4,
     })
 }
