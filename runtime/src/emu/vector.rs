@@ -80,6 +80,16 @@ fn out_mods(r: u64, ty: Ty, mods: &Mods) -> u64 {
     }
 }
 
+/// Runs `f` for each lane set in `mask`.
+#[inline(always)]
+fn each_lane(mask: u32, mut f: impl FnMut(usize)) {
+    let mut m = mask;
+    while m != 0 {
+        f(m.trailing_zeros() as usize);
+        m &= m - 1;
+    }
+}
+
 fn is_float_class(c: Class) -> bool {
     matches!(
         c,
@@ -184,26 +194,10 @@ impl Wave {
         }
         f(&mut lanes);
         let mask = lanes.bits;
-        let out = lanes.out;
-        self.lanes = Some(lanes);
         if let Some(d) = vreg {
-            let mut m = exec;
-            while m != 0 {
-                let l = m.trailing_zeros() as usize;
-                m &= m - 1;
-                let mut r = out[l];
-                if out_mod {
-                    r = out_mods(r, info.dst, &mods);
-                }
-                self.v[d * 32 + l] = r as u32;
-                if width == 2 {
-                    self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
-                }
-            }
-            for k in d..d + width {
-                self.v_written[k] |= exec;
-            }
+            self.write_back(&lanes.out, d, width, exec, out_mod.then_some((info.dst, &mods)));
         }
+        self.lanes = Some(lanes);
         if bit_out {
             let target = if info.fmt == Fmt::Vopc { vdst } else { sdst };
             self.write_scalar(target, Ty::B32, u64::from(mask))?;
@@ -211,6 +205,48 @@ impl Wave {
         self.hazards.issued(trans, vreg.map(|r| (r, width)), ins.pc);
         self.hazards.wmma_d = None;
         Ok(())
+    }
+
+    /// Writes the active lanes of `out` to VGPR `d` (and `d + 1` when `width` is 2),
+    /// applying float output modifiers when given. The common case (one dword, no
+    /// modifiers) is its own loop, and a full EXEC a straight copy, because this runs
+    /// once per VALU instruction.
+    #[inline]
+    fn write_back(
+        &mut self,
+        out: &[u64; 32],
+        d: usize,
+        width: usize,
+        exec: u32,
+        out_mod: Option<(Ty, &Mods)>,
+    ) {
+        let lo = &mut self.v[d * 32..d * 32 + 32];
+        match (out_mod, width) {
+            (None, 1) if exec == u32::MAX => {
+                for (v, &r) in lo.iter_mut().zip(out) {
+                    *v = r as u32;
+                }
+            }
+            (None, 1) => each_lane(exec, |l| lo[l] = out[l] as u32),
+            _ => {
+                let mut m = exec;
+                while m != 0 {
+                    let l = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let mut r = out[l];
+                    if let Some((ty, mods)) = out_mod {
+                        r = out_mods(r, ty, mods);
+                    }
+                    self.v[d * 32 + l] = r as u32;
+                    if width == 2 {
+                        self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
+                    }
+                }
+            }
+        }
+        for k in d..d + width {
+            self.v_written[k] |= exec;
+        }
     }
 
     /// v_div_scale_f32/f64: D to the VGPR, the VCC bits to the scalar destination.
