@@ -197,7 +197,8 @@ impl Wave {
     ) -> bool {
         let bytes = usize::from(ins.bytes);
         let exec = self.exec();
-        let Some((base, data)) = lane_span(exec, addrs, bytes).and_then(|(lo, end)| mem.span_mut(lo, end))
+        let Some((base, data)) =
+            lane_span(exec, addrs, bytes).and_then(|(lo, end)| mem.span_mut(lo, end))
         else {
             return false;
         };
@@ -230,7 +231,8 @@ impl Wave {
     ) -> bool {
         let bytes = usize::from(ins.bytes);
         let exec = self.exec();
-        let Some((base, data)) = lane_span(exec, addrs, bytes).and_then(|(lo, end)| mem.span_mut(lo, end))
+        let Some((base, data)) =
+            lane_span(exec, addrs, bytes).and_then(|(lo, end)| mem.span_mut(lo, end))
         else {
             return false;
         };

@@ -195,7 +195,13 @@ impl Wave {
         f(&mut lanes);
         let mask = lanes.bits;
         if let Some(d) = vreg {
-            self.write_back(&lanes.out, d, width, exec, out_mod.then_some((info.dst, &mods)));
+            self.write_back(
+                &lanes.out,
+                d,
+                width,
+                exec,
+                out_mod.then_some((info.dst, &mods)),
+            );
         }
         self.lanes = Some(lanes);
         if bit_out {
