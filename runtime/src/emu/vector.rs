@@ -99,7 +99,26 @@ fn is_float_class(c: Class) -> bool {
 
 impl Wave {
     /// A VALU source: VGPRs are checked in the active lanes, scalars read once.
+    #[inline(always)]
     fn vsrc(&self, op: Operand, ty: Ty, exec: u32) -> Result<Src, String> {
+        // The common case, one VGPR every active lane of which may be read, without
+        // the generic checks' loops; anything else takes the full path below.
+        if let Operand::Vgpr(r) = op {
+            let r = usize::from(r);
+            if ty.dwords() <= 1
+                && r < self.vgprs
+                && self.v_written[r] & exec == exec
+                && self.counters.vgpr_busy(r).is_none()
+                && self.hazards.trans_use(r).is_none()
+            {
+                return Ok(Src::V1(r));
+            }
+        }
+        self.vsrc_checked(op, ty, exec)
+    }
+
+    /// `vsrc` with every check, in order, each failure a message.
+    fn vsrc_checked(&self, op: Operand, ty: Ty, exec: u32) -> Result<Src, String> {
         if let Operand::Vgpr(r) = op {
             let n = usize::from(ty.dwords().max(1));
             let r = self.check_vgprs(usize::from(r), n, exec)?;
