@@ -202,9 +202,18 @@ impl Wave {
         });
         (lanes.cin, lanes.exec) = (cmask, exec);
         for (i, src) in srcs.iter().enumerate() {
+            let (clear, flip) = (abs >> i & 1 == 1, neg >> i & 1 == 1);
+            let plain = match *src {
+                Src::Const(c) if !clear && !flip => Some(c),
+                _ => None,
+            };
+            let held = plain.is_some() && self.lane_consts[i] == plain;
+            self.lane_consts[i] = plain;
+            if held {
+                continue;
+            }
             src.gather(self, &mut lanes.src[i]);
             let sb = sign_bit(info.src[i]);
-            let (clear, flip) = (abs >> i & 1 == 1, neg >> i & 1 == 1);
             if clear || flip {
                 for v in lanes.src[i].iter_mut() {
                     *v = if clear { *v & !sb } else { *v } ^ if flip { sb } else { 0 };
