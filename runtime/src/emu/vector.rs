@@ -532,6 +532,22 @@ impl Wave {
 
     /// WMMA 16x16x16 (wave32 layout of reference/rdna3.md): A row i / B column j in lane
     /// i (and i+16), 16 halves per lane; C/D row 2v + lane/16, column lane%16.
+    /// The 16 f16 (or bf16) values of each of lanes 0..16 of VGPRs `r..r + 8`, as f32.
+    fn wmma_halves(&self, r: usize, bf: bool) -> [[f32; 16]; 16] {
+        let mut m = [[0f32; 16]; 16];
+        for (lane, row) in m.iter_mut().enumerate() {
+            for (k, x) in row.iter_mut().enumerate() {
+                let bits = (self.get_v(r + k / 2, lane) >> (16 * (k % 2))) as u16;
+                *x = if bf {
+                    bf16::from_bits(bits).to_f32()
+                } else {
+                    f16::from_bits(bits).to_f32()
+                };
+            }
+        }
+        m
+    }
+
     pub(super) fn wmma(&mut self, ins: &Ins) -> Result<(), String> {
         let Inst::Vop3p { vdst, src, .. } = ins.inst else {
             return Err("not a WMMA instruction".into());
@@ -564,14 +580,8 @@ impl Wave {
         self.check_vdst(dr, 8)?;
         let bf = ins.name.ends_with("bf16");
         let half_out = ins.name.starts_with("v_wmma_f16");
-        let elem = |w: &Wave, r: usize, lane: usize, k: usize| -> f32 {
-            let bits = (w.get_v(r + k / 2, lane) >> (16 * (k % 2))) as u16;
-            if bf {
-                bf16::from_bits(bits).to_f32()
-            } else {
-                f16::from_bits(bits).to_f32()
-            }
-        };
+        // A's row i and B's column j are lane i / j's 16 halves; convert them once.
+        let (a, b) = (self.wmma_halves(ar, bf), self.wmma_halves(br, bf));
         let mut out = [[0u32; 32]; 8];
         for (v, row_out) in out.iter_mut().enumerate() {
             for (l, o) in row_out.iter_mut().enumerate() {
@@ -583,7 +593,7 @@ impl Wave {
                     f32::from_bits(c)
                 };
                 for k in 0..16 {
-                    acc = elem(self, ar, i, k).mul_add(elem(self, br, j, k), acc);
+                    acc = a[i][k].mul_add(b[j][k], acc);
                 }
                 *o = if half_out {
                     u32::from(f16::from_f32(acc).to_bits())
