@@ -202,6 +202,7 @@ impl Wave {
         else {
             return false;
         };
+        let regs = &mut self.v[d * 32..(d + n) * 32];
         let mut m = exec;
         while m != 0 {
             let l = m.trailing_zeros() as usize;
@@ -209,13 +210,16 @@ impl Wave {
             let off = (addrs[l] - base) as usize;
             if bytes >= 4 {
                 for k in 0..n {
-                    self.set_v(d + k, l, le_u32(&data[off + 4 * k..]));
+                    regs[k * 32 + l] = le_u32(&data[off + 4 * k..]);
                 }
             } else {
                 let mut raw = [0u8; 4];
                 raw[..bytes].copy_from_slice(&data[off..off + bytes]);
-                self.set_v(d, l, widen(ins, u32::from_le_bytes(raw)));
+                regs[l] = widen(ins, u32::from_le_bytes(raw));
             }
+        }
+        for w in &mut self.v_written[d..d + n] {
+            *w |= exec;
         }
         true
     }
