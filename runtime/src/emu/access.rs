@@ -141,6 +141,10 @@ impl Wave {
                 let d = vreg(vdst)?;
                 let n = bytes.div_ceil(4);
                 self.check_load_dst(d, n, true)?;
+                if self.global_load_span(ins, mem, &addrs, d, n) {
+                    self.counters.issue_vm(Regs::Vgpr(d as u8, n as u8), ins.pc);
+                    return Ok(());
+                }
                 for_lanes(exec, |l| {
                     let mut buf = [0u8; 16];
                     mem.read(addrs[l], &mut buf[..bytes])
@@ -162,6 +166,9 @@ impl Wave {
                 let s = vreg(data)?;
                 let n = bytes.div_ceil(4);
                 self.check_vgprs(s, n, exec)?;
+                if self.global_store_span(ins, mem, &addrs, s, n) {
+                    return Ok(());
+                }
                 for_lanes(exec, |l| {
                     let mut buf = [0u8; 16];
                     for k in 0..n {
@@ -175,6 +182,80 @@ impl Wave {
             _ => return Err(format!("{} is not modelled", info.name)),
         }
         Ok(())
+    }
+
+    /// The fast path of a global load whose active lanes all fall inside one
+    /// allocation: one lookup for the instruction instead of one per lane. Returns
+    /// false (having done nothing) otherwise, and the per-lane path finds the culprit.
+    fn global_load_span(
+        &mut self,
+        ins: &Ins,
+        mem: &mut Memory,
+        addrs: &[u64; 32],
+        d: usize,
+        n: usize,
+    ) -> bool {
+        let bytes = usize::from(ins.bytes);
+        let exec = self.exec();
+        let Some((base, data)) =
+            lane_span(exec, addrs, bytes).and_then(|(lo, end)| mem.span_mut(lo, end))
+        else {
+            return false;
+        };
+        let regs = &mut self.v[d * 32..(d + n) * 32];
+        let mut m = exec;
+        while m != 0 {
+            let l = m.trailing_zeros() as usize;
+            m &= m - 1;
+            let off = (addrs[l] - base) as usize;
+            if bytes >= 4 {
+                for k in 0..n {
+                    regs[k * 32 + l] = le_u32(&data[off + 4 * k..]);
+                }
+            } else {
+                let mut raw = [0u8; 4];
+                raw[..bytes].copy_from_slice(&data[off..off + bytes]);
+                regs[l] = widen(ins, u32::from_le_bytes(raw));
+            }
+        }
+        for w in &mut self.v_written[d..d + n] {
+            *w |= exec;
+        }
+        true
+    }
+
+    /// The fast path of a global store, as [`Self::global_load_span`].
+    fn global_store_span(
+        &mut self,
+        ins: &Ins,
+        mem: &mut Memory,
+        addrs: &[u64; 32],
+        s: usize,
+        n: usize,
+    ) -> bool {
+        let bytes = usize::from(ins.bytes);
+        let exec = self.exec();
+        let Some((base, data)) =
+            lane_span(exec, addrs, bytes).and_then(|(lo, end)| mem.span_mut(lo, end))
+        else {
+            return false;
+        };
+        let mut m = exec;
+        while m != 0 {
+            let l = m.trailing_zeros() as usize;
+            m &= m - 1;
+            let off = (addrs[l] - base) as usize;
+            if bytes >= 4 {
+                for k in 0..n {
+                    let at = off + 4 * k;
+                    data[at..at + 4].copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
+                }
+            } else {
+                let v = self.get_v(s, l).to_le_bytes();
+                data[off..off + bytes].copy_from_slice(&v[..bytes]);
+            }
+        }
+        true
     }
 
     fn global_atomic(
@@ -566,6 +647,27 @@ fn lds_race(l: usize, at: usize, write: bool, race: super::strict::Race) -> Stri
 #[inline]
 fn lds_u32(lds: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([lds[at], lds[at + 1], lds[at + 2], lds[at + 3]])
+}
+
+/// The byte range `[lowest, highest + bytes)` the active lanes of `addrs` touch.
+#[inline]
+fn lane_span(exec: u32, addrs: &[u64; 32], bytes: usize) -> Option<(u64, u64)> {
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    let mut m = exec;
+    while m != 0 {
+        let a = addrs[m.trailing_zeros() as usize];
+        m &= m - 1;
+        lo = lo.min(a);
+        hi = hi.max(a);
+    }
+    (lo <= hi).then_some(())?;
+    Some((lo, hi.checked_add(bytes as u64)?))
+}
+
+/// A little-endian dword at the start of `b`.
+#[inline]
+fn le_u32(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
 /// Runs `f` for each lane set in `mask`, stopping at the first error.

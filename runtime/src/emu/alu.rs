@@ -33,8 +33,21 @@ pub type VectorFn = fn(&mut Lanes);
 /// The lane loop every vector op runs.
 #[inline(always)]
 pub fn run_lanes(l: &mut Lanes, f: impl Fn(&[u64; 3], bool) -> (u64, bool)) {
-    let mut m = l.exec;
     let mut bits = 0;
+    if l.exec == u32::MAX {
+        // Every lane: a counted loop the compiler can unroll or vectorize.
+        for i in 0..32 {
+            let (r, b) = f(
+                &[l.src[0][i], l.src[1][i], l.src[2][i]],
+                l.cin >> i & 1 == 1,
+            );
+            l.out[i] = r;
+            bits |= u32::from(b) << i;
+        }
+        l.bits = bits;
+        return;
+    }
+    let mut m = l.exec;
     while m != 0 {
         let i = m.trailing_zeros() as usize;
         m &= m - 1;

@@ -79,6 +79,16 @@ impl Memory {
         Ok(hit)
     }
 
+    /// The allocation holding all of `[lo, end)`, as its base and bytes: a wave's
+    /// lanes usually access one buffer, so one lookup serves the whole instruction.
+    #[inline]
+    pub fn span_mut(&mut self, lo: u64, end: u64) -> Option<(u64, &mut [u8])> {
+        let len = usize::try_from(end.checked_sub(lo)?).ok()?;
+        let (i, _) = self.locate(lo, len).ok()?;
+        let (base, data) = &mut self.allocs[i];
+        Some((*base, data.as_mut_slice()))
+    }
+
     pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), Unmapped> {
         let (i, off) = self.locate(addr, out.len())?;
         out.copy_from_slice(&self.allocs[i].1[off..off + out.len()]);

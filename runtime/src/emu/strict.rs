@@ -165,6 +165,9 @@ pub struct Hazards {
     trans_writes: Vec<Option<(u64, u64, u32)>>,
     /// Registers the last WMMA wrote, while no VALU has issued after it.
     pub wmma_d: Option<(u8, u8, u32)>,
+    /// `valu` after the last TRANS op: once the window since it has passed, no register
+    /// can be in any TRANS window, so `trans_use` answers without a lookup.
+    last_trans_valu: u64,
 }
 
 impl Hazards {
@@ -178,6 +181,9 @@ impl Hazards {
     /// A VALU reading VGPR `r` now: the pc of the TRANS write it must not yet see.
     #[inline]
     pub fn trans_use(&self, r: usize) -> Option<u32> {
+        if self.valu - self.last_trans_valu >= TRANS_VALU_WINDOW {
+            return None;
+        }
         let (valu, trans, pc) = (*self.trans_writes.get(r)?)?;
         let close = self.valu - valu < TRANS_VALU_WINDOW && self.trans - trans < TRANS_TRANS_WINDOW;
         close.then_some(pc)
@@ -188,6 +194,7 @@ impl Hazards {
         self.valu += 1;
         if trans {
             self.trans += 1;
+            self.last_trans_valu = self.valu;
             if let Some((r, n)) = dst {
                 for k in r..r + n {
                     if let Some(w) = self.trans_writes.get_mut(k) {

@@ -80,6 +80,16 @@ fn out_mods(r: u64, ty: Ty, mods: &Mods) -> u64 {
     }
 }
 
+/// Runs `f` for each lane set in `mask`.
+#[inline(always)]
+fn each_lane(mask: u32, mut f: impl FnMut(usize)) {
+    let mut m = mask;
+    while m != 0 {
+        f(m.trailing_zeros() as usize);
+        m &= m - 1;
+    }
+}
+
 fn is_float_class(c: Class) -> bool {
     matches!(
         c,
@@ -89,7 +99,26 @@ fn is_float_class(c: Class) -> bool {
 
 impl Wave {
     /// A VALU source: VGPRs are checked in the active lanes, scalars read once.
+    #[inline(always)]
     fn vsrc(&self, op: Operand, ty: Ty, exec: u32) -> Result<Src, String> {
+        // The common case, one VGPR every active lane of which may be read, without
+        // the generic checks' loops; anything else takes the full path below.
+        if let Operand::Vgpr(r) = op {
+            let r = usize::from(r);
+            if ty.dwords() <= 1
+                && r < self.vgprs
+                && self.v_written[r] & exec == exec
+                && self.counters.vgpr_busy(r).is_none()
+                && self.hazards.trans_use(r).is_none()
+            {
+                return Ok(Src::V1(r));
+            }
+        }
+        self.vsrc_checked(op, ty, exec)
+    }
+
+    /// `vsrc` with every check, in order, each failure a message.
+    fn vsrc_checked(&self, op: Operand, ty: Ty, exec: u32) -> Result<Src, String> {
         if let Operand::Vgpr(r) = op {
             let n = usize::from(ty.dwords().max(1));
             let r = self.check_vgprs(usize::from(r), n, exec)?;
@@ -173,9 +202,18 @@ impl Wave {
         });
         (lanes.cin, lanes.exec) = (cmask, exec);
         for (i, src) in srcs.iter().enumerate() {
+            let (clear, flip) = (abs >> i & 1 == 1, neg >> i & 1 == 1);
+            let plain = match *src {
+                Src::Const(c) if !clear && !flip => Some(c),
+                _ => None,
+            };
+            let held = plain.is_some() && self.lane_consts[i] == plain;
+            self.lane_consts[i] = plain;
+            if held {
+                continue;
+            }
             src.gather(self, &mut lanes.src[i]);
             let sb = sign_bit(info.src[i]);
-            let (clear, flip) = (abs >> i & 1 == 1, neg >> i & 1 == 1);
             if clear || flip {
                 for v in lanes.src[i].iter_mut() {
                     *v = if clear { *v & !sb } else { *v } ^ if flip { sb } else { 0 };
@@ -184,26 +222,16 @@ impl Wave {
         }
         f(&mut lanes);
         let mask = lanes.bits;
-        let out = lanes.out;
-        self.lanes = Some(lanes);
         if let Some(d) = vreg {
-            let mut m = exec;
-            while m != 0 {
-                let l = m.trailing_zeros() as usize;
-                m &= m - 1;
-                let mut r = out[l];
-                if out_mod {
-                    r = out_mods(r, info.dst, &mods);
-                }
-                self.v[d * 32 + l] = r as u32;
-                if width == 2 {
-                    self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
-                }
-            }
-            for k in d..d + width {
-                self.v_written[k] |= exec;
-            }
+            self.write_back(
+                &lanes.out,
+                d,
+                width,
+                exec,
+                out_mod.then_some((info.dst, &mods)),
+            );
         }
+        self.lanes = Some(lanes);
         if bit_out {
             let target = if info.fmt == Fmt::Vopc { vdst } else { sdst };
             self.write_scalar(target, Ty::B32, u64::from(mask))?;
@@ -211,6 +239,48 @@ impl Wave {
         self.hazards.issued(trans, vreg.map(|r| (r, width)), ins.pc);
         self.hazards.wmma_d = None;
         Ok(())
+    }
+
+    /// Writes the active lanes of `out` to VGPR `d` (and `d + 1` when `width` is 2),
+    /// applying float output modifiers when given. The common case (one dword, no
+    /// modifiers) is its own loop, and a full EXEC a straight copy, because this runs
+    /// once per VALU instruction.
+    #[inline]
+    fn write_back(
+        &mut self,
+        out: &[u64; 32],
+        d: usize,
+        width: usize,
+        exec: u32,
+        out_mod: Option<(Ty, &Mods)>,
+    ) {
+        let lo = &mut self.v[d * 32..d * 32 + 32];
+        match (out_mod, width) {
+            (None, 1) if exec == u32::MAX => {
+                for (v, &r) in lo.iter_mut().zip(out) {
+                    *v = r as u32;
+                }
+            }
+            (None, 1) => each_lane(exec, |l| lo[l] = out[l] as u32),
+            _ => {
+                let mut m = exec;
+                while m != 0 {
+                    let l = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let mut r = out[l];
+                    if let Some((ty, mods)) = out_mod {
+                        r = out_mods(r, ty, mods);
+                    }
+                    self.v[d * 32 + l] = r as u32;
+                    if width == 2 {
+                        self.v[(d + 1) * 32 + l] = (r >> 32) as u32;
+                    }
+                }
+            }
+        }
+        for k in d..d + width {
+            self.v_written[k] |= exec;
+        }
     }
 
     /// v_div_scale_f32/f64: D to the VGPR, the VCC bits to the scalar destination.
@@ -462,6 +532,22 @@ impl Wave {
 
     /// WMMA 16x16x16 (wave32 layout of reference/rdna3.md): A row i / B column j in lane
     /// i (and i+16), 16 halves per lane; C/D row 2v + lane/16, column lane%16.
+    /// The 16 f16 (or bf16) values of each of lanes 0..16 of VGPRs `r..r + 8`, as f32.
+    fn wmma_halves(&self, r: usize, bf: bool) -> [[f32; 16]; 16] {
+        let mut m = [[0f32; 16]; 16];
+        for (lane, row) in m.iter_mut().enumerate() {
+            for (k, x) in row.iter_mut().enumerate() {
+                let bits = (self.get_v(r + k / 2, lane) >> (16 * (k % 2))) as u16;
+                *x = if bf {
+                    bf16::from_bits(bits).to_f32()
+                } else {
+                    f16::from_bits(bits).to_f32()
+                };
+            }
+        }
+        m
+    }
+
     pub(super) fn wmma(&mut self, ins: &Ins) -> Result<(), String> {
         let Inst::Vop3p { vdst, src, .. } = ins.inst else {
             return Err("not a WMMA instruction".into());
@@ -494,14 +580,8 @@ impl Wave {
         self.check_vdst(dr, 8)?;
         let bf = ins.name.ends_with("bf16");
         let half_out = ins.name.starts_with("v_wmma_f16");
-        let elem = |w: &Wave, r: usize, lane: usize, k: usize| -> f32 {
-            let bits = (w.get_v(r + k / 2, lane) >> (16 * (k % 2))) as u16;
-            if bf {
-                bf16::from_bits(bits).to_f32()
-            } else {
-                f16::from_bits(bits).to_f32()
-            }
-        };
+        // A's row i and B's column j are lane i / j's 16 halves; convert them once.
+        let (a, b) = (self.wmma_halves(ar, bf), self.wmma_halves(br, bf));
         let mut out = [[0u32; 32]; 8];
         for (v, row_out) in out.iter_mut().enumerate() {
             for (l, o) in row_out.iter_mut().enumerate() {
@@ -513,7 +593,7 @@ impl Wave {
                     f32::from_bits(c)
                 };
                 for k in 0..16 {
-                    acc = elem(self, ar, i, k).mul_add(elem(self, br, j, k), acc);
+                    acc = a[i][k].mul_add(b[j][k], acc);
                 }
                 *o = if half_out {
                     u32::from(f16::from_f32(acc).to_bits())

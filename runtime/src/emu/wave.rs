@@ -55,6 +55,9 @@ pub struct Wave {
     pub scratch_per_lane: usize,
     /// The VALU operand buffer, kept between instructions so it is not cleared each time.
     pub(super) lanes: Option<Box<super::alu::Lanes>>,
+    /// Per source slot of `lanes`, the constant it holds in every lane (unmodified), so
+    /// an unused slot or a repeated constant is not refilled.
+    pub(super) lane_consts: [Option<u64>; 3],
 }
 
 /// A register read or written, for messages.
@@ -124,6 +127,7 @@ impl Wave {
             scratch: vec![0; scratch_per_lane * 32],
             scratch_per_lane,
             lanes: None,
+            lane_consts: [None; 3],
         };
         // null reads as zero; exec_hi is zero in wave32 and M0 needs no setup for LDS.
         w.s_written |= (1u128 << NULL) | (1u128 << EXEC_HI);
