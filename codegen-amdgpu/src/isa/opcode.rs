@@ -179,22 +179,44 @@ impl Op {
     }
 
     /// The opcode with this mnemonic (no `_e32`/`_e64` suffix).
+    /// (Instruction selection names an opcode for every instruction it emits, so this is
+    /// a hash lookup, not a scan of the table.)
     pub fn by_name(name: &str) -> Option<Op> {
-        TABLE.iter().position(|i| i.name == name).and_then(index_op)
+        indexes().by_name.get(name).copied()
     }
 
     /// The opcode with this format and opcode number.
     pub fn by_code(fmt: Fmt, code: u16) -> Option<Op> {
-        TABLE
-            .iter()
-            .position(|i| i.fmt == fmt && i.code == code)
-            .and_then(index_op)
+        indexes().by_code.get(&(fmt, code)).copied()
     }
 
     /// Every opcode, in table order.
     pub fn all() -> impl Iterator<Item = Op> {
         (0..TABLE.len()).filter_map(index_op)
     }
+}
+
+/// The table indexed by mnemonic and by (format, opcode number); the first row wins, as a
+/// scan in table order would find it.
+struct Indexes {
+    by_name: std::collections::HashMap<&'static str, Op>,
+    by_code: std::collections::HashMap<(Fmt, u16), Op>,
+}
+
+fn indexes() -> &'static Indexes {
+    static INDEXES: std::sync::OnceLock<Indexes> = std::sync::OnceLock::new();
+    INDEXES.get_or_init(|| {
+        let mut ix = Indexes {
+            by_name: Default::default(),
+            by_code: Default::default(),
+        };
+        for op in Op::all() {
+            let info = op.info();
+            ix.by_name.entry(info.name).or_insert(op);
+            ix.by_code.entry((info.fmt, info.code)).or_insert(op);
+        }
+        ix
+    })
 }
 
 fn index_op(i: usize) -> Option<Op> {
