@@ -90,6 +90,18 @@ fn every_example_disassembles_as_we_print_it() {
 }
 
 #[test]
+fn every_suite_graph_disassembles_as_we_print_it() {
+    if !llvm::present("every_suite_graph_disassembles_as_we_print_it", &TOOLS) {
+        return;
+    }
+    for (name, source) in suite_sources() {
+        let graph = egpu_ir::text::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (object, kernels) = build(&graph);
+        check_disassembly(&format!("suite {name}"), &object, &kernels);
+    }
+}
+
+#[test]
 fn printed_assembly_reassembles_to_the_same_bytes() {
     if !llvm::present("printed_assembly_reassembles_to_the_same_bytes", &TOOLS) {
         return;
