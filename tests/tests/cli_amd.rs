@@ -6,47 +6,16 @@
 
 use egpu::codegen_amdgpu::object::{CodeObject, KernelCode, KernelResources};
 use egpu_tests::cli::egpu;
+use egpu_tests::llvm::{self, normalize};
 use std::path::Path;
 use std::process::Command;
 
-/// Whether every named tool runs; if not, say so (and fail under CI).
-fn tools_present(test: &str, names: &[&str]) -> bool {
-    for name in names {
-        let ok = Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{test}: {name} is required under CI"
-            );
-            eprintln!(
-                "{test}: skipped, {name} not found (apt-get install llvm-19 lld-19 clang-19)"
-            );
-            return false;
-        }
-    }
-    true
-}
-
 fn tool(name: &str, args: &[&str]) -> String {
-    let out = Command::new(name).args(args).output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{name} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    llvm::run(name, args, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
-}
-
-/// Collapses runs of whitespace (objdump pads with tabs and spaces).
-fn normalize(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 type Listing = Vec<(u64, String, String)>;
@@ -205,7 +174,7 @@ fn ours_kernel(out: &str, name: &str) -> Vec<(u64, String, String)> {
 #[test]
 fn disasm_of_clang_code_equals_llvm_objdump_line_by_line() {
     let test = "disasm_of_clang_code_equals_llvm_objdump_line_by_line";
-    if !tools_present(
+    if !llvm::present(
         test,
         &[
             "clang-19",
@@ -303,7 +272,7 @@ fn hand_kernel(words: &[u32]) -> KernelCode {
 #[test]
 fn disasm_names_an_unknown_dword_and_goes_on() {
     let test = "disasm_names_an_unknown_dword_and_goes_on";
-    if tools_present(test, &["llvm-mc-19"]) {
+    if llvm::present(test, &["llvm-mc-19"]) {
         let mut child = Command::new("llvm-mc-19")
             .args([
                 "--disassemble",
@@ -408,7 +377,7 @@ fn errors_exit_1_with_one_line() {
 #[test]
 fn compile_o_writes_a_code_object_and_manifest_for_every_example() {
     let test = "compile_o_writes_a_code_object_and_manifest_for_every_example";
-    let tools = tools_present(
+    let tools = llvm::present(
         test,
         &["llvm-readelf-19", "llvm-dwarfdump-19", "llvm-objdump-19"],
     );
