@@ -113,7 +113,7 @@ fn check(k: &Kernel) -> Result<Option<String>, String> {
     let k = k.clone();
     let compiled = match compile_kernel(&k, &Target::GFX1100) {
         Ok(c) => c,
-        Err(e) => return Ok(Some(format!("does not compile: {e}"))),
+        Err(e) => return Err(format!("does not compile: {e}")),
     };
     let code = CodeObject::write(&[compiled.code()]).map_err(|e| e.to_string())?;
     let mut inputs = Vec::new();
