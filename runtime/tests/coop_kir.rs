@@ -20,13 +20,6 @@ const FILES: [&str; 5] = [
     "fragment_kloop.kir",
 ];
 
-/// Kernels whose other families use instructions the emulator does not model yet.
-const EMU_GAPS: [(&str, &str); 3] = [
-    ("reduce_f64", "v_cmp_u_f64"),
-    ("reduce_f16", "v_cmp_u_f16"),
-    ("reduce_u64", "v_cmp_lt_u64"),
-];
-
 /// Input element `i` of a buffer: small values, exact in every dtype and every sum here.
 fn input(dt: DType, i: usize) -> f64 {
     let x = ((i * 7) % 11) as f64;
@@ -85,9 +78,6 @@ fn coop_kernels_on_the_emulator_match_the_interpreter() {
     for file in FILES {
         let src = std::fs::read_to_string(dir.join(file)).expect("kir file");
         for k in text::parse_all(&src).expect("kir parses") {
-            if EMU_GAPS.iter().any(|(n, _)| *n == k.name()) {
-                continue;
-            }
             let start = inputs(&k);
             let mut want = start.clone();
             run(&k, &mut want, &[]).unwrap_or_else(|e| panic!("{}: interpreter: {e}", k.name()));
@@ -105,5 +95,5 @@ fn coop_kernels_on_the_emulator_match_the_interpreter() {
             ran += 1;
         }
     }
-    assert_eq!(ran, 12 - EMU_GAPS.len() + 6);
+    assert_eq!(ran, 12 + 6);
 }
