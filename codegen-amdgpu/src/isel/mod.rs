@@ -33,9 +33,6 @@
 //!   everything else in VGPRs. A family may take operands of either class and decides
 //!   the result's class; [`Sel::to_vgpr`] moves a scalar into a VGPR when needed.
 
-// The families are filled in one by one; until the driver calls all of them some are unused.
-#![allow(dead_code)]
-
 mod alu32;
 mod atomic;
 mod control;
