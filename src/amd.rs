@@ -2,9 +2,7 @@
 //! pipeline (isel → regalloc → waitcnt → hazards → assemble) into one HSA code object, with
 //! a DWARF line table mapping each instruction to its line in the kernel's `.kir` file.
 
-use egpu_codegen_amdgpu::dwarf::{KernelLines, kernel_lines};
-use egpu_codegen_amdgpu::object::{CodeObject, KernelCode};
-use egpu_codegen_amdgpu::{AmdError, CompiledKernel, compile_kernel};
+use egpu_codegen_amdgpu::{AmdError, CompiledKernel, compile_program_with_lines};
 use egpu_ir::Target;
 use egpu_ir::interp::Tensor;
 use egpu_ir::kernel::{Kernel, KernelIndex, Program, StmtId, print_with_lines, statement_text};
@@ -64,19 +62,7 @@ pub fn build_program(program: &Program, target: &Target) -> Result<AmdBuild, Amd
     if program.kernels.is_empty() {
         return Err(AmdBuildError::Empty(program.name.clone()));
     }
-    let kernels = program
-        .kernels
-        .iter()
-        .map(|k| compile_kernel(k, target))
-        .collect::<Result<Vec<_>, _>>()?;
-    let codes: Vec<KernelCode> = kernels.iter().map(CompiledKernel::code).collect();
-    let lines: Vec<KernelLines> = program
-        .kernels
-        .iter()
-        .zip(&kernels)
-        .map(|(k, c)| kernel_lines(k, &c.assembled.lines))
-        .collect();
-    let object = CodeObject::write_with_debug(&codes, &lines).map_err(AmdError::from)?;
+    let (object, kernels) = compile_program_with_lines(program, target)?;
     Ok(AmdBuild { object, kernels })
 }
 

@@ -113,12 +113,39 @@ pub fn compile_program(
     program: &Program,
     target: &Target,
 ) -> Result<(Vec<u8>, Vec<CompiledKernel>), AmdError> {
+    build(program, target, false)
+}
+
+/// [`compile_program`] with a DWARF line table per kernel ([`crate::dwarf`]): each
+/// instruction's address → its statement's line in the kernel's printed `.kir`.
+pub fn compile_program_with_lines(
+    program: &Program,
+    target: &Target,
+) -> Result<(Vec<u8>, Vec<CompiledKernel>), AmdError> {
+    build(program, target, true)
+}
+
+fn build(
+    program: &Program,
+    target: &Target,
+    lines: bool,
+) -> Result<(Vec<u8>, Vec<CompiledKernel>), AmdError> {
     let kernels = program
         .kernels
         .iter()
         .map(|k| compile_kernel(k, target))
         .collect::<Result<Vec<_>, _>>()?;
     let codes: Vec<KernelCode> = kernels.iter().map(CompiledKernel::code).collect();
-    let object = crate::object::CodeObject::write(&codes)?;
+    let object = if lines {
+        let lines: Vec<_> = program
+            .kernels
+            .iter()
+            .zip(&kernels)
+            .map(|(k, c)| crate::dwarf::kernel_lines(k, &c.assembled.lines))
+            .collect();
+        crate::object::CodeObject::write_with_debug(&codes, &lines)?
+    } else {
+        crate::object::CodeObject::write(&codes)?
+    };
     Ok((object, kernels))
 }

@@ -24,4 +24,6 @@ pub mod reguse;
 mod test_prog;
 pub mod waitcnt;
 
-pub use compile::{AmdError, CompiledKernel, compile_kernel, compile_program};
+pub use compile::{
+    AmdError, CompiledKernel, compile_kernel, compile_program, compile_program_with_lines,
+};
