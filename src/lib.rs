@@ -37,8 +37,11 @@
 pub mod amd;
 pub mod bounded;
 pub mod cli;
+pub mod jit;
 pub mod npy;
 pub mod nvidia;
+
+pub use jit::{Code, Jit, JitError, JitOptions, Program};
 
 pub use egpu_codegen_amdgpu as codegen_amdgpu;
 pub use egpu_codegen_ptx as codegen_ptx;

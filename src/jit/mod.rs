@@ -1,0 +1,116 @@
+//! The library API: [`Jit::new`] for a target, [`Jit::compile`] a graph into a [`Program`]
+//! (kernels, launch list, buffer plan, machine code), then run it on a device.
+
+mod program;
+
+pub use program::{Code, NvidiaCode, Program};
+
+use crate::amd::{self, AmdBuildError};
+use crate::nvidia::{self, NvidiaError};
+use egpu_codegen_ptx::PtxOptions;
+use egpu_codegen_ptx::toolchain::{Toolchain, ToolchainError};
+use egpu_ir::{Graph, Target};
+use egpu_passes::pipeline::{self, PipelineError, PipelineOptions};
+use egpu_passes::simplify::SimplifyOptions;
+use std::sync::OnceLock;
+
+/// How [`Jit`] compiles, beyond the target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JitOptions {
+    /// Allow rewrites that change floating-point results (reassociation, x·0 → 0, ...).
+    pub fast_math: bool,
+    /// Optional passes to skip, by name (to bisect a wrong result).
+    pub disabled_passes: Vec<String>,
+}
+
+/// Why a graph did not compile.
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    /// The target name is not one egpu knows.
+    #[error("unknown target '{name}' (targets: {known})")]
+    UnknownTarget { name: String, known: String },
+    /// A pass refused the graph or failed (the message names the pass).
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// The RDNA3 backend refused a kernel (the message names it).
+    #[error(transparent)]
+    Amd(#[from] AmdBuildError),
+    /// The PTX backend refused a kernel, or the assembler failed.
+    #[error(transparent)]
+    Nvidia(#[from] NvidiaError),
+    /// No NVIDIA toolchain could be resolved (the message says why).
+    #[error("the NVIDIA toolchain: {0}")]
+    Toolchain(String),
+}
+
+/// A compiler for one target.
+pub struct Jit {
+    options: PipelineOptions,
+    /// The NVIDIA assembler, resolved at the first NVIDIA compile.
+    toolchain: OnceLock<Result<Toolchain, ToolchainError>>,
+}
+
+impl Jit {
+    /// A compiler for `target` (`gfx1100`, `sm_80`, `sm_86`, `sm_89`, `sm_90`).
+    pub fn new(target: &str) -> Result<Jit, JitError> {
+        Jit::with_options(target, JitOptions::default())
+    }
+
+    /// A compiler for `target` with `options`.
+    pub fn with_options(target: &str, options: JitOptions) -> Result<Jit, JitError> {
+        let target = Target::by_name(target).ok_or_else(|| JitError::UnknownTarget {
+            name: target.to_string(),
+            known: Target::ALL.map(|t| t.name).join(", "),
+        })?;
+        let simplify = SimplifyOptions {
+            fast_math: options.fast_math,
+            ..SimplifyOptions::default()
+        };
+        Ok(Jit {
+            options: PipelineOptions {
+                target,
+                disabled: options.disabled_passes,
+                simplify,
+            },
+            toolchain: OnceLock::new(),
+        })
+    }
+
+    /// The target this compiler generates code for.
+    pub fn target(&self) -> &Target {
+        &self.options.target
+    }
+
+    /// Compiles `graph`: the pass pipeline, then the target's code generator.
+    pub fn compile(&self, graph: &Graph) -> Result<Program, JitError> {
+        let compiled = pipeline::compile(graph, &self.options)?;
+        let target = compiled.target;
+        let plan = compiled.program;
+        let code = if amd::is_amd(&target) {
+            Code::Amd {
+                object: amd::build_program(&plan, &target)?.object,
+            }
+        } else {
+            let toolchain = self.toolchain()?;
+            let kernels = nvidia::build_program(&plan, &target, toolchain, &PtxOptions::default())?;
+            Code::Nvidia {
+                kernels: kernels
+                    .into_iter()
+                    .map(|k| NvidiaCode {
+                        ptx: k.module.ptx,
+                        cubin: k.assembled.map(|a| a.cubin),
+                    })
+                    .collect(),
+            }
+        };
+        Ok(Program { target, plan, code })
+    }
+
+    /// The NVIDIA toolchain, resolved once from this process's environment.
+    fn toolchain(&self) -> Result<&Toolchain, JitError> {
+        let resolved = self.toolchain.get_or_init(Toolchain::from_process);
+        resolved
+            .as_ref()
+            .map_err(|e| JitError::Toolchain(e.to_string()))
+    }
+}
