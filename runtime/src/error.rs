@@ -9,6 +9,12 @@ pub enum DeviceError {
     /// A device name no backend answers to.
     #[error("unknown device '{name}' (devices: {known})")]
     UnknownDevice { name: String, known: &'static str },
+    /// The device named by an environment variable could not be opened.
+    #[error("{variable}: {error}")]
+    FromEnv {
+        variable: &'static str,
+        error: Box<DeviceError>,
+    },
     /// No CUDA driver library could be loaded.
     #[error(
         "no CUDA driver: libcuda.so not found on the library path (an NVIDIA driver is needed for --device cuda)"

@@ -53,4 +53,6 @@ pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
 pub use emu::EmuDevice;
 pub use error::DeviceError;
-pub use select::{DEVICE_NAMES, open_device};
+pub use select::{
+    DEVICE_ENV, DEVICE_NAMES, GPU_PREFERENCE, default_device, open_default_device, open_device,
+};

@@ -1,5 +1,6 @@
 //! Opening a device by the name `--device` takes: `cpu`, `emu` (the RDNA3 emulator),
-//! `cuda` (GPU 0) or `cuda:N`.
+//! `cuda` (GPU 0) or `cuda:N`; and the default device when none is named: `EGPU_DEVICE`
+//! if set, else the first GPU that opens (cuda, then hsa), else the emulator.
 
 use crate::{CpuDevice, CudaDevice, Device, DeviceError, EmuDevice};
 
@@ -28,6 +29,36 @@ pub fn open_device(name: &str) -> Result<Box<dyn Device>, DeviceError> {
     }
 }
 
+/// The environment variable that names the default device.
+pub const DEVICE_ENV: &str = "EGPU_DEVICE";
+
+/// The GPU kinds tried, in order, when no device is named.
+pub const GPU_PREFERENCE: [&str; 2] = ["cuda", "hsa"];
+
+/// The device to use when the caller names none: the one `EGPU_DEVICE` names (an unknown
+/// name, or one that does not open, is an error saying it came from the variable), else the
+/// first GPU that opens ([`GPU_PREFERENCE`]), else the RDNA3 emulator.
+pub fn open_default_device() -> Result<Box<dyn Device>, DeviceError> {
+    let named = std::env::var(DEVICE_ENV)
+        .ok()
+        .filter(|n| !n.trim().is_empty());
+    default_device(named.as_deref())
+}
+
+/// [`open_default_device`] with the variable's value given.
+pub fn default_device(named: Option<&str>) -> Result<Box<dyn Device>, DeviceError> {
+    if let Some(name) = named {
+        return open_device(name.trim()).map_err(|e| DeviceError::FromEnv {
+            variable: DEVICE_ENV,
+            error: Box::new(e),
+        });
+    }
+    GPU_PREFERENCE
+        .iter()
+        .find_map(|name| open_device(name).ok())
+        .map_or_else(|| open_device(EmuDevice::NAME), Ok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +78,21 @@ mod tests {
             let want = format!("unknown device '{bad}' (devices: cpu, emu, cuda, cuda:N)");
             assert_eq!(err, Some(want));
         }
+        // No GPU on this machine: the emulator is the default; a name from the variable is
+        // opened, a bad one is an error that names the variable.
+        assert_eq!(
+            default_device(None).map(|d| d.name().to_string()),
+            Ok("emu".into())
+        );
+        assert_eq!(
+            default_device(Some(" cpu ")).map(|d| d.name().to_string()),
+            Ok("cpu".into())
+        );
+        let err = default_device(Some("tpu")).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("EGPU_DEVICE: unknown device 'tpu' (devices: cpu, emu, cuda, cuda:N)")
+        );
         // Without libcuda (this machine) `cuda:1` reaches the driver check and stops there.
         let cuda = open_device("cuda:1").err();
         assert!(
