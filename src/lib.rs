@@ -41,7 +41,7 @@ pub mod jit;
 pub mod npy;
 pub mod nvidia;
 
-pub use jit::{Code, Jit, JitError, JitOptions, Program};
+pub use jit::{Code, Jit, JitError, JitOptions, Program, ProgramRunError};
 
 pub use egpu_codegen_amdgpu as codegen_amdgpu;
 pub use egpu_codegen_ptx as codegen_ptx;

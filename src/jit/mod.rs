@@ -1,9 +1,12 @@
 //! The library API: [`Jit::new`] for a target, [`Jit::compile`] a graph into a [`Program`]
-//! (kernels, launch list, buffer plan, machine code), then run it on a device.
+//! (kernels, launch list, buffer plan, machine code), then [`Program::run`] it on a device
+//! ([`egpu_runtime::open_default_device`]: `EGPU_DEVICE`, else a GPU, else the emulator).
 
 mod program;
+mod run;
 
 pub use program::{Code, NvidiaCode, Program};
+pub use run::ProgramRunError;
 
 use crate::amd::{self, AmdBuildError};
 use crate::nvidia::{self, NvidiaError};
