@@ -230,9 +230,12 @@ fn written(program: &Program, b: usize) -> bool {
         let Some(kernel) = program.kernels.get(launch.kernel) else {
             return false;
         };
-        kernel.params().zip(&launch.bindings).any(|((_, p), &bound)| {
-            bound == b && matches!(p, Param::Buffer { access, .. } if *access != Access::Read)
-        })
+        kernel
+            .params()
+            .zip(&launch.bindings)
+            .any(|((_, p), &bound)| {
+                bound == b && matches!(p, Param::Buffer { access, .. } if *access != Access::Read)
+            })
     })
 }
 

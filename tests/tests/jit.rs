@@ -89,14 +89,16 @@ fn resident_weights_cross_the_link_once_over_two_runs() {
         // The same numbers as the reference with this run's x and the resident w.
         let mut reference_inputs = inputs.clone();
         reference_inputs.insert("w".into(), w.clone());
-        let expected = interp::evaluate_with_bounds(&graph, &reference_inputs, program_target())
-            .unwrap();
+        let expected =
+            interp::evaluate_with_bounds(&graph, &reference_inputs, program_target()).unwrap();
         compare_outputs(&expected, &run.outputs).unwrap();
     }
     // Over both runs the weights crossed once, the per-call input twice.
     assert_eq!(total.to_device.bytes, w_bytes + 2 * x_bytes);
     // The weights are still there and unchanged.
-    let back = weights.read(emu.as_mut(), &mut Transfers::default()).unwrap();
+    let back = weights
+        .read(emu.as_mut(), &mut Transfers::default())
+        .unwrap();
     assert!(back.same(w));
     weights.free(emu.as_mut()).unwrap();
 }
@@ -112,8 +114,10 @@ fn outputs_stay_on_the_device_until_read() {
     let program = Jit::new("gfx1100").unwrap().compile(&graph).unwrap();
     let mut emu = device("emu");
     let inputs = interp::random_inputs(&graph, 5);
-    let host: BTreeMap<String, Input> =
-        inputs.iter().map(|(n, t)| (n.clone(), Input::Host(t))).collect();
+    let host: BTreeMap<String, Input> = inputs
+        .iter()
+        .map(|(n, t)| (n.clone(), Input::Host(t)))
+        .collect();
     let keep = RunOptions {
         keep_outputs: true,
         ..RunOptions::default()
