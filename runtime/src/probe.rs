@@ -3,7 +3,7 @@
 //! same rule [`crate::open_default_device`] follows, so the list never disagrees with it.
 
 use crate::select::{DEVICE_ENV, GPU_PREFERENCE, env_device, open_device};
-use crate::{CpuDevice, CudaDevice, Device, DeviceError, EmuDevice};
+use crate::{CpuDevice, CudaDevice, DeviceError, EmuDevice};
 
 /// One device (a kind, or one CUDA GPU) and whether it opens here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,9 +11,9 @@ pub struct DeviceProbe {
     /// The name [`open_device`] takes: `cpu`, `emu`, `cuda:N`, `hsa`; `cuda` alone when
     /// the driver could not count its GPUs.
     pub name: String,
-    /// The device's description ([`Device::describe`]) when it opened, else why not.
+    /// The device's description ([`crate::Device::describe`]) when it opened, else why not.
     pub status: Result<String, DeviceError>,
-    /// The target code for it is compiled for ([`Device::target_name`]); `None` for a
+    /// The target code for it is compiled for ([`crate::Device::target_name`]); `None` for a
     /// device that runs any target's kernel IR (cpu) or one that did not open.
     pub target: Option<&'static str>,
     /// Whether [`crate::open_default_device`] picks this device.
@@ -131,6 +131,7 @@ fn preferred_default(probes: &[DeviceProbe]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Device;
     use crate::select::default_device;
 
     /// The name of the device marked default.
@@ -148,7 +149,11 @@ mod tests {
         let names: Vec<&str> = probes.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names[..2], ["cpu", "emu"]);
         assert_eq!(names.last(), Some(&"hsa"));
-        assert!(names[2..names.len() - 1].iter().all(|n| n.starts_with("cuda")));
+        assert!(
+            names[2..names.len() - 1]
+                .iter()
+                .all(|n| n.starts_with("cuda"))
+        );
         // cpu and emu open everywhere; their descriptions and targets are the devices' own.
         assert_eq!(probes[0].status, Ok(CpuDevice::new().describe()));
         assert_eq!(probes[0].target, None);
@@ -174,7 +179,13 @@ mod tests {
         // A GPU ordinal past the last one never opens, so it is an error too.
         let err = probe_devices_named(Some("cuda:4096")).unwrap_err();
         assert!(
-            matches!(&err, DeviceError::FromEnv { variable: "EGPU_DEVICE", .. }),
+            matches!(
+                &err,
+                DeviceError::FromEnv {
+                    variable: "EGPU_DEVICE",
+                    ..
+                }
+            ),
             "{err:?}"
         );
     }

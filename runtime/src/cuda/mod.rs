@@ -74,7 +74,11 @@ impl CudaDevice {
         if !present {
             return Err(DeviceError::NoDriver);
         }
-        let count = call(CudaDevice::NAME, "counting the GPUs", CudaContext::device_count)?;
+        let count = call(
+            CudaDevice::NAME,
+            "counting the GPUs",
+            CudaContext::device_count,
+        )?;
         // The driver never reports a negative count; treat one as none.
         Ok(usize::try_from(count).unwrap_or(0))
     }
