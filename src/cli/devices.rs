@@ -45,8 +45,7 @@ fn table_text(probes: &[DeviceProbe]) -> String {
         );
     }
     text += &format!(
-        "* = the default for `egpu run` without --device: {DEVICE_ENV} if set, else the first \
-GPU that opens, else emu\n"
+        "* = the default device: {DEVICE_ENV} if set, else the first GPU that opens, else emu\n"
     );
     text
 }

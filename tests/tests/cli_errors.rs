@@ -264,3 +264,65 @@ fn devices_honours_egpu_device() {
         );
     }
 }
+
+/// The stand-in CUDA driver (runtime/tests/mock_cuda/libcuda.c: one "Mock GPU" whose compute
+/// capability major is MOCK_CUDA_CC_MAJOR, minor 0) built with `cc`; `None` (after saying why)
+/// without a C compiler outside CI.
+fn mock_driver() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mock_cuda_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime/tests/mock_cuda/libcuda.c");
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(dir.join("libcuda.so"))
+        .arg(&source)
+        .status();
+    match built {
+        Ok(status) => {
+            assert!(status.success(), "cc failed to build the mock driver");
+            Some(dir)
+        }
+        Err(e) if std::env::var_os("CI").is_none() => {
+            println!("skipped: no C compiler to build the mock driver ({e})");
+            None
+        }
+        Err(e) => panic!("cc is needed in CI: {e}"),
+    }
+}
+
+/// With a driver that reports one GPU: a new enough one is listed as cuda:0 with the target
+/// for its capability (12.0 → sm_90, the newest egpu has) and marked default over the
+/// emulator; one too old (7.0) is listed unavailable with the reason and emu stays default.
+#[test]
+fn devices_with_a_gpu_prefers_it_and_says_why_an_old_one_is_not_used() {
+    let Some(dir) = mock_driver() else {
+        return;
+    };
+    let devices = |major: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+            .arg("devices")
+            .env("LD_LIBRARY_PATH", &dir)
+            .env("MOCK_CUDA_CC_MAJOR", major)
+            .env_remove("EGPU_DEVICE")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let out = String::from_utf8(output.stdout).unwrap();
+        (table(&out), out)
+    };
+    let (rows, out) = devices("12");
+    let gpu = rows.iter().find(|r| r.1 == "cuda:0").expect(&out);
+    assert!(gpu.0 && gpu.2 == "sm_90" && gpu.3 == "available", "{out}");
+    assert!(gpu.4.contains("Mock GPU"), "{out}");
+    assert_eq!(rows.iter().filter(|r| r.0).count(), 1, "{out}");
+    let (rows, out) = devices("7");
+    let gpu = rows.iter().find(|r| r.1 == "cuda:0").expect(&out);
+    assert!(!gpu.0 && gpu.3 == "unavailable", "{out}");
+    assert!(
+        gpu.4.contains("compute capability 7.0; egpu needs 8.0"),
+        "{out}"
+    );
+    let emu = rows.iter().find(|r| r.1 == "emu").expect(&out);
+    assert!(emu.0, "{out}");
+}
