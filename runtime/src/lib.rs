@@ -45,6 +45,7 @@ pub mod emu;
 mod error;
 pub mod probe;
 pub mod program;
+pub mod resident;
 mod select;
 mod slots;
 
