@@ -45,7 +45,8 @@ fn table_text(probes: &[DeviceProbe]) -> String {
         );
     }
     text += &format!(
-        "* = the default device: {DEVICE_ENV} if set, else the first GPU that opens, else emu\n"
+        "* = the default device, which `egpu run` uses without --device: {DEVICE_ENV} if set, \
+else the first GPU that opens, else emu\n"
     );
     text
 }

@@ -254,9 +254,9 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// List every device egpu knows: whether it opens here (its description, or why not),
-    /// the target code for it is compiled for, and the default device (marked `*`, the one
-    /// the library's open_default_device opens): EGPU_DEVICE if set (a name that does not
-    /// open is an error), else the first GPU that opens (cuda, then hsa), else emu.
+    /// the target code for it is compiled for, and the default device (marked `*`), which
+    /// `run` uses without --device: EGPU_DEVICE if set (a name that does not open is an
+    /// error), else the first GPU that opens (cuda, then hsa), else emu.
     ///
     /// Example: egpu devices
     ///

@@ -326,3 +326,29 @@ fn devices_with_a_gpu_prefers_it_and_says_why_an_old_one_is_not_used() {
     let emu = rows.iter().find(|r| r.1 == "emu").expect(&out);
     assert!(emu.0, "{out}");
 }
+
+/// The device `run` reports it ran on: the word after "ran N kernel(s) on ".
+fn ran_on(out: &str) -> Option<&str> {
+    let line = out.lines().find(|l| l.starts_with("ran "))?;
+    line.split_once(" on ")?.1.split([' ', ',']).next()
+}
+
+/// `run` without --device uses the default `devices` marks: EGPU_DEVICE when set (an
+/// unknown name is a one-line error naming the variable), else a GPU, else the emulator.
+#[test]
+fn run_without_a_device_uses_the_default() {
+    let add = example_path("add");
+    let add = add.to_str().unwrap();
+    let (code, out, err) = egpu(&["run", add, "--check"]);
+    assert_eq!(code, 0, "{err}");
+    let expected = if has_cuda_gpu() { "cuda:0" } else { "emu" };
+    assert_eq!(ran_on(&out), Some(expected), "{out}");
+    let (code, out, err) = egpu_env(&["run", add, "--check"], Some("cpu"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ran_on(&out), Some("cpu"), "{out}");
+    assert_one_line_error(
+        &["run", add],
+        Some("nonsense"),
+        "EGPU_DEVICE: unknown device 'nonsense'",
+    );
+}
