@@ -6,6 +6,7 @@
 //! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator) and
 //! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
 //! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` (RDNA3 hardware).
+//! [`probe_devices`] lists them all with what opens here and the default marked.
 //! docs/runtime.md describes them.
 //!
 //! ```
