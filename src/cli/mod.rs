@@ -1,9 +1,11 @@
 //! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `disasm`, `run`, `run-kernel`,
-//! `bench`.
+//! `bench`, `devices`.
 //!
 //! Exit codes: 0 success; 1 anything the user can fix (a bad graph, flag or `.npy` file, an
 //! output folder that cannot be written, a division by zero in their data); 2 only a bug in
-//! egpu or a failing tool. Errors are sorted by type ([`CliError`]), never by their text.
+//! egpu or a failing tool. Errors are sorted by type ([`CliError`]), never by their text. A
+//! usage error (unknown flag, bad value, missing argument) is one line on stderr with exit 1
+//! ([`usage`]); `--help` and `--version` print in full and exit 0.
 //! Graph files are read up to [`crate::bounded::GRAPH_FILE_LIMIT`], `.npy` inputs up to their
 //! data size plus [`crate::npy::HEADER_LIMIT`].
 
@@ -12,6 +14,7 @@ mod bench;
 mod bench_device;
 mod check;
 mod compile;
+mod devices;
 mod disasm;
 mod error;
 mod eval;
@@ -20,6 +23,7 @@ mod load;
 mod run;
 mod run_kernel;
 mod summary;
+mod usage;
 
 pub use error::CliError;
 
@@ -38,7 +42,8 @@ use std::path::PathBuf;
     after_help = "Exit codes: 0 success; 1 anything you can fix (a bad graph, flag or .npy file, an \
 unwritable output folder, a division by zero in your data); 2 a bug in egpu or a failing tool.\n\
 Limits: graph files at most 128 MiB; a .npy input at most its data size plus 64 KiB of header.\n\
-Graph files use the .egir text format: see docs/egir.md."
+Graph files use the .egir text format: see docs/egir.md.\n\
+Run `egpu help COMMAND` for a command's options and examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -48,11 +53,15 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Validate a graph file and print its inputs and outputs with dtype and shape.
+    ///
+    /// Example: egpu check examples/mlp.egir
     Check {
         /// The .egir file.
         file: PathBuf,
     },
     /// Rewrite graph files in canonical form (one primitive per line, explicit types).
+    ///
+    /// Example: egpu fmt --check examples/*.egir
     Fmt {
         /// Do not write; exit 1 if any file is not in canonical form.
         #[arg(long)]
@@ -68,6 +77,10 @@ enum Command {
     /// A .npy input must hold exactly the input's dtype and shape and nothing after the array
     /// (at most its data size plus 64 KiB of header is read); bf16 inputs are read from
     /// float32 files (rounded) and bf16 outputs are written as float32.
+    ///
+    /// Example: egpu eval examples/softmax.egir --seed 7
+    ///
+    /// Example: egpu eval examples/add.egir --output-dir out/
     Eval {
         /// The .egir file.
         file: PathBuf,
@@ -151,6 +164,9 @@ enum Command {
     /// Exits 1 only when the file cannot be read as a gfx1100 code object or --kernel names
     /// no kernel in it.
     ///
+    /// The examples read the code object that `egpu compile examples/add.egir --target
+    /// gfx1100 -o out/` wrote.
+    ///
     /// Example: egpu disasm out/add.hsaco
     ///
     /// Example: egpu disasm out/add.hsaco --kernel k0_elementwise
@@ -169,6 +185,8 @@ enum Command {
     /// Example: egpu run examples/softmax.egir --device emu --check
     ///
     /// Example: egpu run examples/mlp.egir --device cuda --check
+    ///
+    /// Example: egpu run examples/add.egir --check --output-dir out/
     Run {
         /// The .egir file.
         file: PathBuf,
@@ -236,6 +254,21 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// List every device egpu knows: whether it opens here (its description, or why not),
+    /// the target code for it is compiled for, and the default device (marked `*`), which
+    /// `run` uses without --device: EGPU_DEVICE if set (a name that does not open is an
+    /// error), else the first GPU that opens (cuda, then hsa), else emu.
+    ///
+    /// Example: egpu devices
+    ///
+    /// Example: egpu devices --json
+    Devices {
+        /// Print JSON: {"devices": [{"name", "available", "default", "target",
+        /// "description", "reason"}]} (target null for cpu, which runs any target's kernel
+        /// IR; description null when unavailable, reason null when available).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `--target` values: every `ir::Target`.
@@ -263,17 +296,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help or --version: the full text, on stdout.
+            let _ = write!(out, "{}", e.render());
+            return 0;
+        }
         Err(e) => {
-            let is_help = !e.use_stderr();
-            let text = e.render().to_string();
-            let _ = if is_help {
-                write!(out, "{text}")
-            } else {
-                write!(err, "{text}")
-            };
-            return if is_help { 0 } else { 1 };
+            let _ = writeln!(err, "{}", usage::one_line(&e, &args));
+            return 1;
         }
     };
     let result = match cli.command {
@@ -342,6 +375,7 @@ where
             "--json: only with --device (the compile-only table has no JSON form)".into(),
         )),
         Command::Bench { target, files, .. } => bench::run(&files, &target, out),
+        Command::Devices { json } => devices::run(json, out),
     };
     match result {
         Ok(()) => 0,
