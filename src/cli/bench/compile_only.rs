@@ -73,7 +73,10 @@ fn time_graph(
     options: &egpu_passes::pipeline::PipelineOptions,
     refused: &mut String,
 ) -> Result<Times, CliError> {
-    let (ptx, hsaco) = (nvidia::is_nvidia(&options.target), amd::is_amd(&options.target));
+    let (ptx, hsaco) = (
+        nvidia::is_nvidia(&options.target),
+        amd::is_amd(&options.target),
+    );
     let mut totals = Vec::new();
     let mut passes: [Vec<Duration>; Pass::TIMED.len()] = Default::default();
     let mut backends = Vec::new();

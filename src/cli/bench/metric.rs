@@ -65,7 +65,6 @@ impl Metric {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,4 +107,3 @@ mod tests {
         assert_eq!((unit, value), ("GB/s", 2.0));
     }
 }
-

@@ -145,10 +145,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), CliError> {
 
 /// `--target` if given and the device runs it (the cpu device runs any target's kernel
 /// IR), else the device's own target (gfx1100 on cpu).
-fn device_target<'a>(
-    target: Option<&'a str>,
-    device: &dyn Device,
-) -> Result<&'a str, CliError> {
+fn device_target<'a>(target: Option<&'a str>, device: &dyn Device) -> Result<&'a str, CliError> {
     match (target, device.target_name()) {
         (Some(t), Some(own)) if t != own => Err(CliError::User(format!(
             "--target {t}: device {} runs {own} code",

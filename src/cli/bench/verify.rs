@@ -11,7 +11,7 @@
 //! - [`Check::IfSmall`]: a graph file given on the command line is checked whole when the
 //!   reference interpreter can hold it ([`REFERENCE_BUDGET`]), else not checked and said so.
 
-use super::suite::{AxisSamples, Samples, Sampled};
+use super::suite::{AxisSamples, Sampled, Samples};
 use egpu_ir::interp::{
     EvalError, Reference, SplitMix64, Tensor, check_limits, compare, evaluate_with_bounds,
 };
@@ -82,7 +82,12 @@ fn too_large(graph: &Graph) -> Option<String> {
 }
 
 /// Every element of every output against the reference.
-fn whole(graph: &Graph, inputs: &Tensors, outputs: &[(String, Tensor)], target: &Target) -> Verdict {
+fn whole(
+    graph: &Graph,
+    inputs: &Tensors,
+    outputs: &[(String, Tensor)],
+    target: &Target,
+) -> Verdict {
     let expected = match evaluate_with_bounds(graph, inputs, target) {
         Ok(expected) => expected,
         Err(e) => return Verdict::Skipped(format!("the reference failed: {e}")),
@@ -141,7 +146,9 @@ fn sampled_rows(
         outputs[output].1.shape.ravel(&full)
     };
     let failures = mismatches(&expected, &got_refs, full_index);
-    let rows = picks.iter().map(|(s, p)| format!("{} {}", p.len(), s.noun()));
+    let rows = picks
+        .iter()
+        .map(|(s, p)| format!("{} {}", p.len(), s.noun()));
     let what = format!("sampled {}", rows.collect::<Vec<_>>().join(" x "));
     Ok(if failures.is_empty() {
         Verdict::Passed(what)
@@ -319,9 +326,10 @@ mod tests {
             outputs: &[("y", &[Some(Samples::Rows), None])],
         };
         let sampled: &'static Sampled = Box::leak(Box::new(sampled));
-        let graph =
-            text::parse("graph softmax(x: f32[40, 16]) {\n  y = softmax(x, axis=-1)\n  return y\n}\n")
-                .unwrap();
+        let graph = text::parse(
+            "graph softmax(x: f32[40, 16]) {\n  y = softmax(x, axis=-1)\n  return y\n}\n",
+        )
+        .unwrap();
         let inputs = random_inputs(&graph, 3);
         let right = evaluate(&graph, &inputs).unwrap();
         let target = Target::by_name("gfx1100").unwrap();
@@ -335,15 +343,36 @@ mod tests {
             let t = Tensor::from_f64(egpu_ir::DType::F32, &[40, 16], &values).unwrap();
             vec![("y".to_string(), t)]
         };
-        let verdict = verify(&graph, &inputs, &wrong_at(rows[1]), &target, Check::Sampled(sampled));
+        let verdict = verify(
+            &graph,
+            &inputs,
+            &wrong_at(rows[1]),
+            &target,
+            Check::Sampled(sampled),
+        );
         let Verdict::Failed(text) = verdict else {
             panic!("{verdict:?}")
         };
         let at = format!("worst at flat index {}", rows[1] * 16 + 5);
-        assert!(text.contains(&at) && text.contains("1 of 48 checked"), "{text}");
-        let verdict = verify(&graph, &inputs, &wrong_at(unsampled), &target, Check::Sampled(sampled));
+        assert!(
+            text.contains(&at) && text.contains("1 of 48 checked"),
+            "{text}"
+        );
+        let verdict = verify(
+            &graph,
+            &inputs,
+            &wrong_at(unsampled),
+            &target,
+            Check::Sampled(sampled),
+        );
         assert!(matches!(verdict, Verdict::Passed(_)), "{verdict:?}");
-        let whole = verify(&graph, &inputs, &wrong_at(unsampled), &target, Check::Reference);
+        let whole = verify(
+            &graph,
+            &inputs,
+            &wrong_at(unsampled),
+            &target,
+            Check::Reference,
+        );
         assert!(matches!(whole, Verdict::Failed(_)), "{whole:?}");
     }
 
