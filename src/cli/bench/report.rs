@@ -59,7 +59,7 @@ pub fn table(header: &Header, lines: &[Line]) -> String {
         significant(bw.download_gbps)
     );
     text += &format!(
-        "{:<14} {:>7} {:>11} {:>11} {:>17} {:>7}  check\n",
+        "{:<14} {:>7} {:>11} {:>11} {:>19} {:>7}  check\n",
         "graph", "kernels", "compile ms", "run ms", "rate", "% copy"
     );
     let mut notes = String::new();
@@ -78,14 +78,14 @@ pub fn table(header: &Header, lines: &[Line]) -> String {
                     Verdict::Skipped(why) => format!("not checked: {why}"),
                 };
                 text += &format!(
-                    "{:<14} {:>7} {:>11.1} {:>11.4} {rate:>17} {percent:>7}  {check}\n",
+                    "{:<14} {:>7} {:>11.1} {:>11.4} {rate:>19} {percent:>7}  {check}\n",
                     r.name, r.kernels, r.compile_ms, r.run_ms
                 );
             }
             Line::Error { name, message } => {
                 notes += &format!("{name}: {message}\n");
                 text += &format!(
-                    "{name:<14} {:>7} {:>11} {:>11} {:>17} {:>7}  error (below)\n",
+                    "{name:<14} {:>7} {:>11} {:>11} {:>19} {:>7}  error (below)\n",
                     "-", "-", "-", "-", "-"
                 );
             }
