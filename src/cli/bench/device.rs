@@ -20,6 +20,9 @@ use std::time::Instant;
 /// The seed of every row's random inputs.
 const INPUT_SEED: u64 = 1;
 
+/// A run's outputs in graph order.
+type Outputs = Vec<(String, Tensor)>;
+
 /// One graph to measure.
 pub struct Workload {
     pub name: String,
@@ -109,7 +112,7 @@ impl<'a> Bench<'a> {
         compiled: &Compiled,
         inputs: &BTreeMap<String, Tensor>,
         progress: &mut Progress,
-    ) -> Result<(Vec<f64>, Vec<(String, Tensor)>), CliError> {
+    ) -> Result<(Vec<f64>, Outputs), CliError> {
         let Timing { warmup, runs } = self.timing;
         let options = RunOptions {
             time_launches: true,

@@ -194,10 +194,7 @@ fn pick_samples(
 }
 
 /// The index list each axis of a tensor takes (`None`: the whole axis).
-fn axis_picks<'a>(
-    axes: AxisSamples,
-    picks: &'a [(Samples, Vec<usize>)],
-) -> Vec<Option<&'a [usize]>> {
+fn axis_picks(axes: AxisSamples, picks: &[(Samples, Vec<usize>)]) -> Vec<Option<&[usize]>> {
     axes.iter()
         .map(|axis| {
             axis.and_then(|s| picks.iter().find(|(t, _)| *t == s))
