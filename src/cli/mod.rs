@@ -202,8 +202,8 @@ enum Command {
     /// device, run on seeded random inputs (warm-up runs untimed, then --runs timed with the
     /// device's clock: CUDA events on cuda, wall-clock time on emu and cpu) and its outputs
     /// are verified: against the reference interpreter element by element at --size small,
-    /// on sampled rows at --size full (the same computation on 8 rows, both ends included,
-    /// cut from the device's own inputs); a graph file is checked whole when the reference
+    /// on sampled rows at --size full (the same computation on a few rows, both ends
+    /// included, cut from the device's own inputs); a graph file is checked whole when the reference
     /// interpreter can hold it, else reported as not checked. A failed verification marks
     /// the row and exits 1.
     ///
