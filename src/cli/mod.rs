@@ -11,7 +11,6 @@
 
 mod amd;
 mod bench;
-mod bench_device;
 mod check;
 mod compile;
 mod devices;
@@ -218,40 +217,67 @@ enum Command {
         verbose: bool,
     },
     RunKernel(run_kernel::RunKernelArgs),
-    /// Measure the compiler (--compile-only) or the compiled kernels on a device (--device).
+    /// Run the benchmark suite (or FILES) on a device and report speed, or time the compiler.
     ///
-    /// --compile-only: median time per graph from graph to kernel IR (and to PTX for an NVIDIA
-    /// target, to the code object for an AMD one: the hsaco column is the RDNA3 backend's
-    /// share, "-" with the reason below the table when it refuses a kernel), per pass, on one
-    /// thread. --device D: each graph compiled for D (cuda: PTX
-    /// assembled to cubins as for `compile -o`), run on random inputs 3 times untimed and
-    /// --runs times timed with the device's clock (CUDA events); prints per graph the kernels,
-    /// compile ms, the median run ms (the sum of its kernels' times) and the rate: TFLOP/s for
-    /// a graph with a contraction (2 flops per product element), else GB/s of every input
-    /// and output moved once.
+    /// Without FILES the built-in suite runs (docs/benchmarks.md): add, gelu_chain, sum_rows,
+    /// sum_all, softmax, layernorm, matmul_f32, matmul_f16. Each graph is compiled for the
+    /// device, run on seeded random inputs (warm-up runs untimed, then --runs timed with the
+    /// device's clock: CUDA events on cuda, wall-clock time on emu and cpu) and its outputs
+    /// are verified: against the reference interpreter element by element at --size small,
+    /// on sampled rows at --size full (the same computation on a few rows, both ends
+    /// included, cut from the device's own inputs); a graph file is checked whole when the reference
+    /// interpreter can hold it, else reported as not checked. A failed verification marks
+    /// the row and exits 1.
     ///
-    /// Example: egpu bench --compile-only --target sm_90 examples/*.egir
+    /// Per row: kernels, compile ms (graph to machine code, ptxas included), run ms (the
+    /// median timed run, the sum of its kernels' times), the rate (TFLOP/s for a graph with
+    /// a contraction, 2 flops per product element, else GB/s of every input and output
+    /// moved once) and, for GB/s rows, the percentage of the device's copy bandwidth, which
+    /// the bench measures first with a compiled copy kernel (y = x over 2^26 f32 at full
+    /// size, 2^16 at small; read + write counted), together with the link's host->device
+    /// and device->host bandwidth.
     ///
-    /// Example: egpu bench --device cuda --json benches/suite/*.egir
+    /// --compile-only: no device; the median compile time per graph from graph to kernel IR
+    /// and per pass (and to PTX for an NVIDIA target, to the code object for an AMD one: the
+    /// hsaco column, "-" with the reason below the table when the backend refuses a kernel),
+    /// on one thread.
+    ///
+    /// A progress bar is drawn on stderr when it is a terminal and the work takes more than
+    /// a second.
+    ///
+    /// Example: egpu bench
+    ///
+    /// Example: egpu bench --device emu --size small
+    ///
+    /// Example: egpu bench --device cuda --json > egpu.json
+    ///
+    /// Example: egpu bench --compile-only --target sm_90 --json
+    ///
+    /// Example: egpu bench --device cpu examples/softmax.egir
     Bench {
-        /// Time compilation only.
-        #[arg(long, conflicts_with = "device", required_unless_present = "device")]
+        /// Time compilation only (no device).
+        #[arg(long, conflicts_with = "device")]
         compile_only: bool,
-        /// Run the kernels on this device (cpu, cuda, cuda:N) and time them.
+        /// Where to run: cpu, emu, cuda or cuda:N. Default: EGPU_DEVICE if set, else the
+        /// first GPU that opens (cuda, then hsa), else emu.
         #[arg(long)]
         device: Option<String>,
-        /// Timed runs per graph with --device.
-        #[arg(long, default_value_t = 20)]
-        runs: usize,
-        /// With --device: print JSON ({"device", "results": [{"name", "kernels",
-        /// "compile_ms", "median_ms", "unit", "value"}]}).
+        /// The suite's size: small or full (default: small on emu and cpu, full on a GPU and
+        /// with --compile-only). With FILES it sets only the copy measurement's size.
+        #[arg(long)]
+        size: Option<String>,
+        /// Timed runs per graph (default: 20 on a GPU after 3 warm-up runs, 5 on emu and cpu
+        /// after 1).
+        #[arg(long)]
+        runs: Option<usize>,
+        /// Print one JSON object instead of the table (keys in docs/benchmarks.md).
         #[arg(long)]
         json: bool,
-        /// The target to compile for (--compile-only; with --device, the device's own).
-        #[arg(long, default_value = "gfx1100", value_parser = targets())]
-        target: String,
-        /// The .egir files (e.g. examples/*.egir).
-        #[arg(required = true)]
+        /// The target to compile for (default: the device's own; gfx1100 on cpu and with
+        /// --compile-only).
+        #[arg(long, value_parser = targets())]
+        target: Option<String>,
+        /// .egir files to measure instead of the suite (e.g. examples/*.egir).
         files: Vec<PathBuf>,
     },
     /// List every device egpu knows: whether it opens here (its description, or why not),
@@ -365,16 +391,25 @@ where
         }
         Command::RunKernel(args) => run_kernel::run(&args, out),
         Command::Bench {
-            device: Some(device),
+            compile_only,
+            device,
+            size,
             runs,
             json,
+            target,
             files,
-            ..
-        } => bench_device::run(&files, &device, runs, json, out),
-        Command::Bench { json: true, .. } => Err(CliError::User(
-            "--json: only with --device (the compile-only table has no JSON form)".into(),
-        )),
-        Command::Bench { target, files, .. } => bench::run(&files, &target, out),
+        } => {
+            let args = bench::BenchArgs {
+                files: &files,
+                device: device.as_deref(),
+                size: size.as_deref(),
+                compile_only,
+                json,
+                runs,
+                target: target.as_deref(),
+            };
+            bench::run(&args, out)
+        }
         Command::Devices { json } => devices::run(json, out),
     };
     match result {
