@@ -3,9 +3,11 @@
 //! of them. Depends on `egpu-ir` only; it never runs a pass.
 //!
 //! Devices today: [`cpu::CpuDevice`] (kernel IR through the kernel-IR interpreter),
-//! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator) and
+//! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator),
 //! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
-//! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` (RDNA3 hardware).
+//! without libcuda gets [`DeviceError::NoDriver`]) and [`hsa::HsaDevice`] (ROCm's HSA
+//! runtime, loaded at run time: a machine without ROCm gets
+//! [`DeviceError::NoHsaRuntime`]; not yet run on AMD hardware).
 //! docs/runtime.md describes them.
 //!
 //! ```
@@ -43,6 +45,7 @@ pub mod cuda;
 pub mod device;
 pub mod emu;
 mod error;
+pub mod hsa;
 pub mod program;
 mod select;
 mod slots;
@@ -53,6 +56,7 @@ pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
 pub use emu::EmuDevice;
 pub use error::DeviceError;
+pub use hsa::HsaDevice;
 pub use select::{
     DEVICE_ENV, DEVICE_NAMES, GPU_PREFERENCE, default_device, open_default_device, open_device,
 };
