@@ -21,20 +21,34 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// The mock runtime's directory, built once for all the tests of this process.
+/// The mock runtime's directory, built once for all the tests of this process (they run
+/// in parallel, and a half-written library must not be loaded).
 fn mock_runtime() -> Option<PathBuf> {
     static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BUILT.get_or_init(build_mock_runtime).clone()
+    BUILT
+        .get_or_init(|| build_mock_runtime("mock_hsa", &[]))
+        .clone()
 }
 
-/// Builds the mock runtime; `None` (after saying why) without a C compiler outside CI.
-fn build_mock_runtime() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mock_hsa");
+/// The mock runtime without `hsa_executable_freeze`: a runtime too old for the device.
+fn old_mock_runtime() -> Option<PathBuf> {
+    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| build_mock_runtime("mock_hsa_old", &["-DMOCK_HSA_WITHOUT_FREEZE"]))
+        .clone()
+}
+
+/// Builds the mock runtime into `dir` with `flags`; `None` (after saying why) without a
+/// C compiler outside CI.
+fn build_mock_runtime(dir: &str, flags: &[&str]) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
     std::fs::create_dir_all(&dir).unwrap();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock_hsa/libhsa.c");
     let library = dir.join("libhsa-runtime64.so.1");
     let built = Command::new("cc")
-        .args(["-shared", "-fPIC", "-o"])
+        .args(["-shared", "-fPIC"])
+        .args(flags)
+        .arg("-o")
         .arg(&library)
         .arg(&source)
         .status();
@@ -54,9 +68,13 @@ fn build_mock_runtime() -> Option<PathBuf> {
 /// Runs the ignored test `name` in a child with the mock runtime offering GPU agents
 /// `agents`, logging to a fresh file.
 fn in_child(name: &str, agents: &str) {
-    let Some(dir) = mock_runtime() else {
-        return;
-    };
+    if let Some(dir) = mock_runtime() {
+        in_child_with(&dir, name, agents);
+    }
+}
+
+/// [`in_child`] with the runtime in `dir`.
+fn in_child_with(dir: &Path, name: &str, agents: &str) {
     let log = dir.join(format!("{name}.log"));
     let _ = std::fs::remove_file(&log);
     let out = Command::new(std::env::current_exe().unwrap())
@@ -67,7 +85,7 @@ fn in_child(name: &str, agents: &str) {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("LD_LIBRARY_PATH", &dir)
+        .env("LD_LIBRARY_PATH", dir)
         .env("MOCK_HSA_AGENTS", agents)
         .env("MOCK_HSA_LOG", &log)
         .env("EGPU_MOCK_HSA", "1")
@@ -202,8 +220,39 @@ fn without_rocm_the_device_says_what_is_missing() {
         text.ends_with("); ROCm is needed for --device hsa"),
         "{text}"
     );
+    // The reason is the loader's own, not libloading's bare "dlopen failed".
+    assert!(
+        text.contains("libhsa-runtime64.so.1: cannot open shared object file"),
+        "{text}"
+    );
     // `hsa:N` reaches the same check.
     assert_eq!(open_device("hsa:3").err(), Some(err));
+}
+
+#[test]
+fn a_runtime_missing_an_entry_point_is_named() {
+    if let Some(dir) = old_mock_runtime() {
+        in_child_with(
+            &dir,
+            "child_a_runtime_missing_an_entry_point_is_named",
+            "gfx1100",
+        );
+    }
+}
+
+#[test]
+#[ignore = "runs in a child process with the mock runtime (see in_child)"]
+fn child_a_runtime_missing_an_entry_point_is_named() {
+    in_mock();
+    let err = open_device("hsa").err().map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "no HSA runtime: libhsa-runtime64.so.1 could not be loaded (it has no hsa_executable_freeze: a ROCm too old, or not ROCm's); ROCm is needed for --device hsa"
+        )
+    );
+    // Nothing was initialised, so nothing is shut down.
+    assert_eq!(log(), Vec::<String>::new());
 }
 
 #[test]
@@ -218,7 +267,7 @@ fn child_packets_kernargs_copies_and_freeing() {
     let mut device = HsaDevice::open(0).unwrap();
     assert_eq!(
         device.describe(),
-        "hsa:0 Mock Radeon (gfx1100, 16 GiB), target gfx1100 (HSA runtime; not yet run on AMD hardware by egpu's tests)"
+        "hsa:0 Mock Radeon (gfx1100, 16 GiB), target gfx1100 (untested on AMD hardware)"
     );
     assert_eq!(device.target_name(), Some("gfx1100"));
 

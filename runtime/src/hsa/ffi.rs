@@ -145,8 +145,12 @@ macro_rules! api {
                 };
                 // SAFETY: loading ROCm's runtime library runs its initialisers, which is
                 // what every HSA program does; no other code of it runs until hsa_init.
-                let library = unsafe { Library::new(LIBRARY) }
-                    .map_err(|e| no_runtime(e.to_string()))?;
+                let library = unsafe { Library::new(LIBRARY) }.map_err(|e| {
+                    // The loader's own words ("cannot open shared object file ...") are
+                    // the error's source; its display is only "dlopen failed".
+                    let source = std::error::Error::source(&e).map(|s| s.to_string());
+                    no_runtime(source.unwrap_or_else(|| e.to_string()))
+                })?;
                 $(
                     // SAFETY: the symbol is the HSA API function of this name, whose C
                     // signature is the field's type; the pointer is used only while
@@ -157,7 +161,7 @@ macro_rules! api {
                                 concat!($symbol, "\0").as_bytes(),
                             )
                             .map_err(|_| no_runtime(format!(
-                                "it has no {} (a ROCm too old or not ROCm's)", $symbol
+                                "it has no {}: a ROCm too old, or not ROCm's", $symbol
                             )))?
                     };
                 )*

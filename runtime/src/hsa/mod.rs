@@ -273,7 +273,7 @@ impl Device for HsaDevice {
         let gib = self.pools.device_bytes as f64 / f64::from(1u32 << 30);
         let card = self.product.as_deref().unwrap_or("AMD GPU");
         format!(
-            "{} {card} ({}, {gib:.0} GiB), target {} (HSA runtime; not yet run on AMD hardware by egpu's tests)",
+            "{} {card} ({}, {gib:.0} GiB), target {} (untested on AMD hardware)",
             self.label,
             HsaDevice::TARGET,
             HsaDevice::TARGET
