@@ -2,8 +2,9 @@
 //! its ring buffer, the doorbell, and waiting for completion.
 //!
 //! A packet is written in two steps: every field but the first 32 bits (header and
-//! setup) while the slot's header still says INVALID, then header and setup together
-//! with one atomic release store, so the packet processor never sees half a packet. The
+//! setup) while the slot's header still says INVALID (the packet processor set it so when
+//! it consumed the slot's previous packet), then header and setup together with one
+//! atomic release store, so the packet processor never sees half a packet. The
 //! doorbell signal then gets the packet's index. Every dispatch has the barrier bit (a
 //! launch starts after the previous one ended, as launches on one CUDA stream do) and
 //! system-scope acquire and release fences (its buffers are written by copies before it
@@ -23,6 +24,8 @@ use std::time::{Duration, Instant};
 
 /// Packets the queue holds (at most the agent's maximum).
 const QUEUE_PACKETS: u32 = 1024;
+/// A packet's bytes after its header and setup words.
+const BODY_BYTES: usize = size_of::<DispatchPacket>() - 4;
 /// Size hints for the queue's segments: `u32::MAX` leaves them to the runtime.
 const NO_HINT: u32 = u32::MAX;
 
@@ -117,7 +120,8 @@ impl Dispatcher {
     }
 
     /// Submits `packet`; its header and setup words are published last. Waits, up to
-    /// `timeout`, for a free slot.
+    /// `timeout`, for a free slot (after a timeout or a queue error the reserved slot
+    /// stays empty: the queue is unusable from then on, as after any queue error).
     pub fn submit(
         &self,
         api: &Api,
@@ -145,25 +149,19 @@ impl Dispatcher {
             .base_address
             .cast::<DispatchPacket>()
             .wrapping_add((index % size) as usize);
-        let header = packet.header;
-        let setup = packet.setup;
-        let body = DispatchPacket {
-            header: ffi::PACKET_TYPE_INVALID,
-            ..packet
-        };
+        let first_word = u32::from(packet.header) | u32::from(packet.setup) << 16;
         // SAFETY: the slot is in the ring buffer (index modulo its size), which is
-        // 64-byte aligned; the packet processor ignores it while its header says
-        // INVALID, so the body may be written plainly. Then header and setup, the
-        // slot's first (4-aligned) 32 bits, are published with one release store, and
-        // the doorbell rings with the packet's index.
+        // 64-byte aligned; the packet processor ignores it while its header still says
+        // INVALID, so the body — every byte after the first 32 bits — may be written
+        // plainly (the header word itself is not touched, the processor may be reading
+        // it). Then header and setup are published with one release store, and the
+        // doorbell rings with the packet's index.
         unsafe {
             self.count_in(api);
-            slot.write(body);
+            let body = (&raw const packet).cast::<u8>().add(4);
+            std::ptr::copy_nonoverlapping(body, slot.cast::<u8>().add(4), BODY_BYTES);
             let word = AtomicU32::from_ptr(slot.cast::<u32>());
-            word.store(
-                u32::from(header) | u32::from(setup) << 16,
-                Ordering::Release,
-            );
+            word.store(first_word, Ordering::Release);
             (api.signal_store)(queue.doorbell_signal, index as i64);
         }
         Ok(())

@@ -109,7 +109,6 @@ pub const QUEUE_TYPE_MULTI: u32 = 0;
 
 // AQL header fields: type in bits 0-7, barrier bit 8, acquire fence scope 9-10, release
 // fence scope 11-12; the setup word's dimension count in bits 0-1.
-pub const PACKET_TYPE_INVALID: u16 = 1;
 pub const PACKET_TYPE_KERNEL_DISPATCH: u16 = 2;
 pub const HEADER_BARRIER: u16 = 8;
 pub const HEADER_ACQUIRE_FENCE_SCOPE: u16 = 9;
