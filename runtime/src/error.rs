@@ -93,4 +93,18 @@ pub enum DeviceError {
         kernel: String,
         message: String,
     },
+    /// ROCm's HSA runtime library could not be loaded (or lacks an entry point).
+    #[error(
+        "no HSA runtime: {library} could not be loaded ({reason}); ROCm is needed for --device hsa"
+    )]
+    NoHsaRuntime {
+        library: &'static str,
+        reason: String,
+    },
+    /// `hsa:N` names a gfx11 GPU agent the runtime does not have.
+    #[error("{device}: no such gfx11 GPU agent (the HSA runtime lists GPU agents: {found})")]
+    NoAgent { device: String, found: String },
+    /// A gfx11 GPU whose ISA is not the one egpu compiles for.
+    #[error("{device} is {isa}; egpu compiles for gfx1100 only")]
+    WrongIsa { device: String, isa: String },
 }

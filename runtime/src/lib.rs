@@ -3,9 +3,11 @@
 //! of them. Depends on `egpu-ir` only; it never runs a pass.
 //!
 //! Devices today: [`cpu::CpuDevice`] (kernel IR through the kernel-IR interpreter),
-//! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator) and
+//! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator),
 //! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
-//! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` (RDNA3 hardware).
+//! without libcuda gets [`DeviceError::NoDriver`]) and [`hsa::HsaDevice`] (ROCm's HSA
+//! runtime, loaded at run time: a machine without ROCm gets
+//! [`DeviceError::NoHsaRuntime`]; not yet run on AMD hardware).
 //! [`probe_devices`] lists them all with what opens here and the default marked.
 //! docs/runtime.md describes them.
 //!
@@ -45,6 +47,7 @@ pub mod device;
 pub mod emu;
 mod error;
 pub mod probe;
+pub mod hsa;
 pub mod program;
 pub mod resident;
 mod select;
@@ -57,6 +60,7 @@ pub use egpu_ir as ir;
 pub use emu::EmuDevice;
 pub use error::DeviceError;
 pub use probe::{DeviceProbe, probe_devices, probe_devices_named};
+pub use hsa::HsaDevice;
 pub use select::{
     DEVICE_ENV, DEVICE_NAMES, GPU_PREFERENCE, default_device, open_default_device, open_device,
 };

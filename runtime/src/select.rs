@@ -1,11 +1,11 @@
 //! Opening a device by the name `--device` takes: `cpu`, `emu` (the RDNA3 emulator),
-//! `cuda` (GPU 0) or `cuda:N`; and the default device when none is named: `EGPU_DEVICE`
+//! `cuda` (GPU 0) or `cuda:N`, `hsa` (the first gfx11 GPU agent) or `hsa:N`; and the default device when none is named: `EGPU_DEVICE`
 //! if set, else the first GPU that opens (cuda, then hsa), else the emulator.
 
-use crate::{CpuDevice, CudaDevice, Device, DeviceError, EmuDevice};
+use crate::{CpuDevice, CudaDevice, Device, DeviceError, EmuDevice, HsaDevice};
 
 /// The device names `open_device` knows, for messages.
-pub const DEVICE_NAMES: &str = "cpu, emu, cuda, cuda:N";
+pub const DEVICE_NAMES: &str = "cpu, emu, cuda, cuda:N, hsa, hsa:N";
 
 /// Opens the device `name` names.
 pub fn open_device(name: &str) -> Result<Box<dyn Device>, DeviceError> {
@@ -15,17 +15,23 @@ pub fn open_device(name: &str) -> Result<Box<dyn Device>, DeviceError> {
     if name == EmuDevice::NAME {
         return Ok(Box::new(EmuDevice::new()));
     }
-    let ordinal = match name.strip_prefix(CudaDevice::NAME) {
-        Some("") => Some(0),
-        Some(rest) => rest.strip_prefix(':').and_then(|n| n.parse::<usize>().ok()),
-        None => None,
-    };
-    match ordinal {
-        Some(ordinal) => Ok(Box::new(CudaDevice::open(ordinal)?)),
-        None => Err(DeviceError::UnknownDevice {
-            name: name.into(),
-            known: DEVICE_NAMES,
-        }),
+    if let Some(ordinal) = ordinal(name, CudaDevice::NAME) {
+        return Ok(Box::new(CudaDevice::open(ordinal)?));
+    }
+    if let Some(ordinal) = ordinal(name, HsaDevice::NAME) {
+        return Ok(Box::new(HsaDevice::open(ordinal)?));
+    }
+    Err(DeviceError::UnknownDevice {
+        name: name.into(),
+        known: DEVICE_NAMES,
+    })
+}
+
+/// The N of `kind` (0) or `kind:N`; `None` for anything else.
+fn ordinal(name: &str, kind: &str) -> Option<usize> {
+    match name.strip_prefix(kind)? {
+        "" => Some(0),
+        rest => rest.strip_prefix(':')?.parse::<usize>().ok(),
     }
 }
 
@@ -77,9 +83,12 @@ mod tests {
             open_device("emu").map(|d| d.name().to_string()),
             Ok("emu".into())
         );
-        for bad in ["gpu", "cuda:", "cuda:x", "cuda0", "cpu:0"] {
+        for bad in [
+            "gpu", "cuda:", "cuda:x", "cuda0", "cpu:0", "hsa:", "hsa1", "hsa:-1",
+        ] {
             let err = open_device(bad).err().map(|e| e.to_string());
-            let want = format!("unknown device '{bad}' (devices: cpu, emu, cuda, cuda:N)");
+            let want =
+                format!("unknown device '{bad}' (devices: cpu, emu, cuda, cuda:N, hsa, hsa:N)");
             assert_eq!(err, Some(want));
         }
         // No GPU on this machine: the emulator is the default; a name from the variable is
@@ -95,7 +104,7 @@ mod tests {
         let err = default_device(Some("tpu")).err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("EGPU_DEVICE: unknown device 'tpu' (devices: cpu, emu, cuda, cuda:N)")
+            Some("EGPU_DEVICE: unknown device 'tpu' (devices: cpu, emu, cuda, cuda:N, hsa, hsa:N)")
         );
         // Without libcuda (this machine) `cuda:1` reaches the driver check and stops there.
         let cuda = open_device("cuda:1").err();

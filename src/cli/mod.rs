@@ -192,8 +192,9 @@ enum Command {
         /// Where to run: cpu (the kernel-IR interpreter), emu (the strict RDNA3 emulator: the
         /// kernels compiled for gfx1100 into one code object, run instruction by instruction),
         /// cuda or cuda:N (an NVIDIA GPU through the CUDA driver; the kernels are compiled to
-        /// PTX, assembled as for `compile -o`). Default: EGPU_DEVICE if set, else the first
-        /// GPU that opens (cuda, then hsa), else emu.
+        /// PTX, assembled as for `compile -o`), hsa or hsa:N (an AMD gfx1100 through ROCm's HSA
+        /// runtime, the same code object as emu; not yet run on AMD hardware). Default:
+        /// EGPU_DEVICE if set, else the first GPU that opens (cuda, then hsa), else emu.
         #[arg(long)]
         device: Option<String>,
         /// The target to compile for: by default the device's own (cuda: from its compute
@@ -258,8 +259,8 @@ enum Command {
         /// Time compilation only (no device).
         #[arg(long, conflicts_with = "device")]
         compile_only: bool,
-        /// Where to run: cpu, emu, cuda or cuda:N. Default: EGPU_DEVICE if set, else the
-        /// first GPU that opens (cuda, then hsa), else emu.
+        /// Where to run: cpu, emu, cuda, cuda:N, hsa or hsa:N. Default: EGPU_DEVICE if set,
+        /// else the first GPU that opens (cuda, then hsa), else emu.
         #[arg(long)]
         device: Option<String>,
         /// The suite's size: small or full (default: small on emu and cpu, full on a GPU and

@@ -362,7 +362,9 @@ fn run_rejects_unknown_devices_and_a_missing_driver() {
     let (code, _, err) = egpu(&["run", &example("add"), "--device", "gpu"]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("--device gpu: unknown device 'gpu' (devices: cpu, emu, cuda, cuda:N)"),
+        err.contains(
+            "--device gpu: unknown device 'gpu' (devices: cpu, emu, cuda, cuda:N, hsa, hsa:N)"
+        ),
         "{err}"
     );
     let (code, _, err) = egpu(&[

@@ -187,8 +187,9 @@ impl EmuDevice {
     }
 }
 
-/// The value of a hidden argument the emulator knows; others are zero.
-fn hidden_value(kind: &str, launch: Launch) -> u64 {
+/// The value of a hidden argument the emulator knows; others are zero. The hsa device
+/// fills hidden arguments the same way.
+pub(crate) fn hidden_value(kind: &str, launch: Launch) -> u64 {
     let dim = |s: &str| match s.chars().last() {
         Some('x') => 0,
         Some('y') => 1,
