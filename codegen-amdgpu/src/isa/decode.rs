@@ -7,6 +7,7 @@ use super::format::{Cache, Inst, Mods, PMods};
 use super::opcode::{Class, Fmt, Op, OpInfo, Ty};
 use super::operand::{LITERAL_CODE, Operand};
 use super::rules::{check, fmt_name};
+use super::vopd::FieldError;
 
 /// Decodes the instruction at the start of `bytes`; returns it and its length.
 pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
@@ -27,6 +28,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
         _ if w0 >> 26 == 0x37 => d.flat(w0)?,
         _ if w0 >> 26 == 0x36 => d.ds(w0)?,
         _ if w0 >> 26 == 0x38 => d.mubuf(w0)?,
+        _ if w0 >> 26 == super::vopd::ENCODING => d.vopd(w0)?,
         _ => return Err(DecodeError::UnknownFormat { bytes: d.hex() }),
     };
     check(&inst).map_err(|err| DecodeError::Invalid {
@@ -348,6 +350,27 @@ impl Dec<'_> {
                 glc,
                 slc: bits(w0, 15, 1) == 1,
                 dlc: bits(w0, 13, 1) == 1,
+            },
+        })
+    }
+
+    fn vopd(&mut self, w0: u32) -> Result<Inst, DecodeError> {
+        let fields = super::vopd::Fields::new(w0, self.word(4)?);
+        let lit = if fields.needs_literal() {
+            self.word(8)?
+        } else {
+            0
+        };
+        fields.inst(lit).map_err(|e| match e {
+            FieldError::Opcode(fmt, code) => DecodeError::UnknownOpcode {
+                fmt,
+                code,
+                bytes: self.hex(),
+            },
+            FieldError::Field(op, field) => DecodeError::Unsupported {
+                op,
+                field,
+                bytes: self.hex(),
             },
         })
     }

@@ -89,6 +89,7 @@ pub fn encode(inst: &Inst) -> Result<Vec<u8>, EncodeError> {
             let w1 = (f(vdst) << 24) | (f(data1) << 16) | (f(data0) << 8) | f(addr);
             vec![w0, w1]
         }
+        Inst::Vopd { x, y } => super::vopd::encode_words(&x, &y).to_vec(),
     };
     let mut out: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     if let Some(lit) = literal_of(inst) {
@@ -194,6 +195,7 @@ fn literal_of(inst: &Inst) -> Option<u32> {
         }
         Inst::Sop1 { src0, .. } => src0.literal(),
         Inst::Valu { src, .. } | Inst::Vop3p { src, .. } => src.iter().find_map(|o| o.literal()),
+        Inst::Vopd { x, y } => super::vopd::literal(&x, &y),
         _ => None,
     }
 }

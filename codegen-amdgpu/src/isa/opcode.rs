@@ -25,6 +25,9 @@ pub enum Fmt {
     /// FLAT segment 2.
     Global,
     Ds,
+    /// VOPD: two VALU operations in one instruction (`isa::vopd`). The code is the
+    /// OPX/OPY field value; codes 16 and up exist only as the Y half.
+    Vopd,
     /// MUBUF: only the operandless cache invalidates (`buffer_gl0_inv`, `buffer_gl1_inv`),
     /// held as `Inst::Sopp` with immediate 0 (they have no operands to model).
     Mubuf,
@@ -116,6 +119,13 @@ pub enum Class {
     Mix,
     /// WMMA: register tuples, no modifiers.
     Wmma,
+    /// VOPD half with a K literal as its last source (`v_dual_fmaak_f32`).
+    DualAk,
+    /// VOPD half with a K literal as its middle source (`v_dual_fmamk_f32`).
+    DualMk,
+    /// VOPD half whose destination is also its accumulator (`v_dual_fmac_f32`,
+    /// `v_dual_dot2acc_f32_f16`).
+    DualAcc,
     // SOPP immediates
     NoImm,
     Imm,
@@ -601,4 +611,21 @@ pub static TABLE: &[OpInfo] = &[
     op!("ds_load_u16_d16", Ds, 0xa6, R1, [R1, N, N], Load),
     op!("ds_load_u16_d16_hi", Ds, 0xa7, R1, [R1, N, N], Load),
     op!("v_mbcnt_lo_u32_b32", Vop3, 0x31f, B32, [B32, B32, N], Plain),
+    // VOPD: the gfx11 dual-issue opcodes llvm-mc-19 accepts (X: 0-12, Y: 0-12 and 16-18).
+    op!("v_dual_fmac_f32", Vopd, 0x0, B32, [B32, B32, N], DualAcc),
+    op!("v_dual_fmaak_f32", Vopd, 0x1, B32, [B32, B32, B32], DualAk),
+    op!("v_dual_fmamk_f32", Vopd, 0x2, B32, [B32, B32, B32], DualMk),
+    op!("v_dual_mul_f32", Vopd, 0x3, B32, [B32, B32, N], Plain),
+    op!("v_dual_add_f32", Vopd, 0x4, B32, [B32, B32, N], Plain),
+    op!("v_dual_sub_f32", Vopd, 0x5, B32, [B32, B32, N], Plain),
+    op!("v_dual_subrev_f32", Vopd, 0x6, B32, [B32, B32, N], Plain),
+    op!("v_dual_mul_dx9_zero_f32", Vopd, 0x7, B32, [B32, B32, N], Plain),
+    op!("v_dual_mov_b32", Vopd, 0x8, B32, [B32, N, N], Plain),
+    op!("v_dual_cndmask_b32", Vopd, 0x9, B32, [B32, B32, N], CndMask),
+    op!("v_dual_max_f32", Vopd, 0xa, B32, [B32, B32, N], Plain),
+    op!("v_dual_min_f32", Vopd, 0xb, B32, [B32, B32, N], Plain),
+    op!("v_dual_dot2acc_f32_f16", Vopd, 0xc, B32, [B32, B32, N], DualAcc),
+    op!("v_dual_add_nc_u32", Vopd, 0x10, B32, [B32, B32, N], Plain),
+    op!("v_dual_lshlrev_b32", Vopd, 0x11, B32, [B32, B32, N], Plain),
+    op!("v_dual_and_b32", Vopd, 0x12, B32, [B32, B32, N], Plain),
 ];

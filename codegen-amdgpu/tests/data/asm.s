@@ -465,3 +465,36 @@ buffer_gl1_inv
 ds_load_u16_d16 v0, v1 offset:2
 ds_load_u16_d16_hi v0, v1 offset:34
 v_mbcnt_lo_u32_b32 v0, -1, 0
+# VOPD: every opcode as X and as Y, shared literals and K, scalar and constant sources
+v_dual_fmac_f32 v0, v1, v2 :: v_dual_fmac_f32 v3, v4, v5
+v_dual_fmaak_f32 v0, v1, v2, 0x3f800001 :: v_dual_mov_b32 v3, v4
+v_dual_fmamk_f32 v0, v1, 0x3f800001, v2 :: v_dual_mov_b32 v3, v4
+v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v4, v5
+v_dual_add_f32 v0, v1, v2 :: v_dual_mul_f32 v3, v4, v5
+v_dual_sub_f32 v0, v1, v2 :: v_dual_subrev_f32 v3, v4, v5
+v_dual_subrev_f32 v0, v1, v2 :: v_dual_sub_f32 v3, v4, v5
+v_dual_mul_dx9_zero_f32 v0, v1, v2 :: v_dual_mul_dx9_zero_f32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_cndmask_b32 v3, v4, v5
+v_dual_cndmask_b32 v0, v1, v2 :: v_dual_max_f32 v3, v4, v5
+v_dual_max_f32 v0, v1, v2 :: v_dual_min_f32 v3, v4, v5
+v_dual_min_f32 v0, v1, v2 :: v_dual_dot2acc_f32_f16 v3, v4, v5
+v_dual_dot2acc_f32_f16 v0, v1, v2 :: v_dual_mov_b32 v3, v6
+v_dual_mov_b32 v0, v1 :: v_dual_add_nc_u32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_lshlrev_b32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_and_b32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_fmaak_f32 v3, v4, v5, 0x1234
+v_dual_mov_b32 v0, v1 :: v_dual_fmamk_f32 v3, v4, 0x1234, v5
+v_dual_mov_b32 v0, s1 :: v_dual_mov_b32 v3, 1.0
+v_dual_mov_b32 v0, 0x1234 :: v_dual_mov_b32 v3, 0x1234
+v_dual_mov_b32 v255, v1 :: v_dual_mov_b32 v254, v2
+v_dual_mov_b32 v0, vcc_lo :: v_dual_mov_b32 v1, exec_lo
+v_dual_mov_b32 v0, -4.0 :: v_dual_mov_b32 v1, 0.15915494
+v_dual_mul_f32 v0, s1, v2 :: v_dual_add_f32 v3, s2, v7
+v_dual_mul_f32 v0, 0x1234, v2 :: v_dual_add_f32 v3, s1, v7
+v_dual_fmaak_f32 v0, v1, v2, 0x1234 :: v_dual_fmaak_f32 v3, v4, v7, 0x1234
+v_dual_fmaak_f32 v0, 0x1234, v2, 0x1234 :: v_dual_mov_b32 v3, v4
+v_dual_fmaak_f32 v0, v1, v2, 0x3f800000 :: v_dual_mov_b32 v3, v4
+v_dual_fmaak_f32 v8, v1, v2, 0 :: v_dual_mov_b32 v9, -1
+v_dual_mov_b32 v3, 17 :: v_dual_fmamk_f32 v0, 17, 0x11, v2
+v_dual_fmac_f32 v0, 1.0, v2 :: v_dual_mov_b32 v3, v1
+v_dual_cndmask_b32 v0, s1, v2 :: v_dual_cndmask_b32 v3, v1, v7
