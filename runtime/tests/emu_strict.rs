@@ -129,12 +129,103 @@ fn unknown_instruction() {
     if !tools() {
         return;
     }
-    let err = error(
-        "v_dual_add_f32 v0, v1, v2 :: v_dual_mul_f32 v3, v4, v5\ns_endpgm",
-        "",
-        64,
-    );
-    has(&err, &["pc 0x0", "cannot decode", "0x01,0x05,0x06,0xc9"]);
+    let err = error("tbuffer_load_format_x v0, off, s[0:3], 0\ns_endpgm", "", 64);
+    has(&err, &["pc 0x0", "cannot decode", "0x00,0x00,0x08,0xe8"]);
+}
+
+/// A VOPD as `.long` dwords, from its fields (the layout llvm-mc-19 shows for v_dual_*):
+/// `x`/`y` are (vdst, src0 operand code, vsrc1), `k` the literal dword if any.
+fn vopd_longs(opx: u32, opy: u32, x: [u32; 3], y: [u32; 3], k: Option<u32>) -> String {
+    let w0 = (0x32 << 26) | (opx << 22) | (opy << 17) | (x[2] << 9) | x[1];
+    let w1 = (x[0] << 24) | ((y[0] >> 1) << 17) | (y[2] << 9) | y[1];
+    let mut out = format!(".long {w0:#x}, {w1:#x}\n");
+    if let Some(k) = k {
+        out += &format!(".long {k:#x}\n");
+    }
+    out
+}
+
+/// Operand code of VGPR `n` in a 9-bit source field.
+const fn v(n: u32) -> u32 {
+    256 + n
+}
+
+#[test]
+fn vopd_breaking_a_pairing_rule() {
+    if !tools() {
+        return;
+    }
+    let init: String = (1..10).map(|r| format!("v_mov_b32 v{r}, 1.0\n")).collect();
+    let init = format!("{init}s_mov_b32 s1, 2.0\ns_mov_b32 s2, 4.0\ns_mov_b32 vcc_lo, 0\n");
+    let at = format!("pc {:#x}", init.lines().count() * 4);
+    // (bad instruction as dwords, what the error says, the legal variant as text)
+    let cases = [
+        (
+            vopd_longs(3, 4, [0, v(1), 2], [3, v(5), 7], None),
+            "v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v5, v7): VOPD rule: SRCX0 v1 and SRCY0 v5 are in the same VGPR bank",
+            "v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v4, v7",
+        ),
+        (
+            vopd_longs(3, 4, [0, v(1), 2], [3, v(4), 6], None),
+            "VOPD rule: VSRCX1 v2 and VSRCY1 v6 are in the same VGPR bank",
+            "v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v4, v7",
+        ),
+        (
+            vopd_longs(0, 2, [0, v(1), 2], [3, v(4), 8], Some(0x3f80_0000)),
+            "VOPD rule: both halves read through the SRC2 port (v0, v8)",
+            "v_dual_fmac_f32 v0, v1, v2 :: v_dual_fmamk_f32 v3, v4, 0x3f800000, v9",
+        ),
+        (
+            vopd_longs(3, 9, [0, 2, 2], [3, 1, 7], None),
+            "VOPD rule: the pair reads 3 scalar values (s2, s1, vcc_lo)",
+            "v_dual_mul_f32 v0, s1, v2 :: v_dual_cndmask_b32 v3, s1, v7",
+        ),
+    ];
+    for (bad, says, good) in cases {
+        let err = error(&format!("{init}{bad}s_endpgm"), "", 64);
+        has(&err, &[&at, says]);
+        run_asm(&format!("{init}{good}\ns_endpgm"), "", 64).unwrap();
+    }
+}
+
+#[test]
+fn vopd_halves_read_before_either_writes() {
+    if !tools() {
+        return;
+    }
+    // Per lane l (16 lanes, 16 bytes each): X copies v2 = 7l into v4 while Y adds the
+    // old v4 (1000) to v1 = l; dx9 multiplies 0 by +Inf (0, not NaN); dot2acc adds
+    // 1*3 + 2*4 to 0.5.
+    let body = "s_load_b64 s[2:3], s[0:1], 0x0
+v_mov_b32 v1, v0
+v_mul_u32_u24 v2, 7, v0
+v_mov_b32 v4, 1000
+v_mov_b32 v11, 0x7f800000
+v_mov_b32 v12, 0x40003c00
+v_mov_b32 v14, 0x44004200
+v_mov_b32 v13, 0.5
+v_dual_mov_b32 v4, v2 :: v_dual_add_nc_u32 v5, v4, v1
+v_dual_mul_dx9_zero_f32 v10, 0, v11 :: v_dual_dot2acc_f32_f16 v13, v12, v14
+v_lshlrev_b32 v15, 4, v0
+s_waitcnt lgkmcnt(0)
+global_store_b32 v15, v4, s[2:3]
+global_store_b32 v15, v5, s[2:3] offset:4
+global_store_b32 v15, v10, s[2:3] offset:8
+global_store_b32 v15, v13, s[2:3] offset:12
+s_endpgm";
+    let out = run_asm(body, "", 16).unwrap();
+    let words = to_i32s(&out[0]);
+    for l in 0..16 {
+        let at = &words[4 * l..4 * l + 4];
+        assert_eq!(at[0], 7 * l as i32, "lane {l}: X's result");
+        assert_eq!(
+            at[1],
+            1000 + l as i32,
+            "lane {l}: Y read X's destination before X wrote it"
+        );
+        assert_eq!(at[2], 0, "lane {l}: 0 * Inf under DX9 rules");
+        assert_eq!(f32::from_bits(at[3] as u32), 11.5, "lane {l}: dot2acc");
+    }
 }
 
 #[test]

@@ -134,13 +134,12 @@ impl Fields {
 
     /// The instruction, `lit` being the literal dword (0 when there is none).
     pub(super) fn inst(&self, lit: u32) -> Result<Inst, FieldError> {
-        let op = |half: &'static str, code: u16, ok: bool| {
-            Op::by_code(Fmt::Vopd, code)
-                .filter(|_| ok)
-                .ok_or(FieldError::Opcode(half, code))
+        let op = |half: &'static str, code: u16| {
+            Op::by_code(Fmt::Vopd, code).ok_or(FieldError::Opcode(half, code))
         };
-        let opx = op("VOPD X", self.opx(), self.opx() < Y_ONLY)?;
-        let opy = op("VOPD Y", self.opy(), true)?;
+        // OPX has 4 bits, so the Y-only opcodes cannot appear there.
+        let opx = op("VOPD X", self.opx())?;
+        let opy = op("VOPD Y", self.opy())?;
         let vdstx = bits(self.w1, 24, 8);
         let vdsty = (bits(self.w1, 17, 7) << 1) | (!vdstx & 1);
         let x = half(opx, vdstx, bits(self.w0, 0, 9), bits(self.w0, 9, 8), lit)?;

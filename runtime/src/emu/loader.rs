@@ -108,11 +108,14 @@ pub enum Exec {
     Packed(HalfFn),
     Dot2,
     FmaMix,
+    /// VOPD: the X and Y halves' lane functions (`dual.rs`).
+    Dual(VectorFn, VectorFn),
     Wmma,
     Global,
     Scratch,
     Ds,
-    /// Bytes that did not decode, or an op without semantics: the message says which.
+    /// Bytes that did not decode, an op without semantics, or a VOPD that breaks a
+    /// pairing rule: the message says which.
     Bad(String),
 }
 
@@ -305,6 +308,9 @@ fn bad_op(name: &str) -> Exec {
 
 /// What an instruction the ISA layer decoded does.
 fn semantics(inst: &Inst) -> Exec {
+    if let Inst::Vopd { .. } = inst {
+        return super::dual::semantics(inst);
+    }
     semantics_of(inst.op())
 }
 
@@ -332,6 +338,7 @@ pub(super) fn semantics_of(op: Op) -> Exec {
         Fmt::Ds => Exec::Ds,
         // buffer_gl0_inv / buffer_gl1_inv: cache invalidations; the emulator has no caches.
         Fmt::Mubuf => Exec::Nop,
+        Fmt::Vopd => Exec::Bad(format!("{name} runs only as a half of its VOPD pair")),
     }
 }
 
