@@ -6,7 +6,7 @@
 //! Implicit operands the instruction value does not hold are added here: every vector
 //! instruction reads EXEC, `v_div_fmas_*` reads VCC, the `*_saveexec` forms read and write
 //! EXEC, `v_fmac_*`, `v_writelane_b32` and the VOPD accumulators read their destination, and
-//! `v_dual_cndmask_b32` reads VCC. SCC is not modelled: no
+//! `v_dual_cndmask_b32` reads VCC, and `v_cmpx_*` writes EXEC. SCC is not modelled: no
 //! load writes it and no gfx11 hazard rule involves it.
 
 use crate::isa::{Class, Fmt, Inst, Operand, Ty};
@@ -269,6 +269,9 @@ fn valu(
     }
     if info.name.starts_with("v_div_fmas_") {
         e.reads.push(Regs::one(VCC_LO));
+    }
+    if info.is_cmpx() {
+        e.writes.push(Regs::one(EXEC_LO));
     }
     e.reads.push(Regs::one(EXEC_LO));
 }

@@ -189,46 +189,6 @@ fn vopd_breaking_a_pairing_rule() {
 }
 
 #[test]
-fn vopd_halves_read_before_either_writes() {
-    if !tools() {
-        return;
-    }
-    // Per lane l (16 lanes, 16 bytes each): X copies v2 = 7l into v4 while Y adds the
-    // old v4 (1000) to v1 = l; dx9 multiplies 0 by +Inf (0, not NaN); dot2acc adds
-    // 1*3 + 2*4 to 0.5.
-    let body = "s_load_b64 s[2:3], s[0:1], 0x0
-v_mov_b32 v1, v0
-v_mul_u32_u24 v2, 7, v0
-v_mov_b32 v4, 1000
-v_mov_b32 v11, 0x7f800000
-v_mov_b32 v12, 0x40003c00
-v_mov_b32 v14, 0x44004200
-v_mov_b32 v13, 0.5
-v_dual_mov_b32 v4, v2 :: v_dual_add_nc_u32 v5, v4, v1
-v_dual_mul_dx9_zero_f32 v10, 0, v11 :: v_dual_dot2acc_f32_f16 v13, v12, v14
-v_lshlrev_b32 v15, 4, v0
-s_waitcnt lgkmcnt(0)
-global_store_b32 v15, v4, s[2:3]
-global_store_b32 v15, v5, s[2:3] offset:4
-global_store_b32 v15, v10, s[2:3] offset:8
-global_store_b32 v15, v13, s[2:3] offset:12
-s_endpgm";
-    let out = run_asm(body, "", 16).unwrap();
-    let words = to_i32s(&out[0]);
-    for l in 0..16 {
-        let at = &words[4 * l..4 * l + 4];
-        assert_eq!(at[0], 7 * l as i32, "lane {l}: X's result");
-        assert_eq!(
-            at[1],
-            1000 + l as i32,
-            "lane {l}: Y read X's destination before X wrote it"
-        );
-        assert_eq!(at[2], 0, "lane {l}: 0 * Inf under DX9 rules");
-        assert_eq!(f32::from_bits(at[3] as u32), 11.5, "lane {l}: dot2acc");
-    }
-}
-
-#[test]
 fn register_never_written() {
     if !tools() {
         return;

@@ -39,6 +39,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
     Ok((inst, d.len))
 }
 
+/// What LLVM writes in the vdst field of a v_cmpx's VOP3 form: exec_lo's code.
+pub(super) const CMPX_VDST: u32 = 126;
+
 struct Dec<'a> {
     bytes: &'a [u8],
     /// Bytes consumed so far (grows by 4 for the second dword and for a literal).
@@ -236,9 +239,15 @@ impl Dec<'_> {
         let op = self.op(Fmt::Vopc, bits(w0, 17, 8))?;
         let src0 = self.src(op, bits(w0, 0, 9), op.info().src[0], 1)?;
         let src1 = Operand::Vgpr(bits(w0, 9, 8) as u8);
+        // A v_cmpx writes EXEC, which no operand names; a v_cmp writes VCC_LO.
+        let vdst = if op.info().is_cmpx() {
+            Operand::None
+        } else {
+            Operand::VccLo
+        };
         Ok(valu_e32(
             op,
-            Operand::VccLo,
+            vdst,
             Operand::None,
             [src0, src1, Operand::None],
         ))
@@ -261,8 +270,14 @@ impl Dec<'_> {
         let i = op.info();
         let w1 = self.word(4)?;
         let sd = matches!(i.class, Class::CoCi | Class::Sd | Class::SdFloat);
-        let scalar_dst = i.fmt == Fmt::Vopc || i.class == Class::ReadLane;
-        let vdst = self.dst(op, bits(w0, 0, 8), i.dst, scalar_dst)?;
+        let scalar_dst = (i.fmt == Fmt::Vopc && !i.is_cmpx()) || i.class == Class::ReadLane;
+        let vdst = if i.is_cmpx() {
+            // The VOP3 form of a v_cmpx holds exec_lo in its vdst field.
+            self.require(op, "vdst field", bits(w0, 0, 8) == CMPX_VDST)?;
+            Operand::None
+        } else {
+            self.dst(op, bits(w0, 0, 8), i.dst, scalar_dst)?
+        };
         let (sdst, abs) = if sd {
             let s = Operand::from_code(bits(w0, 8, 7) as u16, 0)
                 .ok_or_else(|| self.unsupported(op, "sdst"))?;

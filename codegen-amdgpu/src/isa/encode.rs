@@ -162,7 +162,12 @@ fn valu(
     } else {
         u32::from(m.abs & 7) << 8
     };
-    let w0 = (0x35 << 26) | (vop3_code(info) << 16) | (u32::from(m.clamp) << 15) | mid | f(vdst);
+    let vdst_field = if info.is_cmpx() {
+        super::decode::CMPX_VDST
+    } else {
+        f(vdst)
+    };
+    let w0 = (0x35 << 26) | (vop3_code(info) << 16) | (u32::from(m.clamp) << 15) | mid | vdst_field;
     let w1 = (u32::from(m.neg & 7) << 29)
         | (u32::from(m.omod & 3) << 27)
         | (src9(src[2]) << 18)

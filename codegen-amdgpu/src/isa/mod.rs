@@ -6,9 +6,10 @@
 //! `encode(&inst)` gives the bytes (4 or 8, plus 4 for a literal) or says why the value
 //! has no encoding; `decode(bytes)` gives the instruction and its length, accepting only
 //! encodings it can print exactly as `llvm-objdump-19` does; `print` and `parse` are
-//! inverse on that text. VOPD (`v_dual_*`) is in `vopd`. Not modelled: DPP, MUBUF/MTBUF, s_buffer_load, exports,
-//! v_cmpx, v_fmaak/v_fmamk, VOP3 op_sel (true16 halves), s_getreg/s_setreg, and SOPP
-//! immediates LLVM spells symbolically beyond those listed in `sopp`.
+//! inverse on that text. VOPD (`v_dual_*`) is in `vopd`; `v_cmpx_*` are VOPC rows without
+//! a destination. Not modelled: DPP, MUBUF/MTBUF, s_buffer_load, exports, v_fmaak/v_fmamk,
+//! VOP3 op_sel (true16 halves), s_getreg/s_setreg, and SOPP immediates LLVM spells
+//! symbolically beyond those listed in `sopp`.
 
 mod decode;
 mod encode;

@@ -168,6 +168,11 @@ impl OpInfo {
             && !matches!(self.name, "v_nop" | "v_readfirstlane_b32")
     }
 
+    /// A `v_cmpx_*`: a compare that writes only EXEC (it has no destination operand).
+    pub fn is_cmpx(&self) -> bool {
+        self.fmt == Fmt::Vopc && self.dst == Ty::N
+    }
+
     /// Source operands the instruction has (trailing `Ty::N` slots excluded).
     pub fn num_src(&self) -> usize {
         self.src.iter().take_while(|t| **t != Ty::N).count()
@@ -628,4 +633,50 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_dual_add_nc_u32", Vopd, 0x10, B32, [B32, B32, N], Plain),
     op!("v_dual_lshlrev_b32", Vopd, 0x11, B32, [B32, B32, N], Plain),
     op!("v_dual_and_b32", Vopd, 0x12, B32, [B32, B32, N], Plain),
+    // v_cmpx_*: the compares that write EXEC only (VOPC opcode + 0x80; no destination
+    // operand, the VOP3 form holds exec_lo in its vdst field).
+    op!("v_cmpx_lt_f32", Vopc, 0x91, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_eq_f32", Vopc, 0x92, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_le_f32", Vopc, 0x93, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_gt_f32", Vopc, 0x94, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_lg_f32", Vopc, 0x95, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_ge_f32", Vopc, 0x96, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_o_f32", Vopc, 0x97, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_u_f32", Vopc, 0x98, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_neq_f32", Vopc, 0x9d, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_nlt_f32", Vopc, 0x9e, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_lt_i32", Vopc, 0xc1, N, [B32, B32, N], Plain),
+    op!("v_cmpx_eq_i32", Vopc, 0xc2, N, [B32, B32, N], Plain),
+    op!("v_cmpx_le_i32", Vopc, 0xc3, N, [B32, B32, N], Plain),
+    op!("v_cmpx_gt_i32", Vopc, 0xc4, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ne_i32", Vopc, 0xc5, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ge_i32", Vopc, 0xc6, N, [B32, B32, N], Plain),
+    op!("v_cmpx_lt_u32", Vopc, 0xc9, N, [B32, B32, N], Plain),
+    op!("v_cmpx_eq_u32", Vopc, 0xca, N, [B32, B32, N], Plain),
+    op!("v_cmpx_le_u32", Vopc, 0xcb, N, [B32, B32, N], Plain),
+    op!("v_cmpx_gt_u32", Vopc, 0xcc, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ne_u32", Vopc, 0xcd, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ge_u32", Vopc, 0xce, N, [B32, B32, N], Plain),
+    op!("v_cmpx_lt_f16", Vopc, 0x81, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_eq_f16", Vopc, 0x82, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_lt_f64", Vopc, 0xa1, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_eq_f64", Vopc, 0xa2, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_lt_i64", Vopc, 0xd1, N, [B64, B64, N], Plain),
+    op!("v_cmpx_eq_u64", Vopc, 0xda, N, [B64, B64, N], Plain),
+    op!("v_cmpx_class_f32", Vopc, 0xfe, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_ngt_f32", Vopc, 0x9b, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_lt_u64", Vopc, 0xd9, N, [B64, B64, N], Plain),
+    op!("v_cmpx_ne_u64", Vopc, 0xdd, N, [B64, B64, N], Plain),
+    op!("v_cmpx_ge_u64", Vopc, 0xde, N, [B64, B64, N], Plain),
+    op!("v_cmpx_gt_f64", Vopc, 0xa4, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_lg_f64", Vopc, 0xa5, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_ge_f64", Vopc, 0xa6, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_u_f16", Vopc, 0x88, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_neq_f16", Vopc, 0x8d, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_u_f64", Vopc, 0xa8, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_neq_f64", Vopc, 0xad, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_class_f64", Vopc, 0xff, N, [F64, B32, N], NoOmod),
+    // v_fma_mix with an f16 result in the low or high half of the destination.
+    op!("v_fma_mixlo_f16", Vop3p, 0x21, B32, [B32, B32, B32], Mix),
+    op!("v_fma_mixhi_f16", Vop3p, 0x22, B32, [B32, B32, B32], Mix),
 ];

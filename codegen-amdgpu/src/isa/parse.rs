@@ -214,7 +214,8 @@ impl<'a> Line<'a> {
 
     fn valu(&self, op: Op, info: &OpInfo, e64: bool) -> Result<Inst, ParseError> {
         self.known_mods(&["clamp", "mul", "div"])?;
-        let scalar_dst = info.fmt == Fmt::Vopc || info.class == Class::ReadLane;
+        let scalar_dst =
+            (info.fmt == Fmt::Vopc && !info.is_cmpx()) || info.class == Class::ReadLane;
         let dst_ty = if scalar_dst { Ty::B32 } else { info.dst };
         let has_dst = dst_ty != Ty::N;
         let has_sdst = matches!(info.class, Class::CoCi | Class::Sd | Class::SdFloat);

@@ -59,6 +59,8 @@ fn lo128(info: &OpInfo, slot: &'static str, o: Operand, ty: Ty) -> Result<(), En
 
 fn check_vdst(info: &OpInfo, e64: bool, o: Operand) -> Result<(), EncodeError> {
     let ok = match (info.fmt, info.class, info.dst) {
+        // v_cmpx writes EXEC, named by no operand.
+        (Fmt::Vopc, _, Ty::N) => o == Operand::None,
         (Fmt::Vopc, _, _) if !e64 => o == Operand::VccLo,
         (Fmt::Vopc, _, _) | (_, Class::ReadLane, _) => o.is_sreg(),
         (_, _, Ty::N) => o == Operand::None,

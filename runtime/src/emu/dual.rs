@@ -12,7 +12,7 @@ use super::alu::{self, Lanes, VectorFn};
 use super::loader::{Exec, Ins};
 use super::wave::{VCC_LO, Wave};
 use egpu_codegen_amdgpu::isa::vopd::pairing;
-use egpu_codegen_amdgpu::isa::{Class, Dual, Inst, Operand, Ty};
+use egpu_codegen_amdgpu::isa::{Class, Dual, Inst, Op, Operand, Ty};
 use half::f16;
 
 /// What a VOPD instruction does: each half's lane function, or the rule it breaks.
@@ -23,7 +23,7 @@ pub(super) fn semantics(inst: &Inst) -> Exec {
     if let Err(rule) = pairing(x, y) {
         return Exec::Bad(rule.to_string());
     }
-    match (half_fn(x), half_fn(y)) {
+    match (half_fn(x.op), half_fn(y.op)) {
         (Some(fx), Some(fy)) => Exec::Dual(fx, fy),
         _ => Exec::Bad(format!(
             "{} :: {} has no semantics in the emulator",
@@ -36,8 +36,8 @@ pub(super) fn semantics(inst: &Inst) -> Exec {
 /// The lane function of one half. Its sources arrive in `Dual::src` order, which for
 /// fmaak (S0, V1, K) and fmamk (S0, K, V1) is v_fma_f32's; accumulating halves get
 /// their destination as the third source.
-fn half_fn(d: &Dual) -> Option<VectorFn> {
-    let name = d.op.name();
+pub(super) fn half_fn(op: Op) -> Option<VectorFn> {
+    let name = op.name();
     match name {
         "v_dual_fmaak_f32" | "v_dual_fmamk_f32" => alu::vector("v_fma_f32"),
         "v_dual_mul_dx9_zero_f32" => Some(mul_dx9_zero as VectorFn),

@@ -3,10 +3,10 @@
 //!
 //! Bytes the ISA layer does not decode stay in the program as [`Exec::Bad`] and are an
 //! error only if a wave reaches them (LLVM pads `.text` with `s_code_end`, and data may
-//! follow code). A few gfx11 encodings clang emits that the ISA layer does not model are
-//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC) and `v_fmamk/fmaak`
-//! (an FMA with an inline literal). The cache invalidates `buffer_gl0_inv`/`_gl1_inv`
-//! are no-ops: the emulator has no caches.
+//! follow code). A `v_cmpx_*` (a compare that writes EXEC) runs as its `v_cmp_*` with
+//! EXEC as the destination. `v_fmamk/fmaak` (an FMA with an inline literal), which the
+//! ISA layer does not model, are decoded here on top of it. The cache invalidates
+//! `buffer_gl0_inv`/`_gl1_inv` are no-ops: the emulator has no caches.
 
 use super::alu::{self, HalfFn, ScalarFn, VectorFn};
 use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Mods, Op, Operand};
@@ -210,6 +210,7 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
         return ins;
     }
     match isa::decode(bytes) {
+        Ok((inst, len)) if inst.op().info().is_cmpx() => cmpx(inst, len, pc),
         Ok((inst, len)) => {
             let name = inst.op().name();
             Ins::new(pc, len as u32, inst, name, semantics(&inst))
@@ -226,14 +227,6 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
 
 /// The gfx11 encodings decoded here rather than by the ISA layer (see the module doc).
 fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
-    // VOPC with opcode bit 7 set: v_cmpx_* (32-bit encoding).
-    if w0 >> 25 == 0x3E && (w0 >> 24) & 1 == 1 {
-        return cmpx(bytes, w0 & !(1 << 24), 0, pc);
-    }
-    // VOP3 encoding of v_cmpx_* (opcode 0x80-0xff).
-    if w0 >> 26 == 0x35 && (0x80..=0xff).contains(&((w0 >> 16) & 0x3ff)) {
-        return cmpx(bytes, w0 & !(0x80 << 16), 0, pc);
-    }
     // VOP2 v_fmamk_f32 (0x2c), v_fmaak_f32 (0x2d), v_fmamk_f16 (0x37), v_fmaak_f16 (0x38).
     if w0 >> 31 == 0 {
         let (op, name, k_mid) = match (w0 >> 25) & 0x3f {
@@ -248,29 +241,27 @@ fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
     None
 }
 
-/// A v_cmpx: decoded as the matching v_cmp with EXEC as its destination.
-fn cmpx(bytes: &[u8], w0: u32, _unused: u32, pc: u32) -> Option<Ins> {
-    let mut copy = bytes.to_vec();
-    copy[..4].copy_from_slice(&w0.to_le_bytes());
-    let (mut inst, len) = isa::decode(&copy).ok()?;
-    let name = cmpx_name(inst.op().name())?;
-    if let Inst::Valu { vdst, .. } = &mut inst {
-        *vdst = Operand::ExecLo;
+/// A v_cmpx runs as the matching v_cmp with EXEC as its destination (the printed
+/// mnemonic stays the v_cmpx's).
+fn cmpx(inst: Inst, len: usize, pc: u32) -> Ins {
+    let name = inst.op().name();
+    let cmp = name
+        .strip_prefix("v_cmpx_")
+        .and_then(|rest| Op::by_name(&format!("v_cmp_{rest}")));
+    match (cmp, inst) {
+        (Some(op), Inst::Valu { e64, src, mods, .. }) => {
+            let as_cmp = Inst::Valu {
+                op,
+                e64,
+                vdst: Operand::ExecLo,
+                sdst: Operand::None,
+                src,
+                mods,
+            };
+            Ins::new(pc, len as u32, as_cmp, name, semantics(&as_cmp))
+        }
+        _ => Ins::new(pc, len as u32, inst, name, bad_op(name)),
     }
-    Some(Ins::new(pc, len as u32, inst, name, semantics(&inst)))
-}
-
-/// `v_cmp_X` → `v_cmpx_X`, as a static string (leaked once per distinct mnemonic).
-fn cmpx_name(cmp: &str) -> Option<&'static str> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static NAMES: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
-    let rest = cmp.strip_prefix("v_cmp_")?;
-    let mut names = NAMES.get_or_init(Default::default).lock().ok()?;
-    let name = names
-        .entry(rest.to_string())
-        .or_insert_with(|| Box::leak(format!("v_cmpx_{rest}").into_boxed_str()));
-    Some(*name)
 }
 
 /// v_fmamk (D = S0 * K + V1) / v_fmaak (D = S0 * V1 + K), as the equivalent v_fma.
@@ -326,10 +317,15 @@ pub(super) fn semantics_of(op: Op) -> Exec {
         },
         Fmt::Sopp => sopp_semantics(name),
         Fmt::Smem => Exec::Smem,
+        // A v_cmpx computes what its v_cmp does (the loader points it at EXEC).
+        Fmt::Vopc if info.is_cmpx() => name
+            .strip_prefix("v_cmpx_")
+            .and_then(|rest| Op::by_name(&format!("v_cmp_{rest}")))
+            .map_or_else(|| bad_op(name), semantics_of),
         Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc | Fmt::Vop3 => valu_semantics(name, info.class),
         Fmt::Vop3p => match name {
             "v_dot2_f32_f16" => Exec::Dot2,
-            "v_fma_mix_f32" => Exec::FmaMix,
+            "v_fma_mix_f32" | "v_fma_mixlo_f16" | "v_fma_mixhi_f16" => Exec::FmaMix,
             _ if info.class == Class::Wmma => Exec::Wmma,
             _ => alu::packed(name).map_or_else(|| bad_op(name), Exec::Packed),
         },
@@ -338,7 +334,9 @@ pub(super) fn semantics_of(op: Op) -> Exec {
         Fmt::Ds => Exec::Ds,
         // buffer_gl0_inv / buffer_gl1_inv: cache invalidations; the emulator has no caches.
         Fmt::Mubuf => Exec::Nop,
-        Fmt::Vopd => Exec::Bad(format!("{name} runs only as a half of its VOPD pair")),
+        // A VOPD half runs only with its partner (`dual::semantics`); alone it is what
+        // `dual::half_fn` gives both halves.
+        Fmt::Vopd => super::dual::half_fn(op).map_or_else(|| bad_op(name), |f| Exec::Dual(f, f)),
     }
 }
 
