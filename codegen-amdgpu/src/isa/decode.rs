@@ -225,6 +225,16 @@ impl Dec<'_> {
         let vdst = self.dst(op, bits(w0, 17, 8), i.dst, false)?;
         let src0 = self.src(op, bits(w0, 0, 9), i.src[0], 1)?;
         let src1 = Operand::Vgpr(bits(w0, 9, 8) as u8);
+        // v_fmaak/fmamk: K is the literal dword, always present (src0 may share it).
+        if matches!(i.class, Class::KLast | Class::KMid) {
+            let k = Operand::Literal(self.word(4)?);
+            let src = if i.class == Class::KLast {
+                [src0, src1, k]
+            } else {
+                [src0, k, src1]
+            };
+            return Ok(valu_e32(op, vdst, Operand::None, src));
+        }
         let carry = matches!(i.class, Class::CndMask | Class::CoCi);
         let src2 = if carry { Operand::VccLo } else { Operand::None };
         let sdst = if i.class == Class::CoCi {

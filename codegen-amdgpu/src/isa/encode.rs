@@ -152,6 +152,10 @@ fn valu(
     if !e64 {
         return vec![match info.fmt {
             Fmt::Vop1 => (0x3F << 25) | (f(vdst) << 17) | (code << 9) | src9(src[0]),
+            // v_fmamk holds its VGPR in the third source slot (K is the second).
+            Fmt::Vop2 if info.class == Class::KMid => {
+                (code << 25) | (f(vdst) << 17) | (f(src[2]) << 9) | src9(src[0])
+            }
             Fmt::Vop2 => (code << 25) | (f(vdst) << 17) | (f(src[1]) << 9) | src9(src[0]),
             _ => (0x3E << 25) | (code << 17) | (f(src[1]) << 9) | src9(src[0]),
         }];

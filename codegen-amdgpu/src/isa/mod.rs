@@ -7,9 +7,10 @@
 //! has no encoding; `decode(bytes)` gives the instruction and its length, accepting only
 //! encodings it can print exactly as `llvm-objdump-19` does; `print` and `parse` are
 //! inverse on that text. VOPD (`v_dual_*`) is in `vopd`; `v_cmpx_*` are VOPC rows without
-//! a destination. Not modelled: DPP, MUBUF/MTBUF, s_buffer_load, exports, v_fmaak/v_fmamk,
-//! VOP3 op_sel (true16 halves), s_getreg/s_setreg, and SOPP immediates LLVM spells
-//! symbolically beyond those listed in `sopp`.
+//! a destination; `v_fmaak/fmamk_*` are VOP2 rows whose K literal is a source. Not
+//! modelled: DPP, MUBUF/MTBUF, s_buffer_load, exports, VOP3 op_sel (true16 halves),
+//! s_getreg/s_setreg, and SOPP immediates LLVM spells symbolically beyond those listed in
+//! `sopp`.
 
 mod decode;
 mod encode;

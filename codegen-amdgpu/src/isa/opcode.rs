@@ -119,10 +119,11 @@ pub enum Class {
     Mix,
     /// WMMA: register tuples, no modifiers.
     Wmma,
-    /// VOPD half with a K literal as its last source (`v_dual_fmaak_f32`).
-    DualAk,
-    /// VOPD half with a K literal as its middle source (`v_dual_fmamk_f32`).
-    DualMk,
+    /// An FMA whose addend is K, a literal dword that is always present (`v_fmaak_*`,
+    /// `v_dual_fmaak_f32`): sources S0, V1, K. VOP2 only (no VOP3 form).
+    KLast,
+    /// An FMA whose multiplier is K (`v_fmamk_*`, `v_dual_fmamk_f32`): S0, K, V1.
+    KMid,
     /// VOPD half whose destination is also its accumulator (`v_dual_fmac_f32`,
     /// `v_dual_dot2acc_f32_f16`).
     DualAcc,
@@ -164,7 +165,7 @@ impl OpInfo {
     /// would print like the 32-bit ones; they are left out.
     pub fn has_e64(&self) -> bool {
         matches!(self.fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc)
-            && self.class != Class::NoE64
+            && !matches!(self.class, Class::NoE64 | Class::KLast | Class::KMid)
             && !matches!(self.name, "v_nop" | "v_readfirstlane_b32")
     }
 
@@ -433,6 +434,10 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_min_f16", Vop2, 0x3a, B16, [B16, B16, N], Float),
     op!("v_ldexp_f16", Vop2, 0x3b, B16, [B16, I16, N], Float),
     op!("v_cvt_pk_rtz_f16_f32", Vop2, 0x2f, B32, [B32, B32, N], Float),
+    op!("v_fmamk_f32", Vop2, 0x2c, B32, [B32, B32, B32], KMid),
+    op!("v_fmaak_f32", Vop2, 0x2d, B32, [B32, B32, B32], KLast),
+    op!("v_fmamk_f16", Vop2, 0x37, B16, [B16, B16, B16], KMid),
+    op!("v_fmaak_f16", Vop2, 0x38, B16, [B16, B16, B16], KLast),
     op!("v_cmp_lt_f32", Vopc, 0x11, B32, [B32, B32, N], NoOmod),
     op!("v_cmp_eq_f32", Vopc, 0x12, B32, [B32, B32, N], NoOmod),
     op!("v_cmp_le_f32", Vopc, 0x13, B32, [B32, B32, N], NoOmod),
@@ -618,8 +623,8 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_mbcnt_lo_u32_b32", Vop3, 0x31f, B32, [B32, B32, N], Plain),
     // VOPD: the gfx11 dual-issue opcodes llvm-mc-19 accepts (X: 0-12, Y: 0-12 and 16-18).
     op!("v_dual_fmac_f32", Vopd, 0x0, B32, [B32, B32, N], DualAcc),
-    op!("v_dual_fmaak_f32", Vopd, 0x1, B32, [B32, B32, B32], DualAk),
-    op!("v_dual_fmamk_f32", Vopd, 0x2, B32, [B32, B32, B32], DualMk),
+    op!("v_dual_fmaak_f32", Vopd, 0x1, B32, [B32, B32, B32], KLast),
+    op!("v_dual_fmamk_f32", Vopd, 0x2, B32, [B32, B32, B32], KMid),
     op!("v_dual_mul_f32", Vopd, 0x3, B32, [B32, B32, N], Plain),
     op!("v_dual_add_f32", Vopd, 0x4, B32, [B32, B32, N], Plain),
     op!("v_dual_sub_f32", Vopd, 0x5, B32, [B32, B32, N], Plain),

@@ -31,8 +31,8 @@ pub const Y_ONLY: u16 = 0x10;
 /// The source slot holding K, the literal of `v_dual_fmaak/fmamk_f32`.
 pub fn k_slot(info: &OpInfo) -> Option<usize> {
     match info.class {
-        Class::DualAk => Some(2),
-        Class::DualMk => Some(1),
+        Class::KLast => Some(2),
+        Class::KMid => Some(1),
         _ => None,
     }
 }
@@ -40,7 +40,7 @@ pub fn k_slot(info: &OpInfo) -> Option<usize> {
 /// The source slot holding the VGPR-only second source (VSRC1), if the op has one.
 pub fn vsrc1_slot(info: &OpInfo) -> Option<usize> {
     match info.class {
-        Class::DualMk => Some(2),
+        Class::KMid => Some(2),
         _ if info.num_src() >= 2 => Some(1),
         _ => None,
     }
@@ -52,7 +52,7 @@ pub fn src2_vgpr(d: &Dual) -> Option<u8> {
     let info = d.op.info();
     let o = match info.class {
         Class::DualAcc => d.vdst,
-        Class::DualMk => d.src[2],
+        Class::KMid => d.src[2],
         _ => return None,
     };
     vgpr(o)
@@ -61,7 +61,7 @@ pub fn src2_vgpr(d: &Dual) -> Option<u8> {
 /// The VGPR a half reads through the SRC1 port (fmamk's VSRC1 uses SRC2 instead).
 fn src1_vgpr(d: &Dual) -> Option<u8> {
     match d.op.info().class {
-        Class::DualMk => None,
+        Class::KMid => None,
         _ => vsrc1_slot(d.op.info()).and_then(|i| vgpr(d.src[i])),
     }
 }

@@ -552,3 +552,12 @@ v_fma_mixlo_f16 v0, v1, v2, v3
 v_fma_mixlo_f16 v0, v1, v2, v3 op_sel_hi:[1,1,1]
 v_fma_mixhi_f16 v0, v1, v2, v3 op_sel:[1,0,0] op_sel_hi:[1,1,0] clamp
 v_fma_mixhi_f16 v5, s1, v2, 1.0 op_sel_hi:[0,1,0]
+# v_fmaak/fmamk: VOP2 FMAs with a K literal, which src0 may share
+v_fmaak_f32 v0, v1, v2, 0x1234
+v_fmamk_f32 v0, v1, 0x1234, v2
+v_fmaak_f16 v0, v1, v2, 0x3c00
+v_fmamk_f16 v0, 1.0, 0x3c00, v2
+v_fmaak_f32 v0, 0x1234, v2, 0x1234
+v_fmamk_f32 v0, s1, 0x3f800000, v2
+v_fmaak_f32 v0, 1.0, v2, 0x0
+v_fmamk_f32 v255, v1, 0x1, v255

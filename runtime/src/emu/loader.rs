@@ -4,12 +4,11 @@
 //! Bytes the ISA layer does not decode stay in the program as [`Exec::Bad`] and are an
 //! error only if a wave reaches them (LLVM pads `.text` with `s_code_end`, and data may
 //! follow code). A `v_cmpx_*` (a compare that writes EXEC) runs as its `v_cmp_*` with
-//! EXEC as the destination. `v_fmamk/fmaak` (an FMA with an inline literal), which the
-//! ISA layer does not model, are decoded here on top of it. The cache invalidates
-//! `buffer_gl0_inv`/`_gl1_inv` are no-ops: the emulator has no caches.
+//! EXEC as the destination; `v_fmamk/fmaak` (an FMA with a K literal) as `v_fma`. The
+//! cache invalidates `buffer_gl0_inv`/`_gl1_inv` are no-ops: the emulator has no caches.
 
 use super::alu::{self, HalfFn, ScalarFn, VectorFn};
-use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Mods, Op, Operand};
+use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Op, Operand};
 use egpu_codegen_amdgpu::object::{CodeObject, DescriptorFields};
 
 /// One decoded instruction.
@@ -17,7 +16,7 @@ use egpu_codegen_amdgpu::object::{CodeObject, DescriptorFields};
 pub struct Ins {
     pub pc: u32,
     pub len: u32,
-    /// The instruction value (for extra forms: an equivalent value; see `name`).
+    /// The instruction value (for a v_cmpx: its v_cmp writing EXEC; see `name`).
     pub inst: Inst,
     /// The mnemonic, as LLVM spells it.
     pub name: &'static str,
@@ -199,16 +198,7 @@ fn nop_inst() -> Inst {
     }
 }
 
-fn word(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at + 4)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 fn decode_one(bytes: &[u8], pc: u32) -> Ins {
-    let w0 = word(bytes, 0).unwrap_or(0);
-    if let Some(ins) = decode_extra(bytes, w0, pc) {
-        return ins;
-    }
     match isa::decode(bytes) {
         Ok((inst, len)) if inst.op().info().is_cmpx() => cmpx(inst, len, pc),
         Ok((inst, len)) => {
@@ -223,22 +213,6 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
             Exec::Bad(format!("cannot decode: {e}")),
         ),
     }
-}
-
-/// The gfx11 encodings decoded here rather than by the ISA layer (see the module doc).
-fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
-    // VOP2 v_fmamk_f32 (0x2c), v_fmaak_f32 (0x2d), v_fmamk_f16 (0x37), v_fmaak_f16 (0x38).
-    if w0 >> 31 == 0 {
-        let (op, name, k_mid) = match (w0 >> 25) & 0x3f {
-            0x2c => ("v_fma_f32", "v_fmamk_f32", true),
-            0x2d => ("v_fma_f32", "v_fmaak_f32", false),
-            0x37 => ("v_fma_f16", "v_fmamk_f16", true),
-            0x38 => ("v_fma_f16", "v_fmaak_f16", false),
-            _ => return None,
-        };
-        return fmak(bytes, w0, pc, op, name, k_mid);
-    }
-    None
 }
 
 /// A v_cmpx runs as the matching v_cmp with EXEC as its destination (the printed
@@ -262,35 +236,6 @@ fn cmpx(inst: Inst, len: usize, pc: u32) -> Ins {
         }
         _ => Ins::new(pc, len as u32, inst, name, bad_op(name)),
     }
-}
-
-/// v_fmamk (D = S0 * K + V1) / v_fmaak (D = S0 * V1 + K), as the equivalent v_fma.
-fn fmak(bytes: &[u8], w0: u32, pc: u32, op: &str, name: &'static str, k_mid: bool) -> Option<Ins> {
-    let op = Op::by_name(op)?;
-    let src0_code = (w0 & 0x1ff) as u16;
-    let k = word(bytes, 4)?;
-    let (src0, len) = if src0_code == 255 {
-        // A second literal cannot exist; the K literal doubles as src0's literal.
-        (Operand::Literal(k), 8)
-    } else {
-        (Operand::from_code(src0_code, 0)?, 8)
-    };
-    let v1 = Operand::Vgpr(((w0 >> 9) & 0xff) as u8);
-    let vdst = Operand::Vgpr(((w0 >> 17) & 0xff) as u8);
-    let src = if k_mid {
-        [src0, Operand::Literal(k), v1]
-    } else {
-        [src0, v1, Operand::Literal(k)]
-    };
-    let inst = Inst::Valu {
-        op,
-        e64: true,
-        vdst,
-        sdst: Operand::None,
-        src,
-        mods: Mods::default(),
-    };
-    Some(Ins::new(pc, len, inst, name, semantics(&inst)))
 }
 
 fn bad_op(name: &str) -> Exec {
@@ -398,6 +343,12 @@ fn valu_semantics(name: &str, class: Class) -> Exec {
         "v_div_scale_f64" => return Exec::DivScale(true),
         _ => {}
     }
+    // v_fmaak/fmamk hold their sources in v_fma's order (K in place).
+    let name = match name {
+        "v_fmaak_f32" | "v_fmamk_f32" => "v_fma_f32",
+        "v_fmaak_f16" | "v_fmamk_f16" => "v_fma_f16",
+        _ => name,
+    };
     let cin = match class {
         Class::CndMask | Class::CoCi => Cin::Src2,
         _ if name.starts_with("v_div_fmas") => Cin::Vcc,

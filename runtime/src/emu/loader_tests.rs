@@ -1,4 +1,5 @@
-//! The loader's own decodings, on bytes `llvm-mc-19 -show-encoding` printed for them.
+//! How the loader decodes the forms it runs as others (v_cmpx, v_fmaak/fmamk), on bytes
+//! `llvm-mc-19 -show-encoding` printed for them.
 
 use super::*;
 

@@ -14,7 +14,7 @@ pub fn chosen_wave() -> Option<u64> {
     Some(wave.and_then(|w| w.parse().ok()).unwrap_or(0))
 }
 
-/// The instruction as LLVM prints it (extra forms under their own mnemonic).
+/// The instruction as LLVM prints it (a v_cmpx as itself, not as the v_cmp it runs as).
 pub fn text(ins: &Ins) -> String {
     let printed = isa::print(&ins.inst);
     let base = ins.inst.op().name();
@@ -33,9 +33,6 @@ pub fn text(ins: &Ins) -> String {
             src,
             mods,
         })
-    } else if ins.name.starts_with("v_fma") {
-        let rest = printed.split_once(' ').map_or("", |(_, r)| r);
-        format!("{} {rest}", ins.name)
     } else {
         ins.name.to_string()
     }
