@@ -308,5 +308,7 @@ fn slot_ref(inst: &mut Inst, slot: Slot) -> Option<&mut Operand> {
             Slot::Data1 => Some(data1),
             _ => None,
         },
+        // Instruction selection never emits VOPD; only decoded machine code holds one.
+        Inst::Vopd { .. } => None,
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Implicit operands the instruction value does not hold are added here: every vector
 //! instruction reads EXEC, `v_div_fmas_*` reads VCC, the `*_saveexec` forms read and write
-//! EXEC, `v_fmac_*` and `v_writelane_b32` read their destination. SCC is not modelled: no
+//! EXEC, `v_fmac_*`, `v_writelane_b32` and the VOPD accumulators read their destination, and
+//! `v_dual_cndmask_b32` reads VCC, and `v_cmpx_*` writes EXEC. SCC is not modelled: no
 //! load writes it and no gfx11 hazard rule involves it.
 
 use crate::isa::{Class, Fmt, Inst, Operand, Ty};
@@ -63,9 +64,9 @@ impl Regs {
     }
 }
 
-/// The most register ranges one instruction reads (a VALU: three sources, its
-/// destination, VCC and EXEC).
-const MAX_RANGES: usize = 6;
+/// The most register ranges one instruction reads (a VOPD: per half two sources and an
+/// accumulator, then VCC and EXEC).
+const MAX_RANGES: usize = 8;
 
 /// A few register ranges held inline: [`effects`] runs for every instruction of every
 /// walk of the passes after allocation, so it must not allocate.
@@ -220,6 +221,7 @@ pub fn effects(inst: &Inst) -> Effects {
             e.read(data1, info.src[2]);
             e.reads.push(Regs::one(EXEC_LO));
         }
+        Inst::Vopd { x, y } => vopd(&mut e, &x, &y),
     }
     e
 }
@@ -268,12 +270,36 @@ fn valu(
     if info.name.starts_with("v_div_fmas_") {
         e.reads.push(Regs::one(VCC_LO));
     }
+    if info.is_cmpx() {
+        e.writes.push(Regs::one(EXEC_LO));
+    }
     e.reads.push(Regs::one(EXEC_LO));
 }
 
-/// Whether `inst` executes on the vector ALU (VOP1/2/C/3/3P, including `v_nop`).
+/// Both halves of a VOPD: their sources (K is a literal), accumulators and VCC.
+fn vopd(e: &mut Effects, x: &crate::isa::Dual, y: &crate::isa::Dual) {
+    for d in [x, y] {
+        let info = d.op.info();
+        e.write(d.vdst, Ty::B32);
+        for o in d.src {
+            e.read(o, Ty::B32);
+        }
+        if info.class == Class::DualAcc {
+            e.read(d.vdst, Ty::B32);
+        }
+        if info.class == Class::CndMask {
+            e.reads.push(Regs::one(VCC_LO));
+        }
+    }
+    e.reads.push(Regs::one(EXEC_LO));
+}
+
+/// Whether `inst` executes on the vector ALU (VOP1/2/C/3/3P/D, including `v_nop`).
 pub fn is_valu(inst: &Inst) -> bool {
-    matches!(inst, Inst::Valu { .. } | Inst::Vop3p { .. })
+    matches!(
+        inst,
+        Inst::Valu { .. } | Inst::Vop3p { .. } | Inst::Vopd { .. }
+    )
 }
 
 /// Whether `inst` is a transcendental (runs on the TRANS unit, whose results the VALU

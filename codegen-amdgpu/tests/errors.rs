@@ -31,11 +31,38 @@ fn decode_errors_name_the_bytes() {
         decode(&vop2_literal),
         Err(DecodeError::Truncated { needed: 8, .. })
     ));
-    // VOPD (v_dual_*) is not modelled: the error quotes the bytes as LLVM writes them.
-    let vopd = [0x01, 0x05, 0x06, 0xc9, 0x04, 0x0b, 0x02, 0x00];
-    let e = decode(&vopd).expect_err("VOPD is not modelled");
+    // MTBUF (tbuffer_load_format_x v0, off, s[0:3], 0) is not modelled: the error quotes
+    // the bytes as LLVM writes them.
+    let mtbuf = [0x00, 0x00, 0x08, 0xe8, 0x00, 0x00, 0x00, 0x80];
+    let e = decode(&mtbuf).expect_err("MTBUF is not modelled");
     assert!(matches!(e, DecodeError::UnknownFormat { .. }), "{e:?}");
-    assert!(e.to_string().contains("0x01,0x05,0x06,0xc9"), "{e}");
+    assert!(e.to_string().contains("0x00,0x00,0x08,0xe8"), "{e}");
+    // VOPD opcode 13 (v_dual_dot2acc_f32_bf16) is not in LLVM 19's gfx1100 set.
+    let e = decode(&[0x01, 0x05, 0x50, 0xcb, 0x06, 0x01, 0x02, 0x00]).expect_err("VOPD X 13");
+    assert!(
+        matches!(
+            e,
+            DecodeError::UnknownOpcode {
+                fmt: "VOPD X",
+                code: 13,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // OPY 19 is past the Y-only opcodes (16-18).
+    let e = decode(&[0x01, 0x05, 0x26, 0xca, 0x06, 0x01, 0x02, 0x00]).expect_err("VOPD Y 19");
+    assert!(
+        matches!(
+            e,
+            DecodeError::UnknownOpcode {
+                fmt: "VOPD Y",
+                code: 19,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     // SOP1 opcode 0xff is none of ours.
     let e = decode(&[0x00, 0xff, 0x80, 0xbe]).expect_err("unknown SOP1 opcode");
     assert!(

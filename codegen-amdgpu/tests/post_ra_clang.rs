@@ -155,8 +155,6 @@ fn we_wait_and_fix_wherever_clang_does() {
             "-O2",
             "-S",
             "-nogpulib",
-            "-mllvm",
-            "-amdgpu-enable-vopd=0",
             "-o",
             "-",
         ])

@@ -72,3 +72,34 @@ fn every_register_llvm_prints_is_read_or_written() {
     }
     assert!(checked > 300, "only {checked} rows parsed");
 }
+
+/// The implicit operands of the forms LLVM's text leaves out, listed by hand: a VOPD
+/// writes both destinations, reads both halves' sources, an accumulating half its
+/// destination, cndmask VCC_LO, and EXEC; a v_cmpx writes EXEC and reads its sources.
+#[test]
+fn vopd_and_cmpx_implicit_operands() {
+    let codes = |list: &[Regs]| -> Vec<u16> {
+        let mut v: Vec<u16> = list.iter().flat_map(|r| r.units()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let cases: [(&str, &[u16], &[u16]); 3] = [
+        (
+            "v_dual_fmac_f32 v0, v1, v2 :: v_dual_cndmask_b32 v3, s4, v5",
+            &[4, 106, 126, 256, 257, 258, 261],
+            &[256, 259],
+        ),
+        (
+            "v_dual_mov_b32 v8, 0x1234 :: v_dual_fmamk_f32 v1, v4, 0x1234, v6",
+            &[126, 260, 262],
+            &[257, 264],
+        ),
+        ("v_cmpx_gt_u32_e64 v1, s2", &[2, 126, 257], &[126]),
+    ];
+    for (asm, reads, writes) in cases {
+        let e = effects(&parse(asm).unwrap_or_else(|err| panic!("{asm}: {err}")));
+        assert_eq!(codes(&e.reads), reads, "{asm}: reads");
+        assert_eq!(codes(&e.writes), writes, "{asm}: writes");
+    }
+}

@@ -118,6 +118,42 @@ fn vector_add_matches() {
     }
 }
 
+/// clang-19's normal gfx1100 code pairs VALU ops into VOPD; these kernels hold some, so
+/// the tests here run them (decoded by the ISA layer, which tests/random.rs checks
+/// against llvm-mc-19's disassembler).
+#[test]
+fn clang_code_holds_vopd() {
+    let Some(code) = code() else { return };
+    let mut per_kernel = Vec::new();
+    for k in [
+        "vadd", "saxpy_h", "reduce", "scan", "matmul", "transc", "idiv", "diverge",
+    ] {
+        let program = egpu_runtime::emu::loader::load(&code, k).unwrap();
+        let duals: Vec<_> = program
+            .ins
+            .iter()
+            .filter(|i| matches!(i.inst, egpu_codegen_amdgpu::isa::Inst::Vopd { .. }))
+            .collect();
+        for d in &duals {
+            // Every pair clang makes keeps the pairing rules, so the emulator runs it.
+            assert!(
+                !matches!(d.exec, egpu_runtime::emu::loader::Exec::Bad(_)),
+                "{k}: pc {:#x} {:?}",
+                d.pc,
+                d.exec
+            );
+        }
+        per_kernel.push((k, duals.len()));
+    }
+    let total: usize = per_kernel.iter().map(|p| p.1).sum();
+    // The tiled matmul (checked against the CPU below) is one of them.
+    let matmul = per_kernel
+        .iter()
+        .find(|p| p.0 == "matmul")
+        .map_or(0, |p| p.1);
+    assert!(total >= 3 && matmul >= 1, "VOPD per kernel: {per_kernel:?}");
+}
+
 #[test]
 fn arguments_are_checked_against_the_metadata() {
     let Some(code) = code() else { return };

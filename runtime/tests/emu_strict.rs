@@ -129,12 +129,63 @@ fn unknown_instruction() {
     if !tools() {
         return;
     }
-    let err = error(
-        "v_dual_add_f32 v0, v1, v2 :: v_dual_mul_f32 v3, v4, v5\ns_endpgm",
-        "",
-        64,
-    );
-    has(&err, &["pc 0x0", "cannot decode", "0x01,0x05,0x06,0xc9"]);
+    let err = error("tbuffer_load_format_x v0, off, s[0:3], 0\ns_endpgm", "", 64);
+    has(&err, &["pc 0x0", "cannot decode", "0x00,0x00,0x08,0xe8"]);
+}
+
+/// A VOPD as `.long` dwords, from its fields (the layout llvm-mc-19 shows for v_dual_*):
+/// `x`/`y` are (vdst, src0 operand code, vsrc1), `k` the literal dword if any.
+fn vopd_longs(opx: u32, opy: u32, x: [u32; 3], y: [u32; 3], k: Option<u32>) -> String {
+    let w0 = (0x32 << 26) | (opx << 22) | (opy << 17) | (x[2] << 9) | x[1];
+    let w1 = (x[0] << 24) | ((y[0] >> 1) << 17) | (y[2] << 9) | y[1];
+    let mut out = format!(".long {w0:#x}, {w1:#x}\n");
+    if let Some(k) = k {
+        out += &format!(".long {k:#x}\n");
+    }
+    out
+}
+
+/// Operand code of VGPR `n` in a 9-bit source field.
+const fn v(n: u32) -> u32 {
+    256 + n
+}
+
+#[test]
+fn vopd_breaking_a_pairing_rule() {
+    if !tools() {
+        return;
+    }
+    let init: String = (1..10).map(|r| format!("v_mov_b32 v{r}, 1.0\n")).collect();
+    let init = format!("{init}s_mov_b32 s1, 2.0\ns_mov_b32 s2, 4.0\ns_mov_b32 vcc_lo, 0\n");
+    let at = format!("pc {:#x}", init.lines().count() * 4);
+    // (bad instruction as dwords, what the error says, the legal variant as text)
+    let cases = [
+        (
+            vopd_longs(3, 4, [0, v(1), 2], [3, v(5), 7], None),
+            "v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v5, v7): VOPD rule: SRCX0 v1 and SRCY0 v5 are in the same VGPR bank",
+            "v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v4, v7",
+        ),
+        (
+            vopd_longs(3, 4, [0, v(1), 2], [3, v(4), 6], None),
+            "VOPD rule: VSRCX1 v2 and VSRCY1 v6 are in the same VGPR bank",
+            "v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v4, v7",
+        ),
+        (
+            vopd_longs(0, 2, [0, v(1), 2], [3, v(4), 8], Some(0x3f80_0000)),
+            "VOPD rule: both halves read through the SRC2 port (v0, v8)",
+            "v_dual_fmac_f32 v0, v1, v2 :: v_dual_fmamk_f32 v3, v4, 0x3f800000, v9",
+        ),
+        (
+            vopd_longs(3, 9, [0, 2, 2], [3, 1, 7], None),
+            "VOPD rule: the pair reads 3 scalar values (s2, s1, vcc_lo)",
+            "v_dual_mul_f32 v0, s1, v2 :: v_dual_cndmask_b32 v3, s1, v7",
+        ),
+    ];
+    for (bad, says, good) in cases {
+        let err = error(&format!("{init}{bad}s_endpgm"), "", 64);
+        has(&err, &[&at, says]);
+        run_asm(&format!("{init}{good}\ns_endpgm"), "", 64).unwrap();
+    }
 }
 
 #[test]

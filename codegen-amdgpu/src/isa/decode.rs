@@ -7,6 +7,7 @@ use super::format::{Cache, Inst, Mods, PMods};
 use super::opcode::{Class, Fmt, Op, OpInfo, Ty};
 use super::operand::{LITERAL_CODE, Operand};
 use super::rules::{check, fmt_name};
+use super::vopd::FieldError;
 
 /// Decodes the instruction at the start of `bytes`; returns it and its length.
 pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
@@ -27,6 +28,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
         _ if w0 >> 26 == 0x37 => d.flat(w0)?,
         _ if w0 >> 26 == 0x36 => d.ds(w0)?,
         _ if w0 >> 26 == 0x38 => d.mubuf(w0)?,
+        _ if w0 >> 26 == super::vopd::ENCODING => d.vopd(w0)?,
         _ => return Err(DecodeError::UnknownFormat { bytes: d.hex() }),
     };
     check(&inst).map_err(|err| DecodeError::Invalid {
@@ -36,6 +38,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Inst, usize), DecodeError> {
     })?;
     Ok((inst, d.len))
 }
+
+/// What LLVM writes in the vdst field of a v_cmpx's VOP3 form: exec_lo's code.
+pub(super) const CMPX_VDST: u32 = 126;
 
 struct Dec<'a> {
     bytes: &'a [u8],
@@ -220,6 +225,16 @@ impl Dec<'_> {
         let vdst = self.dst(op, bits(w0, 17, 8), i.dst, false)?;
         let src0 = self.src(op, bits(w0, 0, 9), i.src[0], 1)?;
         let src1 = Operand::Vgpr(bits(w0, 9, 8) as u8);
+        // v_fmaak/fmamk: K is the literal dword, always present (src0 may share it).
+        if matches!(i.class, Class::KLast | Class::KMid) {
+            let k = Operand::Literal(self.word(4)?);
+            let src = if i.class == Class::KLast {
+                [src0, src1, k]
+            } else {
+                [src0, k, src1]
+            };
+            return Ok(valu_e32(op, vdst, Operand::None, src));
+        }
         let carry = matches!(i.class, Class::CndMask | Class::CoCi);
         let src2 = if carry { Operand::VccLo } else { Operand::None };
         let sdst = if i.class == Class::CoCi {
@@ -234,9 +249,15 @@ impl Dec<'_> {
         let op = self.op(Fmt::Vopc, bits(w0, 17, 8))?;
         let src0 = self.src(op, bits(w0, 0, 9), op.info().src[0], 1)?;
         let src1 = Operand::Vgpr(bits(w0, 9, 8) as u8);
+        // A v_cmpx writes EXEC, which no operand names; a v_cmp writes VCC_LO.
+        let vdst = if op.info().is_cmpx() {
+            Operand::None
+        } else {
+            Operand::VccLo
+        };
         Ok(valu_e32(
             op,
-            Operand::VccLo,
+            vdst,
             Operand::None,
             [src0, src1, Operand::None],
         ))
@@ -259,8 +280,14 @@ impl Dec<'_> {
         let i = op.info();
         let w1 = self.word(4)?;
         let sd = matches!(i.class, Class::CoCi | Class::Sd | Class::SdFloat);
-        let scalar_dst = i.fmt == Fmt::Vopc || i.class == Class::ReadLane;
-        let vdst = self.dst(op, bits(w0, 0, 8), i.dst, scalar_dst)?;
+        let scalar_dst = (i.fmt == Fmt::Vopc && !i.is_cmpx()) || i.class == Class::ReadLane;
+        let vdst = if i.is_cmpx() {
+            // The VOP3 form of a v_cmpx holds exec_lo in its vdst field.
+            self.require(op, "vdst field", bits(w0, 0, 8) == CMPX_VDST)?;
+            Operand::None
+        } else {
+            self.dst(op, bits(w0, 0, 8), i.dst, scalar_dst)?
+        };
         let (sdst, abs) = if sd {
             let s = Operand::from_code(bits(w0, 8, 7) as u16, 0)
                 .ok_or_else(|| self.unsupported(op, "sdst"))?;
@@ -348,6 +375,27 @@ impl Dec<'_> {
                 glc,
                 slc: bits(w0, 15, 1) == 1,
                 dlc: bits(w0, 13, 1) == 1,
+            },
+        })
+    }
+
+    fn vopd(&mut self, w0: u32) -> Result<Inst, DecodeError> {
+        let fields = super::vopd::Fields::new(w0, self.word(4)?);
+        let lit = if fields.needs_literal() {
+            self.word(8)?
+        } else {
+            0
+        };
+        fields.inst(lit).map_err(|e| match e {
+            FieldError::Opcode(fmt, code) => DecodeError::UnknownOpcode {
+                fmt,
+                code,
+                bytes: self.hex(),
+            },
+            FieldError::Field(op, field) => DecodeError::Unsupported {
+                op,
+                field,
+                bytes: self.hex(),
             },
         })
     }

@@ -89,6 +89,7 @@ pub fn encode(inst: &Inst) -> Result<Vec<u8>, EncodeError> {
             let w1 = (f(vdst) << 24) | (f(data1) << 16) | (f(data0) << 8) | f(addr);
             vec![w0, w1]
         }
+        Inst::Vopd { x, y } => super::vopd::encode_words(&x, &y).to_vec(),
     };
     let mut out: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     if let Some(lit) = literal_of(inst) {
@@ -151,6 +152,10 @@ fn valu(
     if !e64 {
         return vec![match info.fmt {
             Fmt::Vop1 => (0x3F << 25) | (f(vdst) << 17) | (code << 9) | src9(src[0]),
+            // v_fmamk holds its VGPR in the third source slot (K is the second).
+            Fmt::Vop2 if info.class == Class::KMid => {
+                (code << 25) | (f(vdst) << 17) | (f(src[2]) << 9) | src9(src[0])
+            }
             Fmt::Vop2 => (code << 25) | (f(vdst) << 17) | (f(src[1]) << 9) | src9(src[0]),
             _ => (0x3E << 25) | (code << 17) | (f(src[1]) << 9) | src9(src[0]),
         }];
@@ -161,7 +166,12 @@ fn valu(
     } else {
         u32::from(m.abs & 7) << 8
     };
-    let w0 = (0x35 << 26) | (vop3_code(info) << 16) | (u32::from(m.clamp) << 15) | mid | f(vdst);
+    let vdst_field = if info.is_cmpx() {
+        super::decode::CMPX_VDST
+    } else {
+        f(vdst)
+    };
+    let w0 = (0x35 << 26) | (vop3_code(info) << 16) | (u32::from(m.clamp) << 15) | mid | vdst_field;
     let w1 = (u32::from(m.neg & 7) << 29)
         | (u32::from(m.omod & 3) << 27)
         | (src9(src[2]) << 18)
@@ -194,6 +204,7 @@ fn literal_of(inst: &Inst) -> Option<u32> {
         }
         Inst::Sop1 { src0, .. } => src0.literal(),
         Inst::Valu { src, .. } | Inst::Vop3p { src, .. } => src.iter().find_map(|o| o.literal()),
+        Inst::Vopd { x, y } => super::vopd::literal(&x, &y),
         _ => None,
     }
 }

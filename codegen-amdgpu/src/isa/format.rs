@@ -33,6 +33,18 @@ pub struct Cache {
     pub dlc: bool,
 }
 
+/// One half (X or Y) of a VOPD instruction. `src` holds the sources in the order LLVM
+/// writes them: `src0` (any 32-bit source), then the VGPR-only `vsrc1`, with the K
+/// literal of `v_dual_fmaak_f32` last and of `v_dual_fmamk_f32` in the middle.
+/// `v_dual_cndmask_b32` reads VCC_LO implicitly; `v_dual_fmac_f32` and
+/// `v_dual_dot2acc_f32_f16` read `vdst` as their accumulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dual {
+    pub op: Op,
+    pub vdst: Operand,
+    pub src: [Operand; 3],
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Inst {
     Sop2 {
@@ -108,6 +120,12 @@ pub enum Inst {
         offset1: u8,
         gds: bool,
     },
+    /// VOPD: X and Y issue together, each reading its sources before either writes
+    /// (`isa::vopd`).
+    Vopd {
+        x: Dual,
+        y: Dual,
+    },
 }
 
 impl Inst {
@@ -123,6 +141,8 @@ impl Inst {
             | Inst::Vop3p { op, .. }
             | Inst::Flat { op, .. }
             | Inst::Ds { op, .. } => op,
+            // A VOPD is named by its X half (its Y half is `y.op`).
+            Inst::Vopd { x, .. } => x.op,
         }
     }
 

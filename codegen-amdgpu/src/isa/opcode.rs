@@ -25,6 +25,9 @@ pub enum Fmt {
     /// FLAT segment 2.
     Global,
     Ds,
+    /// VOPD: two VALU operations in one instruction (`isa::vopd`). The code is the
+    /// OPX/OPY field value; codes 16 and up exist only as the Y half.
+    Vopd,
     /// MUBUF: only the operandless cache invalidates (`buffer_gl0_inv`, `buffer_gl1_inv`),
     /// held as `Inst::Sopp` with immediate 0 (they have no operands to model).
     Mubuf,
@@ -116,6 +119,14 @@ pub enum Class {
     Mix,
     /// WMMA: register tuples, no modifiers.
     Wmma,
+    /// An FMA whose addend is K, a literal dword that is always present (`v_fmaak_*`,
+    /// `v_dual_fmaak_f32`): sources S0, V1, K. VOP2 only (no VOP3 form).
+    KLast,
+    /// An FMA whose multiplier is K (`v_fmamk_*`, `v_dual_fmamk_f32`): S0, K, V1.
+    KMid,
+    /// VOPD half whose destination is also its accumulator (`v_dual_fmac_f32`,
+    /// `v_dual_dot2acc_f32_f16`).
+    DualAcc,
     // SOPP immediates
     NoImm,
     Imm,
@@ -154,8 +165,13 @@ impl OpInfo {
     /// would print like the 32-bit ones; they are left out.
     pub fn has_e64(&self) -> bool {
         matches!(self.fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc)
-            && self.class != Class::NoE64
+            && !matches!(self.class, Class::NoE64 | Class::KLast | Class::KMid)
             && !matches!(self.name, "v_nop" | "v_readfirstlane_b32")
+    }
+
+    /// A `v_cmpx_*`: a compare that writes only EXEC (it has no destination operand).
+    pub fn is_cmpx(&self) -> bool {
+        self.fmt == Fmt::Vopc && self.dst == Ty::N
     }
 
     /// Source operands the instruction has (trailing `Ty::N` slots excluded).
@@ -418,6 +434,10 @@ pub static TABLE: &[OpInfo] = &[
     op!("v_min_f16", Vop2, 0x3a, B16, [B16, B16, N], Float),
     op!("v_ldexp_f16", Vop2, 0x3b, B16, [B16, I16, N], Float),
     op!("v_cvt_pk_rtz_f16_f32", Vop2, 0x2f, B32, [B32, B32, N], Float),
+    op!("v_fmamk_f32", Vop2, 0x2c, B32, [B32, B32, B32], KMid),
+    op!("v_fmaak_f32", Vop2, 0x2d, B32, [B32, B32, B32], KLast),
+    op!("v_fmamk_f16", Vop2, 0x37, B16, [B16, B16, B16], KMid),
+    op!("v_fmaak_f16", Vop2, 0x38, B16, [B16, B16, B16], KLast),
     op!("v_cmp_lt_f32", Vopc, 0x11, B32, [B32, B32, N], NoOmod),
     op!("v_cmp_eq_f32", Vopc, 0x12, B32, [B32, B32, N], NoOmod),
     op!("v_cmp_le_f32", Vopc, 0x13, B32, [B32, B32, N], NoOmod),
@@ -601,4 +621,67 @@ pub static TABLE: &[OpInfo] = &[
     op!("ds_load_u16_d16", Ds, 0xa6, R1, [R1, N, N], Load),
     op!("ds_load_u16_d16_hi", Ds, 0xa7, R1, [R1, N, N], Load),
     op!("v_mbcnt_lo_u32_b32", Vop3, 0x31f, B32, [B32, B32, N], Plain),
+    // VOPD: the gfx11 dual-issue opcodes llvm-mc-19 accepts (X: 0-12, Y: 0-12 and 16-18).
+    op!("v_dual_fmac_f32", Vopd, 0x0, B32, [B32, B32, N], DualAcc),
+    op!("v_dual_fmaak_f32", Vopd, 0x1, B32, [B32, B32, B32], KLast),
+    op!("v_dual_fmamk_f32", Vopd, 0x2, B32, [B32, B32, B32], KMid),
+    op!("v_dual_mul_f32", Vopd, 0x3, B32, [B32, B32, N], Plain),
+    op!("v_dual_add_f32", Vopd, 0x4, B32, [B32, B32, N], Plain),
+    op!("v_dual_sub_f32", Vopd, 0x5, B32, [B32, B32, N], Plain),
+    op!("v_dual_subrev_f32", Vopd, 0x6, B32, [B32, B32, N], Plain),
+    op!("v_dual_mul_dx9_zero_f32", Vopd, 0x7, B32, [B32, B32, N], Plain),
+    op!("v_dual_mov_b32", Vopd, 0x8, B32, [B32, N, N], Plain),
+    op!("v_dual_cndmask_b32", Vopd, 0x9, B32, [B32, B32, N], CndMask),
+    op!("v_dual_max_f32", Vopd, 0xa, B32, [B32, B32, N], Plain),
+    op!("v_dual_min_f32", Vopd, 0xb, B32, [B32, B32, N], Plain),
+    op!("v_dual_dot2acc_f32_f16", Vopd, 0xc, B32, [B32, B32, N], DualAcc),
+    op!("v_dual_add_nc_u32", Vopd, 0x10, B32, [B32, B32, N], Plain),
+    op!("v_dual_lshlrev_b32", Vopd, 0x11, B32, [B32, B32, N], Plain),
+    op!("v_dual_and_b32", Vopd, 0x12, B32, [B32, B32, N], Plain),
+    // v_cmpx_*: the compares that write EXEC only (VOPC opcode + 0x80; no destination
+    // operand, the VOP3 form holds exec_lo in its vdst field).
+    op!("v_cmpx_lt_f32", Vopc, 0x91, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_eq_f32", Vopc, 0x92, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_le_f32", Vopc, 0x93, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_gt_f32", Vopc, 0x94, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_lg_f32", Vopc, 0x95, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_ge_f32", Vopc, 0x96, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_o_f32", Vopc, 0x97, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_u_f32", Vopc, 0x98, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_neq_f32", Vopc, 0x9d, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_nlt_f32", Vopc, 0x9e, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_lt_i32", Vopc, 0xc1, N, [B32, B32, N], Plain),
+    op!("v_cmpx_eq_i32", Vopc, 0xc2, N, [B32, B32, N], Plain),
+    op!("v_cmpx_le_i32", Vopc, 0xc3, N, [B32, B32, N], Plain),
+    op!("v_cmpx_gt_i32", Vopc, 0xc4, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ne_i32", Vopc, 0xc5, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ge_i32", Vopc, 0xc6, N, [B32, B32, N], Plain),
+    op!("v_cmpx_lt_u32", Vopc, 0xc9, N, [B32, B32, N], Plain),
+    op!("v_cmpx_eq_u32", Vopc, 0xca, N, [B32, B32, N], Plain),
+    op!("v_cmpx_le_u32", Vopc, 0xcb, N, [B32, B32, N], Plain),
+    op!("v_cmpx_gt_u32", Vopc, 0xcc, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ne_u32", Vopc, 0xcd, N, [B32, B32, N], Plain),
+    op!("v_cmpx_ge_u32", Vopc, 0xce, N, [B32, B32, N], Plain),
+    op!("v_cmpx_lt_f16", Vopc, 0x81, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_eq_f16", Vopc, 0x82, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_lt_f64", Vopc, 0xa1, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_eq_f64", Vopc, 0xa2, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_lt_i64", Vopc, 0xd1, N, [B64, B64, N], Plain),
+    op!("v_cmpx_eq_u64", Vopc, 0xda, N, [B64, B64, N], Plain),
+    op!("v_cmpx_class_f32", Vopc, 0xfe, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_ngt_f32", Vopc, 0x9b, N, [B32, B32, N], NoOmod),
+    op!("v_cmpx_lt_u64", Vopc, 0xd9, N, [B64, B64, N], Plain),
+    op!("v_cmpx_ne_u64", Vopc, 0xdd, N, [B64, B64, N], Plain),
+    op!("v_cmpx_ge_u64", Vopc, 0xde, N, [B64, B64, N], Plain),
+    op!("v_cmpx_gt_f64", Vopc, 0xa4, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_lg_f64", Vopc, 0xa5, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_ge_f64", Vopc, 0xa6, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_u_f16", Vopc, 0x88, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_neq_f16", Vopc, 0x8d, N, [B16, B16, N], NoOmod),
+    op!("v_cmpx_u_f64", Vopc, 0xa8, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_neq_f64", Vopc, 0xad, N, [F64, F64, N], NoOmod),
+    op!("v_cmpx_class_f64", Vopc, 0xff, N, [F64, B32, N], NoOmod),
+    // v_fma_mix with an f16 result in the low or high half of the destination.
+    op!("v_fma_mixlo_f16", Vop3p, 0x21, B32, [B32, B32, B32], Mix),
+    op!("v_fma_mixhi_f16", Vop3p, 0x22, B32, [B32, B32, B32], Mix),
 ];

@@ -11,6 +11,9 @@ use super::rules::check;
 /// Parses one instruction in LLVM's syntax.
 pub fn parse(text: &str) -> Result<Inst, ParseError> {
     let text = text.trim();
+    if text.contains("::") {
+        return super::parse_vopd::parse(text);
+    }
     let (mnemonic, rest) = text.split_once(' ').unwrap_or((text, ""));
     let (base, e64) = match mnemonic.rsplit_once('_') {
         Some((b, "e32")) => (b, Some(false)),
@@ -34,6 +37,7 @@ pub fn parse(text: &str) -> Result<Inst, ParseError> {
         Fmt::Vop3p => p.vop3p(op, info)?,
         Fmt::Flat | Fmt::Scratch | Fmt::Global => p.flat(op, info)?,
         Fmt::Ds => p.ds(op, info)?,
+        Fmt::Vopd => return Err(p.bad("a VOPD half needs its partner (`X :: Y`)")),
     };
     check(&inst).map_err(|err| ParseError::Invalid {
         text: text.into(),
@@ -210,7 +214,8 @@ impl<'a> Line<'a> {
 
     fn valu(&self, op: Op, info: &OpInfo, e64: bool) -> Result<Inst, ParseError> {
         self.known_mods(&["clamp", "mul", "div"])?;
-        let scalar_dst = info.fmt == Fmt::Vopc || info.class == Class::ReadLane;
+        let scalar_dst =
+            (info.fmt == Fmt::Vopc && !info.is_cmpx()) || info.class == Class::ReadLane;
         let dst_ty = if scalar_dst { Ty::B32 } else { info.dst };
         let has_dst = dst_ty != Ty::N;
         let has_sdst = matches!(info.class, Class::CoCi | Class::Sd | Class::SdFloat);

@@ -7,6 +7,9 @@ use super::operand::Operand;
 
 /// The instruction in LLVM's syntax.
 pub fn print(inst: &Inst) -> String {
+    if let Inst::Vopd { x, y } = inst {
+        return super::vopd::print(x, y);
+    }
     let info = inst.op().info();
     let (mnemonic, operands, suffix) = parts(inst, info);
     let mut out = mnemonic;
@@ -111,6 +114,8 @@ fn parts(inst: &Inst, info: &OpInfo) -> Parts {
             vdst, src, mods, ..
         } => vop3p(info, vdst, src, mods),
         Inst::Flat { .. } | Inst::Ds { .. } => super::print_mem::mem(inst, info),
+        // `print` writes both halves itself.
+        Inst::Vopd { x, y } => (super::vopd::print(&x, &y), vec![], vec![]),
     }
 }
 

@@ -74,6 +74,7 @@ pub fn check(inst: &Inst) -> Result<(), EncodeError> {
             vdst, src, mods, ..
         } => super::rules_valu::check_vop3p(info, vdst, src, mods),
         Inst::Flat { .. } | Inst::Ds { .. } => super::rules_mem::check_mem(inst, info),
+        Inst::Vopd { x, y } => super::vopd::check(&x, &y),
     }
 }
 
@@ -106,6 +107,7 @@ pub fn fmt_name(fmt: Fmt) -> &'static str {
         Fmt::Global => "GLOBAL",
         Fmt::Ds => "DS",
         Fmt::Mubuf => "MUBUF",
+        Fmt::Vopd => "VOPD",
     }
 }
 

@@ -44,6 +44,7 @@ pub(super) fn check_valu(inst: &Inst, info: &OpInfo) -> Result<(), EncodeError> 
         lo128(info, "vdst", vdst, info.dst)?;
         lo128(info, "src0", src[0], info.src[0])?;
         lo128(info, "src1", src[1], info.src[1])?;
+        lo128(info, "src2", src[2], info.src[2])?;
     }
     one_literal(info, &src)
 }
@@ -59,6 +60,8 @@ fn lo128(info: &OpInfo, slot: &'static str, o: Operand, ty: Ty) -> Result<(), En
 
 fn check_vdst(info: &OpInfo, e64: bool, o: Operand) -> Result<(), EncodeError> {
     let ok = match (info.fmt, info.class, info.dst) {
+        // v_cmpx writes EXEC, named by no operand.
+        (Fmt::Vopc, _, Ty::N) => o == Operand::None,
         (Fmt::Vopc, _, _) if !e64 => o == Operand::VccLo,
         (Fmt::Vopc, _, _) | (_, Class::ReadLane, _) => o.is_sreg(),
         (_, _, Ty::N) => o == Operand::None,
@@ -86,8 +89,18 @@ fn check_src(info: &OpInfo, e64: bool, i: usize, o: Operand, ty: Ty) -> Result<(
     let carry = i == 2 && matches!(info.class, Class::CndMask | Class::CoCi);
     let vgpr = matches!(o, Operand::Vgpr(_)) && vgpr_tuple(info, slot, o, ty).is_ok();
     let scalar = is_sreg_of(o, ty) || (ty.dwords() == 1 && o == Operand::Scc);
+    let k_slot = match info.class {
+        Class::KLast => Some(2),
+        Class::KMid => Some(1),
+        _ => None,
+    };
     let ok = match ty {
         Ty::N => o == Operand::None,
+        // K is a literal dword whatever its value (LLVM prints it in hex even when an
+        // inline constant has the same value); a 16-bit K fits 16 bits.
+        _ if k_slot == Some(i) => o.literal().is_some_and(|v| !ty.is_16bit() || v <= 0xffff),
+        // The other VGPR-only source of v_fmaak/fmamk.
+        _ if k_slot.is_some() && i > 0 => vgpr,
         _ if carry && !e64 => o == Operand::VccLo,
         _ if carry => is_mask_reg(o),
         // VOP2/VOPC src1 is an 8-bit VGPR field.

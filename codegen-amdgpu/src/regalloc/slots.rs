@@ -147,6 +147,8 @@ pub(crate) fn operands(inst: &Inst) -> impl Iterator<Item = (Slot, Operand)> {
             Some((Slot::Data1, data1)),
             None,
         ],
+        // Instruction selection never emits VOPD; only decoded machine code holds one.
+        Inst::Vopd { .. } => [None; 5],
     };
     list.into_iter().flatten()
 }

@@ -465,3 +465,99 @@ buffer_gl1_inv
 ds_load_u16_d16 v0, v1 offset:2
 ds_load_u16_d16_hi v0, v1 offset:34
 v_mbcnt_lo_u32_b32 v0, -1, 0
+# VOPD: every opcode as X and as Y, shared literals and K, scalar and constant sources
+v_dual_fmac_f32 v0, v1, v2 :: v_dual_fmac_f32 v3, v4, v5
+v_dual_fmaak_f32 v0, v1, v2, 0x3f800001 :: v_dual_mov_b32 v3, v4
+v_dual_fmamk_f32 v0, v1, 0x3f800001, v2 :: v_dual_mov_b32 v3, v4
+v_dual_mul_f32 v0, v1, v2 :: v_dual_add_f32 v3, v4, v5
+v_dual_add_f32 v0, v1, v2 :: v_dual_mul_f32 v3, v4, v5
+v_dual_sub_f32 v0, v1, v2 :: v_dual_subrev_f32 v3, v4, v5
+v_dual_subrev_f32 v0, v1, v2 :: v_dual_sub_f32 v3, v4, v5
+v_dual_mul_dx9_zero_f32 v0, v1, v2 :: v_dual_mul_dx9_zero_f32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_cndmask_b32 v3, v4, v5
+v_dual_cndmask_b32 v0, v1, v2 :: v_dual_max_f32 v3, v4, v5
+v_dual_max_f32 v0, v1, v2 :: v_dual_min_f32 v3, v4, v5
+v_dual_min_f32 v0, v1, v2 :: v_dual_dot2acc_f32_f16 v3, v4, v5
+v_dual_dot2acc_f32_f16 v0, v1, v2 :: v_dual_mov_b32 v3, v6
+v_dual_mov_b32 v0, v1 :: v_dual_add_nc_u32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_lshlrev_b32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_and_b32 v3, v4, v5
+v_dual_mov_b32 v0, v1 :: v_dual_fmaak_f32 v3, v4, v5, 0x1234
+v_dual_mov_b32 v0, v1 :: v_dual_fmamk_f32 v3, v4, 0x1234, v5
+v_dual_mov_b32 v0, s1 :: v_dual_mov_b32 v3, 1.0
+v_dual_mov_b32 v0, 0x1234 :: v_dual_mov_b32 v3, 0x1234
+v_dual_mov_b32 v255, v1 :: v_dual_mov_b32 v254, v2
+v_dual_mov_b32 v0, vcc_lo :: v_dual_mov_b32 v1, exec_lo
+v_dual_mov_b32 v0, -4.0 :: v_dual_mov_b32 v1, 0.15915494
+v_dual_mul_f32 v0, s1, v2 :: v_dual_add_f32 v3, s2, v7
+v_dual_mul_f32 v0, 0x1234, v2 :: v_dual_add_f32 v3, s1, v7
+v_dual_fmaak_f32 v0, v1, v2, 0x1234 :: v_dual_fmaak_f32 v3, v4, v7, 0x1234
+v_dual_fmaak_f32 v0, 0x1234, v2, 0x1234 :: v_dual_mov_b32 v3, v4
+v_dual_fmaak_f32 v0, v1, v2, 0x3f800000 :: v_dual_mov_b32 v3, v4
+v_dual_fmaak_f32 v8, v1, v2, 0 :: v_dual_mov_b32 v9, -1
+v_dual_mov_b32 v3, 17 :: v_dual_fmamk_f32 v0, 17, 0x11, v2
+v_dual_fmac_f32 v0, 1.0, v2 :: v_dual_mov_b32 v3, v1
+v_dual_cndmask_b32 v0, s1, v2 :: v_dual_cndmask_b32 v3, v1, v7
+# v_cmpx: every compare that writes EXEC, in the 32-bit form; some in the VOP3 form
+v_cmpx_lt_f32 v1, v2
+v_cmpx_eq_f32 v1, v2
+v_cmpx_le_f32 v1, v2
+v_cmpx_gt_f32 v1, v2
+v_cmpx_lg_f32 v1, v2
+v_cmpx_ge_f32 v1, v2
+v_cmpx_o_f32 v1, v2
+v_cmpx_u_f32 v1, v2
+v_cmpx_neq_f32 v1, v2
+v_cmpx_nlt_f32 v1, v2
+v_cmpx_lt_i32 v1, v2
+v_cmpx_eq_i32 v1, v2
+v_cmpx_le_i32 v1, v2
+v_cmpx_gt_i32 v1, v2
+v_cmpx_ne_i32 v1, v2
+v_cmpx_ge_i32 v1, v2
+v_cmpx_lt_u32 v1, v2
+v_cmpx_eq_u32 v1, v2
+v_cmpx_le_u32 v1, v2
+v_cmpx_gt_u32 v1, v2
+v_cmpx_ne_u32 v1, v2
+v_cmpx_ge_u32 v1, v2
+v_cmpx_lt_f16 v1, v2
+v_cmpx_eq_f16 v1, v2
+v_cmpx_lt_f64 v[0:1], v[2:3]
+v_cmpx_eq_f64 v[0:1], v[2:3]
+v_cmpx_lt_i64 v[0:1], v[2:3]
+v_cmpx_eq_u64 v[0:1], v[2:3]
+v_cmpx_class_f32 v1, v2
+v_cmpx_ngt_f32 v1, v2
+v_cmpx_lt_u64 v[0:1], v[2:3]
+v_cmpx_ne_u64 v[0:1], v[2:3]
+v_cmpx_ge_u64 v[0:1], v[2:3]
+v_cmpx_gt_f64 v[0:1], v[2:3]
+v_cmpx_lg_f64 v[0:1], v[2:3]
+v_cmpx_ge_f64 v[0:1], v[2:3]
+v_cmpx_u_f16 v1, v2
+v_cmpx_neq_f16 v1, v2
+v_cmpx_u_f64 v[0:1], v[2:3]
+v_cmpx_neq_f64 v[0:1], v[2:3]
+v_cmpx_class_f64 v[0:1], v2
+v_cmpx_gt_u32 16, v0
+v_cmpx_gt_u32_e64 v1, s2
+v_cmpx_lt_f32_e64 -v1, |v2|
+v_cmpx_class_f32_e64 v1, 3
+v_cmpx_lt_f32_e64 v1, v2 clamp
+v_cmpx_eq_u32_e64 s1, 0x1234
+v_cmpx_ne_u64_e64 s[2:3], v[4:5]
+# v_fma_mixlo/mixhi_f16: the f16 results of v_fma_mix, into the low or high half
+v_fma_mixlo_f16 v0, v1, v2, v3
+v_fma_mixlo_f16 v0, v1, v2, v3 op_sel_hi:[1,1,1]
+v_fma_mixhi_f16 v0, v1, v2, v3 op_sel:[1,0,0] op_sel_hi:[1,1,0] clamp
+v_fma_mixhi_f16 v5, s1, v2, 1.0 op_sel_hi:[0,1,0]
+# v_fmaak/fmamk: VOP2 FMAs with a K literal, which src0 may share
+v_fmaak_f32 v0, v1, v2, 0x1234
+v_fmamk_f32 v0, v1, 0x1234, v2
+v_fmaak_f16 v0, v1, v2, 0x3c00
+v_fmamk_f16 v0, 1.0, 0x3c00, v2
+v_fmaak_f32 v0, 0x1234, v2, 0x1234
+v_fmamk_f32 v0, s1, 0x3f800000, v2
+v_fmaak_f32 v0, 1.0, v2, 0x0
+v_fmamk_f32 v255, v1, 0x1, v255

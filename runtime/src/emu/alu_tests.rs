@@ -227,7 +227,7 @@ fn packed_halves() {
 
 #[test]
 fn every_alu_opcode_in_the_table_has_semantics() {
-    use egpu_codegen_amdgpu::isa::{Fmt, Op};
+    use egpu_codegen_amdgpu::isa::{Class, Fmt, Op};
     let special = [
         "s_and_saveexec_b32",
         "s_or_saveexec_b32",
@@ -244,6 +244,8 @@ fn every_alu_opcode_in_the_table_has_semantics() {
         "v_div_scale_f64",
         "v_dot2_f32_f16",
         "v_fma_mix_f32",
+        "v_fma_mixlo_f16",
+        "v_fma_mixhi_f16",
         "v_mbcnt_lo_u32_b32",
     ];
     let mut missing = Vec::new();
@@ -252,6 +254,11 @@ fn every_alu_opcode_in_the_table_has_semantics() {
         let name = info.name;
         let has = match info.fmt {
             Fmt::Sop1 | Fmt::Sop2 | Fmt::Sopc | Fmt::Sopk => scalar(name).is_some(),
+            // A v_cmpx computes its v_cmp, v_fmaak/fmamk a v_fma.
+            Fmt::Vopc if info.is_cmpx() => vector(&name.replace("v_cmpx_", "v_cmp_")).is_some(),
+            Fmt::Vop2 if matches!(info.class, Class::KLast | Class::KMid) => {
+                vector(&format!("v_fma_{}", &name[name.len() - 3..])).is_some()
+            }
             Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc | Fmt::Vop3 => vector(name).is_some(),
             Fmt::Vop3p => packed(name).is_some() || name.starts_with("v_wmma"),
             _ => true,

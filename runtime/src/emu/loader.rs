@@ -3,13 +3,12 @@
 //!
 //! Bytes the ISA layer does not decode stay in the program as [`Exec::Bad`] and are an
 //! error only if a wave reaches them (LLVM pads `.text` with `s_code_end`, and data may
-//! follow code). A few gfx11 encodings clang emits that the ISA layer does not model are
-//! decoded here on top of it: `v_cmpx_*` (a compare that writes EXEC) and `v_fmamk/fmaak`
-//! (an FMA with an inline literal). The cache invalidates `buffer_gl0_inv`/`_gl1_inv`
-//! are no-ops: the emulator has no caches.
+//! follow code). A `v_cmpx_*` (a compare that writes EXEC) runs as its `v_cmp_*` with
+//! EXEC as the destination; `v_fmamk/fmaak` (an FMA with a K literal) as `v_fma`. The
+//! cache invalidates `buffer_gl0_inv`/`_gl1_inv` are no-ops: the emulator has no caches.
 
 use super::alu::{self, HalfFn, ScalarFn, VectorFn};
-use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Mods, Op, Operand};
+use egpu_codegen_amdgpu::isa::{self, Class, Fmt, Inst, Op, Operand};
 use egpu_codegen_amdgpu::object::{CodeObject, DescriptorFields};
 
 /// One decoded instruction.
@@ -17,7 +16,7 @@ use egpu_codegen_amdgpu::object::{CodeObject, DescriptorFields};
 pub struct Ins {
     pub pc: u32,
     pub len: u32,
-    /// The instruction value (for extra forms: an equivalent value; see `name`).
+    /// The instruction value (for a v_cmpx: its v_cmp writing EXEC; see `name`).
     pub inst: Inst,
     /// The mnemonic, as LLVM spells it.
     pub name: &'static str,
@@ -108,11 +107,14 @@ pub enum Exec {
     Packed(HalfFn),
     Dot2,
     FmaMix,
+    /// VOPD: the X and Y halves' lane functions (`dual.rs`).
+    Dual(VectorFn, VectorFn),
     Wmma,
     Global,
     Scratch,
     Ds,
-    /// Bytes that did not decode, or an op without semantics: the message says which.
+    /// Bytes that did not decode, an op without semantics, or a VOPD that breaks a
+    /// pairing rule: the message says which.
     Bad(String),
 }
 
@@ -196,17 +198,9 @@ fn nop_inst() -> Inst {
     }
 }
 
-fn word(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at + 4)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 fn decode_one(bytes: &[u8], pc: u32) -> Ins {
-    let w0 = word(bytes, 0).unwrap_or(0);
-    if let Some(ins) = decode_extra(bytes, w0, pc) {
-        return ins;
-    }
     match isa::decode(bytes) {
+        Ok((inst, len)) if inst.op().info().is_cmpx() => cmpx(inst, len, pc),
         Ok((inst, len)) => {
             let name = inst.op().name();
             Ins::new(pc, len as u32, inst, name, semantics(&inst))
@@ -221,82 +215,27 @@ fn decode_one(bytes: &[u8], pc: u32) -> Ins {
     }
 }
 
-/// The gfx11 encodings decoded here rather than by the ISA layer (see the module doc).
-fn decode_extra(bytes: &[u8], w0: u32, pc: u32) -> Option<Ins> {
-    // VOPC with opcode bit 7 set: v_cmpx_* (32-bit encoding).
-    if w0 >> 25 == 0x3E && (w0 >> 24) & 1 == 1 {
-        return cmpx(bytes, w0 & !(1 << 24), 0, pc);
+/// A v_cmpx runs as the matching v_cmp with EXEC as its destination (the printed
+/// mnemonic stays the v_cmpx's).
+fn cmpx(inst: Inst, len: usize, pc: u32) -> Ins {
+    let name = inst.op().name();
+    let cmp = name
+        .strip_prefix("v_cmpx_")
+        .and_then(|rest| Op::by_name(&format!("v_cmp_{rest}")));
+    match (cmp, inst) {
+        (Some(op), Inst::Valu { e64, src, mods, .. }) => {
+            let as_cmp = Inst::Valu {
+                op,
+                e64,
+                vdst: Operand::ExecLo,
+                sdst: Operand::None,
+                src,
+                mods,
+            };
+            Ins::new(pc, len as u32, as_cmp, name, semantics(&as_cmp))
+        }
+        _ => Ins::new(pc, len as u32, inst, name, bad_op(name)),
     }
-    // VOP3 encoding of v_cmpx_* (opcode 0x80-0xff).
-    if w0 >> 26 == 0x35 && (0x80..=0xff).contains(&((w0 >> 16) & 0x3ff)) {
-        return cmpx(bytes, w0 & !(0x80 << 16), 0, pc);
-    }
-    // VOP2 v_fmamk_f32 (0x2c), v_fmaak_f32 (0x2d), v_fmamk_f16 (0x37), v_fmaak_f16 (0x38).
-    if w0 >> 31 == 0 {
-        let (op, name, k_mid) = match (w0 >> 25) & 0x3f {
-            0x2c => ("v_fma_f32", "v_fmamk_f32", true),
-            0x2d => ("v_fma_f32", "v_fmaak_f32", false),
-            0x37 => ("v_fma_f16", "v_fmamk_f16", true),
-            0x38 => ("v_fma_f16", "v_fmaak_f16", false),
-            _ => return None,
-        };
-        return fmak(bytes, w0, pc, op, name, k_mid);
-    }
-    None
-}
-
-/// A v_cmpx: decoded as the matching v_cmp with EXEC as its destination.
-fn cmpx(bytes: &[u8], w0: u32, _unused: u32, pc: u32) -> Option<Ins> {
-    let mut copy = bytes.to_vec();
-    copy[..4].copy_from_slice(&w0.to_le_bytes());
-    let (mut inst, len) = isa::decode(&copy).ok()?;
-    let name = cmpx_name(inst.op().name())?;
-    if let Inst::Valu { vdst, .. } = &mut inst {
-        *vdst = Operand::ExecLo;
-    }
-    Some(Ins::new(pc, len as u32, inst, name, semantics(&inst)))
-}
-
-/// `v_cmp_X` → `v_cmpx_X`, as a static string (leaked once per distinct mnemonic).
-fn cmpx_name(cmp: &str) -> Option<&'static str> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static NAMES: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
-    let rest = cmp.strip_prefix("v_cmp_")?;
-    let mut names = NAMES.get_or_init(Default::default).lock().ok()?;
-    let name = names
-        .entry(rest.to_string())
-        .or_insert_with(|| Box::leak(format!("v_cmpx_{rest}").into_boxed_str()));
-    Some(*name)
-}
-
-/// v_fmamk (D = S0 * K + V1) / v_fmaak (D = S0 * V1 + K), as the equivalent v_fma.
-fn fmak(bytes: &[u8], w0: u32, pc: u32, op: &str, name: &'static str, k_mid: bool) -> Option<Ins> {
-    let op = Op::by_name(op)?;
-    let src0_code = (w0 & 0x1ff) as u16;
-    let k = word(bytes, 4)?;
-    let (src0, len) = if src0_code == 255 {
-        // A second literal cannot exist; the K literal doubles as src0's literal.
-        (Operand::Literal(k), 8)
-    } else {
-        (Operand::from_code(src0_code, 0)?, 8)
-    };
-    let v1 = Operand::Vgpr(((w0 >> 9) & 0xff) as u8);
-    let vdst = Operand::Vgpr(((w0 >> 17) & 0xff) as u8);
-    let src = if k_mid {
-        [src0, Operand::Literal(k), v1]
-    } else {
-        [src0, v1, Operand::Literal(k)]
-    };
-    let inst = Inst::Valu {
-        op,
-        e64: true,
-        vdst,
-        sdst: Operand::None,
-        src,
-        mods: Mods::default(),
-    };
-    Some(Ins::new(pc, len, inst, name, semantics(&inst)))
 }
 
 fn bad_op(name: &str) -> Exec {
@@ -305,6 +244,9 @@ fn bad_op(name: &str) -> Exec {
 
 /// What an instruction the ISA layer decoded does.
 fn semantics(inst: &Inst) -> Exec {
+    if let Inst::Vopd { .. } = inst {
+        return super::dual::semantics(inst);
+    }
     semantics_of(inst.op())
 }
 
@@ -320,10 +262,15 @@ pub(super) fn semantics_of(op: Op) -> Exec {
         },
         Fmt::Sopp => sopp_semantics(name),
         Fmt::Smem => Exec::Smem,
+        // A v_cmpx computes what its v_cmp does (the loader points it at EXEC).
+        Fmt::Vopc if info.is_cmpx() => name
+            .strip_prefix("v_cmpx_")
+            .and_then(|rest| Op::by_name(&format!("v_cmp_{rest}")))
+            .map_or_else(|| bad_op(name), semantics_of),
         Fmt::Vop1 | Fmt::Vop2 | Fmt::Vopc | Fmt::Vop3 => valu_semantics(name, info.class),
         Fmt::Vop3p => match name {
             "v_dot2_f32_f16" => Exec::Dot2,
-            "v_fma_mix_f32" => Exec::FmaMix,
+            "v_fma_mix_f32" | "v_fma_mixlo_f16" | "v_fma_mixhi_f16" => Exec::FmaMix,
             _ if info.class == Class::Wmma => Exec::Wmma,
             _ => alu::packed(name).map_or_else(|| bad_op(name), Exec::Packed),
         },
@@ -332,6 +279,9 @@ pub(super) fn semantics_of(op: Op) -> Exec {
         Fmt::Ds => Exec::Ds,
         // buffer_gl0_inv / buffer_gl1_inv: cache invalidations; the emulator has no caches.
         Fmt::Mubuf => Exec::Nop,
+        // A VOPD half runs only with its partner (`dual::semantics`); alone it is what
+        // `dual::half_fn` gives both halves.
+        Fmt::Vopd => super::dual::half_fn(op).map_or_else(|| bad_op(name), |f| Exec::Dual(f, f)),
     }
 }
 
@@ -393,6 +343,12 @@ fn valu_semantics(name: &str, class: Class) -> Exec {
         "v_div_scale_f64" => return Exec::DivScale(true),
         _ => {}
     }
+    // v_fmaak/fmamk hold their sources in v_fma's order (K in place).
+    let name = match name {
+        "v_fmaak_f32" | "v_fmamk_f32" => "v_fma_f32",
+        "v_fmaak_f16" | "v_fmamk_f16" => "v_fma_f16",
+        _ => name,
+    };
     let cin = match class {
         Class::CndMask | Class::CoCi => Cin::Src2,
         _ if name.starts_with("v_div_fmas") => Cin::Vcc,

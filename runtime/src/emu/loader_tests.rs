@@ -1,4 +1,5 @@
-//! The loader's own decodings, on bytes `llvm-mc-19 -show-encoding` printed for them.
+//! How the loader decodes the forms it runs as others (v_cmpx, v_fmaak/fmamk), on bytes
+//! `llvm-mc-19 -show-encoding` printed for them.
 
 use super::*;
 
@@ -13,6 +14,7 @@ fn extra_encodings_decode() {
     // v_cmpx_lt_u32_e32 v1, v2
     let i = one(&[0x01, 0x05, 0x92, 0x7d]);
     assert_eq!(i.name, "v_cmpx_lt_u32");
+    assert_eq!(super::super::trace::text(&i), "v_cmpx_lt_u32_e32 v1, v2");
     assert!(
         matches!(
             i.inst,
@@ -62,9 +64,10 @@ fn extra_encodings_decode() {
 
 #[test]
 fn undecodable_bytes_become_errors_at_run_time() {
-    // VOPD v_dual_add_f32 ... :: v_dual_mul_f32 ..., then s_endpgm.
+    // MTBUF tbuffer_load_format_x v0, off, s[0:3], 0: its first dword is an error, its
+    // second happens to decode on its own (as an SOP2), then s_endpgm.
     let ins = decode_all(&[
-        0x01, 0x05, 0x06, 0xc9, 0x04, 0x0b, 0x02, 0x00, 0x00, 0x00, 0xb0, 0xbf,
+        0x00, 0x00, 0x08, 0xe8, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0xb0, 0xbf,
     ]);
     assert!(
         matches!(&ins[0].exec, Exec::Bad(m) if m.contains("cannot decode")),

@@ -3,6 +3,7 @@
 //!
 //! - [`loader`]: the code object's kernel, decoded once into instructions by pc.
 //! - [`wave`]: a wave's registers and scalar/control instructions; [`vector`]: VALU;
+//!   [`dual`]: VOPD (`v_dual_*`) and its pairing rules;
 //!   [`access`]: memory instructions; [`alu`]: what each opcode computes.
 //! - [`memory`]: the flat global address space; [`strict`]: outstanding loads, hazards,
 //!   LDS races.
@@ -15,6 +16,7 @@
 
 mod access;
 mod alu;
+mod dual;
 pub mod loader;
 pub mod memory;
 pub mod metadata;

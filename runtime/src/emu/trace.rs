@@ -14,15 +14,25 @@ pub fn chosen_wave() -> Option<u64> {
     Some(wave.and_then(|w| w.parse().ok()).unwrap_or(0))
 }
 
-/// The instruction as LLVM prints it (extra forms under their own mnemonic).
+/// The instruction as LLVM prints it (a v_cmpx as itself, not as the v_cmp it runs as).
 pub fn text(ins: &Ins) -> String {
     let printed = isa::print(&ins.inst);
     let base = ins.inst.op().name();
     if ins.name == base {
         printed
-    } else if ins.name.starts_with("v_cmpx") || ins.name.starts_with("v_fma") {
-        let rest = printed.split_once(' ').map_or("", |(_, r)| r);
-        format!("{} {rest}", ins.name)
+    } else if let (Some(op), isa::Inst::Valu { e64, src, mods, .. }) =
+        (isa::Op::by_name(ins.name), ins.inst)
+        && op.info().is_cmpx()
+    {
+        // A v_cmpx runs as its v_cmp writing EXEC; print the instruction it was.
+        isa::print(&isa::Inst::Valu {
+            op,
+            e64,
+            vdst: isa::Operand::None,
+            sdst: isa::Operand::None,
+            src,
+            mods,
+        })
     } else {
         ins.name.to_string()
     }

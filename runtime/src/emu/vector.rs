@@ -506,7 +506,8 @@ impl Wave {
         Ok(())
     }
 
-    /// v_dot2_f32_f16 and v_fma_mix_f32.
+    /// v_dot2_f32_f16 and v_fma_mix_f32; v_fma_mixlo/mixhi_f16 write an f16 result to
+    /// one half of the destination and keep the other.
     pub(super) fn mix(&mut self, ins: &Ins) -> Result<(), String> {
         let (d, srcs, m, _) = self.vop3p_parts(ins)?;
         if m.clamp {
@@ -518,12 +519,13 @@ impl Wave {
             let l = lanes.trailing_zeros() as usize;
             lanes &= lanes - 1;
             let raw: Vec<u32> = srcs.iter().map(|s| s.lane(self, l) as u32).collect();
-            let r = if dot {
-                dot2(&raw, &m)
-            } else {
-                fma_mix(&raw, &m)
+            let bits = match ins.name {
+                "v_fma_mixlo_f16" => self.get_v(d, l) & 0xffff_0000 | fma_mix16(&raw, &m),
+                "v_fma_mixhi_f16" => self.get_v(d, l) & 0xffff | fma_mix16(&raw, &m) << 16,
+                _ if dot => dot2(&raw, &m).to_bits(),
+                _ => fma_mix(&raw, &m).to_bits(),
             };
-            self.set_v(d, l, r.to_bits());
+            self.set_v(d, l, bits);
         }
         self.hazards.issued(false, Some((d, 1)), ins.pc);
         self.hazards.wmma_d = None;
@@ -642,6 +644,20 @@ fn dot2(raw: &[u32], m: &egpu_codegen_amdgpu::isa::PMods) -> f32 {
     let c = f64::from(f32::from_bits(raw[2]));
     let c = if m.neg_lo >> 2 & 1 == 1 { -c } else { c };
     (part(0, false) * part(1, false) + part(0, true) * part(1, true) + c) as f32
+}
+
+/// v_fma_mix's sum rounded once to f16: the product of two f32/f16 values is exact in
+/// f64, so only the f64 sum and the final f16 rounding round.
+fn fma_mix16(raw: &[u32], m: &egpu_codegen_amdgpu::isa::PMods) -> u32 {
+    let arg = |i: usize| {
+        let x = if m.op_sel_hi >> i & 1 == 1 {
+            half_of(raw[i], m.op_sel >> i & 1 == 1)
+        } else {
+            f32::from_bits(raw[i])
+        };
+        f64::from(x)
+    };
+    u32::from(f16::from_f64(arg(0) * arg(1) + arg(2)).to_bits())
 }
 
 fn fma_mix(raw: &[u32], m: &egpu_codegen_amdgpu::isa::PMods) -> f32 {

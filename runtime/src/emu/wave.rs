@@ -340,6 +340,7 @@ impl Wave {
             Exec::ReadFirstLane | Exec::ReadLane | Exec::WriteLane => self.lane_op(ins),
             Exec::Packed(f) => self.packed(ins, *f),
             Exec::Dot2 | Exec::FmaMix => self.mix(ins),
+            Exec::Dual(fx, fy) => self.dual(ins, *fx, *fy),
             Exec::Wmma => self.wmma(ins),
             Exec::Global => self.global(ins, ctx.mem),
             Exec::Scratch => self.scratch_op(ins),

@@ -32,7 +32,7 @@ fn run(cmd: &str, args: &[&str], dir: &Path) {
     );
 }
 
-/// OpenCL C → gfx1100 code object (VOPD off: the ISA layer does not model it).
+/// OpenCL C → gfx1100 code object, as clang-19 compiles it by default (with VOPD).
 pub fn opencl(src: &str) -> Vec<u8> {
     opencl_with(src, &[])
 }
@@ -50,8 +50,6 @@ pub fn opencl_with(src: &str, flags: &[&str]) -> Vec<u8> {
         "-mcpu=gfx1100",
         "-nogpulib",
         "-O3",
-        "-mllvm",
-        "-amdgpu-enable-vopd=0",
         "-c",
         "k.cl",
         "-o",
