@@ -578,6 +578,7 @@ fn child_a_program_runs_like_program_run() {
     let binaries = [Binary::CodeObject(object)];
     let options = RunOptions {
         time_launches: true,
+        ..RunOptions::default()
     };
     let run = run_program(device.as_mut(), &program, &binaries, &inputs, options).unwrap();
     assert_eq!(run.launch_ms.len(), 1);
