@@ -46,8 +46,8 @@ pub mod cuda;
 pub mod device;
 pub mod emu;
 mod error;
-pub mod probe;
 pub mod hsa;
+pub mod probe;
 pub mod program;
 pub mod resident;
 mod select;
@@ -59,8 +59,8 @@ pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
 pub use emu::EmuDevice;
 pub use error::DeviceError;
-pub use probe::{DeviceProbe, probe_devices, probe_devices_named};
 pub use hsa::HsaDevice;
+pub use probe::{DeviceProbe, probe_devices, probe_devices_named};
 pub use select::{
     DEVICE_ENV, DEVICE_NAMES, GPU_PREFERENCE, default_device, open_default_device, open_device,
 };

@@ -1,6 +1,7 @@
 //! The `egpu` command, run in-process through `egpu::cli::run`: exit codes, messages, files.
 
 use egpu_tests::cli::{egpu, npy_f32, npy_i32, npy_raw, write};
+use egpu_tests::json::Json;
 use std::process::{Command, Stdio};
 
 /// Runs the built `egpu` binary (src/main.rs) with `args` and no stdin; returns (exit status,
@@ -403,8 +404,8 @@ fn suite_unit(name: &str) -> &'static str {
     }
 }
 
-fn parse_json(out: &str) -> serde_json::Value {
-    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
+fn parse_json(out: &str) -> Json {
+    egpu_tests::json::parse(out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
 }
 
 /// `bench --device emu --size small` runs the built-in suite on the RDNA3 emulator: a row
