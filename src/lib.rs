@@ -36,11 +36,13 @@
 
 pub mod amd;
 pub mod bounded;
+pub mod cache;
 pub mod cli;
 pub mod jit;
 pub mod npy;
 pub mod nvidia;
 
+pub use cache::Cache;
 pub use jit::{Code, Jit, JitError, JitOptions, Program};
 
 pub use egpu_codegen_amdgpu as codegen_amdgpu;
