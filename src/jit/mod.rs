@@ -118,8 +118,10 @@ impl Jit {
         Ok(program)
     }
 
-    /// What the cache knows this compile by: the NVIDIA assembler is part of it.
-    fn cache_key(&self, graph: &Graph) -> Result<CacheKey, JitError> {
+    /// What the cache knows a compile of `graph` by (docs/cache.md): the graph's text, the
+    /// target, the options, the compiler's version and, for NVIDIA, the assembler (resolved
+    /// here if it was not yet).
+    pub fn cache_key(&self, graph: &Graph) -> Result<CacheKey, JitError> {
         let assembler = if amd::is_amd(&self.options.target) {
             None
         } else {

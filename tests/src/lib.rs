@@ -6,6 +6,7 @@ pub mod fault;
 pub mod generated;
 pub mod large_graph;
 pub mod llvm;
+pub mod programs;
 pub mod ptx_sim;
 pub mod ptxas;
 pub mod random_graph;
