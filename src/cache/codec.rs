@@ -123,7 +123,10 @@ impl<'a> Reader<'a> {
         if left == 0 {
             Ok(())
         } else {
-            Err(self.error("end of payload", format!("{left} bytes after the last field")))
+            Err(self.error(
+                "end of payload",
+                format!("{left} bytes after the last field"),
+            ))
         }
     }
 }

@@ -298,6 +298,9 @@ fn check_consistent(program: &Program) -> Result<(), EntryError> {
                 ))
             }
         }
-        _ => bad(format!("code of the wrong kind for {}", program.target.name)),
+        _ => bad(format!(
+            "code of the wrong kind for {}",
+            program.target.name
+        )),
     }
 }

@@ -8,11 +8,8 @@ use std::fmt;
 
 /// The compiler's identity: the crate version and a hash of the compiler's sources at
 /// build time (see build.rs), so a rebuilt compiler never reads its predecessor's entries.
-pub const COMPILER_VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    "+",
-    env!("EGPU_COMPILER_HASH")
-);
+pub const COMPILER_VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), "+", env!("EGPU_COMPILER_HASH"));
 
 /// A 32-byte content hash naming one compiled program.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -65,10 +65,7 @@ mod tests {
             ("HOME", "/home/u"),
         ];
         assert_eq!(cache_dir(vars(&all)), Some(PathBuf::from("/tmp/mine")));
-        assert_eq!(
-            cache_dir(vars(&all[1..])),
-            Some(PathBuf::from("/xdg/egpu"))
-        );
+        assert_eq!(cache_dir(vars(&all[1..])), Some(PathBuf::from("/xdg/egpu")));
         assert_eq!(
             cache_dir(vars(&all[2..])),
             Some(PathBuf::from("/home/u/.cache/egpu"))

@@ -14,9 +14,6 @@ pub mod location;
 mod memory;
 mod stats;
 
-#[cfg(test)]
-mod entry_tests;
-
 pub use disk::{DiskError, DiskStore, DiskUsage};
 pub use entry::EntryError;
 pub use key::{COMPILER_VERSION, CacheKey, KeyInputs};
@@ -146,11 +143,12 @@ impl Cache {
     /// [`CacheStats::write_failures`] and reported by [`Cache::warning`], nothing more.
     pub fn insert(&self, key: CacheKey, program: &Arc<Program>) {
         self.inner.memory.insert(key, Arc::clone(program));
-        if let Some(disk) = &self.inner.disk {
-            if let Err(e) = disk.write(&key, &entry::encode(&key, program)) {
-                Counters::bump(&self.inner.counters.write_failures);
-                self.warn(format!("{e} (compiled without caching)"));
-            }
+        let Some(disk) = &self.inner.disk else {
+            return;
+        };
+        if let Err(e) = disk.write(&key, &entry::encode(&key, program)) {
+            Counters::bump(&self.inner.counters.write_failures);
+            self.warn(format!("{e} (compiled without caching)"));
         }
     }
 

@@ -74,10 +74,7 @@ fn plain_text(enabled: bool, dir: Option<&PathBuf>, usage: &DiskUsage) -> String
 /// `{"enabled", "directory" (null without one), "entries", "bytes", "temporary",
 /// "compiler"}`.
 fn json_text(enabled: bool, dir: Option<&PathBuf>, usage: &DiskUsage) -> String {
-    let directory = dir.map_or_else(
-        || "null".to_string(),
-        |d| json_string(&d.to_string_lossy()),
-    );
+    let directory = dir.map_or_else(|| "null".to_string(), |d| json_string(&d.to_string_lossy()));
     format!(
         "{{\"enabled\": {enabled}, \"directory\": {directory}, \"entries\": {}, \"bytes\": {}, \
 \"temporary\": {}, \"compiler\": {}}}\n",

@@ -3,7 +3,7 @@
 //! (cut short, a byte changed, a field that lies) are an error, never a panic or a program.
 
 use egpu::cache::entry::{self, EntryError, HEADER_BYTES};
-use egpu::cache::{CacheKey, COMPILER_VERSION, KeyInputs};
+use egpu::cache::{COMPILER_VERSION, CacheKey, KeyInputs};
 use egpu::{Jit, Program};
 use egpu_ir::interp;
 use egpu_ir::text;
@@ -45,8 +45,8 @@ fn every_example_round_trips_for_gfx1100_and_sm_90() {
         for target in ["gfx1100", "sm_90"] {
             let program = compile(&source, target);
             let bytes = entry::encode(&KEY, &program);
-            let back = entry::decode(&KEY, &bytes)
-                .unwrap_or_else(|e| panic!("{name} on {target}: {e}"));
+            let back =
+                entry::decode(&KEY, &bytes).unwrap_or_else(|e| panic!("{name} on {target}: {e}"));
             if let Some(diff) = program_difference(&program, &back) {
                 panic!("{name} on {target}: {diff}");
             }
