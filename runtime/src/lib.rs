@@ -44,6 +44,7 @@ pub mod device;
 pub mod emu;
 mod error;
 pub mod program;
+pub mod resident;
 mod select;
 mod slots;
 

@@ -59,6 +59,7 @@ fn run_on_cpu(
     let binaries: Vec<Binary> = program.kernels.iter().cloned().map(Binary::Kir).collect();
     let options = RunOptions {
         time_launches: true,
+        ..RunOptions::default()
     };
     run_program(&mut CpuDevice::new(), program, &binaries, inputs, options)
 }

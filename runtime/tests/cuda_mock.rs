@@ -302,6 +302,7 @@ fn child_a_program_runs_like_program_run() {
     let binaries = [Binary::Ptx("//mock ptx".into())];
     let options = RunOptions {
         time_launches: true,
+        ..RunOptions::default()
     };
     let run = run_program(&mut device, &program, &binaries, &inputs, options).unwrap();
     assert_eq!(run.launch_ms, [1.5]);

@@ -26,6 +26,7 @@ fn check(example: &str, target: &str) {
     let binaries: Vec<Binary> = program.kernels.iter().cloned().map(Binary::Kir).collect();
     let options = RunOptions {
         time_launches: true,
+        ..RunOptions::default()
     };
     let got = run_program(&mut CpuDevice::new(), &program, &binaries, &inputs, options).unwrap();
     assert_eq!(got.launch_ms.len(), program.launches.len(), "{example}");

@@ -162,6 +162,7 @@ fn measure(
     let inputs = random_inputs(graph, 1);
     let timed = RunOptions {
         time_launches: true,
+        ..RunOptions::default()
     };
     let mut times = Vec::with_capacity(runs);
     for i in 0..WARMUP_RUNS + runs {

@@ -176,9 +176,10 @@ enum Command {
         /// Where to run: cpu (the kernel-IR interpreter), emu (the strict RDNA3 emulator: the
         /// kernels compiled for gfx1100 into one code object, run instruction by instruction),
         /// cuda or cuda:N (an NVIDIA GPU through the CUDA driver; the kernels are compiled to
-        /// PTX, assembled as for `compile -o`).
-        #[arg(long, default_value = "cpu")]
-        device: String,
+        /// PTX, assembled as for `compile -o`). Default: EGPU_DEVICE if set, else the first
+        /// GPU that opens (cuda, then hsa), else emu.
+        #[arg(long)]
+        device: Option<String>,
         /// The target to compile for: by default the device's own (cuda: from its compute
         /// capability; emu and cpu: gfx1100).
         #[arg(long, value_parser = targets())]
@@ -195,6 +196,9 @@ enum Command {
         /// Compare every output with the reference interpreter.
         #[arg(long)]
         check: bool,
+        /// Also print each launch's time.
+        #[arg(short, long)]
+        verbose: bool,
     },
     RunKernel(run_kernel::RunKernelArgs),
     /// Measure the compiler (--compile-only) or the compiled kernels on a device (--device).
@@ -342,15 +346,17 @@ where
             inputs,
             output_dir,
             check,
+            verbose,
         } => {
             let args = run::RunArgs {
                 file: &file,
-                device: &device,
+                device: device.as_deref(),
                 target: target.as_deref(),
                 seed,
                 inputs: &inputs,
                 output_dir: output_dir.as_deref(),
                 check,
+                verbose,
             };
             run::run(&args, out)
         }

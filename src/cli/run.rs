@@ -1,35 +1,42 @@
-//! `egpu run FILE --device cpu|cuda[:N] [--check]`: compile a graph for the device and run
-//! its kernels there: on `cpu` through the kernel-IR interpreter, on `cuda` as PTX (assembled
-//! to cubins when an assembler is found, else JIT-compiled by the driver) through
-//! `egpu-runtime`'s `run_program`.
+//! `egpu run FILE [--device D] [--check] [-v]`: compile a graph through the library API
+//! ([`crate::Jit`]) for the device and run it there ([`crate::Program::run_with`]): on `cpu`
+//! through the kernel-IR interpreter, on `emu` as one RDNA3 code object on the strict
+//! emulator, on `cuda` as cubins or PTX. Without --device: `EGPU_DEVICE`, else the first GPU
+//! that opens, else the emulator. Prints the outputs and where the time went (compile,
+//! copies each way with their bytes, kernels).
 
-use super::compile::{compile, nvidia_error, pipeline_options, toolchain_error};
+use super::compile::{nvidia_error, toolchain_error};
 use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
 use super::summary::summarize;
 use super::{CliError, load};
-use crate::amd::{self, AmdRunError};
-use crate::nvidia::{self, NvidiaRunError};
-use egpu_codegen_ptx::toolchain::Toolchain;
+use crate::jit::{Jit, JitError, JitOptions, ProgramRunError};
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
+use egpu_ir::kernel::ProgramError;
 use egpu_ir::precision::Family;
-use egpu_passes::pipeline::Compiled;
-use egpu_runtime::program::RunOptions;
-use egpu_runtime::{CpuDevice, Device, DeviceError, open_device};
+use egpu_passes::pipeline::PipelineError;
+use egpu_runtime::program::{Input, ProgramRun, RunError, RunOptions};
+use egpu_runtime::resident::Copies;
+use egpu_runtime::{Device, DeviceError, open_default_device, open_device};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::time::Instant;
 
 /// What `egpu run` was asked to do.
 pub struct RunArgs<'a> {
     pub file: &'a Path,
-    pub device: &'a str,
+    /// `None`: the default device (`EGPU_DEVICE`, else a GPU, else the emulator).
+    pub device: Option<&'a str>,
     /// `None`: the device's own target (gfx1100 for the cpu device).
     pub target: Option<&'a str>,
     pub seed: u64,
     pub inputs: &'a [String],
     pub output_dir: Option<&'a Path>,
     pub check: bool,
+    /// Print each launch's time.
+    pub verbose: bool,
 }
 
 /// The target the cpu device runs when none is named.
@@ -37,37 +44,40 @@ const CPU_DEFAULT_TARGET: &str = "gfx1100";
 
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let graph = load::graph(args.file)?;
-    let mut device = if args.device == CpuDevice::NAME {
-        None
-    } else {
-        Some(open_device(args.device).map_err(|e| device_error(args.device, e))?)
+    let mut device = match args.device {
+        Some(name) => open_device(name).map_err(|e| device_error(name, e))?,
+        None => open_default_device().map_err(default_device_error)?,
     };
-    let target = chosen_target(args, device.as_deref())?;
+    let target = chosen_target(args, device.as_ref())?;
     let files = input_files(&graph, args.inputs)?;
     let (inputs, mut text) = read_inputs(&graph, &files, args.seed)?;
-    let options = pipeline_options(target, &[], false)?;
-    let compiled = compile(&graph, &options)?;
-    let (results, description) = match device.as_deref_mut() {
-        None => {
-            let cpu = CpuDevice::new();
-            let results = cpu
-                .run(&compiled.program, &inputs)
-                .map_err(|e| kernel_run(args.file, e))?;
-            (results, cpu.description().to_string())
-        }
-        Some(device) => {
-            let (results, notices) = run_on_gpu(device, &compiled, &inputs, args.file)?;
-            for notice in notices {
-                text += &format!("note: {notice}\n");
-            }
-            (results, device.describe())
-        }
+    let jit =
+        Jit::with_options(target, JitOptions::default()).map_err(|e| jit_error(args.file, e))?;
+    let started = Instant::now();
+    let program = jit.compile(&graph).map_err(|e| jit_error(args.file, e))?;
+    let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    let host: BTreeMap<String, Input> = inputs
+        .iter()
+        .map(|(name, t)| (name.clone(), Input::Host(t)))
+        .collect();
+    let options = RunOptions {
+        time_launches: true,
+        ..RunOptions::default()
     };
+    let started = Instant::now();
+    let run = program
+        .run_with(device.as_mut(), &host, options)
+        .map_err(|e| run_error(args.file, device.as_ref(), e))?;
+    let run_ms = started.elapsed().as_secs_f64() * 1e3;
+    for notice in device.take_notices() {
+        text += &format!("note: {notice}\n");
+    }
     text += &format!(
-        "ran {} kernel(s) on {description}, target {target}\n",
-        compiled.kernel_count(),
+        "ran {} kernel(s) on {}, target {target}\n",
+        program.kernel_count(),
+        device.describe(),
     );
-    for (name, tensor) in &results {
+    for (name, tensor) in &run.outputs {
         text += &format!(
             "output {name}: {}{}\n{}",
             tensor.dtype,
@@ -75,19 +85,99 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
             summarize(tensor)
         );
     }
+    text += &time_report(compile_ms, run_ms, &run, args.verbose);
     if let Some(dir) = args.output_dir {
-        text += &write_tensors(dir, &results)?;
+        text += &write_tensors(dir, &run.outputs)?;
     }
     out.write_all(text.as_bytes()).map_err(output)?;
     if args.check {
-        check(args.file, &graph, &inputs, &results, &options.target, out)?;
+        let target = jit.target();
+        check(args.file, &graph, &inputs, &run.outputs, target, out)?;
     }
     Ok(())
 }
 
+/// Where the time went: compiling, copies each way (with bytes), the kernels; with
+/// `verbose`, each launch.
+fn time_report(compile_ms: f64, run_ms: f64, run: &ProgramRun, verbose: bool) -> String {
+    let t = &run.transfers;
+    let kernels_ms: f64 = run.launch_ms.iter().sum();
+    let copies = |c: &Copies| format!("{} in {} copies, {:.3} ms", bytes(c.bytes), c.count, c.ms);
+    let mut text = format!(
+        "time: compile {compile_ms:.3} ms, run {run_ms:.3} ms: kernels {kernels_ms:.3} ms ({} launches)\n\
+         transfers: host->device {}; device->host {}; poison {}\n",
+        run.launch_ms.len(),
+        copies(&t.to_device),
+        copies(&t.to_host),
+        copies(&t.poison),
+    );
+    if verbose {
+        for (i, ms) in run.launch_ms.iter().enumerate() {
+            text += &format!("  launch {i}: {ms:.3} ms\n");
+        }
+    }
+    text
+}
+
+/// A byte count for people: B, KiB, MiB or GiB.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A compile failure for people: the user's when the graph uses something a backend does not
+/// support or a pass name is unknown (exit 1), else egpu's or a tool's (exit 2).
+pub fn jit_error(file: &Path, e: JitError) -> CliError {
+    match e {
+        JitError::UnknownTarget { .. } => CliError::User(format!("--target: {e}")),
+        JitError::Pipeline(PipelineError::UnknownPass(_)) => {
+            CliError::User(format!("--disable-pass: {e}"))
+        }
+        JitError::Pipeline(e) => CliError::Internal(e.to_string()),
+        JitError::Amd(e) => super::amd::build_error(file, e),
+        JitError::Nvidia(e) => nvidia_error(e),
+        JitError::Toolchain(e) => toolchain_error(e),
+    }
+}
+
+/// A run failure: a program for another kind of device is the user's choice (exit 1), so is
+/// a kernel-IR interpreter error their data caused (a zero divisor); anything else the device
+/// reports is the device's or egpu's (exit 2).
+fn run_error(file: &Path, device: &dyn Device, e: ProgramRunError) -> CliError {
+    match e {
+        ProgramRunError::WrongDevice { .. } => CliError::User(e.to_string()),
+        ProgramRunError::Run(RunError::Device(DeviceError::Interpreter { error, .. })) => {
+            kernel_run(file, ProgramError::Kernel(error))
+        }
+        ProgramRunError::Run(e) => CliError::Internal(format!("{}: {e}", device.name())),
+    }
+}
+
+/// A device that cannot be opened: an unknown name or a machine without its driver or GPU
+/// is the user's to fix (exit 1).
+fn device_error(name: &str, e: DeviceError) -> CliError {
+    CliError::User(format!("--device {}: {e}", shown(name)))
+}
+
+/// The default device could not be opened: only a bad `EGPU_DEVICE` gets here (the emulator
+/// always opens), the user's to fix.
+fn default_device_error(e: DeviceError) -> CliError {
+    CliError::User(e.to_string())
+}
+
 /// `--target` if given (it must suit the device), else the device's own target.
-fn chosen_target<'a>(args: &RunArgs<'a>, device: Option<&dyn Device>) -> Result<&'a str, CliError> {
-    let own = device.and_then(Device::target_name);
+fn chosen_target<'a>(args: &RunArgs<'a>, device: &dyn Device) -> Result<&'a str, CliError> {
+    let own = device.target_name();
     match (args.target, own) {
         (Some(t), Some(own)) => {
             let family = |name: &str| Target::by_name(name).map(|t| Family::of(&t));
@@ -95,7 +185,7 @@ fn chosen_target<'a>(args: &RunArgs<'a>, device: Option<&dyn Device>) -> Result<
                 return Err(CliError::User(format!(
                     "--target {}: device {} runs {own} code",
                     shown(t),
-                    args.device
+                    device.name()
                 )));
             }
             Ok(t)
@@ -104,54 +194,6 @@ fn chosen_target<'a>(args: &RunArgs<'a>, device: Option<&dyn Device>) -> Result<
         (None, Some(own)) => Ok(own),
         (None, None) => Ok(CPU_DEFAULT_TARGET),
     }
-}
-
-/// The graph's outputs in order.
-type Outputs = Vec<(String, Tensor)>;
-
-/// Compiles every kernel to PTX (and a cubin where an assembler is found) and runs the
-/// program on `device`; returns the outputs and the device's notices (e.g. a cubin the
-/// driver refused, so the PTX was JIT-compiled).
-fn run_on_gpu(
-    device: &mut dyn Device,
-    compiled: &Compiled,
-    inputs: &std::collections::BTreeMap<String, Tensor>,
-    file: &Path,
-) -> Result<(Outputs, Vec<String>), CliError> {
-    if amd::is_amd(&compiled.target) {
-        let run = amd::run_on_device(
-            device,
-            &compiled.program,
-            &compiled.target,
-            inputs,
-            RunOptions::default(),
-        )
-        .map_err(|e| match e {
-            AmdRunError::Build(e) => super::amd::build_error(file, e),
-            AmdRunError::Run(e) => CliError::Internal(format!("{}: {e}", device.name())),
-        })?;
-        return Ok((run.outputs, device.take_notices()));
-    }
-    let toolchain = Toolchain::from_process().map_err(toolchain_error)?;
-    let run = nvidia::run_on_device(
-        device,
-        &compiled.program,
-        &compiled.target,
-        &toolchain,
-        inputs,
-        RunOptions::default(),
-    )
-    .map_err(|e| match e {
-        NvidiaRunError::Build(e) => nvidia_error(e),
-        NvidiaRunError::Run(e) => CliError::Internal(format!("{}: {e}", device.name())),
-    })?;
-    Ok((run.outputs, device.take_notices()))
-}
-
-/// A device that cannot be opened: an unknown name or a machine without its driver or GPU
-/// is the user's to fix (exit 1).
-fn device_error(name: &str, e: DeviceError) -> CliError {
-    CliError::User(format!("--device {}: {e}", shown(name)))
 }
 
 /// Compares every output with the reference interpreter, each element within the error

@@ -1,9 +1,12 @@
 //! The library API: [`Jit::new`] for a target, [`Jit::compile`] a graph into a [`Program`]
-//! (kernels, launch list, buffer plan, machine code), then run it on a device.
+//! (kernels, launch list, buffer plan, machine code), then [`Program::run`] it on a device
+//! ([`egpu_runtime::open_default_device`]: `EGPU_DEVICE`, else a GPU, else the emulator).
 
 mod program;
+mod run;
 
 pub use program::{Code, NvidiaCode, Program};
+pub use run::ProgramRunError;
 
 use crate::amd::{self, AmdBuildError};
 use crate::cache::{Cache, CacheKey, key};
@@ -39,16 +42,16 @@ pub enum JitError {
     /// The PTX backend refused a kernel, or the assembler failed.
     #[error(transparent)]
     Nvidia(#[from] NvidiaError),
-    /// No NVIDIA toolchain could be resolved (the message says why).
-    #[error("the NVIDIA toolchain: {0}")]
-    Toolchain(String),
+    /// No NVIDIA toolchain could be resolved.
+    #[error(transparent)]
+    Toolchain(#[from] ToolchainError),
 }
 
 /// A compiler for one target.
 pub struct Jit {
     options: PipelineOptions,
     /// The NVIDIA assembler, resolved at the first NVIDIA compile.
-    toolchain: OnceLock<Result<Toolchain, ToolchainError>>,
+    toolchain: OnceLock<Toolchain>,
     /// Where compiled programs are kept; `None` compiles every time.
     cache: Option<Cache>,
 }
@@ -155,11 +158,13 @@ impl Jit {
         Ok(Program { target, plan, code })
     }
 
-    /// The NVIDIA toolchain, resolved once from this process's environment.
+    /// The NVIDIA toolchain, resolved from this process's environment at the first NVIDIA
+    /// compile that succeeds in resolving it (a failure is tried again next time).
     fn toolchain(&self) -> Result<&Toolchain, JitError> {
-        let resolved = self.toolchain.get_or_init(Toolchain::from_process);
-        resolved
-            .as_ref()
-            .map_err(|e| JitError::Toolchain(e.to_string()))
+        if let Some(toolchain) = self.toolchain.get() {
+            return Ok(toolchain);
+        }
+        let resolved = Toolchain::from_process()?;
+        Ok(self.toolchain.get_or_init(|| resolved))
     }
 }
