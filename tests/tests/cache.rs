@@ -358,3 +358,40 @@ fn stats_say_when_the_cache_is_off() {
         "{text}"
     );
 }
+
+/// `egpu run` with the cache in `dir` (and `EGPU_CACHE` set to `switch`, if given): its
+/// time line.
+fn run_time_line(dir: &Path, switch: Option<&str>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_egpu-cli"));
+    command
+        .args([
+            "run",
+            example_path("add").to_str().unwrap(),
+            "--device",
+            "cpu",
+        ])
+        .env("EGPU_CACHE_DIR", dir)
+        .env_remove("EGPU_CACHE");
+    if let Some(value) = switch {
+        command.env("EGPU_CACHE", value);
+    }
+    let out = command.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    let line = text.lines().find(|l| l.starts_with("time: compile"));
+    line.unwrap_or_else(|| panic!("no time line in {text}"))
+        .to_string()
+}
+
+#[test]
+fn egpu_run_uses_the_cache_unless_it_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let off = run_time_line(dir.path(), Some("off"));
+    assert!(!off.contains("(from the cache)"), "{off}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let first = run_time_line(dir.path(), None);
+    assert!(!first.contains("(from the cache)"), "{first}");
+    let second = run_time_line(dir.path(), None);
+    assert!(second.contains("(from the cache)"), "{second}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
