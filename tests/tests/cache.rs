@@ -395,3 +395,28 @@ fn egpu_run_uses_the_cache_unless_it_is_off() {
     assert!(second.contains("(from the cache)"), "{second}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn programs_read_back_from_disk_run_on_the_emulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = egpu_tests::examples();
+    let writer = jit("gfx1100", &Cache::at(dir.path()));
+    for (_, g) in &examples {
+        writer.compile(g).unwrap();
+    }
+    // A fresh cache: every program comes from its file (code object and plan) and runs on
+    // the RDNA3 emulator within each element's error bound of the reference.
+    let reader_cache = Cache::at(dir.path());
+    let reader = jit("gfx1100", &reader_cache);
+    let mut device = egpu_runtime::open_device("emu").unwrap();
+    for (name, g) in &examples {
+        let program = reader.compile(g).unwrap();
+        let inputs = interp::random_inputs(g, 4);
+        let expected = interp::evaluate_with_bounds(g, &inputs, &program.target).unwrap();
+        let run = program.run(device.as_mut(), &inputs).unwrap();
+        let result = egpu_tests::reference::compare_outputs(&expected, &run.outputs);
+        assert!(result.is_ok(), "{name}: {result:?}");
+    }
+    let s = reader_cache.stats();
+    assert_eq!((s.disk_hits, s.misses), (examples.len() as u64, 0));
+}
