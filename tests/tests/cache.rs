@@ -420,3 +420,52 @@ fn programs_read_back_from_disk_run_on_the_emulator() {
     let s = reader_cache.stats();
     assert_eq!((s.disk_hits, s.misses), (examples.len() as u64, 0));
 }
+
+/// The examples in `egpu cache --help` run as printed (with the folder a temporary one) and
+/// succeed.
+#[test]
+fn help_examples_for_cache_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+        .args(["cache", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let mut ran = 0;
+    for line in help
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Example: "))
+    {
+        // `VAR=VALUE egpu ARGS`: the variable's value becomes our temporary folder.
+        let (env_dir, command) = match line.split_once(" egpu ") {
+            Some((var, rest)) if var.starts_with("EGPU_CACHE_DIR=") => (true, rest),
+            _ => (false, line.strip_prefix("egpu ").unwrap()),
+        };
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let home = dir.path().join("home");
+        let out = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+            .args(&args)
+            .env_remove("EGPU_CACHE")
+            .env_remove("XDG_CACHE_HOME")
+            .env("HOME", &home)
+            .env(
+                "EGPU_CACHE_DIR",
+                if env_dir { dir.path() } else { Path::new("") },
+            )
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "egpu {command}: {stdout}");
+        let folder = if env_dir {
+            dir.path().to_path_buf()
+        } else {
+            home.join(".cache/egpu")
+        };
+        assert!(
+            stdout.contains(&folder.display().to_string()),
+            "egpu {command}: {stdout}"
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 3, "{help}");
+}
