@@ -6,6 +6,7 @@
 //! [`emu::EmuDevice`] (RDNA3 code objects on a strict emulator) and
 //! [`cuda::CudaDevice`] (the CUDA driver through cudarc, loaded at run time: a machine
 //! without libcuda gets [`DeviceError::NoDriver`]). Later: `hsa` (RDNA3 hardware).
+//! [`probe_devices`] lists them all with what opens here and the default marked.
 //! docs/runtime.md describes them.
 //!
 //! ```
@@ -43,6 +44,7 @@ pub mod cuda;
 pub mod device;
 pub mod emu;
 mod error;
+pub mod probe;
 pub mod program;
 pub mod resident;
 mod select;
@@ -54,6 +56,7 @@ pub use device::{Arg, Binary, BufferId, Device, KernelHandle};
 pub use egpu_ir as ir;
 pub use emu::EmuDevice;
 pub use error::DeviceError;
+pub use probe::{DeviceProbe, probe_devices, probe_devices_named};
 pub use select::{
     DEVICE_ENV, DEVICE_NAMES, GPU_PREFERENCE, default_device, open_default_device, open_device,
 };

@@ -39,10 +39,14 @@ pub const GPU_PREFERENCE: [&str; 2] = ["cuda", "hsa"];
 /// name, or one that does not open, is an error saying it came from the variable), else the
 /// first GPU that opens ([`GPU_PREFERENCE`]), else the RDNA3 emulator.
 pub fn open_default_device() -> Result<Box<dyn Device>, DeviceError> {
-    let named = std::env::var(DEVICE_ENV)
+    default_device(env_device().as_deref())
+}
+
+/// `EGPU_DEVICE`'s value, `None` when unset or blank.
+pub(crate) fn env_device() -> Option<String> {
+    std::env::var(DEVICE_ENV)
         .ok()
-        .filter(|n| !n.trim().is_empty());
-    default_device(named.as_deref())
+        .filter(|n| !n.trim().is_empty())
 }
 
 /// [`open_default_device`] with the variable's value given.

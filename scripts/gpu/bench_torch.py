@@ -10,8 +10,8 @@
   bench_torch.py table --checks results.tsv [--torch torch.json] [--egpu egpu.json]
       Prints the short summary `scripts/gpu/check` ends with.
 
-egpu.json (from `egpu bench --device cuda --json benches/suite/*.egir`) is read as a list of objects,
-or {"results": [...]}, each with "name" and "value" (in the suite's metric) or "median_ms".
+egpu.json (from `egpu bench --device cuda --json`) is read as {"rows": [...]} (docs/benchmarks.md),
+or the older {"results": [...]} or a list, each with "name" and "value" (in the suite's metric).
 """
 import argparse
 import json
@@ -177,7 +177,7 @@ def load_json(path):
 def egpu_values(data):
     """egpu bench's results as name -> value in the suite metric (None where absent)."""
     if isinstance(data, dict):
-        data = data.get("results", [])
+        data = data.get("rows", data.get("results", []))
     values = {}
     for r in data if isinstance(data, list) else []:
         if not isinstance(r, dict) or "name" not in r:

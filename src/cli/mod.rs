@@ -1,18 +1,20 @@
 //! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `disasm`, `run`, `run-kernel`,
-//! `bench`, `cache`.
+//! `bench`, `devices`, `cache`.
 //!
 //! Exit codes: 0 success; 1 anything the user can fix (a bad graph, flag or `.npy` file, an
 //! output folder that cannot be written, a division by zero in their data); 2 only a bug in
-//! egpu or a failing tool. Errors are sorted by type ([`CliError`]), never by their text.
+//! egpu or a failing tool. Errors are sorted by type ([`CliError`]), never by their text. A
+//! usage error (unknown flag, bad value, missing argument) is one line on stderr with exit 1
+//! ([`usage`]); `--help` and `--version` print in full and exit 0.
 //! Graph files are read up to [`crate::bounded::GRAPH_FILE_LIMIT`], `.npy` inputs up to their
 //! data size plus [`crate::npy::HEADER_LIMIT`].
 
 mod amd;
 mod bench;
-mod bench_device;
 mod cache;
 mod check;
 mod compile;
+mod devices;
 mod disasm;
 mod error;
 mod eval;
@@ -21,6 +23,7 @@ mod load;
 mod run;
 mod run_kernel;
 mod summary;
+mod usage;
 
 pub use error::CliError;
 
@@ -39,7 +42,8 @@ use std::path::PathBuf;
     after_help = "Exit codes: 0 success; 1 anything you can fix (a bad graph, flag or .npy file, an \
 unwritable output folder, a division by zero in your data); 2 a bug in egpu or a failing tool.\n\
 Limits: graph files at most 128 MiB; a .npy input at most its data size plus 64 KiB of header.\n\
-Graph files use the .egir text format: see docs/egir.md."
+Graph files use the .egir text format: see docs/egir.md.\n\
+Run `egpu help COMMAND` for a command's options and examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,11 +53,15 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Validate a graph file and print its inputs and outputs with dtype and shape.
+    ///
+    /// Example: egpu check examples/mlp.egir
     Check {
         /// The .egir file.
         file: PathBuf,
     },
     /// Rewrite graph files in canonical form (one primitive per line, explicit types).
+    ///
+    /// Example: egpu fmt --check examples/*.egir
     Fmt {
         /// Do not write; exit 1 if any file is not in canonical form.
         #[arg(long)]
@@ -69,6 +77,10 @@ enum Command {
     /// A .npy input must hold exactly the input's dtype and shape and nothing after the array
     /// (at most its data size plus 64 KiB of header is read); bf16 inputs are read from
     /// float32 files (rounded) and bf16 outputs are written as float32.
+    ///
+    /// Example: egpu eval examples/softmax.egir --seed 7
+    ///
+    /// Example: egpu eval examples/add.egir --output-dir out/
     Eval {
         /// The .egir file.
         file: PathBuf,
@@ -152,6 +164,9 @@ enum Command {
     /// Exits 1 only when the file cannot be read as a gfx1100 code object or --kernel names
     /// no kernel in it.
     ///
+    /// The examples read the code object that `egpu compile examples/add.egir --target
+    /// gfx1100 -o out/` wrote.
+    ///
     /// Example: egpu disasm out/add.hsaco
     ///
     /// Example: egpu disasm out/add.hsaco --kernel k0_elementwise
@@ -170,6 +185,8 @@ enum Command {
     /// Example: egpu run examples/softmax.egir --device emu --check
     ///
     /// Example: egpu run examples/mlp.egir --device cuda --check
+    ///
+    /// Example: egpu run examples/add.egir --check --output-dir out/
     Run {
         /// The .egir file.
         file: PathBuf,
@@ -201,41 +218,83 @@ enum Command {
         verbose: bool,
     },
     RunKernel(run_kernel::RunKernelArgs),
-    /// Measure the compiler (--compile-only) or the compiled kernels on a device (--device).
+    /// Run the benchmark suite (or FILES) on a device and report speed, or time the compiler.
     ///
-    /// --compile-only: median time per graph from graph to kernel IR (and to PTX for an NVIDIA
-    /// target, to the code object for an AMD one: the hsaco column is the RDNA3 backend's
-    /// share, "-" with the reason below the table when it refuses a kernel), per pass, on one
-    /// thread. --device D: each graph compiled for D (cuda: PTX
-    /// assembled to cubins as for `compile -o`), run on random inputs 3 times untimed and
-    /// --runs times timed with the device's clock (CUDA events); prints per graph the kernels,
-    /// compile ms, the median run ms (the sum of its kernels' times) and the rate: TFLOP/s for
-    /// a graph with a contraction (2 flops per product element), else GB/s of every input
-    /// and output moved once.
+    /// Without FILES the built-in suite runs (docs/benchmarks.md): add, gelu_chain, sum_rows,
+    /// sum_all, softmax, layernorm, matmul_f32, matmul_f16. Each graph is compiled for the
+    /// device, run on seeded random inputs (warm-up runs untimed, then --runs timed with the
+    /// device's clock: CUDA events on cuda, wall-clock time on emu and cpu) and its outputs
+    /// are verified: against the reference interpreter element by element at --size small,
+    /// on sampled rows at --size full (the same computation on a few rows, both ends
+    /// included, cut from the device's own inputs); a graph file is checked whole when the reference
+    /// interpreter can hold it, else reported as not checked. A failed verification marks
+    /// the row and exits 1.
     ///
-    /// Example: egpu bench --compile-only --target sm_90 examples/*.egir
+    /// Per row: kernels, compile ms (graph to machine code, ptxas included), run ms (the
+    /// median timed run, the sum of its kernels' times), the rate (TFLOP/s for a graph with
+    /// a contraction, 2 flops per product element, else GB/s of every input and output
+    /// moved once) and, for GB/s rows, the percentage of the device's copy bandwidth, which
+    /// the bench measures first with a compiled copy kernel (y = x over 2^26 f32 at full
+    /// size, 2^16 at small; read + write counted), together with the link's host->device
+    /// and device->host bandwidth.
     ///
-    /// Example: egpu bench --device cuda --json benches/suite/*.egir
+    /// --compile-only: no device; the median compile time per graph from graph to kernel IR
+    /// and per pass (and to PTX for an NVIDIA target, to the code object for an AMD one: the
+    /// hsaco column, "-" with the reason below the table when the backend refuses a kernel),
+    /// on one thread.
+    ///
+    /// A progress bar is drawn on stderr when it is a terminal and the work takes more than
+    /// a second.
+    ///
+    /// Example: egpu bench
+    ///
+    /// Example: egpu bench --device emu --size small
+    ///
+    /// Example: egpu bench --device cuda --json > egpu.json
+    ///
+    /// Example: egpu bench --compile-only --target sm_90 --json
+    ///
+    /// Example: egpu bench --device cpu examples/softmax.egir
     Bench {
-        /// Time compilation only.
-        #[arg(long, conflicts_with = "device", required_unless_present = "device")]
+        /// Time compilation only (no device).
+        #[arg(long, conflicts_with = "device")]
         compile_only: bool,
-        /// Run the kernels on this device (cpu, cuda, cuda:N) and time them.
+        /// Where to run: cpu, emu, cuda or cuda:N. Default: EGPU_DEVICE if set, else the
+        /// first GPU that opens (cuda, then hsa), else emu.
         #[arg(long)]
         device: Option<String>,
-        /// Timed runs per graph with --device.
-        #[arg(long, default_value_t = 20)]
-        runs: usize,
-        /// With --device: print JSON ({"device", "results": [{"name", "kernels",
-        /// "compile_ms", "median_ms", "unit", "value"}]}).
+        /// The suite's size: small or full (default: small on emu and cpu, full on a GPU and
+        /// with --compile-only). With FILES it sets only the copy measurement's size.
+        #[arg(long)]
+        size: Option<String>,
+        /// Timed runs per graph (default: 20 on a GPU after 3 warm-up runs, 5 on emu and cpu
+        /// after 1).
+        #[arg(long)]
+        runs: Option<usize>,
+        /// Print one JSON object instead of the table (keys in docs/benchmarks.md).
         #[arg(long)]
         json: bool,
-        /// The target to compile for (--compile-only; with --device, the device's own).
-        #[arg(long, default_value = "gfx1100", value_parser = targets())]
-        target: String,
-        /// The .egir files (e.g. examples/*.egir).
-        #[arg(required = true)]
+        /// The target to compile for (default: the device's own; gfx1100 on cpu and with
+        /// --compile-only).
+        #[arg(long, value_parser = targets())]
+        target: Option<String>,
+        /// .egir files to measure instead of the suite (e.g. examples/*.egir).
         files: Vec<PathBuf>,
+    },
+    /// List every device egpu knows: whether it opens here (its description, or why not),
+    /// the target code for it is compiled for, and the default device (marked `*`), which
+    /// `run` uses without --device: EGPU_DEVICE if set (a name that does not open is an
+    /// error), else the first GPU that opens (cuda, then hsa), else emu.
+    ///
+    /// Example: egpu devices
+    ///
+    /// Example: egpu devices --json
+    Devices {
+        /// Print JSON: {"devices": [{"name", "available", "default", "target",
+        /// "description", "reason"}]} (target null for cpu, which runs any target's kernel
+        /// IR; description null when unavailable, reason null when available).
+        #[arg(long)]
+        json: bool,
     },
     /// Show or empty the kernel cache (compiled programs kept on disk between runs).
     ///
@@ -246,7 +305,7 @@ enum Command {
     ///
     /// Example: egpu cache stats --json
     ///
-    /// Example: EGPU_CACHE_DIR=/tmp/egpu-cache egpu cache clear
+    /// Example: egpu cache clear
     Cache {
         #[command(subcommand)]
         action: CacheAction,
@@ -293,17 +352,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help or --version: the full text, on stdout.
+            let _ = write!(out, "{}", e.render());
+            return 0;
+        }
         Err(e) => {
-            let is_help = !e.use_stderr();
-            let text = e.render().to_string();
-            let _ = if is_help {
-                write!(out, "{text}")
-            } else {
-                write!(err, "{text}")
-            };
-            return if is_help { 0 } else { 1 };
+            let _ = writeln!(err, "{}", usage::one_line(&e, &args));
+            return 1;
         }
     };
     let result = match cli.command {
@@ -362,16 +421,26 @@ where
         }
         Command::RunKernel(args) => run_kernel::run(&args, out),
         Command::Bench {
-            device: Some(device),
+            compile_only,
+            device,
+            size,
             runs,
             json,
+            target,
             files,
-            ..
-        } => bench_device::run(&files, &device, runs, json, out),
-        Command::Bench { json: true, .. } => Err(CliError::User(
-            "--json: only with --device (the compile-only table has no JSON form)".into(),
-        )),
-        Command::Bench { target, files, .. } => bench::run(&files, &target, out),
+        } => {
+            let args = bench::BenchArgs {
+                files: &files,
+                device: device.as_deref(),
+                size: size.as_deref(),
+                compile_only,
+                json,
+                runs,
+                target: target.as_deref(),
+            };
+            bench::run(&args, out)
+        }
+        Command::Devices { json } => devices::run(json, out),
         Command::Cache {
             action: CacheAction::Stats { json },
         } => cache::stats(json, out),

@@ -27,6 +27,11 @@ pub const DEFAULT_MAX_STEPS: u64 = 1 << 30;
 /// `eval`), or zeros if the kernel may only write them; a .npy input holds exactly the
 /// buffer's dtype and length, one-dimensional. Every scalar parameter needs --param.
 /// Prints where each buffer came from and a summary of each buffer the kernel may write.
+///
+/// The example runs a kernel that `egpu compile examples/add.egir --target gfx1100 -o out/`
+/// wrote.
+///
+/// Example: egpu run-kernel out/k0_elementwise.kir
 #[derive(clap::Args, Debug)]
 pub struct RunKernelArgs {
     /// The .kir file (as `egpu compile -o` writes; see docs/kir.md).

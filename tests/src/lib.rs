@@ -4,6 +4,7 @@ pub mod cli;
 pub mod compare;
 pub mod fault;
 pub mod generated;
+pub mod json;
 pub mod large_graph;
 pub mod llvm;
 pub mod programs;

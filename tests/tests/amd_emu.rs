@@ -1,10 +1,12 @@
 //! The AMD path proven end to end without AMD hardware: every example and 200 random graphs
 //! compiled for gfx1100 into one code object each, run by the strict RDNA3 emulator through
 //! the runtime (`egpu::amd::run_on_device`), and compared with the graph reference
-//! interpreter within each element's error bound on gfx1100 (the precision model).
+//! interpreter within each element's error bound on gfx1100 (the precision model), and with
+//! the kernel-IR interpreter running the same kernels (`Program::run`) within twice that
+//! bound (both are within it of the exact value; integer and bool outputs must be equal).
 
 use egpu::amd::run_on_device;
-use egpu_ir::interp::{self, EvalError, Tensor};
+use egpu_ir::interp::{self, EvalError, Reference, Tensor};
 use egpu_ir::{Graph, Target};
 use egpu_passes::pipeline::{PipelineOptions, compile};
 use egpu_runtime::open_device;
@@ -40,7 +42,22 @@ fn check(graph: &Graph, inputs: &BTreeMap<String, Tensor>) -> Result<(), String>
         RunOptions::default(),
     )
     .map_err(|e| format!("emu: {e}"))?;
-    compare_outputs(&expected, &run.outputs)
+    compare_outputs(&expected, &run.outputs)?;
+    let kir = compiled
+        .program
+        .run(inputs)
+        .map_err(|e| format!("kernel-IR interpreter: {e}"))?;
+    let kir: Vec<Reference> = expected
+        .iter()
+        .zip(kir)
+        .map(|(r, (name, value))| Reference {
+            name,
+            value,
+            bound: r.bound.iter().map(|b| 2.0 * b).collect(),
+        })
+        .collect();
+    compare_outputs(&kir, &run.outputs)
+        .map_err(|e| format!("against the kernel-IR interpreter: {e}"))
 }
 
 #[test]

@@ -421,8 +421,8 @@ fn programs_read_back_from_disk_run_on_the_emulator() {
     assert_eq!((s.disk_hits, s.misses), (examples.len() as u64, 0));
 }
 
-/// The examples in `egpu cache --help` run as printed (with the folder a temporary one) and
-/// succeed.
+/// The examples in `egpu cache --help` run as printed with the folder a temporary one, and
+/// name it. (tests/cli_examples.rs runs every command's examples; this checks what they say.)
 #[test]
 fn help_examples_for_cache_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -434,38 +434,40 @@ fn help_examples_for_cache_run() {
     let mut ran = 0;
     for line in help
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("Example: "))
+        .filter_map(|l| l.trim().strip_prefix("Example: egpu "))
     {
-        // `VAR=VALUE egpu ARGS`: the variable's value becomes our temporary folder.
-        let (env_dir, command) = match line.split_once(" egpu ") {
-            Some((var, rest)) if var.starts_with("EGPU_CACHE_DIR=") => (true, rest),
-            _ => (false, line.strip_prefix("egpu ").unwrap()),
-        };
-        let args: Vec<&str> = command.split_whitespace().collect();
-        let home = dir.path().join("home");
+        let args: Vec<&str> = line.split_whitespace().collect();
         let out = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
             .args(&args)
             .env_remove("EGPU_CACHE")
-            .env_remove("XDG_CACHE_HOME")
-            .env("HOME", &home)
-            .env(
-                "EGPU_CACHE_DIR",
-                if env_dir { dir.path() } else { Path::new("") },
-            )
+            .env("EGPU_CACHE_DIR", dir.path())
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "egpu {command}: {stdout}");
-        let folder = if env_dir {
-            dir.path().to_path_buf()
-        } else {
-            home.join(".cache/egpu")
-        };
-        assert!(
-            stdout.contains(&folder.display().to_string()),
-            "egpu {command}: {stdout}"
-        );
+        assert!(out.status.success(), "egpu {line}: {stdout}");
+        let folder = dir.path().display().to_string();
+        assert!(stdout.contains(&folder), "egpu {line}: {stdout}");
         ran += 1;
     }
     assert_eq!(ran, 3, "{help}");
+}
+
+/// An empty `EGPU_CACHE_DIR` is as good as none: the folder falls back to `$HOME/.cache/egpu`.
+#[test]
+fn an_empty_cache_dir_variable_falls_back_to_home() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+        .args(["cache", "stats"])
+        .env_remove("EGPU_CACHE")
+        .env_remove("XDG_CACHE_HOME")
+        .env("EGPU_CACHE_DIR", "")
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let folder = home.path().join(".cache/egpu");
+    assert!(
+        stdout.starts_with(&format!("directory: {}\n", folder.display())),
+        "{stdout}"
+    );
 }

@@ -380,9 +380,128 @@ fn run_rejects_unknown_devices_and_a_missing_driver() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 
-/// `bench --device cpu --json`: one result per graph with the rate in the graph's metric.
+/// The suite's graphs in the order of docs/architecture.md's table.
+const SUITE: [&str; 8] = [
+    "add",
+    "gelu_chain",
+    "sum_rows",
+    "sum_all",
+    "softmax",
+    "layernorm",
+    "matmul_f32",
+    "matmul_f16",
+];
+
+/// The suite's metric per graph: TFLOP/s for the two matrix products, GB/s for the rest.
+fn suite_unit(name: &str) -> &'static str {
+    if name.starts_with("matmul") {
+        "TFLOP/s"
+    } else {
+        "GB/s"
+    }
+}
+
+fn parse_json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
+}
+
+/// `bench --device emu --size small` runs the built-in suite on the RDNA3 emulator: a row
+/// per graph in the table's order, each verified against the reference interpreter, with a
+/// positive run time and rate, and the copy bandwidth measured in the header.
 #[test]
-fn bench_device_json_reports_each_graph() {
+fn bench_runs_the_suite_on_the_emulator_and_verifies_every_row() {
+    let args = ["bench", "--device", "emu", "--size", "small", "--runs", "2"];
+    let (code, out, err) = egpu_bin(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.is_empty(),
+        "no progress bar when stderr is not a terminal: {err}"
+    );
+    let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("device emu (")
+            && header.contains("size small")
+            && header.contains("2 timed runs"),
+        "{header}"
+    );
+    let copy = lines.next().unwrap();
+    assert!(
+        copy.starts_with("copy (y = x, 2^16 f32, read + write) "),
+        "{copy}"
+    );
+    let columns = lines.next().unwrap();
+    for column in [
+        "graph",
+        "kernels",
+        "compile ms",
+        "run ms",
+        "rate",
+        "% copy",
+        "check",
+    ] {
+        assert!(columns.contains(column), "{columns}");
+    }
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), SUITE.len(), "{out}");
+    for (row, name) in rows.iter().zip(SUITE) {
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(fields[0], name, "{row}");
+        let kernels: usize = fields[1].parse().unwrap();
+        assert!(kernels >= 1, "{row}");
+        for number in [fields[2], fields[3], fields[4]] {
+            let value: f64 = number.parse().unwrap_or_else(|_| panic!("{row}"));
+            assert!(value > 0.0, "{row}");
+        }
+        assert_eq!(fields[5], suite_unit(name), "{row}");
+        assert!(row.ends_with("ok (every element)"), "{row}");
+    }
+}
+
+/// `--json`: one object with the device, size, measured bandwidths and one row per suite
+/// graph, each verified, with the fields docs/benchmarks.md lists.
+#[test]
+fn bench_json_has_a_verified_row_per_suite_graph() {
+    let (code, out, err) = egpu(&["bench", "--device", "emu", "--runs", "1", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let json = parse_json(&out);
+    let device = json["device"].as_str().unwrap();
+    assert!(device.starts_with("emu "), "{device}");
+    assert_eq!(json["size"], "small", "the emulator's default size");
+    assert_eq!(json["target"], "gfx1100");
+    assert_eq!(json["warmup"].as_u64(), Some(1));
+    assert_eq!(json["runs"].as_u64(), Some(1));
+    for key in ["copy_gbps", "upload_gbps", "download_gbps"] {
+        assert!(json[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {out}");
+    }
+    let rows = json["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, SUITE);
+    let copy_gbps = json["copy_gbps"].as_f64().unwrap();
+    for row in rows {
+        let name = row["name"].as_str().unwrap();
+        assert_eq!(row["verified"], true, "{row}");
+        assert_eq!(row["check"], "every element", "{row}");
+        assert_eq!(row["unit"], suite_unit(name), "{row}");
+        assert!(row["kernels"].as_u64().is_some_and(|k| k >= 1), "{row}");
+        for key in ["compile_ms", "run_ms", "value"] {
+            assert!(row[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {row}");
+        }
+        let percent = &row["percent_of_copy"];
+        if suite_unit(name) == "GB/s" {
+            let want = 100.0 * row["value"].as_f64().unwrap() / copy_gbps;
+            let got = percent.as_f64().unwrap();
+            assert!((got - want).abs() <= 0.01 * want, "{row}: {got} vs {want}");
+        } else {
+            assert!(percent.is_null(), "{row}");
+        }
+    }
+}
+
+/// `--device cpu` with files: the kernel-IR interpreter runs each file, checked whole; the
+/// matrix product is measured in TFLOP/s.
+#[test]
+fn bench_device_cpu_runs_files() {
     let (code, out, err) = egpu(&[
         "bench",
         "--device",
@@ -394,38 +513,77 @@ fn bench_device_json_reports_each_graph() {
         &example("matmul_f32"),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.starts_with("{\n  \"device\": \"cpu (kernel-IR interpreter)\""),
-        "{out}"
+    let json = parse_json(&out);
+    assert_eq!(json["device"], "cpu (kernel-IR interpreter)");
+    let rows = json["rows"].as_array().unwrap();
+    let summary: Vec<(&str, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            let verified = r["verified"] == true;
+            (
+                r["name"].as_str().unwrap(),
+                r["unit"].as_str().unwrap(),
+                verified,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [("add", "GB/s", true), ("matmul_f32", "TFLOP/s", true)]
     );
+}
+
+/// Bad --size and unknown devices are one-line user errors (exit 1).
+#[test]
+fn bench_rejects_a_bad_size_and_an_unknown_device() {
+    let (code, out, err) = egpu(&["bench", "--device", "emu", "--size", "medium"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(err, "error: --size medium: expected small or full\n");
+    let (code, _, err) = egpu(&["bench", "--device", "tpu"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        out.contains("{\"name\": \"add\", \"kernels\": 1, "),
-        "{out}"
+        err.starts_with("error: --device tpu: unknown device 'tpu'"),
+        "{err}"
     );
-    assert!(
-        out.contains("\"unit\": \"GB/s\"") && out.contains("\"unit\": \"TFLOP/s\""),
-        "{out}"
-    );
-    let (code, _, err) = egpu(&["bench", "--json", &example("add"), "--compile-only"]);
+    let (code, _, err) = egpu(&["bench", "--device", "emu", "--target", "sm_90"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, "error: --target sm_90: device emu runs gfx1100 code\n");
+    let (code, _, err) = egpu(&["bench", "--compile-only", "--device", "emu"]);
     assert_eq!(code, 1, "{err}");
 }
 
 #[test]
-fn bench_compile_only_prints_a_table() {
+fn bench_compile_only_prints_a_table_or_json() {
     let (code, out, err) = egpu(&["bench", "--compile-only", &example("add")]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("add.egir") && out.contains("(ms)"), "{out}");
+    assert!(out.contains("\nadd ") && out.contains("(ms)"), "{out}");
     let header = out.lines().nth(1).unwrap();
     for column in [
-        "kernels", "total", "simplify", "schedule", "optimize", "lower",
+        "kernels", "total", "simplify", "schedule", "optimize", "lower", "hsaco",
     ] {
         assert!(header.contains(column), "{header}");
     }
-    assert_eq!(
-        egpu(&["bench", &example("add")]).0,
-        1,
-        "--compile-only is required for now"
-    );
+    let (code, out, err) = egpu(&[
+        "bench",
+        "--compile-only",
+        "--json",
+        "--target",
+        "sm_90",
+        &example("add"),
+        &example("softmax"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json = parse_json(&out);
+    assert_eq!(json["target"], "sm_90");
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for (row, name) in rows.iter().zip(["add", "softmax"]) {
+        assert_eq!(row["name"], name);
+        assert!(row["compile_ms"].as_f64().is_some_and(|v| v > 0.0), "{row}");
+        assert!(row["ptx_ms"].as_f64().is_some_and(|v| v > 0.0), "{row}");
+        assert!(row["passes"]["simplify"].as_f64().is_some(), "{row}");
+    }
 }
 
 /// A graph too large for the interpreters is refused before anything is allocated.
@@ -464,6 +622,7 @@ fn exit_0_for_every_command_that_succeeds() {
         vec!["eval", path, "--output-dir", out],
         vec!["compile", path, "--target", "sm_90", "-o", out],
         vec!["run", path, "--check", "--output-dir", out],
+        vec!["bench", "--device", "cpu", "--runs", "1", path],
     ] {
         let (code, _, err) = egpu_bin(&args);
         assert_eq!(code, 0, "{args:?}: {err}");
@@ -485,6 +644,7 @@ fn exit_1_for_a_bad_graph() {
         vec!["compile", path, "--target", "sm_90"],
         vec!["run", path],
         vec!["bench", "--compile-only", path],
+        vec!["bench", "--device", "cpu", path],
     ] {
         let (code, _, err) = egpu_bin(&args);
         assert_eq!(code, 1, "{args:?}: {err}");

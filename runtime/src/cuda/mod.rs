@@ -66,6 +66,23 @@ impl CudaDevice {
     /// The name `--device` selects it by.
     pub const NAME: &'static str = "cuda";
 
+    /// How many CUDA GPUs the driver sees (`cuDeviceGetCount`): [`DeviceError::NoDriver`]
+    /// without libcuda, a driver error when it cannot initialise. Opens no context.
+    pub fn device_count() -> Result<usize, DeviceError> {
+        // SAFETY: as in `open`.
+        let present = catch_unwind(|| unsafe { sys::is_culib_present() }).unwrap_or(false);
+        if !present {
+            return Err(DeviceError::NoDriver);
+        }
+        let count = call(
+            CudaDevice::NAME,
+            "counting the GPUs",
+            CudaContext::device_count,
+        )?;
+        // The driver never reports a negative count; treat one as none.
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
     /// Opens GPU `ordinal`: loads the driver library, makes the device's primary context
     /// current on this thread, and picks the target for its compute capability.
     pub fn open(ordinal: usize) -> Result<CudaDevice, DeviceError> {
@@ -433,6 +450,21 @@ mod tests {
                     .starts_with("no CUDA driver: libcuda.so not found"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn device_count_without_a_driver_says_so() {
+        // SAFETY: as in `open`.
+        if unsafe { sys::is_culib_present() } {
+            // A machine with a driver: the count bounds the ordinals that open.
+            let count = CudaDevice::device_count();
+            println!("libcuda present: device_count() = {count:?}");
+            if let Ok(count) = count {
+                assert!(CudaDevice::open(count).is_err(), "GPU {count} opened");
+            }
+        } else {
+            assert_eq!(CudaDevice::device_count(), Err(DeviceError::NoDriver));
         }
     }
 
