@@ -471,3 +471,19 @@ fn an_empty_cache_dir_variable_falls_back_to_home() {
         "{stdout}"
     );
 }
+
+/// `egpu bench` times the compiler: it neither reads nor fills the kernel cache.
+#[test]
+fn bench_compiles_without_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_egpu-cli"))
+        .args(["bench", "--device", "emu", "--runs", "1"])
+        .arg(example_path("add"))
+        .env("EGPU_CACHE_DIR", dir.path())
+        .env_remove("EGPU_CACHE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
