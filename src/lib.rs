@@ -7,7 +7,8 @@
 //! hsa), else the strict RDNA3 emulator. Weights can stay on the device
 //! ([`runtime::resident::DeviceTensor`], [`Program::run_with`]); every run reports what it
 //! moved across the link ([`runtime::resident::Transfers`]). `examples/framework.rs` is a
-//! whole program; the `egpu` command ([`cli`]) is a thin layer over this API.
+//! whole program; the `egpu` command ([`cli`]) is a thin layer over this API. Compiled
+//! programs are kept in the kernel [`cache`] (memory and disk; docs/cache.md).
 //!
 //! ```
 //! use egpu::Jit;
@@ -38,11 +39,13 @@
 
 pub mod amd;
 pub mod bounded;
+pub mod cache;
 pub mod cli;
 pub mod jit;
 pub mod npy;
 pub mod nvidia;
 
+pub use cache::Cache;
 pub use jit::{Code, Jit, JitError, JitOptions, Program, ProgramRunError};
 
 pub use egpu_codegen_amdgpu as codegen_amdgpu;

@@ -1,5 +1,5 @@
 //! The `egpu` command line: `check`, `fmt`, `eval`, `compile`, `disasm`, `run`, `run-kernel`,
-//! `bench`, `devices`.
+//! `bench`, `devices`, `cache`.
 //!
 //! Exit codes: 0 success; 1 anything the user can fix (a bad graph, flag or `.npy` file, an
 //! output folder that cannot be written, a division by zero in their data); 2 only a bug in
@@ -11,6 +11,7 @@
 
 mod amd;
 mod bench;
+mod cache;
 mod check;
 mod compile;
 mod devices;
@@ -296,6 +297,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show or empty the kernel cache (compiled programs kept on disk between runs).
+    ///
+    /// The folder is EGPU_CACHE_DIR, else $XDG_CACHE_HOME/egpu, else $HOME/.cache/egpu;
+    /// EGPU_CACHE=off stops compiles from using it. docs/cache.md explains the cache.
+    ///
+    /// Example: egpu cache stats
+    ///
+    /// Example: egpu cache stats --json
+    ///
+    /// Example: egpu cache clear
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+/// What `egpu cache` does.
+#[derive(Subcommand, Debug)]
+enum CacheAction {
+    /// Print the cache folder, its entries and their total bytes, and the compiler version
+    /// the entries are keyed by.
+    Stats {
+        /// Print JSON: {"enabled", "directory", "entries", "bytes", "temporary", "compiler"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove every cache entry from the folder, and temporary files a stopped write left
+    /// (only files egpu recognizes by name).
+    Clear,
 }
 
 /// `--target` values: every `ir::Target`.
@@ -412,6 +442,12 @@ where
             bench::run(&args, out)
         }
         Command::Devices { json } => devices::run(json, out),
+        Command::Cache {
+            action: CacheAction::Stats { json },
+        } => cache::stats(json, out),
+        Command::Cache {
+            action: CacheAction::Clear,
+        } => cache::clear(out),
     };
     match result {
         Ok(()) => 0,

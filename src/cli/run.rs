@@ -53,9 +53,14 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let (inputs, mut text) = read_inputs(&graph, &files, args.seed)?;
     let jit =
         Jit::with_options(target, JitOptions::default()).map_err(|e| jit_error(args.file, e))?;
+    let hits_before = jit.cache().map(|c| c.stats().hits());
     let started = Instant::now();
     let program = jit.compile(&graph).map_err(|e| jit_error(args.file, e))?;
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    let cached = jit.cache().map(|c| c.stats().hits()) > hits_before;
+    if let Some(warning) = jit.cache().and_then(|c| c.warning()) {
+        text += &format!("note: {warning}\n");
+    }
     let host: BTreeMap<String, Input> = inputs
         .iter()
         .map(|(name, t)| (name.clone(), Input::Host(t)))
@@ -85,7 +90,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
             summarize(tensor)
         );
     }
-    text += &time_report(compile_ms, run_ms, &run, args.verbose);
+    text += &time_report(compile_ms, cached, run_ms, &run, args.verbose);
     if let Some(dir) = args.output_dir {
         text += &write_tensors(dir, &run.outputs)?;
     }
@@ -97,14 +102,21 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Where the time went: compiling, copies each way (with bytes), the kernels; with
-/// `verbose`, each launch.
-fn time_report(compile_ms: f64, run_ms: f64, run: &ProgramRun, verbose: bool) -> String {
+/// Where the time went: compiling (or taking the program from the kernel cache), copies
+/// each way (with bytes), the kernels; with `verbose`, each launch.
+fn time_report(
+    compile_ms: f64,
+    cached: bool,
+    run_ms: f64,
+    run: &ProgramRun,
+    verbose: bool,
+) -> String {
+    let from_cache = if cached { " (from the cache)" } else { "" };
     let t = &run.transfers;
     let kernels_ms: f64 = run.launch_ms.iter().sum();
     let copies = |c: &Copies| format!("{} in {} copies, {:.3} ms", bytes(c.bytes), c.count, c.ms);
     let mut text = format!(
-        "time: compile {compile_ms:.3} ms, run {run_ms:.3} ms: kernels {kernels_ms:.3} ms ({} launches)\n\
+        "time: compile {compile_ms:.3} ms{from_cache}, run {run_ms:.3} ms: kernels {kernels_ms:.3} ms ({} launches)\n\
          transfers: host->device {}; device->host {}; poison {}\n",
         run.launch_ms.len(),
         copies(&t.to_device),

@@ -9,13 +9,14 @@ pub use program::{Code, NvidiaCode, Program};
 pub use run::ProgramRunError;
 
 use crate::amd::{self, AmdBuildError};
+use crate::cache::{Cache, CacheKey, key};
 use crate::nvidia::{self, NvidiaError};
 use egpu_codegen_ptx::PtxOptions;
 use egpu_codegen_ptx::toolchain::{Toolchain, ToolchainError};
 use egpu_ir::{Graph, Target};
 use egpu_passes::pipeline::{self, PipelineError, PipelineOptions};
 use egpu_passes::simplify::SimplifyOptions;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// How [`Jit`] compiles, beyond the target.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub struct Jit {
     options: PipelineOptions,
     /// The NVIDIA assembler, resolved at the first NVIDIA compile.
     toolchain: OnceLock<Toolchain>,
+    /// Where compiled programs are kept; `None` compiles every time.
+    cache: Option<Cache>,
 }
 
 impl Jit {
@@ -76,7 +79,21 @@ impl Jit {
                 simplify,
             },
             toolchain: OnceLock::new(),
+            cache: Cache::shared(),
         })
+    }
+
+    /// This compiler with `cache` instead of the process's shared one (`None`: no caching).
+    /// By default a compiler uses [`Cache::shared`]: the folder from `EGPU_CACHE_DIR` and
+    /// friends, or none with `EGPU_CACHE=off` (docs/cache.md).
+    pub fn with_cache(mut self, cache: Option<Cache>) -> Jit {
+        self.cache = cache;
+        self
+    }
+
+    /// The cache this compiler uses.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
     }
 
     /// The target this compiler generates code for.
@@ -84,8 +101,40 @@ impl Jit {
         &self.options.target
     }
 
-    /// Compiles `graph`: the pass pipeline, then the target's code generator.
+    /// Compiles `graph`: the pass pipeline, then the target's code generator; or takes the
+    /// program from the cache when the same graph was compiled the same way before.
     pub fn compile(&self, graph: &Graph) -> Result<Program, JitError> {
+        self.compile_shared(graph).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`Jit::compile`] without copying a program the cache already holds.
+    pub fn compile_shared(&self, graph: &Graph) -> Result<Arc<Program>, JitError> {
+        let Some(cache) = &self.cache else {
+            return self.build(graph).map(Arc::new);
+        };
+        let key = self.cache_key(graph)?;
+        if let Some(program) = cache.get(&key) {
+            return Ok(program);
+        }
+        let program = Arc::new(self.build(graph)?);
+        cache.insert(key, &program);
+        Ok(program)
+    }
+
+    /// What the cache knows a compile of `graph` by (docs/cache.md): the graph's text, the
+    /// target, the options, the compiler's version and, for NVIDIA, the assembler (resolved
+    /// here if it was not yet).
+    pub fn cache_key(&self, graph: &Graph) -> Result<CacheKey, JitError> {
+        let assembler = if amd::is_amd(&self.options.target) {
+            None
+        } else {
+            Some(&self.toolchain()?.assembler)
+        };
+        Ok(key::program_key(graph, &self.options, assembler))
+    }
+
+    /// The pass pipeline, then the target's code generator.
+    fn build(&self, graph: &Graph) -> Result<Program, JitError> {
         let compiled = pipeline::compile(graph, &self.options)?;
         let target = compiled.target;
         let plan = compiled.program;

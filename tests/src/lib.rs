@@ -7,6 +7,7 @@ pub mod generated;
 pub mod json;
 pub mod large_graph;
 pub mod llvm;
+pub mod programs;
 pub mod ptx_sim;
 pub mod ptxas;
 pub mod random_graph;

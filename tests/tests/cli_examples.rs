@@ -1,7 +1,7 @@
 //! Every `Example:` line in `egpu help COMMAND` really works: each is run by `sh` from the
 //! repository root with `egpu` on PATH (the built binary) and every `out/` path moved into a
 //! temporary folder, in help order (so `disasm` and `run-kernel` read what `compile -o out/`
-//! wrote), and must exit 0.
+//! wrote), and must exit 0. The kernel cache is a temporary folder too.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,7 +64,7 @@ fn needs_gpu(command: &str) -> Option<&'static str> {
 fn every_help_example_runs() {
     let names = subcommands();
     let wanted = [
-        "check", "fmt", "eval", "compile", "run", "disasm", "bench", "devices",
+        "check", "fmt", "eval", "compile", "run", "disasm", "bench", "devices", "cache",
     ];
     for name in wanted {
         assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
@@ -99,6 +99,9 @@ fn every_help_example_runs() {
                 .current_dir(repo_root())
                 .env("PATH", &path)
                 .env_remove("EGPU_DEVICE")
+                // The kernel cache in the temporary folder: `egpu cache clear` must never
+                // empty the developer's own, and `run` must not fill it.
+                .env("EGPU_CACHE_DIR", dir.path().join("cache"))
                 .stdin(Stdio::null())
                 .output()
                 .unwrap();

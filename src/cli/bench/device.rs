@@ -72,7 +72,12 @@ impl<'a> Bench<'a> {
         let target = pipeline_options(target, &[], false)?.target;
         let jit = match device.name() {
             CpuDevice::NAME => None,
-            _ => Some(Jit::new(target.name).map_err(|e| jit_error(target.name, e))?),
+            // No kernel cache: the compile ms column measures the compiler, every time.
+            _ => Some(
+                Jit::new(target.name)
+                    .map_err(|e| jit_error(target.name, e))?
+                    .with_cache(None),
+            ),
         };
         Ok(Bench {
             device,

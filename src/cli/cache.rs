@@ -1,0 +1,113 @@
+//! `egpu cache stats [--json]` and `egpu cache clear`: the kernel cache's folder (from
+//! `EGPU_CACHE_DIR`, `XDG_CACHE_HOME` or `HOME`; docs/cache.md), what it holds, and
+//! removing egpu's entries from it (only files egpu recognizes by name).
+
+use super::CliError;
+use super::error::output;
+use crate::cache::{COMPILER_VERSION, DiskStore, DiskUsage, location};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Prints the folder, its entries and their total size, and whether the cache is on.
+pub fn stats(json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let enabled = location::enabled(location::process_var);
+    let dir = location::cache_dir(location::process_var);
+    let usage = match &dir {
+        Some(dir) => DiskStore::new(dir).usage().map_err(disk_error)?,
+        None => DiskUsage::default(),
+    };
+    let text = if json {
+        json_text(enabled, dir.as_ref(), &usage)
+    } else {
+        plain_text(enabled, dir.as_ref(), &usage)
+    };
+    out.write_all(text.as_bytes()).map_err(output)
+}
+
+/// Removes every entry (and temporary file left by a stopped writer) from the folder.
+pub fn clear(out: &mut dyn Write) -> Result<(), CliError> {
+    let dir = location::cache_dir(location::process_var).ok_or_else(|| {
+        CliError::User(format!(
+            "no cache folder: set {} or HOME",
+            location::DIR_VAR
+        ))
+    })?;
+    let removed = DiskStore::new(&dir).clear().map_err(disk_error)?;
+    let text = format!(
+        "removed {} entries ({} bytes) from {}\n",
+        removed.entries,
+        removed.bytes,
+        dir.display()
+    );
+    out.write_all(text.as_bytes()).map_err(output)
+}
+
+/// The folder cannot be listed or a file in it removed: permissions are the user's to fix.
+fn disk_error(e: crate::cache::DiskError) -> CliError {
+    CliError::User(e.to_string().trim_start_matches("cache: ").to_string())
+}
+
+fn plain_text(enabled: bool, dir: Option<&PathBuf>, usage: &DiskUsage) -> String {
+    let mut text = String::new();
+    if !enabled {
+        text += &format!("cache: off ({}=off)\n", location::SWITCH_VAR);
+    }
+    match dir {
+        Some(dir) => text += &format!("directory: {}\n", dir.display()),
+        None => {
+            text += &format!(
+                "directory: none (set {} or HOME; programs are cached in memory only)\n",
+                location::DIR_VAR
+            )
+        }
+    }
+    text += &format!("entries: {}\nbytes: {}\n", usage.entries, usage.bytes);
+    if usage.temporary > 0 {
+        text += &format!(
+            "temporary files: {} (writes in progress, or left by a stopped process)\n",
+            usage.temporary
+        );
+    }
+    text + &format!("compiler: {COMPILER_VERSION}\n")
+}
+
+/// `{"enabled", "directory" (null without one), "entries", "bytes", "temporary",
+/// "compiler"}`.
+fn json_text(enabled: bool, dir: Option<&PathBuf>, usage: &DiskUsage) -> String {
+    let directory = dir.map_or_else(|| "null".to_string(), |d| json_string(&d.to_string_lossy()));
+    format!(
+        "{{\"enabled\": {enabled}, \"directory\": {directory}, \"entries\": {}, \"bytes\": {}, \
+\"temporary\": {}, \"compiler\": {}}}\n",
+        usage.entries,
+        usage.bytes,
+        usage.temporary,
+        json_string(COMPILER_VERSION)
+    )
+}
+
+/// `text` as a JSON string: quotes, backslashes and control characters escaped.
+fn json_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => quoted.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string;
+
+    #[test]
+    fn json_strings_escape_quotes_backslashes_and_controls() {
+        assert_eq!(json_string("/a b/c"), "\"/a b/c\"");
+        assert_eq!(json_string("q\"\\\n\u{1}é"), "\"q\\\"\\\\\\u000a\\u0001é\"");
+    }
+}
