@@ -20,6 +20,7 @@ mod error;
 mod eval;
 mod fmt;
 mod load;
+mod progress;
 mod run;
 mod run_kernel;
 mod summary;

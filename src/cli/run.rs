@@ -8,9 +8,10 @@
 use super::compile::{nvidia_error, toolchain_error};
 use super::error::{evaluation, kernel_run, output, shown};
 use super::eval::{input_files, read_inputs, write_tensors};
+use super::progress::Phase;
 use super::summary::summarize;
 use super::{CliError, load};
-use crate::jit::{Jit, JitError, JitOptions, ProgramRunError};
+use crate::jit::{Jit, JitError, JitOptions, Program, ProgramRunError};
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
 use egpu_ir::kernel::ProgramError;
@@ -54,26 +55,19 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let jit =
         Jit::with_options(target, JitOptions::default()).map_err(|e| jit_error(args.file, e))?;
     let hits_before = jit.cache().map(|c| c.stats().hits());
-    let started = Instant::now();
-    let program = jit.compile(&graph).map_err(|e| jit_error(args.file, e))?;
-    let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    let phase = Phase::start(&format!("compiling {} for {target}", graph.name()));
+    let done = compile_and_run(&jit, &graph, device.as_mut(), &inputs, &phase, args.file);
+    phase.finish();
+    let Done {
+        program,
+        compile_ms,
+        run,
+        run_ms,
+    } = done?;
     let cached = jit.cache().map(|c| c.stats().hits()) > hits_before;
     if let Some(warning) = jit.cache().and_then(|c| c.warning()) {
         text += &format!("note: {warning}\n");
     }
-    let host: BTreeMap<String, Input> = inputs
-        .iter()
-        .map(|(name, t)| (name.clone(), Input::Host(t)))
-        .collect();
-    let options = RunOptions {
-        time_launches: true,
-        ..RunOptions::default()
-    };
-    let started = Instant::now();
-    let run = program
-        .run_with(device.as_mut(), &host, options)
-        .map_err(|e| run_error(args.file, device.as_ref(), e))?;
-    let run_ms = started.elapsed().as_secs_f64() * 1e3;
     for notice in device.take_notices() {
         text += &format!("note: {notice}\n");
     }
@@ -100,6 +94,49 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         check(args.file, &graph, &inputs, &run.outputs, target, out)?;
     }
     Ok(())
+}
+
+/// A compiled program and its run, with the time each took.
+struct Done {
+    program: Program,
+    compile_ms: f64,
+    run: ProgramRun,
+    run_ms: f64,
+}
+
+/// Compiles `graph` and runs it on `device` with every launch timed, naming each phase on
+/// `phase`.
+fn compile_and_run(
+    jit: &Jit,
+    graph: &egpu_ir::Graph,
+    device: &mut dyn Device,
+    inputs: &BTreeMap<String, Tensor>,
+    phase: &Phase,
+    file: &Path,
+) -> Result<Done, CliError> {
+    let started = Instant::now();
+    let program = jit.compile(graph).map_err(|e| jit_error(file, e))?;
+    let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    phase.next(&format!("running {} on {}", graph.name(), device.name()));
+    let host: BTreeMap<String, Input> = inputs
+        .iter()
+        .map(|(name, t)| (name.clone(), Input::Host(t)))
+        .collect();
+    let options = RunOptions {
+        time_launches: true,
+        ..RunOptions::default()
+    };
+    let started = Instant::now();
+    let run = program
+        .run_with(device, &host, options)
+        .map_err(|e| run_error(file, device, e))?;
+    let run_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(Done {
+        program,
+        compile_ms,
+        run,
+        run_ms,
+    })
 }
 
 /// Where the time went: compiling (or taking the program from the kernel cache), copies

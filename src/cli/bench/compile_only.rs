@@ -6,8 +6,8 @@
 use super::super::CliError;
 use super::super::compile::{compile, pipeline_options};
 use super::super::error::output;
-use super::progress::Progress;
 use super::report::{number, quote};
+use crate::cli::progress::Progress;
 use crate::{amd, nvidia};
 use egpu_codegen_ptx::PtxOptions;
 use egpu_ir::Graph;

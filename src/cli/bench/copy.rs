@@ -9,7 +9,7 @@
 
 use super::super::CliError;
 use super::device::{Bench, median};
-use super::progress::Progress;
+use crate::cli::progress::Progress;
 use egpu_ir::interp::random_inputs;
 use egpu_ir::{DType, GraphBuilder};
 use std::time::Instant;

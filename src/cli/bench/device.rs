@@ -6,8 +6,8 @@
 use super::super::compile::{compile, nvidia_error, pipeline_options};
 use super::super::{CliError, amd};
 use super::metric::Metric;
-use super::progress::Progress;
 use super::verify::{Check, Verdict, verify};
+use crate::cli::progress::Progress;
 use crate::jit::{Jit, JitError};
 use egpu_ir::interp::{Tensor, random_inputs};
 use egpu_ir::{Graph, Target, kernel};

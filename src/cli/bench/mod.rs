@@ -8,17 +8,16 @@ mod compile_only;
 mod copy;
 mod device;
 mod metric;
-mod progress;
 mod report;
 mod suite;
 mod verify;
 
 use super::error::shown;
+use super::progress::Progress;
 use super::{CliError, load};
 use device::{Bench, Timing, Workload};
 use egpu_ir::{Graph, text};
 use egpu_runtime::{CpuDevice, Device, EmuDevice, open_default_device, open_device};
-use progress::Progress;
 use report::{Header, Line};
 use std::io::Write;
 use std::path::PathBuf;
