@@ -5,6 +5,7 @@
 use super::CliError;
 use super::error::output;
 use crate::cache::{COMPILER_VERSION, DiskStore, DiskUsage, location};
+use egpu_ir::kernel::json_string;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -83,31 +84,4 @@ fn json_text(enabled: bool, dir: Option<&PathBuf>, usage: &DiskUsage) -> String 
         usage.temporary,
         json_string(COMPILER_VERSION)
     )
-}
-
-/// `text` as a JSON string: quotes, backslashes and control characters escaped.
-fn json_string(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => quoted.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
-}
-
-#[cfg(test)]
-mod tests {
-    use super::json_string;
-
-    #[test]
-    fn json_strings_escape_quotes_backslashes_and_controls() {
-        assert_eq!(json_string("/a b/c"), "\"/a b/c\"");
-        assert_eq!(json_string("q\"\\\n\u{1}é"), "\"q\\\"\\\\\\u000a\\u0001é\"");
-    }
 }

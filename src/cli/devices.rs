@@ -4,6 +4,7 @@
 
 use super::CliError;
 use super::error::output;
+use egpu_ir::kernel::json_string;
 use egpu_runtime::{DEVICE_ENV, DeviceProbe, probe_devices};
 use std::io::Write;
 
@@ -73,33 +74,4 @@ fn json_text(probes: &[DeviceProbe]) -> String {
         })
         .collect();
     format!("{{\n  \"devices\": [\n{}\n  ]\n}}\n", rows.join(",\n"))
-}
-
-/// `text` as a JSON string: quotes, backslashes and control characters escaped.
-fn json_string(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if u32::from(c) < 0x20 => s.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_strings_escape_what_json_requires() {
-        assert_eq!(json_string("a\"b\\c\n\u{1}é"), r#""a\"b\\c\n\u0001é""#);
-    }
 }

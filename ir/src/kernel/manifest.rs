@@ -7,8 +7,10 @@
 
 use super::{BufferRole, Param, Program};
 
-/// Escapes a string for JSON (names are identifiers, but stay correct for anything).
-fn quote(s: &str) -> String {
+/// `s` as a JSON string: quotes, backslashes and control characters escaped (names are
+/// identifiers, but this stays correct for anything). Every JSON egpu writes by hand — the
+/// manifest, `devices`, `bench` and `cache stats` — quotes its strings with it.
+pub fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -36,8 +38,8 @@ impl Program {
     pub fn manifest_json(&self, target: &str, kernel_files: &[KernelFiles]) -> String {
         let mut out = format!(
             "{{\n  \"program\": {},\n  \"target\": {},\n",
-            quote(&self.name),
-            quote(target)
+            json_string(&self.name),
+            json_string(target)
         );
         out += &format!(
             "  \"buffers\": [\n{}\n  ],\n",
@@ -48,16 +50,17 @@ impl Program {
             .iter()
             .enumerate()
             .filter_map(|(i, b)| match &b.role {
-                BufferRole::Input(name) => {
-                    Some(format!("{{\"name\": {}, \"buffer\": {i}}}", quote(name)))
-                }
+                BufferRole::Input(name) => Some(format!(
+                    "{{\"name\": {}, \"buffer\": {i}}}",
+                    json_string(name)
+                )),
                 _ => None,
             });
         out += &format!("  \"inputs\": {},\n", list(inputs));
         let outputs = self.outputs.iter().map(|(name, b, shape)| {
             format!(
                 "{{\"name\": {}, \"buffer\": {b}, \"shape\": {}}}",
-                quote(name),
+                json_string(name),
                 list(shape.iter())
             )
         });
@@ -75,8 +78,8 @@ impl Program {
             .enumerate()
             .map(|(i, b)| {
                 let role = match &b.role {
-                    BufferRole::Input(n) => format!("\"input\", \"name\": {}", quote(n)),
-                    BufferRole::Output(n) => format!("\"output\", \"name\": {}", quote(n)),
+                    BufferRole::Input(n) => format!("\"input\", \"name\": {}", json_string(n)),
+                    BufferRole::Output(n) => format!("\"output\", \"name\": {}", json_string(n)),
                     BufferRole::Temporary => "\"temporary\"".to_string(),
                 };
                 let bytes = b.elements * b.dtype.size_bytes();
@@ -103,7 +106,7 @@ impl Program {
             .map(|((name, dtype, len, access), b)| {
                 format!(
                     "{{\"param\": {}, \"buffer\": {b}, \"dtype\": \"{dtype}\", \"elements\": {len}, \"access\": \"{}\"}}",
-                    quote(name),
+                    json_string(name),
                     access.name()
                 )
             });
@@ -111,17 +114,32 @@ impl Program {
         let files = match kernel_files.get(launch.kernel) {
             Some(files) if !files.is_empty() => files
                 .iter()
-                .map(|(key, file)| format!("\"{key}\": {}, ", quote(file)))
+                .map(|(key, file)| format!("\"{key}\": {}, ", json_string(file)))
                 .collect(),
             _ => "\"file\": null, ".to_string(),
         };
         format!(
             "    {{\"name\": {}, {files}\"grid\": {}, \"workgroup\": {}, \"shared_bytes\": {}, \"bindings\": {}}}",
-            quote(kernel.name()),
+            json_string(kernel.name()),
             list(l.grid),
             list(l.workgroup),
             kernel.shared_bytes(),
             list(params)
         )
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::json_string;
+
+    /// RFC 8259: `"` and `\` escaped, control characters as `\u00XX`, the rest as is.
+    #[test]
+    fn json_strings_escape_what_json_requires() {
+        assert_eq!(json_string("/a b/c"), "\"/a b/c\"");
+        assert_eq!(
+            json_string("a\"b\\c\n\u{1}é"),
+            "\"a\\\"b\\\\c\\u000a\\u0001é\""
+        );
     }
 }

@@ -102,7 +102,7 @@ pub use index::{
     BlockId, BlockInfo, BlockKind, KernelIndex, LoopId, StmtId, StmtInfo, User, stmt_operands,
 };
 pub use interp::{fma, mulhi, run, run_limited};
-pub use manifest::KernelFiles;
+pub use manifest::{KernelFiles, json_string};
 pub use printer::{print, print_with_lines, statement_text};
 pub use program::{BufferRole, KernelLaunch, Program, ProgramBuffer, ProgramError, poison};
 pub use types::{

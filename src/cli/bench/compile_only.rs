@@ -6,11 +6,12 @@
 use super::super::CliError;
 use super::super::compile::{compile, pipeline_options};
 use super::super::error::output;
-use super::report::{number, quote};
+use super::report::number;
 use crate::cli::progress::Progress;
 use crate::{amd, nvidia};
 use egpu_codegen_ptx::PtxOptions;
 use egpu_ir::Graph;
+use egpu_ir::kernel::json_string;
 use egpu_passes::pipeline::Pass;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -160,14 +161,14 @@ fn json_text(target: &str, size: &str, backend: Option<&str>, rows: &[Times]) ->
             let passes: Vec<String> = Pass::TIMED
                 .iter()
                 .zip(r.passes)
-                .map(|(p, ms)| format!("{}: {}", quote(p.name()), number(Some(ms), 3)))
+                .map(|(p, ms)| format!("{}: {}", json_string(p.name()), number(Some(ms), 3)))
                 .collect();
             let backend = backend.map_or_else(String::new, |b| {
                 format!(", \"{b}_ms\": {}", number(r.backend, 3))
             });
             format!(
                 "    {{\"name\": {}, \"kernels\": {}, \"compile_ms\": {}, \"passes\": {{{}}}{backend}}}",
-                quote(&r.name),
+                json_string(&r.name),
                 r.kernels,
                 number(Some(r.total), 3),
                 passes.join(", ")
@@ -176,8 +177,8 @@ fn json_text(target: &str, size: &str, backend: Option<&str>, rows: &[Times]) ->
         .collect();
     format!(
         "{{\n  \"target\": {},\n  \"size\": {},\n  \"rows\": [\n{}\n  ]\n}}\n",
-        quote(target),
-        quote(size),
+        json_string(target),
+        json_string(size),
         rows.join(",\n")
     )
 }

@@ -4,6 +4,7 @@
 use super::copy::Bandwidth;
 use super::device::{Row, Timing};
 use super::verify::Verdict;
+use egpu_ir::kernel::json_string;
 
 /// What every row was measured on and against.
 pub struct Header {
@@ -104,9 +105,9 @@ pub fn json(header: &Header, lines: &[Line]) -> String {
     let rows: Vec<String> = lines.iter().map(|l| json_row(l, bw.copy_gbps)).collect();
     format!(
         "{{\n  \"device\": {},\n  \"target\": {},\n  \"size\": {},\n  \"warmup\": {},\n  \"runs\": {},\n  \"copy_elements\": {},\n  \"copy_gbps\": {},\n  \"upload_gbps\": {},\n  \"download_gbps\": {},\n  \"rows\": [\n{}\n  ]\n}}\n",
-        quote(&header.device),
-        quote(&header.target),
-        quote(header.size),
+        json_string(&header.device),
+        json_string(&header.target),
+        json_string(header.size),
         header.timing.warmup,
         header.timing.runs,
         bw.elements,
@@ -127,20 +128,20 @@ fn json_row(line: &Line, copy_gbps: f64) -> String {
             };
             format!(
                 "    {{\"name\": {}, \"kernels\": {}, \"compile_ms\": {}, \"run_ms\": {}, \"unit\": {}, \"value\": {}, \"percent_of_copy\": {}, \"verified\": {verified}, \"check\": {}}}",
-                quote(&r.name),
+                json_string(&r.name),
                 r.kernels,
                 number(Some(r.compile_ms), 3),
                 number(Some(r.run_ms), 6),
-                quote(r.unit),
+                json_string(r.unit),
                 rate(Some(r.value)),
                 rate(percent_of_copy(r, copy_gbps)),
-                quote(&check)
+                json_string(&check)
             )
         }
         Line::Error { name, message } => format!(
             "    {{\"name\": {}, \"kernels\": null, \"compile_ms\": null, \"run_ms\": null, \"unit\": null, \"value\": null, \"percent_of_copy\": null, \"verified\": false, \"error\": {}}}",
-            quote(name),
-            quote(message)
+            json_string(name),
+            json_string(message)
         ),
     }
 }
@@ -161,27 +162,12 @@ fn rate(value: Option<f64>) -> String {
     }
 }
 
-/// A JSON string.
-pub fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out += "\\\"",
-            '\\' => out += "\\\\",
-            c if (c as u32) < 0x20 => out += &format!("\\u{:04x}", c as u32),
-            c => out.push(c),
-        }
-    }
-    out + "\""
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn json_strings_and_numbers_are_valid_json() {
-        assert_eq!(quote("a\"b\\c\nd"), "\"a\\\"b\\\\c\\u000ad\"");
         assert_eq!(number(Some(1.23456), 2), "1.23");
         assert_eq!(number(Some(f64::INFINITY), 2), "null");
         assert_eq!(number(None, 2), "null");
