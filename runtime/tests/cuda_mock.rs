@@ -14,9 +14,11 @@ use egpu_ir::{DType, Shape};
 use egpu_runtime::program::{RunOptions, run_program};
 use egpu_runtime::{Arg, Binary, CudaDevice, Device, DeviceError};
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
+
+mod mock_lib;
 
 /// The mock driver's directory, built once for all the tests of this process (they run in
 /// parallel, and a half-written library must not be loaded).
@@ -28,25 +30,8 @@ fn mock_driver() -> Option<PathBuf> {
 /// Builds the mock driver; `None` (after saying why) without a C compiler outside CI.
 fn build_mock_driver() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mock_cuda");
-    std::fs::create_dir_all(&dir).unwrap();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock_cuda/libcuda.c");
-    let library = dir.join("libcuda.so");
-    let built = Command::new("cc")
-        .args(["-shared", "-fPIC", "-o"])
-        .arg(&library)
-        .arg(&source)
-        .status();
-    match built {
-        Ok(status) => {
-            assert!(status.success(), "cc failed to build the mock driver");
-            Some(dir)
-        }
-        Err(e) if std::env::var_os("CI").is_none() => {
-            println!("skipped: no C compiler to build the mock driver ({e})");
-            None
-        }
-        Err(e) => panic!("cc is needed in CI: {e}"),
-    }
+    mock_lib::build_c_library(&source, &dir, "libcuda.so", &[])
 }
 
 /// Runs the ignored test `name` in a child with the mock driver, and `major` as its
@@ -55,29 +40,11 @@ fn in_child(name: &str, major: &str) {
     let Some(dir) = mock_driver() else {
         return;
     };
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("LD_LIBRARY_PATH", &dir)
-        .env("MOCK_CUDA_CC_MAJOR", major)
-        .env("EGPU_MOCK_CUDA", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{name} failed in the child:\n{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "{name} did not run in the child:\n{stdout}"
-    );
+    let env = [
+        ("MOCK_CUDA_CC_MAJOR", OsStr::new(major)),
+        ("EGPU_MOCK_CUDA", OsStr::new("1")),
+    ];
+    mock_lib::run_ignored_in_child(name, &dir, &env);
 }
 
 /// The child's device; refuses to run outside `in_child` (the real driver could be there).

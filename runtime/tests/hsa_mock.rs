@@ -16,9 +16,11 @@ use egpu_ir::{DType, Shape, Target};
 use egpu_runtime::program::{RunOptions, run_program};
 use egpu_runtime::{Arg, Binary, Device, DeviceError, HsaDevice, open_device};
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
+
+mod mock_lib;
 use std::time::Duration;
 
 /// The mock runtime's directory, built once for all the tests of this process (they run
@@ -42,27 +44,8 @@ fn old_mock_runtime() -> Option<PathBuf> {
 /// C compiler outside CI.
 fn build_mock_runtime(dir: &str, flags: &[&str]) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock_hsa/libhsa.c");
-    let library = dir.join("libhsa-runtime64.so.1");
-    let built = Command::new("cc")
-        .args(["-shared", "-fPIC"])
-        .args(flags)
-        .arg("-o")
-        .arg(&library)
-        .arg(&source)
-        .status();
-    match built {
-        Ok(status) => {
-            assert!(status.success(), "cc failed to build the mock runtime");
-            Some(dir)
-        }
-        Err(e) if std::env::var_os("CI").is_none() => {
-            println!("skipped: no C compiler to build the mock runtime ({e})");
-            None
-        }
-        Err(e) => panic!("cc is needed in CI: {e}"),
-    }
+    mock_lib::build_c_library(&source, &dir, "libhsa-runtime64.so.1", flags)
 }
 
 /// Runs the ignored test `name` in a child with the mock runtime offering GPU agents
@@ -77,30 +60,12 @@ fn in_child(name: &str, agents: &str) {
 fn in_child_with(dir: &Path, name: &str, agents: &str) {
     let log = dir.join(format!("{name}.log"));
     let _ = std::fs::remove_file(&log);
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("LD_LIBRARY_PATH", dir)
-        .env("MOCK_HSA_AGENTS", agents)
-        .env("MOCK_HSA_LOG", &log)
-        .env("EGPU_MOCK_HSA", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{name} failed in the child:\n{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "{name} did not run in the child:\n{stdout}"
-    );
+    let env = [
+        ("MOCK_HSA_AGENTS", OsStr::new(agents)),
+        ("MOCK_HSA_LOG", log.as_os_str()),
+        ("EGPU_MOCK_HSA", OsStr::new("1")),
+    ];
+    mock_lib::run_ignored_in_child(name, dir, &env);
 }
 
 /// The child's guard: refuses to run outside `in_child` (a real runtime could be there).

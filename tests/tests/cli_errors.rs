@@ -1,6 +1,9 @@
 //! The `egpu` binary's error paths and `devices`: every usage or input mistake is exit 1 with
 //! one line on stderr; `devices` lists what opens here and marks what `run` would pick.
 
+#[path = "../../runtime/tests/mock_lib/mod.rs"]
+mod mock_lib;
+
 use egpu_runtime::{CudaDevice, DeviceError};
 use egpu_tests::example_path;
 use egpu_tests::json::{self, Json};
@@ -270,25 +273,9 @@ fn devices_honours_egpu_device() {
 /// without a C compiler outside CI.
 fn mock_driver() -> Option<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mock_cuda_cli");
-    std::fs::create_dir_all(&dir).unwrap();
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../runtime/tests/mock_cuda/libcuda.c");
-    let built = Command::new("cc")
-        .args(["-shared", "-fPIC", "-o"])
-        .arg(dir.join("libcuda.so"))
-        .arg(&source)
-        .status();
-    match built {
-        Ok(status) => {
-            assert!(status.success(), "cc failed to build the mock driver");
-            Some(dir)
-        }
-        Err(e) if std::env::var_os("CI").is_none() => {
-            println!("skipped: no C compiler to build the mock driver ({e})");
-            None
-        }
-        Err(e) => panic!("cc is needed in CI: {e}"),
-    }
+    mock_lib::build_c_library(&source, &dir, "libcuda.so", &[])
 }
 
 /// With a driver that reports one GPU: a new enough one is listed as cuda:0 with the target
