@@ -609,7 +609,7 @@ fn ldexp(x: f64, n: i32) -> f64 {
     x * 2f64.powi(half) * 2f64.powi(rest)
 }
 
-trait Ieee: Copy + PartialOrd {
+pub(super) trait Ieee: Copy + PartialOrd {
     fn nan(self) -> bool;
 }
 impl Ieee for f32 {
@@ -624,7 +624,7 @@ impl Ieee for f64 {
 }
 
 /// IEEE-mode min/max: a NaN operand yields the other; -0 is below +0.
-fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
+pub(super) fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
     if a.nan() {
         return b;
     }
@@ -639,7 +639,7 @@ fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
     }
 }
 
-fn ieee_max<T: Ieee + Into<f64>>(a: T, b: T) -> T {
+pub(super) fn ieee_max<T: Ieee + Into<f64>>(a: T, b: T) -> T {
     if a.nan() {
         return b;
     }

@@ -15,6 +15,7 @@
 
 mod access;
 mod alu;
+mod fast;
 pub mod loader;
 pub mod memory;
 pub mod metadata;
@@ -22,6 +23,7 @@ pub mod strict;
 mod trace;
 mod vector;
 pub mod wave;
+mod wmma;
 
 use crate::DeviceError;
 use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
@@ -333,6 +335,7 @@ impl<'p> Runner<'p> {
         races: &mut LdsRaces,
     ) -> Result<(), DeviceError> {
         let mut waves = self.waves(id);
+        races.waves = waves.len();
         let first = self.waves_started;
         self.waves_started += waves.len() as u64;
         loop {

@@ -112,13 +112,17 @@ impl Counters {
     pub fn wait(&mut self, vm: usize, lgkm: usize) {
         let mut retired = false;
         while self.vm.len() > vm {
-            self.vm.pop_front();
+            if let Some(p) = self.vm.pop_front() {
+                self.mark(p.regs, 0);
+            }
             retired = true;
         }
         let smem = self.lgkm.iter().any(|p| p.smem);
         if !smem || lgkm == 0 {
             while self.lgkm.len() > lgkm {
-                self.lgkm.pop_front();
+                if let Some(p) = self.lgkm.pop_front() {
+                    self.mark(p.regs, 0);
+                }
                 retired = true;
             }
         }
@@ -127,9 +131,11 @@ impl Counters {
         }
     }
 
+    /// After retiring loads (whose registers were cleared): marks the registers of the
+    /// loads still outstanding again, in issue order per counter, so a register two
+    /// loads write shows the same pc as if every mark were redone. Only the retired
+    /// loads' registers and the few outstanding ones are touched, not every register.
     fn remark(&mut self) {
-        self.vbusy.iter_mut().for_each(|b| *b = 0);
-        self.sbusy = [0; 128];
         for i in 0..self.vm.len() {
             let p = self.vm[i];
             self.mark(p.regs, p.pc + 1);
@@ -225,10 +231,12 @@ struct Cell {
 
 /// LDS race detection: two waves touching the same dword in one epoch (between two
 /// `s_barrier`s), at least one of them writing, is a race. Atomics are not races.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LdsRaces {
     cells: Vec<Cell>,
     pub epoch: u32,
+    /// Waves in the current workgroup: with one, no access can race, so none is recorded.
+    pub waves: usize,
 }
 
 /// A race found: the other wave and whether it wrote.
@@ -243,6 +251,7 @@ impl LdsRaces {
         LdsRaces {
             cells: vec![Cell::default(); lds_bytes.div_ceil(4)],
             epoch: 0,
+            waves: usize::MAX,
         }
     }
 
@@ -254,7 +263,14 @@ impl LdsRaces {
     /// Records an access of `[addr, addr + len)` by `wave`.
     #[inline]
     pub fn access(&mut self, wave: u16, addr: usize, len: usize, write: bool) -> Option<Race> {
+        if self.waves <= 1 {
+            return None;
+        }
         let e = self.epoch + 1;
+        if len == 4 && addr.is_multiple_of(4) {
+            // The common aligned dword: one cell, no range to walk.
+            return self.cells.get_mut(addr / 4)?.touch(wave, e, write);
+        }
         let end = (addr + len).div_ceil(4).min(self.cells.len());
         for c in &mut self.cells[addr / 4..end] {
             if let Some(race) = c.touch(wave, e, write) {
