@@ -65,7 +65,10 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 && mods == Mods::default()
                 && sdst == Operand::None
                 && info.dst == Ty::B32
-                && matches!(info.class, Class::Plain | Class::Float | Class::Clamp | Class::CndMask);
+                && matches!(
+                    info.class,
+                    Class::Plain | Class::Float | Class::Clamp | Class::CndMask
+                );
             if !plain {
                 return None;
             }
@@ -116,7 +119,9 @@ fn source(op: Operand) -> Option<Src> {
     if let Some(c) = constant(op, Ty::B32) {
         return Some(Src::Const(c as u32));
     }
-    sreg_index(op).and_then(|r| u8::try_from(r).ok()).map(Src::Sreg)
+    sreg_index(op)
+        .and_then(|r| u8::try_from(r).ok())
+        .map(Src::Sreg)
 }
 
 fn scalar_plan(
@@ -205,7 +210,7 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         "v_sub_f32" => k!(|a, b, _c| (f(a) - f(b)).to_bits()),
         "v_subrev_f32" => k!(|a, b, _c| (f(b) - f(a)).to_bits()),
         "v_mul_f32" => k!(|a, b, _c| (f(a) * f(b)).to_bits()),
-        "v_fma_f32" => k!(|a, b, c| f(a).mul_add(f(b), f(c)).to_bits()),
+        "v_fma_f32" => k!(|a, b, c| super::fma::fma32(f(a), f(b), f(c)).to_bits()),
         "v_max_f32" => k!(|a, b, _c| super::alu::ieee_max(f(a), f(b)).to_bits()),
         "v_min_f32" => k!(|a, b, _c| super::alu::ieee_min(f(a), f(b)).to_bits()),
         "v_cndmask_b32" => {

@@ -80,12 +80,9 @@ fn every_kernel_computes_what_the_generic_lane_op_computes() {
             generic(&mut lanes);
             for l in 0..32 {
                 assert_eq!(
-                    got[l],
-                    lanes.out[l] as u32,
+                    got[l], lanes.out[l] as u32,
                     "{name} lane {l} sources {:#x} {:#x} {:#x}",
-                    rows[0][l],
-                    rows[1][l],
-                    rows[2][l]
+                    rows[0][l], rows[1][l], rows[2][l]
                 );
             }
         }
@@ -108,7 +105,12 @@ fn planned_forms_are_the_plain_ones() {
     let planned = plan(&valu("v_add_f32", plain, Mods::default()));
     assert!(matches!(
         planned,
-        Some(Fast::Valu { src: [Src::Vgpr(1), Src::Sreg(4), Src::None], dst: 3, mask: None, .. })
+        Some(Fast::Valu {
+            src: [Src::Vgpr(1), Src::Sreg(4), Src::None],
+            dst: 3,
+            mask: None,
+            ..
+        })
     ));
     // Modifiers, transcendental ops and 64-bit ops keep the generic path.
     let negated = Mods {
@@ -127,7 +129,12 @@ fn planned_forms_are_the_plain_ones() {
     };
     assert!(matches!(
         plan(&sop2("s_add_u32")),
-        Some(Fast::Scalar { a: Src::Sreg(0), b: Src::Const(3), dst: Some(2), .. })
+        Some(Fast::Scalar {
+            a: Src::Sreg(0),
+            b: Src::Const(3),
+            dst: Some(2),
+            ..
+        })
     ));
     assert!(plan(&sop2("s_addc_u32")).is_none());
     assert!(plan(&sop2("s_lshl_b64")).is_none());

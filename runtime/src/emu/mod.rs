@@ -16,6 +16,7 @@
 mod access;
 mod alu;
 mod fast;
+mod fma;
 pub mod loader;
 pub mod memory;
 pub mod metadata;
@@ -353,7 +354,7 @@ impl<'p> Runner<'p> {
                 return Ok(());
             }
             // Every live wave waits at the barrier: release them all.
-            races.epoch += 1;
+            races.barrier();
             for w in waves.iter_mut().filter(|w| w.state == State::Barrier) {
                 w.state = State::Running;
             }

@@ -255,9 +255,22 @@ impl LdsRaces {
         }
     }
 
+    /// Forgets every access, for the next workgroup. Epochs only grow, so this starts a
+    /// new one that no recorded access belongs to instead of clearing every cell (a
+    /// memset of 4 times the LDS size per workgroup); the cells are cleared only when
+    /// the counter would wrap.
     pub fn reset(&mut self) {
-        self.cells.iter_mut().for_each(|c| *c = Cell::default());
-        self.epoch = 0;
+        if self.epoch >= u32::MAX - 2 {
+            self.cells.iter_mut().for_each(|c| *c = Cell::default());
+            self.epoch = 0;
+        } else {
+            self.epoch += 1;
+        }
+    }
+
+    /// A new epoch within the workgroup: every wave passed an `s_barrier`.
+    pub fn barrier(&mut self) {
+        self.reset();
     }
 
     /// Records an access of `[addr, addr + len)` by `wave`.
@@ -267,8 +280,8 @@ impl LdsRaces {
             return None;
         }
         let e = self.epoch + 1;
-        if len == 4 && addr.is_multiple_of(4) {
-            // The common aligned dword: one cell, no range to walk.
+        if addr % 4 + len <= 4 {
+            // An access within one dword (the common case): one cell, no range to walk.
             return self.cells.get_mut(addr / 4)?.touch(wave, e, write);
         }
         let end = (addr + len).div_ceil(4).min(self.cells.len());
@@ -357,5 +370,27 @@ mod tests {
         assert_eq!(r.access(1, 0, 4, true), None);
         assert_eq!(r.access(2, 8, 4, false), None);
         assert!(r.access(3, 8, 4, true).is_some());
+    }
+
+    #[test]
+    fn a_new_workgroup_or_barrier_forgets_accesses_and_one_wave_never_races() {
+        let mut r = LdsRaces::new(64);
+        assert_eq!(r.access(0, 6, 2, true), None);
+        assert!(
+            r.access(1, 4, 4, false).is_some(),
+            "bytes 6..8 lie in dword 1"
+        );
+        r.reset();
+        assert_eq!(r.access(1, 4, 4, false), None);
+        assert!(r.access(0, 7, 1, true).is_some());
+        r.barrier();
+        assert_eq!(r.access(0, 4, 4, true), None);
+        // The wrap-around clears the cells rather than reusing epoch numbers.
+        r.epoch = u32::MAX - 2;
+        r.reset();
+        assert_eq!(r.epoch, 0);
+        assert_eq!(r.access(1, 4, 4, true), None);
+        r.waves = 1;
+        assert_eq!(r.access(0, 4, 4, true), None);
     }
 }

@@ -51,7 +51,9 @@ pub fn accumulate(a: &Matrix, b: &Matrix, acc: &mut Matrix, exact_products: bool
 
 /// One element: `c` plus the 16 products in k order, each step fused.
 fn fused(a: &[f32; 16], b: &[f32; 16], c: f32) -> f32 {
-    a.iter().zip(b).fold(c, |acc, (&x, &y)| x.mul_add(y, acc))
+    a.iter()
+        .zip(b)
+        .fold(c, |acc, (&x, &y)| super::fma::fma32(x, y, acc))
 }
 
 #[cfg(test)]
@@ -67,10 +69,10 @@ mod tests {
         for x in m.iter_mut().flatten() {
             s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             let bits = match s >> 28 {
-                0 => (s >> 8) as u16 & 0x83ff, // subnormal or zero
+                0 => (s >> 8) as u16 & 0x83ff,            // subnormal or zero
                 1 => 0x7bff | ((s >> 8) as u16 & 0x8000), // largest finite
-                2 if s & 0x100 == 0 => 0x7c00, // infinity
-                _ => (s >> 8) as u16 & 0xbfff, // normal, moderate exponent
+                2 if s & 0x100 == 0 => 0x7c00,            // infinity
+                _ => (s >> 8) as u16 & 0xbfff,            // normal, moderate exponent
             };
             *x = f16::from_bits(bits).to_f32();
         }
@@ -93,7 +95,11 @@ mod tests {
                     for k in 0..16 {
                         want = a[i][k].mul_add(b[j][k], want);
                     }
-                    assert_eq!(fast[i][j].to_bits(), want.to_bits(), "seed {seed} ({i}, {j})");
+                    assert_eq!(
+                        fast[i][j].to_bits(),
+                        want.to_bits(),
+                        "seed {seed} ({i}, {j})"
+                    );
                 }
             }
         }
