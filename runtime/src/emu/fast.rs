@@ -18,6 +18,9 @@ use egpu_codegen_amdgpu::isa::{Class, Fmt, Inst, Mods, Operand, Ty};
 /// mask of `v_cndmask` (lanes outside EXEC are computed too and then discarded).
 pub type Kernel = fn(&[[u32; 32]; 3], u32, &mut [u32; 32]);
 
+/// A VALU compare: each lane's result bit from each lane's two sources.
+pub type Compare = fn(&[[u32; 32]; 3]) -> u32;
+
 /// An operand resolved at load time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Src {
@@ -37,6 +40,13 @@ pub enum Fast {
         src: [Src; 3],
         /// v_cndmask: the SGPR (index) holding each lane's condition.
         mask: Option<u8>,
+        dst: u8,
+    },
+    /// A 32-bit `v_cmp_*` (or `v_cmpx_*`): the active lanes' bits to a scalar register.
+    Compare {
+        compare: Compare,
+        src: [Src; 3],
+        /// The destination's scalar register index.
         dst: u8,
     },
     Scalar {
@@ -61,6 +71,9 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
             ..
         } => {
             let info = op.info();
+            if info.fmt == Fmt::Vopc {
+                return compare_plan(info, vdst, src, mods);
+            }
             let plain = matches!(info.fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vop3)
                 && mods == Mods::default()
                 && sdst == Operand::None
@@ -111,6 +124,34 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
     }
 }
 
+fn compare_plan(
+    info: &egpu_codegen_amdgpu::isa::OpInfo,
+    vdst: Operand,
+    src: [Operand; 3],
+    mods: Mods,
+) -> Option<Fast> {
+    if mods != Mods::default() || info.src[0] != Ty::B32 || info.src[1] != Ty::B32 {
+        return None;
+    }
+    let compare = compare(info.name)?;
+    let dst = writable_sreg(vdst)?;
+    Some(Fast::Compare {
+        compare,
+        src: [source(src[0])?, source(src[1])?, Src::None],
+        dst,
+    })
+}
+
+/// The index of a scalar register `set_s` accepts as a destination.
+fn writable_sreg(op: Operand) -> Option<u8> {
+    let r = sreg_index(op)?;
+    // Registers `set_s` refuses stay generic (it reports them).
+    if r >= 128 || (106 < r && r != 107 && r < NULL) {
+        return None;
+    }
+    Some(r as u8)
+}
+
 /// A source operand of a 32-bit slot.
 fn source(op: Operand) -> Option<Src> {
     if let Operand::Vgpr(r) = op {
@@ -154,12 +195,7 @@ fn scalar_plan(
     let dst = if sdst == Operand::None || info.dst == Ty::N {
         None
     } else {
-        let r = sreg_index(sdst)?;
-        // Registers `set_s` refuses stay generic (it reports them).
-        if r >= 128 || (106 < r && r != 107 && r < NULL) {
-            return None;
-        }
-        Some(r as u8)
+        Some(writable_sreg(sdst)?)
     };
     Some(Fast::Scalar { f, a, b, dst })
 }
@@ -210,7 +246,21 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         "v_sub_f32" => k!(|a, b, _c| (f(a) - f(b)).to_bits()),
         "v_subrev_f32" => k!(|a, b, _c| (f(b) - f(a)).to_bits()),
         "v_mul_f32" => k!(|a, b, _c| (f(a) * f(b)).to_bits()),
-        "v_fma_f32" => k!(|a, b, c| super::fma::fma32(f(a), f(b), f(c)).to_bits()),
+        "v_fma_f32" => {
+            fn run(s: &[[u32; 32]; 3], _mask: u32, out: &mut [u32; 32]) {
+                use super::fma::{fma32, fma32_or_nan};
+                for (l, o) in out.iter_mut().enumerate() {
+                    *o = fma32_or_nan(f(s[0][l]), f(s[1][l]), f(s[2][l])).to_bits();
+                }
+                // NaN lanes again, one at a time, for the fused operation's NaN.
+                for (l, o) in out.iter_mut().enumerate() {
+                    if f(*o).is_nan() {
+                        *o = fma32(f(s[0][l]), f(s[1][l]), f(s[2][l])).to_bits();
+                    }
+                }
+            }
+            Some(run as Kernel)
+        }
         "v_max_f32" => k!(|a, b, _c| super::alu::ieee_max(f(a), f(b)).to_bits()),
         "v_min_f32" => k!(|a, b, _c| super::alu::ieee_min(f(a), f(b)).to_bits()),
         "v_cndmask_b32" => {
@@ -221,6 +271,59 @@ pub fn kernel(name: &str) -> Option<Kernel> {
             }
             Some(run as Kernel)
         }
+        _ => None,
+    }
+}
+
+macro_rules! c {
+    (|$a:ident, $b:ident| $e:expr, $conv:expr) => {{
+        fn run(s: &[[u32; 32]; 3]) -> u32 {
+            let mut bits = 0;
+            for l in 0..32 {
+                let ($a, $b) = ($conv(s[0][l]), $conv(s[1][l]));
+                bits |= u32::from($e) << l;
+            }
+            bits
+        }
+        Some(run as Compare)
+    }};
+}
+
+/// The signed view of a lane's bits.
+fn i(x: u32) -> i32 {
+    x as i32
+}
+
+/// The unsigned view (the bits themselves).
+fn u(x: u32) -> u32 {
+    x
+}
+
+/// The compare kernel of `v_cmp_*` op `name`, for the 32-bit ones frequent enough.
+pub fn compare(name: &str) -> Option<Compare> {
+    use std::cmp::Ordering::{Greater, Less};
+    match name {
+        "v_cmp_lt_f32" => c!(|a, b| a < b, f),
+        "v_cmp_eq_f32" => c!(|a, b| a == b, f),
+        "v_cmp_le_f32" => c!(|a, b| a <= b, f),
+        "v_cmp_gt_f32" => c!(|a, b| a > b, f),
+        "v_cmp_ge_f32" => c!(|a, b| a >= b, f),
+        "v_cmp_lg_f32" => c!(|a, b| matches!(a.partial_cmp(&b), Some(Less | Greater)), f),
+        "v_cmp_o_f32" => c!(|a, b| !a.is_nan() && !b.is_nan(), f),
+        "v_cmp_u_f32" => c!(|a, b| a.is_nan() || b.is_nan(), f),
+        "v_cmp_neq_f32" => c!(|a, b| a != b, f),
+        "v_cmp_nlt_f32" => c!(|a, b| a.partial_cmp(&b) != Some(Less), f),
+        "v_cmp_ngt_f32" => c!(|a, b| a.partial_cmp(&b) != Some(Greater), f),
+        "v_cmp_lt_i32" => c!(|a, b| a < b, i),
+        "v_cmp_le_i32" => c!(|a, b| a <= b, i),
+        "v_cmp_gt_i32" => c!(|a, b| a > b, i),
+        "v_cmp_ge_i32" => c!(|a, b| a >= b, i),
+        "v_cmp_eq_i32" | "v_cmp_eq_u32" => c!(|a, b| a == b, u),
+        "v_cmp_ne_i32" | "v_cmp_ne_u32" => c!(|a, b| a != b, u),
+        "v_cmp_lt_u32" => c!(|a, b| a < b, u),
+        "v_cmp_le_u32" => c!(|a, b| a <= b, u),
+        "v_cmp_gt_u32" => c!(|a, b| a > b, u),
+        "v_cmp_ge_u32" => c!(|a, b| a >= b, u),
         _ => None,
     }
 }
@@ -277,28 +380,9 @@ impl Wave {
         pc: u32,
     ) -> bool {
         let exec = self.exec();
-        let mut rows = [[0u32; 32]; 3];
-        for (row, s) in rows.iter_mut().zip(src) {
-            match *s {
-                Src::None => {}
-                Src::Const(c) => *row = [c; 32],
-                Src::Sreg(r) => match self.fast_sreg(r) {
-                    Some(v) => *row = [v; 32],
-                    None => return false,
-                },
-                Src::Vgpr(r) => {
-                    let r = usize::from(r);
-                    let ok = r < self.vgprs
-                        && self.v_written[r] & exec == exec
-                        && self.counters.vgpr_busy(r).is_none()
-                        && self.hazards.trans_use(r).is_none();
-                    if !ok {
-                        return false;
-                    }
-                    row.copy_from_slice(&self.v[r * 32..r * 32 + 32]);
-                }
-            }
-        }
+        let Some(rows) = self.fast_rows(src, exec) else {
+            return false;
+        };
         let cmask = match mask {
             Some(r) => match self.fast_sreg(r) {
                 Some(m) => m,
@@ -326,6 +410,57 @@ impl Wave {
         self.hazards.issued(false, Some((d, 1)), pc);
         self.hazards.wmma_d = None;
         true
+    }
+
+    /// The fast path of a planned compare; `false`: declined, nothing changed.
+    pub(super) fn compare_fast(
+        &mut self,
+        compare: Compare,
+        src: &[Src; 3],
+        dst: u8,
+        pc: u32,
+    ) -> bool {
+        let exec = self.exec();
+        let Some(rows) = self.fast_rows(src, exec) else {
+            return false;
+        };
+        let d = usize::from(dst);
+        if self.counters.sgpr_busy(d).is_some() {
+            return false;
+        }
+        let bits = compare(&rows) & exec;
+        if d != NULL {
+            self.s[d] = bits;
+            self.s_written |= 1u128 << d;
+        }
+        self.hazards.issued(false, None, pc);
+        self.hazards.wmma_d = None;
+        true
+    }
+
+    /// Every lane of the sources, if every strict check on them passes.
+    #[inline(always)]
+    fn fast_rows(&self, src: &[Src; 3], exec: u32) -> Option<[[u32; 32]; 3]> {
+        let mut rows = [[0u32; 32]; 3];
+        for (row, s) in rows.iter_mut().zip(src) {
+            match *s {
+                Src::None => {}
+                Src::Const(c) => *row = [c; 32],
+                Src::Sreg(r) => *row = [self.fast_sreg(r)?; 32],
+                Src::Vgpr(r) => {
+                    let r = usize::from(r);
+                    let ok = r < self.vgprs
+                        && self.v_written[r] & exec == exec
+                        && self.counters.vgpr_busy(r).is_none()
+                        && self.hazards.trans_use(r).is_none();
+                    if !ok {
+                        return None;
+                    }
+                    row.copy_from_slice(&self.v[r * 32..r * 32 + 32]);
+                }
+            }
+        }
+        Some(rows)
     }
 }
 

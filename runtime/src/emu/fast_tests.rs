@@ -89,6 +89,56 @@ fn every_kernel_computes_what_the_generic_lane_op_computes() {
     }
 }
 
+const COMPARES: [&str; 23] = [
+    "v_cmp_lt_f32",
+    "v_cmp_eq_f32",
+    "v_cmp_le_f32",
+    "v_cmp_gt_f32",
+    "v_cmp_ge_f32",
+    "v_cmp_lg_f32",
+    "v_cmp_o_f32",
+    "v_cmp_u_f32",
+    "v_cmp_neq_f32",
+    "v_cmp_nlt_f32",
+    "v_cmp_ngt_f32",
+    "v_cmp_lt_i32",
+    "v_cmp_le_i32",
+    "v_cmp_gt_i32",
+    "v_cmp_ge_i32",
+    "v_cmp_eq_i32",
+    "v_cmp_eq_u32",
+    "v_cmp_ne_i32",
+    "v_cmp_ne_u32",
+    "v_cmp_lt_u32",
+    "v_cmp_le_u32",
+    "v_cmp_gt_u32",
+    "v_cmp_ge_u32",
+];
+
+#[test]
+fn every_compare_sets_the_bits_the_generic_lane_op_sets() {
+    for name in COMPARES {
+        let fast = compare(name).unwrap_or_else(|| panic!("{name} has no kernel"));
+        let generic = alu::vector(name).unwrap_or_else(|| panic!("{name} has no lane op"));
+        for seed in 0..300u32 {
+            // Equal operands in some lanes, so equality is exercised too.
+            let mut rows = [values(seed), values(seed + 7_000), [0; 32]];
+            for l in (0..32).step_by(5) {
+                rows[1][l] = rows[0][l];
+            }
+            let mut lanes = Lanes {
+                src: rows.map(|r| r.map(u64::from)),
+                cin: 0,
+                exec: u32::MAX,
+                out: [0; 32],
+                bits: 0,
+            };
+            generic(&mut lanes);
+            assert_eq!(fast(&rows), lanes.bits, "{name} seed {seed}");
+        }
+    }
+}
+
 #[test]
 fn planned_forms_are_the_plain_ones() {
     use egpu_codegen_amdgpu::isa::Op;
@@ -137,5 +187,21 @@ fn planned_forms_are_the_plain_ones() {
         })
     ));
     assert!(plan(&sop2("s_addc_u32")).is_none());
+    let cmp = Inst::Valu {
+        op: op("v_cmp_gt_u32"),
+        e64: true,
+        vdst: Operand::Sgpr(6),
+        sdst: Operand::None,
+        src: [Operand::Vgpr(0), Operand::Int(7), Operand::None],
+        mods: Mods::default(),
+    };
+    assert!(matches!(
+        plan(&cmp),
+        Some(Fast::Compare {
+            src: [Src::Vgpr(0), Src::Const(7), Src::None],
+            dst: 6,
+            ..
+        })
+    ));
     assert!(plan(&sop2("s_lshl_b64")).is_none());
 }

@@ -9,28 +9,32 @@
 /// `a * b + c` with one rounding: bit for bit what `a.mul_add(b, c)` returns.
 #[inline(always)]
 pub fn fma32(a: f32, b: f32, c: f32) -> f32 {
-    let p = f64::from(a) * f64::from(b);
-    let s = p + f64::from(c);
-    if s.is_nan() {
+    let r = fma32_or_nan(a, b, c);
+    if r.is_nan() {
         // Which NaN comes out is the fused operation's business.
         return a.mul_add(b, c);
     }
-    if s.is_infinite() || s == 0.0 {
-        // An infinite operand, or an exactly zero sum (its sign is already right).
-        return s as f32;
-    }
-    // The exact error of the f64 sum (Knuth's TwoSum; exact as nothing overflows).
-    let c = f64::from(c);
+    r
+}
+
+/// [`fma32`] where the result is a number or an infinity; some NaN where it is a NaN.
+/// Free of branches, so a loop over lanes vectorizes.
+#[inline(always)]
+pub fn fma32_or_nan(a: f32, b: f32, c: f32) -> f32 {
+    let (p, c) = (f64::from(a) * f64::from(b), f64::from(c));
+    let s = p + c;
+    // The exact error of the f64 sum (Knuth's TwoSum; exact as nothing overflows). An
+    // exactly zero sum has no error, so its sign stays the f64 sum's (the right one).
     let bb = s - p;
     let err = (p - (s - bb)) + (c - bb);
     let bits = s.to_bits();
-    let odd = if err != 0.0 && bits & 1 == 0 {
-        // Round to odd: the odd neighbour on the side of the exact sum.
-        if (err > 0.0) == (s > 0.0) {
-            bits + 1
-        } else {
-            bits - 1
-        }
+    // Round to odd: an inexact sum with an even last bit steps to the odd neighbour on
+    // the side of the exact sum. Infinities (and NaNs) stay as they are.
+    let inexact_even = err != 0.0 && bits & 1 == 0 && s.is_finite();
+    let away = (err > 0.0) == (s > 0.0);
+    let step = if away { 1 } else { u64::MAX };
+    let odd = if inexact_even {
+        bits.wrapping_add(step)
     } else {
         bits
     };

@@ -151,6 +151,11 @@ impl Wave {
         {
             return Ok(());
         }
+        if let Some(super::fast::Fast::Compare { compare, src, dst }) = &ins.fast
+            && self.compare_fast(*compare, src, *dst, ins.pc)
+        {
+            return Ok(());
+        }
         let Inst::Valu {
             op,
             vdst,
