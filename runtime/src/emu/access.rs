@@ -4,7 +4,7 @@
 //! `s_waitcnt` that covers them, so an early read is an error as on hardware it is garbage.
 
 use super::memory::{Memory, Unmapped};
-use super::strict::Regs;
+use super::strict::{Regs, Repeats};
 use super::wave::{Ctx, Wave};
 use egpu_codegen_amdgpu::isa::{Class, Inst, Operand, Ty};
 
@@ -511,12 +511,16 @@ impl Wave {
                 };
                 if let Some(addrs) = fast {
                     // Every active lane in bounds: only the race check per lane.
+                    let mut repeats = Repeats::default();
                     let mut m = exec;
                     while m != 0 {
                         let l = m.trailing_zeros() as usize;
                         m &= m - 1;
                         let at = addrs[l];
-                        if let Some(race) = ctx.races.access(self.id, at, bytes, false) {
+                        let race = ctx
+                            .races
+                            .access_lane(&mut repeats, self.id, at, bytes, false);
+                        if let Some(race) = race {
                             return Err(lds_race(l, at, false, race));
                         }
                         self.lds_load_lane(ctx.lds, ins, d, l, at, d16);
@@ -573,12 +577,16 @@ impl Wave {
                     };
                     if let Some(addrs) = fast {
                         // Every active lane in bounds: only the race check per lane.
+                        let mut repeats = Repeats::default();
                         let mut m = exec;
                         while m != 0 {
                             let l = m.trailing_zeros() as usize;
                             m &= m - 1;
                             let at = addrs[l];
-                            if let Some(race) = ctx.races.access(self.id, at, bytes, true) {
+                            let race =
+                                ctx.races
+                                    .access_lane(&mut repeats, self.id, at, bytes, true);
+                            if let Some(race) = race {
                                 return Err(lds_race(l, at, true, race));
                             }
                             self.lds_store_lane(ctx.lds, s, l, at, bytes);
@@ -726,7 +734,7 @@ fn lds_race(l: usize, at: usize, write: bool, race: super::strict::Race) -> Stri
 /// The dword at LDS byte `at` (in bounds: checked by `lds_check`).
 #[inline]
 fn lds_u32(lds: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([lds[at], lds[at + 1], lds[at + 2], lds[at + 3]])
+    le_u32(&lds[at..at + 4])
 }
 
 /// The byte range `[lowest, highest + bytes)` the active lanes of `addrs` touch.

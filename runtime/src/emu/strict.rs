@@ -294,6 +294,50 @@ impl LdsRaces {
     }
 }
 
+/// The cells one instruction's lanes have already checked. Touching a cell again with
+/// the same wave, epoch and kind (read or write) changes nothing and cannot race, so a
+/// repeat (a broadcast read, or lanes sharing addresses) needs no check. Direct-mapped by
+/// cell index: a collision only costs a check.
+#[derive(Clone, Copy, Debug)]
+pub struct Repeats([usize; 32]);
+
+impl Default for Repeats {
+    fn default() -> Repeats {
+        Repeats([usize::MAX; 32])
+    }
+}
+
+impl Repeats {
+    /// Whether `cell` was checked already by this instruction; records it.
+    #[inline(always)]
+    fn seen(&mut self, cell: usize) -> bool {
+        let slot = &mut self.0[cell % 32];
+        let seen = *slot == cell;
+        *slot = cell;
+        seen
+    }
+}
+
+impl LdsRaces {
+    /// [`LdsRaces::access`] by one lane of an instruction whose lanes share `repeats`
+    /// (every lane the same wave and kind): an access within one dword already checked
+    /// for an earlier lane is skipped.
+    #[inline(always)]
+    pub fn access_lane(
+        &mut self,
+        repeats: &mut Repeats,
+        wave: u16,
+        addr: usize,
+        len: usize,
+        write: bool,
+    ) -> Option<Race> {
+        if self.waves <= 1 || (addr % 4 + len <= 4 && repeats.seen(addr / 4)) {
+            return None;
+        }
+        self.access(wave, addr, len, write)
+    }
+}
+
 impl Cell {
     /// One access of this dword by `wave` in epoch `e` (+1).
     #[inline(always)]
@@ -392,5 +436,44 @@ mod tests {
         assert_eq!(r.access(1, 4, 4, true), None);
         r.waves = 1;
         assert_eq!(r.access(0, 4, 4, true), None);
+    }
+
+    /// Skipping repeated cells within an instruction gives the same first race per
+    /// instruction and the same later outcomes as checking every lane.
+    #[test]
+    fn skipping_repeats_within_an_instruction_changes_no_outcome() {
+        let (mut every, mut skip) = (LdsRaces::new(64), LdsRaces::new(64));
+        let mut s = 0x1234_5678u32;
+        let mut next = |n: u32| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) % n
+        };
+        for n in 0..3000 {
+            if next(50) == 0 {
+                every.barrier();
+                skip.barrier();
+            }
+            let (wave, write) = (next(3) as u16, next(4) == 0);
+            let len = [1, 2, 4, 8][next(4) as usize];
+            let addrs: Vec<usize> = (0..32)
+                .map(|_| (next(15) * 4 + next(2) * 2) as usize)
+                .collect();
+            let first = |r: &mut LdsRaces, reps: Option<&mut Repeats>| {
+                let mut reps = reps;
+                for (l, &a) in addrs.iter().enumerate() {
+                    let race = match reps.as_deref_mut() {
+                        Some(rp) => r.access_lane(rp, wave, a, len, write),
+                        None => r.access(wave, a, len, write),
+                    };
+                    if let Some(race) = race {
+                        return Some((l, race));
+                    }
+                }
+                None
+            };
+            let want = first(&mut every, None);
+            let got = first(&mut skip, Some(&mut Repeats::default()));
+            assert_eq!(got, want, "instruction {n}");
+        }
     }
 }
