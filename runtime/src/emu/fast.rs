@@ -16,10 +16,13 @@ use egpu_codegen_amdgpu::isa::{Class, Fmt, Inst, Mods, Operand, Ty};
 
 /// A VALU kernel: every lane's result from every lane's three sources and the lane
 /// mask of `v_cndmask` (lanes outside EXEC are computed too and then discarded).
-pub type Kernel = fn(&[[u32; 32]; 3], u32, &mut [u32; 32]);
+pub type Kernel = fn(Rows, u32, &mut [u32; 32]);
 
 /// A VALU compare: each lane's result bit from each lane's two sources.
-pub type Compare = fn(&[[u32; 32]; 3]) -> u32;
+pub type Compare = fn(Rows) -> u32;
+
+/// Every lane of each of the three sources (VGPR rows in place, constants spread).
+pub type Rows<'a> = [&'a [u32; 32]; 3];
 
 /// An operand resolved at load time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +205,7 @@ fn scalar_plan(
 
 macro_rules! k {
     (|$a:ident, $b:ident, $c:ident| $e:expr) => {{
-        fn run(s: &[[u32; 32]; 3], _mask: u32, out: &mut [u32; 32]) {
+        fn run(s: Rows, _mask: u32, out: &mut [u32; 32]) {
             for (l, o) in out.iter_mut().enumerate() {
                 let ($a, $b, $c) = (s[0][l], s[1][l], s[2][l]);
                 *o = $e;
@@ -247,7 +250,7 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         "v_subrev_f32" => k!(|a, b, _c| (f(b) - f(a)).to_bits()),
         "v_mul_f32" => k!(|a, b, _c| (f(a) * f(b)).to_bits()),
         "v_fma_f32" => {
-            fn run(s: &[[u32; 32]; 3], _mask: u32, out: &mut [u32; 32]) {
+            fn run(s: Rows, _mask: u32, out: &mut [u32; 32]) {
                 use super::fma::{fma32, fma32_or_nan};
                 for (l, o) in out.iter_mut().enumerate() {
                     *o = fma32_or_nan(f(s[0][l]), f(s[1][l]), f(s[2][l])).to_bits();
@@ -264,7 +267,7 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         "v_max_f32" => k!(|a, b, _c| super::alu::ieee_max(f(a), f(b)).to_bits()),
         "v_min_f32" => k!(|a, b, _c| super::alu::ieee_min(f(a), f(b)).to_bits()),
         "v_cndmask_b32" => {
-            fn run(s: &[[u32; 32]; 3], mask: u32, out: &mut [u32; 32]) {
+            fn run(s: Rows, mask: u32, out: &mut [u32; 32]) {
                 for (l, o) in out.iter_mut().enumerate() {
                     *o = if mask >> l & 1 == 1 { s[1][l] } else { s[0][l] };
                 }
@@ -277,7 +280,7 @@ pub fn kernel(name: &str) -> Option<Kernel> {
 
 macro_rules! c {
     (|$a:ident, $b:ident| $e:expr, $conv:expr) => {{
-        fn run(s: &[[u32; 32]; 3]) -> u32 {
+        fn run(s: Rows) -> u32 {
             let mut bits = 0;
             for l in 0..32 {
                 let ($a, $b) = ($conv(s[0][l]), $conv(s[1][l]));
@@ -380,7 +383,8 @@ impl Wave {
         pc: u32,
     ) -> bool {
         let exec = self.exec();
-        let Some(rows) = self.fast_rows(src, exec) else {
+        let mut spread = [[0u32; 32]; 3];
+        let Some(rows) = self.fast_rows(src, exec, &mut spread) else {
             return false;
         };
         let cmask = match mask {
@@ -395,7 +399,7 @@ impl Wave {
             return false;
         }
         let mut out = [0u32; 32];
-        kernel(&rows, cmask, &mut out);
+        kernel(rows, cmask, &mut out);
         let row = &mut self.v[d * 32..d * 32 + 32];
         if exec == u32::MAX {
             row.copy_from_slice(&out);
@@ -421,14 +425,15 @@ impl Wave {
         pc: u32,
     ) -> bool {
         let exec = self.exec();
-        let Some(rows) = self.fast_rows(src, exec) else {
+        let mut spread = [[0u32; 32]; 3];
+        let Some(rows) = self.fast_rows(src, exec, &mut spread) else {
             return false;
         };
         let d = usize::from(dst);
         if self.counters.sgpr_busy(d).is_some() {
             return false;
         }
-        let bits = compare(&rows) & exec;
+        let bits = compare(rows) & exec;
         if d != NULL {
             self.s[d] = bits;
             self.s_written |= 1u128 << d;
@@ -438,26 +443,35 @@ impl Wave {
         true
     }
 
-    /// Every lane of the sources, if every strict check on them passes.
+    /// Every lane of the sources, if every strict check on them passes: VGPR rows in
+    /// place (no copy), constants and SGPRs spread into `spread`.
     #[inline(always)]
-    fn fast_rows(&self, src: &[Src; 3], exec: u32) -> Option<[[u32; 32]; 3]> {
-        let mut rows = [[0u32; 32]; 3];
-        for (row, s) in rows.iter_mut().zip(src) {
+    fn fast_rows<'a>(
+        &'a self,
+        src: &[Src; 3],
+        exec: u32,
+        spread: &'a mut [[u32; 32]; 3],
+    ) -> Option<Rows<'a>> {
+        for (row, s) in spread.iter_mut().zip(src) {
             match *s {
-                Src::None => {}
+                Src::None | Src::Vgpr(_) => {}
                 Src::Const(c) => *row = [c; 32],
                 Src::Sreg(r) => *row = [self.fast_sreg(r)?; 32],
-                Src::Vgpr(r) => {
-                    let r = usize::from(r);
-                    let ok = r < self.vgprs
-                        && self.v_written[r] & exec == exec
-                        && self.counters.vgpr_busy(r).is_none()
-                        && self.hazards.trans_use(r).is_none();
-                    if !ok {
-                        return None;
-                    }
-                    row.copy_from_slice(&self.v[r * 32..r * 32 + 32]);
+            }
+        }
+        let spread: &'a [[u32; 32]; 3] = spread;
+        let mut rows: Rows<'a> = [&spread[0], &spread[1], &spread[2]];
+        for (row, s) in rows.iter_mut().zip(src) {
+            if let Src::Vgpr(r) = *s {
+                let r = usize::from(r);
+                let ok = r < self.vgprs
+                    && self.v_written[r] & exec == exec
+                    && self.counters.vgpr_busy(r).is_none()
+                    && self.hazards.trans_use(r).is_none();
+                if !ok {
+                    return None;
                 }
+                *row = self.v.get(r * 32..r * 32 + 32)?.try_into().ok()?;
             }
         }
         Some(rows)
