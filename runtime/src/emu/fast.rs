@@ -1,5 +1,6 @@
 //! Fast paths for the most frequent instruction forms, planned once at load time: 32-bit
-//! scalar ALU ops, and 32-bit VALU ops without modifiers, carry or condition outputs.
+//! scalar ALU ops without SCC input, and 32-bit VALU ops and compares without modifiers
+//! or carries.
 //!
 //! A plan holds the operands already resolved (register indices, constants as their
 //! bits) and, for VALU ops, a lane kernel over plain `[u32; 32]` rows that the compiler
@@ -7,8 +8,7 @@
 //! path (written registers, outstanding loads, the TRANS hazard) *before* changing
 //! anything, and when one of them does not pass it declines: the generic path then runs
 //! the instruction and reports the error with its usual message. Each kernel computes
-//! what `alu::vector` computes for the op (tests/fast_tests.rs checks every one against
-//! it).
+//! what `alu::vector` computes for the op (`fast_tests.rs` checks every one against it).
 
 use super::alu::ScalarFn;
 use super::wave::{NULL, Wave, constant, sreg_index};
