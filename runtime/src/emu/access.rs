@@ -415,6 +415,40 @@ impl Wave {
         (outside & self.exec() == 0).then_some(out)
     }
 
+    /// `ds_load_2addr_b32` when both addresses of every active lane are in bounds: per
+    /// lane, in the order of the per-lane path, the race check and the dword of each
+    /// address. `Ok(false)`: some address is outside the LDS, nothing was done, and the
+    /// per-lane path reports it.
+    fn ds_load2_fast(
+        &mut self,
+        ctx: &mut Ctx,
+        a: usize,
+        d: usize,
+        offsets: [u8; 2],
+    ) -> Result<bool, String> {
+        let size = ctx.lds.len();
+        let [o0, o1] = offsets.map(|o| 4 * u64::from(o));
+        let (Some(first), Some(second)) = (
+            self.lds_addrs(a, o0, 4, size),
+            self.lds_addrs(a, o1, 4, size),
+        ) else {
+            return Ok(false);
+        };
+        let mut repeats = Repeats::default();
+        let mut m = self.exec();
+        while m != 0 {
+            let l = m.trailing_zeros() as usize;
+            m &= m - 1;
+            for (k, at) in [first[l], second[l]].into_iter().enumerate() {
+                if let Some(race) = ctx.races.access_lane(&mut repeats, self.id, at, 4, false) {
+                    return Err(lds_race(l, at, false, race));
+                }
+                self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
+            }
+        }
+        Ok(true)
+    }
+
     /// Lane `l` of a DS load of `ins.bytes` bytes at LDS byte `at` (in bounds) into VGPR
     /// `d` on: a d16 load replaces the half `d16` says and keeps the other.
     #[inline(always)]
@@ -504,6 +538,14 @@ impl Wave {
                 };
                 let bytes = usize::from(ins.bytes);
                 let two = info.class == Class::Load2;
+                if two && self.ds_load2_fast(ctx, a, d, [offset0, offset1])? {
+                    for k in 0..n {
+                        self.v_written[d + k] |= exec;
+                    }
+                    self.counters
+                        .issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
+                    return Ok(());
+                }
                 let fast = if two {
                     None
                 } else {

@@ -81,10 +81,10 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 && mods == Mods::default()
                 && sdst == Operand::None
                 && info.dst == Ty::B32
-                && matches!(
+                && (matches!(
                     info.class,
                     Class::Plain | Class::Float | Class::Clamp | Class::CndMask
-                );
+                ) || info.name == "v_fmac_f32");
             if !plain {
                 return None;
             }
@@ -102,6 +102,10 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                     return None;
                 }
                 resolved[i] = source(src[i])?;
+            }
+            if info.class == Class::NoE64 {
+                // v_fmac: the destination is the accumulator, read like a source.
+                resolved[2] = Src::Vgpr(dst);
             }
             let mask = if cnd {
                 Some(u8::try_from(sreg_index(src[2])?).ok()?)
@@ -249,7 +253,7 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         "v_sub_f32" => k!(|a, b, _c| (f(a) - f(b)).to_bits()),
         "v_subrev_f32" => k!(|a, b, _c| (f(b) - f(a)).to_bits()),
         "v_mul_f32" => k!(|a, b, _c| (f(a) * f(b)).to_bits()),
-        "v_fma_f32" => {
+        "v_fma_f32" | "v_fmac_f32" => {
             fn run(s: Rows, _mask: u32, out: &mut [u32; 32]) {
                 use super::fma::{fma32, fma32_or_nan};
                 for (l, o) in out.iter_mut().enumerate() {

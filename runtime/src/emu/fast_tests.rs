@@ -29,7 +29,7 @@ fn values(seed: u32) -> [u32; 32] {
     })
 }
 
-const OPS: [&str; 28] = [
+const OPS: [&str; 29] = [
     "v_mov_b32",
     "v_add_nc_u32",
     "v_sub_nc_u32",
@@ -55,6 +55,7 @@ const OPS: [&str; 28] = [
     "v_subrev_f32",
     "v_mul_f32",
     "v_fma_f32",
+    "v_fmac_f32",
     "v_max_f32",
     "v_min_f32",
     "v_cndmask_b32",
