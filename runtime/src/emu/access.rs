@@ -203,6 +203,14 @@ impl Wave {
             return false;
         };
         let regs = &mut self.v[d * 32..(d + n) * 32];
+        if let Some(run) = dword_run(exec, addrs, bytes, base).and_then(|o| data.get(o..o + 128)) {
+            // 32 consecutive dwords, lane l at dword l: one straight copy.
+            for (r, b) in regs.iter_mut().zip(run.chunks_exact(4)) {
+                *r = le_u32(b);
+            }
+            self.v_written[d] = u32::MAX;
+            return true;
+        }
         let mut m = exec;
         while m != 0 {
             let l = m.trailing_zeros() as usize;
@@ -238,6 +246,15 @@ impl Wave {
         else {
             return false;
         };
+        if let Some(run) =
+            dword_run(exec, addrs, bytes, base).and_then(|o| data.get_mut(o..o + 128))
+        {
+            // 32 consecutive dwords, lane l at dword l: one straight copy.
+            for (b, &v) in run.chunks_exact_mut(4).zip(&self.v[s * 32..s * 32 + 32]) {
+                b.copy_from_slice(&v.to_le_bytes());
+            }
+            return true;
+        }
         let mut m = exec;
         while m != 0 {
             let l = m.trailing_zeros() as usize;
@@ -777,6 +794,21 @@ fn lds_race(l: usize, at: usize, write: bool, race: super::strict::Race) -> Stri
 #[inline]
 fn lds_u32(lds: &[u8], at: usize) -> u32 {
     le_u32(&lds[at..at + 4])
+}
+
+/// Where lane 0's dword lies in an allocation starting at `base`, when every lane is
+/// active and lane l accesses the dword 4 * l bytes after it (the common coalesced
+/// access), so 128 bytes move as one.
+#[inline]
+fn dword_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
+    let first = addrs[0];
+    let consecutive = addrs
+        .iter()
+        .zip(0u64..)
+        .fold(true, |ok, (&a, l)| ok & (a == first.wrapping_add(4 * l)));
+    (exec == u32::MAX && bytes == 4 && consecutive)
+        .then(|| usize::try_from(first.checked_sub(base)?).ok())
+        .flatten()
 }
 
 /// The byte range `[lowest, highest + bytes)` the active lanes of `addrs` touch.
