@@ -4,7 +4,7 @@
 //! `s_waitcnt` that covers them, so an early read is an error as on hardware it is garbage.
 
 use super::memory::{Memory, Unmapped};
-use super::strict::Regs;
+use super::strict::{Regs, Repeats};
 use super::wave::{Ctx, Wave};
 use egpu_codegen_amdgpu::isa::{Class, Inst, Operand, Ty};
 
@@ -203,6 +203,14 @@ impl Wave {
             return false;
         };
         let regs = &mut self.v[d * 32..(d + n) * 32];
+        if let Some(run) = dword_run(exec, addrs, bytes, base).and_then(|o| data.get(o..o + 128)) {
+            // 32 consecutive dwords, lane l at dword l: one straight copy.
+            for (r, b) in regs.iter_mut().zip(run.chunks_exact(4)) {
+                *r = le_u32(b);
+            }
+            self.v_written[d] = u32::MAX;
+            return true;
+        }
         let mut m = exec;
         while m != 0 {
             let l = m.trailing_zeros() as usize;
@@ -213,9 +221,7 @@ impl Wave {
                     regs[k * 32 + l] = le_u32(&data[off + 4 * k..]);
                 }
             } else {
-                let mut raw = [0u8; 4];
-                raw[..bytes].copy_from_slice(&data[off..off + bytes]);
-                regs[l] = widen(ins, u32::from_le_bytes(raw));
+                regs[l] = widen(ins, le_small(data, off, bytes));
             }
         }
         for w in &mut self.v_written[d..d + n] {
@@ -240,6 +246,15 @@ impl Wave {
         else {
             return false;
         };
+        if let Some(run) =
+            dword_run(exec, addrs, bytes, base).and_then(|o| data.get_mut(o..o + 128))
+        {
+            // 32 consecutive dwords, lane l at dword l: one straight copy.
+            for (b, &v) in run.chunks_exact_mut(4).zip(&self.v[s * 32..s * 32 + 32]) {
+                b.copy_from_slice(&v.to_le_bytes());
+            }
+            return true;
+        }
         let mut m = exec;
         while m != 0 {
             let l = m.trailing_zeros() as usize;
@@ -251,8 +266,7 @@ impl Wave {
                     data[at..at + 4].copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
                 }
             } else {
-                let v = self.get_v(s, l).to_le_bytes();
-                data[off..off + bytes].copy_from_slice(&v[..bytes]);
+                put_small(data, off, bytes, self.get_v(s, l));
             }
         }
         true
@@ -402,6 +416,96 @@ impl Wave {
         Ok(at)
     }
 
+    /// Each lane's LDS byte address (`v[a] + offset`) when every active lane's access of
+    /// `len` bytes is inside the `size` bytes of LDS; `None` sends the instruction to the
+    /// per-lane path, which reports the first lane at fault in lane order.
+    #[inline]
+    fn lds_addrs(&self, a: usize, offset: u64, len: usize, size: usize) -> Option<[usize; 32]> {
+        let row = self.v.get(a * 32..a * 32 + 32)?;
+        let mut out = [0usize; 32];
+        let mut outside = 0u32;
+        for (l, (o, &v)) in out.iter_mut().zip(row).enumerate() {
+            let at = u64::from(v) + offset;
+            *o = at as usize;
+            outside |= u32::from(at + len as u64 > size as u64) << l;
+        }
+        (outside & self.exec() == 0).then_some(out)
+    }
+
+    /// `ds_load_2addr_b32` when both addresses of every active lane are in bounds: per
+    /// lane, in the order of the per-lane path, the race check and the dword of each
+    /// address. `Ok(false)`: some address is outside the LDS, nothing was done, and the
+    /// per-lane path reports it.
+    fn ds_load2_fast(
+        &mut self,
+        ctx: &mut Ctx,
+        a: usize,
+        d: usize,
+        offsets: [u8; 2],
+    ) -> Result<bool, String> {
+        let size = ctx.lds.len();
+        let [o0, o1] = offsets.map(|o| 4 * u64::from(o));
+        let (Some(first), Some(second)) = (
+            self.lds_addrs(a, o0, 4, size),
+            self.lds_addrs(a, o1, 4, size),
+        ) else {
+            return Ok(false);
+        };
+        let mut repeats = Repeats::default();
+        let mut m = self.exec();
+        while m != 0 {
+            let l = m.trailing_zeros() as usize;
+            m &= m - 1;
+            for (k, at) in [first[l], second[l]].into_iter().enumerate() {
+                if let Some(race) = ctx.races.access_lane(&mut repeats, self.id, at, 4, false) {
+                    return Err(lds_race(l, at, false, race));
+                }
+                self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Lane `l` of a DS load of `ins.bytes` bytes at LDS byte `at` (in bounds) into VGPR
+    /// `d` on: a d16 load replaces the half `d16` says and keeps the other.
+    #[inline(always)]
+    fn lds_load_lane(
+        &mut self,
+        lds: &[u8],
+        ins: &Ins,
+        d: usize,
+        l: usize,
+        at: usize,
+        d16: Option<u32>,
+    ) {
+        let bytes = usize::from(ins.bytes);
+        if bytes < 4 {
+            let value = widen(ins, le_small(lds, at, bytes));
+            let slot = &mut self.v[d * 32 + l];
+            *slot = match d16 {
+                Some(shift) => (*slot & !(0xffff << shift)) | (value & 0xffff) << shift,
+                None => value,
+            };
+        } else {
+            for k in 0..bytes / 4 {
+                self.v[(d + k) * 32 + l] = lds_u32(lds, at + 4 * k);
+            }
+        }
+    }
+
+    /// Lane `l` of a DS store of `bytes` bytes from VGPR `s` on to LDS byte `at` (in bounds).
+    #[inline(always)]
+    fn lds_store_lane(&self, lds: &mut [u8], s: usize, l: usize, at: usize, bytes: usize) {
+        if bytes < 4 {
+            put_small(lds, at, bytes, self.get_v(s, l));
+        } else {
+            for k in 0..bytes / 4 {
+                lds[at + 4 * k..at + 4 * k + 4]
+                    .copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
+            }
+        }
+    }
+
     pub(super) fn ds(&mut self, ins: &Ins, ctx: &mut Ctx) -> Result<(), String> {
         let Inst::Ds {
             op,
@@ -451,33 +555,57 @@ impl Wave {
                 };
                 let bytes = usize::from(ins.bytes);
                 let two = info.class == Class::Load2;
-                for_lanes(exec, |l| {
-                    let base = u64::from(self.v[a * 32 + l]);
-                    if two {
-                        for (k, off) in [(0, offset0), (1, offset1)] {
-                            let at =
-                                self.lds_check(ctx, l, base + 4 * u64::from(off), 4, false, false)?;
-                            self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
-                        }
-                        return Ok(());
+                if two && self.ds_load2_fast(ctx, a, d, [offset0, offset1])? {
+                    for k in 0..n {
+                        self.v_written[d + k] |= exec;
                     }
-                    let at = self.lds_check(ctx, l, base + offset, bytes, false, false)?;
-                    if bytes < 4 {
-                        let mut b = [0u8; 4];
-                        b[..bytes].copy_from_slice(&ctx.lds[at..at + bytes]);
-                        let value = widen(ins, u32::from_le_bytes(b));
-                        let slot = &mut self.v[d * 32 + l];
-                        *slot = match d16 {
-                            Some(shift) => (*slot & !(0xffff << shift)) | (value & 0xffff) << shift,
-                            None => value,
-                        };
-                    } else {
-                        for k in 0..bytes / 4 {
-                            self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at + 4 * k);
+                    self.counters
+                        .issue_lgkm(Regs::Vgpr(d as u8, n as u8), ins.pc, false);
+                    return Ok(());
+                }
+                let fast = if two {
+                    None
+                } else {
+                    self.lds_addrs(a, offset, bytes, ctx.lds.len())
+                };
+                if let Some(addrs) = fast {
+                    // Every active lane in bounds: only the race check per lane.
+                    let mut repeats = Repeats::default();
+                    let mut m = exec;
+                    while m != 0 {
+                        let l = m.trailing_zeros() as usize;
+                        m &= m - 1;
+                        let at = addrs[l];
+                        let race = ctx
+                            .races
+                            .access_lane(&mut repeats, self.id, at, bytes, false);
+                        if let Some(race) = race {
+                            return Err(lds_race(l, at, false, race));
                         }
+                        self.lds_load_lane(ctx.lds, ins, d, l, at, d16);
                     }
-                    Ok(())
-                })?;
+                } else {
+                    for_lanes(exec, |l| {
+                        let base = u64::from(self.v[a * 32 + l]);
+                        if two {
+                            for (k, off) in [(0, offset0), (1, offset1)] {
+                                let at = self.lds_check(
+                                    ctx,
+                                    l,
+                                    base + 4 * u64::from(off),
+                                    4,
+                                    false,
+                                    false,
+                                )?;
+                                self.v[(d + k) * 32 + l] = lds_u32(ctx.lds, at);
+                            }
+                            return Ok(());
+                        }
+                        let at = self.lds_check(ctx, l, base + offset, bytes, false, false)?;
+                        self.lds_load_lane(ctx.lds, ins, d, l, at, d16);
+                        Ok(())
+                    })?;
+                }
                 for k in 0..n {
                     self.v_written[d + k] |= exec;
                 }
@@ -501,6 +629,30 @@ impl Wave {
                     })?;
                 } else {
                     let bytes = usize::from(ins.bytes);
+                    let fast = if atomic {
+                        None
+                    } else {
+                        self.lds_addrs(a, offset, bytes, ctx.lds.len())
+                    };
+                    if let Some(addrs) = fast {
+                        // Every active lane in bounds: only the race check per lane.
+                        let mut repeats = Repeats::default();
+                        let mut m = exec;
+                        while m != 0 {
+                            let l = m.trailing_zeros() as usize;
+                            m &= m - 1;
+                            let at = addrs[l];
+                            let race =
+                                ctx.races
+                                    .access_lane(&mut repeats, self.id, at, bytes, true);
+                            if let Some(race) = race {
+                                return Err(lds_race(l, at, true, race));
+                            }
+                            self.lds_store_lane(ctx.lds, s, l, at, bytes);
+                        }
+                        self.counters.issue_lgkm(Regs::None, ins.pc, false);
+                        return Ok(());
+                    }
                     for_lanes(exec, |l| {
                         let at = u64::from(self.get_v(a, l)) + offset;
                         let at = self.lds_check(
@@ -519,12 +671,7 @@ impl Wave {
                                 .ok_or_else(|| format!("{name} is not modelled"))?;
                             ctx.lds[at..at + 4].copy_from_slice(&new.to_le_bytes());
                         } else {
-                            let mut buf = [0u8; 16];
-                            for k in 0..bytes.div_ceil(4) {
-                                buf[4 * k..4 * k + 4]
-                                    .copy_from_slice(&self.get_v(s + k, l).to_le_bytes());
-                            }
-                            ctx.lds[at..at + bytes].copy_from_slice(&buf[..bytes]);
+                            self.lds_store_lane(ctx.lds, s, l, at, bytes);
                         }
                         Ok(())
                     })?;
@@ -646,7 +793,22 @@ fn lds_race(l: usize, at: usize, write: bool, race: super::strict::Race) -> Stri
 /// The dword at LDS byte `at` (in bounds: checked by `lds_check`).
 #[inline]
 fn lds_u32(lds: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([lds[at], lds[at + 1], lds[at + 2], lds[at + 3]])
+    le_u32(&lds[at..at + 4])
+}
+
+/// Where lane 0's dword lies in an allocation starting at `base`, when every lane is
+/// active and lane l accesses the dword 4 * l bytes after it (the common coalesced
+/// access), so 128 bytes move as one.
+#[inline]
+fn dword_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
+    let first = addrs[0];
+    let consecutive = addrs
+        .iter()
+        .zip(0u64..)
+        .fold(true, |ok, (&a, l)| ok & (a == first.wrapping_add(4 * l)));
+    (exec == u32::MAX && bytes == 4 && consecutive)
+        .then(|| usize::try_from(first.checked_sub(base)?).ok())
+        .flatten()
 }
 
 /// The byte range `[lowest, highest + bytes)` the active lanes of `addrs` touch.
@@ -662,6 +824,27 @@ fn lane_span(exec: u32, addrs: &[u64; 32], bytes: usize) -> Option<(u64, u64)> {
     }
     (lo <= hi).then_some(())?;
     Some((lo, hi.checked_add(bytes as u64)?))
+}
+
+/// The little-endian value of the 1, 2 or 4 bytes at `at` (fixed-size reads: a
+/// variable-length copy here was a library call per lane).
+#[inline(always)]
+fn le_small(b: &[u8], at: usize, bytes: usize) -> u32 {
+    match bytes {
+        1 => u32::from(b[at]),
+        2 => u32::from(u16::from_le_bytes([b[at], b[at + 1]])),
+        _ => le_u32(&b[at..]),
+    }
+}
+
+/// Writes the low 1, 2 or 4 bytes of `v` at `at`, little-endian.
+#[inline(always)]
+fn put_small(b: &mut [u8], at: usize, bytes: usize, v: u32) {
+    match bytes {
+        1 => b[at] = v as u8,
+        2 => b[at..at + 2].copy_from_slice(&(v as u16).to_le_bytes()),
+        _ => b[at..at + 4].copy_from_slice(&v.to_le_bytes()),
+    }
 }
 
 /// A little-endian dword at the start of `b`.

@@ -384,7 +384,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_sub_co_ci_u32" => v!(|s, c| borrow(s[0], s[1] + b(c))),
         "v_subrev_co_ci_u32" => v!(|s, c| borrow(s[1], s[0] + b(c))),
         // v_fmac: the loader passes the destination as the third source.
-        "v_fmac_f32" => fl!(|a, b, c| a.mul_add(b, c)),
+        "v_fmac_f32" => fl!(|a, b, c| super::fma::fma32(a, b, c)),
         "v_add_f16" => hl!(|a, b, _c| a + b),
         "v_sub_f16" => hl!(|a, b, _c| a - b),
         "v_mul_f16" => hl!(|a, b, _c| a * b),
@@ -435,7 +435,7 @@ pub fn vector(name: &str) -> Option<VectorFn> {
         "v_cmp_lg_f64" => vc!(|a, b| a != b && !a.is_nan() && !b.is_nan(), d),
         "v_cmp_class_f32" => v!(|s, _c| (0, lo(s[1]) >> class_bit(f(s[0])) & 1 == 1)),
         // VOP3.
-        "v_fma_f32" => fl!(|a, b, c| a.mul_add(b, c)),
+        "v_fma_f32" => fl!(|a, b, c| super::fma::fma32(a, b, c)),
         "v_fma_f64" => dl!(|a, b, c| a.mul_add(b, c)),
         "v_add_f64" => dl!(|a, b, _c| a + b),
         "v_mul_f64" => dl!(|a, b, _c| a * b),
@@ -609,7 +609,7 @@ fn ldexp(x: f64, n: i32) -> f64 {
     x * 2f64.powi(half) * 2f64.powi(rest)
 }
 
-trait Ieee: Copy + PartialOrd {
+pub(super) trait Ieee: Copy + PartialOrd {
     fn nan(self) -> bool;
 }
 impl Ieee for f32 {
@@ -624,7 +624,7 @@ impl Ieee for f64 {
 }
 
 /// IEEE-mode min/max: a NaN operand yields the other; -0 is below +0.
-fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
+pub(super) fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
     if a.nan() {
         return b;
     }
@@ -639,7 +639,7 @@ fn ieee_min<T: Ieee + Into<f64>>(a: T, b: T) -> T {
     }
 }
 
-fn ieee_max<T: Ieee + Into<f64>>(a: T, b: T) -> T {
+pub(super) fn ieee_max<T: Ieee + Into<f64>>(a: T, b: T) -> T {
     if a.nan() {
         return b;
     }

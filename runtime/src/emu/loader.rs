@@ -25,11 +25,14 @@ pub struct Ins {
     /// 2-byte load sign-extends; computed once here rather than from the name per lane.
     pub bytes: u8,
     pub sext: bool,
+    /// The fast path's plan, for the frequent plain forms (`fast.rs`).
+    pub fast: Option<super::fast::Fast>,
 }
 
 impl Ins {
     fn new(pc: u32, len: u32, inst: Inst, name: &'static str, exec: Exec) -> Ins {
         let (bytes, sext) = mem_shape(name);
+        let fast = super::fast::plan(&inst);
         Ins {
             pc,
             len,
@@ -38,6 +41,7 @@ impl Ins {
             exec,
             bytes,
             sext,
+            fast,
         }
     }
 }

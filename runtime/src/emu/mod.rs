@@ -17,6 +17,8 @@
 mod access;
 mod alu;
 mod dual;
+mod fast;
+mod fma;
 pub mod loader;
 pub mod memory;
 pub mod metadata;
@@ -24,6 +26,7 @@ pub mod strict;
 mod trace;
 mod vector;
 pub mod wave;
+mod wmma;
 
 use crate::DeviceError;
 use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
@@ -336,6 +339,7 @@ impl<'p> Runner<'p> {
         races: &mut LdsRaces,
     ) -> Result<(), DeviceError> {
         let mut waves = self.waves(id);
+        races.waves = waves.len();
         let first = self.waves_started;
         self.waves_started += waves.len() as u64;
         loop {
@@ -353,7 +357,7 @@ impl<'p> Runner<'p> {
                 return Ok(());
             }
             // Every live wave waits at the barrier: release them all.
-            races.epoch += 1;
+            races.barrier();
             for w in waves.iter_mut().filter(|w| w.state == State::Barrier) {
                 w.state = State::Running;
             }

@@ -112,13 +112,17 @@ impl Counters {
     pub fn wait(&mut self, vm: usize, lgkm: usize) {
         let mut retired = false;
         while self.vm.len() > vm {
-            self.vm.pop_front();
+            if let Some(p) = self.vm.pop_front() {
+                self.mark(p.regs, 0);
+            }
             retired = true;
         }
         let smem = self.lgkm.iter().any(|p| p.smem);
         if !smem || lgkm == 0 {
             while self.lgkm.len() > lgkm {
-                self.lgkm.pop_front();
+                if let Some(p) = self.lgkm.pop_front() {
+                    self.mark(p.regs, 0);
+                }
                 retired = true;
             }
         }
@@ -127,9 +131,11 @@ impl Counters {
         }
     }
 
+    /// After retiring loads (whose registers were cleared): marks the registers of the
+    /// loads still outstanding again, in issue order per counter, so a register two
+    /// loads write shows the same pc as if every mark were redone. Only the retired
+    /// loads' registers and the few outstanding ones are touched, not every register.
     fn remark(&mut self) {
-        self.vbusy.iter_mut().for_each(|b| *b = 0);
-        self.sbusy = [0; 128];
         for i in 0..self.vm.len() {
             let p = self.vm[i];
             self.mark(p.regs, p.pc + 1);
@@ -225,10 +231,12 @@ struct Cell {
 
 /// LDS race detection: two waves touching the same dword in one epoch (between two
 /// `s_barrier`s), at least one of them writing, is a race. Atomics are not races.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LdsRaces {
     cells: Vec<Cell>,
     pub epoch: u32,
+    /// Waves in the current workgroup: with one, no access can race, so none is recorded.
+    pub waves: usize,
 }
 
 /// A race found: the other wave and whether it wrote.
@@ -243,18 +251,39 @@ impl LdsRaces {
         LdsRaces {
             cells: vec![Cell::default(); lds_bytes.div_ceil(4)],
             epoch: 0,
+            waves: usize::MAX,
         }
     }
 
+    /// Forgets every access, for the next workgroup. Epochs only grow, so this starts a
+    /// new one that no recorded access belongs to instead of clearing every cell (a
+    /// memset of 4 times the LDS size per workgroup); the cells are cleared only when
+    /// the counter would wrap.
     pub fn reset(&mut self) {
-        self.cells.iter_mut().for_each(|c| *c = Cell::default());
-        self.epoch = 0;
+        if self.epoch >= u32::MAX - 2 {
+            self.cells.iter_mut().for_each(|c| *c = Cell::default());
+            self.epoch = 0;
+        } else {
+            self.epoch += 1;
+        }
+    }
+
+    /// A new epoch within the workgroup: every wave passed an `s_barrier`.
+    pub fn barrier(&mut self) {
+        self.reset();
     }
 
     /// Records an access of `[addr, addr + len)` by `wave`.
     #[inline]
     pub fn access(&mut self, wave: u16, addr: usize, len: usize, write: bool) -> Option<Race> {
+        if self.waves <= 1 {
+            return None;
+        }
         let e = self.epoch + 1;
+        if addr % 4 + len <= 4 {
+            // An access within one dword (the common case): one cell, no range to walk.
+            return self.cells.get_mut(addr / 4)?.touch(wave, e, write);
+        }
         let end = (addr + len).div_ceil(4).min(self.cells.len());
         for c in &mut self.cells[addr / 4..end] {
             if let Some(race) = c.touch(wave, e, write) {
@@ -262,6 +291,50 @@ impl LdsRaces {
             }
         }
         None
+    }
+}
+
+/// The cells one instruction's lanes have already checked. Touching a cell again with
+/// the same wave, epoch and kind (read or write) changes nothing and cannot race, so a
+/// repeat (a broadcast read, or lanes sharing addresses) needs no check. Direct-mapped by
+/// cell index: a collision only costs a check.
+#[derive(Clone, Copy, Debug)]
+pub struct Repeats([usize; 32]);
+
+impl Default for Repeats {
+    fn default() -> Repeats {
+        Repeats([usize::MAX; 32])
+    }
+}
+
+impl Repeats {
+    /// Whether `cell` was checked already by this instruction; records it.
+    #[inline(always)]
+    fn seen(&mut self, cell: usize) -> bool {
+        let slot = &mut self.0[cell % 32];
+        let seen = *slot == cell;
+        *slot = cell;
+        seen
+    }
+}
+
+impl LdsRaces {
+    /// [`LdsRaces::access`] by one lane of an instruction whose lanes share `repeats`
+    /// (every lane the same wave and kind): an access within one dword already checked
+    /// for an earlier lane is skipped.
+    #[inline(always)]
+    pub fn access_lane(
+        &mut self,
+        repeats: &mut Repeats,
+        wave: u16,
+        addr: usize,
+        len: usize,
+        write: bool,
+    ) -> Option<Race> {
+        if self.waves <= 1 || (addr % 4 + len <= 4 && repeats.seen(addr / 4)) {
+            return None;
+        }
+        self.access(wave, addr, len, write)
     }
 }
 
@@ -341,5 +414,66 @@ mod tests {
         assert_eq!(r.access(1, 0, 4, true), None);
         assert_eq!(r.access(2, 8, 4, false), None);
         assert!(r.access(3, 8, 4, true).is_some());
+    }
+
+    #[test]
+    fn a_new_workgroup_or_barrier_forgets_accesses_and_one_wave_never_races() {
+        let mut r = LdsRaces::new(64);
+        assert_eq!(r.access(0, 6, 2, true), None);
+        assert!(
+            r.access(1, 4, 4, false).is_some(),
+            "bytes 6..8 lie in dword 1"
+        );
+        r.reset();
+        assert_eq!(r.access(1, 4, 4, false), None);
+        assert!(r.access(0, 7, 1, true).is_some());
+        r.barrier();
+        assert_eq!(r.access(0, 4, 4, true), None);
+        // The wrap-around clears the cells rather than reusing epoch numbers.
+        r.epoch = u32::MAX - 2;
+        r.reset();
+        assert_eq!(r.epoch, 0);
+        assert_eq!(r.access(1, 4, 4, true), None);
+        r.waves = 1;
+        assert_eq!(r.access(0, 4, 4, true), None);
+    }
+
+    /// Skipping repeated cells within an instruction gives the same first race per
+    /// instruction and the same later outcomes as checking every lane.
+    #[test]
+    fn skipping_repeats_within_an_instruction_changes_no_outcome() {
+        let (mut every, mut skip) = (LdsRaces::new(64), LdsRaces::new(64));
+        let mut s = 0x1234_5678u32;
+        let mut next = |n: u32| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) % n
+        };
+        for n in 0..3000 {
+            if next(50) == 0 {
+                every.barrier();
+                skip.barrier();
+            }
+            let (wave, write) = (next(3) as u16, next(4) == 0);
+            let len = [1, 2, 4, 8][next(4) as usize];
+            let addrs: Vec<usize> = (0..32)
+                .map(|_| (next(15) * 4 + next(2) * 2) as usize)
+                .collect();
+            let first = |r: &mut LdsRaces, reps: Option<&mut Repeats>| {
+                let mut reps = reps;
+                for (l, &a) in addrs.iter().enumerate() {
+                    let race = match reps.as_deref_mut() {
+                        Some(rp) => r.access_lane(rp, wave, a, len, write),
+                        None => r.access(wave, a, len, write),
+                    };
+                    if let Some(race) = race {
+                        return Some((l, race));
+                    }
+                }
+                None
+            };
+            let want = first(&mut every, None);
+            let got = first(&mut skip, Some(&mut Repeats::default()));
+            assert_eq!(got, want, "instruction {n}");
+        }
     }
 }

@@ -141,6 +141,21 @@ impl Wave {
         cin: Cin,
         trans: bool,
     ) -> Result<(), String> {
+        if let Some(super::fast::Fast::Valu {
+            kernel,
+            src,
+            mask,
+            dst,
+        }) = &ins.fast
+            && self.valu_fast(*kernel, src, *mask, *dst, ins.pc)
+        {
+            return Ok(());
+        }
+        if let Some(super::fast::Fast::Compare { compare, src, dst }) = &ins.fast
+            && self.compare_fast(*compare, src, *dst, ins.pc)
+        {
+            return Ok(());
+        }
         let Inst::Valu {
             op,
             vdst,
@@ -584,30 +599,28 @@ impl Wave {
         let half_out = ins.name.starts_with("v_wmma_f16");
         // A's row i and B's column j are lane i / j's 16 halves; convert them once.
         let (a, b) = (self.wmma_halves(ar, bf), self.wmma_halves(br, bf));
-        let mut out = [[0u32; 32]; 8];
-        for (v, row_out) in out.iter_mut().enumerate() {
-            for (l, o) in row_out.iter_mut().enumerate() {
-                let (i, j) = (2 * v + l / 16, l % 16);
-                let c = self.get_v(cr + v, l);
-                let mut acc = if half_out {
-                    f16::from_bits(c as u16).to_f32()
-                } else {
-                    f32::from_bits(c)
-                };
-                for k in 0..16 {
-                    acc = a[i][k].mul_add(b[j][k], acc);
-                }
-                *o = if half_out {
-                    u32::from(f16::from_f32(acc).to_bits())
-                } else {
-                    acc.to_bits()
-                };
-            }
+        // C/D element (i, j) is VGPR base + i / 2, lane 16 * (i % 2) + j: the eight
+        // registers hold the matrix row-major, 16 lanes a row.
+        let mut acc = [[0f32; 16]; 16];
+        let c = &self.v[cr * 32..cr * 32 + 256];
+        for (x, &raw) in acc.iter_mut().flatten().zip(c) {
+            *x = if half_out {
+                f16::from_bits(raw as u16).to_f32()
+            } else {
+                f32::from_bits(raw)
+            };
         }
-        for (v, row) in out.iter().enumerate() {
-            for (l, &x) in row.iter().enumerate() {
-                self.set_v(dr + v, l, x);
-            }
+        super::wmma::accumulate(&a, &b, &mut acc, !bf);
+        let d = &mut self.v[dr * 32..dr * 32 + 256];
+        for (slot, &x) in d.iter_mut().zip(acc.iter().flatten()) {
+            *slot = if half_out {
+                u32::from(f16::from_f32(x).to_bits())
+            } else {
+                x.to_bits()
+            };
+        }
+        for w in &mut self.v_written[dr..dr + 8] {
+            *w = u32::MAX;
         }
         self.hazards.issued(false, Some((dr, 8)), ins.pc);
         self.hazards.wmma_d = Some((dr as u8, 8, ins.pc));

@@ -356,6 +356,11 @@ impl Wave {
         scc_in: bool,
         dst_in: bool,
     ) -> Result<(), String> {
+        if let Some(super::fast::Fast::Scalar { f, a, b, dst }) = ins.fast
+            && self.scalar_fast(f, a, b, dst)
+        {
+            return Ok(());
+        }
         let info = ins.inst.op().info();
         let (dst, a, b) = match ins.inst {
             Inst::Sop2 {
