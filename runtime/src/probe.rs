@@ -174,7 +174,7 @@ mod tests {
         let err = probe_devices_named(Some("tpu")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "EGPU_DEVICE: unknown device 'tpu' (devices: cpu, emu, cuda, cuda:N)"
+            "EGPU_DEVICE: unknown device 'tpu' (devices: cpu, emu, cuda, cuda:N, hsa, hsa:N)"
         );
         // A GPU ordinal past the last one never opens, so it is an error too.
         let err = probe_devices_named(Some("cuda:4096")).unwrap_err();
