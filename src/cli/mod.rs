@@ -24,6 +24,7 @@ mod progress;
 mod run;
 mod run_kernel;
 mod summary;
+mod tensors;
 mod usage;
 
 pub use error::CliError;

@@ -7,9 +7,9 @@
 
 use super::compile::{nvidia_error, toolchain_error};
 use super::error::{evaluation, kernel_run, output, shown};
-use super::eval::{input_files, read_inputs, write_tensors};
 use super::progress::Phase;
 use super::summary::summarize;
+use super::tensors::{input_files, read_inputs, write_tensors};
 use super::{CliError, load};
 use crate::jit::{Jit, JitError, JitOptions, Program, ProgramRunError};
 use egpu_ir::Target;

@@ -3,8 +3,8 @@
 //! (The clap documentation of [`RunKernelArgs`] is the command's `--help`.)
 
 use super::error::output;
-use super::eval::write_tensors;
 use super::summary::summarize;
+use super::tensors::write_tensors;
 use super::{CliError, load};
 use crate::npy;
 use egpu_ir::interp::{self, ELEMENT_LIMIT, Tensor};
