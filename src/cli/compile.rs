@@ -4,6 +4,7 @@
 
 use super::error::{create_dir, output, shown, unwritable};
 use super::{CliError, amd, load};
+use crate::jit::JitError;
 use crate::nvidia::{self, NvidiaError};
 use egpu_codegen_ptx::PtxOptions;
 use egpu_codegen_ptx::toolchain::{Assembler, Toolchain, ToolchainError};
@@ -214,6 +215,21 @@ pub fn toolchain_error(e: ToolchainError) -> CliError {
             "egpu wrote PTX that ptxas refuses (a bug in egpu): {e}"
         )),
         e => CliError::Internal(e.to_string()),
+    }
+}
+
+/// A compile failure for people: the user's when the graph uses something a backend does not
+/// support or a pass name is unknown (exit 1), else egpu's or a tool's (exit 2).
+pub fn jit_error(file: &Path, e: JitError) -> CliError {
+    match e {
+        JitError::UnknownTarget { .. } => CliError::User(format!("--target: {e}")),
+        JitError::Pipeline(PipelineError::UnknownPass(_)) => {
+            CliError::User(format!("--disable-pass: {e}"))
+        }
+        JitError::Pipeline(e) => CliError::Internal(e.to_string()),
+        JitError::Amd(e) => super::amd::build_error(file, e),
+        JitError::Nvidia(e) => nvidia_error(e),
+        JitError::Toolchain(e) => toolchain_error(e),
     }
 }
 

@@ -5,18 +5,17 @@
 //! that opens, else the emulator. Prints the outputs and where the time went (compile,
 //! copies each way with their bytes, kernels).
 
-use super::compile::{nvidia_error, toolchain_error};
+use super::compile::jit_error;
 use super::error::{evaluation, kernel_run, output, shown};
 use super::progress::Phase;
 use super::summary::summarize;
 use super::tensors::{input_files, read_inputs, write_tensors};
 use super::{CliError, load};
-use crate::jit::{Jit, JitError, JitOptions, Program, ProgramRunError};
+use crate::jit::{Jit, JitOptions, Program, ProgramRunError};
 use egpu_ir::Target;
 use egpu_ir::interp::{self, Tensor, compare};
 use egpu_ir::kernel::ProgramError;
 use egpu_ir::precision::Family;
-use egpu_passes::pipeline::PipelineError;
 use egpu_runtime::program::{Input, ProgramRun, RunError, RunOptions};
 use egpu_runtime::resident::Copies;
 use egpu_runtime::{Device, DeviceError, open_default_device, open_device};
@@ -181,21 +180,6 @@ fn bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-/// A compile failure for people: the user's when the graph uses something a backend does not
-/// support or a pass name is unknown (exit 1), else egpu's or a tool's (exit 2).
-pub fn jit_error(file: &Path, e: JitError) -> CliError {
-    match e {
-        JitError::UnknownTarget { .. } => CliError::User(format!("--target: {e}")),
-        JitError::Pipeline(PipelineError::UnknownPass(_)) => {
-            CliError::User(format!("--disable-pass: {e}"))
-        }
-        JitError::Pipeline(e) => CliError::Internal(e.to_string()),
-        JitError::Amd(e) => super::amd::build_error(file, e),
-        JitError::Nvidia(e) => nvidia_error(e),
-        JitError::Toolchain(e) => toolchain_error(e),
     }
 }
 

@@ -3,12 +3,12 @@
 //! `cuda`, wall-clock time on `emu` and `cpu`), its outputs verified, and its throughput
 //! computed from the median run ([`super::metric::Metric`]).
 
-use super::super::compile::{compile, nvidia_error, pipeline_options};
-use super::super::{CliError, amd};
+use super::super::CliError;
+use super::super::compile::{compile, jit_error, pipeline_options};
 use super::metric::Metric;
 use super::verify::{Check, Verdict, verify};
 use crate::cli::progress::Progress;
-use crate::jit::{Jit, JitError};
+use crate::jit::Jit;
 use egpu_ir::interp::{Tensor, random_inputs};
 use egpu_ir::{Graph, Target, kernel};
 use egpu_runtime::program::{RunOptions, run_program};
@@ -75,7 +75,7 @@ impl<'a> Bench<'a> {
             // No kernel cache: the compile ms column measures the compiler, every time.
             _ => Some(
                 Jit::new(target.name)
-                    .map_err(|e| jit_error(target.name, e))?
+                    .map_err(|e| jit_error(Path::new(target.name), e))?
                     .with_cache(None),
             ),
         };
@@ -95,7 +95,9 @@ impl<'a> Bench<'a> {
             let binaries = plan.kernels.iter().cloned().map(Binary::Kir).collect();
             return Ok(Compiled { plan, binaries });
         };
-        let program = jit.compile(graph).map_err(|e| jit_error(name, e))?;
+        let program = jit
+            .compile(graph)
+            .map_err(|e| jit_error(Path::new(name), e))?;
         let binaries = program.binaries_for(self.device.name()).ok_or_else(|| {
             CliError::Internal(format!(
                 "{name}: {} code does not run on device {}",
@@ -173,14 +175,4 @@ impl<'a> Bench<'a> {
 pub fn median(times: &mut [f64]) -> f64 {
     times.sort_by(f64::total_cmp);
     times.get(times.len() / 2).copied().unwrap_or(0.0)
-}
-
-/// A compile failure for people, sorted as `egpu compile` sorts it.
-fn jit_error(name: &str, e: JitError) -> CliError {
-    match e {
-        JitError::Amd(e) => amd::build_error(Path::new(name), e),
-        JitError::Nvidia(e) => nvidia_error(e),
-        JitError::UnknownTarget { .. } => CliError::User(format!("--target: {e}")),
-        e => CliError::Internal(format!("{name}: {e}")),
-    }
 }
