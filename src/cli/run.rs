@@ -83,7 +83,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
             summarize(tensor)
         );
     }
-    text += &time_report(compile_ms, cached, run_ms, &run, args.verbose);
+    text += &time_report(&program, compile_ms, cached, run_ms, &run, args.verbose);
     if let Some(dir) = args.output_dir {
         text += &write_tensors(dir, &run.outputs)?;
     }
@@ -141,6 +141,7 @@ fn compile_and_run(
 /// Where the time went: compiling (or taking the program from the kernel cache), copies
 /// each way (with bytes), the kernels; with `verbose`, each launch.
 fn time_report(
+    program: &Program,
     compile_ms: f64,
     cached: bool,
     run_ms: f64,
@@ -160,8 +161,13 @@ fn time_report(
         copies(&t.poison),
     );
     if verbose {
-        for (i, ms) in run.launch_ms.iter().enumerate() {
-            text += &format!("  launch {i}: {ms:.3} ms\n");
+        for (i, (ms, launch)) in run.launch_ms.iter().zip(&program.plan.launches).enumerate() {
+            let kernel = program
+                .plan
+                .kernels
+                .get(launch.kernel)
+                .map_or("?", |k| k.name());
+            text += &format!("  launch {i} {kernel}: {ms:.3} ms\n");
         }
     }
     text

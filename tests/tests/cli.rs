@@ -916,3 +916,40 @@ fn a_bad_npy_header_is_not_echoed_whole() {
     assert!(err.contains("not a valid .npy file"), "{err:.500}");
     assert!(err.len() < 600, "{} bytes: {err:.600}", err.len());
 }
+
+/// `run -v` says where the time and the bytes went: one line per launch naming its kernel,
+/// and the transfer account, whose byte counts are the graph's inputs (host → device) and
+/// outputs (device → host), computed here from the declared shapes.
+#[test]
+fn run_verbose_names_each_launch_and_counts_the_bytes_each_way() {
+    let file = example("mlp");
+    let (code, out, err) = egpu(&["run", &file, "--device", "emu", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    let graph = egpu_ir::text::parse(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let bytes = |ids: Vec<egpu_ir::NodeId>| -> usize {
+        ids.iter()
+            .map(|&id| {
+                let node = graph.node(id);
+                node.shape.numel() * node.dtype.size_bytes()
+            })
+            .sum()
+    };
+    let to_device = bytes(graph.inputs().to_vec());
+    let to_host = bytes(graph.outputs().iter().map(|o| o.node).collect());
+    assert_eq!(
+        (to_device, to_host),
+        (46_632, 1_280),
+        "mlp's inputs and output"
+    );
+    assert!(
+        out.contains("transfers: host->device 45.5 KiB in 5 copies")
+            && out.contains("device->host 1.2 KiB in 1 copies"),
+        "{out}"
+    );
+    let launches: Vec<&str> = out.lines().filter(|l| l.starts_with("  launch ")).collect();
+    assert_eq!(launches.len(), 3, "{out}");
+    assert!(
+        launches[0].starts_with("  launch 0 k0_") && launches[0].ends_with(" ms"),
+        "{out}"
+    );
+}
