@@ -9,7 +9,7 @@
 
 use crate::DeviceError;
 use crate::bytes::{from_bytes, to_bytes};
-use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_fill, fill_bytes};
 use crate::slots::Slots;
 use egpu_ir::Shape;
 use egpu_ir::interp::Tensor;
@@ -198,6 +198,16 @@ impl Device for CpuDevice {
         }
         held.copy_from_slice(data);
         Ok(())
+    }
+
+    fn fill(&mut self, buffer: BufferId, pattern: &[u8]) -> Result<Filled, DeviceError> {
+        let held = self
+            .buffers
+            .get_mut(buffer.0)
+            .ok_or_else(|| no_buffer(buffer))?;
+        check_fill(CpuDevice::NAME, buffer, held.len(), pattern)?;
+        fill_bytes(held, pattern);
+        Ok(Filled::OnDevice)
     }
 
     fn download(&mut self, buffer: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {

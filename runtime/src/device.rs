@@ -54,6 +54,15 @@ pub enum Arg {
     I64(i64),
 }
 
+/// Where the bytes of a [`Device::fill`] came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filled {
+    /// The device wrote them itself (a memset): nothing crossed the link.
+    OnDevice,
+    /// They were uploaded from the host, across the link.
+    OverLink,
+}
+
 /// A device that can hold buffers and run kernels.
 pub trait Device {
     /// The short name `--device` selects it by (`cpu`, `cuda`).
@@ -79,6 +88,16 @@ pub trait Device {
 
     /// Copies `data` into the buffer; `data` must be exactly the buffer's size.
     fn upload(&mut self, buffer: BufferId, data: &[u8]) -> Result<(), DeviceError>;
+
+    /// Fills the buffer with `pattern` repeated; `pattern` is 1, 2, 4 or 8 bytes and its
+    /// length divides the buffer's size. The default uploads the repeated pattern; a device that can
+    /// fill its own memory does so, and nothing crosses the link.
+    fn fill(&mut self, buffer: BufferId, pattern: &[u8]) -> Result<Filled, DeviceError> {
+        let size = self.size(buffer)?;
+        check_fill(self.name(), buffer, size, pattern)?;
+        self.upload(buffer, &pattern.repeat(size / pattern.len()))?;
+        Ok(Filled::OverLink)
+    }
 
     /// Copies the buffer into `out` (after every launch before it has finished); `out`
     /// must be exactly the buffer's size.
@@ -113,5 +132,32 @@ pub trait Device {
     /// refused the cubin; the PTX was JIT-compiled instead"). Empty by default.
     fn take_notices(&mut self) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// A fill pattern is 1, 2, 4 or 8 bytes (an element of some dtype) and divides the buffer's
+/// size.
+pub fn check_fill(
+    device: &str,
+    buffer: BufferId,
+    size: usize,
+    pattern: &[u8],
+) -> Result<(), DeviceError> {
+    if matches!(pattern.len(), 1 | 2 | 4 | 8) && size.is_multiple_of(pattern.len()) {
+        return Ok(());
+    }
+    Err(DeviceError::FillPattern {
+        device: device.to_string(),
+        buffer: buffer.0,
+        bytes: size,
+        pattern: pattern.len(),
+    })
+}
+
+/// Fills `bytes` with `pattern` repeated (a host-memory device's fill; the length was checked
+/// by [`check_fill`]).
+pub fn fill_bytes(bytes: &mut [u8], pattern: &[u8]) {
+    for chunk in bytes.chunks_exact_mut(pattern.len()) {
+        chunk.copy_from_slice(pattern);
     }
 }

@@ -60,6 +60,16 @@ pub enum DeviceError {
     /// A kernel handle this device never gave out.
     #[error("{device}: kernel handle #{handle} does not exist")]
     NoSuchKernel { device: String, handle: u32 },
+    /// A fill pattern that is not 1, 2, 4 or 8 bytes, or does not divide the buffer.
+    #[error(
+        "{device}: buffer #{buffer} holds {bytes} bytes, which a {pattern}-byte fill pattern cannot fill"
+    )]
+    FillPattern {
+        device: String,
+        buffer: u32,
+        bytes: usize,
+        pattern: usize,
+    },
     /// A copy whose host side is not the buffer's size.
     #[error(
         "{device}: buffer #{buffer} holds {buffer_bytes} bytes, the {direction} has {host_bytes}"

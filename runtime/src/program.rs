@@ -9,12 +9,13 @@
 
 use crate::DeviceError;
 use crate::bytes::{BytesError, from_bytes, push_scalar, to_bytes};
-use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
-use crate::resident::{DeviceTensor, Transfers, timed_download, timed_upload};
+use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle};
+use crate::resident::{Copies, DeviceTensor, Transfers, timed_download, timed_upload};
 use egpu_ir::DType;
 use egpu_ir::interp::Tensor;
-use egpu_ir::kernel::{Access, BufferRole, Param, Program, poison};
+use egpu_ir::kernel::{Access, BufferRole, Param, Program};
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 /// What [`run_program`] should measure besides running.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -285,8 +286,7 @@ fn execute(
                 let id = device.alloc(bytes)?;
                 buffers.push((id, true));
                 if !options.no_poison {
-                    let poison = poison_bytes(buffer.dtype, buffer.elements);
-                    timed_upload(device, id, &poison, &mut transfers.poison)?;
+                    poison(device, id, buffer.dtype, &mut transfers.poison)?;
                 }
             }
         }
@@ -344,12 +344,30 @@ fn execute(
     })
 }
 
-/// `elements` poison values of `dtype`, as [`Program::run`] starts its temporaries and
-/// outputs: NaN for floats, the minimum for integers, true for bool.
-fn poison_bytes(dtype: DType, elements: usize) -> Vec<u8> {
-    let mut one = Vec::with_capacity(dtype.size_bytes());
-    push_scalar(poison(dtype), dtype, &mut one);
-    one.repeat(elements)
+/// One poison element of `dtype` as device bytes.
+fn poison_pattern(dtype: DType) -> Vec<u8> {
+    let mut pattern = Vec::with_capacity(dtype.size_bytes());
+    push_scalar(egpu_ir::kernel::poison(dtype), dtype, &mut pattern);
+    pattern
+}
+
+/// Starts buffer `id` with poison values of `dtype` ([`poison`]): NaN for floats, the minimum
+/// for integers, true for bool. The device fills it itself where it can; an upload of the
+/// pattern (the default fill) is counted in `copies`, since it crossed the link.
+fn poison(
+    device: &mut dyn Device,
+    id: BufferId,
+    dtype: DType,
+    copies: &mut Copies,
+) -> Result<(), DeviceError> {
+    let bytes = device.size(id)?;
+    let start = Instant::now();
+    if device.fill(id, &poison_pattern(dtype))? == Filled::OverLink {
+        copies.count += 1;
+        copies.bytes += bytes as u64;
+        copies.ms += start.elapsed().as_secs_f64() * 1e3;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@ use super::*;
 use crate::CpuDevice;
 use egpu_ir::Shape;
 use egpu_ir::interp::Data;
-use egpu_ir::kernel::{Kernel, KernelLaunch, ProgramBuffer, text};
+use egpu_ir::kernel::{Kernel, KernelLaunch, Launch, ProgramBuffer, text};
 
 /// Writes only the first 4 of 8 elements of its two outputs: `y = 3x` and `neg = x < 0`.
 fn half_writer() -> Kernel {
@@ -223,12 +223,94 @@ fn a_failed_launch_still_frees_every_buffer() {
 
 #[test]
 fn poison_is_nan_integer_minimum_and_true() {
-    assert_eq!(
-        poison_bytes(DType::F32, 2),
-        [0, 0, 0xc0, 0x7f, 0, 0, 0xc0, 0x7f]
-    );
-    assert_eq!(poison_bytes(DType::F16, 1), 0x7e00u16.to_le_bytes());
-    assert_eq!(poison_bytes(DType::I16, 1), i16::MIN.to_le_bytes());
-    assert_eq!(poison_bytes(DType::U32, 1), [0; 4]);
-    assert_eq!(poison_bytes(DType::Bool, 3), [1, 1, 1]);
+    assert_eq!(poison_pattern(DType::F32), [0, 0, 0xc0, 0x7f]);
+    assert_eq!(poison_pattern(DType::F16), 0x7e00u16.to_le_bytes());
+    assert_eq!(poison_pattern(DType::I16), i16::MIN.to_le_bytes());
+    assert_eq!(poison_pattern(DType::U32), [0; 4]);
+    assert_eq!(poison_pattern(DType::Bool), [1]);
+}
+
+/// A device with host buffers and no kernels: what a device that cannot fill its own memory
+/// gets from [`Device::fill`]'s default.
+#[derive(Default)]
+struct UploadOnly {
+    buffers: Vec<Vec<u8>>,
+}
+
+impl Device for UploadOnly {
+    fn name(&self) -> &str {
+        "upload-only"
+    }
+    fn describe(&self) -> String {
+        "a test device".into()
+    }
+    fn alloc(&mut self, bytes: usize) -> Result<BufferId, DeviceError> {
+        self.buffers.push(vec![0; bytes]);
+        Ok(BufferId(self.buffers.len() as u32 - 1))
+    }
+    fn free(&mut self, _: BufferId) -> Result<(), DeviceError> {
+        Ok(())
+    }
+    fn size(&self, b: BufferId) -> Result<usize, DeviceError> {
+        Ok(self.buffers[b.0 as usize].len())
+    }
+    fn upload(&mut self, b: BufferId, data: &[u8]) -> Result<(), DeviceError> {
+        self.buffers[b.0 as usize].copy_from_slice(data);
+        Ok(())
+    }
+    fn download(&mut self, b: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {
+        out.copy_from_slice(&self.buffers[b.0 as usize]);
+        Ok(())
+    }
+    fn load(&mut self, _: &Binary, kernel: &str) -> Result<KernelHandle, DeviceError> {
+        Err(DeviceError::Load {
+            device: "upload-only".into(),
+            kernel: kernel.into(),
+            message: "no kernels here".into(),
+        })
+    }
+    fn launch(&mut self, _: KernelHandle, _: Launch, _: &[Arg]) -> Result<(), DeviceError> {
+        unreachable!("nothing loads")
+    }
+    fn synchronize(&mut self) -> Result<(), DeviceError> {
+        Ok(())
+    }
+    fn timed_launch(&mut self, _: KernelHandle, _: Launch, _: &[Arg]) -> Result<f64, DeviceError> {
+        unreachable!("nothing loads")
+    }
+}
+
+/// The default fill uploads the repeated pattern (over the link); the cpu device fills its
+/// own memory; both give the repeated pattern (the oracle: `repeat` here), and both refuse a
+/// pattern that is not an element width or does not divide the buffer.
+#[test]
+fn fills_repeat_the_pattern_on_the_device_or_over_the_link() {
+    let mut cpu = CpuDevice::new();
+    let mut link = UploadOnly::default();
+    let devices: [(&mut dyn Device, Filled); 2] =
+        [(&mut cpu, Filled::OnDevice), (&mut link, Filled::OverLink)];
+    for (device, route) in devices {
+        for pattern in [
+            &[7u8][..],
+            &[1, 2],
+            &[0, 0, 0xc0, 0x7f],
+            &[1, 2, 3, 4, 5, 6, 7, 8],
+        ] {
+            let b = device.alloc(48).unwrap();
+            assert_eq!(device.fill(b, pattern), Ok(route), "{}", device.name());
+            let mut back = vec![0; 48];
+            device.download(b, &mut back).unwrap();
+            assert_eq!(
+                back,
+                pattern.repeat(48 / pattern.len()),
+                "{}",
+                device.name()
+            );
+        }
+        let b = device.alloc(6).unwrap();
+        for bad in [&[0u8; 4][..], &[0; 3], &[]] {
+            let err = device.fill(b, bad).unwrap_err();
+            assert!(matches!(err, DeviceError::FillPattern { .. }), "{err}");
+        }
+    }
 }

@@ -54,8 +54,8 @@ pub struct Transfers {
     pub to_device: Copies,
     /// Outputs read back (none when the outputs stay on the device).
     pub to_host: Copies,
-    /// Bytes written to start temporaries and outputs with poison (see
-    /// [`crate::program::RunOptions::poison`]); they cross the link too.
+    /// Poison uploaded to start temporaries and outputs, on a device that cannot fill its
+    /// own memory ([`crate::device::Device::fill`]; cpu, emu and cuda can, so theirs is 0).
     pub poison: Copies,
 }
 

@@ -11,6 +11,7 @@
 use egpu_ir::interp::Tensor;
 use egpu_ir::kernel::{BufferRole, KernelLaunch, Launch, Program, ProgramBuffer, text};
 use egpu_ir::{DType, Shape};
+use egpu_runtime::device::Filled;
 use egpu_runtime::program::{RunOptions, run_program};
 use egpu_runtime::{Arg, Binary, CudaDevice, Device, DeviceError};
 use std::collections::BTreeMap;
@@ -301,4 +302,40 @@ fn child_an_old_gpu_is_refused() {
         err.as_deref(),
         Some("cuda:3: opening the device failed: CUDA_ERROR_INVALID_DEVICE")
     );
+}
+
+#[test]
+fn fills_are_memsets_on_the_device() {
+    in_child("child_fills_are_memsets_on_the_device", "9");
+}
+
+/// Every pattern width a dtype has (1, 2, 4, 8 bytes) fills the whole buffer with the
+/// pattern repeated (the oracle: the repeat done here), on the device; a pattern that does
+/// not divide the buffer is refused before the driver is called.
+#[test]
+#[ignore = "runs in a child process with the mock driver"]
+fn child_fills_are_memsets_on_the_device() {
+    let mut device = open();
+    let patterns: [&[u8]; 4] = [
+        &[0xa5],
+        &[0x00, 0x7e],
+        &[0x00, 0x00, 0xc0, 0x7f],
+        &[0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0xf8, 0x7f],
+    ];
+    for pattern in patterns {
+        let buffer = device.alloc(64).unwrap();
+        device.upload(buffer, &[0x11; 64]).unwrap();
+        assert_eq!(device.fill(buffer, pattern).unwrap(), Filled::OnDevice);
+        let mut back = vec![0; 64];
+        device.download(buffer, &mut back).unwrap();
+        assert_eq!(back, pattern.repeat(64 / pattern.len()), "{pattern:?}");
+        device.free(buffer).unwrap();
+    }
+    let odd = device.alloc(6).unwrap();
+    let err = device.fill(odd, &[0; 4]).unwrap_err().to_string();
+    let want = format!(
+        "cuda:0: buffer #{} holds 6 bytes, which a 4-byte fill pattern cannot fill",
+        odd.0
+    );
+    assert_eq!(err, want);
 }

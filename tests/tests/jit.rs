@@ -82,8 +82,9 @@ fn resident_weights_cross_the_link_once_over_two_runs() {
         let run = program
             .run_with(emu.as_mut(), &with_weights, RunOptions::default())
             .unwrap();
-        // Only x went to the device; y came back.
+        // Only x went to the device; y came back; the emulator poisons y in its own memory.
         assert_eq!(run.transfers.to_device.bytes, x_bytes);
+        assert_eq!(run.transfers.poison, Default::default());
         assert_eq!(run.transfers.to_host.bytes, 8 * 16 * 4);
         total.add(&run.transfers);
         // The same numbers as the reference with this run's x and the resident w.

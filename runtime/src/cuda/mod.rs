@@ -15,7 +15,7 @@ mod module;
 pub mod target;
 
 use crate::DeviceError;
-use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_fill};
 use crate::slots::Slots;
 use args::ArgValue;
 use cudarc::driver::{CudaContext, result, sys};
@@ -264,6 +264,38 @@ impl Device for CudaDevice {
         call(&self.label, &what, || unsafe {
             result::memcpy_htod_sync(pointer, data)
         })
+    }
+
+    /// A memset on the device (`cuMemsetD8/D16/D32`; an 8-byte pattern as two strided
+    /// `cuMemsetD2D32` over its low and high words): nothing crosses the link.
+    fn fill(&mut self, id: BufferId, pattern: &[u8]) -> Result<Filled, DeviceError> {
+        self.bind()?;
+        let buffer = self.buffer(id)?;
+        check_fill(&self.label, id, buffer.bytes, pattern)?;
+        let Some(pointer) = buffer.pointer else {
+            return Ok(Filled::OnDevice);
+        };
+        let n = buffer.bytes / pattern.len();
+        let what = format!(
+            "filling buffer #{} with a {}-byte pattern",
+            id.0,
+            pattern.len()
+        );
+        let word = |at: usize| u32::from_le_bytes([0, 1, 2, 3].map(|i| pattern[at + i]));
+        // SAFETY: each memset writes exactly the allocation's `buffer.bytes` bytes: n
+        // elements of the pattern's width (checked by `check_fill`).
+        call(&self.label, &what, || unsafe {
+            match pattern.len() {
+                1 => sys::cuMemsetD8_v2(pointer, pattern[0], n).result(),
+                2 => sys::cuMemsetD16_v2(pointer, u16::from_le_bytes([pattern[0], pattern[1]]), n)
+                    .result(),
+                4 => sys::cuMemsetD32_v2(pointer, word(0), n).result(),
+                _ => sys::cuMemsetD2D32_v2(pointer, 8, word(0), 1, n)
+                    .result()
+                    .and_then(|()| sys::cuMemsetD2D32_v2(pointer + 4, 8, word(4), 1, n).result()),
+            }
+        })?;
+        Ok(Filled::OnDevice)
     }
 
     fn download(&mut self, id: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {

@@ -29,7 +29,7 @@ pub mod wave;
 mod wmma;
 
 use crate::DeviceError;
-use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_fill};
 use crate::slots::Slots;
 use egpu_ir::kernel::Launch;
 use loader::Program;
@@ -473,6 +473,14 @@ impl Device for EmuDevice {
         }
         held.copy_from_slice(data);
         Ok(())
+    }
+
+    fn fill(&mut self, buffer: BufferId, pattern: &[u8]) -> Result<Filled, DeviceError> {
+        let base = self.address(buffer)?;
+        let held = self.mem.bytes_mut(base).ok_or_else(|| no_buffer(buffer))?;
+        check_fill(EmuDevice::NAME, buffer, held.len(), pattern)?;
+        crate::device::fill_bytes(held, pattern);
+        Ok(Filled::OnDevice)
     }
 
     fn download(&mut self, buffer: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {

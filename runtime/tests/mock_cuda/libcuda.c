@@ -132,3 +132,27 @@ CUresult cuEventRecord(void *e, void *stream) { (void)e; (void)stream; return OK
 CUresult cuEventSynchronize(void *e) { (void)e; return sticky_error; }
 CUresult cuEventElapsedTime(float *ms, void *a, void *b) { (void)a; (void)b; *ms = 1.5f; return OK; }
 CUresult cuEventElapsedTime_v2(float *ms, void *a, void *b) { return cuEventElapsedTime(ms, a, b); }
+
+/* Memsets over host memory, as the driver's: N elements of 1, 2 or 4 bytes; the 2D form
+   writes Width 4-byte words in each of Height rows Pitch bytes apart. */
+CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n) {
+  memset((void *)(uintptr_t)p, v, n);
+  return OK;
+}
+CUresult cuMemsetD16_v2(CUdeviceptr p, unsigned short v, size_t n) {
+  unsigned short *q = (unsigned short *)(uintptr_t)p;
+  for (size_t i = 0; i < n; i++) q[i] = v;
+  return OK;
+}
+CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n) {
+  unsigned int *q = (unsigned int *)(uintptr_t)p;
+  for (size_t i = 0; i < n; i++) q[i] = v;
+  return OK;
+}
+CUresult cuMemsetD2D32_v2(CUdeviceptr p, size_t pitch, unsigned int v, size_t width, size_t height) {
+  for (size_t r = 0; r < height; r++) {
+    unsigned int *row = (unsigned int *)(uintptr_t)(p + r * pitch);
+    for (size_t c = 0; c < width; c++) row[c] = v;
+  }
+  return OK;
+}
