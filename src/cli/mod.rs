@@ -5,7 +5,7 @@
 //! output folder that cannot be written, a division by zero in their data); 2 only a bug in
 //! egpu or a failing tool. Errors are sorted by type ([`CliError`]), never by their text. A
 //! usage error (unknown flag, bad value, missing argument) is one line on stderr with exit 1
-//! ([`usage`]); `--help` and `--version` print in full and exit 0.
+//! (`usage.rs`); `--help` and `--version` print in full and exit 0.
 //! Graph files are read up to [`crate::bounded::GRAPH_FILE_LIMIT`], `.npy` inputs up to their
 //! data size plus [`crate::npy::HEADER_LIMIT`].
 

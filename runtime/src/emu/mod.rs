@@ -2,9 +2,9 @@
 //! runs them wave by wave, strict where hardware is unforgiving (docs/runtime.md "emu").
 //!
 //! - [`loader`]: the code object's kernel, decoded once into instructions by pc.
-//! - [`wave`]: a wave's registers and scalar/control instructions; [`vector`]: VALU;
-//!   [`dual`]: VOPD (`v_dual_*`) and its pairing rules;
-//!   [`access`]: memory instructions; [`alu`]: what each opcode computes.
+//! - [`wave`]: a wave's registers and scalar/control instructions; `vector.rs`: VALU;
+//!   `dual.rs`: VOPD (`v_dual_*`) and its pairing rules;
+//!   `access.rs`: memory instructions; `alu.rs`: what each opcode computes.
 //! - [`memory`]: the flat global address space; [`strict`]: outstanding loads, hazards,
 //!   LDS races.
 //!

@@ -3,14 +3,14 @@
 //! needs no ROCm; a machine without it gets [`DeviceError::NoHsaRuntime`] from
 //! [`HsaDevice::open`], never a panic.
 //!
-//! - [`ffi`]: the C types, enumerators and entry-point table.
-//! - [`agent`]: agent discovery; `hsa:N` is the Nth GPU agent whose ISA is gfx11, and it
+//! - `ffi.rs`: the C types, enumerators and entry-point table.
+//! - `agent.rs`: agent discovery; `hsa:N` is the Nth GPU agent whose ISA is gfx11, and it
 //!   must be gfx1100 (the only ISA egpu compiles for).
-//! - [`memory`]: the device-local pool for buffers, the kernarg pool for arguments and
+//! - `memory.rs`: the device-local pool for buffers, the kernarg pool for arguments and
 //!   copy staging, and copies.
-//! - [`executable`]: code object → frozen executable → kernel symbols.
-//! - [`kernarg`]: the kernarg segment, laid out as the code object's metadata says.
-//! - [`dispatch`]: the AQL queue, dispatch packets and completion.
+//! - `executable.rs`: code object → frozen executable → kernel symbols.
+//! - `kernarg.rs`: the kernarg segment, laid out as the code object's metadata says.
+//! - `dispatch.rs`: the AQL queue, dispatch packets and completion.
 //!
 //! NOT RUN ON AMD HARDWARE: this device has only been exercised against the stand-in
 //! runtime in `runtime/tests/mock_hsa/` (docs/runtime.md "hsa" says what that proves).
