@@ -11,7 +11,7 @@
 //! what `alu::vector` computes for the op (`fast_tests.rs` checks every one against it).
 
 use super::alu::ScalarFn;
-use super::wave::{NULL, Wave, constant, sreg_index};
+use super::wave::{NULL, VCC_LO, Wave, constant, sreg_index};
 use egpu_codegen_amdgpu::isa::{Class, Fmt, Inst, Mods, Operand, Ty};
 
 /// A VALU kernel: every lane's result from every lane's three sources and the lane
@@ -41,9 +41,11 @@ pub enum Fast {
     Valu {
         kernel: Kernel,
         src: [Src; 3],
-        /// v_cndmask: the SGPR (index) holding each lane's condition.
+        /// v_cndmask: the SGPR (index) holding each lane's condition; v_div_fmas: VCC.
         mask: Option<u8>,
         dst: u8,
+        /// The op runs on the transcendental unit (its result is hazard-tracked).
+        trans: bool,
     },
     /// A 32-bit `v_cmp_*` (or `v_cmpx_*`): the active lanes' bits to a scalar register.
     Compare {
@@ -109,6 +111,9 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
             }
             let mask = if cnd {
                 Some(u8::try_from(sreg_index(src[2])?).ok()?)
+            } else if info.name == "v_div_fmas_f32" {
+                // Each lane's VCC bit says whether v_div_scale scaled one operand only.
+                Some(VCC_LO as u8)
             } else {
                 None
             };
@@ -117,6 +122,7 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 src: resolved,
                 mask,
                 dst,
+                trans: super::alu::is_trans(info.name),
             })
         }
         Inst::Sop2 {
@@ -270,6 +276,24 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         }
         "v_max_f32" => k!(|a, b, _c| super::alu::ieee_max(f(a), f(b)).to_bits()),
         "v_min_f32" => k!(|a, b, _c| super::alu::ieee_min(f(a), f(b)).to_bits()),
+        // Transcendentals and the division steps, exactly as `alu::vector` has them.
+        "v_exp_f32" => k!(|a, _b, _c| (f64::from(f(a)).exp2() as f32).to_bits()),
+        "v_log_f32" => k!(|a, _b, _c| (f64::from(f(a)).log2() as f32).to_bits()),
+        "v_rcp_f32" | "v_rcp_iflag_f32" => {
+            k!(|a, _b, _c| ((1.0 / f64::from(f(a))) as f32).to_bits())
+        }
+        "v_rsq_f32" => k!(|a, _b, _c| ((1.0 / f64::from(f(a)).sqrt()) as f32).to_bits()),
+        "v_sqrt_f32" => k!(|a, _b, _c| (f64::from(f(a)).sqrt() as f32).to_bits()),
+        "v_div_fixup_f32" => k!(|a, b, c| super::alu::div_fixup(f(a), f(b), f(c)).to_bits()),
+        "v_div_fmas_f32" => {
+            fn run(s: Rows, vcc: u32, out: &mut [u32; 32]) {
+                for (l, o) in out.iter_mut().enumerate() {
+                    let lane = [s[0][l], s[1][l], s[2][l]].map(u64::from);
+                    *o = super::alu::div_fmas32(&lane, vcc >> l & 1 == 1).0 as u32;
+                }
+            }
+            Some(run as Kernel)
+        }
         "v_cndmask_b32" => {
             fn run(s: Rows, mask: u32, out: &mut [u32; 32]) {
                 for (l, o) in out.iter_mut().enumerate() {
@@ -384,6 +408,7 @@ impl Wave {
         src: &[Src; 3],
         mask: Option<u8>,
         dst: u8,
+        trans: bool,
         pc: u32,
     ) -> bool {
         let exec = self.exec();
@@ -415,7 +440,7 @@ impl Wave {
             }
         }
         self.v_written[d] |= exec;
-        self.hazards.issued(false, Some((d, 1)), pc);
+        self.hazards.issued(trans, Some((d, 1)), pc);
         self.hazards.wmma_d = None;
         true
     }

@@ -29,7 +29,7 @@ fn values(seed: u32) -> [u32; 32] {
     })
 }
 
-const OPS: [&str; 29] = [
+const OPS: [&str; 37] = [
     "v_mov_b32",
     "v_add_nc_u32",
     "v_sub_nc_u32",
@@ -59,6 +59,14 @@ const OPS: [&str; 29] = [
     "v_max_f32",
     "v_min_f32",
     "v_cndmask_b32",
+    "v_exp_f32",
+    "v_log_f32",
+    "v_rcp_f32",
+    "v_rcp_iflag_f32",
+    "v_rsq_f32",
+    "v_sqrt_f32",
+    "v_div_fixup_f32",
+    "v_div_fmas_f32",
 ];
 
 #[test]
@@ -167,13 +175,29 @@ fn planned_forms_are_the_plain_ones() {
             ..
         })
     ));
-    // Modifiers, transcendental ops and 64-bit ops keep the generic path.
+    // Transcendental ops are planned and marked, so their results are hazard-tracked.
+    assert!(matches!(
+        plan(&valu("v_exp_f32", plain, Mods::default())),
+        Some(Fast::Valu { trans: true, .. })
+    ));
+    assert!(matches!(planned, Some(Fast::Valu { trans: false, .. })));
+    // v_div_fmas reads each lane's VCC bit.
+    let fmas = [Operand::Vgpr(1), Operand::Vgpr(2), Operand::Vgpr(0)];
+    assert!(matches!(
+        plan(&valu("v_div_fmas_f32", fmas, Mods::default())),
+        Some(Fast::Valu {
+            mask: Some(106),
+            trans: false,
+            ..
+        })
+    ));
+    // Modifiers and 64-bit ops keep the generic path.
     let negated = Mods {
         neg: 1,
         ..Mods::default()
     };
     assert!(plan(&valu("v_add_f32", plain, negated)).is_none());
-    assert!(plan(&valu("v_exp_f32", plain, Mods::default())).is_none());
+    assert!(plan(&valu("v_exp_f32", plain, negated)).is_none());
     assert!(plan(&valu("v_add_f64", plain, Mods::default())).is_none());
     // Scalar ops reading SCC, or 64 bits wide, too.
     let sop2 = |name: &str| Inst::Sop2 {

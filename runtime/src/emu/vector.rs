@@ -146,8 +146,9 @@ impl Wave {
             src,
             mask,
             dst,
+            trans,
         }) = &ins.fast
-            && self.valu_fast(*kernel, src, *mask, *dst, ins.pc)
+            && self.valu_fast(*kernel, src, *mask, *dst, *trans, ins.pc)
         {
             return Ok(());
         }
