@@ -46,6 +46,10 @@ pub enum Fast {
         dst: u8,
         /// The op runs on the transcendental unit (its result is hazard-tracked).
         trans: bool,
+        /// Float source modifiers: bit i of `neg` flips source i's sign bit, of `abs`
+        /// clears it (first), as the generic path does.
+        neg: u8,
+        abs: u8,
     },
     /// A 32-bit `v_cmp_*` (or `v_cmpx_*`): the active lanes' bits to a scalar register.
     Compare {
@@ -79,8 +83,12 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
             if info.fmt == Fmt::Vopc {
                 return compare_plan(info, vdst, src, mods);
             }
+            // Sign modifiers only on float ops (whose sources are all 32-bit floats).
+            let signs = mods.neg | mods.abs;
             let plain = matches!(info.fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vop3)
-                && mods == Mods::default()
+                && !mods.clamp
+                && mods.omod == 0
+                && (signs == 0 || info.class == Class::Float)
                 && sdst == Operand::None
                 && info.dst == Ty::B32
                 && (matches!(
@@ -109,6 +117,10 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 // v_fmac: the destination is the accumulator, read like a source.
                 resolved[2] = Src::Vgpr(dst);
             }
+            let used = (0..3).filter(|&i| resolved[i] != Src::None);
+            if signs & !used.fold(0u8, |m, i| m | 1 << i) != 0 {
+                return None;
+            }
             let mask = if cnd {
                 Some(u8::try_from(sreg_index(src[2])?).ok()?)
             } else if info.name == "v_div_fmas_f32" {
@@ -123,6 +135,8 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 mask,
                 dst,
                 trans: super::alu::is_trans(info.name),
+                neg: mods.neg,
+                abs: mods.abs,
             })
         }
         Inst::Sop2 {
@@ -408,14 +422,29 @@ impl Wave {
         src: &[Src; 3],
         mask: Option<u8>,
         dst: u8,
+        signs: (u8, u8),
         trans: bool,
         pc: u32,
     ) -> bool {
         let exec = self.exec();
         let mut spread = [[0u32; 32]; 3];
-        let Some(rows) = self.fast_rows(src, exec, &mut spread) else {
+        let Some(mut rows) = self.fast_rows(src, exec, &mut spread) else {
             return false;
         };
+        let (neg, abs) = signs;
+        let mut signed = [[0u32; 32]; 3];
+        if neg | abs != 0 {
+            for (i, (row, out)) in rows.iter_mut().zip(signed.iter_mut()).enumerate() {
+                let (clear, flip) = (abs >> i & 1, neg >> i & 1);
+                if clear | flip != 0 {
+                    let (keep, xor) = (!(u32::from(clear) << 31), u32::from(flip) << 31);
+                    for (o, &x) in out.iter_mut().zip(row.iter()) {
+                        *o = (x & keep) ^ xor;
+                    }
+                    *row = out;
+                }
+            }
+        }
         let cmask = match mask {
             Some(r) => match self.fast_sreg(r) {
                 Some(m) => m,

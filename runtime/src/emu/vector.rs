@@ -147,8 +147,10 @@ impl Wave {
             mask,
             dst,
             trans,
+            neg,
+            abs,
         }) = &ins.fast
-            && self.valu_fast(*kernel, src, *mask, *dst, *trans, ins.pc)
+            && self.valu_fast(*kernel, src, *mask, *dst, (*neg, *abs), *trans, ins.pc)
         {
             return Ok(());
         }
