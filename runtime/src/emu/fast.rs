@@ -427,24 +427,6 @@ impl Wave {
         pc: u32,
     ) -> bool {
         let exec = self.exec();
-        let mut spread = [[0u32; 32]; 3];
-        let Some(mut rows) = self.fast_rows(src, exec, &mut spread) else {
-            return false;
-        };
-        let (neg, abs) = signs;
-        let mut signed = [[0u32; 32]; 3];
-        if neg | abs != 0 {
-            for (i, (row, out)) in rows.iter_mut().zip(signed.iter_mut()).enumerate() {
-                let (clear, flip) = (abs >> i & 1, neg >> i & 1);
-                if clear | flip != 0 {
-                    let (keep, xor) = (!(u32::from(clear) << 31), u32::from(flip) << 31);
-                    for (o, &x) in out.iter_mut().zip(row.iter()) {
-                        *o = (x & keep) ^ xor;
-                    }
-                    *row = out;
-                }
-            }
-        }
         let cmask = match mask {
             Some(r) => match self.fast_sreg(r) {
                 Some(m) => m,
@@ -455,6 +437,25 @@ impl Wave {
         let d = usize::from(dst);
         if d >= self.vgprs || self.counters.vgpr_busy(d).is_some() {
             return false;
+        }
+        let Some(mut rows) = self.fast_rows(src, exec) else {
+            return false;
+        };
+        let (neg, abs) = signs;
+        // Filled only when a modifier is there: zeroing it for every op costs.
+        let mut signed: [[u32; 32]; 3];
+        if neg | abs != 0 {
+            signed = [[0; 32]; 3];
+            for (i, (row, out)) in rows.iter_mut().zip(signed.iter_mut()).enumerate() {
+                let (clear, flip) = (abs >> i & 1, neg >> i & 1);
+                if clear | flip != 0 {
+                    let (keep, xor) = (!(u32::from(clear) << 31), u32::from(flip) << 31);
+                    for (o, &x) in out.iter_mut().zip(row.iter()) {
+                        *o = (x & keep) ^ xor;
+                    }
+                    *row = out;
+                }
+            }
         }
         let mut out = [0u32; 32];
         kernel(rows, cmask, &mut out);
@@ -483,14 +484,13 @@ impl Wave {
         pc: u32,
     ) -> bool {
         let exec = self.exec();
-        let mut spread = [[0u32; 32]; 3];
-        let Some(rows) = self.fast_rows(src, exec, &mut spread) else {
-            return false;
-        };
         let d = usize::from(dst);
         if self.counters.sgpr_busy(d).is_some() {
             return false;
         }
+        let Some(rows) = self.fast_rows(src, exec) else {
+            return false;
+        };
         let bits = compare(rows) & exec;
         if d != NULL {
             self.s[d] = bits;
@@ -502,34 +502,34 @@ impl Wave {
     }
 
     /// Every lane of the sources, if every strict check on them passes: VGPR rows in
-    /// place (no copy), constants and SGPRs spread into `spread`.
+    /// place (no copy), constants and SGPRs spread into the wave's `spread` rows (kept
+    /// between instructions so unused rows are not cleared each time).
     #[inline(always)]
-    fn fast_rows<'a>(
-        &'a self,
-        src: &[Src; 3],
-        exec: u32,
-        spread: &'a mut [[u32; 32]; 3],
-    ) -> Option<Rows<'a>> {
-        for (row, s) in spread.iter_mut().zip(src) {
+    fn fast_rows(&mut self, src: &[Src; 3], exec: u32) -> Option<Rows<'_>> {
+        for (i, s) in src.iter().enumerate() {
             match *s {
                 Src::None | Src::Vgpr(_) => {}
-                Src::Const(c) => *row = [c; 32],
-                Src::Sreg(r) => *row = [self.fast_sreg(r)?; 32],
+                Src::Const(c) => self.spread[i] = [c; 32],
+                Src::Sreg(r) => {
+                    let v = self.fast_sreg(r)?;
+                    self.spread[i] = [v; 32];
+                }
             }
         }
-        let spread: &'a [[u32; 32]; 3] = spread;
-        let mut rows: Rows<'a> = [&spread[0], &spread[1], &spread[2]];
+        let this: &Self = self;
+        let spread = &this.spread;
+        let mut rows: Rows<'_> = [&spread[0], &spread[1], &spread[2]];
         for (row, s) in rows.iter_mut().zip(src) {
             if let Src::Vgpr(r) = *s {
                 let r = usize::from(r);
-                let ok = r < self.vgprs
-                    && self.v_written[r] & exec == exec
-                    && self.counters.vgpr_busy(r).is_none()
-                    && self.hazards.trans_use(r).is_none();
+                let ok = r < this.vgprs
+                    && this.v_written[r] & exec == exec
+                    && this.counters.vgpr_busy(r).is_none()
+                    && this.hazards.trans_use(r).is_none();
                 if !ok {
                     return None;
                 }
-                *row = self.v.get(r * 32..r * 32 + 32)?.try_into().ok()?;
+                *row = this.v.get(r * 32..r * 32 + 32)?.try_into().ok()?;
             }
         }
         Some(rows)
