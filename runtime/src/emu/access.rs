@@ -203,12 +203,26 @@ impl Wave {
             return false;
         };
         let regs = &mut self.v[d * 32..(d + n) * 32];
-        if let Some(run) = dword_run(exec, addrs, bytes, base).and_then(|o| data.get(o..o + 128)) {
-            // 32 consecutive dwords, lane l at dword l: one straight copy.
-            for (r, b) in regs.iter_mut().zip(run.chunks_exact(4)) {
-                *r = le_u32(b);
+        let run = lane_run(exec, addrs, bytes, base)
+            .filter(|_| bytes == 4 * n)
+            .and_then(|o| data.get(o..o + 32 * bytes));
+        if let Some(run) = run {
+            if n == 1 {
+                // 32 consecutive dwords, lane l at dword l: one straight copy.
+                for (r, b) in regs.iter_mut().zip(run.chunks_exact(4)) {
+                    *r = le_u32(b);
+                }
+            } else {
+                // Lane l's n dwords are consecutive; dword k goes to VGPR d + k.
+                for (l, lane) in run.chunks_exact(bytes).enumerate() {
+                    for (k, b) in lane.chunks_exact(4).enumerate() {
+                        regs[k * 32 + l] = le_u32(b);
+                    }
+                }
             }
-            self.v_written[d] = u32::MAX;
+            for w in &mut self.v_written[d..d + n] {
+                *w = u32::MAX;
+            }
             return true;
         }
         let mut m = exec;
@@ -246,12 +260,23 @@ impl Wave {
         else {
             return false;
         };
-        if let Some(run) =
-            dword_run(exec, addrs, bytes, base).and_then(|o| data.get_mut(o..o + 128))
-        {
-            // 32 consecutive dwords, lane l at dword l: one straight copy.
-            for (b, &v) in run.chunks_exact_mut(4).zip(&self.v[s * 32..s * 32 + 32]) {
-                b.copy_from_slice(&v.to_le_bytes());
+        let run = lane_run(exec, addrs, bytes, base)
+            .filter(|_| bytes == 4 * n)
+            .and_then(|o| data.get_mut(o..o + 32 * bytes));
+        if let Some(run) = run {
+            let regs = &self.v[s * 32..(s + n) * 32];
+            if n == 1 {
+                // 32 consecutive dwords, lane l at dword l: one straight copy.
+                for (b, &v) in run.chunks_exact_mut(4).zip(regs) {
+                    b.copy_from_slice(&v.to_le_bytes());
+                }
+            } else {
+                // Lane l's n dwords are consecutive; dword k comes from VGPR s + k.
+                for (l, lane) in run.chunks_exact_mut(bytes).enumerate() {
+                    for (k, b) in lane.chunks_exact_mut(4).enumerate() {
+                        b.copy_from_slice(&regs[k * 32 + l].to_le_bytes());
+                    }
+                }
             }
             return true;
         }
@@ -796,17 +821,18 @@ fn lds_u32(lds: &[u8], at: usize) -> u32 {
     le_u32(&lds[at..at + 4])
 }
 
-/// Where lane 0's dword lies in an allocation starting at `base`, when every lane is
-/// active and lane l accesses the dword 4 * l bytes after it (the common coalesced
-/// access), so 128 bytes move as one.
+/// Where lane 0's data lies in an allocation starting at `base`, when every lane is
+/// active and lane l accesses the `bytes` (a whole number of dwords) that start
+/// `bytes * l` after it (the common coalesced access), so `32 * bytes` move as one.
 #[inline]
-fn dword_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
+fn lane_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
     let first = addrs[0];
+    let stride = bytes as u64;
     let consecutive = addrs
         .iter()
         .zip(0u64..)
-        .fold(true, |ok, (&a, l)| ok & (a == first.wrapping_add(4 * l)));
-    (exec == u32::MAX && bytes == 4 && consecutive)
+        .fold(true, |ok, (&a, l)| ok & (a == first.wrapping_add(stride * l)));
+    (exec == u32::MAX && bytes % 4 == 0 && bytes > 0 && consecutive)
         .then(|| usize::try_from(first.checked_sub(base)?).ok())
         .flatten()
 }
