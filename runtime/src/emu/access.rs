@@ -828,10 +828,9 @@ fn lds_u32(lds: &[u8], at: usize) -> u32 {
 fn lane_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
     let first = addrs[0];
     let stride = bytes as u64;
-    let consecutive = addrs
-        .iter()
-        .zip(0u64..)
-        .fold(true, |ok, (&a, l)| ok & (a == first.wrapping_add(stride * l)));
+    let consecutive = addrs.iter().zip(0u64..).fold(true, |ok, (&a, l)| {
+        ok & (a == first.wrapping_add(stride * l))
+    });
     (exec == u32::MAX && bytes % 4 == 0 && bytes > 0 && consecutive)
         .then(|| usize::try_from(first.checked_sub(base)?).ok())
         .flatten()

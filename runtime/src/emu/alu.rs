@@ -843,6 +843,20 @@ pub fn div_scale(s0: f64, s1: f64, s2: f64, wide: bool) -> Option<(f64, bool)> {
     }
 }
 
+/// Whether `div_scale(s0, s1, s2, false)` of these f32 bits is `(s0, false)` for the
+/// plain reason: every operand finite, S1 and S2 normal, the quotient's and the
+/// reciprocal's exponents (bounded from the operands', as in `div_scale`) normal, and S2
+/// not tiny. Decided on the bits alone, without converting or dividing.
+#[inline]
+pub fn div_scale32_plain(s0: u32, s1: u32, s2: u32) -> bool {
+    let e = |x: u32| ((x >> 23) & 0xff) as i32;
+    let (e0, e1, e2) = (e(s0), e(s1), e(s2));
+    e0 != 255
+        && (1..=251).contains(&e1)
+        && (24..=254).contains(&e2)
+        && (-124..96).contains(&(e2 - e1))
+}
+
 /// v_div_fmas_f32: the FMA, scaled back by 2^±64 where v_div_scale scaled only one
 /// operand (the lane's VCC bit): up when the quotient estimate S2 is large (the
 /// denominator was scaled up), down when it is small.
