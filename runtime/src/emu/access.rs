@@ -831,7 +831,7 @@ fn lane_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usi
     let consecutive = addrs.iter().zip(0u64..).fold(true, |ok, (&a, l)| {
         ok & (a == first.wrapping_add(stride * l))
     });
-    (exec == u32::MAX && bytes % 4 == 0 && bytes > 0 && consecutive)
+    (exec == u32::MAX && bytes.is_multiple_of(4) && bytes > 0 && consecutive)
         .then(|| usize::try_from(first.checked_sub(base)?).ok())
         .flatten()
 }

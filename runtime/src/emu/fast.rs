@@ -416,16 +416,20 @@ impl Wave {
     }
 
     /// The fast path of a planned VALU op; `false`: declined, nothing changed.
-    pub(super) fn valu_fast(
-        &mut self,
-        kernel: Kernel,
-        src: &[Src; 3],
-        mask: Option<u8>,
-        dst: u8,
-        signs: (u8, u8),
-        trans: bool,
-        pc: u32,
-    ) -> bool {
+    /// `plan` is a `Fast::Valu` (anything else declines).
+    pub(super) fn valu_fast(&mut self, plan: &Fast, pc: u32) -> bool {
+        let Fast::Valu {
+            kernel,
+            ref src,
+            mask,
+            dst,
+            trans,
+            neg,
+            abs,
+        } = *plan
+        else {
+            return false;
+        };
         let exec = self.exec();
         let cmask = match mask {
             Some(r) => match self.fast_sreg(r) {
@@ -441,7 +445,6 @@ impl Wave {
         let Some(mut rows) = self.fast_rows(src, exec) else {
             return false;
         };
-        let (neg, abs) = signs;
         // Filled only when a modifier is there: zeroing it for every op costs.
         let mut signed: [[u32; 32]; 3];
         if neg | abs != 0 {

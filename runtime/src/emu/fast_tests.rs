@@ -270,23 +270,9 @@ fn same_as_generic(wave: &Wave, inst: Inst) {
         ..planned.clone()
     };
     let (mut a, mut b) = (wave.clone(), wave.clone());
-    let Some(Fast::Valu {
-        kernel,
-        src,
-        mask,
-        dst,
-        trans: t,
-        neg,
-        abs,
-    }) = planned.fast
-    else {
-        panic!("{inst:?} is planned as something else");
-    };
+    let plan = planned.fast.expect("planned");
     // The fast path itself, not a decline that falls back to the generic one.
-    assert!(
-        a.valu_fast(kernel, &src, mask, dst, (neg, abs), t, planned.pc),
-        "{inst:?} declined"
-    );
+    assert!(a.valu_fast(&plan, planned.pc), "{inst:?} declined");
     b.valu(&generic, f, cin, trans)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(a.v, b.v, "{inst:?}");

@@ -141,16 +141,8 @@ impl Wave {
         cin: Cin,
         trans: bool,
     ) -> Result<(), String> {
-        if let Some(super::fast::Fast::Valu {
-            kernel,
-            src,
-            mask,
-            dst,
-            trans,
-            neg,
-            abs,
-        }) = &ins.fast
-            && self.valu_fast(*kernel, src, *mask, *dst, (*neg, *abs), *trans, ins.pc)
+        if let Some(plan @ super::fast::Fast::Valu { .. }) = &ins.fast
+            && self.valu_fast(plan, ins.pc)
         {
             return Ok(());
         }
