@@ -204,7 +204,7 @@ impl Wave {
         };
         let regs = &mut self.v[d * 32..(d + n) * 32];
         let run = lane_run(exec, addrs, bytes, base)
-            .filter(|_| bytes == 4 * n)
+            .filter(|_| bytes == 4 * n && n <= 4)
             .and_then(|o| data.get(o..o + 32 * bytes));
         if let Some(run) = run {
             if n == 1 {
@@ -213,10 +213,16 @@ impl Wave {
                     *r = le_u32(b);
                 }
             } else {
-                // Lane l's n dwords are consecutive; dword k goes to VGPR d + k.
-                for (l, lane) in run.chunks_exact(bytes).enumerate() {
-                    for (k, b) in lane.chunks_exact(4).enumerate() {
-                        regs[k * 32 + l] = le_u32(b);
+                // Lane l's n dwords are consecutive; dword k goes to VGPR d + k. One
+                // straight conversion, then a transpose whose index the mask keeps in
+                // bounds (l * n + k < 32 * n <= 128) without a check per dword.
+                let mut words = [0u32; 128];
+                for (w, b) in words.iter_mut().zip(run.chunks_exact(4)) {
+                    *w = le_u32(b);
+                }
+                for (k, row) in regs.chunks_exact_mut(32).enumerate() {
+                    for (l, r) in row.iter_mut().enumerate() {
+                        *r = words[(l * n + k) & 127];
                     }
                 }
             }
@@ -265,7 +271,7 @@ impl Wave {
             return false;
         };
         let run = lane_run(exec, addrs, bytes, base)
-            .filter(|_| bytes == 4 * n)
+            .filter(|_| bytes == 4 * n && n <= 4)
             .and_then(|o| data.get_mut(o..o + 32 * bytes));
         if let Some(run) = run {
             let regs = &self.v[s * 32..(s + n) * 32];
