@@ -203,25 +203,49 @@ impl Wave {
             return false;
         };
         let regs = &mut self.v[d * 32..(d + n) * 32];
-        if let Some(run) = dword_run(exec, addrs, bytes, base).and_then(|o| data.get(o..o + 128)) {
-            // 32 consecutive dwords, lane l at dword l: one straight copy.
-            for (r, b) in regs.iter_mut().zip(run.chunks_exact(4)) {
-                *r = le_u32(b);
-            }
-            self.v_written[d] = u32::MAX;
-            return true;
-        }
-        let mut m = exec;
-        while m != 0 {
-            let l = m.trailing_zeros() as usize;
-            m &= m - 1;
-            let off = (addrs[l] - base) as usize;
-            if bytes >= 4 {
-                for k in 0..n {
-                    regs[k * 32 + l] = le_u32(&data[off + 4 * k..]);
+        let run = lane_run(exec, addrs, bytes, base)
+            .filter(|_| bytes == 4 * n && n <= 4)
+            .and_then(|o| data.get(o..o + 32 * bytes));
+        if let Some(run) = run {
+            if n == 1 {
+                // 32 consecutive dwords, lane l at dword l: one straight copy.
+                for (r, b) in regs.iter_mut().zip(run.chunks_exact(4)) {
+                    *r = le_u32(b);
                 }
             } else {
-                regs[l] = widen(ins, le_small(data, off, bytes));
+                // Lane l's n dwords are consecutive; dword k goes to VGPR d + k. One
+                // straight conversion, then a transpose whose index the mask keeps in
+                // bounds (l * n + k < 32 * n <= 128) without a check per dword.
+                let mut words = [0u32; 128];
+                for (w, b) in words.iter_mut().zip(run.chunks_exact(4)) {
+                    *w = le_u32(b);
+                }
+                for (k, row) in regs.chunks_exact_mut(32).enumerate() {
+                    for (l, r) in row.iter_mut().enumerate() {
+                        *r = words[(l * n + k) & 127];
+                    }
+                }
+            }
+            for w in &mut self.v_written[d..d + n] {
+                *w = u32::MAX;
+            }
+            return true;
+        }
+        match (bytes, ins.sext) {
+            (1, false) => gather_small::<1, false>(exec, addrs, base, data, regs),
+            (1, true) => gather_small::<1, true>(exec, addrs, base, data, regs),
+            (2, false) => gather_small::<2, false>(exec, addrs, base, data, regs),
+            (2, true) => gather_small::<2, true>(exec, addrs, base, data, regs),
+            _ => {
+                let mut m = exec;
+                while m != 0 {
+                    let l = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let off = (addrs[l] - base) as usize;
+                    for k in 0..n {
+                        regs[k * 32 + l] = le_u32(&data[off + 4 * k..]);
+                    }
+                }
             }
         }
         for w in &mut self.v_written[d..d + n] {
@@ -246,12 +270,23 @@ impl Wave {
         else {
             return false;
         };
-        if let Some(run) =
-            dword_run(exec, addrs, bytes, base).and_then(|o| data.get_mut(o..o + 128))
-        {
-            // 32 consecutive dwords, lane l at dword l: one straight copy.
-            for (b, &v) in run.chunks_exact_mut(4).zip(&self.v[s * 32..s * 32 + 32]) {
-                b.copy_from_slice(&v.to_le_bytes());
+        let run = lane_run(exec, addrs, bytes, base)
+            .filter(|_| bytes == 4 * n && n <= 4)
+            .and_then(|o| data.get_mut(o..o + 32 * bytes));
+        if let Some(run) = run {
+            let regs = &self.v[s * 32..(s + n) * 32];
+            if n == 1 {
+                // 32 consecutive dwords, lane l at dword l: one straight copy.
+                for (b, &v) in run.chunks_exact_mut(4).zip(regs) {
+                    b.copy_from_slice(&v.to_le_bytes());
+                }
+            } else {
+                // Lane l's n dwords are consecutive; dword k comes from VGPR s + k.
+                for (l, lane) in run.chunks_exact_mut(bytes).enumerate() {
+                    for (k, b) in lane.chunks_exact_mut(4).enumerate() {
+                        b.copy_from_slice(&regs[k * 32 + l].to_le_bytes());
+                    }
+                }
             }
             return true;
         }
@@ -796,17 +831,52 @@ fn lds_u32(lds: &[u8], at: usize) -> u32 {
     le_u32(&lds[at..at + 4])
 }
 
-/// Where lane 0's dword lies in an allocation starting at `base`, when every lane is
-/// active and lane l accesses the dword 4 * l bytes after it (the common coalesced
-/// access), so 128 bytes move as one.
+/// The 1- or 2-byte value (`B`) of each active lane into its register, zero- or
+/// sign-extended (`SEXT`) as `widen` does; the width fixed per instantiation so the
+/// lane loop does not decide it per lane. The addresses lie inside `data` (checked by
+/// `lane_span`).
+fn gather_small<const B: usize, const SEXT: bool>(
+    exec: u32,
+    addrs: &[u64; 32],
+    base: u64,
+    data: &[u8],
+    regs: &mut [u32],
+) {
+    let mut m = exec;
+    while m != 0 {
+        let l = m.trailing_zeros() as usize;
+        m &= m - 1;
+        let off = (addrs[l] - base) as usize;
+        let v = if B == 1 {
+            let b = data[off];
+            if SEXT {
+                b as i8 as i32 as u32
+            } else {
+                u32::from(b)
+            }
+        } else {
+            let h = u16::from_le_bytes([data[off], data[off + 1]]);
+            if SEXT {
+                h as i16 as i32 as u32
+            } else {
+                u32::from(h)
+            }
+        };
+        regs[l] = v;
+    }
+}
+
+/// Where lane 0's data lies in an allocation starting at `base`, when every lane is
+/// active and lane l accesses the `bytes` (a whole number of dwords) that start
+/// `bytes * l` after it (the common coalesced access), so `32 * bytes` move as one.
 #[inline]
-fn dword_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
+fn lane_run(exec: u32, addrs: &[u64; 32], bytes: usize, base: u64) -> Option<usize> {
     let first = addrs[0];
-    let consecutive = addrs
-        .iter()
-        .zip(0u64..)
-        .fold(true, |ok, (&a, l)| ok & (a == first.wrapping_add(4 * l)));
-    (exec == u32::MAX && bytes == 4 && consecutive)
+    let stride = bytes as u64;
+    let consecutive = addrs.iter().zip(0u64..).fold(true, |ok, (&a, l)| {
+        ok & (a == first.wrapping_add(stride * l))
+    });
+    (exec == u32::MAX && bytes.is_multiple_of(4) && bytes > 0 && consecutive)
         .then(|| usize::try_from(first.checked_sub(base)?).ok())
         .flatten()
 }
@@ -865,3 +935,46 @@ fn for_lanes(mask: u32, mut f: impl FnMut(usize) -> Result<(), String>) -> Resul
 }
 
 use super::loader::Ins;
+
+#[cfg(test)]
+mod tests {
+    use super::gather_small;
+
+    #[test]
+    fn small_loads_extend_as_the_isa_says() {
+        // Lane l reads at base + 3 * l (out of order for lanes 0 and 1), lane 2 inactive.
+        let data: Vec<u8> = (0..96u32).map(|i| (i * 37 + 0x80) as u8).collect();
+        let base = 0x1000u64;
+        let mut addrs: [u64; 32] = std::array::from_fn(|l| base + 3 * l as u64);
+        addrs.swap(0, 1);
+        let exec = !(1u32 << 2);
+        let run = |f: fn(u32, &[u64; 32], u64, &[u8], &mut [u32])| {
+            let mut regs = [0xdead_beefu32; 32];
+            f(exec, &addrs, base, &data, &mut regs);
+            regs
+        };
+        let (u8s, i8s) = (run(gather_small::<1, false>), run(gather_small::<1, true>));
+        let (u16s, i16s) = (run(gather_small::<2, false>), run(gather_small::<2, true>));
+        // Lane 1 reads offset 0: byte 0x80, halfword 0x0080 | 0xa5 << 8 = 0xa580.
+        assert_eq!((u8s[1], i8s[1]), (0x80, 0xffff_ff80));
+        assert_eq!((u16s[1], i16s[1]), (0xa580, 0xffff_a580));
+        // Lane 0 reads offset 3: byte 0x80 + 111 = 0xef, then 0x80 + 148 = 0x14 (mod 256).
+        assert_eq!((u8s[0], i8s[0]), (0xef, 0xffff_ffef));
+        assert_eq!((u16s[0], i16s[0]), (0x14ef, 0x14ef));
+        // An inactive lane keeps its register.
+        assert_eq!([u8s[2], i8s[2], u16s[2], i16s[2]], [0xdead_beef; 4]);
+        // Every active lane: zero extension keeps the bits, sign extension copies bit 7/15.
+        for l in (0..32).filter(|&l| exec >> l & 1 == 1) {
+            let off = (addrs[l] - base) as usize;
+            let (b, h) = (
+                data[off],
+                u16::from(data[off]) | u16::from(data[off + 1]) << 8,
+            );
+            assert_eq!(u8s[l], u32::from(b));
+            assert_eq!(i8s[l] & 0xff, u32::from(b));
+            assert_eq!(i8s[l] >> 8, if b >= 0x80 { 0xff_ffff } else { 0 });
+            assert_eq!(u16s[l], u32::from(h));
+            assert_eq!(i16s[l] >> 16, if h >= 0x8000 { 0xffff } else { 0 });
+        }
+    }
+}

@@ -730,7 +730,7 @@ impl Classify for f64 {
 
 /// v_div_fixup_f32 (quotient, denominator, numerator): special cases of a division, else
 /// the quotient with the sign of the division.
-fn div_fixup(q: f32, den: f32, num: f32) -> f32 {
+pub(super) fn div_fixup(q: f32, den: f32, num: f32) -> f32 {
     let neg = den.is_sign_negative() != num.is_sign_negative();
     let signed = |x: f32| if neg { -x } else { x };
     if num.is_nan() {
@@ -815,29 +815,52 @@ pub fn div_scale(s0: f64, s1: f64, s2: f64, wide: bool) -> Option<(f64, bool)> {
     if s1 == 0.0 || s2 == 0.0 {
         return Some((f64::NAN, false));
     }
-    let (rcp, quot) = (round(1.0 / s1), round(s2 / s1));
     let only = |cond: bool, n: i32| Some((if cond { ldexp(s0, n) } else { s0 }, true));
-    if exp(s2) - exp(s1) >= gap {
-        only(s0 == s1, k)
-    } else if denormal(s1) {
-        Some((ldexp(s0, k), false))
-    } else if denormal(rcp) && denormal(quot) {
+    let (e1, e2) = (exp(s1), exp(s2));
+    if e2 - e1 >= gap {
+        return only(s0 == s1, k);
+    }
+    if denormal(s1) {
+        return Some((ldexp(s0, k), false));
+    }
+    // The divisions only where their results can be denormal (they are slow and this
+    // runs per lane of every division): with normal S1 and S2, |1/S1| > 2^(bias-e1-1)
+    // and |S2/S1| > 2^(e2-e1-1), both at least the smallest normal 2^(1-bias) when
+    // e1 <= 2*bias-2 and e2-e1 >= 2-bias; one more on each bound for margin.
+    let bias = if wide { 1023 } else { 127 };
+    let rcp_den = e1 > 2 * bias - 3 && denormal(round(1.0 / s1));
+    let quot_den = (e2 == 0 || e2 - e1 < 3 - bias) && denormal(round(s2 / s1));
+    if rcp_den && quot_den {
         only(s0 == s1, -k)
-    } else if denormal(rcp) {
+    } else if rcp_den {
         Some((ldexp(s0, -k), false))
-    } else if denormal(quot) {
+    } else if quot_den {
         only(s0 == s2, k)
-    } else if exp(s2) <= tiny {
+    } else if e2 <= tiny {
         Some((ldexp(s0, k), false))
     } else {
         Some((s0, false))
     }
 }
 
+/// Whether `div_scale(s0, s1, s2, false)` of these f32 bits is `(s0, false)` for the
+/// plain reason: every operand finite, S1 and S2 normal, the quotient's and the
+/// reciprocal's exponents (bounded from the operands', as in `div_scale`) normal, and S2
+/// not tiny. Decided on the bits alone, without converting or dividing.
+#[inline]
+pub fn div_scale32_plain(s0: u32, s1: u32, s2: u32) -> bool {
+    let e = |x: u32| ((x >> 23) & 0xff) as i32;
+    let (e0, e1, e2) = (e(s0), e(s1), e(s2));
+    e0 != 255
+        && (1..=251).contains(&e1)
+        && (24..=254).contains(&e2)
+        && (-124..96).contains(&(e2 - e1))
+}
+
 /// v_div_fmas_f32: the FMA, scaled back by 2^±64 where v_div_scale scaled only one
 /// operand (the lane's VCC bit): up when the quotient estimate S2 is large (the
 /// denominator was scaled up), down when it is small.
-fn div_fmas32(s: &[u64; 3], vcc: bool) -> (u64, bool) {
+pub(super) fn div_fmas32(s: &[u64; 3], vcc: bool) -> (u64, bool) {
     let (a, b, c) = (f64::from(f(s[0])), f64::from(f(s[1])), f64::from(f(s[2])));
     let r = a.mul_add(b, c);
     if !vcc {

@@ -269,3 +269,93 @@ fn every_alu_opcode_in_the_table_has_semantics() {
     }
     assert!(missing.is_empty(), "no semantics for {missing:?}");
 }
+
+/// `div_scale` as first written: both divisions computed for every lane. The shipped
+/// version skips them where their results cannot be denormal; this is its oracle.
+fn div_scale_eager(s0: f64, s1: f64, s2: f64, wide: bool) -> Option<(f64, bool)> {
+    let (gap, tiny, k) = if wide { (768, 53, 128) } else { (96, 23, 64) };
+    let round = |x: f64| if wide { x } else { f64::from(x as f32) };
+    let exp = |x: f64| -> i32 {
+        if wide {
+            ((x.to_bits() >> 52) & 0x7ff) as i32
+        } else {
+            (((x as f32).to_bits() >> 23) & 0xff) as i32
+        }
+    };
+    let denormal = |x: f64| x != 0.0 && exp(x) == 0;
+    if !(s0.is_finite() && s1.is_finite() && s2.is_finite()) {
+        return Some((s0, false));
+    }
+    if s1 == 0.0 || s2 == 0.0 {
+        return Some((f64::NAN, false));
+    }
+    let (rcp, quot) = (round(1.0 / s1), round(s2 / s1));
+    let only = |cond: bool, n: i32| Some((if cond { ldexp(s0, n) } else { s0 }, true));
+    if exp(s2) - exp(s1) >= gap {
+        only(s0 == s1, k)
+    } else if denormal(s1) {
+        Some((ldexp(s0, k), false))
+    } else if denormal(rcp) && denormal(quot) {
+        only(s0 == s1, -k)
+    } else if denormal(rcp) {
+        Some((ldexp(s0, -k), false))
+    } else if denormal(quot) {
+        only(s0 == s2, k)
+    } else if exp(s2) <= tiny {
+        Some((ldexp(s0, k), false))
+    } else {
+        Some((s0, false))
+    }
+}
+
+#[test]
+fn div_scale_skips_divisions_without_changing_a_bit() {
+    // Every pair of f32 exponents (each with a few mantissas, both signs) around the
+    // bounds where the skipped divisions could give a denormal, plus zeros, denormals,
+    // infinities and NaNs.
+    let mut f32s: Vec<f32> = vec![0.0, -0.0, f32::INFINITY, f32::NAN, 1e-45, -1e-40];
+    for e in 0..=255u32 {
+        for m in [0u32, 1, 0x40_0000, 0x7f_ffff] {
+            f32s.push(f32::from_bits(e << 23 | m));
+        }
+    }
+    for (i, &a) in f32s.iter().enumerate() {
+        for (j, &b) in f32s.iter().enumerate() {
+            let (a, b) = if (i + j) % 2 == 0 { (a, b) } else { (-a, b) };
+            for s0 in [a, b, f32::NAN, 1e-40] {
+                let got = div_scale(s0.into(), a.into(), b.into(), false);
+                let want = div_scale_eager(s0.into(), a.into(), b.into(), false);
+                if div_scale32_plain(s0.to_bits(), a.to_bits(), b.to_bits()) {
+                    // The shortcut's claim: S0's own bits back, VCC clear.
+                    let back = want.map(|(r, c)| ((r as f32).to_bits(), c));
+                    assert_eq!(back, Some((s0.to_bits(), false)), "{s0:e} {a:e} {b:e}");
+                }
+                assert_eq!(
+                    got.map(|(r, c)| (r.to_bits(), c)),
+                    want.map(|(r, c)| (r.to_bits(), c)),
+                    "{a:e} {b:e}"
+                );
+            }
+        }
+    }
+    // f64: exponents near both ends and the middle, with denormals and specials.
+    let mut f64s: Vec<f64> = vec![0.0, f64::INFINITY, f64::NAN, 5e-324, -1e-310];
+    for e in (0..=40u64).chain(980..=1070).chain(2000..=2047) {
+        for m in [0u64, 1, 1 << 51, (1 << 52) - 1] {
+            f64s.push(f64::from_bits(e << 52 | m));
+        }
+    }
+    for &a in &f64s {
+        for &b in &f64s {
+            for s0 in [a, -b] {
+                let got = div_scale(s0, a, b, true);
+                let want = div_scale_eager(s0, a, b, true);
+                assert_eq!(
+                    got.map(|(r, c)| (r.to_bits(), c)),
+                    want.map(|(r, c)| (r.to_bits(), c)),
+                    "{a:e} {b:e}"
+                );
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@
 //! what `alu::vector` computes for the op (`fast_tests.rs` checks every one against it).
 
 use super::alu::ScalarFn;
-use super::wave::{NULL, Wave, constant, sreg_index};
+use super::wave::{NULL, VCC_LO, Wave, constant, sreg_index};
 use egpu_codegen_amdgpu::isa::{Class, Fmt, Inst, Mods, Operand, Ty};
 
 /// A VALU kernel: every lane's result from every lane's three sources and the lane
@@ -41,9 +41,15 @@ pub enum Fast {
     Valu {
         kernel: Kernel,
         src: [Src; 3],
-        /// v_cndmask: the SGPR (index) holding each lane's condition.
+        /// v_cndmask: the SGPR (index) holding each lane's condition; v_div_fmas: VCC.
         mask: Option<u8>,
         dst: u8,
+        /// The op runs on the transcendental unit (its result is hazard-tracked).
+        trans: bool,
+        /// Float source modifiers: bit i of `neg` flips source i's sign bit, of `abs`
+        /// clears it (first), as the generic path does.
+        neg: u8,
+        abs: u8,
     },
     /// A 32-bit `v_cmp_*` (or `v_cmpx_*`): the active lanes' bits to a scalar register.
     Compare {
@@ -77,8 +83,12 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
             if info.fmt == Fmt::Vopc {
                 return compare_plan(info, vdst, src, mods);
             }
+            // Sign modifiers only on float ops (whose sources are all 32-bit floats).
+            let signs = mods.neg | mods.abs;
             let plain = matches!(info.fmt, Fmt::Vop1 | Fmt::Vop2 | Fmt::Vop3)
-                && mods == Mods::default()
+                && !mods.clamp
+                && mods.omod == 0
+                && (signs == 0 || info.class == Class::Float)
                 && sdst == Operand::None
                 && info.dst == Ty::B32
                 && (matches!(
@@ -107,8 +117,15 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 // v_fmac: the destination is the accumulator, read like a source.
                 resolved[2] = Src::Vgpr(dst);
             }
+            let used = (0..3).filter(|&i| resolved[i] != Src::None);
+            if signs & !used.fold(0u8, |m, i| m | 1 << i) != 0 {
+                return None;
+            }
             let mask = if cnd {
                 Some(u8::try_from(sreg_index(src[2])?).ok()?)
+            } else if info.name == "v_div_fmas_f32" {
+                // Each lane's VCC bit says whether v_div_scale scaled one operand only.
+                Some(VCC_LO as u8)
             } else {
                 None
             };
@@ -117,6 +134,9 @@ pub fn plan(inst: &Inst) -> Option<Fast> {
                 src: resolved,
                 mask,
                 dst,
+                trans: super::alu::is_trans(info.name),
+                neg: mods.neg,
+                abs: mods.abs,
             })
         }
         Inst::Sop2 {
@@ -270,6 +290,24 @@ pub fn kernel(name: &str) -> Option<Kernel> {
         }
         "v_max_f32" => k!(|a, b, _c| super::alu::ieee_max(f(a), f(b)).to_bits()),
         "v_min_f32" => k!(|a, b, _c| super::alu::ieee_min(f(a), f(b)).to_bits()),
+        // Transcendentals and the division steps, exactly as `alu::vector` has them.
+        "v_exp_f32" => k!(|a, _b, _c| (f64::from(f(a)).exp2() as f32).to_bits()),
+        "v_log_f32" => k!(|a, _b, _c| (f64::from(f(a)).log2() as f32).to_bits()),
+        "v_rcp_f32" | "v_rcp_iflag_f32" => {
+            k!(|a, _b, _c| ((1.0 / f64::from(f(a))) as f32).to_bits())
+        }
+        "v_rsq_f32" => k!(|a, _b, _c| ((1.0 / f64::from(f(a)).sqrt()) as f32).to_bits()),
+        "v_sqrt_f32" => k!(|a, _b, _c| (f64::from(f(a)).sqrt() as f32).to_bits()),
+        "v_div_fixup_f32" => k!(|a, b, c| super::alu::div_fixup(f(a), f(b), f(c)).to_bits()),
+        "v_div_fmas_f32" => {
+            fn run(s: Rows, vcc: u32, out: &mut [u32; 32]) {
+                for (l, o) in out.iter_mut().enumerate() {
+                    let lane = [s[0][l], s[1][l], s[2][l]].map(u64::from);
+                    *o = super::alu::div_fmas32(&lane, vcc >> l & 1 == 1).0 as u32;
+                }
+            }
+            Some(run as Kernel)
+        }
         "v_cndmask_b32" => {
             fn run(s: Rows, mask: u32, out: &mut [u32; 32]) {
                 for (l, o) in out.iter_mut().enumerate() {
@@ -378,19 +416,21 @@ impl Wave {
     }
 
     /// The fast path of a planned VALU op; `false`: declined, nothing changed.
-    pub(super) fn valu_fast(
-        &mut self,
-        kernel: Kernel,
-        src: &[Src; 3],
-        mask: Option<u8>,
-        dst: u8,
-        pc: u32,
-    ) -> bool {
-        let exec = self.exec();
-        let mut spread = [[0u32; 32]; 3];
-        let Some(rows) = self.fast_rows(src, exec, &mut spread) else {
+    /// `plan` is a `Fast::Valu` (anything else declines).
+    pub(super) fn valu_fast(&mut self, plan: &Fast, pc: u32) -> bool {
+        let Fast::Valu {
+            kernel,
+            ref src,
+            mask,
+            dst,
+            trans,
+            neg,
+            abs,
+        } = *plan
+        else {
             return false;
         };
+        let exec = self.exec();
         let cmask = match mask {
             Some(r) => match self.fast_sreg(r) {
                 Some(m) => m,
@@ -401,6 +441,24 @@ impl Wave {
         let d = usize::from(dst);
         if d >= self.vgprs || self.counters.vgpr_busy(d).is_some() {
             return false;
+        }
+        let Some(mut rows) = self.fast_rows(src, exec) else {
+            return false;
+        };
+        // Filled only when a modifier is there: zeroing it for every op costs.
+        let mut signed: [[u32; 32]; 3];
+        if neg | abs != 0 {
+            signed = [[0; 32]; 3];
+            for (i, (row, out)) in rows.iter_mut().zip(signed.iter_mut()).enumerate() {
+                let (clear, flip) = (abs >> i & 1, neg >> i & 1);
+                if clear | flip != 0 {
+                    let (keep, xor) = (!(u32::from(clear) << 31), u32::from(flip) << 31);
+                    for (o, &x) in out.iter_mut().zip(row.iter()) {
+                        *o = (x & keep) ^ xor;
+                    }
+                    *row = out;
+                }
+            }
         }
         let mut out = [0u32; 32];
         kernel(rows, cmask, &mut out);
@@ -415,7 +473,7 @@ impl Wave {
             }
         }
         self.v_written[d] |= exec;
-        self.hazards.issued(false, Some((d, 1)), pc);
+        self.hazards.issued(trans, Some((d, 1)), pc);
         self.hazards.wmma_d = None;
         true
     }
@@ -429,14 +487,13 @@ impl Wave {
         pc: u32,
     ) -> bool {
         let exec = self.exec();
-        let mut spread = [[0u32; 32]; 3];
-        let Some(rows) = self.fast_rows(src, exec, &mut spread) else {
-            return false;
-        };
         let d = usize::from(dst);
         if self.counters.sgpr_busy(d).is_some() {
             return false;
         }
+        let Some(rows) = self.fast_rows(src, exec) else {
+            return false;
+        };
         let bits = compare(rows) & exec;
         if d != NULL {
             self.s[d] = bits;
@@ -448,34 +505,34 @@ impl Wave {
     }
 
     /// Every lane of the sources, if every strict check on them passes: VGPR rows in
-    /// place (no copy), constants and SGPRs spread into `spread`.
+    /// place (no copy), constants and SGPRs spread into the wave's `spread` rows (kept
+    /// between instructions so unused rows are not cleared each time).
     #[inline(always)]
-    fn fast_rows<'a>(
-        &'a self,
-        src: &[Src; 3],
-        exec: u32,
-        spread: &'a mut [[u32; 32]; 3],
-    ) -> Option<Rows<'a>> {
-        for (row, s) in spread.iter_mut().zip(src) {
+    fn fast_rows(&mut self, src: &[Src; 3], exec: u32) -> Option<Rows<'_>> {
+        for (i, s) in src.iter().enumerate() {
             match *s {
                 Src::None | Src::Vgpr(_) => {}
-                Src::Const(c) => *row = [c; 32],
-                Src::Sreg(r) => *row = [self.fast_sreg(r)?; 32],
+                Src::Const(c) => self.spread[i] = [c; 32],
+                Src::Sreg(r) => {
+                    let v = self.fast_sreg(r)?;
+                    self.spread[i] = [v; 32];
+                }
             }
         }
-        let spread: &'a [[u32; 32]; 3] = spread;
-        let mut rows: Rows<'a> = [&spread[0], &spread[1], &spread[2]];
+        let this: &Self = self;
+        let spread = &this.spread;
+        let mut rows: Rows<'_> = [&spread[0], &spread[1], &spread[2]];
         for (row, s) in rows.iter_mut().zip(src) {
             if let Src::Vgpr(r) = *s {
                 let r = usize::from(r);
-                let ok = r < self.vgprs
-                    && self.v_written[r] & exec == exec
-                    && self.counters.vgpr_busy(r).is_none()
-                    && self.hazards.trans_use(r).is_none();
+                let ok = r < this.vgprs
+                    && this.v_written[r] & exec == exec
+                    && this.counters.vgpr_busy(r).is_none()
+                    && this.hazards.trans_use(r).is_none();
                 if !ok {
                     return None;
                 }
-                *row = self.v.get(r * 32..r * 32 + 32)?.try_into().ok()?;
+                *row = this.v.get(r * 32..r * 32 + 32)?.try_into().ok()?;
             }
         }
         Some(rows)

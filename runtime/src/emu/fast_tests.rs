@@ -29,7 +29,7 @@ fn values(seed: u32) -> [u32; 32] {
     })
 }
 
-const OPS: [&str; 29] = [
+const OPS: [&str; 37] = [
     "v_mov_b32",
     "v_add_nc_u32",
     "v_sub_nc_u32",
@@ -59,6 +59,14 @@ const OPS: [&str; 29] = [
     "v_max_f32",
     "v_min_f32",
     "v_cndmask_b32",
+    "v_exp_f32",
+    "v_log_f32",
+    "v_rcp_f32",
+    "v_rcp_iflag_f32",
+    "v_rsq_f32",
+    "v_sqrt_f32",
+    "v_div_fixup_f32",
+    "v_div_fmas_f32",
 ];
 
 #[test]
@@ -167,13 +175,49 @@ fn planned_forms_are_the_plain_ones() {
             ..
         })
     ));
-    // Modifiers, transcendental ops and 64-bit ops keep the generic path.
+    // Transcendental ops are planned and marked, so their results are hazard-tracked.
+    assert!(matches!(
+        plan(&valu("v_exp_f32", plain, Mods::default())),
+        Some(Fast::Valu { trans: true, .. })
+    ));
+    assert!(matches!(planned, Some(Fast::Valu { trans: false, .. })));
+    // v_div_fmas reads each lane's VCC bit.
+    let fmas = [Operand::Vgpr(1), Operand::Vgpr(2), Operand::Vgpr(0)];
+    assert!(matches!(
+        plan(&valu("v_div_fmas_f32", fmas, Mods::default())),
+        Some(Fast::Valu {
+            mask: Some(106),
+            trans: false,
+            ..
+        })
+    ));
+    // Sign modifiers on float ops are planned; on integer ops, and clamp or omod
+    // anywhere, as well as 64-bit ops, keep the generic path.
     let negated = Mods {
         neg: 1,
         ..Mods::default()
     };
-    assert!(plan(&valu("v_add_f32", plain, negated)).is_none());
-    assert!(plan(&valu("v_exp_f32", plain, Mods::default())).is_none());
+    assert!(matches!(
+        plan(&valu("v_add_f32", plain, negated)),
+        Some(Fast::Valu { neg: 1, abs: 0, .. })
+    ));
+    assert!(plan(&valu("v_add_nc_u32", plain, negated)).is_none());
+    let clamped = Mods {
+        clamp: true,
+        ..Mods::default()
+    };
+    assert!(plan(&valu("v_add_f32", plain, clamped)).is_none());
+    let halved = Mods {
+        omod: 3,
+        ..Mods::default()
+    };
+    assert!(plan(&valu("v_mul_f32", plain, halved)).is_none());
+    // A modifier on a source the op does not have is left to the generic path.
+    let third = Mods {
+        abs: 4,
+        ..Mods::default()
+    };
+    assert!(plan(&valu("v_add_f32", plain, third)).is_none());
     assert!(plan(&valu("v_add_f64", plain, Mods::default())).is_none());
     // Scalar ops reading SCC, or 64 bits wide, too.
     let sop2 = |name: &str| Inst::Sop2 {
@@ -209,4 +253,87 @@ fn planned_forms_are_the_plain_ones() {
         })
     ));
     assert!(plan(&sop2("s_lshl_b64")).is_none());
+}
+
+/// Runs `inst` on a copy of `wave` through the generic path (`fast: None`) and through
+/// its plan, and checks both leave the same registers and TRANS hazard behind.
+fn same_as_generic(wave: &Wave, inst: Inst) {
+    use crate::emu::loader::{Exec, Ins, semantics_of};
+    let Exec::Valu { f, cin, trans } = semantics_of(inst.op()) else {
+        panic!("{inst:?} is not a plain VALU op");
+    };
+    let name = inst.op().name();
+    let planned = Ins::new(0x40, 8, inst, name, semantics_of(inst.op()));
+    assert!(planned.fast.is_some(), "{inst:?} has no plan");
+    let generic = Ins {
+        fast: None,
+        ..planned.clone()
+    };
+    let (mut a, mut b) = (wave.clone(), wave.clone());
+    let plan = planned.fast.expect("planned");
+    // The fast path itself, not a decline that falls back to the generic one.
+    assert!(a.valu_fast(&plan, planned.pc), "{inst:?} declined");
+    b.valu(&generic, f, cin, trans)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(a.v, b.v, "{inst:?}");
+    assert_eq!(a.v_written, b.v_written, "{inst:?}");
+    assert_eq!(a.hazards.trans_use(3), b.hazards.trans_use(3), "{inst:?}");
+}
+
+#[test]
+fn sign_modifiers_vcc_and_trans_match_the_generic_path() {
+    use egpu_codegen_amdgpu::isa::Op;
+    const FLOAT_OPS: [&str; 9] = [
+        "v_add_f32",
+        "v_mul_f32",
+        "v_max_f32",
+        "v_fma_f32",
+        "v_exp_f32",
+        "v_rcp_f32",
+        "v_sqrt_f32",
+        "v_div_fixup_f32",
+        "v_div_fmas_f32",
+    ];
+    for seed in 0..20u32 {
+        let mut wave = Wave::new(0, 4, 0);
+        for r in 0..3 {
+            for (l, &x) in values(seed * 3 + r as u32).iter().enumerate() {
+                wave.set_v(r, l, x);
+            }
+        }
+        let exec = if seed % 2 == 0 {
+            u32::MAX
+        } else {
+            values(seed)[1] | 1
+        };
+        wave.set_s(super::super::wave::EXEC_LO, exec).expect("exec");
+        wave.set_s(VCC_LO, values(seed + 99)[2]).expect("vcc");
+        for name in FLOAT_OPS {
+            let op = Op::by_name(name).expect("an opcode");
+            let n = op.info().src.iter().filter(|t| **t != Ty::N).count();
+            let src: [Operand; 3] = std::array::from_fn(|i| {
+                if i < n {
+                    Operand::Vgpr(i as u8)
+                } else {
+                    Operand::None
+                }
+            });
+            for signs in 0..(1u8 << (2 * n)) {
+                let mods = Mods {
+                    neg: signs & ((1 << n) - 1),
+                    abs: signs >> n,
+                    ..Mods::default()
+                };
+                let inst = Inst::Valu {
+                    op,
+                    e64: true,
+                    vdst: Operand::Vgpr(3),
+                    sdst: Operand::None,
+                    src,
+                    mods,
+                };
+                same_as_generic(&wave, inst);
+            }
+        }
+    }
 }

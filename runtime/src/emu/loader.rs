@@ -30,7 +30,7 @@ pub struct Ins {
 }
 
 impl Ins {
-    fn new(pc: u32, len: u32, inst: Inst, name: &'static str, exec: Exec) -> Ins {
+    pub(super) fn new(pc: u32, len: u32, inst: Inst, name: &'static str, exec: Exec) -> Ins {
         let (bytes, sext) = mem_shape(name);
         let fast = super::fast::plan(&inst);
         Ins {

@@ -141,13 +141,8 @@ impl Wave {
         cin: Cin,
         trans: bool,
     ) -> Result<(), String> {
-        if let Some(super::fast::Fast::Valu {
-            kernel,
-            src,
-            mask,
-            dst,
-        }) = &ins.fast
-            && self.valu_fast(*kernel, src, *mask, *dst, ins.pc)
+        if let Some(plan @ super::fast::Fast::Valu { .. }) = &ins.fast
+            && self.valu_fast(plan, ins.pc)
         {
             return Ok(());
         }
@@ -334,17 +329,27 @@ impl Wave {
         while lanes != 0 {
             let l = lanes.trailing_zeros() as usize;
             lanes &= lanes - 1;
-            let val = |i: usize| {
-                let raw = srcs[i].lane(self, l)
+            let raw = |i: usize| {
+                srcs[i].lane(self, l)
                     ^ if mods.neg >> i & 1 == 1 {
                         sign_bit(info.src[i])
                     } else {
                         0
-                    };
+                    }
+            };
+            if !wide {
+                // The usual lane, where nothing is scaled: S0 as it is, VCC clear.
+                let s0 = raw(0) as u32;
+                if super::alu::div_scale32_plain(s0, raw(1) as u32, raw(2) as u32) {
+                    self.set_v(d, l, s0);
+                    continue;
+                }
+            }
+            let val = |i: usize| {
                 if wide {
-                    f64::from_bits(raw)
+                    f64::from_bits(raw(i))
                 } else {
-                    f64::from(f32::from_bits(raw as u32))
+                    f64::from(f32::from_bits(raw(i) as u32))
                 }
             };
             let (r, vcc) =

@@ -58,6 +58,8 @@ pub struct Wave {
     /// Per source slot of `lanes`, the constant it holds in every lane (unmodified), so
     /// an unused slot or a repeated constant is not refilled.
     pub(super) lane_consts: [Option<u64>; 3],
+    /// The fast path's rows for constant and scalar sources (`fast.rs`).
+    pub(super) spread: [[u32; 32]; 3],
 }
 
 /// A register read or written, for messages.
@@ -128,6 +130,7 @@ impl Wave {
             scratch_per_lane,
             lanes: None,
             lane_consts: [None; 3],
+            spread: [[0; 32]; 3],
         };
         // null reads as zero; exec_hi is zero in wave32 and M0 needs no setup for LDS.
         w.s_written |= (1u128 << NULL) | (1u128 << EXEC_HI);
