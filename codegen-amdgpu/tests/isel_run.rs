@@ -4,6 +4,8 @@
 //! by class). Inputs are seeded random values with NaN, ±0 and ±inf mixed into float
 //! buffers, so that max/min and compares meet them.
 
+#[path = "isel_run/inputs.rs"]
+mod inputs;
 #[path = "isel_run/random.rs"]
 mod random;
 #[path = "isel_run/sim.rs"]
@@ -11,30 +13,10 @@ mod sim;
 
 use egpu_codegen_amdgpu::compile_kernel;
 use egpu_codegen_amdgpu::object::ArgKind;
-use egpu_ir::interp::{Data, Tensor, random_tensor};
-use egpu_ir::kernel::{Kernel, Param, text};
+use egpu_ir::interp::Tensor;
+use egpu_ir::kernel::text;
 use egpu_ir::{DType, Scalar, Shape, Target};
-
-const SPECIALS: [f64; 5] = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY];
-
-fn inputs(k: &Kernel, seed: u64) -> Vec<Tensor> {
-    let mut out = Vec::new();
-    for (i, (_, p)) in k.params().enumerate() {
-        if let Param::Buffer { dtype, len, .. } = p {
-            let shape = Shape::new(vec![*len]).expect("shape");
-            let mut t = random_tensor(*dtype, &shape, seed * 100 + i as u64);
-            if let Data::Float(v) = &mut t.data {
-                for (j, x) in v.iter_mut().enumerate() {
-                    if j % 7 == 3 {
-                        *x = SPECIALS[(j / 7) % SPECIALS.len()];
-                    }
-                }
-            }
-            out.push(t);
-        }
-    }
-    out
-}
+use inputs::inputs;
 
 fn to_bytes(t: &Tensor) -> Vec<u8> {
     let size = t.dtype.size_bytes();

@@ -5,58 +5,17 @@
 //! vectors, i64 loops), every output buffer equal bit for bit (NaNs by class). Float
 //! inputs mix in NaN, ±0 and ±inf.
 
+#[path = "../../codegen-amdgpu/tests/isel_run/inputs.rs"]
+mod inputs;
 #[path = "../../codegen-amdgpu/tests/isel_run/random.rs"]
 mod random;
 
 use egpu_codegen_amdgpu::compile_program;
-use egpu_ir::interp::{Data, Tensor, random_tensor};
-use egpu_ir::kernel::{Kernel, Param, Program, text};
-use egpu_ir::{DType, Scalar, Shape, Target};
+use egpu_ir::kernel::{Param, Program, text};
+use egpu_ir::{DType, Scalar, Target};
+use egpu_runtime::bytes::{from_bytes, to_bytes};
 use egpu_runtime::{Arg, Binary, Device, EmuDevice};
-
-const SPECIALS: [f64; 5] = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY];
-
-fn inputs(k: &Kernel, seed: u64) -> Vec<Tensor> {
-    let mut out = Vec::new();
-    for (i, (_, p)) in k.params().enumerate() {
-        if let Param::Buffer { dtype, len, .. } = p {
-            let shape = Shape::new(vec![*len]).expect("shape");
-            let mut t = random_tensor(*dtype, &shape, seed * 100 + i as u64);
-            if let Data::Float(v) = &mut t.data {
-                for (j, x) in v.iter_mut().enumerate() {
-                    if j % 7 == 3 {
-                        *x = SPECIALS[(j / 7) % SPECIALS.len()];
-                    }
-                }
-            }
-            out.push(t);
-        }
-    }
-    out
-}
-
-fn to_bytes(t: &Tensor) -> Vec<u8> {
-    let size = t.dtype.size_bytes();
-    let mut out = Vec::with_capacity(t.numel() * size);
-    for s in t.scalars() {
-        out.extend_from_slice(&s.to_bits(t.dtype).to_le_bytes()[..size]);
-    }
-    out
-}
-
-fn from_bytes(dtype: DType, bytes: &[u8]) -> Tensor {
-    let size = dtype.size_bytes();
-    let values: Vec<Scalar> = bytes
-        .chunks(size)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b[..size].copy_from_slice(c);
-            Scalar::from_bits(u64::from_le_bytes(b), dtype)
-        })
-        .collect();
-    let n = values.len();
-    Tensor::from_scalars(dtype, Shape::new(vec![n]).expect("shape"), values).expect("tensor")
-}
+use inputs::inputs;
 
 /// Runs `src` with `scalars` on the emulator and the interpreter; panics on a difference.
 fn check(src: &str, scalars: &[i64]) {
@@ -111,7 +70,8 @@ fn check(src: &str, scalars: &[i64]) {
         for (i, want) in expected.iter().enumerate() {
             let mut bytes = vec![0u8; want.numel() * want.dtype.size_bytes()];
             dev.download(ids[i], &mut bytes).expect("download");
-            let got = from_bytes(want.dtype, &bytes);
+            let got =
+                from_bytes(want.dtype, want.shape.clone(), &bytes).expect("the buffer's bytes");
             if !got.same(want) {
                 let at = (0..want.numel())
                     .find(|&j| !Scalar::same(&got.get(j), &want.get(j)))
