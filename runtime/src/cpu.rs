@@ -9,7 +9,9 @@
 
 use crate::DeviceError;
 use crate::bytes::{from_bytes, to_bytes};
-use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_fill, fill_bytes};
+use crate::device::{
+    Arg, Binary, BufferId, Device, Filled, KernelHandle, check_copy, check_fill, fill_bytes,
+};
 use crate::slots::Slots;
 use egpu_ir::Shape;
 use egpu_ir::interp::Tensor;
@@ -128,10 +130,7 @@ struct Bound {
 }
 
 fn no_buffer(id: BufferId) -> DeviceError {
-    DeviceError::NoSuchBuffer {
-        device: CpuDevice::NAME.into(),
-        buffer: id.0,
-    }
+    DeviceError::no_buffer(CpuDevice::NAME, id)
 }
 
 fn arguments(kernel: &Kernel, message: String) -> DeviceError {
@@ -139,21 +138,6 @@ fn arguments(kernel: &Kernel, message: String) -> DeviceError {
         device: CpuDevice::NAME.into(),
         kernel: kernel.name().into(),
         message,
-    }
-}
-
-fn copy_size(
-    id: BufferId,
-    buffer_bytes: usize,
-    host_bytes: usize,
-    direction: &'static str,
-) -> DeviceError {
-    DeviceError::CopySize {
-        device: CpuDevice::NAME.into(),
-        buffer: id.0,
-        buffer_bytes,
-        host_bytes,
-        direction,
     }
 }
 
@@ -193,9 +177,7 @@ impl Device for CpuDevice {
             .buffers
             .get_mut(buffer.0)
             .ok_or_else(|| no_buffer(buffer))?;
-        if held.len() != data.len() {
-            return Err(copy_size(buffer, held.len(), data.len(), "upload"));
-        }
+        check_copy(CpuDevice::NAME, buffer, held.len(), data.len(), "upload")?;
         held.copy_from_slice(data);
         Ok(())
     }
@@ -212,9 +194,7 @@ impl Device for CpuDevice {
 
     fn download(&mut self, buffer: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {
         let held = self.buffer(buffer)?;
-        if held.len() != out.len() {
-            return Err(copy_size(buffer, held.len(), out.len(), "download"));
-        }
+        check_copy(CpuDevice::NAME, buffer, held.len(), out.len(), "download")?;
         out.copy_from_slice(held);
         Ok(())
     }

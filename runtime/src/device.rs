@@ -135,6 +135,27 @@ pub trait Device {
     }
 }
 
+/// A copy's host side must be exactly the buffer's size (every device's upload and download
+/// checks it before touching memory).
+pub fn check_copy(
+    device: &str,
+    buffer: BufferId,
+    buffer_bytes: usize,
+    host_bytes: usize,
+    direction: &'static str,
+) -> Result<(), DeviceError> {
+    if buffer_bytes == host_bytes {
+        return Ok(());
+    }
+    Err(DeviceError::CopySize {
+        device: device.to_string(),
+        buffer: buffer.0,
+        buffer_bytes,
+        host_bytes,
+        direction,
+    })
+}
+
 /// A fill pattern is 1, 2, 4 or 8 bytes (an element of some dtype) and divides the buffer's
 /// size.
 pub fn check_fill(

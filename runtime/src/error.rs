@@ -118,3 +118,13 @@ pub enum DeviceError {
     #[error("{device} is {isa}; egpu compiles for gfx1100 only")]
     WrongIsa { device: String, isa: String },
 }
+
+impl DeviceError {
+    /// A buffer id `device` never gave out, or one already freed.
+    pub fn no_buffer(device: &str, buffer: crate::device::BufferId) -> DeviceError {
+        DeviceError::NoSuchBuffer {
+            device: device.to_string(),
+            buffer: buffer.0,
+        }
+    }
+}

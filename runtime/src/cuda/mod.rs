@@ -15,7 +15,7 @@ mod module;
 pub mod target;
 
 use crate::DeviceError;
-use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_fill};
+use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_copy, check_fill};
 use crate::slots::Slots;
 use args::ArgValue;
 use cudarc::driver::{CudaContext, result, sys};
@@ -154,26 +154,7 @@ impl CudaDevice {
     fn buffer(&self, id: BufferId) -> Result<&Buffer, DeviceError> {
         self.buffers
             .get(id.0)
-            .ok_or_else(|| DeviceError::NoSuchBuffer {
-                device: self.label.clone(),
-                buffer: id.0,
-            })
-    }
-
-    fn copy_size(
-        &self,
-        id: BufferId,
-        buffer: &Buffer,
-        host: usize,
-        direction: &'static str,
-    ) -> DeviceError {
-        DeviceError::CopySize {
-            device: self.label.clone(),
-            buffer: id.0,
-            buffer_bytes: buffer.bytes,
-            host_bytes: host,
-            direction,
-        }
+            .ok_or_else(|| DeviceError::no_buffer(&self.label, id))
     }
 }
 
@@ -233,10 +214,7 @@ impl Device for CudaDevice {
         let held = self
             .buffers
             .remove(buffer.0)
-            .ok_or_else(|| DeviceError::NoSuchBuffer {
-                device: self.label.clone(),
-                buffer: buffer.0,
-            })?;
+            .ok_or_else(|| DeviceError::no_buffer(&self.label, buffer))?;
         let Some(pointer) = held.pointer else {
             return Ok(());
         };
@@ -253,9 +231,7 @@ impl Device for CudaDevice {
     fn upload(&mut self, id: BufferId, data: &[u8]) -> Result<(), DeviceError> {
         self.bind()?;
         let buffer = self.buffer(id)?;
-        if buffer.bytes != data.len() {
-            return Err(self.copy_size(id, buffer, data.len(), "upload"));
-        }
+        check_copy(&self.label, id, buffer.bytes, data.len(), "upload")?;
         let Some(pointer) = buffer.pointer else {
             return Ok(());
         };
@@ -301,9 +277,7 @@ impl Device for CudaDevice {
     fn download(&mut self, id: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {
         self.bind()?;
         let buffer = self.buffer(id)?;
-        if buffer.bytes != out.len() {
-            return Err(self.copy_size(id, buffer, out.len(), "download"));
-        }
+        check_copy(&self.label, id, buffer.bytes, out.len(), "download")?;
         let Some(pointer) = buffer.pointer else {
             return Ok(());
         };

@@ -29,7 +29,7 @@ pub mod wave;
 mod wmma;
 
 use crate::DeviceError;
-use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_fill};
+use crate::device::{Arg, Binary, BufferId, Device, Filled, KernelHandle, check_copy, check_fill};
 use crate::slots::Slots;
 use egpu_ir::kernel::Launch;
 use loader::Program;
@@ -212,10 +212,7 @@ pub(crate) fn hidden_value(kind: &str, launch: Launch) -> u64 {
 }
 
 fn no_buffer(id: BufferId) -> DeviceError {
-    DeviceError::NoSuchBuffer {
-        device: EmuDevice::NAME.into(),
-        buffer: id.0,
-    }
+    DeviceError::no_buffer(EmuDevice::NAME, id)
 }
 
 fn fault(program: &Program, message: String) -> DeviceError {
@@ -468,9 +465,7 @@ impl Device for EmuDevice {
     fn upload(&mut self, buffer: BufferId, data: &[u8]) -> Result<(), DeviceError> {
         let base = self.address(buffer)?;
         let held = self.mem.bytes_mut(base).ok_or_else(|| no_buffer(buffer))?;
-        if held.len() != data.len() {
-            return Err(copy_size(buffer, held.len(), data.len(), "upload"));
-        }
+        check_copy(EmuDevice::NAME, buffer, held.len(), data.len(), "upload")?;
         held.copy_from_slice(data);
         Ok(())
     }
@@ -486,9 +481,7 @@ impl Device for EmuDevice {
     fn download(&mut self, buffer: BufferId, out: &mut [u8]) -> Result<(), DeviceError> {
         let base = self.address(buffer)?;
         let held = self.mem.bytes(base).ok_or_else(|| no_buffer(buffer))?;
-        if held.len() != out.len() {
-            return Err(copy_size(buffer, held.len(), out.len(), "download"));
-        }
+        check_copy(EmuDevice::NAME, buffer, held.len(), out.len(), "download")?;
         out.copy_from_slice(held);
         Ok(())
     }
@@ -537,20 +530,5 @@ impl Device for EmuDevice {
         let start = Instant::now();
         self.run(kernel, launch, args)?;
         Ok(start.elapsed().as_secs_f64() * 1e3)
-    }
-}
-
-fn copy_size(
-    id: BufferId,
-    buffer_bytes: usize,
-    host_bytes: usize,
-    direction: &'static str,
-) -> DeviceError {
-    DeviceError::CopySize {
-        device: EmuDevice::NAME.into(),
-        buffer: id.0,
-        buffer_bytes,
-        host_bytes,
-        direction,
     }
 }

@@ -23,7 +23,7 @@ mod kernarg;
 mod memory;
 
 use crate::DeviceError;
-use crate::device::{Arg, Binary, BufferId, Device, KernelHandle};
+use crate::device::{Arg, Binary, BufferId, Device, KernelHandle, check_copy};
 use crate::emu::metadata::{self, Slot};
 use crate::slots::Slots;
 use dispatch::{Dispatcher, WaitError};
@@ -148,10 +148,7 @@ impl HsaDevice {
     fn buffer(&self, id: BufferId) -> Result<&Buffer, DeviceError> {
         self.buffers
             .get(id.0)
-            .ok_or_else(|| DeviceError::NoSuchBuffer {
-                device: self.label.clone(),
-                buffer: id.0,
-            })
+            .ok_or_else(|| DeviceError::no_buffer(&self.label, id))
     }
 
     /// Checks that a copy's host side is the buffer's size.
@@ -162,15 +159,7 @@ impl HsaDevice {
         direction: &'static str,
     ) -> Result<Option<*mut u8>, DeviceError> {
         let buffer = self.buffer(id)?;
-        if buffer.bytes != host {
-            return Err(DeviceError::CopySize {
-                device: self.label.clone(),
-                buffer: id.0,
-                buffer_bytes: buffer.bytes,
-                host_bytes: host,
-                direction,
-            });
-        }
+        check_copy(&self.label, id, buffer.bytes, host, direction)?;
         Ok(buffer.pointer)
     }
 
