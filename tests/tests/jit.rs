@@ -163,3 +163,48 @@ fn unknown_targets_are_named() {
         Some("unknown target 'gfx9000' (targets: gfx1100, sm_80, sm_86, sm_89, sm_90)")
     );
 }
+
+/// y = x + x over `n` elements: one kernel, whose name does not depend on `n`.
+fn doubling(n: usize) -> Graph {
+    let mut g = GraphBuilder::new("double");
+    let x = g.input("x", DType::F32, &[n]).unwrap();
+    let y = g.binary(egpu_ir::BinaryOp::Add, x, x).unwrap();
+    g.output("y", y).unwrap();
+    g.finish().unwrap()
+}
+
+/// A program runs many times and loads its kernels each time: the emulator gives the same
+/// handle for the same kernel of the same code object (no second decode, no second copy),
+/// and a different object — even with a kernel of the same name — gets its own.
+#[test]
+fn the_emulator_loads_a_kernel_of_an_object_once() {
+    let jit = Jit::new("gfx1100").unwrap();
+    let (small, large) = (
+        jit.compile(&doubling(64)).unwrap(),
+        jit.compile(&doubling(4096)).unwrap(),
+    );
+    let object = |p: &egpu::Program| match &p.code {
+        egpu::Code::Amd { object } => object.clone(),
+        other => panic!("{other:?}"),
+    };
+    let binary = |p: &egpu::Program| egpu_runtime::Binary::CodeObject(object(p));
+    let name = small.plan.kernels[0].name().to_string();
+    assert_eq!(
+        name,
+        large.plan.kernels[0].name(),
+        "same kernel name in both"
+    );
+    assert_ne!(object(&small), object(&large), "different code objects");
+    let mut emu = device("emu");
+    let first = emu.load(&binary(&small), &name).unwrap();
+    assert_eq!(emu.load(&binary(&small), &name).unwrap(), first);
+    assert_ne!(emu.load(&binary(&large), &name).unwrap(), first);
+    // And the program still runs right after many runs.
+    for seed in 0..3 {
+        let inputs = interp::random_inputs(&doubling(64), seed);
+        let run = small.run(emu.as_mut(), &inputs).unwrap();
+        let expected =
+            interp::evaluate_with_bounds(&doubling(64), &inputs, program_target()).unwrap();
+        compare_outputs(&expected, &run.outputs).unwrap();
+    }
+}

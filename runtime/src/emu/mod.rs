@@ -19,6 +19,7 @@ mod alu;
 mod dual;
 mod fast;
 mod fma;
+mod loaded;
 pub mod loader;
 pub mod memory;
 pub mod metadata;
@@ -48,6 +49,8 @@ pub struct EmuDevice {
     /// Each buffer's base address in `mem`.
     buffers: Slots<u64>,
     kernels: Slots<Program>,
+    /// Which kernels of which code objects `kernels` holds.
+    loaded: loaded::Loaded,
     budget: Option<u64>,
     /// Wave-instructions executed by all launches so far.
     executed: u64,
@@ -494,18 +497,24 @@ impl Device for EmuDevice {
                 hint: "the emu device runs RDNA3 code objects only",
             });
         };
+        if let Some(handle) = self.loaded.get(bytes, kernel) {
+            return Ok(handle);
+        }
         let program = loader::load(bytes, kernel).map_err(|message| DeviceError::Load {
             device: EmuDevice::NAME.into(),
             kernel: kernel.into(),
             message,
         })?;
-        self.kernels
+        let handle = self
+            .kernels
             .insert(program)
             .map(KernelHandle)
             .ok_or_else(|| DeviceError::TooManyIds {
                 device: EmuDevice::NAME.into(),
                 what: "kernel handles",
-            })
+            })?;
+        self.loaded.insert(bytes, kernel, handle);
+        Ok(handle)
     }
 
     fn launch(
